@@ -1,0 +1,545 @@
+/// Interpreter programs (python, node, ruby, perl, php, awk, osascript, swift …): the calls that run
+/// commands, delete or overwrite files, call cloud SDK deletes, send HTTP DELETEs or run SQL.
+extension Analyzer {
+    /// The program text an interpreter invocation runs, when it can be found.
+    func interpreterCode(program: String, args: [Field], stdin: Content?) -> (codes: [Field], fromStdin: Bool) {
+        var codes: [Field] = []
+        let codeFlags: Set<String>
+        switch program {
+        case "python": codeFlags = ["-c"]
+        case "node", "bun": codeFlags = ["-e", "--eval", "-p", "--print"]
+        case "ruby", "perl": codeFlags = ["-e", "-E"]
+        case "php": codeFlags = ["-r"]
+        case "osascript": codeFlags = ["-e"]
+        case "lua": codeFlags = ["-e"]
+        case "pwsh", "powershell": codeFlags = ["-c", "-Command", "-command"]
+        case "deno": codeFlags = ["eval"]
+        case "swift": codeFlags = ["-e"]
+        default: codeFlags = []
+        }
+        var i = 0
+        var scriptOperand: Field?
+        var sawModule = false
+        var awkProgramFile = false
+        while i < args.count {
+            let a = args[i]
+            if codeFlags.contains(a.text), i + 1 < args.count {
+                codes.append(args[i + 1])
+                i += 2
+                if program == "python" { break }
+                continue
+            }
+            if program == "python" && a.text.hasPrefix("-c") && a.text.count > 2 {
+                codes.append(Field(String(a.text.dropFirst(2)), dynamic: a.dynamic))
+                break
+            }
+            if program == "perl", a.text.hasPrefix("-") && !a.text.hasPrefix("--") && (a.text.hasSuffix("e") || a.text.hasSuffix("E")) && a.text.count > 2, i + 1 < args.count {
+                codes.append(args[i + 1])
+                i += 2
+                continue
+            }
+            if program == "python" && a.text == "-m" { sawModule = true; break }
+            if program == "awk" {
+                if a.text == "-f" { awkProgramFile = true; if i + 1 < args.count { scriptOperand = args[i + 1] }; break }
+                if a.text == "-F" || a.text == "-v" { i += 2; continue }
+                if a.text.hasPrefix("-") { i += 1; continue }
+                codes.append(a)
+                break
+            }
+            if a.text == "-" { return (codes, true) }
+            if a.text.hasPrefix("-") {
+                if ["-W", "-X", "-I", "-r", "--require", "-M", "--import", "--loader"].contains(a.text) { i += 2 } else { i += 1 }
+                continue
+            }
+            if codes.isEmpty { scriptOperand = a }
+            break
+        }
+        _ = awkProgramFile
+        if !codes.isEmpty { return (codes, false) }
+        if sawModule { return ([], false) }
+        if let s = scriptOperand {
+            if !s.dynamic, case .known(let text)? = files[resolvePath(s.text)]?.content { return ([Field(text)], false) }
+            if !s.dynamic, case .network? = files[resolvePath(s.text)]?.content { return ([Field("", dynamic: true)], false) }
+            return ([], false)
+        }
+        // No program argument: the interpreter reads its program from standard input.
+        return ([], stdin != nil && program != "awk")
+    }
+
+    func scanInterpreter(program: String, args: [Field], idx: Int, site: ExecSite, stdin: Content?) {
+        let (codes, fromStdin) = interpreterCode(program: program, args: args, stdin: stdin)
+        var all = codes
+        if fromStdin {
+            switch stdin {
+            case .known(let s)?: all.append(Field(s))
+            case .network(let url)?:
+                addEffect("exec.remote-code", attrs: ["url": .string(url)], invocation: idx, detail: "\(program) runs code downloaded from \(url)")
+                return
+            case .unknown(let name, let suspicious)?:
+                if suspicious || !isProjectFile(name) {
+                    addEffect("exec.dynamic", attrs: ["what": .string("\(program) stdin")], invocation: idx, detail: "\(program) runs a program only known at run time")
+                }
+                return
+            default: return
+            }
+        }
+        for code in all {
+            if code.dynamic {
+                addEffect("exec.dynamic", attrs: ["what": .string("\(program) code")], invocation: idx, detail: "\(program) runs code only known at run time")
+                continue
+            }
+            if decodedTexts.contains(code.text) {
+                addEffect("exec.decoded", invocation: idx, detail: "\(program) runs a decoded payload")
+            }
+            scanCode(code.text, program: program, idx: idx, site: site)
+        }
+    }
+
+    /// A string literal or an interpolated piece found in code.
+    struct CodeString {
+        var text: String
+        var dynamic: Bool
+        var range: Range<Int>
+    }
+
+    /// Extracts string literals from code, with interpolations replaced (home references become `~`).
+    func stringLiterals(_ code: [Character], from: Int, to: Int) -> [CodeString] {
+        var out: [CodeString] = []
+        var i = from
+        while i < to {
+            let c = code[i]
+            if c == "#" && (i == 0 || code[i - 1] == "\n" || code[i - 1] == " ") && false { i += 1; continue }
+            if c == "'" || c == "\"" || c == "`" {
+                let start = i
+                var triple = false
+                if i + 2 < to && code[i + 1] == c && code[i + 2] == c {
+                    triple = true
+                    i += 3
+                } else {
+                    i += 1
+                }
+                var text = ""
+                var dynamic = false
+                let interpolates = c != "'" || false
+                while i < to {
+                    if triple {
+                        if i + 2 < to && code[i] == c && code[i + 1] == c && code[i + 2] == c { i += 3; break }
+                    } else if code[i] == c {
+                        i += 1
+                        break
+                    }
+                    if code[i] == "\\" && i + 1 < to {
+                        let n = code[i + 1]
+                        switch n {
+                        case "n": text.append("\n")
+                        case "t": text.append("\t")
+                        default: text.append(n)
+                        }
+                        i += 2
+                        continue
+                    }
+                    if interpolates, code[i] == "$" || code[i] == "#" || code[i] == "{", i + 1 < to {
+                        // ${…} (js, perl), #{…} (ruby), {…} (python f-strings), $ENV{HOME}, $HOME.
+                        var j = i
+                        if code[i] == "#" && code[i + 1] != "{" { text.append(code[i]); i += 1; continue }
+                        if code[i] == "{" && !(start > 0 && (code[start - 1] == "f" || code[start - 1] == "F")) { text.append(code[i]); i += 1; continue }
+                        if code[i] == "$" && !(code[i + 1] == "{" || code[i + 1].isLetter) { text.append(code[i]); i += 1; continue }
+                        var depth = 0
+                        var expr = ""
+                        if code[j] == "$" && code[j + 1].isLetter {
+                            j += 1
+                            while j < to && (code[j].isLetter || code[j].isNumber || code[j] == "_" || code[j] == "{" || code[j] == "}" || (depth > 0)) {
+                                if code[j] == "{" { depth += 1 }
+                                if code[j] == "}" { depth -= 1; expr.append(code[j]); j += 1; if depth <= 0 { break }; continue }
+                                expr.append(code[j])
+                                j += 1
+                            }
+                        } else {
+                            if code[j] != "{" { j += 1 }
+                            while j < to {
+                                if code[j] == "{" { depth += 1 } else if code[j] == "}" {
+                                    depth -= 1
+                                    if depth == 0 { j += 1; break }
+                                }
+                                expr.append(code[j])
+                                j += 1
+                            }
+                        }
+                        if isHomeExpression(expr) {
+                            text.append("~")
+                        } else {
+                            text.append("$BRAKE_DYNAMIC")
+                            dynamic = true
+                        }
+                        i = j
+                        continue
+                    }
+                    text.append(code[i])
+                    i += 1
+                }
+                out.append(CodeString(text: text, dynamic: dynamic, range: start..<i))
+                continue
+            }
+            i += 1
+        }
+        return out
+    }
+
+    func isHomeExpression(_ e: String) -> Bool {
+        let s = e.filter { !$0.isWhitespace }.replacingAll("{", with: "").replacingAll("}", with: "")
+        let homes = ["ENV[\"HOME\"]", "ENV['HOME']", "ENVHOME", "HOME", "process.env.HOME", "os.environ['HOME']", "os.environ[\"HOME\"]", "os.getenv('HOME')", "os.getenv(\"HOME\")", "Path.home()", "pathlib.Path.home()", "Dir.home", "os.homedir()", "require('os').homedir()", "os.path.expanduser('~')", "$HOME", "NSHomeDirectory()", "homedir", "HOME_DIR"]
+        return homes.contains(s) || s.hasSuffix("homedir()")
+    }
+
+    /// The path an API call's argument text denotes, or nil with `dynamic` when it cannot be known.
+    func pathExpression(_ arg: String) -> Field? {
+        let chars = Array(arg)
+        let lits = stringLiterals(chars, from: 0, to: chars.count)
+        // Replace the literals with markers and look at what else is there.
+        var skeleton = ""
+        var last = 0
+        for (k, l) in lits.enumerated() {
+            skeleton += String(chars[last..<l.range.lowerBound]) + "\u{1}\(k)\u{1}"
+            last = l.range.upperBound
+        }
+        skeleton += String(chars[last..<chars.count])
+        var s = skeleton
+        for h in ["os.path.expanduser", "path.expanduser", "File.expand_path", "expand_path", "pathlib.Path", "Path", "os.path.join", "path.join", "path.resolve", "File.join", "URL(fileURLWithPath:", "fileURLWithPath:", "atPath:", "at:", "NSString", "new File", "Paths.get", "resolve", "join", "expanduser", "String"] {
+            s = s.replacingAll(h, with: " ")
+        }
+        var homeFirst = false
+        for h in ["process.env.HOME", "os.environ['HOME']", "os.environ[\"HOME\"]", "os.getenv('HOME')", "os.getenv(\"HOME\")", "Path.home()", ".home()", "Dir.home", "os.homedir()", "$ENV{HOME}", "ENV['HOME']", "ENV[\"HOME\"]", "NSHomeDirectory()", "homedir()", "FileManager.default.homeDirectoryForCurrentUser.path", "$HOME"] where s.contains(h) {
+            s = s.replacingAll(h, with: "\u{2}")
+            homeFirst = true
+        }
+        // What remains may only be markers, separators and brackets.
+        var pieces: [String] = []
+        var dynamic = false
+        var k = s.startIndex
+        var sawFunctionCall = false
+        while k < s.endIndex {
+            let ch = s[k]
+            if ch == "\u{1}" {
+                let end = s[s.index(after: k)...].firstIndex(of: "\u{1}")!
+                let n = Int(s[s.index(after: k)..<end])!
+                pieces.append(lits[n].text)
+                dynamic = dynamic || lits[n].dynamic
+                k = s.index(after: end)
+                continue
+            }
+            if ch == "\u{2}" { pieces.append("~") }
+            else if ch == "," {
+                break  // later arguments (options) do not name the path
+            }
+            else if " \t\n()+/.[]".contains(ch) {
+                if ch == "/" { pieces.append("/") }
+            } else if ch.isLetter || ch.isNumber || ch == "_" {
+                dynamic = true
+                sawFunctionCall = true
+            }
+            k = s.index(after: k)
+        }
+        _ = homeFirst
+        _ = sawFunctionCall
+        if pieces.isEmpty { return dynamic ? Field("$(…)", dynamic: true) : nil }
+        var text = ""
+        for p in pieces {
+            if text.isEmpty || p == "/" || text.hasSuffix("/") || p.hasPrefix("/") { text += p } else { text += "/" + p }
+        }
+        text = text.replacingAll("//", with: "/")
+        if text.contains("$BRAKE_DYNAMIC") { dynamic = true }
+        return Field(text, dynamic: dynamic)
+    }
+
+    /// The argument text of the call whose `(` is at `open`.
+    func callArgument(_ code: [Character], open: Int) -> (String, Int) {
+        var depth = 0
+        var i = open
+        var quote: Character?
+        while i < code.count {
+            let c = code[i]
+            if let q = quote {
+                if c == "\\" { i += 2; continue }
+                if c == q { quote = nil }
+            } else if c == "'" || c == "\"" || c == "`" {
+                quote = c
+            } else if c == "(" {
+                depth += 1
+            } else if c == ")" {
+                depth -= 1
+                if depth == 0 { return (String(code[(open + 1)..<i]), i + 1) }
+            }
+            i += 1
+        }
+        return (String(code[min(open + 1, code.count)...]), code.count)
+    }
+
+    /// Shell text for an exec call's argument: a string, or a list of strings (argv).
+    func shellTextOfExecArgument(_ arg: String) -> (String, Bool) {
+        let trimmed = arg.trimmingSpaces
+        let chars = Array(trimmed)
+        let lits = stringLiterals(chars, from: 0, to: chars.count)
+        if trimmed.hasPrefix("[") || trimmed.hasPrefix("%w") || trimmed.hasPrefix("qw") {
+            // argv list: literals are words, anything else is a dynamic word.
+            guard let close = chars.firstIndex(of: "]") else { return ("$BRAKE_DYNAMIC", true) }
+            var words: [String] = []
+            var dynamic = false
+            var last = 1
+            for l in lits where l.range.upperBound <= close {
+                let between = String(chars[last..<l.range.lowerBound]).filter { !" ,\n\t".contains($0) }
+                if !between.isEmpty { words.append("$BRAKE_DYNAMIC"); dynamic = true }
+                words.append(quoteForShell(l.text))
+                dynamic = dynamic || l.dynamic
+                last = l.range.upperBound
+            }
+            let tail = String(chars[last..<close]).filter { !" ,\n\t".contains($0) }
+            if !tail.isEmpty { words.append("$BRAKE_DYNAMIC"); dynamic = true }
+            return (words.joined(separator: " "), dynamic)
+        }
+        // A string built from literals and expressions: expressions become a dynamic value.
+        var text = ""
+        var last = 0
+        var dynamic = false
+        for l in lits {
+            let between = String(chars[last..<l.range.lowerBound]).filter { !" +.\n\t(".contains($0) }
+            if !between.isEmpty {
+                if between.hasPrefix(",") || between.hasPrefix("shell=") || between.hasPrefix("{") { break }
+                text += "$BRAKE_DYNAMIC"
+                dynamic = true
+            }
+            text += l.text
+            dynamic = dynamic || l.dynamic
+            last = l.range.upperBound
+        }
+        if lits.isEmpty { return ("$BRAKE_DYNAMIC", true) }
+        let tail = String(chars[last...]).trimmingSpaces
+        if !tail.isEmpty && !tail.hasPrefix(",") && !tail.hasPrefix(")") && tail.first?.isLetter == false && tail.first != "{" {
+            text += "$BRAKE_DYNAMIC"
+            dynamic = true
+        } else if tail.hasPrefix("+") || tail.hasPrefix(".") {
+            text += "$BRAKE_DYNAMIC"
+            dynamic = true
+        }
+        return (text, dynamic)
+    }
+
+    static let execCalls = [
+        "os.system(", "os.popen(", "subprocess.run(", "subprocess.call(", "subprocess.check_call(",
+        "subprocess.check_output(", "subprocess.Popen(", "subprocess.getoutput(", "subprocess.getstatusoutput(",
+        "commands.getoutput(", "pty.spawn(", "os.execvp(", "os.execv(", "os.execlp(", "os.spawnlp(",
+        "execSync(", "execFileSync(", "spawnSync(", "child_process.exec(", "child_process.spawn(", "cp.exec(",
+        "cp.spawn(", "exec(", "spawn(", "execFile(", "system(", "IO.popen(", "Open3.capture2(", "Open3.capture3(",
+        "Open3.popen3(", "Open3.capture2e(", "shell_exec(", "passthru(", "proc_open(", "popen(", "pcntl_exec(",
+        "Deno.Command(", "Bun.spawn(", "Bun.spawnSync(", "sh.run(", "invoke.run(", "fabric.run(", "%x(", "qx(", "qx{",
+        "Process.run(", "shell(",
+    ]
+    static let deleteCalls: [(String, Bool)] = [
+        ("shutil.rmtree(", true), ("os.remove(", false), ("os.unlink(", false), ("os.rmdir(", false),
+        ("os.removedirs(", true), ("rmSync(", true), ("rmdirSync(", true), ("unlinkSync(", false), ("fs.rm(", true),
+        ("fs.unlink(", false), ("fs.rmdir(", true), ("fsp.rm(", true), ("promises.rm(", true), ("rimraf(", true),
+        ("rimraf.sync(", true), ("FileUtils.rm_rf(", true), ("FileUtils.rm_r(", true), ("FileUtils.rm(", false),
+        ("FileUtils.remove_dir(", true), ("FileUtils.remove_entry(", true), ("File.delete(", false),
+        ("Dir.rmdir(", false), ("rmtree(", true), ("remove_tree(", true), ("unlink(", false), ("rmdir(", false),
+        ("removeItem(", true), ("Deno.remove(", true), ("remove_dir_all(", true), ("fs.remove(", true),
+        ("fse.remove(", true), ("emptyDir(", true), ("emptyDirSync(", true), ("removeSync(", true),
+        ("delete_file(", false), ("Remove-Item", true),
+    ]
+    static let writeCalls = [
+        "open(", "write_text(", "write_bytes(", "writeFileSync(", "writeFile(", "appendFileSync(", "File.write(",
+        "file_put_contents(", "File.open(", "createWriteStream(", "fopen(", "write(toFile:", "Set-Content",
+    ]
+
+    /// Scans program text for the calls that matter.
+    func scanCode(_ text: String, program: String, idx: Int, site: ExecSite) {
+        let code = Array(text)
+        guard code.count < 2_000_000 else {
+            markTooComplex("interpreter program too large")
+            return
+        }
+        let hasChildProcess = text.contains("child_process") || program != "node" && program != "bun" && program != "deno"
+        // Exec calls.
+        for call in Analyzer.execCalls {
+            if (call == "exec(" || call == "spawn(" || call == "execFile(") && (!hasChildProcess || program == "python") { continue }
+            if call == "system(" && program == "python" { continue }
+            if call == "shell(" && program != "python" { continue }
+            var searchFrom = 0
+            while let at = find(call, in: code, from: searchFrom) {
+                searchFrom = at + call.count
+                // `os.system(` also matches `system(`; skip prefixed duplicates for the generic names.
+                if call.first?.isLetter == true, at > 0, code[at - 1].isLetter || code[at - 1] == "_" || (code[at - 1] == "." && ["exec(", "spawn(", "system(", "popen(", "unlink(", "rmdir("].contains(call) && !call.contains(".")) {
+                    if !(call == "system(" && at > 0 && code[at - 1] == ".") && !(call == "exec(" || call == "spawn(") { continue }
+                    if call == "system(" && at >= 3 && String(code[(at - 3)..<at]) == "os." { continue }
+                }
+                let open = at + call.count - 1
+                let (arg, _) = callArgument(code, open: open)
+                let (shell, dynamic) = shellTextOfExecArgument(arg)
+                result.notes.append("\(program): \(call)… runs `\(shell)`")
+                if dynamic && shell.hasPrefix("$BRAKE_DYNAMIC") {
+                    addEffect("exec.dynamic", attrs: ["what": .string("\(program) \(call.dropLast())")], invocation: idx, detail: "\(program) runs a command only known at run time")
+                    continue
+                }
+                analyzeSource(shell, site: site, stdin: nil, origin: "\(program) \(call.dropLast())")
+            }
+        }
+        // Backticks and do shell script.
+        if ["ruby", "perl", "php"].contains(program) {
+            for lit in stringLiterals(code, from: 0, to: code.count) where code[lit.range.lowerBound] == "`" {
+                analyzeSource(lit.text, site: site, stdin: nil, origin: "\(program) backticks")
+            }
+        }
+        if program == "osascript" {
+            var from = 0
+            while let at = find("do shell script", in: code, from: from) {
+                from = at + 15
+                let lits = stringLiterals(code, from: from, to: code.count)
+                if let first = lits.first {
+                    analyzeSource(first.text, site: site, stdin: nil, origin: "osascript do shell script")
+                }
+            }
+            if text.lowercased().contains("empty trash") || text.lowercased().contains("empty the trash") {
+                addEffect("system.trash", invocation: idx, detail: "empties the Trash")
+            }
+        }
+        if program == "awk" {
+            let compact = text.filter { !$0.isWhitespace }
+            if compact.contains("|\"sh\"") || compact.contains("|\"bash\"") || compact.contains("|\"/bin/sh\"") {
+                addEffect("exec.dynamic", attrs: ["what": .string("awk pipe to shell")], invocation: idx, detail: "awk pipes generated text into a shell")
+            }
+        }
+        // Deletes.
+        for (call, recursive) in Analyzer.deleteCalls {
+            var from = 0
+            while let at = find(call, in: code, from: from) {
+                from = at + call.count
+                if call.first?.isLetter == true, at > 0, code[at - 1].isLetter || code[at - 1] == "_" { continue }
+                let open = at + call.count - 1
+                var (arg, _) = callArgument(code, open: open)
+                var isMethod = false
+                if at > 0, code[at - 1] == ".", ["unlink(", "rmdir(", "rmtree(", "remove(", "delete_file("].contains(call) {
+                    // `Path("x").unlink()`: the path is the receiver.
+                    isMethod = true
+                    if let recv = receiverText(code, before: at - 1) { arg = recv }
+                }
+                if call == "Remove-Item" { arg = String(code[(at + call.count)...].prefix(while: { $0 != "\n" && $0 != ";" })) }
+                if isMethod && arg.trimmingSpaces.isEmpty { arg = "$BRAKE_DYNAMIC" }
+                let field = pathExpression(arg) ?? Field("$(…)", dynamic: true)
+                let target = makeTarget(field, site: site)
+                let rec = recursive || arg.contains("recursive") || arg.contains("force: true")
+                addEffect("fs.delete", attrs: ["recursive": .bool(rec), "via": .string("\(program) \(call.dropLast())")], targets: [target], invocation: idx, detail: "\(program) \(call.dropLast()) deletes \(field.text)")
+            }
+        }
+        // Writes to files that matter (credentials, hook configuration, system files).
+        for call in Analyzer.writeCalls {
+            var from = 0
+            while let at = find(call, in: code, from: from) {
+                from = at + call.count
+                let open = at + call.count - 1
+                var arg: String
+                if call.hasSuffix("(") {
+                    arg = callArgument(code, open: open).0
+                } else {
+                    arg = String(code[(at + call.count)...].prefix(200))
+                }
+                if call == "open(" || call == "File.open(" || call == "fopen(" {
+                    let lits = stringLiterals(Array(arg), from: 0, to: arg.count)
+                    guard lits.count >= 2, lits[1].text.contains(where: { "wax+".contains($0) }) else { continue }
+                }
+                if call == "write_text(" || call == "write_bytes(", at > 0, let recv = receiverText(code, before: at - 1) { arg = recv }
+                guard let field = pathExpression(arg), !field.dynamic else { continue }
+                let target = makeTarget(field, site: site)
+                if [.sensitive, .brake, .system, .device, .automation, .root, .home].contains(target.cls) {
+                    addEffect("fs.write", attrs: ["via": .string("\(program) \(call)")], targets: [target], invocation: idx, detail: "\(program) writes \(field.text)")
+                }
+            }
+        }
+        // Cloud SDK deletes (boto3 and friends), HTTP DELETE, SQL.
+        scanSDK(text, code: code, program: program, idx: idx)
+    }
+
+    /// The receiver expression before a method call (`Path('x')` in `Path('x').unlink()`).
+    func receiverText(_ code: [Character], before dot: Int) -> String? {
+        var i = dot - 1
+        var depth = 0
+        while i >= 0 {
+            let c = code[i]
+            if c == ")" || c == "]" { depth += 1 } else if c == "(" || c == "[" {
+                if depth == 0 { break }
+                depth -= 1
+            } else if depth == 0 && (c == " " || c == "\n" || c == "=" || c == ";" || c == ",") {
+                break
+            }
+            i -= 1
+        }
+        let s = String(code[(i + 1)..<dot])
+        return s.isEmpty ? nil : s
+    }
+
+    func find(_ needle: String, in code: [Character], from: Int) -> Int? {
+        let n = Array(needle)
+        guard !n.isEmpty, code.count >= n.count else { return nil }
+        var i = from
+        let last = code.count - n.count
+        while i <= last {
+            if code[i] == n[0] {
+                var k = 1
+                while k < n.count && code[i + k] == n[k] { k += 1 }
+                if k == n.count { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    func scanSDK(_ text: String, code: [Character], program: String, idx: Int) {
+        // boto3: client.delete_bucket(...), ec2.terminate_instances(...), bucket.objects.all().delete()
+        var from = 0
+        while let at = find(".", in: code, from: from) {
+            from = at + 1
+            var j = at + 1
+            var name = ""
+            while j < code.count && (code[j].isLetter || code[j].isNumber || code[j] == "_") {
+                name.append(code[j])
+                j += 1
+            }
+            guard j < code.count, code[j] == "(" else { continue }
+            let sdkDelete = name.hasPrefix("delete_") || name.hasPrefix("terminate_") || name.hasPrefix("purge_")
+                || name == "schedule_key_deletion" || name.hasPrefix("batch_delete") || name.hasPrefix("deregister_")
+            if sdkDelete {
+                addEffect("cloud.delete", attrs: ["provider": .string("sdk"), "operation": .string(name)], invocation: idx, detail: "\(program) calls \(name)")
+            } else if name == "delete" {
+                let before = String(code[max(0, at - 40)..<at])
+                if before.hasSuffix(".all()") || before.contains("objects.filter(") || before.contains("objects.all") || before.contains("Bucket(") || before.contains("bucket") {
+                    addEffect("cloud.delete", attrs: ["provider": .string("sdk"), "operation": .string("bulk delete")], invocation: idx, detail: "\(program) deletes every object in a collection")
+                } else if before.hasSuffix("requests") || before.hasSuffix("httpx") || before.hasSuffix("axios") || before.hasSuffix("session") || before.hasSuffix("client") || before.hasSuffix("http") {
+                    let (arg, _) = callArgument(code, open: j)
+                    let url = stringLiterals(Array(arg), from: 0, to: arg.count).first?.text ?? ""
+                    let host = urlHost(url)
+                    if !isLocalHost(host) {
+                        addEffect("net.http-delete", attrs: ["host": .string(host)], invocation: idx, detail: "\(program) sends HTTP DELETE to \(url.isEmpty ? "a computed URL" : url)")
+                    }
+                }
+            }
+        }
+        let compact = text.filter { !$0.isWhitespace }
+        if compact.contains("method:'DELETE'") || compact.contains("method:\"DELETE\"") || compact.contains("method=\"DELETE\"") || compact.contains("method='DELETE'") || compact.contains("Net::HTTP::Delete") || compact.contains("request(\"DELETE\"") || compact.contains("request('DELETE'") {
+            let urls = stringLiterals(code, from: 0, to: code.count).filter { $0.text.contains("://") }
+            let hosts = urls.map { urlHost($0.text) }
+            if hosts.isEmpty || hosts.contains(where: { !isLocalHost($0) }) {
+                addEffect("net.http-delete", attrs: ["host": .string(hosts.first ?? "")], invocation: idx, detail: "\(program) sends an HTTP DELETE")
+            }
+        }
+        // SQL run from code.
+        if text.contains("execute(") || text.contains(".query(") || text.contains("executescript(") || text.contains(".exec(") || text.contains("raw(") || text.contains(".run(") || text.contains("executemany(") || text.contains("sql(") {
+            for lit in stringLiterals(code, from: 0, to: code.count) {
+                let kinds = SQL.destructive(lit.text)
+                if !kinds.isEmpty {
+                    addEffect("db.destructive", attrs: ["statement": .list(kinds), "engine": .string(program)], invocation: idx, detail: "\(program) runs \(kinds.joined(separator: ", ")) SQL")
+                }
+            }
+        }
+        let mongo = SQL.mongoDestructive(text)
+        if !mongo.isEmpty && (text.contains("db.") || text.contains("collection")) {
+            addEffect("db.destructive", attrs: ["statement": .list(mongo), "engine": .string("mongodb")], invocation: idx, detail: "\(program) drops or empties a collection")
+        }
+    }
+}

@@ -1,0 +1,99 @@
+/// Parsed command-line options: flags in any spelling and order, option values and operands.
+struct Options {
+    /// Long options present (`--force`), and short letters present (`f`).
+    var long: Set<String> = []
+    var short: Set<Character> = []
+    /// Values of options that take one, by spelling (`-X`, `--request`).
+    var values: [String: [Field]] = [:]
+    /// Non-option arguments in order.
+    var operands: [Field] = []
+    /// Operand positions in the original argument list.
+    var operandIndices: [Int] = []
+
+    /// Parses `args`; `withValue` names the options that take a value (`-X`, `--request`).
+    init(_ args: [Field], withValue: Set<String> = [], stopAtFirstOperand: Bool = false) {
+        var i = 0
+        var afterDoubleDash = false
+        while i < args.count {
+            let f = args[i]
+            let a = f.text
+            if afterDoubleDash || !a.hasPrefix("-") || a == "-" || f.dynamic {
+                operands.append(f)
+                operandIndices.append(i)
+                if stopAtFirstOperand { afterDoubleDash = true }
+                i += 1
+                continue
+            }
+            if a == "--" {
+                afterDoubleDash = true
+                i += 1
+                continue
+            }
+            if a.hasPrefix("--") {
+                if let eq = a.firstIndex(of: "=") {
+                    let name = String(a[..<eq])
+                    long.insert(name)
+                    values[name, default: []].append(Field(String(a[a.index(after: eq)...])))
+                } else {
+                    long.insert(a)
+                    if withValue.contains(a), i + 1 < args.count {
+                        values[a, default: []].append(args[i + 1])
+                        i += 1
+                    }
+                }
+                i += 1
+                continue
+            }
+            // Single-dash long options used by some tools (`-chdir=dir`, `-auto-approve`).
+            if a.count > 2, withValue.contains(String(a.prefix(while: { $0 != "=" }))) || a.contains("=") {
+                let name = String(a.prefix(while: { $0 != "=" }))
+                long.insert(name)
+                if let eq = a.firstIndex(of: "=") {
+                    values[name, default: []].append(Field(String(a[a.index(after: eq)...])))
+                } else if i + 1 < args.count {
+                    values[name, default: []].append(args[i + 1])
+                    i += 1
+                }
+                i += 1
+                continue
+            }
+            long.insert(a)
+            let letters = Array(a.dropFirst())
+            var k = 0
+            while k < letters.count {
+                let ch = letters[k]
+                short.insert(ch)
+                if withValue.contains("-" + String(ch)) {
+                    let rest = String(letters[(k + 1)...])
+                    if !rest.isEmpty {
+                        values["-" + String(ch), default: []].append(Field(rest))
+                    } else if i + 1 < args.count {
+                        values["-" + String(ch), default: []].append(args[i + 1])
+                        i += 1
+                    }
+                    break
+                }
+                k += 1
+            }
+            i += 1
+        }
+    }
+
+    /// True when any of the spellings is present: single letters match inside clusters (`-rf`).
+    func has(_ names: String...) -> Bool {
+        for n in names {
+            if n.hasPrefix("--") || n.count > 2 {
+                if long.contains(n) { return true }
+            } else if n.count == 2, let ch = n.last, short.contains(ch) {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// The last value of any of the spellings.
+    func value(_ names: String...) -> Field? {
+        for n in names { if let v = values[n]?.last { return v } }
+        return nil
+    }
+}

@@ -1,0 +1,80 @@
+/// Production detection: does this invocation act on production?
+extension Analyzer {
+    static let environmentAwarePrograms: Set<String> = [
+        "terraform", "tofu", "terragrunt", "pulumi", "cdk", "cdktf", "sam", "serverless", "sls", "kubectl", "oc",
+        "helm", "aws", "gcloud", "gsutil", "bq", "az", "doctl", "heroku", "fly", "flyctl", "vercel", "netlify",
+        "railway", "firebase", "wrangler", "eksctl", "psql", "mysql", "sqlite3", "mongosh", "redis-cli", "ssh",
+        "scp", "rsync", "clickhouse-client", "clickhouse", "cockroach", "sqlcmd", "cqlsh", "snowsql", "dropdb",
+        "pg_dump", "pg_restore", "createdb", "ansible-playbook", "ansible", "supabase", "hcloud", "linode-cli",
+        "docker", "kubectx", "argocd", "flux", "kustomize", "duckdb",
+    ]
+
+    /// True when a value names production: a production word as a whole token, or a configured glob.
+    func looksProduction(_ value: String) -> Bool {
+        let lower = value.lowercased()
+        for t in lower.tokens where settings.productionWords.contains(String(t)) { return true }
+        for g in settings.productionGlobs where Glob.match(g.lowercased(), lower) { return true }
+        return false
+    }
+
+    /// Production evidence for one invocation.
+    func productionEvidence(_ inv: Invocation) -> [ProductionEvidence] {
+        var out: [ProductionEvidence] = []
+        let program = inv.program
+        let aware = Analyzer.environmentAwarePrograms.contains(program)
+        var env = context.env
+        for (k, v) in inv.assignments where !v.dynamic { env[k] = v.text }
+        let envNames = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "TF_WORKSPACE", "KUBE_CONTEXT", "PULUMI_STACK", "CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT", "AZURE_SUBSCRIPTION", "DATABASE_URL", "PGHOST", "PGDATABASE", "MYSQL_HOST", "REDIS_URL", "MONGODB_URI"] + settings.environmentVariables
+        for name in envNames {
+            guard let v = env[name] else { continue }
+            if name == "NODE_ENV" && !aware { continue }
+            // Inline assignments count for any program; inherited ones for environment-aware tools.
+            if (inv.assignments[name] != nil || aware) && looksProduction(v) {
+                out.append(ProductionEvidence(source: name, value: v))
+            }
+        }
+        guard aware else { return out }
+        if ["kubectl", "oc", "helm"].contains(program), let kc = context.kubeContext,
+            !inv.args.contains(where: { $0.text == "--context" || $0.text.hasPrefix("--context=") || $0.text == "--kube-context" }),
+            looksProduction(kc)
+        {
+            out.append(ProductionEvidence(source: "kube context", value: kc))
+        }
+        if ["terraform", "tofu", "terragrunt"].contains(program) {
+            if let ws = context.terraformWorkspace, looksProduction(ws) {
+                out.append(ProductionEvidence(source: "terraform workspace", value: ws))
+            }
+            if let cwd = inv.cwd, looksProduction(Paths.basename(cwd)) || cwd.split(separator: "/").suffix(3).contains(where: { looksProduction(String($0)) }) {
+                if !Paths.isWithin(context.home, cwd) {
+                    out.append(ProductionEvidence(source: "directory", value: cwd))
+                }
+            }
+        }
+        if ["pulumi", "cdk", "sam", "serverless", "sls"].contains(program), let cwd = inv.cwd,
+            cwd.split(separator: "/").suffix(2).contains(where: { looksProduction(String($0)) })
+        {
+            out.append(ProductionEvidence(source: "directory", value: cwd))
+        }
+        // Arguments: option values and operands that name production (`--profile prod`, `-n prod`, `acme-prod`).
+        for (k, a) in inv.args.enumerated() where !a.dynamic {
+            var value = a.text
+            var source = "argument"
+            if let eq = value.firstIndex(of: "="), value.hasPrefix("-") {
+                source = String(value[..<eq])
+                value = String(value[value.index(after: eq)...])
+            } else if value.hasPrefix("-") {
+                continue
+            } else if k > 0, inv.args[k - 1].text.hasPrefix("-") {
+                source = inv.args[k - 1].text
+            }
+            if value.contains(" ") && value.count > 60 { continue }
+            if looksProduction(value) {
+                out.append(ProductionEvidence(source: source, value: value))
+            }
+        }
+        if let host = inv.site.remote, looksProduction(host) {
+            out.append(ProductionEvidence(source: "host", value: host))
+        }
+        return out
+    }
+}
