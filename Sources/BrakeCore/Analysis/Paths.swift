@@ -124,7 +124,7 @@ public enum Paths {
         ".npm/_cacache", ".npm/_npx", ".yarn/cache", ".pnpm-store", ".local/share/pnpm/store", ".gradle/caches",
         ".cargo/registry/cache", ".cargo/git/checkouts", "go/pkg/mod/cache", ".m2/repository", ".nuget/packages",
         ".cocoapods/repos", ".bundle/cache", ".pub-cache", ".deno", ".swiftpm/cache", ".node-gyp", ".electron",
-        ".ccache", ".sccache", ".terraform.d/plugin-cache", "Library/Logs", ".local/share/Trash", ".Trash",
+        ".ccache", ".sccache", ".terraform.d/plugin-cache", ".local/share/Trash", ".Trash",
     ]
 
     /// Classifies an absolute, normalized path.

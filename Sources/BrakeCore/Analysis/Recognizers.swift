@@ -631,14 +631,14 @@ extension Analyzer {
     }
 
     func recognizeDocker(_ idx: Int, _ inv: Invocation) {
-        let o = Options(inv.args, withValue: ["-f", "--file", "-p", "--project-name", "--filter", "-H", "--host", "--context"])
+        let o = Options(inv.args, withValue: ["--file", "-p", "--project-name", "--filter", "-H", "--host", "--context"])
         var words = o.operands.map(\.text)
         if words.first == "compose" || inv.program == "docker-compose" {
             if words.first == "compose" { words.removeFirst() }
-            if words.first == "down" && o.has("-v", "--volumes") {
+            if words.contains("down") && o.has("-v", "--volumes") {
                 addEffect("container.volume-delete", invocation: idx, detail: "compose down -v deletes the project's volumes and their data")
             }
-            if words.first == "rm" && o.has("-v", "--volumes") {
+            if words.contains("rm") && o.has("-v", "--volumes") {
                 addEffect("container.volume-delete", invocation: idx, detail: "compose rm -v deletes anonymous volumes")
             }
             return

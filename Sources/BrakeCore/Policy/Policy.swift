@@ -1,0 +1,397 @@
+import Yams
+
+/// A decision, ordered by severity.
+public enum Verdict: String, Sendable, Codable, Comparable, CaseIterable {
+    case allow, ask, deny
+
+    var rank: Int {
+        switch self {
+        case .allow: return 0
+        case .ask: return 1
+        case .deny: return 2
+        }
+    }
+
+    public static func < (a: Verdict, b: Verdict) -> Bool { a.rank < b.rank }
+}
+
+/// Who may approve an `ask`: a minimum role and how many distinct approvers.
+public struct Approvers: Sendable, Equatable {
+    /// The minimum role (`member`, `senior`, `admin` or a custom role).
+    public var role: String
+    /// How many approvers are needed.
+    public var count: Int
+
+    public init(role: String, count: Int) {
+        self.role = role
+        self.count = count
+    }
+}
+
+/// The conditions under which a rule applies to one effect.
+public struct RuleMatch: Sendable, Equatable {
+    /// Effect kinds (globs: `fs.delete`, `system.*`).
+    public var effects: [String] = []
+    /// Target classes; the rule applies when any target is in one of them.
+    public var targets: [TargetClass]?
+    /// Path globs (`{home}`, `{project}`, `{tmp}` substituted); any target path may match.
+    public var paths: [String]?
+    /// Effect attributes; each key must have one of the listed values.
+    public var attrs: [String: [String]] = [:]
+    /// Only on production (true) or only off production (false).
+    public var production: Bool?
+    /// Only for this actor.
+    public var actor: Actor?
+    /// Only for these programs.
+    public var programs: [String]?
+
+    public init() {}
+}
+
+/// A policy rule.
+public struct Rule: Sendable, Equatable {
+    public var id: String
+    public var decision: Verdict
+    /// Why, for the person.
+    public var message: String
+    /// What to do instead, for the agent.
+    public var agentMessage: String
+    /// Risk labels (`irreversible`, `data-loss`, `production` …).
+    public var labels: [String]
+    /// Who may approve when the decision is `ask`.
+    public var approvers: Approvers
+    /// Whether a lower layer may loosen this rule.
+    public var overridable: Bool
+    public var match: RuleMatch
+    public var unless: [RuleMatch]
+    /// Commands the rule must match and must not match.
+    public var examplesMatch: [String]
+    public var examplesNoMatch: [String]
+    /// The layer that defined the rule, and the one that last changed it.
+    public var layer: String
+}
+
+/// A scoped exception: these rules do not apply to targets under these paths.
+public struct PolicyException: Sendable, Equatable {
+    public var rules: [String]
+    public var paths: [String]
+    public var reason: String
+    public var layer: String
+}
+
+/// The effective, merged policy.
+public struct Policy: Sendable {
+    public var settings: AnalysisSettings
+    public var rules: [Rule]
+    public var exceptions: [PolicyException]
+    /// The layers merged, highest first (`built-in`, then files).
+    public var layers: [String]
+
+    /// The built-in policy.
+    public static func builtIn() throws(PolicyError) -> Policy {
+        var p = Policy(settings: .standard, rules: [], exceptions: [], layers: [])
+        try p.merge(yaml: BuiltinPolicy.yaml, source: "built-in")
+        return p
+    }
+
+    /// The built-in policy, parsed once per process.
+    public static let standard: Policy = {
+        do { return try builtIn() } catch { fatalError("the built-in policy is invalid: \(error)") }
+    }()
+}
+
+/// A policy that cannot be used: what is wrong and where.
+public struct PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var source: String
+    public var line: Int?
+    public var column: Int?
+    public var message: String
+
+    public init(source: String, line: Int? = nil, column: Int? = nil, message: String) {
+        self.source = source
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    public var description: String {
+        var loc = source
+        if let line { loc += ":\(line)" }
+        if let column { loc += ":\(column)" }
+        return "\(loc): \(message)"
+    }
+}
+
+// MARK: - Strict YAML reading
+
+struct YAMLReader {
+    let source: String
+
+    func error(_ node: Node?, _ message: String) -> PolicyError {
+        PolicyError(source: source, line: node?.mark?.line, column: node?.mark?.column, message: message)
+    }
+
+    func mapping(_ node: Node, _ what: String, allowed: Set<String>) throws(PolicyError) -> [(String, Node, Node)] {
+        guard case .mapping(let m) = node else { throw error(node, "\(what) must be a mapping") }
+        var out: [(String, Node, Node)] = []
+        var seen: Set<String> = []
+        for (k, v) in m {
+            guard let key = k.string else { throw error(k, "\(what): keys must be strings") }
+            guard allowed.contains(key) else {
+                throw error(k, "unknown key '\(key)' in \(what); expected one of: \(allowed.sorted().joined(separator: ", "))")
+            }
+            guard seen.insert(key).inserted else { throw error(k, "duplicate key '\(key)' in \(what)") }
+            out.append((key, k, v))
+        }
+        return out
+    }
+
+    func string(_ node: Node, _ what: String) throws(PolicyError) -> String {
+        guard case .scalar(let s) = node else { throw error(node, "\(what) must be a string") }
+        return s.string
+    }
+
+    func bool(_ node: Node, _ what: String) throws(PolicyError) -> Bool {
+        guard case .scalar(let s) = node else { throw error(node, "\(what) must be true or false") }
+        switch s.string.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw error(node, "\(what) must be true or false, not '\(s.string)'")
+        }
+    }
+
+    func int(_ node: Node, _ what: String) throws(PolicyError) -> Int {
+        guard case .scalar(let s) = node, let v = Int(s.string), v >= 1, v <= 100 else {
+            throw error(node, "\(what) must be a whole number from 1 to 100")
+        }
+        return v
+    }
+
+    func strings(_ node: Node, _ what: String) throws(PolicyError) -> [String] {
+        switch node {
+        case .scalar(let s): return [s.string]
+        case .sequence(let seq):
+            var out: [String] = []
+            for n in seq { out.append(try string(n, "each item of \(what)")) }
+            return out
+        default: throw error(node, "\(what) must be a string or a list of strings")
+        }
+    }
+
+    func verdict(_ node: Node) throws(PolicyError) -> Verdict {
+        let s = try string(node, "decision")
+        guard let v = Verdict(rawValue: s) else { throw error(node, "decision must be allow, ask or deny, not '\(s)'") }
+        return v
+    }
+}
+
+extension Policy {
+    /// Merges one layer (YAML text) into this policy. Lower layers tighten freely and loosen only what is overridable.
+    public mutating func merge(yaml: String, source: String) throws(PolicyError) {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: yaml)
+        } catch {
+            throw PolicyError(source: source, message: "not valid YAML: \(error)")
+        }
+        guard let root = node else { layers.append(source); return }
+        let r = YAMLReader(source: source)
+        let isBuiltIn = source == "built-in"
+        for (key, k, v) in try r.mapping(root, "the policy", allowed: ["version", "settings", "rules", "overrides", "exceptions"]) {
+            switch key {
+            case "version":
+                let s = try r.string(v, "version")
+                guard s == "1" else { throw r.error(v, "unsupported policy version '\(s)'; this Brake reads version 1") }
+            case "settings":
+                try mergeSettings(v, r)
+            case "rules":
+                guard case .sequence(let seq) = v else { throw r.error(v, "rules must be a list") }
+                for n in seq {
+                    let rule = try parseRule(n, r, layer: source)
+                    if rules.contains(where: { $0.id == rule.id }) {
+                        throw r.error(n, "rule '\(rule.id)' is already defined by a higher layer; change it under 'overrides'")
+                    }
+                    if !isBuiltIn && rule.decision == .allow {
+                        // An allow rule cannot loosen anything (the most severe rule wins), so it is harmless.
+                    }
+                    rules.append(rule)
+                }
+            case "overrides":
+                guard case .sequence(let seq) = v else { throw r.error(v, "overrides must be a list") }
+                for n in seq { try applyOverride(n, r, layer: source) }
+            case "exceptions":
+                guard case .sequence(let seq) = v else { throw r.error(v, "exceptions must be a list") }
+                for n in seq { try addException(n, r, layer: source) }
+            default:
+                throw r.error(k, "unknown key '\(key)'")
+            }
+        }
+        layers.append(source)
+    }
+
+    mutating func mergeSettings(_ node: Node, _ r: YAMLReader) throws(PolicyError) {
+        for (key, _, v) in try r.mapping(node, "settings", allowed: ["production", "build_directories", "temp_paths", "cache_paths", "sensitive_paths", "protected_branches"]) {
+            switch key {
+            case "production":
+                for (pk, _, pv) in try r.mapping(v, "settings.production", allowed: ["words", "patterns", "environment_variables"]) {
+                    let list = try r.strings(pv, "settings.production.\(pk)")
+                    switch pk {
+                    case "words": settings.productionWords += list.map { $0.lowercased() }
+                    case "patterns": settings.productionGlobs += list
+                    default: settings.environmentVariables += list
+                    }
+                }
+            case "build_directories": settings.buildDirectories.formUnion(try r.strings(v, key))
+            case "temp_paths": settings.tempPaths += try r.strings(v, key)
+            case "cache_paths": settings.cachePaths += try r.strings(v, key)
+            case "sensitive_paths": settings.sensitivePaths += try r.strings(v, key)
+            default: settings.protectedBranches += try r.strings(v, key)
+            }
+        }
+    }
+
+    func parseMatch(_ node: Node, _ r: YAMLReader, what: String) throws(PolicyError) -> RuleMatch {
+        var m = RuleMatch()
+        for (key, _, v) in try r.mapping(node, what, allowed: ["effect", "targets", "paths", "attrs", "production", "actor", "programs"]) {
+            switch key {
+            case "effect": m.effects = try r.strings(v, "\(what).effect")
+            case "targets":
+                var classes: [TargetClass] = []
+                for s in try r.strings(v, "\(what).targets") {
+                    guard let c = TargetClass(rawValue: s) else {
+                        throw r.error(v, "unknown target class '\(s)'; expected one of: \(TargetClass.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    classes.append(c)
+                }
+                m.targets = classes
+            case "paths": m.paths = try r.strings(v, "\(what).paths")
+            case "attrs":
+                guard case .mapping(let am) = v else { throw r.error(v, "\(what).attrs must be a mapping") }
+                for (ak, av) in am {
+                    guard let name = ak.string else { throw r.error(ak, "attribute names must be strings") }
+                    m.attrs[name] = try r.strings(av, "\(what).attrs.\(name)")
+                }
+            case "production": m.production = try r.bool(v, "\(what).production")
+            case "actor":
+                let s = try r.string(v, "\(what).actor")
+                guard let a = Actor(rawValue: s) else { throw r.error(v, "actor must be agent or human, not '\(s)'") }
+                m.actor = a
+            default: m.programs = try r.strings(v, "\(what).programs")
+            }
+        }
+        if m.effects.isEmpty { throw r.error(node, "\(what) needs an 'effect'") }
+        return m
+    }
+
+    func parseApprovers(_ node: Node, _ r: YAMLReader) throws(PolicyError) -> Approvers {
+        var a = Approvers(role: "member", count: 1)
+        for (key, _, v) in try r.mapping(node, "approvers", allowed: ["role", "count"]) {
+            if key == "role" { a.role = try r.string(v, "approvers.role") } else { a.count = try r.int(v, "approvers.count") }
+        }
+        return a
+    }
+
+    func parseRule(_ node: Node, _ r: YAMLReader, layer: String) throws(PolicyError) -> Rule {
+        var id: String?
+        var decision: Verdict?
+        var rule = Rule(id: "", decision: .ask, message: "", agentMessage: "", labels: [], approvers: Approvers(role: "member", count: 1), overridable: true, match: RuleMatch(), unless: [], examplesMatch: [], examplesNoMatch: [], layer: layer)
+        var matchNode: Node?
+        for (key, _, v) in try r.mapping(node, "a rule", allowed: ["id", "decision", "message", "agent_message", "labels", "approvers", "overridable", "match", "unless", "examples"]) {
+            switch key {
+            case "id": id = try r.string(v, "id")
+            case "decision": decision = try r.verdict(v)
+            case "message": rule.message = try r.string(v, "message")
+            case "agent_message": rule.agentMessage = try r.string(v, "agent_message")
+            case "labels": rule.labels = try r.strings(v, "labels")
+            case "approvers": rule.approvers = try parseApprovers(v, r)
+            case "overridable": rule.overridable = try r.bool(v, "overridable")
+            case "match":
+                matchNode = v
+                rule.match = try parseMatch(v, r, what: "match")
+            case "unless":
+                guard case .sequence(let seq) = v else { throw r.error(v, "unless must be a list of match conditions") }
+                for n in seq { rule.unless.append(try parseMatch(n, r, what: "unless")) }
+            default:
+                for (ek, _, ev) in try r.mapping(v, "examples", allowed: ["match", "no_match"]) {
+                    if ek == "match" { rule.examplesMatch = try r.strings(ev, "examples.match") } else { rule.examplesNoMatch = try r.strings(ev, "examples.no_match") }
+                }
+            }
+        }
+        guard let id, !id.isEmpty else { throw r.error(node, "a rule needs an 'id'") }
+        guard let decision else { throw r.error(node, "rule '\(id)' needs a 'decision' (allow, ask or deny)") }
+        guard matchNode != nil else { throw r.error(node, "rule '\(id)' needs a 'match'") }
+        if rule.message.isEmpty { throw r.error(node, "rule '\(id)' needs a 'message' for the person") }
+        if rule.agentMessage.isEmpty { rule.agentMessage = rule.message }
+        rule.id = id
+        rule.decision = decision
+        return rule
+    }
+
+    mutating func applyOverride(_ node: Node, _ r: YAMLReader, layer: String) throws(PolicyError) {
+        var pattern: String?
+        var decision: Verdict?
+        var approvers: Approvers?
+        var overridable: Bool?
+        var message: String?
+        var agentMessage: String?
+        for (key, _, v) in try r.mapping(node, "an override", allowed: ["rule", "decision", "approvers", "overridable", "message", "agent_message"]) {
+            switch key {
+            case "rule": pattern = try r.string(v, "rule")
+            case "decision": decision = try r.verdict(v)
+            case "approvers": approvers = try parseApprovers(v, r)
+            case "overridable": overridable = try r.bool(v, "overridable")
+            case "message": message = try r.string(v, "message")
+            default: agentMessage = try r.string(v, "agent_message")
+            }
+        }
+        guard let pattern else { throw r.error(node, "an override needs a 'rule' (a rule id or glob)") }
+        let indices = rules.indices.filter { Glob.match(pattern, rules[$0].id) }
+        if indices.isEmpty { throw r.error(node, "override: no rule matches '\(pattern)'; see `brake policy show` for the rule ids") }
+        for i in indices {
+            var rule = rules[i]
+            let loosens = (decision.map { $0 < rule.decision } ?? false)
+                || (approvers.map { $0.count < rule.approvers.count || ($0.role != rule.approvers.role && Policy.roleRank($0.role) < Policy.roleRank(rule.approvers.role)) } ?? false)
+                || (overridable == true && !rule.overridable)
+            if loosens && !rule.overridable {
+                throw r.error(node, "rule '\(rule.id)' is not overridable (locked by \(rule.layer)); a lower layer may tighten it but not loosen it")
+            }
+            if let decision { rule.decision = decision }
+            if let approvers { rule.approvers = approvers }
+            if let overridable { rule.overridable = overridable }
+            if let message { rule.message = message }
+            if let agentMessage { rule.agentMessage = agentMessage }
+            rule.layer = layer
+            rules[i] = rule
+        }
+    }
+
+    static func roleRank(_ role: String) -> Int {
+        switch role {
+        case "member", "developer": return 1
+        case "senior", "lead": return 2
+        case "admin", "owner": return 3
+        default: return 2
+        }
+    }
+
+    mutating func addException(_ node: Node, _ r: YAMLReader, layer: String) throws(PolicyError) {
+        var e = PolicyException(rules: [], paths: [], reason: "", layer: layer)
+        for (key, _, v) in try r.mapping(node, "an exception", allowed: ["rules", "paths", "reason"]) {
+            switch key {
+            case "rules": e.rules = try r.strings(v, "rules")
+            case "paths": e.paths = try r.strings(v, "paths")
+            default: e.reason = try r.string(v, "reason")
+            }
+        }
+        if e.rules.isEmpty || e.paths.isEmpty { throw r.error(node, "an exception needs 'rules' and 'paths' so that it stays scoped") }
+        if e.reason.isEmpty { throw r.error(node, "an exception needs a 'reason'") }
+        for pattern in e.rules {
+            let hit = rules.filter { Glob.match(pattern, $0.id) }
+            if hit.isEmpty { throw r.error(node, "exception: no rule matches '\(pattern)'") }
+            if let locked = hit.first(where: { !$0.overridable }) {
+                throw r.error(node, "exception: rule '\(locked.id)' is not overridable (locked by \(locked.layer))")
+            }
+        }
+        exceptions.append(e)
+    }
+}

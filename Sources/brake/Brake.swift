@@ -1,0 +1,377 @@
+import ArgumentParser
+import BrakeCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Exit statuses other tools rely on.
+enum ExitStatus {
+    static let allow: Int32 = 0
+    static let ask: Int32 = 1
+    static let deny: Int32 = 2
+    static let usage: Int32 = 64
+    static let badInput: Int32 = 65
+}
+
+/// An error that ends the command with a status and a message on stderr.
+struct Failure: Error, CustomStringConvertible {
+    var status: Int32
+    var message: String
+    var description: String { message }
+}
+
+@main
+struct Brake: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "brake",
+        abstract: "Stops catastrophic agent actions, asks about risky ones, lets the rest through.",
+        version: "0.1.0",
+        subcommands: [Check.self, Explain.self, PolicyCommand.self]
+    )
+}
+
+// MARK: - Shared options and loading
+
+struct PolicyOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Organisation policy file (default: $BRAKE_POLICY, then ~/.brake/policy.yaml if present).", valueName: "FILE"))
+    var policy: String?
+
+    @Option(name: .long, help: ArgumentHelp("Directory the command runs in (default: the current directory).", valueName: "DIR"))
+    var cwd: String?
+
+    @Option(name: .long, help: "Who acts: agent or human.")
+    var actor: String = "agent"
+}
+
+enum Loader {
+    static func readFile(_ path: String) throws(Failure) -> String {
+        guard let f = fopen(path, "rb") else {
+            throw Failure(status: ExitStatus.badInput, message: "cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n > 0 { bytes.append(contentsOf: buf[0..<n]) }
+            if n < buf.count { break }
+        }
+        if ferror(f) != 0 { throw Failure(status: ExitStatus.badInput, message: "cannot read \(path)") }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    static func currentDirectory() -> String {
+        var buf = [CChar](repeating: 0, count: 4096)
+        guard getcwd(&buf, buf.count) != nil else { return "/" }
+        return String(cString: buf)
+    }
+
+    static func environment() -> [String: String] {
+        var env: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return env
+    }
+
+    /// The repository root: the nearest directory upwards that holds `.git`.
+    static func projectRoot(from dir: String) -> String? {
+        var d = dir
+        while true {
+            if exists(d + "/.git") { return d }
+            if d == "/" || d.isEmpty { return nil }
+            let parent = d.split(separator: "/").dropLast().joined(separator: "/")
+            d = "/" + parent
+        }
+    }
+
+    static func context(_ opts: PolicyOptions, env: [String: String]) throws(Failure) -> Context {
+        let base = currentDirectory()
+        var cwd = opts.cwd ?? base
+        if !cwd.hasPrefix("/") { cwd = base + "/" + cwd }
+        guard let actor = Actor(rawValue: opts.actor) else {
+            throw Failure(status: ExitStatus.usage, message: "--actor must be agent or human, not '\(opts.actor)'")
+        }
+        let home = env["HOME"] ?? "/"
+        return Context(
+            cwd: cwd, home: home, projectRoot: projectRoot(from: cwd), env: env, actor: actor,
+            user: env["USER"], kubeContext: nil, terraformWorkspace: env["TF_WORKSPACE"])
+    }
+
+    /// Built-in < organisation file < repository file.
+    static func policy(_ opts: PolicyOptions, env: [String: String], projectRoot: String?) throws(Failure) -> Policy {
+        var layers: [(String, String)] = []
+        if let p = opts.policy {
+            layers.append((p, try readFile(p)))
+        } else if let p = env["BRAKE_POLICY"], !p.isEmpty {
+            layers.append((p, try readFile(p)))
+        } else if let home = env["HOME"], exists(home + "/.brake/policy.yaml") {
+            layers.append((home + "/.brake/policy.yaml", try readFile(home + "/.brake/policy.yaml")))
+        }
+        if let root = projectRoot, exists(root + "/.brake/policy.yaml") {
+            layers.append((root + "/.brake/policy.yaml", try readFile(root + "/.brake/policy.yaml")))
+        }
+        if layers.isEmpty { return Policy.standard }
+        var policy = Policy.standard
+        do {
+            for (source, text) in layers { try policy.merge(yaml: text, source: source) }
+        } catch {
+            throw Failure(status: ExitStatus.badInput, message: "policy error: \(error)")
+        }
+        let failures = Engine.checkExamples(policy, onlyLayers: Set(layers.map(\.0)))
+        if !failures.isEmpty {
+            throw Failure(status: ExitStatus.badInput, message: "policy examples failed:\n" + failures.joined(separator: "\n"))
+        }
+        return policy
+    }
+
+    static func fail(_ e: any Error) -> Never {
+        let f = (e as? Failure) ?? Failure(status: ExitStatus.badInput, message: "\(e)")
+        FileHandleOut.stderr("brake: " + f.message + "\n")
+        Glibc.exit(f.status)
+    }
+}
+
+enum FileHandleOut {
+    static func stdout(_ s: String) {
+        var s = s
+        s.withUTF8 { buf in writeAll(1, buf) }
+    }
+
+    static func stderr(_ s: String) {
+        var s = s
+        s.withUTF8 { buf in writeAll(2, buf) }
+    }
+
+    static func writeAll(_ fd: Int32, _ buf: UnsafeBufferPointer<UInt8>) {
+        var offset = 0
+        while offset < buf.count {
+            let n = write(fd, buf.baseAddress! + offset, buf.count - offset)
+            if n <= 0 { return }
+            offset += n
+        }
+    }
+}
+
+// MARK: - brake check
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Decide a shell command: exit 0 allow, 1 ask, 2 deny, 64 usage error, 65 unreadable input or policy.",
+        discussion: """
+            COMMAND is one argument holding the whole command line, as an agent sends it.
+            With --batch FILE (or - for standard input), each line is a JSON object
+            {"command": "...", "cwd": "...", "env": {...}} and one JSON decision is printed per line.
+            """
+    )
+
+    @OptionGroup var options: PolicyOptions
+
+    @Option(name: .long, help: "Output format: text or json.")
+    var format: String = "text"
+
+    @Option(name: .long, help: ArgumentHelp("Decide every JSON line of FILE (- for standard input).", valueName: "FILE"))
+    var batch: String?
+
+    @Argument(help: "The whole command line to decide.")
+    var command: String?
+
+    func validate() throws {
+        guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json, not '\(format)'") }
+        if batch == nil && command == nil { throw ValidationError("give the COMMAND to check, or --batch FILE") }
+        if batch != nil && command != nil { throw ValidationError("give either a COMMAND or --batch FILE, not both") }
+    }
+
+    func run() throws {
+        let env = Loader.environment()
+        do {
+            let context = try Loader.context(options, env: env)
+            let policy = try Loader.policy(options, env: env, projectRoot: context.projectRoot)
+            if let batch {
+                try runBatch(batch, context: context, policy: policy)
+                return
+            }
+            let decision = Engine.decide(command!, context: context, policy: policy)
+            if format == "json" {
+                FileHandleOut.stdout(decision.json.serialized + "\n")
+            } else {
+                FileHandleOut.stdout(Render.text(decision))
+            }
+            Glibc.exit(decision.verdict == .allow ? ExitStatus.allow : decision.verdict == .ask ? ExitStatus.ask : ExitStatus.deny)
+        } catch {
+            Loader.fail(error)
+        }
+    }
+
+    func runBatch(_ path: String, context base: Context, policy: Policy) throws(Failure) {
+        let text: String
+        if path == "-" {
+            var bytes: [UInt8] = []
+            var buf = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = read(0, &buf, buf.count)
+                if n <= 0 { break }
+                bytes.append(contentsOf: buf[0..<n])
+            }
+            text = String(decoding: bytes, as: UTF8.self)
+        } else {
+            text = try Loader.readFile(path)
+        }
+        var out = ""
+        out.reserveCapacity(text.utf8.count * 2)
+        var lineNumber = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) {
+                if lineNumber < text.split(separator: "\n", omittingEmptySubsequences: false).count || !line.isEmpty {
+                    out += JSONValue.object([("error", .string("line \(lineNumber): empty line"))]).serialized + "\n"
+                }
+                continue
+            }
+            out += Check.decideLine(String(line), lineNumber: lineNumber, base: base, policy: policy) + "\n"
+            if out.utf8.count > 1 << 20 {
+                FileHandleOut.stdout(out)
+                out = ""
+            }
+        }
+        FileHandleOut.stdout(out)
+    }
+
+    static func decideLine(_ line: String, lineNumber: Int, base: Context, policy: Policy) -> String {
+        func error(_ m: String) -> String { JSONValue.object([("error", .string("line \(lineNumber): \(m)"))]).serialized }
+        let value: JSONValue
+        do { value = try JSONValue.parse(line) } catch let e { return error(e.description) }
+        guard case .object = value else { return error("expected a JSON object") }
+        guard let command = value["command"]?.stringValue else { return error("missing string field \"command\"") }
+        var ctx = base
+        if let cwdValue = value["cwd"] {
+            guard let cwd = cwdValue.stringValue, cwd.hasPrefix("/") else { return error("\"cwd\" must be an absolute path") }
+            ctx.cwd = cwd
+            ctx.projectRoot = Loader.projectRoot(from: cwd)
+        }
+        if let envValue = value["env"] {
+            guard case .object(let members) = envValue else { return error("\"env\" must be an object of strings") }
+            var env: [String: String] = ["HOME": base.home]
+            for (k, v) in members {
+                guard let s = v.stringValue else { return error("\"env\".\(k) must be a string") }
+                env[k] = s
+            }
+            ctx.env = env
+            if let h = env["HOME"] { ctx.home = h }
+            ctx.terraformWorkspace = env["TF_WORKSPACE"]
+        }
+        return Engine.decide(command, context: ctx, policy: policy).json.serialized
+    }
+}
+
+// MARK: - brake explain
+
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show how a command is parsed, what really runs, every rule considered and the decision.")
+
+    @OptionGroup var options: PolicyOptions
+
+    @Argument(help: "The whole command line to explain.")
+    var command: String
+
+    func run() throws {
+        let env = Loader.environment()
+        do {
+            let context = try Loader.context(options, env: env)
+            let policy = try Loader.policy(options, env: env, projectRoot: context.projectRoot)
+            let decision = Engine.decide(command, context: context, policy: policy, trace: true)
+            var out = "command: \(command)\n"
+            out += "context: cwd=\(context.cwd) project=\(context.project) home=\(context.home) actor=\(context.actor.rawValue)\n"
+            out += "policy layers: \(policy.layers.joined(separator: " < "))\n\n"
+            out += "parsed structure:\n"
+            if let err = decision.analysis.syntaxError {
+                out += "  (not parseable: \(err))\n"
+            } else if let script = try? ShellParser.parse(command) {
+                out += Render.structure(script, indent: "  ")
+            }
+            out += "\neffective commands:\n"
+            for inv in decision.analysis.invocations {
+                let via = inv.site.via.isEmpty ? "" : "   (via \(inv.site.via.joined(separator: " → ")))"
+                out += "  - \(inv.display)\(via)\n"
+            }
+            if decision.analysis.invocations.isEmpty { out += "  (none)\n" }
+            if !decision.analysis.notes.isEmpty {
+                out += "\nnotes:\n" + decision.analysis.notes.map { "  - \($0)\n" }.joined()
+            }
+            if !decision.analysis.production.isEmpty {
+                out += "\nproduction evidence:\n" + decision.analysis.production.map { "  - \($0.source): \($0.value)\n" }.joined()
+            }
+            out += "\nrules:\n"
+            if decision.trace.isEmpty { out += "  (no effect that any rule considers)\n" }
+            for t in decision.trace { out += "  \(t)\n" }
+            out += "\n" + Render.text(decision)
+            FileHandleOut.stdout(out)
+        } catch {
+            Loader.fail(error)
+        }
+    }
+}
+
+// MARK: - brake policy
+
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy", abstract: "Show or test the effective policy.", subcommands: [Show.self, Test.self])
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the effective, merged policy as YAML.")
+        @OptionGroup var options: PolicyOptions
+
+        func run() throws {
+            let env = Loader.environment()
+            do {
+                let context = try Loader.context(options, env: env)
+                let policy = try Loader.policy(options, env: env, projectRoot: context.projectRoot)
+                FileHandleOut.stdout(Render.policyYAML(policy))
+            } catch {
+                Loader.fail(error)
+            }
+        }
+    }
+
+    struct Test: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load the policy (with FILE as an extra, lowest layer) and check every rule's examples.")
+        @OptionGroup var options: PolicyOptions
+        @Argument(help: "A policy file to test as the lowest layer.") var file: String?
+
+        func run() throws {
+            let env = Loader.environment()
+            do {
+                let context = try Loader.context(options, env: env)
+                var policy = try Loader.policy(options, env: env, projectRoot: context.projectRoot)
+                if let file {
+                    let text = try Loader.readFile(file)
+                    do { try policy.merge(yaml: text, source: file) } catch {
+                        throw Failure(status: ExitStatus.badInput, message: "policy error: \(error)")
+                    }
+                }
+                let failures = Engine.checkExamples(policy)
+                let count = policy.rules.reduce(0) { $0 + $1.examplesMatch.count + $1.examplesNoMatch.count }
+                if failures.isEmpty {
+                    FileHandleOut.stdout("ok: \(policy.rules.count) rules, \(count) examples pass (layers: \(policy.layers.joined(separator: " < ")))\n")
+                } else {
+                    FileHandleOut.stdout(failures.map { "FAIL \($0)\n" }.joined())
+                    FileHandleOut.stdout("\(failures.count) of \(count) examples failed\n")
+                    Glibc.exit(1)
+                }
+            } catch {
+                Loader.fail(error)
+            }
+        }
+    }
+}
