@@ -262,7 +262,9 @@ final class Analyzer {
         let input = redirectInput(sc.redirects, stdin: stdin)
         let out = execute(
             argv, assignments: assigned, stdin: input, site: site, inPipeline: inPipeline, background: background)
-        return applyOutputRedirects(sc.redirects, output: out, site: site)
+        // `: > file` and `true > file` only truncate.
+        let bare = argv.count == 1 && !argv[0].quoted && (argv[0].text == ":" || argv[0].text == "true")
+        return applyOutputRedirects(sc.redirects, output: out, site: site, bareRedirect: bare)
     }
 
     /// Standard input after `<`, `<<`, `<<<` redirections.

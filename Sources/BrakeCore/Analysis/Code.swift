@@ -204,7 +204,7 @@ extension Analyzer {
         }
         skeleton += String(chars[last..<chars.count])
         var s = skeleton
-        for h in ["os.path.expanduser", "path.expanduser", "File.expand_path", "expand_path", "pathlib.Path", "Path", "os.path.join", "path.join", "path.resolve", "File.join", "URL(fileURLWithPath:", "fileURLWithPath:", "atPath:", "at:", "NSString", "new File", "Paths.get", "resolve", "join", "expanduser", "String"] {
+        for h in ["os.path.expanduser", "path.expanduser", "File.expand_path", "expand_path", "pathlib.Path", "Path", "os.path.join", "path.join", "path.resolve", "File.join", "URL(fileURLWithPath:", "fileURLWithPath:", "atPath:", "at:", "NSString", "new File", "Paths.get", "resolve", "join", "expanduser", "String", ".rglob", ".glob", ".iterdir", "os.listdir", "os.scandir", "os.walk", "glob.glob", "readdirSync", "Dir.glob", "Dir.children", "Dir.entries"] {
             s = s.replacingAll(h, with: " ")
         }
         var homeFirst = false
@@ -248,7 +248,7 @@ extension Analyzer {
         }
         text = text.replacingAll("//", with: "/")
         if text.contains("$BRAKE_DYNAMIC") { dynamic = true }
-        return Field(text, dynamic: dynamic)
+        return Field(text, dynamic: dynamic, glob: text.contains("*"))
     }
 
     /// The argument text of the call whose `(` is at `open`.
@@ -349,9 +349,52 @@ extension Analyzer {
         "file_put_contents(", "File.open(", "createWriteStream(", "fopen(", "write(toFile:", "Set-Content",
     ]
 
+    /// Simple variable bindings in a program: `name = expr` and `for name in expr` (loop items are children).
+    func bindings(_ code: [Character]) -> [String: String] {
+        var out: [String: String] = [:]
+        let lines = String(code).split(whereSeparator: { $0 == "\n" || $0 == ";" })
+        for raw in lines.prefix(2000) {
+            var line = raw.trimmingSpaces
+            for kw in ["const ", "let ", "var ", "my ", "local "] where line.hasPrefix(kw) { line = String(line.dropFirst(kw.count)) }
+            if line.hasPrefix("for ") {
+                let rest = line.dropFirst(4)
+                guard let inRange = rest.firstRange(of: " in ") ?? rest.firstRange(of: " of ") else { continue }
+                var name = String(rest[..<inRange.lowerBound]).trimmingSpaces
+                if name.hasPrefix("(") { name.removeFirst() }
+                for kw in ["const ", "let ", "var "] where name.hasPrefix(kw) { name = String(name.dropFirst(kw.count)) }
+                var expr = String(rest[inRange.upperBound...])
+                if expr.hasSuffix(":") || expr.hasSuffix("{") { expr.removeLast() }
+                if expr.hasSuffix(")") && name.hasPrefix("") && line.contains("(") && !expr.contains("(") { expr.removeLast() }
+                if name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" }) && !name.isEmpty {
+                    out[name] = expr + " + '/__item__'"
+                }
+                continue
+            }
+            guard let eq = line.firstIndex(of: "="), eq != line.startIndex else { continue }
+            let after = line.index(after: eq)
+            if after < line.endIndex && line[after] == "=" { continue }
+            let before = line[line.index(before: eq)]
+            if "!<>+-*/%&|^:".contains(before) { continue }
+            let name = String(line[..<eq]).trimmingSpaces
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" }) else { continue }
+            var expr = String(line[after...]).trimmingSpaces
+            if expr.hasSuffix(";") { expr.removeLast() }
+            out[name] = expr
+        }
+        return out
+    }
+
+    /// Replaces a bare variable argument with what it was bound to.
+    func resolveBinding(_ arg: String, _ binds: [String: String]) -> String {
+        let first = arg.split(separator: ",", maxSplits: 1).first.map { $0.trimmingSpaces } ?? ""
+        if let b = binds[first] { return b.replacingAll("'/__item__'", with: "'/*'") }
+        return arg
+    }
+
     /// Scans program text for the calls that matter.
     func scanCode(_ text: String, program: String, idx: Int, site: ExecSite) {
         let code = Array(text)
+        let binds = bindings(code)
         guard code.count < 2_000_000 else {
             markTooComplex("interpreter program too large")
             return
@@ -379,6 +422,19 @@ extension Analyzer {
                     continue
                 }
                 analyzeSource(shell, site: site, stdin: nil, origin: "\(program) \(call.dropLast())")
+            }
+        }
+        // `system "cmd"` and `exec "cmd"` without parentheses (perl, ruby).
+        if ["ruby", "perl", "php", "awk"].contains(program) {
+            for word in ["system ", "exec "] {
+                var from = 0
+                while let at = find(word, in: code, from: from) {
+                    from = at + word.count
+                    if at > 0 && (code[at - 1].isLetter || code[at - 1] == "_") { continue }
+                    let lits = stringLiterals(code, from: from, to: min(code.count, from + 2000))
+                    guard let first = lits.first, String(code[from..<first.range.lowerBound]).allSatisfy({ $0 == " " }) else { continue }
+                    analyzeSource(first.text, site: site, stdin: nil, origin: "\(program) \(word.trimmingSpaces)")
+                }
             }
         }
         // Backticks and do shell script.
@@ -422,6 +478,7 @@ extension Analyzer {
                 }
                 if call == "Remove-Item" { arg = String(code[(at + call.count)...].prefix(while: { $0 != "\n" && $0 != ";" })) }
                 if isMethod && arg.trimmingSpaces.isEmpty { arg = "$BRAKE_DYNAMIC" }
+                arg = resolveBinding(arg, binds)
                 let field = pathExpression(arg) ?? Field("$(…)", dynamic: true)
                 let target = makeTarget(field, site: site)
                 let rec = recursive || arg.contains("recursive") || arg.contains("force: true")
@@ -442,9 +499,12 @@ extension Analyzer {
                 }
                 if call == "open(" || call == "File.open(" || call == "fopen(" {
                     let lits = stringLiterals(Array(arg), from: 0, to: arg.count)
-                    guard lits.count >= 2, lits[1].text.contains(where: { "wax+".contains($0) }) else { continue }
+                    let modes = lits.dropFirst(arg.trimmingSpaces.first == "'" || arg.trimmingSpaces.first == "\"" ? 1 : 0)
+                        .filter { !$0.text.isEmpty && $0.text.count <= 3 && $0.text.allSatisfy({ "rwabxt+".contains($0) }) }
+                    guard let mode = modes.first, mode.text.contains(where: { "wax+".contains($0) }) else { continue }
                 }
                 if call == "write_text(" || call == "write_bytes(", at > 0, let recv = receiverText(code, before: at - 1) { arg = recv }
+                arg = resolveBinding(arg, binds)
                 guard let field = pathExpression(arg), !field.dynamic else { continue }
                 let target = makeTarget(field, site: site)
                 if [.sensitive, .brake, .system, .device, .automation, .root, .home].contains(target.cls) {

@@ -154,6 +154,16 @@ extension Analyzer {
             }
             if p == "cockroach", args.first?.text != "sql" { texts = [] }
             if let s = stdinText { texts.append(s) }
+            // A script whose content is unknown but whose name says what it does.
+            var scriptNames: [String] = []
+            for (k, a) in args.enumerated() where (a.text == "-f" || a.text == "--file" || a.text == "-i") && k + 1 < args.count { scriptNames.append(args[k + 1].text) }
+            if case .unknown(let name, _)? = inv.stdin { scriptNames.append(name) }
+            for n in scriptNames {
+                let words = Paths.basename(n).lowercased().tokens.map(String.init)
+                if words.contains(where: { ["drop", "truncate", "wipe", "purge", "destroy", "reset", "nuke", "teardown"].contains($0) }) {
+                    addEffect("db.destructive", attrs: ["statement": .list(["script"]), "engine": .string(p)], invocation: idx, detail: "\(p) runs \(n), whose name says it drops or wipes data")
+                }
+            }
             for t in texts {
                 let kinds = SQL.destructive(t)
                 if !kinds.isEmpty {
@@ -202,6 +212,7 @@ extension Analyzer {
             case "python", "django-admin":
                 if words.contains(where: { $0.hasSuffix("manage.py") }) || p == "django-admin" {
                     if let t = words.first(where: { ["flush", "reset_db", "sqlflush"].contains($0) }) { hit = "manage.py \(t)" }
+                    if words.contains("migrate") && words.last == "zero" { hit = "manage.py migrate … zero" }
                 }
             case "php":
                 if words.first?.hasSuffix("artisan") == true || words.first?.hasSuffix("console") == true, let t = words.first(where: { resetTasks.contains($0) || $0 == "migrate:rollback" && false }) { hit = "php \(t)" }

@@ -77,6 +77,19 @@ extension Analyzer {
             return out
         }
 
+        // A script written earlier in the same command and now run by its path.
+        if name.contains("/"), site.remote == nil, !site.container, case .known(let text)? = files[resolvePath(name)]?.content,
+            files[resolvePath(name)]?.programAlias == nil
+        {
+            let idx = record(argv, program: Paths.basename(name), site: site, assignments: assignments, stdin: stdin)
+            _ = idx
+            result.notes.append("\(name): analysing the script written earlier in the command")
+            let saved = state
+            state.positional = Array(argv.dropFirst())
+            let out = analyzeSource(text, site: site, stdin: stdin, origin: "script \(name)")
+            state = saved
+            return out
+        }
         let program = normalizeProgram(name)
         var args = Array(argv.dropFirst())
 

@@ -262,7 +262,7 @@ extension Analyzer {
         case "HOME": return [Field(context.home)]
         case "PWD": return state.cwd.map { [Field($0)] }
         case "IFS": return [Field(state.ifs)]
-        case "TMPDIR": return [Field(context.env["TMPDIR"] ?? "/tmp")]
+        case "TMPDIR": return context.env["TMPDIR"].map { [Field($0)] }
         case "@", "*": return state.positional
         case "#": return [Field(String(state.positional.count))]
         default: break

@@ -74,6 +74,7 @@ extension Analyzer {
             return .unknown("rev", suspicious: true)
         case "tr", "sed", "awk", "perl", "gzip", "gunzip", "zcat", "bzip2", "xz", "unxz", "gpg", "age", "uudecode", "iconv":
             if stdin?.isSensitive == true { return stdin! }
+            if inv.program == "gpg" && args.contains(where: { $0.text.hasPrefix("--export-secret") }) { return .secret("gpg private keys") }
             if case .known? = stdin, ["tr", "sed", "gunzip", "zcat", "gpg", "age", "uudecode", "xz", "unxz"].contains(inv.program) {
                 return .unknown("transformed", suspicious: true)
             }
@@ -128,6 +129,15 @@ extension Analyzer {
             let filtered = inv.program == "fd" || inv.program == "fdfind" || inv.program == "locate"
             return .paths(roots.map { ($0.dynamic ? $0.text : resolvePath($0.text)) + (filtered ? "/**/*" : "/*") })
         default:
+            if ["tar", "zip", "7z", "gzip", "bzip2", "xz", "cpio", "gpg"].contains(inv.program) {
+                if inv.program == "gpg" && args.contains(where: { $0.text.hasPrefix("--export-secret") }) { return .secret("gpg private keys") }
+                for a in args where !a.dynamic && !a.text.hasPrefix("-") {
+                    let path = resolvePath(a.text)
+                    if isCredentialPath(path, includeDotEnv: true) || Paths.isWithin(path, Paths.normalize(context.home) + "/.ssh") || Paths.isWithin(path, Paths.normalize(context.home) + "/.aws") || Paths.isWithin(path, Paths.normalize(context.home) + "/.gnupg") {
+                        return .secret(path)
+                    }
+                }
+            }
             return .unknown(inv.program, suspicious: false)
         }
     }

@@ -13,7 +13,11 @@ extension Analyzer {
     func looksProduction(_ value: String) -> Bool {
         let lower = value.lowercased()
         for t in lower.tokens where settings.productionWords.contains(String(t)) { return true }
-        for g in settings.productionGlobs where Glob.match(g.lowercased(), lower) { return true }
+        for g in settings.productionGlobs {
+            let pattern = g.lowercased()
+            if Glob.match(pattern, lower) { return true }
+            for part in lower.split(separator: "/") where Glob.match(pattern, String(part)) { return true }
+        }
         return false
     }
 

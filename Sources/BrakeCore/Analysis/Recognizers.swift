@@ -128,6 +128,10 @@ extension Analyzer {
             let ops = args.filter { !$0.text.hasPrefix("-") || $0.text == "-1" }
             if p == "killall5" || (p == "kill" && ops.contains(where: { $0.text == "1" || $0.text == "-1" })) {
                 addEffect("system.kill", attrs: ["scope": .string("all processes")], invocation: idx, detail: "kills init or every process")
+            } else if p == "killall" && !ops.isEmpty {
+                addEffect("system.kill", attrs: ["scope": .string("every process named \(ops.map(\.text).joined(separator: " "))")], invocation: idx, detail: "killall kills every process with that name, not only the agent's own")
+            } else if p == "pkill" && args.contains(where: { ["-u", "-U", "-G", "-g", "-s", "--euid", "--uid", "--group", "--session"].contains($0.text) }) {
+                addEffect("system.kill", attrs: ["scope": .string("a user's or group's processes")], invocation: idx, detail: "pkill kills every process of a user, group or session")
             }
         case "security":
             if let v = args.first?.text, v.hasPrefix("delete-") || v == "unlock-keychain" && false || v == "dump-keychain" || v == "find-generic-password" && args.contains(where: { $0.text == "-w" || $0.text == "-g" }) {
@@ -171,7 +175,7 @@ extension Analyzer {
 
     func recognizeCopy(_ idx: Int, _ inv: Invocation) {
         let p = inv.program
-        let o = Options(inv.args, withValue: ["-t", "--target-directory", "-m", "--mode", "-o", "--owner", "-g", "--group", "-S", "--suffix", "-e", "--exclude", "--include", "--filter", "-f"])
+        let o = Options(inv.args, withValue: ["-t", "--target-directory", "-m", "--mode", "-o", "--owner", "-g", "--group", "-S", "--suffix", "-e", "--exclude", "--include", "--filter"])
         var ops = o.operands
         if p == "rsync" { ops = ops.filter { !$0.text.contains(":") || $0.text.hasPrefix("/") } }
         guard let dest = o.value("-t", "--target-directory") ?? (ops.count >= 2 ? ops.last : nil) else { return }
@@ -252,6 +256,10 @@ extension Analyzer {
                 secretArgs.append(Target(path: path, cls: .sensitive, written: a.text))
             }
         }
+        if p == "gpg" && inv.args.contains(where: { $0.text.hasPrefix("--export-secret") }) {
+            addEffect("secret.read", invocation: idx, detail: "exports private keys")
+            return
+        }
         if sender && (inv.stdin?.isSensitive == true || !secretArgs.isEmpty) {
             addEffect("secret.exfiltrate", attrs: ["channel": .string(p)], targets: secretArgs, invocation: idx, detail: "sends credentials or the environment over the network with \(p)")
             return
@@ -301,7 +309,7 @@ extension Analyzer {
         }
         guard let sub = subOpt else { return }
         let rest = Array(args[(subIndex + 1)...])
-        let o = Options(rest, withValue: ["-m", "-F", "--message", "--file", "-C", "-c", "--author", "--date", "-o", "--push-option", "--repo", "--receive-pack", "--exec", "-u", "--set-upstream-to", "-b", "-B", "--orig", "--format", "--pretty", "-X", "--strategy-option", "-s", "--strategy", "--expire", "--expire-unreachable", "--prune", "--source", "--onto", "--index-filter", "--tree-filter", "--msg-filter", "--env-filter", "--path", "--subdirectory-filter", "--path-glob", "--replace-text"])
+        let o = Options(rest, withValue: ["-m", "-F", "--message", "--file", "-C", "-c", "--author", "--date", "-o", "--push-option", "--repo", "--receive-pack", "--exec", "--set-upstream-to", "-b", "-B", "--orig", "--format", "--pretty", "-X", "--strategy-option", "-s", "--strategy", "--expire", "--expire-unreachable", "--prune", "--source", "--onto", "--index-filter", "--tree-filter", "--msg-filter", "--env-filter", "--path", "--subdirectory-filter", "--path-glob", "--replace-text"])
         func add(_ kind: String, _ attrs: [String: AttrValue] = [:], _ detail: String) {
             addEffect(kind, attrs: attrs.merging(["subcommand": .string(sub)]) { a, _ in a }, invocation: idx, detail: detail)
         }

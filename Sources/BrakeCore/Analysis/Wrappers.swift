@@ -451,7 +451,8 @@ extension Analyzer {
         if stdin?.isSensitive == true {
             addEffect("secret.exfiltrate", attrs: ["channel": .string("ssh")], invocation: idx, detail: "sends secrets to \(host.text) over ssh")
         }
-        let rest = Array(args[(start + 1)...])
+        var rest = Array(args[(start + 1)...])
+        if rest.first?.text == "--" { rest.removeFirst() }
         if rest.isEmpty {
             if stdin != nil { runShellStdin(stdin, idx: idx, site: s, what: "remote shell") }
             return .output(.unknown("ssh", suspicious: false))

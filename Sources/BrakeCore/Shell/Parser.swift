@@ -198,6 +198,14 @@ public struct ShellParser {
             i += 1
             skipBlanks()
         }
+        // The `time` reserved word (with `-p`) times the whole pipeline.
+        if peekPlainWord() == "time" {
+            let save = i
+            i += 4
+            skipBlanks()
+            if peek() == 0x2D && peek(1) == 0x70 && (Self.isBlank(peek(2)) || peek(2) == 0x28) { i += 2; skipBlanks() }
+            if peek() != 0x28 && peek() != 0x7B { i = save }
+        }
         var commands = [try parseCommand()]
         while true {
             skipBlanks()
