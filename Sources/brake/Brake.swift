@@ -2,9 +2,9 @@ import ArgumentParser
 import BrakeCore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Exit statuses other tools rely on.
@@ -36,10 +36,19 @@ struct Brake: ParsableCommand {
 // MARK: - Shared options and loading
 
 struct PolicyOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Organisation policy file (default: $BRAKE_POLICY, then ~/.brake/policy.yaml if present).", valueName: "FILE"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Organisation policy file (default: $BRAKE_POLICY, then ~/.brake/policy.yaml if present).",
+            valueName: "FILE"
+        )
+    )
     var policy: String?
 
-    @Option(name: .long, help: ArgumentHelp("Directory the command runs in (default: the current directory).", valueName: "DIR"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Directory the command runs in (default: the current directory).", valueName: "DIR")
+    )
     var cwd: String?
 
     @Option(name: .long, help: "Who acts: agent or human.")
@@ -49,7 +58,10 @@ struct PolicyOptions: ParsableArguments {
 enum Loader {
     static func readFile(_ path: String) throws(Failure) -> String {
         guard let f = fopen(path, "rb") else {
-            throw Failure(status: ExitStatus.badInput, message: "cannot read \(path): \(String(cString: strerror(errno)))")
+            throw Failure(
+                status: ExitStatus.badInput,
+                message: "cannot read \(path): \(String(cString: strerror(errno)))"
+            )
         }
         defer { fclose(f) }
         var bytes: [UInt8] = []
@@ -102,8 +114,15 @@ enum Loader {
         }
         let home = env["HOME"] ?? "/"
         return Context(
-            cwd: cwd, home: home, projectRoot: projectRoot(from: cwd), env: env, actor: actor,
-            user: env["USER"], kubeContext: nil, terraformWorkspace: env["TF_WORKSPACE"])
+            cwd: cwd,
+            home: home,
+            projectRoot: projectRoot(from: cwd),
+            env: env,
+            actor: actor,
+            user: env["USER"],
+            kubeContext: nil,
+            terraformWorkspace: env["TF_WORKSPACE"]
+        )
     }
 
     /// Built-in < organisation file < repository file.
@@ -128,7 +147,10 @@ enum Loader {
         }
         let failures = Engine.checkExamples(policy, onlyLayers: Set(layers.map(\.0)))
         if !failures.isEmpty {
-            throw Failure(status: ExitStatus.badInput, message: "policy examples failed:\n" + failures.joined(separator: "\n"))
+            throw Failure(
+                status: ExitStatus.badInput,
+                message: "policy examples failed:\n" + failures.joined(separator: "\n")
+            )
         }
         return policy
     }
@@ -178,14 +200,19 @@ struct Check: ParsableCommand {
     @Option(name: .long, help: "Output format: text or json.")
     var format: String = "text"
 
-    @Option(name: .long, help: ArgumentHelp("Decide every JSON line of FILE (- for standard input).", valueName: "FILE"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Decide every JSON line of FILE (- for standard input).", valueName: "FILE")
+    )
     var batch: String?
 
     @Argument(help: "The whole command line to decide.")
     var command: String?
 
     func validate() throws {
-        guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json, not '\(format)'") }
+        guard format == "text" || format == "json" else {
+            throw ValidationError("--format must be text or json, not '\(format)'")
+        }
         if batch == nil && command == nil { throw ValidationError("give the COMMAND to check, or --batch FILE") }
         if batch != nil && command != nil { throw ValidationError("give either a COMMAND or --batch FILE, not both") }
     }
@@ -205,7 +232,10 @@ struct Check: ParsableCommand {
             } else {
                 FileHandleOut.stdout(Render.text(decision))
             }
-            Glibc.exit(decision.verdict == .allow ? ExitStatus.allow : decision.verdict == .ask ? ExitStatus.ask : ExitStatus.deny)
+            Glibc.exit(
+                decision.verdict == .allow
+                    ? ExitStatus.allow : decision.verdict == .ask ? ExitStatus.ask : ExitStatus.deny
+            )
         } catch {
             Loader.fail(error)
         }
@@ -246,14 +276,18 @@ struct Check: ParsableCommand {
     }
 
     static func decideLine(_ line: String, lineNumber: Int, base: Context, policy: Policy) -> String {
-        func error(_ m: String) -> String { JSONValue.object([("error", .string("line \(lineNumber): \(m)"))]).serialized }
+        func error(_ m: String) -> String {
+            JSONValue.object([("error", .string("line \(lineNumber): \(m)"))]).serialized
+        }
         let value: JSONValue
         do { value = try JSONValue.parse(line) } catch let e { return error(e.description) }
         guard case .object = value else { return error("expected a JSON object") }
         guard let command = value["command"]?.stringValue else { return error("missing string field \"command\"") }
         var ctx = base
         if let cwdValue = value["cwd"] {
-            guard let cwd = cwdValue.stringValue, cwd.hasPrefix("/") else { return error("\"cwd\" must be an absolute path") }
+            guard let cwd = cwdValue.stringValue, cwd.hasPrefix("/") else {
+                return error("\"cwd\" must be an absolute path")
+            }
             ctx.cwd = cwd
             ctx.projectRoot = Loader.projectRoot(from: cwd)
         }
@@ -276,7 +310,8 @@ struct Check: ParsableCommand {
 
 struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show how a command is parsed, what really runs, every rule considered and the decision.")
+        abstract: "Show how a command is parsed, what really runs, every rule considered and the decision."
+    )
 
     @OptionGroup var options: PolicyOptions
 
@@ -290,7 +325,8 @@ struct Explain: ParsableCommand {
             let policy = try Loader.policy(options, env: env, projectRoot: context.projectRoot)
             let decision = Engine.decide(command, context: context, policy: policy, trace: true)
             var out = "command: \(command)\n"
-            out += "context: cwd=\(context.cwd) project=\(context.project) home=\(context.home) actor=\(context.actor.rawValue)\n"
+            out +=
+                "context: cwd=\(context.cwd) project=\(context.project) home=\(context.home) actor=\(context.actor.rawValue)\n"
             out += "policy layers: \(policy.layers.joined(separator: " < "))\n\n"
             out += "parsed structure:\n"
             if let err = decision.analysis.syntaxError {
@@ -308,7 +344,9 @@ struct Explain: ParsableCommand {
                 out += "\nnotes:\n" + decision.analysis.notes.map { "  - \($0)\n" }.joined()
             }
             if !decision.analysis.production.isEmpty {
-                out += "\nproduction evidence:\n" + decision.analysis.production.map { "  - \($0.source): \($0.value)\n" }.joined()
+                out +=
+                    "\nproduction evidence:\n"
+                    + decision.analysis.production.map { "  - \($0.source): \($0.value)\n" }.joined()
             }
             out += "\nrules:\n"
             if decision.trace.isEmpty { out += "  (no effect that any rule considers)\n" }
@@ -325,7 +363,10 @@ struct Explain: ParsableCommand {
 
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "policy", abstract: "Show or test the effective policy.", subcommands: [Show.self, Test.self])
+        commandName: "policy",
+        abstract: "Show or test the effective policy.",
+        subcommands: [Show.self, Test.self]
+    )
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the effective, merged policy as YAML.")
@@ -345,7 +386,8 @@ struct PolicyCommand: ParsableCommand {
 
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Load the policy (with FILE as an extra, lowest layer) and check every rule's examples.")
+            abstract: "Load the policy (with FILE as an extra, lowest layer) and check every rule's examples."
+        )
         @OptionGroup var options: PolicyOptions
         @Argument(help: "A policy file to test as the lowest layer.") var file: String?
 
@@ -363,7 +405,9 @@ struct PolicyCommand: ParsableCommand {
                 let failures = Engine.checkExamples(policy)
                 let count = policy.rules.reduce(0) { $0 + $1.examplesMatch.count + $1.examplesNoMatch.count }
                 if failures.isEmpty {
-                    FileHandleOut.stdout("ok: \(policy.rules.count) rules, \(count) examples pass (layers: \(policy.layers.joined(separator: " < ")))\n")
+                    FileHandleOut.stdout(
+                        "ok: \(policy.rules.count) rules, \(count) examples pass (layers: \(policy.layers.joined(separator: " < ")))\n"
+                    )
                 } else {
                     FileHandleOut.stdout(failures.map { "FAIL \($0)\n" }.joined())
                     FileHandleOut.stdout("\(failures.count) of \(count) examples failed\n")

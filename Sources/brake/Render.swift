@@ -35,20 +35,26 @@ enum Render {
         case .simple(let sc):
             var s = "\(indent)simple: \(words(sc.words))"
             if !sc.assignments.isEmpty { s += "  assignments: \(sc.assignments.map(\.name).joined(separator: ", "))" }
-            if !sc.redirects.isEmpty { s += "  redirects: \(sc.redirects.map { $0.op + ($0.target.literalText ?? "<expanded>") }.joined(separator: " "))" }
+            if !sc.redirects.isEmpty {
+                s +=
+                    "  redirects: \(sc.redirects.map { $0.op + ($0.target.literalText ?? "<expanded>") }.joined(separator: " "))"
+            }
             return s + "\n"
         case .subshell(let s, _): return "\(indent)subshell:\n" + structure(s, indent: indent + "  ")
         case .group(let s, _): return "\(indent)group:\n" + structure(s, indent: indent + "  ")
         case .ifClause(let conds, let bodies, let e, _):
             var out = "\(indent)if:\n"
-            for (c, b) in zip(conds, bodies) { out += structure(c, indent: indent + "  ") + "\(indent)then:\n" + structure(b, indent: indent + "  ") }
+            for (c, b) in zip(conds, bodies) {
+                out += structure(c, indent: indent + "  ") + "\(indent)then:\n" + structure(b, indent: indent + "  ")
+            }
             if let e { out += "\(indent)else:\n" + structure(e, indent: indent + "  ") }
             return out
         case .forLoop(let v, _, let body, _), .select(let v, _, let body, _):
             return "\(indent)for \(v):\n" + structure(body, indent: indent + "  ")
         case .arithmeticFor(_, let body, _): return "\(indent)for ((…)):\n" + structure(body, indent: indent + "  ")
         case .whileLoop(let c, let b, let until, _):
-            return "\(indent)\(until ? "until" : "while"):\n" + structure(c, indent: indent + "  ") + "\(indent)do:\n" + structure(b, indent: indent + "  ")
+            return "\(indent)\(until ? "until" : "while"):\n" + structure(c, indent: indent + "  ") + "\(indent)do:\n"
+                + structure(b, indent: indent + "  ")
         case .caseClause(_, let items, _):
             return "\(indent)case:\n" + items.map { structure($0.body, indent: indent + "  ") }.joined()
         case .function(let name, let body): return "\(indent)function \(name):\n" + command(body, indent: indent + "  ")
@@ -60,7 +66,8 @@ enum Render {
     static func q(_ s: String) -> String { JSONValue.string(s).serialized }
 
     static func policyYAML(_ p: Policy) -> String {
-        var out = "# Effective policy; layers (highest first): \(p.layers.joined(separator: " < "))\nversion: 1\nsettings:\n"
+        var out =
+            "# Effective policy; layers (highest first): \(p.layers.joined(separator: " < "))\nversion: 1\nsettings:\n"
         out += "  production:\n    words: [\(p.settings.productionWords.map(q).joined(separator: ", "))]\n"
         out += "    patterns: [\(p.settings.productionGlobs.map(q).joined(separator: ", "))]\n"
         out += "    environment_variables: [\(p.settings.environmentVariables.map(q).joined(separator: ", "))]\n"
@@ -68,8 +75,10 @@ enum Render {
         out += "  protected_branches: [\(p.settings.protectedBranches.map(q).joined(separator: ", "))]\n"
         out += "rules:\n"
         for r in p.rules {
-            out += "  - id: \(r.id)   # from \(r.layer)\n    decision: \(r.decision.rawValue)\n    overridable: \(r.overridable)\n"
-            out += "    labels: [\(r.labels.joined(separator: ", "))]\n    message: \(q(r.message))\n    agent_message: \(q(r.agentMessage))\n"
+            out +=
+                "  - id: \(r.id)   # from \(r.layer)\n    decision: \(r.decision.rawValue)\n    overridable: \(r.overridable)\n"
+            out +=
+                "    labels: [\(r.labels.joined(separator: ", "))]\n    message: \(q(r.message))\n    agent_message: \(q(r.agentMessage))\n"
             if r.decision == .ask { out += "    approvers: {role: \(r.approvers.role), count: \(r.approvers.count)}\n" }
             out += "    match: \(match(r.match))\n"
             if !r.unless.isEmpty { out += "    unless:\n" + r.unless.map { "      - \(match($0))\n" }.joined() }
@@ -77,7 +86,8 @@ enum Render {
         if !p.exceptions.isEmpty {
             out += "exceptions:\n"
             for e in p.exceptions {
-                out += "  - rules: [\(e.rules.map(q).joined(separator: ", "))]   # from \(e.layer)\n    paths: [\(e.paths.map(q).joined(separator: ", "))]\n    reason: \(q(e.reason))\n"
+                out +=
+                    "  - rules: [\(e.rules.map(q).joined(separator: ", "))]   # from \(e.layer)\n    paths: [\(e.paths.map(q).joined(separator: ", "))]\n    reason: \(q(e.reason))\n"
             }
         }
         return out
@@ -87,7 +97,11 @@ enum Render {
         var parts = ["effect: [\(m.effects.joined(separator: ", "))]"]
         if let t = m.targets { parts.append("targets: [\(t.map(\.rawValue).joined(separator: ", "))]") }
         if let p = m.paths { parts.append("paths: [\(p.map(q).joined(separator: ", "))]") }
-        if !m.attrs.isEmpty { parts.append("attrs: {\(m.attrs.keys.sorted().map { "\($0): [\(m.attrs[$0]!.map(q).joined(separator: ", "))]" }.joined(separator: ", "))}") }
+        if !m.attrs.isEmpty {
+            parts.append(
+                "attrs: {\(m.attrs.keys.sorted().map { "\($0): [\(m.attrs[$0]!.map(q).joined(separator: ", "))]" }.joined(separator: ", "))}"
+            )
+        }
         if let p = m.production { parts.append("production: \(p)") }
         if let a = m.actor { parts.append("actor: \(a.rawValue)") }
         if let p = m.programs { parts.append("programs: [\(p.joined(separator: ", "))]") }

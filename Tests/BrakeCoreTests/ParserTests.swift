@@ -31,7 +31,9 @@ struct ParserTests {
 
     @Test("Compound commands")
     func compound() throws {
-        let s = try ShellParser.parse("if a; then b; elif c; then d; else e; fi; for x in 1 2; do f; done; while g; do h; done; until i; do j; done; case $k in a|b) l;; *) m;; esac; (n); { o; }; p() { q; }; function r { s; }; [[ -f t ]]; (( u++ ))")
+        let s = try ShellParser.parse(
+            "if a; then b; elif c; then d; else e; fi; for x in 1 2; do f; done; while g; do h; done; until i; do j; done; case $k in a|b) l;; *) m;; esac; (n); { o; }; p() { q; }; function r { s; }; [[ -f t ]]; (( u++ ))"
+        )
         #expect(s.items.count == 11)
     }
 
@@ -39,10 +41,16 @@ struct ParserTests {
     func heredocs() throws {
         let s = try ShellParser.parse("cat <<'EOF' > out\n$(not run)\nEOF\nbash <<< 'echo hi' # comment\necho a \\\nb")
         #expect(s.items.count == 3)
-        guard case .simple(let c) = s.items[0].andOr.first.commands[0] else { Issue.record("not simple"); return }
+        guard case .simple(let c) = s.items[0].andOr.first.commands[0] else {
+            Issue.record("not simple")
+            return
+        }
         #expect(c.redirects.first?.heredoc?.body == "$(not run)\n")
         #expect(c.redirects.first?.heredoc?.quoted == true)
-        guard case .simple(let e) = s.items[2].andOr.first.commands[0] else { Issue.record("not simple"); return }
+        guard case .simple(let e) = s.items[2].andOr.first.commands[0] else {
+            Issue.record("not simple")
+            return
+        }
         #expect(e.words.map(\.literalText) == ["echo", "a", "b"])
     }
 

@@ -9,14 +9,21 @@ struct PolicyTests {
     func builtInExamples() throws {
         let failures = Engine.checkExamples(Policy.standard)
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
-        #expect(Policy.standard.rules.allSatisfy { !$0.examplesMatch.isEmpty && !$0.message.isEmpty && !$0.agentMessage.isEmpty })
+        #expect(
+            Policy.standard.rules.allSatisfy {
+                !$0.examplesMatch.isEmpty && !$0.message.isEmpty && !$0.agentMessage.isEmpty
+            }
+        )
     }
 
     @Test("An unknown key is an error naming file, line and column")
     func unknownKey() {
         var p = Policy.standard
         #expect {
-            try p.merge(yaml: "version: 1\nrules:\n  - id: x\n    decision: ask\n    mesage: typo\n", source: "org.yaml")
+            try p.merge(
+                yaml: "version: 1\nrules:\n  - id: x\n    decision: ask\n    mesage: typo\n",
+                source: "org.yaml"
+            )
         } throws: { e in
             let pe = e as! PolicyError
             return pe.source == "org.yaml" && pe.line == 5 && pe.column == 5 && pe.message.contains("mesage")
@@ -30,7 +37,11 @@ struct PolicyTests {
             try p.merge(yaml: "overrides:\n  - rule: git.force-push\n    decision: maybe\n", source: "repo.yaml")
         }
         #expect(throws: PolicyError.self) {
-            try p.merge(yaml: "rules:\n  - id: x\n    decision: ask\n    message: m\n    match: {effect: fs.delete, targets: [moon]}\n", source: "repo.yaml")
+            try p.merge(
+                yaml:
+                    "rules:\n  - id: x\n    decision: ask\n    message: m\n    match: {effect: fs.delete, targets: [moon]}\n",
+                source: "repo.yaml"
+            )
         }
     }
 
@@ -48,7 +59,10 @@ struct PolicyTests {
             try p.merge(yaml: "overrides:\n  - rule: fs.wipe-root-or-home\n    decision: allow\n", source: "repo.yaml")
         }
         #expect(throws: PolicyError.self) {
-            try p.merge(yaml: "exceptions:\n  - rules: [disk.format]\n    paths: ['/dev/**']\n    reason: lab machine\n", source: "repo.yaml")
+            try p.merge(
+                yaml: "exceptions:\n  - rules: [disk.format]\n    paths: ['/dev/**']\n    reason: lab machine\n",
+                source: "repo.yaml"
+            )
         }
     }
 
@@ -67,7 +81,11 @@ struct PolicyTests {
     @Test("Scoped exceptions allow only below their paths")
     func exceptions() throws {
         var p = Policy.standard
-        try p.merge(yaml: "exceptions:\n  - rules: [fs.delete-outside-project]\n    paths: ['/srv/scratch/**']\n    reason: shared scratch space\n", source: "org.yaml")
+        try p.merge(
+            yaml:
+                "exceptions:\n  - rules: [fs.delete-outside-project]\n    paths: ['/srv/scratch/**']\n    reason: shared scratch space\n",
+            source: "org.yaml"
+        )
         #expect(Engine.decide("rm -rf /srv/scratch/run-1", context: ctx, policy: p).verdict == .allow)
         #expect(Engine.decide("rm -rf /srv/data", context: ctx, policy: p).verdict == .ask)
         #expect(Engine.decide("rm -rf /srv/scratch/run-1 /srv/data", context: ctx, policy: p).verdict == .ask)
@@ -87,7 +105,10 @@ struct PolicyTests {
         #expect(d.verdict == .ask)
         #expect(d.approvers?.role == "senior")
         #expect(d.labels.contains("production"))
-        #expect(Engine.decide("aws --profile dev rds delete-db-instance --db-instance-identifier main", context: ctx).approvers?.role == "member")
+        #expect(
+            Engine.decide("aws --profile dev rds delete-db-instance --db-instance-identifier main", context: ctx)
+                .approvers?.role == "member"
+        )
     }
 
     @Test("Production patterns are configurable")
@@ -102,22 +123,25 @@ struct PolicyTests {
     @Test("A new rule's examples are checked when it loads")
     func newRuleExamples() throws {
         var p = Policy.standard
-        try p.merge(yaml: """
-            rules:
-              - id: org.no-helm-rollback
-                decision: ask
-                message: Helm rollbacks need approval.
-                match: {effect: k8s.mutate, attrs: {verb: rollback}}
-                examples:
-                  match: ["helm rollback web 3"]
-                  no_match: ["helm list"]
-              - id: org.broken
-                decision: ask
-                message: Broken examples.
-                match: {effect: fs.delete}
-                examples:
-                  match: ["ls"]
-            """, source: "org.yaml")
+        try p.merge(
+            yaml: """
+                rules:
+                  - id: org.no-helm-rollback
+                    decision: ask
+                    message: Helm rollbacks need approval.
+                    match: {effect: k8s.mutate, attrs: {verb: rollback}}
+                    examples:
+                      match: ["helm rollback web 3"]
+                      no_match: ["helm list"]
+                  - id: org.broken
+                    decision: ask
+                    message: Broken examples.
+                    match: {effect: fs.delete}
+                    examples:
+                      match: ["ls"]
+                """,
+            source: "org.yaml"
+        )
         let failures = Engine.checkExamples(p, onlyLayers: ["org.yaml"])
         #expect(failures.count == 1 && failures[0].contains("org.broken"))
     }

@@ -13,7 +13,9 @@ struct ScoreTests {
             if c.expect == "allow" && v != .allow { falseAlarms.append(c.testDescription) }
             if c.expect != "allow" && !c.accepts(v) { missed.append(c.testDescription) }
         }
-        print("scoreboard: \(missed.count) missed, \(falseAlarms.count) false alarms over \(Tables.all.count + Tables.corpus.count) commands")
+        print(
+            "scoreboard: \(missed.count) missed, \(falseAlarms.count) false alarms over \(Tables.all.count + Tables.corpus.count) commands"
+        )
         #expect(missed.isEmpty, "missed: \(missed.joined(separator: "\n"))")
         #expect(falseAlarms.isEmpty, "false alarms: \(falseAlarms.joined(separator: "\n"))")
     }

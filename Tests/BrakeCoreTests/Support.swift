@@ -19,7 +19,13 @@ struct LabelledCase: CustomTestStringConvertible, Sendable {
         if env["HOME"] == nil { env["HOME"] = "/home/dev" }
         let cwd = self.cwd ?? "/home/dev/project"
         let root = cwd.hasPrefix("/home/dev/project") ? "/home/dev/project" : cwd
-        return Context(cwd: cwd, home: env["HOME"]!, projectRoot: root, env: env, terraformWorkspace: env["TF_WORKSPACE"])
+        return Context(
+            cwd: cwd,
+            home: env["HOME"]!,
+            projectRoot: root,
+            env: env,
+            terraformWorkspace: env["TF_WORKSPACE"]
+        )
     }
 
     /// Whether a verdict satisfies the label.
@@ -40,24 +46,46 @@ enum Tables {
     static func load(_ name: String) -> [LabelledCase] {
         let url = resourceURL(name)
         let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch { fatalError("cannot read test table \(url.path): \(error)") }
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            fatalError("cannot read test table \(url.path): \(error)")
+        }
         var out: [LabelledCase] = []
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                 let expect = obj["expect"] as? String, let command = obj["command"] as? String
             else {
-                out.append(LabelledCase(file: name, line: i + 1, expect: "invalid", command: String(line), why: "unparseable table line", cwd: nil, env: [:]))
+                out.append(
+                    LabelledCase(
+                        file: name,
+                        line: i + 1,
+                        expect: "invalid",
+                        command: String(line),
+                        why: "unparseable table line",
+                        cwd: nil,
+                        env: [:]
+                    )
+                )
                 continue
             }
             out.append(
                 LabelledCase(
-                    file: name, line: i + 1, expect: expect, command: command, why: obj["why"] as? String ?? "",
-                    cwd: obj["cwd"] as? String, env: obj["env"] as? [String: String] ?? [:]))
+                    file: name,
+                    line: i + 1,
+                    expect: expect,
+                    command: command,
+                    why: obj["why"] as? String ?? "",
+                    cwd: obj["cwd"] as? String,
+                    env: obj["env"] as? [String: String] ?? [:]
+                )
+            )
         }
         return out
     }
 
-    static let caseFiles = ["filesystem", "shell_evasion", "vcs", "infra", "data", "misc", "routine"].map { "cases/\($0).jsonl" }
+    static let caseFiles = ["filesystem", "shell_evasion", "vcs", "infra", "data", "misc", "routine"].map {
+        "cases/\($0).jsonl"
+    }
     static let corpus = load("corpus.jsonl")
     static let all: [LabelledCase] = caseFiles.flatMap(load)
 }

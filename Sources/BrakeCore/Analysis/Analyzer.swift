@@ -68,8 +68,12 @@ final class Analyzer {
             if reparseDepth == 0 && result.syntaxError == nil { result.syntaxError = error }
             result.effects.append(
                 Effect(
-                    "shell.unparsed", attrs: ["origin": .string(origin)], invocation: -1,
-                    detail: "cannot parse \(origin): \(error.message)"))
+                    "shell.unparsed",
+                    attrs: ["origin": .string(origin)],
+                    invocation: -1,
+                    detail: "cannot parse \(origin): \(error.message)"
+                )
+            )
             return .unknown("unparsed", suspicious: true)
         }
         reparseDepth += 1
@@ -204,7 +208,8 @@ final class Analyzer {
 
     // MARK: - Simple commands
 
-    func runSimple(_ sc: SimpleCommand, site: ExecSite, stdin: Content?, inPipeline: Bool, background: Bool) -> Content {
+    func runSimple(_ sc: SimpleCommand, site: ExecSite, stdin: Content?, inPipeline: Bool, background: Bool) -> Content
+    {
         // Alias expansion: an unquoted first word that names an alias defined earlier in the command.
         if let first = sc.words.first, first.isPlainLiteral, let name = first.literalText,
             let value = state.aliases[name], !callStack.contains("alias:" + name)
@@ -249,7 +254,12 @@ final class Analyzer {
             // Pure assignments change the shell; redirections alone still open (and truncate) files.
             for (name, values) in localValues {
                 if let prev = state.vars[name], sc.assignments.first(where: { $0.name == name })?.append == true {
-                    state.vars[name] = [Field(prev.map(\.text).joined() + (values.first?.text ?? ""), dynamic: prev.contains(where: \.dynamic))]
+                    state.vars[name] = [
+                        Field(
+                            prev.map(\.text).joined() + (values.first?.text ?? ""),
+                            dynamic: prev.contains(where: \.dynamic)
+                        )
+                    ]
                 } else {
                     state.vars[name] = values
                 }
@@ -261,7 +271,13 @@ final class Analyzer {
 
         let input = redirectInput(sc.redirects, stdin: stdin)
         let out = execute(
-            argv, assignments: assigned, stdin: input, site: site, inPipeline: inPipeline, background: background)
+            argv,
+            assignments: assigned,
+            stdin: input,
+            site: site,
+            inPipeline: inPipeline,
+            background: background
+        )
         // `: > file` and `true > file` only truncate.
         let bare = argv.count == 1 && !argv[0].quoted && (argv[0].text == ":" || argv[0].text == "true")
         return applyOutputRedirects(sc.redirects, output: out, site: site, bareRedirect: bare)
@@ -306,7 +322,12 @@ final class Analyzer {
     }
 
     /// Handles `>`, `>>`, `&>` … : records writes and truncations; returns what still reaches stdout.
-    func applyOutputRedirects(_ redirects: [Redirect], output: Content, site: ExecSite, bareRedirect: Bool = false)
+    func applyOutputRedirects(
+        _ redirects: [Redirect],
+        output: Content,
+        site: ExecSite,
+        bareRedirect: Bool = false
+    )
         -> Content
     {
         var stdoutGoesToFile = false
@@ -319,9 +340,21 @@ final class Analyzer {
             if r.truncates { attrs["truncate"] = .bool(true) }
             let idx = result.invocations.count - 1
             if target.cls == .device {
-                addEffect("disk.overwrite", attrs: attrs, targets: [target], invocation: idx, detail: "writes to device \(f.text)")
+                addEffect(
+                    "disk.overwrite",
+                    attrs: attrs,
+                    targets: [target],
+                    invocation: idx,
+                    detail: "writes to device \(f.text)"
+                )
             } else if bareRedirect && r.truncates {
-                addEffect("fs.truncate", attrs: attrs, targets: [target], invocation: idx, detail: "truncates \(f.text)")
+                addEffect(
+                    "fs.truncate",
+                    attrs: attrs,
+                    targets: [target],
+                    invocation: idx,
+                    detail: "truncates \(f.text)"
+                )
             } else {
                 addEffect("fs.write", attrs: attrs, targets: [target], invocation: idx, detail: "writes \(f.text)")
             }
@@ -335,7 +368,11 @@ final class Analyzer {
     // MARK: - Effects and targets
 
     func addEffect(
-        _ kind: String, attrs: [String: AttrValue] = [:], targets: [Target] = [], invocation: Int, detail: String
+        _ kind: String,
+        attrs: [String: AttrValue] = [:],
+        targets: [Target] = [],
+        invocation: Int,
+        detail: String
     ) {
         var attrs = attrs
         if invocation >= 0 && invocation < result.invocations.count {
@@ -416,7 +453,9 @@ final class Analyzer {
         if text.hasPrefix("/tmp/") { return .temp }
         if text.hasPrefix("/") {
             let comps = text.split(separator: "/")
-            if let f = comps.first, Paths.systemTops.contains(String(f)) && f != "home" && f != "Users" { return .system }
+            if let f = comps.first, Paths.systemTops.contains(String(f)) && f != "home" && f != "Users" {
+                return .system
+            }
             if comps.count <= 2 && (comps.first == "home" || comps.first == "Users") { return .home }
         }
         return .outside

@@ -33,22 +33,42 @@ extension Analyzer {
                 codes.append(Field(String(a.text.dropFirst(2)), dynamic: a.dynamic))
                 break
             }
-            if program == "perl", a.text.hasPrefix("-") && !a.text.hasPrefix("--") && (a.text.hasSuffix("e") || a.text.hasSuffix("E")) && a.text.count > 2, i + 1 < args.count {
+            if program == "perl",
+                a.text.hasPrefix("-") && !a.text.hasPrefix("--") && (a.text.hasSuffix("e") || a.text.hasSuffix("E"))
+                    && a.text.count > 2, i + 1 < args.count
+            {
                 codes.append(args[i + 1])
                 i += 2
                 continue
             }
-            if program == "python" && a.text == "-m" { sawModule = true; break }
+            if program == "python" && a.text == "-m" {
+                sawModule = true
+                break
+            }
             if program == "awk" {
-                if a.text == "-f" { awkProgramFile = true; if i + 1 < args.count { scriptOperand = args[i + 1] }; break }
-                if a.text == "-F" || a.text == "-v" { i += 2; continue }
-                if a.text.hasPrefix("-") { i += 1; continue }
+                if a.text == "-f" {
+                    awkProgramFile = true
+                    if i + 1 < args.count { scriptOperand = args[i + 1] }
+                    break
+                }
+                if a.text == "-F" || a.text == "-v" {
+                    i += 2
+                    continue
+                }
+                if a.text.hasPrefix("-") {
+                    i += 1
+                    continue
+                }
                 codes.append(a)
                 break
             }
             if a.text == "-" { return (codes, true) }
             if a.text.hasPrefix("-") {
-                if ["-W", "-X", "-I", "-r", "--require", "-M", "--import", "--loader"].contains(a.text) { i += 2 } else { i += 1 }
+                if ["-W", "-X", "-I", "-r", "--require", "-M", "--import", "--loader"].contains(a.text) {
+                    i += 2
+                } else {
+                    i += 1
+                }
                 continue
             }
             if codes.isEmpty { scriptOperand = a }
@@ -58,8 +78,12 @@ extension Analyzer {
         if !codes.isEmpty { return (codes, false) }
         if sawModule { return ([], false) }
         if let s = scriptOperand {
-            if !s.dynamic, case .known(let text)? = files[resolvePath(s.text)]?.content { return ([Field(text)], false) }
-            if !s.dynamic, case .network? = files[resolvePath(s.text)]?.content { return ([Field("", dynamic: true)], false) }
+            if !s.dynamic, case .known(let text)? = files[resolvePath(s.text)]?.content {
+                return ([Field(text)], false)
+            }
+            if !s.dynamic, case .network? = files[resolvePath(s.text)]?.content {
+                return ([Field("", dynamic: true)], false)
+            }
             return ([], false)
         }
         // No program argument: the interpreter reads its program from standard input.
@@ -73,11 +97,21 @@ extension Analyzer {
             switch stdin {
             case .known(let s)?: all.append(Field(s))
             case .network(let url)?:
-                addEffect("exec.remote-code", attrs: ["url": .string(url)], invocation: idx, detail: "\(program) runs code downloaded from \(url)")
+                addEffect(
+                    "exec.remote-code",
+                    attrs: ["url": .string(url)],
+                    invocation: idx,
+                    detail: "\(program) runs code downloaded from \(url)"
+                )
                 return
             case .unknown(let name, let suspicious)?:
                 if suspicious || !isProjectFile(name) {
-                    addEffect("exec.dynamic", attrs: ["what": .string("\(program) stdin")], invocation: idx, detail: "\(program) runs a program only known at run time")
+                    addEffect(
+                        "exec.dynamic",
+                        attrs: ["what": .string("\(program) stdin")],
+                        invocation: idx,
+                        detail: "\(program) runs a program only known at run time"
+                    )
                 }
                 return
             default: return
@@ -85,7 +119,12 @@ extension Analyzer {
         }
         for code in all {
             if code.dynamic {
-                addEffect("exec.dynamic", attrs: ["what": .string("\(program) code")], invocation: idx, detail: "\(program) runs code only known at run time")
+                addEffect(
+                    "exec.dynamic",
+                    attrs: ["what": .string("\(program) code")],
+                    invocation: idx,
+                    detail: "\(program) runs code only known at run time"
+                )
                 continue
             }
             if decodedTexts.contains(code.text) {
@@ -108,7 +147,10 @@ extension Analyzer {
         var i = from
         while i < to {
             let c = code[i]
-            if c == "#" && (i == 0 || code[i - 1] == "\n" || code[i - 1] == " ") && false { i += 1; continue }
+            if c == "#" && (i == 0 || code[i - 1] == "\n" || code[i - 1] == " ") && false {
+                i += 1
+                continue
+            }
             if c == "'" || c == "\"" || c == "`" {
                 let start = i
                 var triple = false
@@ -123,7 +165,10 @@ extension Analyzer {
                 let interpolates = c != "'" || false
                 while i < to {
                     if triple {
-                        if i + 2 < to && code[i] == c && code[i + 1] == c && code[i + 2] == c { i += 3; break }
+                        if i + 2 < to && code[i] == c && code[i + 1] == c && code[i + 2] == c {
+                            i += 3
+                            break
+                        }
                     } else if code[i] == c {
                         i += 1
                         break
@@ -141,25 +186,51 @@ extension Analyzer {
                     if interpolates, code[i] == "$" || code[i] == "#" || code[i] == "{", i + 1 < to {
                         // ${…} (js, perl), #{…} (ruby), {…} (python f-strings), $ENV{HOME}, $HOME.
                         var j = i
-                        if code[i] == "#" && code[i + 1] != "{" { text.append(code[i]); i += 1; continue }
-                        if code[i] == "{" && !(start > 0 && (code[start - 1] == "f" || code[start - 1] == "F")) { text.append(code[i]); i += 1; continue }
-                        if code[i] == "$" && !(code[i + 1] == "{" || code[i + 1].isLetter) { text.append(code[i]); i += 1; continue }
+                        if code[i] == "#" && code[i + 1] != "{" {
+                            text.append(code[i])
+                            i += 1
+                            continue
+                        }
+                        if code[i] == "{" && !(start > 0 && (code[start - 1] == "f" || code[start - 1] == "F")) {
+                            text.append(code[i])
+                            i += 1
+                            continue
+                        }
+                        if code[i] == "$" && !(code[i + 1] == "{" || code[i + 1].isLetter) {
+                            text.append(code[i])
+                            i += 1
+                            continue
+                        }
                         var depth = 0
                         var expr = ""
                         if code[j] == "$" && code[j + 1].isLetter {
                             j += 1
-                            while j < to && (code[j].isLetter || code[j].isNumber || code[j] == "_" || code[j] == "{" || code[j] == "}" || (depth > 0)) {
+                            while j < to
+                                && (code[j].isLetter || code[j].isNumber || code[j] == "_" || code[j] == "{"
+                                    || code[j] == "}" || (depth > 0))
+                            {
                                 if code[j] == "{" { depth += 1 }
-                                if code[j] == "}" { depth -= 1; expr.append(code[j]); j += 1; if depth <= 0 { break }; continue }
+                                if code[j] == "}" {
+                                    depth -= 1
+                                    expr.append(code[j])
+                                    j += 1
+                                    if depth <= 0 { break }
+                                    continue
+                                }
                                 expr.append(code[j])
                                 j += 1
                             }
                         } else {
                             if code[j] != "{" { j += 1 }
                             while j < to {
-                                if code[j] == "{" { depth += 1 } else if code[j] == "}" {
+                                if code[j] == "{" {
+                                    depth += 1
+                                } else if code[j] == "}" {
                                     depth -= 1
-                                    if depth == 0 { j += 1; break }
+                                    if depth == 0 {
+                                        j += 1
+                                        break
+                                    }
                                 }
                                 expr.append(code[j])
                                 j += 1
@@ -187,7 +258,12 @@ extension Analyzer {
 
     func isHomeExpression(_ e: String) -> Bool {
         let s = e.filter { !$0.isWhitespace }.replacingAll("{", with: "").replacingAll("}", with: "")
-        let homes = ["ENV[\"HOME\"]", "ENV['HOME']", "ENVHOME", "HOME", "process.env.HOME", "os.environ['HOME']", "os.environ[\"HOME\"]", "os.getenv('HOME')", "os.getenv(\"HOME\")", "Path.home()", "pathlib.Path.home()", "Dir.home", "os.homedir()", "require('os').homedir()", "os.path.expanduser('~')", "$HOME", "NSHomeDirectory()", "homedir", "HOME_DIR"]
+        let homes = [
+            "ENV[\"HOME\"]", "ENV['HOME']", "ENVHOME", "HOME", "process.env.HOME", "os.environ['HOME']",
+            "os.environ[\"HOME\"]", "os.getenv('HOME')", "os.getenv(\"HOME\")", "Path.home()", "pathlib.Path.home()",
+            "Dir.home", "os.homedir()", "require('os').homedir()", "os.path.expanduser('~')", "$HOME",
+            "NSHomeDirectory()", "homedir", "HOME_DIR",
+        ]
         return homes.contains(s) || s.hasSuffix("homedir()")
     }
 
@@ -204,11 +280,22 @@ extension Analyzer {
         }
         skeleton += String(chars[last..<chars.count])
         var s = skeleton
-        for h in ["os.path.expanduser", "path.expanduser", "File.expand_path", "expand_path", "pathlib.Path", "Path", "os.path.join", "path.join", "path.resolve", "File.join", "URL(fileURLWithPath:", "fileURLWithPath:", "atPath:", "at:", "NSString", "new File", "Paths.get", "resolve", "join", "expanduser", "String", ".rglob", ".glob", ".iterdir", "os.listdir", "os.scandir", "os.walk", "glob.glob", "readdirSync", "Dir.glob", "Dir.children", "Dir.entries"] {
+        for h in [
+            "os.path.expanduser", "path.expanduser", "File.expand_path", "expand_path", "pathlib.Path", "Path",
+            "os.path.join", "path.join", "path.resolve", "File.join", "URL(fileURLWithPath:", "fileURLWithPath:",
+            "atPath:", "at:", "NSString", "new File", "Paths.get", "resolve", "join", "expanduser", "String", ".rglob",
+            ".glob", ".iterdir", "os.listdir", "os.scandir", "os.walk", "glob.glob", "readdirSync", "Dir.glob",
+            "Dir.children", "Dir.entries",
+        ] {
             s = s.replacingAll(h, with: " ")
         }
         var homeFirst = false
-        for h in ["process.env.HOME", "os.environ['HOME']", "os.environ[\"HOME\"]", "os.getenv('HOME')", "os.getenv(\"HOME\")", "Path.home()", ".home()", "Dir.home", "os.homedir()", "$ENV{HOME}", "ENV['HOME']", "ENV[\"HOME\"]", "NSHomeDirectory()", "homedir()", "FileManager.default.homeDirectoryForCurrentUser.path", "$HOME"] where s.contains(h) {
+        for h in [
+            "process.env.HOME", "os.environ['HOME']", "os.environ[\"HOME\"]", "os.getenv('HOME')",
+            "os.getenv(\"HOME\")", "Path.home()", ".home()", "Dir.home", "os.homedir()", "$ENV{HOME}", "ENV['HOME']",
+            "ENV[\"HOME\"]", "NSHomeDirectory()", "homedir()", "FileManager.default.homeDirectoryForCurrentUser.path",
+            "$HOME",
+        ] where s.contains(h) {
             s = s.replacingAll(h, with: "\u{2}")
             homeFirst = true
         }
@@ -227,11 +314,11 @@ extension Analyzer {
                 k = s.index(after: end)
                 continue
             }
-            if ch == "\u{2}" { pieces.append("~") }
-            else if ch == "," {
+            if ch == "\u{2}" {
+                pieces.append("~")
+            } else if ch == "," {
                 break  // later arguments (options) do not name the path
-            }
-            else if " \t\n()+/.[]".contains(ch) {
+            } else if " \t\n()+/.[]".contains(ch) {
                 if ch == "/" { pieces.append("/") }
             } else if ch.isLetter || ch.isNumber || ch == "_" {
                 dynamic = true
@@ -244,7 +331,11 @@ extension Analyzer {
         if pieces.isEmpty { return dynamic ? Field("$(…)", dynamic: true) : nil }
         var text = ""
         for p in pieces {
-            if text.isEmpty || p == "/" || text.hasSuffix("/") || p.hasPrefix("/") { text += p } else { text += "/" + p }
+            if text.isEmpty || p == "/" || text.hasSuffix("/") || p.hasPrefix("/") {
+                text += p
+            } else {
+                text += "/" + p
+            }
         }
         text = text.replacingAll("//", with: "/")
         if text.contains("$BRAKE_DYNAMIC") { dynamic = true }
@@ -259,7 +350,10 @@ extension Analyzer {
         while i < code.count {
             let c = code[i]
             if let q = quote {
-                if c == "\\" { i += 2; continue }
+                if c == "\\" {
+                    i += 2
+                    continue
+                }
                 if c == q { quote = nil }
             } else if c == "'" || c == "\"" || c == "`" {
                 quote = c
@@ -287,13 +381,19 @@ extension Analyzer {
             var last = 1
             for l in lits where l.range.upperBound <= close {
                 let between = String(chars[last..<l.range.lowerBound]).filter { !" ,\n\t".contains($0) }
-                if !between.isEmpty { words.append("$BRAKE_DYNAMIC"); dynamic = true }
+                if !between.isEmpty {
+                    words.append("$BRAKE_DYNAMIC")
+                    dynamic = true
+                }
                 words.append(quoteForShell(l.text))
                 dynamic = dynamic || l.dynamic
                 last = l.range.upperBound
             }
             let tail = String(chars[last..<close]).filter { !" ,\n\t".contains($0) }
-            if !tail.isEmpty { words.append("$BRAKE_DYNAMIC"); dynamic = true }
+            if !tail.isEmpty {
+                words.append("$BRAKE_DYNAMIC")
+                dynamic = true
+            }
             return (words.joined(separator: " "), dynamic)
         }
         // A string built from literals and expressions: expressions become a dynamic value.
@@ -313,7 +413,9 @@ extension Analyzer {
         }
         if lits.isEmpty { return ("$BRAKE_DYNAMIC", true) }
         let tail = String(chars[last...]).trimmingSpaces
-        if !tail.isEmpty && !tail.hasPrefix(",") && !tail.hasPrefix(")") && tail.first?.isLetter == false && tail.first != "{" {
+        if !tail.isEmpty && !tail.hasPrefix(",") && !tail.hasPrefix(")") && tail.first?.isLetter == false
+            && tail.first != "{"
+        {
             text += "$BRAKE_DYNAMIC"
             dynamic = true
         } else if tail.hasPrefix("+") || tail.hasPrefix(".") {
@@ -355,16 +457,22 @@ extension Analyzer {
         let lines = String(code).split(whereSeparator: { $0 == "\n" || $0 == ";" })
         for raw in lines.prefix(2000) {
             var line = raw.trimmingSpaces
-            for kw in ["const ", "let ", "var ", "my ", "local "] where line.hasPrefix(kw) { line = String(line.dropFirst(kw.count)) }
+            for kw in ["const ", "let ", "var ", "my ", "local "] where line.hasPrefix(kw) {
+                line = String(line.dropFirst(kw.count))
+            }
             if line.hasPrefix("for ") {
                 let rest = line.dropFirst(4)
                 guard let inRange = rest.firstRange(of: " in ") ?? rest.firstRange(of: " of ") else { continue }
                 var name = String(rest[..<inRange.lowerBound]).trimmingSpaces
                 if name.hasPrefix("(") { name.removeFirst() }
-                for kw in ["const ", "let ", "var "] where name.hasPrefix(kw) { name = String(name.dropFirst(kw.count)) }
+                for kw in ["const ", "let ", "var "] where name.hasPrefix(kw) {
+                    name = String(name.dropFirst(kw.count))
+                }
                 var expr = String(rest[inRange.upperBound...])
                 if expr.hasSuffix(":") || expr.hasSuffix("{") { expr.removeLast() }
-                if expr.hasSuffix(")") && name.hasPrefix("") && line.contains("(") && !expr.contains("(") { expr.removeLast() }
+                if expr.hasSuffix(")") && name.hasPrefix("") && line.contains("(") && !expr.contains("(") {
+                    expr.removeLast()
+                }
                 if name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" }) && !name.isEmpty {
                     out[name] = expr + " + '/__item__'"
                 }
@@ -376,7 +484,9 @@ extension Analyzer {
             let before = line[line.index(before: eq)]
             if "!<>+-*/%&|^:".contains(before) { continue }
             let name = String(line[..<eq]).trimmingSpaces
-            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" }) else { continue }
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" }) else {
+                continue
+            }
             var expr = String(line[after...]).trimmingSpaces
             if expr.hasSuffix(";") { expr.removeLast() }
             out[name] = expr
@@ -399,18 +509,29 @@ extension Analyzer {
             markTooComplex("interpreter program too large")
             return
         }
-        let hasChildProcess = text.contains("child_process") || program != "node" && program != "bun" && program != "deno"
+        let hasChildProcess =
+            text.contains("child_process") || program != "node" && program != "bun" && program != "deno"
         // Exec calls.
         for call in Analyzer.execCalls {
-            if (call == "exec(" || call == "spawn(" || call == "execFile(") && (!hasChildProcess || program == "python") { continue }
+            if (call == "exec(" || call == "spawn(" || call == "execFile(") && (!hasChildProcess || program == "python")
+            {
+                continue
+            }
             if call == "system(" && program == "python" { continue }
             if call == "shell(" && program != "python" { continue }
             var searchFrom = 0
             while let at = find(call, in: code, from: searchFrom) {
                 searchFrom = at + call.count
                 // `os.system(` also matches `system(`; skip prefixed duplicates for the generic names.
-                if call.first?.isLetter == true, at > 0, code[at - 1].isLetter || code[at - 1] == "_" || (code[at - 1] == "." && ["exec(", "spawn(", "system(", "popen(", "unlink(", "rmdir("].contains(call) && !call.contains(".")) {
-                    if !(call == "system(" && at > 0 && code[at - 1] == ".") && !(call == "exec(" || call == "spawn(") { continue }
+                if call.first?.isLetter == true, at > 0,
+                    code[at - 1].isLetter || code[at - 1] == "_"
+                        || (code[at - 1] == "."
+                            && ["exec(", "spawn(", "system(", "popen(", "unlink(", "rmdir("].contains(call)
+                            && !call.contains("."))
+                {
+                    if !(call == "system(" && at > 0 && code[at - 1] == ".") && !(call == "exec(" || call == "spawn(") {
+                        continue
+                    }
                     if call == "system(" && at >= 3 && String(code[(at - 3)..<at]) == "os." { continue }
                 }
                 let open = at + call.count - 1
@@ -418,7 +539,12 @@ extension Analyzer {
                 let (shell, dynamic) = shellTextOfExecArgument(arg)
                 result.notes.append("\(program): \(call)… runs `\(shell)`")
                 if dynamic && shell.hasPrefix("$BRAKE_DYNAMIC") {
-                    addEffect("exec.dynamic", attrs: ["what": .string("\(program) \(call.dropLast())")], invocation: idx, detail: "\(program) runs a command only known at run time")
+                    addEffect(
+                        "exec.dynamic",
+                        attrs: ["what": .string("\(program) \(call.dropLast())")],
+                        invocation: idx,
+                        detail: "\(program) runs a command only known at run time"
+                    )
                     continue
                 }
                 analyzeSource(shell, site: site, stdin: nil, origin: "\(program) \(call.dropLast())")
@@ -432,7 +558,8 @@ extension Analyzer {
                     from = at + word.count
                     if at > 0 && (code[at - 1].isLetter || code[at - 1] == "_") { continue }
                     let lits = stringLiterals(code, from: from, to: min(code.count, from + 2000))
-                    guard let first = lits.first, String(code[from..<first.range.lowerBound]).allSatisfy({ $0 == " " }) else { continue }
+                    guard let first = lits.first, String(code[from..<first.range.lowerBound]).allSatisfy({ $0 == " " })
+                    else { continue }
                     analyzeSource(first.text, site: site, stdin: nil, origin: "\(program) \(word.trimmingSpaces)")
                 }
             }
@@ -459,7 +586,12 @@ extension Analyzer {
         if program == "awk" {
             let compact = text.filter { !$0.isWhitespace }
             if compact.contains("|\"sh\"") || compact.contains("|\"bash\"") || compact.contains("|\"/bin/sh\"") {
-                addEffect("exec.dynamic", attrs: ["what": .string("awk pipe to shell")], invocation: idx, detail: "awk pipes generated text into a shell")
+                addEffect(
+                    "exec.dynamic",
+                    attrs: ["what": .string("awk pipe to shell")],
+                    invocation: idx,
+                    detail: "awk pipes generated text into a shell"
+                )
             }
         }
         // Deletes.
@@ -471,18 +603,28 @@ extension Analyzer {
                 let open = at + call.count - 1
                 var (arg, _) = callArgument(code, open: open)
                 var isMethod = false
-                if at > 0, code[at - 1] == ".", ["unlink(", "rmdir(", "rmtree(", "remove(", "delete_file("].contains(call) {
+                if at > 0, code[at - 1] == ".",
+                    ["unlink(", "rmdir(", "rmtree(", "remove(", "delete_file("].contains(call)
+                {
                     // `Path("x").unlink()`: the path is the receiver.
                     isMethod = true
                     if let recv = receiverText(code, before: at - 1) { arg = recv }
                 }
-                if call == "Remove-Item" { arg = String(code[(at + call.count)...].prefix(while: { $0 != "\n" && $0 != ";" })) }
+                if call == "Remove-Item" {
+                    arg = String(code[(at + call.count)...].prefix(while: { $0 != "\n" && $0 != ";" }))
+                }
                 if isMethod && arg.trimmingSpaces.isEmpty { arg = "$BRAKE_DYNAMIC" }
                 arg = resolveBinding(arg, binds)
                 let field = pathExpression(arg) ?? Field("$(…)", dynamic: true)
                 let target = makeTarget(field, site: site)
                 let rec = recursive || arg.contains("recursive") || arg.contains("force: true")
-                addEffect("fs.delete", attrs: ["recursive": .bool(rec), "via": .string("\(program) \(call.dropLast())")], targets: [target], invocation: idx, detail: "\(program) \(call.dropLast()) deletes \(field.text)")
+                addEffect(
+                    "fs.delete",
+                    attrs: ["recursive": .bool(rec), "via": .string("\(program) \(call.dropLast())")],
+                    targets: [target],
+                    invocation: idx,
+                    detail: "\(program) \(call.dropLast()) deletes \(field.text)"
+                )
             }
         }
         // Writes to files that matter (credentials, hook configuration, system files).
@@ -499,16 +641,28 @@ extension Analyzer {
                 }
                 if call == "open(" || call == "File.open(" || call == "fopen(" {
                     let lits = stringLiterals(Array(arg), from: 0, to: arg.count)
-                    let modes = lits.dropFirst(arg.trimmingSpaces.first == "'" || arg.trimmingSpaces.first == "\"" ? 1 : 0)
-                        .filter { !$0.text.isEmpty && $0.text.count <= 3 && $0.text.allSatisfy({ "rwabxt+".contains($0) }) }
+                    let modes = lits.dropFirst(
+                        arg.trimmingSpaces.first == "'" || arg.trimmingSpaces.first == "\"" ? 1 : 0
+                    )
+                    .filter { !$0.text.isEmpty && $0.text.count <= 3 && $0.text.allSatisfy({ "rwabxt+".contains($0) }) }
                     guard let mode = modes.first, mode.text.contains(where: { "wax+".contains($0) }) else { continue }
                 }
-                if call == "write_text(" || call == "write_bytes(", at > 0, let recv = receiverText(code, before: at - 1) { arg = recv }
+                if call == "write_text(" || call == "write_bytes(", at > 0,
+                    let recv = receiverText(code, before: at - 1)
+                {
+                    arg = recv
+                }
                 arg = resolveBinding(arg, binds)
                 guard let field = pathExpression(arg), !field.dynamic else { continue }
                 let target = makeTarget(field, site: site)
                 if [.sensitive, .brake, .system, .device, .automation, .root, .home].contains(target.cls) {
-                    addEffect("fs.write", attrs: ["via": .string("\(program) \(call)")], targets: [target], invocation: idx, detail: "\(program) writes \(field.text)")
+                    addEffect(
+                        "fs.write",
+                        attrs: ["via": .string("\(program) \(call)")],
+                        targets: [target],
+                        invocation: idx,
+                        detail: "\(program) writes \(field.text)"
+                    )
                 }
             }
         }
@@ -522,7 +676,9 @@ extension Analyzer {
         var depth = 0
         while i >= 0 {
             let c = code[i]
-            if c == ")" || c == "]" { depth += 1 } else if c == "(" || c == "[" {
+            if c == ")" || c == "]" {
+                depth += 1
+            } else if c == "(" || c == "[" {
                 if depth == 0 { break }
                 depth -= 1
             } else if depth == 0 && (c == " " || c == "\n" || c == "=" || c == ";" || c == ",") {
@@ -562,44 +718,86 @@ extension Analyzer {
                 j += 1
             }
             guard j < code.count, code[j] == "(" else { continue }
-            let sdkDelete = name.hasPrefix("delete_") || name.hasPrefix("terminate_") || name.hasPrefix("purge_")
+            let sdkDelete =
+                name.hasPrefix("delete_") || name.hasPrefix("terminate_") || name.hasPrefix("purge_")
                 || name == "schedule_key_deletion" || name.hasPrefix("batch_delete") || name.hasPrefix("deregister_")
             if sdkDelete {
-                addEffect("cloud.delete", attrs: ["provider": .string("sdk"), "operation": .string(name)], invocation: idx, detail: "\(program) calls \(name)")
+                addEffect(
+                    "cloud.delete",
+                    attrs: ["provider": .string("sdk"), "operation": .string(name)],
+                    invocation: idx,
+                    detail: "\(program) calls \(name)"
+                )
             } else if name == "delete" {
                 let before = String(code[max(0, at - 40)..<at])
-                if before.hasSuffix(".all()") || before.contains("objects.filter(") || before.contains("objects.all") || before.contains("Bucket(") || before.contains("bucket") {
-                    addEffect("cloud.delete", attrs: ["provider": .string("sdk"), "operation": .string("bulk delete")], invocation: idx, detail: "\(program) deletes every object in a collection")
-                } else if before.hasSuffix("requests") || before.hasSuffix("httpx") || before.hasSuffix("axios") || before.hasSuffix("session") || before.hasSuffix("client") || before.hasSuffix("http") {
+                if before.hasSuffix(".all()") || before.contains("objects.filter(") || before.contains("objects.all")
+                    || before.contains("Bucket(") || before.contains("bucket")
+                {
+                    addEffect(
+                        "cloud.delete",
+                        attrs: ["provider": .string("sdk"), "operation": .string("bulk delete")],
+                        invocation: idx,
+                        detail: "\(program) deletes every object in a collection"
+                    )
+                } else if before.hasSuffix("requests") || before.hasSuffix("httpx") || before.hasSuffix("axios")
+                    || before.hasSuffix("session") || before.hasSuffix("client") || before.hasSuffix("http")
+                {
                     let (arg, _) = callArgument(code, open: j)
                     let url = stringLiterals(Array(arg), from: 0, to: arg.count).first?.text ?? ""
                     let host = urlHost(url)
                     if !isLocalHost(host) {
-                        addEffect("net.http-delete", attrs: ["host": .string(host)], invocation: idx, detail: "\(program) sends HTTP DELETE to \(url.isEmpty ? "a computed URL" : url)")
+                        addEffect(
+                            "net.http-delete",
+                            attrs: ["host": .string(host)],
+                            invocation: idx,
+                            detail: "\(program) sends HTTP DELETE to \(url.isEmpty ? "a computed URL" : url)"
+                        )
                     }
                 }
             }
         }
         let compact = text.filter { !$0.isWhitespace }
-        if compact.contains("method:'DELETE'") || compact.contains("method:\"DELETE\"") || compact.contains("method=\"DELETE\"") || compact.contains("method='DELETE'") || compact.contains("Net::HTTP::Delete") || compact.contains("request(\"DELETE\"") || compact.contains("request('DELETE'") {
+        if compact.contains("method:'DELETE'") || compact.contains("method:\"DELETE\"")
+            || compact.contains("method=\"DELETE\"") || compact.contains("method='DELETE'")
+            || compact.contains("Net::HTTP::Delete") || compact.contains("request(\"DELETE\"")
+            || compact.contains("request('DELETE'")
+        {
             let urls = stringLiterals(code, from: 0, to: code.count).filter { $0.text.contains("://") }
             let hosts = urls.map { urlHost($0.text) }
             if hosts.isEmpty || hosts.contains(where: { !isLocalHost($0) }) {
-                addEffect("net.http-delete", attrs: ["host": .string(hosts.first ?? "")], invocation: idx, detail: "\(program) sends an HTTP DELETE")
+                addEffect(
+                    "net.http-delete",
+                    attrs: ["host": .string(hosts.first ?? "")],
+                    invocation: idx,
+                    detail: "\(program) sends an HTTP DELETE"
+                )
             }
         }
         // SQL run from code.
-        if text.contains("execute(") || text.contains(".query(") || text.contains("executescript(") || text.contains(".exec(") || text.contains("raw(") || text.contains(".run(") || text.contains("executemany(") || text.contains("sql(") {
+        if text.contains("execute(") || text.contains(".query(") || text.contains("executescript(")
+            || text.contains(".exec(") || text.contains("raw(") || text.contains(".run(")
+            || text.contains("executemany(") || text.contains("sql(")
+        {
             for lit in stringLiterals(code, from: 0, to: code.count) {
                 let kinds = SQL.destructive(lit.text)
                 if !kinds.isEmpty {
-                    addEffect("db.destructive", attrs: ["statement": .list(kinds), "engine": .string(program)], invocation: idx, detail: "\(program) runs \(kinds.joined(separator: ", ")) SQL")
+                    addEffect(
+                        "db.destructive",
+                        attrs: ["statement": .list(kinds), "engine": .string(program)],
+                        invocation: idx,
+                        detail: "\(program) runs \(kinds.joined(separator: ", ")) SQL"
+                    )
                 }
             }
         }
         let mongo = SQL.mongoDestructive(text)
         if !mongo.isEmpty && (text.contains("db.") || text.contains("collection")) {
-            addEffect("db.destructive", attrs: ["statement": .list(mongo), "engine": .string("mongodb")], invocation: idx, detail: "\(program) drops or empties a collection")
+            addEffect(
+                "db.destructive",
+                attrs: ["statement": .list(mongo), "engine": .string("mongodb")],
+                invocation: idx,
+                detail: "\(program) drops or empties a collection"
+            )
         }
     }
 }

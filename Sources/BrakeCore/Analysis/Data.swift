@@ -8,7 +8,10 @@ enum SQL {
             guard let first = w.first else { continue }
             switch first {
             case "drop":
-                let objects: Set<String> = ["table", "database", "schema", "keyspace", "tablespace", "owned", "collection", "materialized", "user", "role", "cluster"]
+                let objects: Set<String> = [
+                    "table", "database", "schema", "keyspace", "tablespace", "owned", "collection", "materialized",
+                    "user", "role", "cluster",
+                ]
                 if w.count > 1 && objects.contains(w[1]) { out.append("drop") }
             case "truncate":
                 out.append("truncate")
@@ -31,7 +34,9 @@ enum SQL {
         guard let i = words.firstIndex(of: "where") else { return false }
         let cond = words[(i + 1)...].prefix(4).joined(separator: " ")
         let trivial = ["1 = 1", "1=1", "true", "1", "'1'='1'", "1 = 1 )", "0 = 0", "2 > 1"]
-        return !(trivial.contains(cond) || cond.hasPrefix("1 = 1") || cond.hasPrefix("1=1") || cond == "true" || words.count == i + 1)
+        return
+            !(trivial.contains(cond) || cond.hasPrefix("1 = 1") || cond.hasPrefix("1=1") || cond == "true"
+            || words.count == i + 1)
     }
 
     /// Lower-cased word lists, one per statement; string literals and comments removed.
@@ -42,7 +47,10 @@ enum SQL {
         let chars = Array(sql.unicodeScalars)
         var i = 0
         func flush() {
-            if !word.isEmpty { words.append(word.lowercased()); word = "" }
+            if !word.isEmpty {
+                words.append(word.lowercased())
+                word = ""
+            }
         }
         while i < chars.count {
             let c = chars[i]
@@ -134,20 +142,43 @@ extension Analyzer {
         if case .known(let s) = inv.stdin { stdinText = s }
         let args = inv.args
         if Analyzer.sqlClients.contains(p) {
-            let valueFlags: Set<String> = ["-c", "--command", "-e", "--execute", "-Q", "-q", "--query", "-cmd", "--eval"]
+            let valueFlags: Set<String> = [
+                "-c", "--command", "-e", "--execute", "-Q", "-q", "--query", "-cmd", "--eval",
+            ]
             for (k, a) in args.enumerated() {
                 if valueFlags.contains(a.text), k + 1 < args.count { texts.append(args[k + 1].text) }
-                for f in ["--command=", "--execute=", "--query=", "-c=", "-e="] where a.text.hasPrefix(f) { texts.append(String(a.text.dropFirst(f.count))) }
-                if (a.text == "-f" || a.text == "--file" || a.text == "-i"), k + 1 < args.count, case .known(let s)? = files[resolvePath(args[k + 1].text)]?.content { texts.append(s) }
-                if p == "psql" || p == "mysql", a.text.hasPrefix("-c") && a.text.count > 2 && !a.text.hasPrefix("--") { texts.append(String(a.text.dropFirst(2))) }
+                for f in ["--command=", "--execute=", "--query=", "-c=", "-e="] where a.text.hasPrefix(f) {
+                    texts.append(String(a.text.dropFirst(f.count)))
+                }
+                if a.text == "-f" || a.text == "--file" || a.text == "-i", k + 1 < args.count,
+                    case .known(let s)? = files[resolvePath(args[k + 1].text)]?.content
+                {
+                    texts.append(s)
+                }
+                if p == "psql" || p == "mysql", a.text.hasPrefix("-c") && a.text.count > 2 && !a.text.hasPrefix("--") {
+                    texts.append(String(a.text.dropFirst(2)))
+                }
             }
             if ["sqlite3", "sqlite", "duckdb", "litecli", "bq"].contains(p) {
                 // sqlite3 [options] DB [SQL…]
-                let o = Options(args, withValue: ["-cmd", "-separator", "-nullvalue", "-init", "-newline", "-c", "--format", "--project_id", "--location", "--dataset_id"])
+                let o = Options(
+                    args,
+                    withValue: [
+                        "-cmd", "-separator", "-nullvalue", "-init", "-newline", "-c", "--format", "--project_id",
+                        "--location", "--dataset_id",
+                    ]
+                )
                 let ops = o.operands.map(\.text)
                 if p == "bq" {
                     if ops.first == "query" { texts += ops.dropFirst() }
-                    if ops.first == "rm" { addEffect("cloud.delete", attrs: ["provider": .string("bq"), "operation": .string("rm")], invocation: idx, detail: "bq rm deletes a dataset or table") }
+                    if ops.first == "rm" {
+                        addEffect(
+                            "cloud.delete",
+                            attrs: ["provider": .string("bq"), "operation": .string("rm")],
+                            invocation: idx,
+                            detail: "bq rm deletes a dataset or table"
+                        )
+                    }
                 } else if ops.count > 1 {
                     texts += ops.dropFirst()
                 }
@@ -156,42 +187,83 @@ extension Analyzer {
             if let s = stdinText { texts.append(s) }
             // A script whose content is unknown but whose name says what it does.
             var scriptNames: [String] = []
-            for (k, a) in args.enumerated() where (a.text == "-f" || a.text == "--file" || a.text == "-i") && k + 1 < args.count { scriptNames.append(args[k + 1].text) }
+            for (k, a) in args.enumerated()
+            where (a.text == "-f" || a.text == "--file" || a.text == "-i") && k + 1 < args.count {
+                scriptNames.append(args[k + 1].text)
+            }
             if case .unknown(let name, _)? = inv.stdin { scriptNames.append(name) }
             for n in scriptNames {
                 let words = Paths.basename(n).lowercased().tokens.map(String.init)
-                if words.contains(where: { ["drop", "truncate", "wipe", "purge", "destroy", "reset", "nuke", "teardown"].contains($0) }) {
-                    addEffect("db.destructive", attrs: ["statement": .list(["script"]), "engine": .string(p)], invocation: idx, detail: "\(p) runs \(n), whose name says it drops or wipes data")
+                if words.contains(where: {
+                    ["drop", "truncate", "wipe", "purge", "destroy", "reset", "nuke", "teardown"].contains($0)
+                }) {
+                    addEffect(
+                        "db.destructive",
+                        attrs: ["statement": .list(["script"]), "engine": .string(p)],
+                        invocation: idx,
+                        detail: "\(p) runs \(n), whose name says it drops or wipes data"
+                    )
                 }
             }
             for t in texts {
                 let kinds = SQL.destructive(t)
                 if !kinds.isEmpty {
-                    addEffect("db.destructive", attrs: ["statement": .list(kinds), "engine": .string(p)], invocation: idx, detail: "\(p) runs \(kinds.joined(separator: ", ")) statements")
+                    addEffect(
+                        "db.destructive",
+                        attrs: ["statement": .list(kinds), "engine": .string(p)],
+                        invocation: idx,
+                        detail: "\(p) runs \(kinds.joined(separator: ", ")) statements"
+                    )
                 }
             }
             return
         }
         switch p {
         case "mongosh", "mongo":
-            for (k, a) in args.enumerated() where (a.text == "--eval" || a.text == "-e") && k + 1 < args.count { texts.append(args[k + 1].text) }
+            for (k, a) in args.enumerated() where (a.text == "--eval" || a.text == "-e") && k + 1 < args.count {
+                texts.append(args[k + 1].text)
+            }
             if let s = stdinText { texts.append(s) }
             for t in texts {
                 let kinds = SQL.mongoDestructive(t)
                 if !kinds.isEmpty {
-                    addEffect("db.destructive", attrs: ["statement": .list(kinds), "engine": .string("mongodb")], invocation: idx, detail: "mongosh runs \(kinds.joined(separator: ", "))")
+                    addEffect(
+                        "db.destructive",
+                        attrs: ["statement": .list(kinds), "engine": .string("mongodb")],
+                        invocation: idx,
+                        detail: "mongosh runs \(kinds.joined(separator: ", "))"
+                    )
                 }
             }
         case "redis-cli", "valkey-cli", "keydb-cli":
-            let o = Options(args, withValue: ["-h", "-p", "-a", "-n", "-u", "--user", "--pass", "-s", "--tls-cert", "--cacert", "-r", "-i", "--pattern", "--sni", "--key", "--cert"])
+            let o = Options(
+                args,
+                withValue: [
+                    "-h", "-p", "-a", "-n", "-u", "--user", "--pass", "-s", "--tls-cert", "--cacert", "-r", "-i",
+                    "--pattern", "--sni", "--key", "--cert",
+                ]
+            )
             var cmds = o.operands.first.map { [$0.text.lowercased()] } ?? []
-            if let s = stdinText { cmds += s.split(separator: "\n").compactMap { $0.split(separator: " ").first.map { $0.lowercased() } } }
-            for c in cmds where c == "flushall" || c == "flushdb" || c == "shutdown" || c == "debug" || c == "config" && false {
-                addEffect("db.destructive", attrs: ["statement": .list([c == "shutdown" ? "shutdown" : "flush"]), "engine": .string("redis")], invocation: idx, detail: "redis \(c.uppercased())")
+            if let s = stdinText {
+                cmds += s.split(separator: "\n").compactMap { $0.split(separator: " ").first.map { $0.lowercased() } }
+            }
+            for c in cmds
+            where c == "flushall" || c == "flushdb" || c == "shutdown" || c == "debug" || c == "config" && false {
+                addEffect(
+                    "db.destructive",
+                    attrs: ["statement": .list([c == "shutdown" ? "shutdown" : "flush"]), "engine": .string("redis")],
+                    invocation: idx,
+                    detail: "redis \(c.uppercased())"
+                )
             }
         case "dropdb", "dropuser", "mysqladmin":
             if p == "mysqladmin" && !args.contains(where: { $0.text == "drop" }) { return }
-            addEffect("db.destructive", attrs: ["statement": .list(["drop"]), "engine": .string(p)], invocation: idx, detail: "\(p) drops a database")
+            addEffect(
+                "db.destructive",
+                attrs: ["statement": .list(["drop"]), "engine": .string(p)],
+                invocation: idx,
+                detail: "\(p) drops a database"
+            )
         default:
             break
         }
@@ -203,21 +275,39 @@ extension Analyzer {
         let p = inv.program
         let joined = words.joined(separator: " ")
         var hit: String?
-        let resetTasks: Set<String> = ["db:drop", "db:reset", "db:purge", "db:schema:load", "db:setup", "db:wipe", "migrate:fresh", "migrate:reset", "migrate:refresh", "db:drop:all", "ecto.drop", "ecto.reset", "schema:drop", "doctrine:database:drop", "doctrine:schema:drop", "sqlflush", "reset_db", "flush", "db:seed:replant"]
+        let resetTasks: Set<String> = [
+            "db:drop", "db:reset", "db:purge", "db:schema:load", "db:setup", "db:wipe", "migrate:fresh",
+            "migrate:reset", "migrate:refresh", "db:drop:all", "ecto.drop", "ecto.reset", "schema:drop",
+            "doctrine:database:drop", "doctrine:schema:drop", "sqlflush", "reset_db", "flush", "db:seed:replant",
+        ]
         if onlyScripts {
             switch p {
-            case "rails", "rake", "bin/rails", "artisan", "mix", "sequelize", "sequelize-cli", "typeorm", "knex", "console":
+            case "rails", "rake", "bin/rails", "artisan", "mix", "sequelize", "sequelize-cli", "typeorm", "knex",
+                "console":
                 if let t = words.first(where: { resetTasks.contains($0) }) { hit = "\(p) \(t)" }
-                if p == "knex" && joined.contains("migrate:rollback") && words.contains("--all") { hit = "knex migrate:rollback --all" }
+                if p == "knex" && joined.contains("migrate:rollback") && words.contains("--all") {
+                    hit = "knex migrate:rollback --all"
+                }
             case "python", "django-admin":
                 if words.contains(where: { $0.hasSuffix("manage.py") }) || p == "django-admin" {
-                    if let t = words.first(where: { ["flush", "reset_db", "sqlflush"].contains($0) }) { hit = "manage.py \(t)" }
+                    if let t = words.first(where: { ["flush", "reset_db", "sqlflush"].contains($0) }) {
+                        hit = "manage.py \(t)"
+                    }
                     if words.contains("migrate") && words.last == "zero" { hit = "manage.py migrate … zero" }
                 }
             case "php":
-                if words.first?.hasSuffix("artisan") == true || words.first?.hasSuffix("console") == true, let t = words.first(where: { resetTasks.contains($0) || $0 == "migrate:rollback" && false }) { hit = "php \(t)" }
+                if words.first?.hasSuffix("artisan") == true || words.first?.hasSuffix("console") == true,
+                    let t = words.first(where: { resetTasks.contains($0) || $0 == "migrate:rollback" && false })
+                {
+                    hit = "php \(t)"
+                }
             case "prisma":
-                if joined.hasPrefix("migrate reset") || (words.first == "db" && words.dropFirst().first == "push" && (words.contains("--force-reset") || words.contains("--accept-data-loss"))) { hit = "prisma \(words.prefix(2).joined(separator: " "))" }
+                if joined.hasPrefix("migrate reset")
+                    || (words.first == "db" && words.dropFirst().first == "push"
+                        && (words.contains("--force-reset") || words.contains("--accept-data-loss")))
+                {
+                    hit = "prisma \(words.prefix(2).joined(separator: " "))"
+                }
             case "npx", "bunx", "pnpx":
                 break
             case "alembic", "flask":
@@ -231,7 +321,9 @@ extension Analyzer {
             case "flyway":
                 if words.contains("clean") { hit = "flyway clean" }
             case "liquibase":
-                if words.contains(where: { $0.lowercased() == "dropall" || $0 == "drop-all" }) { hit = "liquibase dropAll" }
+                if words.contains(where: { $0.lowercased() == "dropall" || $0 == "drop-all" }) {
+                    hit = "liquibase dropAll"
+                }
             case "dotnet":
                 if joined.hasPrefix("ef database drop") { hit = "dotnet ef database drop" }
             case "drizzle-kit":
@@ -241,7 +333,12 @@ extension Analyzer {
             }
         }
         if let hit {
-            addEffect("db.reset", attrs: ["command": .string(hit)], invocation: idx, detail: "\(hit) drops or resets a database")
+            addEffect(
+                "db.reset",
+                attrs: ["command": .string(hit)],
+                invocation: idx,
+                detail: "\(hit) drops or resets a database"
+            )
         }
     }
 }

@@ -35,24 +35,37 @@ extension Analyzer {
     }
 
     @discardableResult
-    func record(_ argv: [Field], program: String, site: ExecSite, assignments: [String: Field], stdin: Content?) -> Int {
+    func record(_ argv: [Field], program: String, site: ExecSite, assignments: [String: Field], stdin: Content?) -> Int
+    {
         let inv = Invocation(
-            argv: argv, program: program, cwd: site.remote == nil ? state.cwd : nil, site: site,
-            assignments: assignments, stdin: stdin)
+            argv: argv,
+            program: program,
+            cwd: site.remote == nil ? state.cwd : nil,
+            site: site,
+            assignments: assignments,
+            stdin: stdin
+        )
         result.invocations.append(inv)
         return result.invocations.count - 1
     }
 
     func execute(
-        _ argv: [Field], assignments: [String: Field], stdin: Content?, site: ExecSite, inPipeline: Bool,
+        _ argv: [Field],
+        assignments: [String: Field],
+        stdin: Content?,
+        site: ExecSite,
+        inPipeline: Bool,
         background: Bool
     ) -> Content {
         guard tick(), let first = argv.first else { return .known("") }
         if first.dynamic {
             let idx = record(argv, program: "", site: site, assignments: assignments, stdin: stdin)
             addEffect(
-                "exec.dynamic", attrs: ["what": .string("command name")], invocation: idx,
-                detail: "the command name \(first.text) is only known at run time")
+                "exec.dynamic",
+                attrs: ["what": .string("command name")],
+                invocation: idx,
+                detail: "the command name \(first.text) is only known at run time"
+            )
             return .unknown("dynamic", suspicious: true)
         }
         let name = first.text
@@ -63,8 +76,10 @@ extension Analyzer {
                 if inPipeline || background {
                     let idx = record(argv, program: name, site: site, assignments: assignments, stdin: stdin)
                     addEffect(
-                        "system.fork-bomb", invocation: idx,
-                        detail: "function \(name) calls itself in a pipeline or in the background")
+                        "system.fork-bomb",
+                        invocation: idx,
+                        detail: "function \(name) calls itself in a pipeline or in the background"
+                    )
                 }
                 return .unknown("recursion", suspicious: false)
             }
@@ -78,7 +93,8 @@ extension Analyzer {
         }
 
         // A script written earlier in the same command and now run by its path.
-        if name.contains("/"), site.remote == nil, !site.container, case .known(let text)? = files[resolvePath(name)]?.content,
+        if name.contains("/"), site.remote == nil, !site.container,
+            case .known(let text)? = files[resolvePath(name)]?.content,
             files[resolvePath(name)]?.programAlias == nil
         {
             let idx = record(argv, program: Paths.basename(name), site: site, assignments: assignments, stdin: stdin)
@@ -130,13 +146,18 @@ extension Analyzer {
             for a in args where !a.text.hasPrefix("-") {
                 if let eq = a.text.firstIndex(of: "=") {
                     let n = String(a.text[..<eq])
-                    state.vars[n] = [Field(String(a.text[a.text.index(after: eq)...]), dynamic: a.dynamic, temp: a.temp)]
+                    state.vars[n] = [
+                        Field(String(a.text[a.text.index(after: eq)...]), dynamic: a.dynamic, temp: a.temp)
+                    ]
                     if n == "IFS" && !a.dynamic { state.ifs = String(a.text[a.text.index(after: eq)...]) }
                 }
             }
             return .known("")
         case "unset":
-            for a in args where !a.text.hasPrefix("-") { state.vars[a.text] = nil; state.functions[a.text] = nil }
+            for a in args where !a.text.hasPrefix("-") {
+                state.vars[a.text] = nil
+                state.functions[a.text] = nil
+            }
             return .known("")
         case "set":
             if let dd = args.firstIndex(where: { $0.text == "--" }) {
@@ -162,14 +183,27 @@ extension Analyzer {
             if let code = args.first, !code.text.hasPrefix("-") {
                 if code.dynamic {
                     let idx = record(argv, program: program, site: site, assignments: assignments, stdin: stdin)
-                    addEffect("exec.dynamic", attrs: ["what": .string("trap")], invocation: idx, detail: "trap runs a command only known at run time")
+                    addEffect(
+                        "exec.dynamic",
+                        attrs: ["what": .string("trap")],
+                        invocation: idx,
+                        detail: "trap runs a command only known at run time"
+                    )
                 } else {
                     analyzeSource(code.text, site: site, stdin: nil, origin: "trap")
                 }
             }
             return .known("")
         case "eval":
-            return runShellText(args, program: program, argv: argv, site: site, assignments: assignments, stdin: stdin, origin: "eval")
+            return runShellText(
+                args,
+                program: program,
+                argv: argv,
+                site: site,
+                assignments: assignments,
+                stdin: stdin,
+                origin: "eval"
+            )
         case "source", ".":
             guard let f = args.first else { return .known("") }
             let idx = record(argv, program: program, site: site, assignments: assignments, stdin: stdin)
@@ -179,13 +213,27 @@ extension Analyzer {
         }
 
         // Wrappers: find the command they run.
-        if let unwrapped = unwrap(program: program, args: args, argv: argv, site: site, assignments: assignments, stdin: stdin) {
+        if let unwrapped = unwrap(
+            program: program,
+            args: args,
+            argv: argv,
+            site: site,
+            assignments: assignments,
+            stdin: stdin
+        ) {
             switch unwrapped {
             case .run(let inner, let innerSite, let extra):
                 var merged = assignments
                 for (k, v) in extra { merged[k] = v }
                 if inner.isEmpty { return .known("") }
-                return execute(inner, assignments: merged, stdin: stdin, site: innerSite, inPipeline: inPipeline, background: background)
+                return execute(
+                    inner,
+                    assignments: merged,
+                    stdin: stdin,
+                    site: innerSite,
+                    inPipeline: inPipeline,
+                    background: background
+                )
             case .output(let c):
                 return c
             }
@@ -210,14 +258,22 @@ extension Analyzer {
 
     /// `eval` and similar: the arguments joined are shell code.
     func runShellText(
-        _ args: [Field], program: String, argv: [Field], site: ExecSite, assignments: [String: Field], stdin: Content?,
+        _ args: [Field],
+        program: String,
+        argv: [Field],
+        site: ExecSite,
+        assignments: [String: Field],
+        stdin: Content?,
         origin: String
     ) -> Content {
         let idx = record(argv, program: program, site: site, assignments: assignments, stdin: stdin)
         if args.contains(where: \.dynamic) {
             addEffect(
-                "exec.dynamic", attrs: ["what": .string(origin)], invocation: idx,
-                detail: "\(origin) runs code that is only known at run time")
+                "exec.dynamic",
+                attrs: ["what": .string(origin)],
+                invocation: idx,
+                detail: "\(origin) runs code that is only known at run time"
+            )
             return .unknown(origin, suspicious: true)
         }
         let text = args.map(\.text).joined(separator: " ")
@@ -234,7 +290,10 @@ extension Analyzer {
         var readsStdin = false
         while i < args.count {
             let a = args[i].text
-            if a == "--" { i += 1; break }
+            if a == "--" {
+                i += 1
+                break
+            }
             if a == "-c" || (a.hasPrefix("-") && !a.hasPrefix("--") && a.dropFirst().contains("c") && a.count <= 6) {
                 i += 1
                 if i < args.count { code = args[i] }
@@ -259,7 +318,12 @@ extension Analyzer {
         let rest = i < args.count ? Array(args[i...]) : []
         if let code {
             if code.dynamic {
-                addEffect("exec.dynamic", attrs: ["what": .string("shell -c")], invocation: idx, detail: "the shell runs code only known at run time")
+                addEffect(
+                    "exec.dynamic",
+                    attrs: ["what": .string("shell -c")],
+                    invocation: idx,
+                    detail: "the shell runs code only known at run time"
+                )
                 return .unknown("shell", suspicious: true)
             }
             if decodedTexts.contains(code.text) {
@@ -273,7 +337,13 @@ extension Analyzer {
         }
         if !readsStdin, let file = rest.first {
             let saved = state
-            let out = runScriptFile(file, positional: Array(rest.dropFirst()), site: site, invocation: idx, origin: "script")
+            let out = runScriptFile(
+                file,
+                positional: Array(rest.dropFirst()),
+                site: site,
+                invocation: idx,
+                origin: "script"
+            )
             state = saved
             return out
         }
@@ -294,15 +364,26 @@ extension Analyzer {
             return out
         case .network(let url):
             addEffect(
-                "exec.remote-code", attrs: ["url": .string(url)], invocation: idx,
-                detail: "\(what) runs code downloaded from \(url)")
+                "exec.remote-code",
+                attrs: ["url": .string(url)],
+                invocation: idx,
+                detail: "\(what) runs code downloaded from \(url)"
+            )
         case .unknown(let name, let suspicious):
             if !suspicious && isProjectFile(name) { return .unknown("script", suspicious: false) }
             addEffect(
-                "exec.dynamic", attrs: ["what": .string("\(what) stdin")], invocation: idx,
-                detail: "\(what) runs code from its input that is only known at run time")
+                "exec.dynamic",
+                attrs: ["what": .string("\(what) stdin")],
+                invocation: idx,
+                detail: "\(what) runs code from its input that is only known at run time"
+            )
         case .secret, .environment, .paths:
-            addEffect("exec.dynamic", attrs: ["what": .string("\(what) stdin")], invocation: idx, detail: "\(what) runs unexpected input")
+            addEffect(
+                "exec.dynamic",
+                attrs: ["what": .string("\(what) stdin")],
+                invocation: idx,
+                detail: "\(what) runs unexpected input"
+            )
         case nil:
             break
         }
@@ -316,9 +397,15 @@ extension Analyzer {
     }
 
     /// `sh FILE`, `source FILE`: analyse the file when this command wrote it, else trust project scripts only.
-    func runScriptFile(_ f: Field, positional: [Field], site: ExecSite, invocation idx: Int, origin: String) -> Content {
+    func runScriptFile(_ f: Field, positional: [Field], site: ExecSite, invocation idx: Int, origin: String) -> Content
+    {
         if f.dynamic {
-            addEffect("exec.dynamic", attrs: ["what": .string(origin)], invocation: idx, detail: "\(origin) of a file only known at run time")
+            addEffect(
+                "exec.dynamic",
+                attrs: ["what": .string(origin)],
+                invocation: idx,
+                detail: "\(origin) of a file only known at run time"
+            )
             return .unknown(origin, suspicious: true)
         }
         if f.text == "-" || f.text == "/dev/stdin" {
@@ -335,9 +422,19 @@ extension Analyzer {
                 state.positional = savedPositional
                 return out
             case .network(let url):
-                addEffect("exec.remote-code", attrs: ["url": .string(url)], invocation: idx, detail: "\(origin) runs code downloaded from \(url)")
+                addEffect(
+                    "exec.remote-code",
+                    attrs: ["url": .string(url)],
+                    invocation: idx,
+                    detail: "\(origin) runs code downloaded from \(url)"
+                )
             default:
-                addEffect("exec.dynamic", attrs: ["what": .string(origin)], invocation: idx, detail: "\(origin) runs a file whose content is only known at run time")
+                addEffect(
+                    "exec.dynamic",
+                    attrs: ["what": .string(origin)],
+                    invocation: idx,
+                    detail: "\(origin) runs a file whose content is only known at run time"
+                )
             }
             return .unknown(origin, suspicious: false)
         }
@@ -357,9 +454,19 @@ extension Analyzer {
         guard let sub, let value = gitAliases[sub] else { return nil }
         let extra = args[(subIndex + 1)...].map { quoteForShell($0.text) }.joined(separator: " ")
         if value.hasPrefix("!") {
-            return analyzeSource(String(value.dropFirst()) + (extra.isEmpty ? "" : " " + extra), site: site, stdin: stdin, origin: "git alias \(sub)")
+            return analyzeSource(
+                String(value.dropFirst()) + (extra.isEmpty ? "" : " " + extra),
+                site: site,
+                stdin: stdin,
+                origin: "git alias \(sub)"
+            )
         }
-        return analyzeSource("git " + value + (extra.isEmpty ? "" : " " + extra), site: site, stdin: stdin, origin: "git alias \(sub)")
+        return analyzeSource(
+            "git " + value + (extra.isEmpty ? "" : " " + extra),
+            site: site,
+            stdin: stdin,
+            origin: "git alias \(sub)"
+        )
     }
 
     func quoteForShell(_ s: String) -> String {
@@ -372,11 +479,16 @@ extension Analyzer {
         var i = 0
         while i < args.count {
             let a = args[i].text
-            if a == "-C" || a == "-c" || a == "--git-dir" || a == "--work-tree" || a == "--namespace" || a == "--exec-path" && false {
+            if a == "-C" || a == "-c" || a == "--git-dir" || a == "--work-tree" || a == "--namespace"
+                || a == "--exec-path" && false
+            {
                 i += 2
                 continue
             }
-            if a.hasPrefix("-") { i += 1; continue }
+            if a.hasPrefix("-") {
+                i += 1
+                continue
+            }
             return (a, i)
         }
         return (nil, args.count)

@@ -117,7 +117,14 @@ extension Analyzer {
             case .commandSubstitution(let script):
                 let f = substitute(script)
                 pieces.append(
-                    Piece(text: f.text, quoted: quoted, splittable: !quoted && !f.temp, dynamic: f.dynamic, temp: f.temp))
+                    Piece(
+                        text: f.text,
+                        quoted: quoted,
+                        splittable: !quoted && !f.temp,
+                        dynamic: f.dynamic,
+                        temp: f.temp
+                    )
+                )
             case .arithmetic(let expr):
                 scanArithmetic(expr, site: ExecSite())
                 if let v = Int(expr.trimmingSpaces) {
@@ -225,7 +232,9 @@ extension Analyzer {
                     let chars = Array(v.text)
                     let start = s < 0 ? max(0, chars.count + s) : min(s, chars.count)
                     var end = chars.count
-                    if nums.count > 1, let l = nums[1] { end = l < 0 ? max(start, chars.count + l) : min(chars.count, start + l) }
+                    if nums.count > 1, let l = nums[1] {
+                        end = l < 0 ? max(start, chars.count + l) : min(chars.count, start + l)
+                    }
                     out = String(chars[start..<max(start, end)])
                 }
             default: out = nil
@@ -238,6 +247,11 @@ extension Analyzer {
             return
         }
         let arrayAll = pe.index == "@" && quoted
+        // Values that grow without bound (`a=$a$a` in a loop) stop being tracked.
+        if vals.reduce(0, { $0 + $1.text.utf8.count }) > Analyzer.maxValueBytes {
+            pieces.append(Piece(text: placeholder, quoted: quoted, splittable: false, dynamic: true))
+            return
+        }
         for (i, v) in vals.enumerated() {
             var p = Piece(text: v.text, quoted: quoted, splittable: !quoted, dynamic: v.dynamic, temp: v.temp)
             if i > 0 {
@@ -296,6 +310,7 @@ extension Analyzer {
     }
 
     static let tempMarker = "\u{1}brake-temp:"
+    static let maxValueBytes = 1 << 20
 }
 
 extension StringProtocol {

@@ -25,14 +25,20 @@ extension Analyzer {
             if a.first == "-v", a.count >= 2 {
                 let name = a[1]
                 a.removeFirst(2)
-                if let out = Analyzer.printf(a) { state.vars[name] = [Field(out)] } else { state.vars[name] = [Field("${\(name)}", dynamic: true)] }
+                if let out = Analyzer.printf(a) {
+                    state.vars[name] = [Field(out)]
+                } else {
+                    state.vars[name] = [Field("${\(name)}", dynamic: true)]
+                }
                 return .known("")
             }
             if let out = Analyzer.printf(a) { return .known(out) }
             return .unknown("printf", suspicious: false)
         case "cat", "tac":
             let ops = Options(args).operands
-            if ops.isEmpty || ops.allSatisfy({ $0.text == "-" }) { return stdin ?? .unknown("stdin", suspicious: false) }
+            if ops.isEmpty || ops.allSatisfy({ $0.text == "-" }) {
+                return stdin ?? .unknown("stdin", suspicious: false)
+            }
             var parts: [Content] = []
             for f in ops { parts.append(f.text == "-" ? (stdin ?? .unknown("stdin", suspicious: false)) : readFile(f)) }
             let c = Analyzer.concat(parts)
@@ -40,9 +46,15 @@ extension Analyzer {
             return c
         case "base64", "gbase64", "openssl":
             let decode = args.contains { ["-d", "--decode", "-D", "-di", "-id"].contains($0.text) }
-            if inv.program == "openssl" && !(args.first?.text == "base64" || args.first?.text == "enc") { return .unknown("openssl", suspicious: false) }
+            if inv.program == "openssl" && !(args.first?.text == "base64" || args.first?.text == "enc") {
+                return .unknown("openssl", suspicious: false)
+            }
             var input = stdin
-            if let file = Options(args, withValue: ["-i", "--input", "-in", "-w", "--wrap"]).operands.first(where: { $0.text != "base64" && $0.text != "enc" }) { input = readFile(file) }
+            if let file = Options(args, withValue: ["-i", "--input", "-in", "-w", "--wrap"]).operands.first(where: {
+                $0.text != "base64" && $0.text != "enc"
+            }) {
+                input = readFile(file)
+            }
             if let f = Options(args, withValue: ["-in"]).value("-in", "-i", "--input") { input = readFile(f) }
             if decode {
                 if case .known(let s)? = input, let decoded = Analyzer.base64Decode(s) {
@@ -66,22 +78,34 @@ extension Analyzer {
             return stdin?.isSensitive == true ? stdin! : .unknown("xxd", suspicious: false)
         case "rev":
             if case .known(let s)? = stdin {
-                let out = s.split(separator: "\n", omittingEmptySubsequences: false).map { String($0.reversed()) }.joined(separator: "\n")
+                let out = s.split(separator: "\n", omittingEmptySubsequences: false).map { String($0.reversed()) }
+                    .joined(separator: "\n")
                 decodedTexts.insert(out)
                 decodedTexts.insert(out.trimmingSpaces)
                 return .known(out)
             }
             return .unknown("rev", suspicious: true)
-        case "tr", "sed", "awk", "perl", "gzip", "gunzip", "zcat", "bzip2", "xz", "unxz", "gpg", "age", "uudecode", "iconv":
+        case "tr", "sed", "awk", "perl", "gzip", "gunzip", "zcat", "bzip2", "xz", "unxz", "gpg", "age", "uudecode",
+            "iconv":
             if stdin?.isSensitive == true { return stdin! }
-            if inv.program == "gpg" && args.contains(where: { $0.text.hasPrefix("--export-secret") }) { return .secret("gpg private keys") }
-            if case .known? = stdin, ["tr", "sed", "gunzip", "zcat", "gpg", "age", "uudecode", "xz", "unxz"].contains(inv.program) {
+            if inv.program == "gpg" && args.contains(where: { $0.text.hasPrefix("--export-secret") }) {
+                return .secret("gpg private keys")
+            }
+            if case .known? = stdin,
+                ["tr", "sed", "gunzip", "zcat", "gpg", "age", "uudecode", "xz", "unxz"].contains(inv.program)
+            {
                 return .unknown("transformed", suspicious: true)
             }
             return .unknown(inv.program, suspicious: false)
-        case "head", "tail", "sort", "uniq", "grep", "rg", "cut", "nl", "fold", "column", "strings", "od", "hexdump", "jq", "yq", "less", "more", "bat":
+        case "head", "tail", "sort", "uniq", "grep", "rg", "cut", "nl", "fold", "column", "strings", "od", "hexdump",
+            "jq", "yq", "less", "more", "bat":
             if stdin?.isSensitive == true { return stdin! }
-            if let f = Options(args).operands.last, inv.program != "grep" && inv.program != "rg" || Options(args).operands.count > 1, case .secret = readFile(f) { return readFile(f) }
+            if let f = Options(args).operands.last,
+                inv.program != "grep" && inv.program != "rg" || Options(args).operands.count > 1,
+                case .secret = readFile(f)
+            {
+                return readFile(f)
+            }
             return .unknown(inv.program, suspicious: false)
         case "pwd":
             return state.cwd.map { .known($0 + "\n") } ?? .unknown("pwd", suspicious: false)
@@ -94,7 +118,14 @@ extension Analyzer {
         case "env", "printenv", "export", "set", "declare":
             return args.isEmpty ? .environment : .unknown(inv.program, suspicious: false)
         case "curl", "curlie":
-            let o = Options(args, withValue: ["-X", "--request", "-d", "--data", "-H", "--header", "-o", "--output", "-u", "--user", "-F", "--form", "-A", "-e", "-b", "-c", "-m", "-w", "-T", "-x", "--url", "--retry", "--connect-timeout", "--max-time"])
+            let o = Options(
+                args,
+                withValue: [
+                    "-X", "--request", "-d", "--data", "-H", "--header", "-o", "--output", "-u", "--user", "-F",
+                    "--form", "-A", "-e", "-b", "-c", "-m", "-w", "-T", "-x", "--url", "--retry", "--connect-timeout",
+                    "--max-time",
+                ]
+            )
             let url = o.value("--url")?.text ?? o.operands.first?.text ?? "a URL"
             if let out = o.value("-o", "--output"), out.text != "-" {
                 files[resolvePath(out.text)] = FileInfo(content: .network(url))
@@ -106,7 +137,10 @@ extension Analyzer {
             }
             return .network(url)
         case "wget":
-            let o = Options(args, withValue: ["-O", "--output-document", "-o", "-P", "--header", "--method", "--body-data"])
+            let o = Options(
+                args,
+                withValue: ["-O", "--output-document", "-o", "-P", "--header", "--method", "--body-data"]
+            )
             let url = o.operands.first?.text ?? "a URL"
             if let out = o.value("-O", "--output-document") {
                 if out.text == "-" { return .network(url) }
@@ -120,7 +154,9 @@ extension Analyzer {
         case "find", "ls", "fd", "fdfind", "git", "du", "tree", "locate":
             if inv.program == "git" {
                 let (sub, _) = gitSubcommand(args)
-                guard sub == "ls-files" || sub == "diff" && args.contains(where: { $0.text == "--name-only" }) else { return .unknown("git", suspicious: false) }
+                guard sub == "ls-files" || sub == "diff" && args.contains(where: { $0.text == "--name-only" }) else {
+                    return .unknown("git", suspicious: false)
+                }
                 return .paths([(state.cwd ?? "${PWD}") + "/**/*"])
             }
             if inv.program == "find" { return .unknown("find", suspicious: false) }
@@ -130,10 +166,16 @@ extension Analyzer {
             return .paths(roots.map { ($0.dynamic ? $0.text : resolvePath($0.text)) + (filtered ? "/**/*" : "/*") })
         default:
             if ["tar", "zip", "7z", "gzip", "bzip2", "xz", "cpio", "gpg"].contains(inv.program) {
-                if inv.program == "gpg" && args.contains(where: { $0.text.hasPrefix("--export-secret") }) { return .secret("gpg private keys") }
+                if inv.program == "gpg" && args.contains(where: { $0.text.hasPrefix("--export-secret") }) {
+                    return .secret("gpg private keys")
+                }
                 for a in args where !a.dynamic && !a.text.hasPrefix("-") {
                     let path = resolvePath(a.text)
-                    if isCredentialPath(path, includeDotEnv: true) || Paths.isWithin(path, Paths.normalize(context.home) + "/.ssh") || Paths.isWithin(path, Paths.normalize(context.home) + "/.aws") || Paths.isWithin(path, Paths.normalize(context.home) + "/.gnupg") {
+                    if isCredentialPath(path, includeDotEnv: true)
+                        || Paths.isWithin(path, Paths.normalize(context.home) + "/.ssh")
+                        || Paths.isWithin(path, Paths.normalize(context.home) + "/.aws")
+                        || Paths.isWithin(path, Paths.normalize(context.home) + "/.gnupg")
+                    {
                         return .secret(path)
                     }
                 }
@@ -150,19 +192,42 @@ extension Analyzer {
             if it[i] == "\\" && i + 1 < it.count {
                 let n = it[i + 1]
                 switch n {
-                case "n": out.append("\n"); i += 2; continue
-                case "t": out.append("\t"); i += 2; continue
-                case "\\": out.append("\\"); i += 2; continue
+                case "n":
+                    out.append("\n")
+                    i += 2
+                    continue
+                case "t":
+                    out.append("\t")
+                    i += 2
+                    continue
+                case "\\":
+                    out.append("\\")
+                    i += 2
+                    continue
                 case "x":
                     var hex = ""
                     var j = i + 2
-                    while j < it.count && hex.count < 2 && it[j].isHexDigit { hex.append(it[j]); j += 1 }
-                    if let v = UInt8(hex, radix: 16) { out.unicodeScalars.append(Unicode.Scalar(v)); i = j; continue }
+                    while j < it.count && hex.count < 2 && it[j].isHexDigit {
+                        hex.append(it[j])
+                        j += 1
+                    }
+                    if let v = UInt8(hex, radix: 16) {
+                        out.unicodeScalars.append(Unicode.Scalar(v))
+                        i = j
+                        continue
+                    }
                 case "0":
                     var oct = ""
                     var j = i + 2
-                    while j < it.count && oct.count < 3 && ("0"..."7").contains(it[j]) { oct.append(it[j]); j += 1 }
-                    if let v = UInt8(oct.isEmpty ? "0" : oct, radix: 8) { out.unicodeScalars.append(Unicode.Scalar(v)); i = j; continue }
+                    while j < it.count && oct.count < 3 && ("0"..."7").contains(it[j]) {
+                        oct.append(it[j])
+                        j += 1
+                    }
+                    if let v = UInt8(oct.isEmpty ? "0" : oct, radix: 8) {
+                        out.unicodeScalars.append(Unicode.Scalar(v))
+                        i = j
+                        continue
+                    }
                 default: break
                 }
             }
@@ -208,7 +273,10 @@ extension Analyzer {
                         out += decoded
                         var j = i + 2
                         var n = 0
-                        while j < fmt.count && n < (fmt[i + 1] == "x" ? 2 : 3) && fmt[j].isHexDigit { j += 1; n += 1 }
+                        while j < fmt.count && n < (fmt[i + 1] == "x" ? 2 : 3) && fmt[j].isHexDigit {
+                            j += 1
+                            n += 1
+                        }
                         i = j
                         continue
                     }

@@ -36,7 +36,9 @@ public struct AnalysisSettings: Sendable, Equatable {
             "DEPLOY_ENV", "ENVIRONMENT", "ENV", "APP_ENV", "RAILS_ENV", "RACK_ENV", "NODE_ENV", "STAGE",
             "MIX_ENV", "FLASK_ENV", "DJANGO_ENV", "TARGET_ENV",
         ],
-        protectedBranches: ["main", "master", "trunk", "develop", "production", "prod", "release", "release/*", "releases/*", "stable"]
+        protectedBranches: [
+            "main", "master", "trunk", "develop", "production", "prod", "release", "release/*", "releases/*", "stable",
+        ]
     )
 }
 
@@ -166,6 +168,14 @@ public enum Paths {
             if rel.hasSuffix(".egg-info") || rel.contains(".egg-info/") { return .build }
             return .project
         }
+        if path == home { return .home }
+        if isWithin(path, home) {
+            let rel = String(path.dropFirst(home.count + 1))
+            for entry in brakeHomeEntries where rel == entry || rel.hasPrefix(entry + "/") { return .brake }
+            for entry in sensitiveHomeEntries where rel == entry || rel.hasPrefix(entry + "/") { return .sensitive }
+            for entry in cacheHomeEntries where rel == entry || rel.hasPrefix(entry + "/") { return .cache }
+            return .outside
+        }
         if path == "/tmp" || path == "/var/tmp" || path == "/private/tmp" { return .system }
         if path.hasPrefix("/tmp/") || path.hasPrefix("/var/tmp/") || path.hasPrefix("/private/tmp/")
             || path.hasPrefix("/var/folders/") || path.hasPrefix("/private/var/folders/")
@@ -176,14 +186,6 @@ public enum Paths {
             let t = normalize(tmpdir)
             if t != "/" && path.hasPrefix(t + "/") { return .temp }
         }
-        if path == home { return .home }
-        if isWithin(path, home) {
-            let rel = String(path.dropFirst(home.count + 1))
-            for entry in brakeHomeEntries where rel == entry || rel.hasPrefix(entry + "/") { return .brake }
-            for entry in sensitiveHomeEntries where rel == entry || rel.hasPrefix(entry + "/") { return .sensitive }
-            for entry in cacheHomeEntries where rel == entry || rel.hasPrefix(entry + "/") { return .cache }
-            return .outside
-        }
         // Other users' homes.
         let comps = path.split(separator: "/")
         if comps.count == 2 && (comps[0] == "home" || comps[0] == "Users") { return .home }
@@ -191,7 +193,9 @@ public enum Paths {
             if comps[0] == "Users" || comps[0] == "home" { return .outside }
             if comps[0] == "var" && comps.count >= 2 && comps[1] == "cache" { return .cache }
             if comps[0] == "root" && comps.count == 1 { return .home }
-            if (comps[0] == "mnt" || comps[0] == "media" || comps[0] == "Volumes" || comps[0] == "srv") && comps.count >= 2 {
+            if (comps[0] == "mnt" || comps[0] == "media" || comps[0] == "Volumes" || comps[0] == "srv")
+                && comps.count >= 2
+            {
                 return .outside
             }
             if comps[0] == "opt" && comps.count >= 3 { return .outside }

@@ -28,7 +28,12 @@ extension Analyzer {
         let aware = Analyzer.environmentAwarePrograms.contains(program)
         var env = context.env
         for (k, v) in inv.assignments where !v.dynamic { env[k] = v.text }
-        let envNames = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "TF_WORKSPACE", "KUBE_CONTEXT", "PULUMI_STACK", "CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT", "AZURE_SUBSCRIPTION", "DATABASE_URL", "PGHOST", "PGDATABASE", "MYSQL_HOST", "REDIS_URL", "MONGODB_URI"] + settings.environmentVariables
+        let envNames =
+            [
+                "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "TF_WORKSPACE", "KUBE_CONTEXT", "PULUMI_STACK",
+                "CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT", "AZURE_SUBSCRIPTION", "DATABASE_URL", "PGHOST",
+                "PGDATABASE", "MYSQL_HOST", "REDIS_URL", "MONGODB_URI",
+            ] + settings.environmentVariables
         for name in envNames {
             guard let v = env[name] else { continue }
             if name == "NODE_ENV" && !aware { continue }
@@ -39,7 +44,9 @@ extension Analyzer {
         }
         guard aware else { return out }
         if ["kubectl", "oc", "helm"].contains(program), let kc = context.kubeContext,
-            !inv.args.contains(where: { $0.text == "--context" || $0.text.hasPrefix("--context=") || $0.text == "--kube-context" }),
+            !inv.args.contains(where: {
+                $0.text == "--context" || $0.text.hasPrefix("--context=") || $0.text == "--kube-context"
+            }),
             looksProduction(kc)
         {
             out.append(ProductionEvidence(source: "kube context", value: kc))
@@ -48,7 +55,10 @@ extension Analyzer {
             if let ws = context.terraformWorkspace, looksProduction(ws) {
                 out.append(ProductionEvidence(source: "terraform workspace", value: ws))
             }
-            if let cwd = inv.cwd, looksProduction(Paths.basename(cwd)) || cwd.split(separator: "/").suffix(3).contains(where: { looksProduction(String($0)) }) {
+            if let cwd = inv.cwd,
+                looksProduction(Paths.basename(cwd))
+                    || cwd.split(separator: "/").suffix(3).contains(where: { looksProduction(String($0)) })
+            {
                 if !Paths.isWithin(context.home, cwd) {
                     out.append(ProductionEvidence(source: "directory", value: cwd))
                 }

@@ -44,15 +44,22 @@ extension Analyzer {
             addEffect(
                 "fs.delete",
                 attrs: ["recursive": .bool(recursive), "force": .bool(o.has("-f", "--force")), "via": .string(p)],
-                targets: targets, invocation: idx,
-                detail: "deletes \(o.operands.map(\.text).joined(separator: " "))")
+                targets: targets,
+                invocation: idx,
+                detail: "deletes \(o.operands.map(\.text).joined(separator: " "))"
+            )
         case "rmdir":
             break
         case "truncate":
             let o = Options(args, withValue: ["-s", "--size", "-r", "--reference"])
             let size = o.value("-s", "--size")?.text ?? ""
             if size == "0" || size.hasPrefix("<") || size.hasPrefix("/") || size.hasPrefix("-") {
-                addEffect("fs.truncate", targets: o.operands.map { makeTarget($0, site: inv.site) }, invocation: idx, detail: "truncates files")
+                addEffect(
+                    "fs.truncate",
+                    targets: o.operands.map { makeTarget($0, site: inv.site) },
+                    invocation: idx,
+                    detail: "truncates files"
+                )
             }
         case "cp", "mv", "install", "ln", "rsync", "ditto":
             recognizeCopy(idx, inv)
@@ -60,21 +67,46 @@ extension Analyzer {
             let o = Options(args)
             for t in o.operands {
                 let target = makeTarget(t, site: inv.site)
-                addEffect(target.cls == .device ? "disk.overwrite" : "fs.write", targets: [target], invocation: idx, detail: "tee writes \(t.text)")
+                addEffect(
+                    target.cls == .device ? "disk.overwrite" : "fs.write",
+                    targets: [target],
+                    invocation: idx,
+                    detail: "tee writes \(t.text)"
+                )
                 if let path = target.path { files[path] = FileInfo(content: inv.stdin) }
             }
         case "sed", "perl", "gsed":
             let o = Options(args, withValue: ["-e", "-f", "--expression", "--file", "-E"])
-            if o.has("-i", "--in-place") || args.contains(where: { $0.text.hasPrefix("-i") || $0.text.hasPrefix("--in-place") || ($0.text.hasPrefix("-") && !$0.text.hasPrefix("--") && $0.text.contains("i")) && p == "perl" }) {
-                let files = p == "sed" && o.value("-e", "--expression", "-f", "--file") == nil ? Array(o.operands.dropFirst()) : o.operands
+            if o.has("-i", "--in-place")
+                || args.contains(where: {
+                    $0.text.hasPrefix("-i") || $0.text.hasPrefix("--in-place")
+                        || ($0.text.hasPrefix("-") && !$0.text.hasPrefix("--") && $0.text.contains("i")) && p == "perl"
+                })
+            {
+                let files =
+                    p == "sed" && o.value("-e", "--expression", "-f", "--file") == nil
+                    ? Array(o.operands.dropFirst()) : o.operands
                 let targets = files.map { makeTarget($0, site: inv.site) }
-                if !targets.isEmpty { addEffect("fs.write", attrs: ["via": .string(p + " -i")], targets: targets, invocation: idx, detail: "edits files in place") }
+                if !targets.isEmpty {
+                    addEffect(
+                        "fs.write",
+                        attrs: ["via": .string(p + " -i")],
+                        targets: targets,
+                        invocation: idx,
+                        detail: "edits files in place"
+                    )
+                }
             }
         case "dd":
             for a in args {
                 if a.text.hasPrefix("of=") {
                     let t = makeTarget(Field(String(a.text.dropFirst(3)), dynamic: a.dynamic), site: inv.site)
-                    addEffect(t.cls == .device ? "disk.overwrite" : "fs.write", targets: [t], invocation: idx, detail: "dd writes \(t.written)")
+                    addEffect(
+                        t.cls == .device ? "disk.overwrite" : "fs.write",
+                        targets: [t],
+                        invocation: idx,
+                        detail: "dd writes \(t.written)"
+                    )
                 }
             }
         case "chmod", "chown", "chgrp", "chattr", "setfacl":
@@ -82,24 +114,66 @@ extension Analyzer {
             var ops = o.operands
             if p != "chattr" && p != "setfacl" && !ops.isEmpty { ops.removeFirst() }
             let mode = p == "chmod" ? (Options(args).operands.first?.text ?? "") : ""
-            let worldWritable = mode.hasSuffix("7") || mode.hasSuffix("6") || mode.contains("o+w") || mode.contains("a+w") || mode == "+w" && false
+            let worldWritable =
+                mode.hasSuffix("7") || mode.hasSuffix("6") || mode.contains("o+w") || mode.contains("a+w")
+                || mode == "+w" && false
             addEffect(
                 "fs.permissions",
-                attrs: ["recursive": .bool(o.has("-R", "--recursive")), "world_writable": .bool(worldWritable), "via": .string(p)],
-                targets: ops.map { makeTarget($0, site: inv.site) }, invocation: idx, detail: "\(p) \(args.map(\.text).joined(separator: " "))")
-        case _ where p.hasPrefix("mkfs") || p.hasPrefix("newfs") || ["mke2fs", "mkswap", "wipefs", "mkdosfs", "mformat", "zpool", "blkdiscard", "sgdisk", "sfdisk", "cryptsetup"].contains(p):
-            if p == "zpool" && !(args.first.map { ["destroy", "labelclear", "create"].contains($0.text) } ?? false) { return }
-            if p == "cryptsetup" && !(args.contains { ["luksFormat", "erase", "luksErase"].contains($0.text) }) { return }
-            if (p == "sgdisk" || p == "sfdisk") && args.allSatisfy({ ["-p", "--print", "-l", "--list", "-d", "--dump"].contains($0.text) || !$0.text.hasPrefix("-") }) && args.contains(where: { ["-p", "--print", "-l", "--list", "-d", "--dump"].contains($0.text) }) { return }
-            addEffect("disk.format", attrs: ["via": .string(p)], targets: args.filter { !$0.text.hasPrefix("-") }.map { makeTarget($0, site: inv.site) }, invocation: idx, detail: "\(p) formats or wipes a device")
+                attrs: [
+                    "recursive": .bool(o.has("-R", "--recursive")), "world_writable": .bool(worldWritable),
+                    "via": .string(p),
+                ],
+                targets: ops.map { makeTarget($0, site: inv.site) },
+                invocation: idx,
+                detail: "\(p) \(args.map(\.text).joined(separator: " "))"
+            )
+        case _
+        where p.hasPrefix("mkfs") || p.hasPrefix("newfs")
+            || [
+                "mke2fs", "mkswap", "wipefs", "mkdosfs", "mformat", "zpool", "blkdiscard", "sgdisk", "sfdisk",
+                "cryptsetup",
+            ].contains(p):
+            if p == "zpool" && !(args.first.map { ["destroy", "labelclear", "create"].contains($0.text) } ?? false) {
+                return
+            }
+            if p == "cryptsetup" && !(args.contains { ["luksFormat", "erase", "luksErase"].contains($0.text) }) {
+                return
+            }
+            if (p == "sgdisk" || p == "sfdisk")
+                && args.allSatisfy({
+                    ["-p", "--print", "-l", "--list", "-d", "--dump"].contains($0.text) || !$0.text.hasPrefix("-")
+                }) && args.contains(where: { ["-p", "--print", "-l", "--list", "-d", "--dump"].contains($0.text) })
+            {
+                return
+            }
+            addEffect(
+                "disk.format",
+                attrs: ["via": .string(p)],
+                targets: args.filter { !$0.text.hasPrefix("-") }.map { makeTarget($0, site: inv.site) },
+                invocation: idx,
+                detail: "\(p) formats or wipes a device"
+            )
         case "fdisk", "gdisk", "parted":
             if args.contains(where: { $0.text == "-l" || $0.text == "--list" || $0.text == "print" }) { return }
-            addEffect("disk.format", attrs: ["via": .string(p)], invocation: idx, detail: "\(p) edits a partition table")
+            addEffect(
+                "disk.format",
+                attrs: ["via": .string(p)],
+                invocation: idx,
+                detail: "\(p) edits a partition table"
+            )
         case "diskutil":
             let verbs = args.map { $0.text.lowercased() }
-            let destructive: Set<String> = ["erasedisk", "erasevolume", "partitiondisk", "zerodisk", "randomdisk", "secureerase", "reformat", "deletecontainer", "deletevolume", "deletesnapshot", "eraseoptical"]
+            let destructive: Set<String> = [
+                "erasedisk", "erasevolume", "partitiondisk", "zerodisk", "randomdisk", "secureerase", "reformat",
+                "deletecontainer", "deletevolume", "deletesnapshot", "eraseoptical",
+            ]
             if verbs.contains(where: { destructive.contains($0) }) {
-                addEffect("disk.format", attrs: ["via": .string(p)], invocation: idx, detail: "diskutil erases or deletes a disk, container or volume")
+                addEffect(
+                    "disk.format",
+                    attrs: ["via": .string(p)],
+                    invocation: idx,
+                    detail: "diskutil erases or deletes a disk, container or volume"
+                )
             }
         case "shutdown", "reboot", "halt", "poweroff":
             if args.contains(where: { $0.text == "-c" }) { return }
@@ -115,34 +189,80 @@ extension Analyzer {
             if o.has("-r") || (!o.has("-l") && !o.has("-e") && !o.operands.isEmpty) || (o.operands.first?.text == "-") {
                 addEffect("system.cron", invocation: idx, detail: "removes or replaces the crontab")
             }
-        case "userdel", "deluser", "groupdel", "delgroup", "usermod", "passwd", "chpasswd", "vipw", "sysadminctl", "dscl", "adduser", "useradd":
-            if p == "dscl" && !args.contains(where: { $0.text.lowercased().hasPrefix("-delete") || $0.text.lowercased().hasPrefix("-create") || $0.text.lowercased().hasPrefix("-passwd") }) { return }
-            if p == "sysadminctl" && !args.contains(where: { $0.text.hasPrefix("-delete") || $0.text.hasPrefix("-reset") }) { return }
+        case "userdel", "deluser", "groupdel", "delgroup", "usermod", "passwd", "chpasswd", "vipw", "sysadminctl",
+            "dscl", "adduser", "useradd":
+            if p == "dscl"
+                && !args.contains(where: {
+                    $0.text.lowercased().hasPrefix("-delete") || $0.text.lowercased().hasPrefix("-create")
+                        || $0.text.lowercased().hasPrefix("-passwd")
+                })
+            {
+                return
+            }
+            if p == "sysadminctl"
+                && !args.contains(where: { $0.text.hasPrefix("-delete") || $0.text.hasPrefix("-reset") })
+            {
+                return
+            }
             addEffect("system.users", invocation: idx, detail: "\(p) changes system accounts")
         case "iptables", "ip6tables", "nft", "ufw", "pfctl", "firewall-cmd", "iptables-restore":
-            let flags: Set<String> = ["-F", "--flush", "-X", "--delete-chain", "-D", "--delete", "-P", "--policy", "flush", "delete", "disable", "reset", "-d", "--remove-service", "--remove-port", "--panic-on", "-Z"]
+            let flags: Set<String> = [
+                "-F", "--flush", "-X", "--delete-chain", "-D", "--delete", "-P", "--policy", "flush", "delete",
+                "disable", "reset", "-d", "--remove-service", "--remove-port", "--panic-on", "-Z",
+            ]
             if p == "iptables-restore" || args.contains(where: { flags.contains($0.text) }) {
                 addEffect("system.firewall", invocation: idx, detail: "\(p) changes or removes firewall rules")
             }
         case "kill", "pkill", "killall", "killall5":
             let ops = args.filter { !$0.text.hasPrefix("-") || $0.text == "-1" }
             if p == "killall5" || (p == "kill" && ops.contains(where: { $0.text == "1" || $0.text == "-1" })) {
-                addEffect("system.kill", attrs: ["scope": .string("all processes")], invocation: idx, detail: "kills init or every process")
+                addEffect(
+                    "system.kill",
+                    attrs: ["scope": .string("all processes")],
+                    invocation: idx,
+                    detail: "kills init or every process"
+                )
             } else if p == "killall" && !ops.isEmpty {
-                addEffect("system.kill", attrs: ["scope": .string("every process named \(ops.map(\.text).joined(separator: " "))")], invocation: idx, detail: "killall kills every process with that name, not only the agent's own")
-            } else if p == "pkill" && args.contains(where: { ["-u", "-U", "-G", "-g", "-s", "--euid", "--uid", "--group", "--session"].contains($0.text) }) {
-                addEffect("system.kill", attrs: ["scope": .string("a user's or group's processes")], invocation: idx, detail: "pkill kills every process of a user, group or session")
+                addEffect(
+                    "system.kill",
+                    attrs: ["scope": .string("every process named \(ops.map(\.text).joined(separator: " "))")],
+                    invocation: idx,
+                    detail: "killall kills every process with that name, not only the agent's own"
+                )
+            } else if p == "pkill"
+                && args.contains(where: {
+                    ["-u", "-U", "-G", "-g", "-s", "--euid", "--uid", "--group", "--session"].contains($0.text)
+                })
+            {
+                addEffect(
+                    "system.kill",
+                    attrs: ["scope": .string("a user's or group's processes")],
+                    invocation: idx,
+                    detail: "pkill kills every process of a user, group or session"
+                )
             }
         case "security":
-            if let v = args.first?.text, v.hasPrefix("delete-") || v == "unlock-keychain" && false || v == "dump-keychain" || v == "find-generic-password" && args.contains(where: { $0.text == "-w" || $0.text == "-g" }) {
-                addEffect(v.hasPrefix("delete-") ? "system.keychain" : "secret.read", invocation: idx, detail: "security \(v)")
+            if let v = args.first?.text,
+                v.hasPrefix("delete-") || v == "unlock-keychain" && false || v == "dump-keychain"
+                    || v == "find-generic-password" && args.contains(where: { $0.text == "-w" || $0.text == "-g" })
+            {
+                addEffect(
+                    v.hasPrefix("delete-") ? "system.keychain" : "secret.read",
+                    invocation: idx,
+                    detail: "security \(v)"
+                )
             }
         case "simctl":
             if let v = args.first?.text, ["erase", "delete"].contains(v) {
                 addEffect("system.simulator", invocation: idx, detail: "erases or deletes simulators")
             }
         case "tmutil":
-            if let v = args.first?.text, ["delete", "deletelocalsnapshots", "disable", "thinlocalsnapshots", "removeexclusion", "deleteinprogress"].contains(v.lowercased()) {
+            if let v = args.first?.text,
+                [
+                    "delete", "deletelocalsnapshots", "disable", "thinlocalsnapshots", "removeexclusion",
+                    "deleteinprogress",
+                ].contains(v.lowercased())
+            {
                 addEffect("system.backup", invocation: idx, detail: "deletes or disables backups")
             }
         case "git":
@@ -159,7 +279,9 @@ extension Analyzer {
             recognizeAWS(idx, inv)
         case "docker", "docker-compose":
             recognizeDocker(idx, inv)
-        case "npm", "pnpm", "yarn", "cargo", "twine", "gem", "pod", "poetry", "flit", "hatch", "uv", "dotnet", "nuget", "mvn", "gradle", "vsce", "ovsx", "swift", "jlpm", "bun", "deno", "lerna", "changeset", "goreleaser", "helm-push", "pdm":
+        case "npm", "pnpm", "yarn", "cargo", "twine", "gem", "pod", "poetry", "flit", "hatch", "uv", "dotnet", "nuget",
+            "mvn", "gradle", "vsce", "ovsx", "swift", "jlpm", "bun", "deno", "lerna", "changeset", "goreleaser",
+            "helm-push", "pdm":
             recognizePublish(idx, inv)
             recognizeFrameworkReset(idx, inv)
         case "curl", "wget", "http", "https", "xh", "xhs", "curlie":
@@ -175,7 +297,13 @@ extension Analyzer {
 
     func recognizeCopy(_ idx: Int, _ inv: Invocation) {
         let p = inv.program
-        let o = Options(inv.args, withValue: ["-t", "--target-directory", "-m", "--mode", "-o", "--owner", "-g", "--group", "-S", "--suffix", "-e", "--exclude", "--include", "--filter"])
+        let o = Options(
+            inv.args,
+            withValue: [
+                "-t", "--target-directory", "-m", "--mode", "-o", "--owner", "-g", "--group", "-S", "--suffix", "-e",
+                "--exclude", "--include", "--filter",
+            ]
+        )
         var ops = o.operands
         if p == "rsync" { ops = ops.filter { !$0.text.contains(":") || $0.text.hasPrefix("/") } }
         guard let dest = o.value("-t", "--target-directory") ?? (ops.count >= 2 ? ops.last : nil) else { return }
@@ -186,22 +314,44 @@ extension Analyzer {
         } else if target.cls == .device {
             addEffect("disk.overwrite", targets: [target], invocation: idx, detail: "\(p) writes to a device")
         } else {
-            addEffect("fs.write", attrs: ["via": .string(p)], targets: [target], invocation: idx, detail: "\(p) writes \(dest.text)")
+            addEffect(
+                "fs.write",
+                attrs: ["via": .string(p)],
+                targets: [target],
+                invocation: idx,
+                detail: "\(p) writes \(dest.text)"
+            )
         }
         if p == "mv" {
             let srcTargets = sources.map { makeTarget($0, site: inv.site) }
-            addEffect("fs.move", targets: srcTargets, invocation: idx, detail: "moves \(sources.map(\.text).joined(separator: " ")) away")
+            addEffect(
+                "fs.move",
+                targets: srcTargets,
+                invocation: idx,
+                detail: "moves \(sources.map(\.text).joined(separator: " ")) away"
+            )
         }
         if p == "rsync" && o.long.contains(where: { $0.hasPrefix("--delete") || $0 == "--remove-source-files" }) {
-            addEffect("fs.delete", attrs: ["recursive": .bool(true), "via": .string("rsync --delete")], targets: [target], invocation: idx, detail: "rsync deletes files in \(dest.text) that the source lacks")
+            addEffect(
+                "fs.delete",
+                attrs: ["recursive": .bool(true), "via": .string("rsync --delete")],
+                targets: [target],
+                invocation: idx,
+                detail: "rsync deletes files in \(dest.text) that the source lacks"
+            )
         }
     }
 
     func recognizeService(_ idx: Int, _ inv: Invocation) {
         let words = inv.args.filter { !$0.text.hasPrefix("-") }.map(\.text)
         let p = inv.program
-        let stopping: Set<String> = ["stop", "disable", "mask", "kill", "isolate", "unload", "bootout", "remove", "poweroff", "reboot", "halt", "kexec", "suspend", "hibernate", "rescue", "emergency", "default"]
-        if p == "systemctl", let v = words.first, ["poweroff", "reboot", "halt", "kexec", "rescue", "emergency"].contains(v) {
+        let stopping: Set<String> = [
+            "stop", "disable", "mask", "kill", "isolate", "unload", "bootout", "remove", "poweroff", "reboot", "halt",
+            "kexec", "suspend", "hibernate", "rescue", "emergency", "default",
+        ]
+        if p == "systemctl", let v = words.first,
+            ["poweroff", "reboot", "halt", "kexec", "rescue", "emergency"].contains(v)
+        {
             addEffect("system.power", invocation: idx, detail: "systemctl \(v)")
             return
         }
@@ -223,24 +373,39 @@ extension Analyzer {
     func isCredentialPath(_ path: String, includeDotEnv: Bool) -> Bool {
         if isSecretFile(path) { return true }
         let base = Paths.basename(path)
-        if includeDotEnv && (base == ".env" || (base.hasPrefix(".env.") && !["example", "sample", "template", "dist", "defaults"].contains(where: { base.hasSuffix($0) }))) {
+        if includeDotEnv
+            && (base == ".env"
+                || (base.hasPrefix(".env.")
+                    && !["example", "sample", "template", "dist", "defaults"].contains(where: { base.hasSuffix($0) })))
+        {
             return true
         }
         let home = Paths.normalize(context.home)
         guard Paths.isWithin(path, home), path != home else { return false }
         let rel = String(path.dropFirst(home.count + 1))
-        let secretEntries = [".aws/credentials", ".aws/sso/cache", ".netrc", ".git-credentials", ".docker/config.json", ".kube/config", ".config/gh/hosts.yml", ".pgpass", ".vault-token", ".npmrc", ".pypirc", ".gnupg", ".password-store", ".config/gcloud", ".azure", ".gem/credentials", ".cargo/credentials", ".cargo/credentials.toml", ".terraform.d/credentials.tfrc.json", ".my.cnf", "Library/Keychains"]
+        let secretEntries = [
+            ".aws/credentials", ".aws/sso/cache", ".netrc", ".git-credentials", ".docker/config.json", ".kube/config",
+            ".config/gh/hosts.yml", ".pgpass", ".vault-token", ".npmrc", ".pypirc", ".gnupg", ".password-store",
+            ".config/gcloud", ".azure", ".gem/credentials", ".cargo/credentials", ".cargo/credentials.toml",
+            ".terraform.d/credentials.tfrc.json", ".my.cnf", "Library/Keychains",
+        ]
         if secretEntries.contains(where: { rel == $0 || rel.hasPrefix($0 + "/") }) { return true }
         if rel.hasPrefix(".ssh/") {
             let b = Paths.basename(rel)
-            return !(b.hasSuffix(".pub") || b == "known_hosts" || b == "config" || b == "authorized_keys" || b == "known_hosts.old")
+            return
+                !(b.hasSuffix(".pub") || b == "known_hosts" || b == "config" || b == "authorized_keys"
+                || b == "known_hosts.old")
         }
         return false
     }
 
     func recognizeSecrets(_ idx: Int, _ inv: Invocation) {
         let p = inv.program
-        let readers: Set<String> = ["cat", "less", "more", "head", "tail", "bat", "base64", "xxd", "od", "strings", "hexdump", "tac", "nl", "gpg", "openssl", "cp", "scp", "rsync", "tar", "zip", "jq", "yq", "grep", "rg", "awk", "sed", "sort", "uniq", "vim", "vi", "nano", "view", "pbcopy", "xclip", "cut"]
+        let readers: Set<String> = [
+            "cat", "less", "more", "head", "tail", "bat", "base64", "xxd", "od", "strings", "hexdump", "tac", "nl",
+            "gpg", "openssl", "cp", "scp", "rsync", "tar", "zip", "jq", "yq", "grep", "rg", "awk", "sed", "sort",
+            "uniq", "vim", "vi", "nano", "view", "pbcopy", "xclip", "cut",
+        ]
         let sender = Analyzer.networkSenders.contains(p) && p != "openssl"
         var secretArgs: [Target] = []
         for a in inv.args where !a.dynamic && inv.site.remote == nil {
@@ -248,7 +413,11 @@ extension Analyzer {
             if let at = text.firstIndex(of: "@"), sender {
                 text = String(text[text.index(after: at)...])
             } else if text.hasPrefix("-") {
-                if let eq = text.firstIndex(of: "="), sender { text = String(text[text.index(after: eq)...]) } else { continue }
+                if let eq = text.firstIndex(of: "="), sender {
+                    text = String(text[text.index(after: eq)...])
+                } else {
+                    continue
+                }
             }
             if text.isEmpty || text.contains("://") { continue }
             let path = resolvePath(text)
@@ -261,11 +430,22 @@ extension Analyzer {
             return
         }
         if sender && (inv.stdin?.isSensitive == true || !secretArgs.isEmpty) {
-            addEffect("secret.exfiltrate", attrs: ["channel": .string(p)], targets: secretArgs, invocation: idx, detail: "sends credentials or the environment over the network with \(p)")
+            addEffect(
+                "secret.exfiltrate",
+                attrs: ["channel": .string(p)],
+                targets: secretArgs,
+                invocation: idx,
+                detail: "sends credentials or the environment over the network with \(p)"
+            )
             return
         }
         if readers.contains(p) && !secretArgs.isEmpty {
-            addEffect("secret.read", targets: secretArgs, invocation: idx, detail: "reads credentials (\(secretArgs.map(\.written).joined(separator: ", ")))")
+            addEffect(
+                "secret.read",
+                targets: secretArgs,
+                invocation: idx,
+                detail: "reads credentials (\(secretArgs.map(\.written).joined(separator: ", ")))"
+            )
         }
     }
 
@@ -274,18 +454,38 @@ extension Analyzer {
     func recognizeBrake(_ idx: Int, _ inv: Invocation) {
         if inv.program == "brake" {
             let sub = inv.args.first(where: { !$0.text.hasPrefix("-") })?.text ?? ""
-            let sensitive: Set<String> = ["approve", "resume", "install", "uninstall", "signoff", "sign-off", "token", "user", "users", "stop", "deny", "override", "allow", "policy-set", "disable", "enable", "keygen", "serve"]
-            if sensitive.contains(sub) || (sub == "policy" && inv.args.contains(where: { ["set", "edit", "apply", "push"].contains($0.text) })) {
-                addEffect("brake.self", attrs: ["subcommand": .string(sub)], invocation: idx, detail: "runs `brake \(sub)`, which only a person may do")
+            let sensitive: Set<String> = [
+                "approve", "resume", "install", "uninstall", "signoff", "sign-off", "token", "user", "users", "stop",
+                "deny", "override", "allow", "policy-set", "disable", "enable", "keygen", "serve",
+            ]
+            if sensitive.contains(sub)
+                || (sub == "policy"
+                    && inv.args.contains(where: { ["set", "edit", "apply", "push"].contains($0.text) }))
+            {
+                addEffect(
+                    "brake.self",
+                    attrs: ["subcommand": .string(sub)],
+                    invocation: idx,
+                    detail: "runs `brake \(sub)`, which only a person may do"
+                )
             }
         }
     }
 
     func recognizeHookSkips(_ idx: Int, _ inv: Invocation) {
-        guard inv.program == "git" || inv.program == "npm" || inv.program == "pnpm" || inv.program == "yarn" else { return }
+        guard inv.program == "git" || inv.program == "npm" || inv.program == "pnpm" || inv.program == "yarn" else {
+            return
+        }
         for (k, v) in inv.assignments {
-            if (k == "HUSKY" && v.text == "0") || k == "HUSKY_SKIP_HOOKS" || (k == "SKIP" && inv.program == "git") || k == "PRE_COMMIT_ALLOW_NO_CONFIG" && false || k == "GIT_HOOKS_SKIP" {
-                addEffect("git.skip-hooks", attrs: ["how": .string(k)], invocation: idx, detail: "\(k)=\(v.text) skips the repository's hooks")
+            if (k == "HUSKY" && v.text == "0") || k == "HUSKY_SKIP_HOOKS" || (k == "SKIP" && inv.program == "git")
+                || k == "PRE_COMMIT_ALLOW_NO_CONFIG" && false || k == "GIT_HOOKS_SKIP"
+            {
+                addEffect(
+                    "git.skip-hooks",
+                    attrs: ["how": .string(k)],
+                    invocation: idx,
+                    detail: "\(k)=\(v.text) skips the repository's hooks"
+                )
             }
         }
     }
@@ -304,28 +504,57 @@ extension Analyzer {
         // `git -c core.hooksPath=… commit`
         for (k, a) in args.prefix(subIndex).enumerated() where a.text == "-c" && k + 1 < subIndex {
             if args[k + 1].text.lowercased().hasPrefix("core.hookspath") {
-                addEffect("git.skip-hooks", attrs: ["how": .string("core.hooksPath")], invocation: idx, detail: "points git at other hooks")
+                addEffect(
+                    "git.skip-hooks",
+                    attrs: ["how": .string("core.hooksPath")],
+                    invocation: idx,
+                    detail: "points git at other hooks"
+                )
             }
         }
         guard let sub = subOpt else { return }
         let rest = Array(args[(subIndex + 1)...])
-        let o = Options(rest, withValue: ["-m", "-F", "--message", "--file", "-C", "-c", "--author", "--date", "-o", "--push-option", "--repo", "--receive-pack", "--exec", "--set-upstream-to", "-b", "-B", "--orig", "--format", "--pretty", "-X", "--strategy-option", "-s", "--strategy", "--expire", "--expire-unreachable", "--prune", "--source", "--onto", "--index-filter", "--tree-filter", "--msg-filter", "--env-filter", "--path", "--subdirectory-filter", "--path-glob", "--replace-text"])
+        let o = Options(
+            rest,
+            withValue: [
+                "-m", "-F", "--message", "--file", "-C", "-c", "--author", "--date", "-o", "--push-option", "--repo",
+                "--receive-pack", "--exec", "--set-upstream-to", "-b", "-B", "--orig", "--format", "--pretty", "-X",
+                "--strategy-option", "-s", "--strategy", "--expire", "--expire-unreachable", "--prune", "--source",
+                "--onto", "--index-filter", "--tree-filter", "--msg-filter", "--env-filter", "--path",
+                "--subdirectory-filter", "--path-glob", "--replace-text",
+            ]
+        )
         func add(_ kind: String, _ attrs: [String: AttrValue] = [:], _ detail: String) {
-            addEffect(kind, attrs: attrs.merging(["subcommand": .string(sub)]) { a, _ in a }, invocation: idx, detail: detail)
+            addEffect(
+                kind,
+                attrs: attrs.merging(["subcommand": .string(sub)]) { a, _ in a },
+                invocation: idx,
+                detail: detail
+            )
         }
         switch sub {
         case "reset":
-            if o.has("--hard", "--merge", "--keep") { add("git.discard", ["op": .string("reset --hard")], "git reset --hard discards uncommitted work") }
+            if o.has("--hard", "--merge", "--keep") {
+                add("git.discard", ["op": .string("reset --hard")], "git reset --hard discards uncommitted work")
+            }
         case "checkout":
             if o.has("-b", "-B", "--orphan") && !o.has("-f", "--force") { return }
             let afterDD = rest.firstIndex(where: { $0.text == "--" }).map { rest[($0 + 1)...].count > 0 } ?? false
-            if afterDD || o.operands.contains(where: { $0.text == "." || $0.text == ":/" || $0.glob }) || o.has("-f", "--force") {
+            if afterDD || o.operands.contains(where: { $0.text == "." || $0.text == ":/" || $0.glob })
+                || o.has("-f", "--force")
+            {
                 add("git.discard", ["op": .string("checkout")], "git checkout of paths overwrites uncommitted changes")
             }
         case "restore":
             let staged = o.has("--staged", "-S")
             let worktree = o.has("--worktree", "-W")
-            if !staged || worktree { add("git.discard", ["op": .string("restore")], "git restore overwrites uncommitted changes in the working tree") }
+            if !staged || worktree {
+                add(
+                    "git.discard",
+                    ["op": .string("restore")],
+                    "git restore overwrites uncommitted changes in the working tree"
+                )
+            }
         case "clean":
             if o.has("-n", "--dry-run") || (o.has("-i", "--interactive") && !o.has("-f")) { return }
             if o.has("-f", "--force") {
@@ -339,20 +568,36 @@ extension Analyzer {
             recognizeGitPush(idx, rest, o)
         case "branch":
             if o.has("-D") || ((o.has("-d", "--delete")) && o.has("-f", "--force")) {
-                add("git.branch-delete", ["force": .bool(true)], "git branch -D deletes a branch even if it is not merged")
+                add(
+                    "git.branch-delete",
+                    ["force": .bool(true)],
+                    "git branch -D deletes a branch even if it is not merged"
+                )
             }
         case "reflog":
             if let v = o.operands.first?.text, v == "expire" || v == "delete" {
-                add("git.history-rewrite", ["op": .string("reflog \(v)")], "git reflog \(v) removes the safety net for lost commits")
+                add(
+                    "git.history-rewrite",
+                    ["op": .string("reflog \(v)")],
+                    "git reflog \(v) removes the safety net for lost commits"
+                )
             }
         case "gc", "prune":
-            if let pr = o.value("--prune") ?? (sub == "prune" ? Field("now") : nil), pr.text == "now" || pr.text == "all" || (sub == "prune" && !o.has("-n", "--dry-run")) {
-                add("git.history-rewrite", ["op": .string("\(sub) --prune")], "git \(sub) deletes unreachable commits now")
+            if let pr = o.value("--prune") ?? (sub == "prune" ? Field("now") : nil),
+                pr.text == "now" || pr.text == "all" || (sub == "prune" && !o.has("-n", "--dry-run"))
+            {
+                add(
+                    "git.history-rewrite",
+                    ["op": .string("\(sub) --prune")],
+                    "git \(sub) deletes unreachable commits now"
+                )
             }
         case "filter-branch", "filter-repo":
             add("git.history-rewrite", ["op": .string(sub)], "git \(sub) rewrites history")
         case "update-ref":
-            if o.has("-d") { add("git.history-rewrite", ["op": .string("update-ref -d")], "git update-ref -d deletes a ref") }
+            if o.has("-d") {
+                add("git.history-rewrite", ["op": .string("update-ref -d")], "git update-ref -d deletes a ref")
+            }
         case "commit", "merge", "rebase", "am", "cherry-pick", "revert", "pull":
             if o.has("--no-verify") || (sub == "commit" && o.has("-n")) {
                 add("git.skip-hooks", ["how": .string("--no-verify")], "--no-verify skips the repository's hooks")
@@ -364,10 +609,16 @@ extension Analyzer {
             }
         case "worktree":
             if o.operands.first?.text == "remove" && o.has("-f", "--force") {
-                add("git.discard", ["op": .string("worktree remove --force")], "removes a worktree with uncommitted changes")
+                add(
+                    "git.discard",
+                    ["op": .string("worktree remove --force")],
+                    "removes a worktree with uncommitted changes"
+                )
             }
         case "switch":
-            if o.has("--discard-changes", "-f", "--force") { add("git.discard", ["op": .string("switch --discard-changes")], "discards local changes") }
+            if o.has("--discard-changes", "-f", "--force") {
+                add("git.discard", ["op": .string("switch --discard-changes")], "discards local changes")
+            }
         default:
             break
         }
@@ -397,40 +648,92 @@ extension Analyzer {
             deletes += branches
             branches = []
         }
-        let protected = branches.contains(where: protectedBranch) ? "yes" : (branches.isEmpty || branches.contains("HEAD") || branches.contains(where: { $0.contains("$") }) ? "unknown" : "no")
+        let protected =
+            branches.contains(where: protectedBranch)
+            ? "yes"
+            : (branches.isEmpty || branches.contains("HEAD") || branches.contains(where: { $0.contains("$") })
+                ? "unknown" : "no")
         if force || lease || o.has("--mirror") {
             addEffect(
                 "git.force-push",
-                attrs: ["lease": .bool(lease && !force), "protected": .string(protected), "branch": .list(branches), "mirror": .bool(o.has("--mirror"))],
-                invocation: idx, detail: "force-pushes \(branches.isEmpty ? "the current branch" : branches.joined(separator: " ")), overwriting remote history")
+                attrs: [
+                    "lease": .bool(lease && !force), "protected": .string(protected), "branch": .list(branches),
+                    "mirror": .bool(o.has("--mirror")),
+                ],
+                invocation: idx,
+                detail:
+                    "force-pushes \(branches.isEmpty ? "the current branch" : branches.joined(separator: " ")), overwriting remote history"
+            )
         } else if protected == "yes" {
-            addEffect("git.push-protected", attrs: ["branch": .list(branches)], invocation: idx, detail: "pushes directly to protected branch \(branches.joined(separator: " "))")
+            addEffect(
+                "git.push-protected",
+                attrs: ["branch": .list(branches)],
+                invocation: idx,
+                detail: "pushes directly to protected branch \(branches.joined(separator: " "))"
+            )
         }
         if !deletes.isEmpty || (o.has("--prune") && !o.has("-n", "--dry-run")) {
-            addEffect("git.remote-delete", attrs: ["refs": .list(deletes), "protected": .bool(deletes.contains(where: protectedBranch))], invocation: idx, detail: "deletes remote refs \(deletes.joined(separator: " "))")
+            addEffect(
+                "git.remote-delete",
+                attrs: ["refs": .list(deletes), "protected": .bool(deletes.contains(where: protectedBranch))],
+                invocation: idx,
+                detail: "deletes remote refs \(deletes.joined(separator: " "))"
+            )
         }
         if o.has("--no-verify") {
-            addEffect("git.skip-hooks", attrs: ["how": .string("--no-verify")], invocation: idx, detail: "--no-verify skips the pre-push hook")
+            addEffect(
+                "git.skip-hooks",
+                attrs: ["how": .string("--no-verify")],
+                invocation: idx,
+                detail: "--no-verify skips the pre-push hook"
+            )
         }
     }
 
     func recognizeGitHub(_ idx: Int, _ inv: Invocation) {
-        let o = Options(inv.args, withValue: ["-R", "--repo", "-X", "--method", "-H", "--header", "-f", "-F", "--field", "--raw-field", "-q", "--jq", "-t", "--template", "--input", "-b", "--body", "-T", "--title", "-B", "--base", "--hostname"])
+        let o = Options(
+            inv.args,
+            withValue: [
+                "-R", "--repo", "-X", "--method", "-H", "--header", "-f", "-F", "--field", "--raw-field", "-q", "--jq",
+                "-t", "--template", "--input", "-b", "--body", "-T", "--title", "-B", "--base", "--hostname",
+            ]
+        )
         let words = o.operands.map(\.text)
         guard let group = words.first else { return }
         if group == "api" {
-            let method = (o.value("-X", "--method")?.text ?? ((o.values["-f"] ?? o.values["-F"] ?? o.values["--field"] ?? o.values["--raw-field"]) != nil || o.value("--input") != nil ? "POST" : "GET")).uppercased()
+            let method =
+                (o.value("-X", "--method")?.text
+                ?? ((o.values["-f"] ?? o.values["-F"] ?? o.values["--field"] ?? o.values["--raw-field"]) != nil
+                    || o.value("--input") != nil ? "POST" : "GET"))
+                .uppercased()
             let path = words.count > 1 ? words[1] : ""
             if method == "DELETE" {
-                addEffect("forge.delete", attrs: ["api": .string(path)], invocation: idx, detail: "DELETE \(path) on GitHub")
+                addEffect(
+                    "forge.delete",
+                    attrs: ["api": .string(path)],
+                    invocation: idx,
+                    detail: "DELETE \(path) on GitHub"
+                )
             } else if method != "GET" && (path.contains("/protection") || path.contains("/rulesets")) {
-                addEffect("forge.branch-protection", attrs: ["api": .string(path)], invocation: idx, detail: "changes branch protection with \(method) \(path)")
+                addEffect(
+                    "forge.branch-protection",
+                    attrs: ["api": .string(path)],
+                    invocation: idx,
+                    detail: "changes branch protection with \(method) \(path)"
+                )
             }
             return
         }
         let action = words.count > 1 ? words[1] : ""
-        if action == "delete" || action == "delete-asset" || (group == "repo" && action == "archive") || (group == "cache" && action == "delete") {
-            addEffect("forge.delete", attrs: ["object": .string(group)], invocation: idx, detail: "gh \(group) \(action)")
+        if action == "delete" || action == "delete-asset" || (group == "repo" && action == "archive")
+            || (group == "cache" && action == "delete")
+        {
+            addEffect(
+                "forge.delete",
+                attrs: ["object": .string(group)],
+                invocation: idx,
+                detail: "gh \(group) \(action)"
+            )
         }
         if group == "pr" && action == "merge" && o.has("--admin") {
             addEffect("forge.admin-merge", invocation: idx, detail: "merges bypassing branch protection with --admin")
@@ -459,31 +762,80 @@ extension Analyzer {
             args.removeFirst()
             if args.first?.text == "--" { args.removeFirst() }
         }
-        let o = Options(args, withValue: ["-var", "-var-file", "-target", "-replace", "-lock-timeout", "-parallelism", "-state", "-state-out", "-backup", "-out"])
-        let autoApprove = o.has("-auto-approve", "--auto-approve", "-force", "--terragrunt-non-interactive", "--non-interactive")
+        let o = Options(
+            args,
+            withValue: [
+                "-var", "-var-file", "-target", "-replace", "-lock-timeout", "-parallelism", "-state", "-state-out",
+                "-backup", "-out",
+            ]
+        )
+        let autoApprove = o.has(
+            "-auto-approve",
+            "--auto-approve",
+            "-force",
+            "--terragrunt-non-interactive",
+            "--non-interactive"
+        )
         let attrs: [String: AttrValue] = ["tool": .string(tool), "auto_approve": .bool(autoApprove)]
         switch sub {
         case "destroy":
-            addEffect("infra.destroy", attrs: attrs, invocation: idx, detail: "\(tool) destroy deletes every resource in the configuration")
+            addEffect(
+                "infra.destroy",
+                attrs: attrs,
+                invocation: idx,
+                detail: "\(tool) destroy deletes every resource in the configuration"
+            )
         case "apply":
             if o.has("-destroy") {
-                addEffect("infra.destroy", attrs: attrs, invocation: idx, detail: "\(tool) apply -destroy deletes every resource in the configuration")
+                addEffect(
+                    "infra.destroy",
+                    attrs: attrs,
+                    invocation: idx,
+                    detail: "\(tool) apply -destroy deletes every resource in the configuration"
+                )
             } else {
                 let saved = !o.operands.isEmpty
-                addEffect("infra.apply", attrs: attrs.merging(["saved_plan": .bool(saved)]) { a, _ in a }, invocation: idx, detail: saved ? "\(tool) applies the saved plan \(o.operands[0].text)" : "\(tool) apply changes infrastructure without a reviewed plan")
+                addEffect(
+                    "infra.apply",
+                    attrs: attrs.merging(["saved_plan": .bool(saved)]) { a, _ in a },
+                    invocation: idx,
+                    detail: saved
+                        ? "\(tool) applies the saved plan \(o.operands[0].text)"
+                        : "\(tool) apply changes infrastructure without a reviewed plan"
+                )
             }
         case "state":
             if let op = o.operands.first?.text, ["rm", "mv", "push", "replace-provider"].contains(op) {
-                addEffect("infra.state", attrs: attrs.merging(["op": .string("state " + op)]) { a, _ in a }, invocation: idx, detail: "\(tool) state \(op) edits the state by hand")
+                addEffect(
+                    "infra.state",
+                    attrs: attrs.merging(["op": .string("state " + op)]) { a, _ in a },
+                    invocation: idx,
+                    detail: "\(tool) state \(op) edits the state by hand"
+                )
             }
         case "force-unlock":
-            addEffect("infra.state", attrs: attrs.merging(["op": .string("force-unlock")]) { a, _ in a }, invocation: idx, detail: "\(tool) force-unlock breaks the state lock")
+            addEffect(
+                "infra.state",
+                attrs: attrs.merging(["op": .string("force-unlock")]) { a, _ in a },
+                invocation: idx,
+                detail: "\(tool) force-unlock breaks the state lock"
+            )
         case "workspace":
             if o.operands.first?.text == "delete" {
-                addEffect("infra.state", attrs: attrs.merging(["op": .string("workspace delete")]) { a, _ in a }, invocation: idx, detail: "deletes a workspace and its state")
+                addEffect(
+                    "infra.state",
+                    attrs: attrs.merging(["op": .string("workspace delete")]) { a, _ in a },
+                    invocation: idx,
+                    detail: "deletes a workspace and its state"
+                )
             }
         case "taint":
-            addEffect("infra.taint", attrs: attrs, invocation: idx, detail: "forces a resource to be replaced on the next apply")
+            addEffect(
+                "infra.taint",
+                attrs: attrs,
+                invocation: idx,
+                detail: "forces a resource to be replaced on the next apply"
+            )
         case "import" where o.has("-allow-missing-config"):
             break
         default:
@@ -492,24 +844,65 @@ extension Analyzer {
     }
 
     func recognizeIaC(_ idx: Int, _ inv: Invocation) {
-        let o = Options(inv.args, withValue: ["-s", "--stack", "-C", "--cwd", "--profile", "--region", "-c", "--context", "--app", "-a", "--stage", "--config-file", "--parameter-overrides", "--target", "-t", "--message", "-m"])
+        let o = Options(
+            inv.args,
+            withValue: [
+                "-s", "--stack", "-C", "--cwd", "--profile", "--region", "-c", "--context", "--app", "-a", "--stage",
+                "--config-file", "--parameter-overrides", "--target", "-t", "--message", "-m",
+            ]
+        )
         let words = o.operands.map(\.text)
         guard let sub = words.first else { return }
         let tool = inv.program
-        let yes = o.has("--yes", "-y", "-f", "--force", "--skip-preview", "--require-approval", "--no-confirm-changeset")
+        let yes = o.has(
+            "--yes",
+            "-y",
+            "-f",
+            "--force",
+            "--skip-preview",
+            "--require-approval",
+            "--no-confirm-changeset"
+        )
         let attrs: [String: AttrValue] = ["tool": .string(tool), "auto_approve": .bool(yes)]
         switch (tool, sub) {
-        case ("pulumi", "destroy"), ("pulumi", "down"), ("cdk", "destroy"), ("cdktf", "destroy"), ("sam", "delete"), ("serverless", "remove"), ("sls", "remove"), ("copilot", "app"), ("copilot", "svc"), ("copilot", "env"), ("amplify", "delete"):
+        case ("pulumi", "destroy"), ("pulumi", "down"), ("cdk", "destroy"), ("cdktf", "destroy"), ("sam", "delete"),
+            ("serverless", "remove"), ("sls", "remove"), ("copilot", "app"), ("copilot", "svc"), ("copilot", "env"),
+            ("amplify", "delete"):
             if tool == "copilot" && !(words.count > 1 && words[1] == "delete") { return }
-            addEffect("infra.destroy", attrs: attrs, invocation: idx, detail: "\(tool) \(sub) deletes the stack's resources")
-        case ("pulumi", "up"), ("pulumi", "update"), ("cdk", "deploy"), ("cdktf", "deploy"), ("sam", "deploy"), ("serverless", "deploy"), ("sls", "deploy"), ("amplify", "push"):
-            addEffect("infra.apply", attrs: attrs.merging(["saved_plan": .bool(false)]) { a, _ in a }, invocation: idx, detail: "\(tool) \(sub) changes infrastructure")
+            addEffect(
+                "infra.destroy",
+                attrs: attrs,
+                invocation: idx,
+                detail: "\(tool) \(sub) deletes the stack's resources"
+            )
+        case ("pulumi", "up"), ("pulumi", "update"), ("cdk", "deploy"), ("cdktf", "deploy"), ("sam", "deploy"),
+            ("serverless", "deploy"), ("sls", "deploy"), ("amplify", "push"):
+            addEffect(
+                "infra.apply",
+                attrs: attrs.merging(["saved_plan": .bool(false)]) { a, _ in a },
+                invocation: idx,
+                detail: "\(tool) \(sub) changes infrastructure"
+            )
         case ("pulumi", "stack"):
-            if words.count > 1 && words[1] == "rm" { addEffect("infra.destroy", attrs: attrs, invocation: idx, detail: "pulumi stack rm deletes the stack") }
+            if words.count > 1 && words[1] == "rm" {
+                addEffect("infra.destroy", attrs: attrs, invocation: idx, detail: "pulumi stack rm deletes the stack")
+            }
         case ("pulumi", "state"):
-            if words.count > 1 && ["delete", "unprotect", "edit", "move"].contains(words[1]) { addEffect("infra.state", attrs: attrs.merging(["op": .string("state " + words[1])]) { a, _ in a }, invocation: idx, detail: "edits Pulumi state by hand") }
+            if words.count > 1 && ["delete", "unprotect", "edit", "move"].contains(words[1]) {
+                addEffect(
+                    "infra.state",
+                    attrs: attrs.merging(["op": .string("state " + words[1])]) { a, _ in a },
+                    invocation: idx,
+                    detail: "edits Pulumi state by hand"
+                )
+            }
         case ("pulumi", "cancel"):
-            addEffect("infra.state", attrs: attrs.merging(["op": .string("cancel")]) { a, _ in a }, invocation: idx, detail: "cancels a running update")
+            addEffect(
+                "infra.state",
+                attrs: attrs.merging(["op": .string("cancel")]) { a, _ in a },
+                invocation: idx,
+                detail: "cancels a running update"
+            )
         default:
             break
         }
@@ -518,8 +911,20 @@ extension Analyzer {
     func recognizeKubernetes(_ idx: Int, _ inv: Invocation) {
         let args = inv.args
         let tool = inv.program
-        if args.contains(where: { $0.text == "--dry-run" || $0.text.hasPrefix("--dry-run=") && !$0.text.hasSuffix("=none") }) { return }
-        let o = Options(args, withValue: ["-n", "--namespace", "--context", "--kube-context", "--cluster", "--user", "--kubeconfig", "-l", "--selector", "-o", "--output", "-f", "--filename", "-c", "--container", "--replicas", "--timeout", "--grace-period", "-p", "--patch", "--type", "--field-selector", "--values", "--set", "--version", "-k", "--kustomize", "--revision", "--to-revision", "--image", "-i"])
+        if args.contains(where: {
+            $0.text == "--dry-run" || $0.text.hasPrefix("--dry-run=") && !$0.text.hasSuffix("=none")
+        }) {
+            return
+        }
+        let o = Options(
+            args,
+            withValue: [
+                "-n", "--namespace", "--context", "--kube-context", "--cluster", "--user", "--kubeconfig", "-l",
+                "--selector", "-o", "--output", "-f", "--filename", "-c", "--container", "--replicas", "--timeout",
+                "--grace-period", "-p", "--patch", "--type", "--field-selector", "--values", "--set", "--version", "-k",
+                "--kustomize", "--revision", "--to-revision", "--image", "-i",
+            ]
+        )
         let words = o.operands.map(\.text)
         guard let verb = words.first else { return }
         let all = o.has("--all", "-A", "--all-namespaces")
@@ -528,101 +933,209 @@ extension Analyzer {
         if tool == "helm" {
             switch verb {
             case "uninstall", "delete", "del", "un":
-                addEffect("k8s.delete", attrs: ["tool": .string("helm"), "kind": .string("release"), "namespace": .string(ns)], invocation: idx, detail: "helm uninstall removes release \(kind)")
+                addEffect(
+                    "k8s.delete",
+                    attrs: ["tool": .string("helm"), "kind": .string("release"), "namespace": .string(ns)],
+                    invocation: idx,
+                    detail: "helm uninstall removes release \(kind)"
+                )
             case "rollback", "upgrade", "install":
-                addEffect("k8s.mutate", attrs: ["tool": .string("helm"), "verb": .string(verb), "namespace": .string(ns)], invocation: idx, detail: "helm \(verb) changes a release")
+                addEffect(
+                    "k8s.mutate",
+                    attrs: ["tool": .string("helm"), "verb": .string(verb), "namespace": .string(ns)],
+                    invocation: idx,
+                    detail: "helm \(verb) changes a release"
+                )
             default: break
             }
             return
         }
         switch verb {
         case "delete":
-            addEffect("k8s.delete", attrs: ["tool": .string(tool), "kind": .string(kind), "all": .bool(all || o.has("-l", "--selector")), "namespace": .string(ns)], invocation: idx, detail: "kubectl delete \(words.dropFirst().joined(separator: " "))")
+            addEffect(
+                "k8s.delete",
+                attrs: [
+                    "tool": .string(tool), "kind": .string(kind), "all": .bool(all || o.has("-l", "--selector")),
+                    "namespace": .string(ns),
+                ],
+                invocation: idx,
+                detail: "kubectl delete \(words.dropFirst().joined(separator: " "))"
+            )
         case "drain", "cordon", "taint":
-            addEffect(verb == "drain" ? "k8s.drain" : "k8s.mutate", attrs: ["verb": .string(verb)], invocation: idx, detail: "kubectl \(verb) takes a node out of service")
+            addEffect(
+                verb == "drain" ? "k8s.drain" : "k8s.mutate",
+                attrs: ["verb": .string(verb)],
+                invocation: idx,
+                detail: "kubectl \(verb) takes a node out of service"
+            )
         case "scale":
             let replicas = o.value("--replicas")?.text ?? ""
             if replicas == "0" {
-                addEffect("k8s.scale-zero", attrs: ["kind": .string(kind), "namespace": .string(ns)], invocation: idx, detail: "scales \(kind) to zero replicas")
+                addEffect(
+                    "k8s.scale-zero",
+                    attrs: ["kind": .string(kind), "namespace": .string(ns)],
+                    invocation: idx,
+                    detail: "scales \(kind) to zero replicas"
+                )
             } else {
                 addEffect("k8s.mutate", attrs: ["verb": .string(verb)], invocation: idx, detail: "kubectl scale")
             }
         case "replace":
             if o.has("--force") {
-                addEffect("k8s.delete", attrs: ["tool": .string(tool), "kind": .string("replace --force"), "all": .bool(false), "namespace": .string(ns)], invocation: idx, detail: "replace --force deletes and recreates objects")
+                addEffect(
+                    "k8s.delete",
+                    attrs: [
+                        "tool": .string(tool), "kind": .string("replace --force"), "all": .bool(false),
+                        "namespace": .string(ns),
+                    ],
+                    invocation: idx,
+                    detail: "replace --force deletes and recreates objects"
+                )
             } else {
                 addEffect("k8s.mutate", attrs: ["verb": .string(verb)], invocation: idx, detail: "kubectl replace")
             }
         case "apply":
             if o.has("--prune") {
-                addEffect("k8s.delete", attrs: ["tool": .string(tool), "kind": .string("apply --prune"), "all": .bool(true), "namespace": .string(ns)], invocation: idx, detail: "apply --prune deletes objects missing from the manifests")
+                addEffect(
+                    "k8s.delete",
+                    attrs: [
+                        "tool": .string(tool), "kind": .string("apply --prune"), "all": .bool(true),
+                        "namespace": .string(ns),
+                    ],
+                    invocation: idx,
+                    detail: "apply --prune deletes objects missing from the manifests"
+                )
             } else {
                 addEffect("k8s.mutate", attrs: ["verb": .string(verb)], invocation: idx, detail: "kubectl apply")
             }
-        case "create", "patch", "edit", "set", "label", "annotate", "expose", "autoscale", "rollout", "run", "uncordon", "certificate":
+        case "create", "patch", "edit", "set", "label", "annotate", "expose", "autoscale", "rollout", "run", "uncordon",
+            "certificate":
             if verb == "rollout" && words.count > 1 && ["status", "history"].contains(words[1]) { return }
-            addEffect("k8s.mutate", attrs: ["verb": .string(verb)], invocation: idx, detail: "kubectl \(verb) changes the cluster")
+            addEffect(
+                "k8s.mutate",
+                attrs: ["verb": .string(verb)],
+                invocation: idx,
+                detail: "kubectl \(verb) changes the cluster"
+            )
         case "exec", "cp", "debug", "attach", "port-forward", "proxy":
-            if verb == "exec" || verb == "debug" { addEffect("k8s.exec", attrs: ["verb": .string(verb)], invocation: idx, detail: "runs a command inside a pod") }
+            if verb == "exec" || verb == "debug" {
+                addEffect(
+                    "k8s.exec",
+                    attrs: ["verb": .string(verb)],
+                    invocation: idx,
+                    detail: "runs a command inside a pod"
+                )
+            }
         default:
             break
         }
     }
 
     func recognizeAWS(_ idx: Int, _ inv: Invocation) {
-        let o = Options(inv.args, withValue: ["--profile", "--region", "--output", "--endpoint-url", "--query", "--color", "--cli-read-timeout", "--cli-connect-timeout", "--ca-bundle", "--cli-binary-format", "--bucket", "--key", "--include", "--exclude", "--storage-class", "--acl", "--expires", "--sse", "--metadata"])
+        let o = Options(
+            inv.args,
+            withValue: [
+                "--profile", "--region", "--output", "--endpoint-url", "--query", "--color", "--cli-read-timeout",
+                "--cli-connect-timeout", "--ca-bundle", "--cli-binary-format", "--bucket", "--key", "--include",
+                "--exclude", "--storage-class", "--acl", "--expires", "--sse", "--metadata",
+            ]
+        )
         if o.has("--dry-run") || o.operands.contains(where: { $0.text == "help" }) { return }
         let words = o.operands.map(\.text)
         guard words.count >= 2 else { return }
         let service = words[0]
         let op = words[1]
-        var attrs: [String: AttrValue] = ["provider": .string("aws"), "service": .string(service), "operation": .string(op)]
+        var attrs: [String: AttrValue] = [
+            "provider": .string("aws"), "service": .string(service), "operation": .string(op),
+        ]
         if let prof = o.value("--profile") { attrs["profile"] = .string(prof.text) }
         if service == "s3" {
             switch op {
             case "rm", "rb":
                 attrs["recursive"] = .bool(o.has("--recursive", "--force"))
-                addEffect("cloud.delete", attrs: attrs, invocation: idx, detail: "aws s3 \(op) deletes \(words.dropFirst(2).joined(separator: " "))")
+                addEffect(
+                    "cloud.delete",
+                    attrs: attrs,
+                    invocation: idx,
+                    detail: "aws s3 \(op) deletes \(words.dropFirst(2).joined(separator: " "))"
+                )
             case "mv":
                 if words.count > 2 && words[2].hasPrefix("s3://") {
-                    addEffect("cloud.delete", attrs: attrs, invocation: idx, detail: "aws s3 mv removes the source objects")
+                    addEffect(
+                        "cloud.delete",
+                        attrs: attrs,
+                        invocation: idx,
+                        detail: "aws s3 mv removes the source objects"
+                    )
                 } else {
                     addEffect("cloud.mutate", attrs: attrs, invocation: idx, detail: "aws s3 mv")
                 }
             case "sync":
                 if o.has("--delete") {
-                    addEffect("cloud.delete", attrs: attrs, invocation: idx, detail: "aws s3 sync --delete removes objects missing from the source")
+                    addEffect(
+                        "cloud.delete",
+                        attrs: attrs,
+                        invocation: idx,
+                        detail: "aws s3 sync --delete removes objects missing from the source"
+                    )
                 } else if words.count > 3 && words[3].hasPrefix("s3://") {
                     addEffect("cloud.mutate", attrs: attrs, invocation: idx, detail: "aws s3 sync uploads")
                 }
             case "cp":
-                if words.count > 3 && words[3].hasPrefix("s3://") { addEffect("cloud.mutate", attrs: attrs, invocation: idx, detail: "aws s3 cp uploads") }
+                if words.count > 3 && words[3].hasPrefix("s3://") {
+                    addEffect("cloud.mutate", attrs: attrs, invocation: idx, detail: "aws s3 cp uploads")
+                }
             default: break
             }
             return
         }
-        let destructivePrefixes = ["delete-", "terminate-", "remove-", "deregister-", "purge-", "batch-delete-", "schedule-key-deletion", "disable-key", "cancel-key-deletion-never", "detach-volume", "release-address", "revoke-", "reset-", "stop-db-", "delete"]
+        let destructivePrefixes = [
+            "delete-", "terminate-", "remove-", "deregister-", "purge-", "batch-delete-", "schedule-key-deletion",
+            "disable-key", "cancel-key-deletion-never", "detach-volume", "release-address", "revoke-", "reset-",
+            "stop-db-", "delete",
+        ]
         if destructivePrefixes.contains(where: { op.hasPrefix($0) }) && op != "reset-instance-attribute-never" {
             addEffect("cloud.delete", attrs: attrs, invocation: idx, detail: "aws \(service) \(op)")
             return
         }
-        let readPrefixes = ["describe-", "list-", "get-", "head-", "search-", "lookup-", "filter-", "validate-", "estimate-", "preview-", "test-", "check-", "simulate-", "decode-", "generate-", "wait", "tail", "help", "scan", "query", "ls", "download-", "select-", "batch-get-", "verify", "receive-message", "start-query"]
-        if readPrefixes.contains(where: { op.hasPrefix($0) }) || ["sts", "configure", "sso", "ecr-public"].contains(service) && !op.hasPrefix("delete") || op == "login" || (service == "ecr" && op == "get-login-password") {
+        let readPrefixes = [
+            "describe-", "list-", "get-", "head-", "search-", "lookup-", "filter-", "validate-", "estimate-",
+            "preview-", "test-", "check-", "simulate-", "decode-", "generate-", "wait", "tail", "help", "scan", "query",
+            "ls", "download-", "select-", "batch-get-", "verify", "receive-message", "start-query",
+        ]
+        if readPrefixes.contains(where: { op.hasPrefix($0) })
+            || ["sts", "configure", "sso", "ecr-public"].contains(service) && !op.hasPrefix("delete") || op == "login"
+            || (service == "ecr" && op == "get-login-password")
+        {
             return
         }
         addEffect("cloud.mutate", attrs: attrs, invocation: idx, detail: "aws \(service) \(op) changes cloud resources")
     }
 
     func recognizeCloudGeneric(_ idx: Int, _ inv: Invocation) {
-        let o = Options(inv.args, withValue: ["--project", "--region", "--zone", "-g", "--resource-group", "--subscription", "--format", "--account", "-a", "--app", "--context", "--profile"])
+        let o = Options(
+            inv.args,
+            withValue: [
+                "--project", "--region", "--zone", "-g", "--resource-group", "--subscription", "--format", "--account",
+                "-a", "--app", "--context", "--profile",
+            ]
+        )
         let words = o.operands.map { $0.text.lowercased() }
         let p = inv.program
         let attrs: [String: AttrValue] = ["provider": .string(p), "operation": .string(words.joined(separator: " "))]
         for w in words.prefix(5) {
             let parts = w.split(whereSeparator: { $0 == ":" || $0 == "-" || $0 == "_" }).map(String.init)
-            if Analyzer.deleteWords.contains(w) || (w.contains(":") || w.contains("-")) && parts.contains(where: { Analyzer.deleteWords.contains($0) }) || w == "delete-batch" {
+            if Analyzer.deleteWords.contains(w)
+                || (w.contains(":") || w.contains("-")) && parts.contains(where: { Analyzer.deleteWords.contains($0) })
+                || w == "delete-batch"
+            {
                 if (p == "supabase" && words.starts(with: ["db", "reset"])) || (p == "heroku" && w == "pg:reset") {
-                    addEffect("db.reset", attrs: attrs, invocation: idx, detail: "\(p) \(words.joined(separator: " ")) resets a database")
+                    addEffect(
+                        "db.reset",
+                        attrs: attrs,
+                        invocation: idx,
+                        detail: "\(p) \(words.joined(separator: " ")) resets a database"
+                    )
                     return
                 }
                 addEffect("cloud.delete", attrs: attrs, invocation: idx, detail: "\(p) \(words.joined(separator: " "))")
@@ -639,12 +1152,19 @@ extension Analyzer {
     }
 
     func recognizeDocker(_ idx: Int, _ inv: Invocation) {
-        let o = Options(inv.args, withValue: ["--file", "-p", "--project-name", "--filter", "-H", "--host", "--context"])
+        let o = Options(
+            inv.args,
+            withValue: ["--file", "-p", "--project-name", "--filter", "-H", "--host", "--context"]
+        )
         var words = o.operands.map(\.text)
         if words.first == "compose" || inv.program == "docker-compose" {
             if words.first == "compose" { words.removeFirst() }
             if words.contains("down") && o.has("-v", "--volumes") {
-                addEffect("container.volume-delete", invocation: idx, detail: "compose down -v deletes the project's volumes and their data")
+                addEffect(
+                    "container.volume-delete",
+                    invocation: idx,
+                    detail: "compose down -v deletes the project's volumes and their data"
+                )
             }
             if words.contains("rm") && o.has("-v", "--volumes") {
                 addEffect("container.volume-delete", invocation: idx, detail: "compose rm -v deletes anonymous volumes")
@@ -655,30 +1175,55 @@ extension Analyzer {
         switch sub {
         case "system":
             if words.count > 1 && words[1] == "prune" && o.has("--volumes") {
-                addEffect("container.volume-delete", invocation: idx, detail: "docker system prune --volumes deletes unused volumes and their data")
+                addEffect(
+                    "container.volume-delete",
+                    invocation: idx,
+                    detail: "docker system prune --volumes deletes unused volumes and their data"
+                )
             } else if words.count > 1 && words[1] == "prune" && o.has("-a", "--all") {
-                addEffect("container.prune", invocation: idx, detail: "docker system prune -a deletes all unused images")
+                addEffect(
+                    "container.prune",
+                    invocation: idx,
+                    detail: "docker system prune -a deletes all unused images"
+                )
             }
         case "volume":
             if words.count > 1 && ["rm", "prune", "remove"].contains(words[1]) {
-                addEffect("container.volume-delete", invocation: idx, detail: "docker volume \(words[1]) deletes volumes and their data")
+                addEffect(
+                    "container.volume-delete",
+                    invocation: idx,
+                    detail: "docker volume \(words[1]) deletes volumes and their data"
+                )
             }
         case "push":
-            addEffect("package.publish", attrs: ["registry": .string("docker")], invocation: idx, detail: "docker push publishes an image")
+            addEffect(
+                "package.publish",
+                attrs: ["registry": .string("docker")],
+                invocation: idx,
+                detail: "docker push publishes an image"
+            )
         default:
             break
         }
     }
 
     func recognizePublish(_ idx: Int, _ inv: Invocation) {
-        let o = Options(inv.args, withValue: ["--registry", "--tag", "--access", "--otp", "-r", "--repository", "--token", "--index", "--publish-url"])
+        let o = Options(
+            inv.args,
+            withValue: [
+                "--registry", "--tag", "--access", "--otp", "-r", "--repository", "--token", "--index", "--publish-url",
+            ]
+        )
         let words = o.operands.map(\.text)
         guard let sub = words.first else { return }
         let p = inv.program
         if o.has("--dry-run", "-n") && p != "twine" { return }
         let publishes: Bool
         switch p {
-        case "npm", "pnpm", "yarn", "bun", "jlpm", "lerna": publishes = sub == "publish" || (sub == "npm" && words.dropFirst().first == "publish") || sub == "unpublish" || sub == "deprecate"
+        case "npm", "pnpm", "yarn", "bun", "jlpm", "lerna":
+            publishes =
+                sub == "publish" || (sub == "npm" && words.dropFirst().first == "publish") || sub == "unpublish"
+                || sub == "deprecate"
         case "cargo", "poetry", "flit", "hatch", "uv", "pdm", "deno": publishes = sub == "publish" || (sub == "yank")
         case "twine": publishes = sub == "upload"
         case "gem": publishes = sub == "push" || sub == "yank"
@@ -693,7 +1238,12 @@ extension Analyzer {
         default: publishes = false
         }
         if publishes {
-            addEffect("package.publish", attrs: ["registry": .string(p)], invocation: idx, detail: "\(p) \(sub) publishes to a public registry")
+            addEffect(
+                "package.publish",
+                attrs: ["registry": .string(p)],
+                invocation: idx,
+                detail: "\(p) \(sub) publishes to a public registry"
+            )
         }
     }
 
@@ -702,11 +1252,25 @@ extension Analyzer {
         var method = "GET"
         var url: String?
         if p == "curl" || p == "curlie" {
-            let o = Options(inv.args, withValue: ["-X", "--request", "-d", "--data", "--data-raw", "--data-binary", "--data-urlencode", "-H", "--header", "-o", "--output", "-u", "--user", "-F", "--form", "-A", "--user-agent", "-e", "--referer", "-b", "--cookie", "-c", "--cookie-jar", "-m", "--max-time", "--connect-timeout", "-w", "--write-out", "-T", "--upload-file", "--retry", "-x", "--proxy", "--cacert", "--cert", "--key", "-K", "--config", "--resolve", "--url"])
+            let o = Options(
+                inv.args,
+                withValue: [
+                    "-X", "--request", "-d", "--data", "--data-raw", "--data-binary", "--data-urlencode", "-H",
+                    "--header", "-o", "--output", "-u", "--user", "-F", "--form", "-A", "--user-agent", "-e",
+                    "--referer", "-b", "--cookie", "-c", "--cookie-jar", "-m", "--max-time", "--connect-timeout", "-w",
+                    "--write-out", "-T", "--upload-file", "--retry", "-x", "--proxy", "--cacert", "--cert", "--key",
+                    "-K", "--config", "--resolve", "--url",
+                ]
+            )
             method = o.value("-X", "--request")?.text.uppercased() ?? "GET"
-            url = o.value("--url")?.text ?? o.operands.first(where: { $0.text.contains("://") || $0.text.contains(".") })?.text
+            url =
+                o.value("--url")?.text
+                ?? o.operands.first(where: { $0.text.contains("://") || $0.text.contains(".") })?.text
         } else if p == "wget" {
-            let o = Options(inv.args, withValue: ["--method", "-O", "--output-document", "--header", "--body-data", "-o", "-P"])
+            let o = Options(
+                inv.args,
+                withValue: ["--method", "-O", "--output-document", "--header", "--body-data", "-o", "-P"]
+            )
             method = o.value("--method")?.text.uppercased() ?? "GET"
             url = o.operands.first?.text
         } else {
@@ -736,7 +1300,8 @@ extension Analyzer {
     }
 
     func isLocalHost(_ host: String) -> Bool {
-        ["localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal"].contains(host) || host.hasSuffix(".localhost")
+        ["localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal"].contains(host)
+            || host.hasSuffix(".localhost")
             || host.hasSuffix(".local") || host.hasSuffix(".test") || host.hasPrefix("127.")
     }
 }

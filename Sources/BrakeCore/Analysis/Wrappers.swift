@@ -8,7 +8,8 @@ extension Analyzer {
     }
 
     /// Skips options; `withValue` lists options that take the next argument. Returns the index of the first operand.
-    func skipOptions(_ args: [Field], from start: Int = 0, withValue: Set<String>, stopAtDoubleDash: Bool = true) -> Int {
+    func skipOptions(_ args: [Field], from start: Int = 0, withValue: Set<String>, stopAtDoubleDash: Bool = true) -> Int
+    {
         var i = start
         while i < args.count {
             let a = args[i].text
@@ -37,34 +38,78 @@ extension Analyzer {
     }
 
     func unwrap(
-        program: String, args: [Field], argv: [Field], site: ExecSite, assignments: [String: Field], stdin: Content?
+        program: String,
+        args: [Field],
+        argv: [Field],
+        site: ExecSite,
+        assignments: [String: Field],
+        stdin: Content?
     ) -> Unwrapped? {
         switch program {
         case "sudo", "doas", "pkexec", "run0":
             let idx = record(argv, program: program, site: site, assignments: assignments, stdin: stdin)
-            addEffect("privilege.escalation", attrs: ["via": .string(program)], invocation: idx, detail: "runs with root privileges via \(program)")
+            addEffect(
+                "privilege.escalation",
+                attrs: ["via": .string(program)],
+                invocation: idx,
+                detail: "runs with root privileges via \(program)"
+            )
             var s = via(site, program)
             s.privileged = true
             let start = skipOptions(
-                args, withValue: ["-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T", "-R", "--user", "--group", "--host", "--prompt", "--chdir", "--other-user", "--close-from", "--role", "--type", "--command-timeout"])
+                args,
+                withValue: [
+                    "-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T", "-R", "--user", "--group", "--host",
+                    "--prompt", "--chdir", "--other-user", "--close-from", "--role", "--type", "--command-timeout",
+                ]
+            )
             var inner = Array(args[min(start, args.count)...])
             var extra: [String: Field] = [:]
-            while let f = inner.first, let eq = f.text.firstIndex(of: "="), !f.text.hasPrefix("="), f.text[..<eq].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+            while let f = inner.first, let eq = f.text.firstIndex(of: "="), !f.text.hasPrefix("="),
+                f.text[..<eq].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+            {
                 extra[String(f.text[..<eq])] = Field(String(f.text[f.text.index(after: eq)...]), dynamic: f.dynamic)
                 inner.removeFirst()
             }
-            let shellMode = args.prefix(start).contains { $0.text == "-s" || $0.text == "-i" || $0.text == "--shell" || $0.text == "--login" }
+            let shellMode = args.prefix(start).contains {
+                $0.text == "-s" || $0.text == "-i" || $0.text == "--shell" || $0.text == "--login"
+            }
             if shellMode && !inner.isEmpty {
-                return .output(runShellText(inner, program: "sh", argv: [Field("sh"), Field("-c")] + inner, site: s, assignments: extra, stdin: stdin, origin: "\(program) -s"))
+                return .output(
+                    runShellText(
+                        inner,
+                        program: "sh",
+                        argv: [Field("sh"), Field("-c")] + inner,
+                        site: s,
+                        assignments: extra,
+                        stdin: stdin,
+                        origin: "\(program) -s"
+                    )
+                )
             }
             return .run(inner, s, extra)
         case "su", "runuser":
             let idx = record(argv, program: program, site: site, assignments: assignments, stdin: stdin)
-            addEffect("privilege.escalation", attrs: ["via": .string(program)], invocation: idx, detail: "switches user via \(program)")
+            addEffect(
+                "privilege.escalation",
+                attrs: ["via": .string(program)],
+                invocation: idx,
+                detail: "switches user via \(program)"
+            )
             var s = via(site, program)
             s.privileged = true
             if let c = args.firstIndex(where: { $0.text == "-c" || $0.text == "--command" }), c + 1 < args.count {
-                return .output(runShellText([args[c + 1]], program: "sh", argv: [Field("sh"), Field("-c"), args[c + 1]], site: s, assignments: [:], stdin: stdin, origin: "\(program) -c"))
+                return .output(
+                    runShellText(
+                        [args[c + 1]],
+                        program: "sh",
+                        argv: [Field("sh"), Field("-c"), args[c + 1]],
+                        site: s,
+                        assignments: [:],
+                        stdin: stdin,
+                        origin: "\(program) -c"
+                    )
+                )
             }
             if let dd = args.firstIndex(where: { $0.text == "--" }), program == "runuser" {
                 return .run(Array(args[(dd + 1)...]), s, [:])
@@ -77,17 +122,26 @@ extension Analyzer {
             var chdir: Field?
             while i < args.count {
                 let a = args[i].text
-                if a == "--" { i += 1; break }
-                if a == "-i" || a == "-" || a == "--ignore-environment" || a == "-0" || a == "--null" || a == "-v" || a == "--debug" {
+                if a == "--" {
+                    i += 1
+                    break
+                }
+                if a == "-i" || a == "-" || a == "--ignore-environment" || a == "-0" || a == "--null" || a == "-v"
+                    || a == "--debug"
+                {
                     i += 1
                     continue
                 }
-                if a == "-u" || a == "--unset" || a == "-C" || a == "--chdir" || a == "-P" || a == "--default-signal" && false {
+                if a == "-u" || a == "--unset" || a == "-C" || a == "--chdir" || a == "-P"
+                    || a == "--default-signal" && false
+                {
                     if a == "-C" || a == "--chdir", i + 1 < args.count { chdir = args[i + 1] }
                     i += 2
                     continue
                 }
-                if a.hasPrefix("--unset=") || a.hasPrefix("--chdir=") || a.hasPrefix("--default-signal") || a.hasPrefix("--ignore-signal") || a.hasPrefix("--block-signal") {
+                if a.hasPrefix("--unset=") || a.hasPrefix("--chdir=") || a.hasPrefix("--default-signal")
+                    || a.hasPrefix("--ignore-signal") || a.hasPrefix("--block-signal")
+                {
                     if a.hasPrefix("--chdir=") { chdir = Field(String(a.dropFirst(8)), dynamic: args[i].dynamic) }
                     i += 1
                     continue
@@ -95,11 +149,17 @@ extension Analyzer {
                 if a == "-S" || a == "--split-string" || a.hasPrefix("-S") || a.hasPrefix("--split-string=") {
                     var text: Field
                     if a == "-S" || a == "--split-string" {
-                        guard i + 1 < args.count else { i += 1; break }
+                        guard i + 1 < args.count else {
+                            i += 1
+                            break
+                        }
                         text = args[i + 1]
                         i += 2
                     } else {
-                        text = Field(a.hasPrefix("-S") ? String(a.dropFirst(2)) : String(a.dropFirst(15)), dynamic: args[i].dynamic)
+                        text = Field(
+                            a.hasPrefix("-S") ? String(a.dropFirst(2)) : String(a.dropFirst(15)),
+                            dynamic: args[i].dynamic
+                        )
                         i += 1
                     }
                     if text.dynamic {
@@ -114,7 +174,10 @@ extension Analyzer {
                     }
                     continue
                 }
-                if a.hasPrefix("-") && a.count > 1 { i += 1; continue }
+                if a.hasPrefix("-") && a.count > 1 {
+                    i += 1
+                    continue
+                }
                 if let eq = a.firstIndex(of: "="), eq != a.startIndex {
                     extra[String(a[..<eq])] = Field(String(a[a.index(after: eq)...]), dynamic: args[i].dynamic)
                     i += 1
@@ -132,18 +195,28 @@ extension Analyzer {
                 state.cwd = chdir.dynamic ? nil : resolvePath(chdir.text)
                 var merged = assignments
                 for (k, v) in extra { merged[k] = v }
-                let out = execute(inner, assignments: merged, stdin: stdin, site: via(site, "env"), inPipeline: false, background: false)
+                let out = execute(
+                    inner,
+                    assignments: merged,
+                    stdin: stdin,
+                    site: via(site, "env"),
+                    inPipeline: false,
+                    background: false
+                )
                 state.cwd = saved
                 return .output(out)
             }
             return .run(inner, via(site, "env"), extra)
         case "nice", "nohup", "time", "stdbuf", "setsid", "unbuffer", "caffeinate", "chrt", "taskset", "ionice",
-            "builtin", "exec", "catchsegv", "nocache", "cpulimit", "systemd-inhibit", "firejail", "proxychains", "proxychains4", "tsocks", "torsocks", "chronic", "sem", "lldb", "strace", "ltrace", "valgrind":
+            "builtin", "exec", "catchsegv", "nocache", "cpulimit", "systemd-inhibit", "firejail", "proxychains",
+            "proxychains4", "tsocks", "torsocks", "chronic", "sem", "lldb", "strace", "ltrace", "valgrind":
             var start: Int
             switch program {
             case "nice": start = skipOptions(args, withValue: ["-n", "--adjustment"])
             case "ionice":
-                if args.contains(where: { $0.text == "-p" || $0.text == "-P" || $0.text == "-u" }) { return .output(.known("")) }
+                if args.contains(where: { $0.text == "-p" || $0.text == "-P" || $0.text == "-u" }) {
+                    return .output(.known(""))
+                }
                 start = skipOptions(args, withValue: ["-c", "-n", "--class", "--classdata"])
             case "time": start = skipOptions(args, withValue: ["-f", "-o", "--format", "--output"])
             case "stdbuf": start = skipOptions(args, withValue: ["-i", "-o", "-e", "--input", "--output", "--error"])
@@ -170,7 +243,9 @@ extension Analyzer {
             let start = skipOptions(args, withValue: [])
             if args.prefix(start).contains(where: { $0.text == "-v" || $0.text == "-V" }) {
                 record(argv, program: program, site: site, assignments: assignments, stdin: stdin)
-                return .output(.known(args.dropFirst(start).map { "/usr/bin/" + $0.text }.joined(separator: "\n") + "\n"))
+                return .output(
+                    .known(args.dropFirst(start).map { "/usr/bin/" + $0.text }.joined(separator: "\n") + "\n")
+                )
             }
             return .run(Array(args[min(start, args.count)...]), via(site, program), [:])
         case "busybox", "toybox":
@@ -185,24 +260,66 @@ extension Analyzer {
             guard start < args.count else { return nil }
             let rest = Array(args[(start + 1)...])
             if let c = rest.firstIndex(where: { $0.text == "-c" || $0.text == "--command" }), c + 1 < rest.count {
-                return .output(runShellText([rest[c + 1]], program: "sh", argv: argv, site: via(site, "flock"), assignments: [:], stdin: stdin, origin: "flock -c"))
+                return .output(
+                    runShellText(
+                        [rest[c + 1]],
+                        program: "sh",
+                        argv: argv,
+                        site: via(site, "flock"),
+                        assignments: [:],
+                        stdin: stdin,
+                        origin: "flock -c"
+                    )
+                )
             }
             return .run(rest, via(site, program), [:])
         case "script":
             if let c = args.firstIndex(where: { $0.text == "-c" || $0.text == "--command" }), c + 1 < args.count {
-                return .output(runShellText([args[c + 1]], program: "sh", argv: argv, site: via(site, "script"), assignments: [:], stdin: stdin, origin: "script -c"))
+                return .output(
+                    runShellText(
+                        [args[c + 1]],
+                        program: "sh",
+                        argv: argv,
+                        site: via(site, "script"),
+                        assignments: [:],
+                        stdin: stdin,
+                        origin: "script -c"
+                    )
+                )
             }
             return nil
         case "watch":
-            let start = skipOptions(args, withValue: ["-n", "--interval", "-d", "--differences", "-q", "--equexit", "--chgexit"])
+            let start = skipOptions(
+                args,
+                withValue: ["-n", "--interval", "-d", "--differences", "-q", "--equexit", "--chgexit"]
+            )
             let inner = Array(args[min(start, args.count)...])
             if args.prefix(start).contains(where: { $0.text == "-x" || $0.text == "--exec" }) {
                 return .run(inner, via(site, program), [:])
             }
             if inner.isEmpty { return .output(.known("")) }
-            return .output(runShellText(inner, program: "sh", argv: argv, site: via(site, "watch"), assignments: [:], stdin: nil, origin: "watch"))
-        case "uv", "poetry", "pipenv", "pdm", "hatch", "rye", "bundle", "conda", "mamba", "micromamba", "pixi", "direnv", "aws-vault", "op", "doppler", "dotenvx", "infisical", "chamber", "npm", "pnpm", "yarn", "bunx", "nix-shell", "nix":
-            return unwrapRunner(program: program, args: args, argv: argv, site: site, assignments: assignments, stdin: stdin)
+            return .output(
+                runShellText(
+                    inner,
+                    program: "sh",
+                    argv: argv,
+                    site: via(site, "watch"),
+                    assignments: [:],
+                    stdin: nil,
+                    origin: "watch"
+                )
+            )
+        case "uv", "poetry", "pipenv", "pdm", "hatch", "rye", "bundle", "conda", "mamba", "micromamba", "pixi",
+            "direnv", "aws-vault", "op", "doppler", "dotenvx", "infisical", "chamber", "npm", "pnpm", "yarn", "bunx",
+            "nix-shell", "nix":
+            return unwrapRunner(
+                program: program,
+                args: args,
+                argv: argv,
+                site: site,
+                assignments: assignments,
+                stdin: stdin
+            )
         case "npx", "bunx", "pnpx":
             let start = skipOptions(args, withValue: ["-p", "--package", "-c", "--call"])
             return .run(Array(args[min(start, args.count)...]), via(site, program), [:])
@@ -215,7 +332,14 @@ extension Analyzer {
         case "ssh":
             return unwrapSSH(args, argv: argv, site: site, assignments: assignments, stdin: stdin)
         case "kubectl", "oc":
-            return unwrapKubectlExec(args, argv: argv, program: program, site: site, assignments: assignments, stdin: stdin)
+            return unwrapKubectlExec(
+                args,
+                argv: argv,
+                program: program,
+                site: site,
+                assignments: assignments,
+                stdin: stdin
+            )
         case "docker", "docker-compose":
             return unwrapDocker(args, argv: argv, program: program, site: site, assignments: assignments, stdin: stdin)
         default:
@@ -224,13 +348,25 @@ extension Analyzer {
     }
 
     func unwrapRunner(
-        program: String, args: [Field], argv: [Field], site: ExecSite, assignments: [String: Field], stdin: Content?
+        program: String,
+        args: [Field],
+        argv: [Field],
+        site: ExecSite,
+        assignments: [String: Field],
+        stdin: Content?
     ) -> Unwrapped? {
         guard let sub = args.first?.text else { return nil }
         switch (program, sub) {
         case ("uv", "run"), ("poetry", "run"), ("pipenv", "run"), ("pdm", "run"), ("hatch", "run"), ("rye", "run"),
             ("pixi", "run"), ("bundle", "exec"):
-            let start = skipOptions(args, from: 1, withValue: ["--with", "--python", "-p", "--env", "-e", "--project", "--directory", "--package", "--group", "--extra", "--index", "--from"])
+            let start = skipOptions(
+                args,
+                from: 1,
+                withValue: [
+                    "--with", "--python", "-p", "--env", "-e", "--project", "--directory", "--package", "--group",
+                    "--extra", "--index", "--from",
+                ]
+            )
             let inner = Array(args[min(start, args.count)...])
             return .run(inner, via(site, program + " " + sub), [:])
         case ("conda", "run"), ("mamba", "run"), ("micromamba", "run"):
@@ -239,7 +375,11 @@ extension Analyzer {
         case ("direnv", "exec"):
             return .run(Array(args.dropFirst(2)), via(site, "direnv exec"), [:])
         case ("aws-vault", "exec"):
-            let start = skipOptions(args, from: 1, withValue: ["--duration", "-d", "--region", "--mfa-token", "-t", "--ec2-server", "--prompt"])
+            let start = skipOptions(
+                args,
+                from: 1,
+                withValue: ["--duration", "-d", "--region", "--mfa-token", "-t", "--ec2-server", "--prompt"]
+            )
             guard start < args.count else { return nil }
             let profile = args[start]
             var rest = Array(args[(start + 1)...])
@@ -253,7 +393,17 @@ extension Analyzer {
             return .run(Array(args[(dd + 1)...]), via(site, program + " exec"), [:])
         case ("nix-shell", _):
             if let r = args.firstIndex(where: { $0.text == "--run" || $0.text == "--command" }), r + 1 < args.count {
-                return .output(runShellText([args[r + 1]], program: "sh", argv: argv, site: via(site, "nix-shell"), assignments: [:], stdin: stdin, origin: "nix-shell --run"))
+                return .output(
+                    runShellText(
+                        [args[r + 1]],
+                        program: "sh",
+                        argv: argv,
+                        site: via(site, "nix-shell"),
+                        assignments: [:],
+                        stdin: stdin,
+                        origin: "nix-shell --run"
+                    )
+                )
             }
             return nil
         case ("nix", "develop"), ("nix", "shell"):
@@ -279,25 +429,52 @@ extension Analyzer {
         }
     }
 
-    func unwrapXargs(_ args: [Field], argv: [Field], site: ExecSite, assignments: [String: Field], stdin: Content?) -> Unwrapped? {
+    func unwrapXargs(
+        _ args: [Field],
+        argv: [Field],
+        site: ExecSite,
+        assignments: [String: Field],
+        stdin: Content?
+    ) -> Unwrapped? {
         var i = 0
         var replace: String?
         var s = via(site, "xargs")
         s.dynamicArguments = true
-        let withValue: Set<String> = ["-n", "-P", "-L", "-l", "-d", "-E", "-e", "-s", "-a", "--max-args", "--max-procs", "--delimiter", "--arg-file", "--eof", "--max-chars", "--max-lines", "--process-slot-var"]
+        let withValue: Set<String> = [
+            "-n", "-P", "-L", "-l", "-d", "-E", "-e", "-s", "-a", "--max-args", "--max-procs", "--delimiter",
+            "--arg-file", "--eof", "--max-chars", "--max-lines", "--process-slot-var",
+        ]
         while i < args.count {
             let a = args[i].text
-            if a == "--" { i += 1; break }
+            if a == "--" {
+                i += 1
+                break
+            }
             guard a.hasPrefix("-") && a.count > 1 else { break }
             if a == "-I" || a == "--replace" {
                 replace = i + 1 < args.count ? args[i + 1].text : "{}"
                 i += 2
                 continue
             }
-            if a.hasPrefix("-I") { replace = String(a.dropFirst(2)); i += 1; continue }
-            if a.hasPrefix("--replace=") { replace = String(a.dropFirst(10)); i += 1; continue }
-            if a == "-i" { replace = "{}"; i += 1; continue }
-            if withValue.contains(a) { i += 2; continue }
+            if a.hasPrefix("-I") {
+                replace = String(a.dropFirst(2))
+                i += 1
+                continue
+            }
+            if a.hasPrefix("--replace=") {
+                replace = String(a.dropFirst(10))
+                i += 1
+                continue
+            }
+            if a == "-i" {
+                replace = "{}"
+                i += 1
+                continue
+            }
+            if withValue.contains(a) {
+                i += 2
+                continue
+            }
             i += 1
         }
         var inner = Array(args[min(i, args.count)...])
@@ -323,10 +500,23 @@ extension Analyzer {
         return .run(inner, s, [:])
     }
 
-    func unwrapParallel(_ args: [Field], argv: [Field], site: ExecSite, assignments: [String: Field], stdin: Content?) -> Unwrapped? {
+    func unwrapParallel(
+        _ args: [Field],
+        argv: [Field],
+        site: ExecSite,
+        assignments: [String: Field],
+        stdin: Content?
+    ) -> Unwrapped? {
         var s = via(site, "parallel")
         s.dynamicArguments = true
-        let start = skipOptions(args, withValue: ["-j", "--jobs", "-S", "--sshlogin", "--joblog", "--results", "--delay", "--timeout", "-N", "-n", "--max-args", "--colsep", "-d", "--delimiter", "-a", "--arg-file", "--tmpdir", "--workdir", "--wd", "--env", "--tag-string"])
+        let start = skipOptions(
+            args,
+            withValue: [
+                "-j", "--jobs", "-S", "--sshlogin", "--joblog", "--results", "--delay", "--timeout", "-N", "-n",
+                "--max-args", "--colsep", "-d", "--delimiter", "-a", "--arg-file", "--tmpdir", "--workdir", "--wd",
+                "--env", "--tag-string",
+            ]
+        )
         var rest = Array(args[min(start, args.count)...])
         var values: [Field] = []
         if let sep = rest.firstIndex(where: { $0.text == ":::" || $0.text == "::::" || $0.text == ":::+" }) {
@@ -358,14 +548,32 @@ extension Analyzer {
         }
         if !substituted { inner.append(rep) }
         // parallel runs its command through a shell.
-        return .output(runShellText(inner.map { Field(quoteForShell($0.text), dynamic: $0.dynamic) }, program: "parallel", argv: argv, site: s, assignments: [:], stdin: nil, origin: "parallel"))
+        return .output(
+            runShellText(
+                inner.map { Field(quoteForShell($0.text), dynamic: $0.dynamic) },
+                program: "parallel",
+                argv: argv,
+                site: s,
+                assignments: [:],
+                stdin: nil,
+                origin: "parallel"
+            )
+        )
     }
 
     /// `find`: its roots, `-delete`, and the commands run by `-exec`, `-execdir`, `-ok`, `-okdir`.
-    func runFind(_ args: [Field], argv: [Field], site: ExecSite, assignments: [String: Field], stdin: Content?) -> Content {
+    func runFind(
+        _ args: [Field],
+        argv: [Field],
+        site: ExecSite,
+        assignments: [String: Field],
+        stdin: Content?
+    ) -> Content {
         let idx = record(argv, program: "find", site: site, assignments: assignments, stdin: stdin)
         var i = 0
-        while i < args.count, ["-H", "-L", "-P", "-O0", "-O1", "-O2", "-O3"].contains(args[i].text) || args[i].text.hasPrefix("-D") { i += args[i].text == "-D" ? 2 : 1 }
+        while i < args.count,
+            ["-H", "-L", "-P", "-O0", "-O1", "-O2", "-O3"].contains(args[i].text) || args[i].text.hasPrefix("-D")
+        { i += args[i].text == "-D" ? 2 : 1 }
         var roots: [Field] = []
         while i < args.count {
             let t = args[i].text
@@ -396,7 +604,16 @@ extension Analyzer {
         while j < expr.count {
             let t = expr[j].text
             if t == "-delete" {
-                addEffect("fs.delete", attrs: ["recursive": .bool(true), "force": .bool(true), "filtered": .bool(filtered), "via": .string("find -delete")], targets: targets, invocation: idx, detail: "find deletes what it matches under \(roots.map(\.text).joined(separator: " "))")
+                addEffect(
+                    "fs.delete",
+                    attrs: [
+                        "recursive": .bool(true), "force": .bool(true), "filtered": .bool(filtered),
+                        "via": .string("find -delete"),
+                    ],
+                    targets: targets,
+                    invocation: idx,
+                    detail: "find deletes what it matches under \(roots.map(\.text).joined(separator: " "))"
+                )
             }
             if t == "-exec" || t == "-execdir" || t == "-ok" || t == "-okdir" {
                 var k = j + 1
@@ -428,8 +645,14 @@ extension Analyzer {
             j += 1
         }
         if expr.contains(where: { $0.text == "-fprint" || $0.text == "-fprintf" || $0.text == "-fls" }) {
-            for (k, f) in expr.enumerated() where ["-fprint", "-fprintf", "-fls"].contains(f.text) && k + 1 < expr.count {
-                addEffect("fs.write", targets: [makeTarget(expr[k + 1], site: site)], invocation: idx, detail: "find writes \(expr[k + 1].text)")
+            for (k, f) in expr.enumerated()
+            where ["-fprint", "-fprintf", "-fls"].contains(f.text) && k + 1 < expr.count {
+                addEffect(
+                    "fs.write",
+                    targets: [makeTarget(expr[k + 1], site: site)],
+                    invocation: idx,
+                    detail: "find writes \(expr[k + 1].text)"
+                )
             }
         }
         return .paths(patterns)
@@ -441,15 +664,33 @@ extension Analyzer {
         return resolvePath(text)
     }
 
-    func unwrapSSH(_ args: [Field], argv: [Field], site: ExecSite, assignments: [String: Field], stdin: Content?) -> Unwrapped? {
-        let start = skipOptions(args, withValue: ["-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p", "-Q", "-R", "-S", "-W", "-w", "-B"], stopAtDoubleDash: true)
+    func unwrapSSH(
+        _ args: [Field],
+        argv: [Field],
+        site: ExecSite,
+        assignments: [String: Field],
+        stdin: Content?
+    ) -> Unwrapped? {
+        let start = skipOptions(
+            args,
+            withValue: [
+                "-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p", "-Q", "-R",
+                "-S", "-W", "-w", "-B",
+            ],
+            stopAtDoubleDash: true
+        )
         guard start < args.count else { return nil }
         let host = args[start]
         let idx = record(argv, program: "ssh", site: site, assignments: assignments, stdin: stdin)
         var s = via(site, "ssh")
         s.remote = host.text
         if stdin?.isSensitive == true {
-            addEffect("secret.exfiltrate", attrs: ["channel": .string("ssh")], invocation: idx, detail: "sends secrets to \(host.text) over ssh")
+            addEffect(
+                "secret.exfiltrate",
+                attrs: ["channel": .string("ssh")],
+                invocation: idx,
+                detail: "sends secrets to \(host.text) over ssh"
+            )
         }
         var rest = Array(args[(start + 1)...])
         if rest.first?.text == "--" { rest.removeFirst() }
@@ -458,7 +699,15 @@ extension Analyzer {
             return .output(.unknown("ssh", suspicious: false))
         }
         // The remote side joins the words with spaces and runs them with its shell.
-        let out = runShellText(rest, program: "sh", argv: [Field("ssh"), host] + rest, site: s, assignments: [:], stdin: stdin, origin: "ssh \(host.text)")
+        let out = runShellText(
+            rest,
+            program: "sh",
+            argv: [Field("ssh"), host] + rest,
+            site: s,
+            assignments: [:],
+            stdin: stdin,
+            origin: "ssh \(host.text)"
+        )
         _ = result.invocations.popLast().map { inv -> Void in
             // runShellText recorded a synthetic `sh`; keep only the real commands.
             if inv.program != "sh" { result.invocations.append(inv) }
@@ -466,7 +715,14 @@ extension Analyzer {
         return .output(out)
     }
 
-    func unwrapKubectlExec(_ args: [Field], argv: [Field], program: String, site: ExecSite, assignments: [String: Field], stdin: Content?) -> Unwrapped? {
+    func unwrapKubectlExec(
+        _ args: [Field],
+        argv: [Field],
+        program: String,
+        site: ExecSite,
+        assignments: [String: Field],
+        stdin: Content?
+    ) -> Unwrapped? {
         guard let sub = kubectlSubcommand(args), sub.name == "exec" || sub.name == "debug" else { return nil }
         guard let dd = args.firstIndex(where: { $0.text == "--" }) else { return nil }
         let idx = record(argv, program: program, site: site, assignments: assignments, stdin: stdin)
@@ -481,7 +737,12 @@ extension Analyzer {
 
     /// The kubectl subcommand after global flags.
     func kubectlSubcommand(_ args: [Field]) -> (name: String, index: Int)? {
-        let withValue: Set<String> = ["-n", "--namespace", "--context", "--cluster", "--user", "--kubeconfig", "-s", "--server", "--token", "--as", "--as-group", "--request-timeout", "-v", "--v", "--certificate-authority", "--client-certificate", "--client-key", "--cache-dir", "--tls-server-name", "--username", "--password", "-l", "--selector", "-o", "--output", "-f", "--filename", "-c", "--container"]
+        let withValue: Set<String> = [
+            "-n", "--namespace", "--context", "--cluster", "--user", "--kubeconfig", "-s", "--server", "--token",
+            "--as", "--as-group", "--request-timeout", "-v", "--v", "--certificate-authority", "--client-certificate",
+            "--client-key", "--cache-dir", "--tls-server-name", "--username", "--password", "-l", "--selector", "-o",
+            "--output", "-f", "--filename", "-c", "--container",
+        ]
         var i = 0
         while i < args.count {
             let a = args[i].text
@@ -494,15 +755,42 @@ extension Analyzer {
         return nil
     }
 
-    func unwrapDocker(_ args: [Field], argv: [Field], program: String, site: ExecSite, assignments: [String: Field], stdin: Content?) -> Unwrapped? {
+    func unwrapDocker(
+        _ args: [Field],
+        argv: [Field],
+        program: String,
+        site: ExecSite,
+        assignments: [String: Field],
+        stdin: Content?
+    ) -> Unwrapped? {
         // Global options, then the subcommand (`compose` adds a level).
-        var i = skipOptions(args, withValue: ["-H", "--host", "--context", "-c", "--config", "-l", "--log-level", "--tlscacert", "--tlscert", "--tlskey"])
+        var i = skipOptions(
+            args,
+            withValue: [
+                "-H", "--host", "--context", "-c", "--config", "-l", "--log-level", "--tlscacert", "--tlscert",
+                "--tlskey",
+            ]
+        )
         var compose = program == "docker-compose"
         if !compose && i < args.count && args[i].text == "compose" {
             compose = true
-            i = skipOptions(args, from: i + 1, withValue: ["-f", "--file", "-p", "--project-name", "--profile", "--env-file", "--project-directory", "--ansi", "--parallel", "--progress"])
+            i = skipOptions(
+                args,
+                from: i + 1,
+                withValue: [
+                    "-f", "--file", "-p", "--project-name", "--profile", "--env-file", "--project-directory", "--ansi",
+                    "--parallel", "--progress",
+                ]
+            )
         } else if compose {
-            i = skipOptions(args, from: 0, withValue: ["-f", "--file", "-p", "--project-name", "--profile", "--env-file", "--project-directory", "--ansi", "--parallel", "--progress"])
+            i = skipOptions(
+                args,
+                from: 0,
+                withValue: [
+                    "-f", "--file", "-p", "--project-name", "--profile", "--env-file", "--project-directory", "--ansi",
+                    "--parallel", "--progress",
+                ]
+            )
         }
         guard i < args.count else { return nil }
         var sub = args[i].text
@@ -511,7 +799,17 @@ extension Analyzer {
             subIndex += 1
             sub = args[subIndex].text
         }
-        let runValue: Set<String> = ["-e", "--env", "-u", "--user", "-w", "--workdir", "--env-file", "--detach-keys", "-v", "--volume", "--mount", "--name", "-p", "--publish", "--network", "--net", "--entrypoint", "-l", "--label", "-m", "--memory", "--cpus", "--platform", "--hostname", "-h", "--add-host", "--device", "--cap-add", "--cap-drop", "--security-opt", "--restart", "--pull", "--log-driver", "--log-opt", "--tmpfs", "--ulimit", "--shm-size", "--gpus", "--ipc", "--pid", "--userns", "--runtime", "--label-file", "--cidfile", "--volumes-from", "--link", "--dns", "--expose", "--health-cmd", "--stop-signal", "--stop-timeout", "--memory-swap", "--cpu-shares", "--cgroupns", "--uts", "--group-add", "--mac-address", "--ip", "--init-path", "--attach", "-a", "--sig-proxy", "--isolation", "--storage-opt", "--sysctl", "--blkio-weight", "--cpuset-cpus", "--oom-score-adj", "--annotation", "--pod", "--arch", "--os", "--variant"]
+        let runValue: Set<String> = [
+            "-e", "--env", "-u", "--user", "-w", "--workdir", "--env-file", "--detach-keys", "-v", "--volume",
+            "--mount", "--name", "-p", "--publish", "--network", "--net", "--entrypoint", "-l", "--label", "-m",
+            "--memory", "--cpus", "--platform", "--hostname", "-h", "--add-host", "--device", "--cap-add", "--cap-drop",
+            "--security-opt", "--restart", "--pull", "--log-driver", "--log-opt", "--tmpfs", "--ulimit", "--shm-size",
+            "--gpus", "--ipc", "--pid", "--userns", "--runtime", "--label-file", "--cidfile", "--volumes-from",
+            "--link", "--dns", "--expose", "--health-cmd", "--stop-signal", "--stop-timeout", "--memory-swap",
+            "--cpu-shares", "--cgroupns", "--uts", "--group-add", "--mac-address", "--ip", "--init-path", "--attach",
+            "-a", "--sig-proxy", "--isolation", "--storage-opt", "--sysctl", "--blkio-weight", "--cpuset-cpus",
+            "--oom-score-adj", "--annotation", "--pod", "--arch", "--os", "--variant",
+        ]
         switch sub {
         case "exec":
             let idx = record(argv, program: "docker", site: site, assignments: assignments, stdin: stdin)
@@ -522,7 +820,9 @@ extension Analyzer {
             s.remote = "container/" + args[start].text
             let inner = Array(args[(start + 1)...])
             if inner.isEmpty { return .output(.known("")) }
-            return .output(execute(inner, assignments: [:], stdin: stdin, site: s, inPipeline: false, background: false))
+            return .output(
+                execute(inner, assignments: [:], stdin: stdin, site: s, inPipeline: false, background: false)
+            )
         case "run":
             let idx = record(argv, program: "docker", site: site, assignments: assignments, stdin: stdin)
             var s = via(site, compose ? "docker compose run" : "docker run")
@@ -552,14 +852,28 @@ extension Analyzer {
                         }
                     } else {
                         let p = v.text.split(separator: ":").map(String.init)
-                        if p.count >= 2 { host = p[0]; inside = p[1] }
+                        if p.count >= 2 {
+                            host = p[0]
+                            inside = p[1]
+                        }
                     }
-                    if let h = host, let ins = inside, h.hasPrefix("/") || h.hasPrefix("~") || h.hasPrefix(".") || h.hasPrefix("$") {
+                    if let h = host, let ins = inside,
+                        h.hasPrefix("/") || h.hasPrefix("~") || h.hasPrefix(".") || h.hasPrefix("$")
+                    {
                         let hostPath = v.dynamic ? "/\u{0}unknown" : resolvePath(h)
                         s.mounts[ins] = hostPath
-                        let cls = v.dynamic ? TargetClass.unknown : Paths.classify(hostPath, context: context, settings: settings)
-                        if hostPath == "/var/run/docker.sock" || hostPath == "/run/docker.sock" || [.root, .home, .system, .sensitive, .brake, .device].contains(cls) {
-                            addEffect("container.host-mount", targets: [Target(path: hostPath, cls: cls, written: h)], invocation: idx, detail: "mounts \(h) from the host into a container")
+                        let cls =
+                            v.dynamic
+                            ? TargetClass.unknown : Paths.classify(hostPath, context: context, settings: settings)
+                        if hostPath == "/var/run/docker.sock" || hostPath == "/run/docker.sock"
+                            || [.root, .home, .system, .sensitive, .brake, .device].contains(cls)
+                        {
+                            addEffect(
+                                "container.host-mount",
+                                targets: [Target(path: hostPath, cls: cls, written: h)],
+                                invocation: idx,
+                                detail: "mounts \(h) from the host into a container"
+                            )
                         }
                     }
                 }
@@ -567,14 +881,21 @@ extension Analyzer {
                     addEffect("container.privileged", invocation: idx, detail: "runs a privileged container")
                 }
                 if a == "--pid=host" || a == "--net=host" && false || a == "--userns=host" {
-                    addEffect("container.privileged", attrs: ["flag": .string(a)], invocation: idx, detail: "shares the host's \(a)")
+                    addEffect(
+                        "container.privileged",
+                        attrs: ["flag": .string(a)],
+                        invocation: idx,
+                        detail: "shares the host's \(a)"
+                    )
                 }
                 if runValue.contains(a) && !a.contains("=") { k += 2 } else { k += 1 }
             }
             guard k < args.count else { return .output(.known("")) }
             let inner = compose ? Array(args[(k + 1)...]) : Array(args[(k + 1)...])
             if inner.isEmpty { return .output(.unknown("container", suspicious: false)) }
-            return .output(execute(inner, assignments: [:], stdin: stdin, site: s, inPipeline: false, background: false))
+            return .output(
+                execute(inner, assignments: [:], stdin: stdin, site: s, inPipeline: false, background: false)
+            )
         default:
             return nil
         }

@@ -32,7 +32,10 @@ public struct Decision: Sendable {
     public var json: JSONValue {
         var members: [(String, JSONValue)] = [
             ("decision", .string(verdict.rawValue)),
-            ("reasons", .array(reasons.map { .object([("rule", .string($0.rule)), ("message", .string($0.message))]) })),
+            (
+                "reasons",
+                .array(reasons.map { .object([("rule", .string($0.rule)), ("message", .string($0.message))]) })
+            ),
             ("labels", .array(labels.map { .string($0) })),
             ("commands", .array(commands.map { .string($0) })),
             ("digest", .string(digest)),
@@ -42,7 +45,16 @@ public struct Decision: Sendable {
             members.append(("approval", .object([("role", .string(a.role)), ("count", .number(Double(a.count)))])))
         }
         if !analysis.production.isEmpty {
-            members.append(("production", .array(Array(Set(analysis.production)).sorted { $0.value < $1.value }.map { .object([("source", .string($0.source)), ("value", .string($0.value))]) })))
+            members.append(
+                (
+                    "production",
+                    .array(
+                        Array(Set(analysis.production)).sorted { $0.value < $1.value }.map {
+                            .object([("source", .string($0.source)), ("value", .string($0.value))])
+                        }
+                    )
+                )
+            )
         }
         return .object(members)
     }
@@ -51,27 +63,58 @@ public struct Decision: Sendable {
 /// The decision engine: pure, no I/O.
 public enum Engine {
     /// Analyses a shell command without applying a policy.
-    public static func analyze(_ command: String, context: Context, settings: AnalysisSettings = .standard) -> Analysis {
+    public static func analyze(_ command: String, context: Context, settings: AnalysisSettings = .standard) -> Analysis
+    {
         let a = Analyzer(context: context, settings: settings)
         a.analyze(command)
         return a.result
     }
 
     /// Decides a shell command under a policy.
-    public static func decide(_ command: String, context: Context, policy: Policy = .standard, trace: Bool = false) -> Decision {
+    public static func decide(
+        _ command: String,
+        context: Context,
+        policy: Policy = .standard,
+        trace: Bool = false
+    ) -> Decision {
         let analysis = analyze(command, context: context, settings: policy.settings)
         return decide(analysis: analysis, command: command, context: context, policy: policy, trace: trace)
     }
 
-    static func decide(analysis: Analysis, command: String, context: Context, policy: Policy, trace wantTrace: Bool) -> Decision {
+    static func decide(
+        analysis: Analysis,
+        command: String,
+        context: Context,
+        policy: Policy,
+        trace wantTrace: Bool
+    ) -> Decision {
         var trace: [String] = []
         var matched: [(Rule, Effect)] = []
         for effect in analysis.effects {
-            if wantTrace { trace.append("effect \(effect.kind) \(describe(effect.attrs)) targets=[\(effect.targets.map { "\($0.written)→\($0.cls.rawValue)" }.joined(separator: ", "))]: \(effect.detail)") }
+            if wantTrace {
+                trace.append(
+                    "effect \(effect.kind) \(describe(effect.attrs)) targets=[\(effect.targets.map { "\($0.written)→\($0.cls.rawValue)" }.joined(separator: ", "))]: \(effect.detail)"
+                )
+            }
             for rule in policy.rules {
-                let (ok, why) = matches(rule, effect, analysis: analysis, context: context, policy: policy, explain: wantTrace)
-                if ok, let exception = policy.exceptions.first(where: { e in applies(e, rule: rule, effect: effect, context: context) }) {
-                    if wantTrace { trace.append("  \(rule.id): matched, but exception applies (\(exception.reason), \(exception.layer))") }
+                let (ok, why) = matches(
+                    rule,
+                    effect,
+                    analysis: analysis,
+                    context: context,
+                    policy: policy,
+                    explain: wantTrace
+                )
+                if ok,
+                    let exception = policy.exceptions.first(where: { e in
+                        applies(e, rule: rule, effect: effect, context: context)
+                    })
+                {
+                    if wantTrace {
+                        trace.append(
+                            "  \(rule.id): matched, but exception applies (\(exception.reason), \(exception.layer))"
+                        )
+                    }
                     continue
                 }
                 if ok {
@@ -86,18 +129,32 @@ public enum Engine {
         for (r, _) in matched where r.decision > verdict { verdict = r.decision }
         var reasons: [Reason] = []
         var seen: Set<String> = []
-        for (r, e) in matched.sorted(by: { $0.0.decision > $1.0.decision }) where r.decision != .allow && seen.insert(r.id).inserted {
-            reasons.append(Reason(rule: r.id, decision: r.decision, message: r.message, agentMessage: r.agentMessage, detail: e.detail))
+        for (r, e) in matched.sorted(by: { $0.0.decision > $1.0.decision })
+        where r.decision != .allow && seen.insert(r.id).inserted {
+            reasons.append(
+                Reason(
+                    rule: r.id,
+                    decision: r.decision,
+                    message: r.message,
+                    agentMessage: r.agentMessage,
+                    detail: e.detail
+                )
+            )
         }
         var labels: [String] = []
-        for (r, _) in matched where r.decision != .allow { for l in r.labels where !labels.contains(l) { labels.append(l) } }
-        if !analysis.production.isEmpty && verdict != .allow && !labels.contains("production") { labels.append("production") }
+        for (r, _) in matched where r.decision != .allow {
+            for l in r.labels where !labels.contains(l) { labels.append(l) }
+        }
+        if !analysis.production.isEmpty && verdict != .allow && !labels.contains("production") {
+            labels.append("production")
+        }
         var approvers: Approvers?
         for (r, _) in matched where r.decision == .ask {
             if let a = approvers {
                 approvers = Approvers(
                     role: Policy.roleRank(r.approvers.role) > Policy.roleRank(a.role) ? r.approvers.role : a.role,
-                    count: max(a.count, r.approvers.count))
+                    count: max(a.count, r.approvers.count)
+                )
             } else {
                 approvers = r.approvers
             }
@@ -105,9 +162,16 @@ public enum Engine {
         let agentMessage = reasons.first(where: { $0.decision == verdict })?.agentMessage ?? ""
         let commands = analysis.invocations.map(\.display)
         return Decision(
-            verdict: verdict, reasons: reasons, labels: labels, commands: commands,
-            digest: digest(command: command, context: context, analysis: analysis), agentMessage: agentMessage,
-            approvers: verdict == .ask ? approvers : nil, analysis: analysis, trace: trace)
+            verdict: verdict,
+            reasons: reasons,
+            labels: labels,
+            commands: commands,
+            digest: digest(command: command, context: context, analysis: analysis),
+            agentMessage: agentMessage,
+            approvers: verdict == .ask ? approvers : nil,
+            analysis: analysis,
+            trace: trace
+        )
     }
 
     static func describe(_ attrs: [String: AttrValue]) -> String {
@@ -115,7 +179,10 @@ public enum Engine {
     }
 
     /// Environment variables that identify where an action lands; they are part of the digest when set.
-    static let placeVariables = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "TF_WORKSPACE", "KUBECONFIG", "KUBE_CONTEXT", "PULUMI_STACK", "DATABASE_URL", "PGHOST", "PGDATABASE", "CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT"]
+    static let placeVariables = [
+        "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "TF_WORKSPACE", "KUBECONFIG", "KUBE_CONTEXT",
+        "PULUMI_STACK", "DATABASE_URL", "PGHOST", "PGDATABASE", "CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT",
+    ]
 
     /// `sha256:HEX` over the command, the directory it runs in, the variables it reads and where it lands.
     public static func digest(command: String, context: Context, analysis: Analysis) -> String {
@@ -130,10 +197,11 @@ public enum Engine {
             ("v", .number(1)), ("kind", .string("shell")), ("command", .string(command)), ("context", .object(ctx)),
         ]).serialized
         let hash = SHA256.hash(data: Array(canonical.utf8))
-        return "sha256:" + hash.map { byte in
-            let s = String(byte, radix: 16)
-            return byte < 16 ? "0" + s : s
-        }.joined()
+        return "sha256:"
+            + hash.map { byte in
+                let s = String(byte, radix: 16)
+                return byte < 16 ? "0" + s : s
+            }.joined()
     }
 
     static func attrStrings(_ v: AttrValue) -> [String] {
@@ -145,31 +213,58 @@ public enum Engine {
     }
 
     /// Whether a rule applies to an effect, and if not, why (for `brake explain`).
-    static func matches(_ rule: Rule, _ effect: Effect, analysis: Analysis, context: Context, policy: Policy, explain: Bool) -> (Bool, String?) {
+    static func matches(
+        _ rule: Rule,
+        _ effect: Effect,
+        analysis: Analysis,
+        context: Context,
+        policy: Policy,
+        explain: Bool
+    ) -> (Bool, String?) {
         let (ok, why) = condition(rule.match, effect, analysis: analysis, context: context, policy: policy)
         guard ok else { return (false, why) }
         for u in rule.unless {
-            if condition(u, effect, analysis: analysis, context: context, policy: policy).0 { return (false, "an 'unless' condition holds") }
+            if condition(u, effect, analysis: analysis, context: context, policy: policy).0 {
+                return (false, "an 'unless' condition holds")
+            }
         }
         return (true, nil)
     }
 
-    static func condition(_ m: RuleMatch, _ effect: Effect, analysis: Analysis, context: Context, policy: Policy) -> (Bool, String?) {
-        guard m.effects.contains(where: { $0 == effect.kind || Glob.match($0, effect.kind) }) else { return (false, nil) }
+    static func condition(
+        _ m: RuleMatch,
+        _ effect: Effect,
+        analysis: Analysis,
+        context: Context,
+        policy: Policy
+    ) -> (Bool, String?) {
+        guard m.effects.contains(where: { $0 == effect.kind || Glob.match($0, effect.kind) }) else {
+            return (false, nil)
+        }
         if let classes = m.targets {
             guard effect.targets.contains(where: { classes.contains($0.cls) }) else {
-                return (false, "targets are \(effect.targets.map(\.cls.rawValue).joined(separator: ", ")), not \(classes.map(\.rawValue).joined(separator: "/"))")
+                return (
+                    false,
+                    "targets are \(effect.targets.map(\.cls.rawValue).joined(separator: ", ")), not \(classes.map(\.rawValue).joined(separator: "/"))"
+                )
             }
         }
         if let globs = m.paths {
             let expanded = globs.map { expandPlaceholders($0, context) }
-            guard effect.targets.contains(where: { t in t.path.map { p in expanded.contains { Glob.match($0, p) } } ?? false }) else {
+            guard
+                effect.targets.contains(where: { t in
+                    t.path.map { p in expanded.contains { Glob.match($0, p) } } ?? false
+                })
+            else {
                 return (false, "no target path matches \(globs.joined(separator: ", "))")
             }
         }
         for (key, wanted) in m.attrs {
             guard let v = effect.attrs[key], attrStrings(v).contains(where: { wanted.contains($0) }) else {
-                return (false, "\(key) is \(effect.attrs[key].map { "\($0)" } ?? "unset"), not \(wanted.joined(separator: "/"))")
+                return (
+                    false,
+                    "\(key) is \(effect.attrs[key].map { "\($0)" } ?? "unset"), not \(wanted.joined(separator: "/"))"
+                )
             }
         }
         if let prod = m.production {
@@ -178,7 +273,9 @@ public enum Engine {
         }
         if let actor = m.actor, actor != context.actor { return (false, "actor is \(context.actor.rawValue)") }
         if let programs = m.programs {
-            let p = effect.invocation >= 0 && effect.invocation < analysis.invocations.count ? analysis.invocations[effect.invocation].program : ""
+            let p =
+                effect.invocation >= 0 && effect.invocation < analysis.invocations.count
+                ? analysis.invocations[effect.invocation].program : ""
             if !programs.contains(p) { return (false, "program is \(p)") }
         }
         return (true, nil)
@@ -220,6 +317,8 @@ public enum Engine {
         var ctx = exampleContext
         ctx.actor = rule.match.actor ?? .agent
         let analysis = analyze(command, context: ctx, settings: policy.settings)
-        return analysis.effects.contains { matches(rule, $0, analysis: analysis, context: ctx, policy: policy, explain: false).0 }
+        return analysis.effects.contains {
+            matches(rule, $0, analysis: analysis, context: ctx, policy: policy, explain: false).0
+        }
     }
 }

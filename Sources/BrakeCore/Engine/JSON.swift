@@ -90,7 +90,9 @@ public enum JSONValue: Sendable, Equatable {
         p.skip()
         let v = try p.value(depth: 0)
         p.skip()
-        guard p.i == p.bytes.count else { throw JSONError(message: "unexpected text after the JSON value", offset: p.i) }
+        guard p.i == p.bytes.count else {
+            throw JSONError(message: "unexpected text after the JSON value", offset: p.i)
+        }
         return v
     }
 }
@@ -122,7 +124,10 @@ struct JSONParser {
             i += 1
             var members: [(String, JSONValue)] = []
             skip()
-            if i < bytes.count && bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+            if i < bytes.count && bytes[i] == UInt8(ascii: "}") {
+                i += 1
+                return .object(members)
+            }
             while true {
                 skip()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
@@ -134,22 +139,37 @@ struct JSONParser {
                 members.append((k, try value(depth: depth + 1)))
                 skip()
                 guard i < bytes.count else { throw fail("unterminated object") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+                if bytes[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if bytes[i] == UInt8(ascii: "}") {
+                    i += 1
+                    return .object(members)
+                }
                 throw fail("expected ',' or '}'")
             }
         case UInt8(ascii: "["):
             i += 1
             var items: [JSONValue] = []
             skip()
-            if i < bytes.count && bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+            if i < bytes.count && bytes[i] == UInt8(ascii: "]") {
+                i += 1
+                return .array(items)
+            }
             while true {
                 skip()
                 items.append(try value(depth: depth + 1))
                 skip()
                 guard i < bytes.count else { throw fail("unterminated array") }
-                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                if bytes[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if bytes[i] == UInt8(ascii: "]") {
+                    i += 1
+                    return .array(items)
+                }
                 throw fail("expected ',' or ']'")
             }
         case UInt8(ascii: "\""):
@@ -166,7 +186,9 @@ struct JSONParser {
         default:
             let start = i
             while i < bytes.count, "+-0123456789.eE".utf8.contains(bytes[i]) { i += 1 }
-            guard i > start, let d = Double(String(decoding: bytes[start..<i], as: UTF8.self)) else { throw fail("unexpected character") }
+            guard i > start, let d = Double(String(decoding: bytes[start..<i], as: UTF8.self)) else {
+                throw fail("unexpected character")
+            }
             return .number(d)
         }
     }
@@ -178,7 +200,8 @@ struct JSONParser {
     }
 
     mutating func hex4() throws(JSONError) -> UInt32 {
-        guard i + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16) else {
+        guard i + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16)
+        else {
             throw fail("bad \\u escape")
         }
         i += 4
@@ -208,7 +231,9 @@ struct JSONParser {
                 case UInt8(ascii: "f"): out.append(0x0C)
                 case UInt8(ascii: "u"):
                     var v = try hex4()
-                    if v >= 0xD800 && v < 0xDC00, i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
+                    if v >= 0xD800 && v < 0xDC00, i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"),
+                        bytes[i + 1] == UInt8(ascii: "u")
+                    {
                         i += 2
                         let lo = try hex4()
                         v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00)

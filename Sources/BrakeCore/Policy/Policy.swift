@@ -138,7 +138,10 @@ struct YAMLReader {
         for (k, v) in m {
             guard let key = k.string else { throw error(k, "\(what): keys must be strings") }
             guard allowed.contains(key) else {
-                throw error(k, "unknown key '\(key)' in \(what); expected one of: \(allowed.sorted().joined(separator: ", "))")
+                throw error(
+                    k,
+                    "unknown key '\(key)' in \(what); expected one of: \(allowed.sorted().joined(separator: ", "))"
+                )
             }
             guard seen.insert(key).inserted else { throw error(k, "duplicate key '\(key)' in \(what)") }
             out.append((key, k, v))
@@ -194,14 +197,23 @@ extension Policy {
         } catch {
             throw PolicyError(source: source, message: "not valid YAML: \(error)")
         }
-        guard let root = node else { layers.append(source); return }
+        guard let root = node else {
+            layers.append(source)
+            return
+        }
         let r = YAMLReader(source: source)
         let isBuiltIn = source == "built-in"
-        for (key, k, v) in try r.mapping(root, "the policy", allowed: ["version", "settings", "rules", "overrides", "exceptions"]) {
+        for (key, k, v) in try r.mapping(
+            root,
+            "the policy",
+            allowed: ["version", "settings", "rules", "overrides", "exceptions"]
+        ) {
             switch key {
             case "version":
                 let s = try r.string(v, "version")
-                guard s == "1" else { throw r.error(v, "unsupported policy version '\(s)'; this Brake reads version 1") }
+                guard s == "1" else {
+                    throw r.error(v, "unsupported policy version '\(s)'; this Brake reads version 1")
+                }
             case "settings":
                 try mergeSettings(v, r)
             case "rules":
@@ -209,7 +221,10 @@ extension Policy {
                 for n in seq {
                     let rule = try parseRule(n, r, layer: source)
                     if rules.contains(where: { $0.id == rule.id }) {
-                        throw r.error(n, "rule '\(rule.id)' is already defined by a higher layer; change it under 'overrides'")
+                        throw r.error(
+                            n,
+                            "rule '\(rule.id)' is already defined by a higher layer; change it under 'overrides'"
+                        )
                     }
                     if !isBuiltIn && rule.decision == .allow {
                         // An allow rule cannot loosen anything (the most severe rule wins), so it is harmless.
@@ -230,10 +245,20 @@ extension Policy {
     }
 
     mutating func mergeSettings(_ node: Node, _ r: YAMLReader) throws(PolicyError) {
-        for (key, _, v) in try r.mapping(node, "settings", allowed: ["production", "build_directories", "temp_paths", "cache_paths", "sensitive_paths", "protected_branches"]) {
+        for (key, _, v) in try r.mapping(
+            node,
+            "settings",
+            allowed: [
+                "production", "build_directories", "temp_paths", "cache_paths", "sensitive_paths", "protected_branches",
+            ]
+        ) {
             switch key {
             case "production":
-                for (pk, _, pv) in try r.mapping(v, "settings.production", allowed: ["words", "patterns", "environment_variables"]) {
+                for (pk, _, pv) in try r.mapping(
+                    v,
+                    "settings.production",
+                    allowed: ["words", "patterns", "environment_variables"]
+                ) {
                     let list = try r.strings(pv, "settings.production.\(pk)")
                     switch pk {
                     case "words": settings.productionWords += list.map { $0.lowercased() }
@@ -252,14 +277,21 @@ extension Policy {
 
     func parseMatch(_ node: Node, _ r: YAMLReader, what: String) throws(PolicyError) -> RuleMatch {
         var m = RuleMatch()
-        for (key, _, v) in try r.mapping(node, what, allowed: ["effect", "targets", "paths", "attrs", "production", "actor", "programs"]) {
+        for (key, _, v) in try r.mapping(
+            node,
+            what,
+            allowed: ["effect", "targets", "paths", "attrs", "production", "actor", "programs"]
+        ) {
             switch key {
             case "effect": m.effects = try r.strings(v, "\(what).effect")
             case "targets":
                 var classes: [TargetClass] = []
                 for s in try r.strings(v, "\(what).targets") {
                     guard let c = TargetClass(rawValue: s) else {
-                        throw r.error(v, "unknown target class '\(s)'; expected one of: \(TargetClass.allCases.map(\.rawValue).joined(separator: ", "))")
+                        throw r.error(
+                            v,
+                            "unknown target class '\(s)'; expected one of: \(TargetClass.allCases.map(\.rawValue).joined(separator: ", "))"
+                        )
                     }
                     classes.append(c)
                 }
@@ -286,7 +318,11 @@ extension Policy {
     func parseApprovers(_ node: Node, _ r: YAMLReader) throws(PolicyError) -> Approvers {
         var a = Approvers(role: "member", count: 1)
         for (key, _, v) in try r.mapping(node, "approvers", allowed: ["role", "count"]) {
-            if key == "role" { a.role = try r.string(v, "approvers.role") } else { a.count = try r.int(v, "approvers.count") }
+            if key == "role" {
+                a.role = try r.string(v, "approvers.role")
+            } else {
+                a.count = try r.int(v, "approvers.count")
+            }
         }
         return a
     }
@@ -294,9 +330,29 @@ extension Policy {
     func parseRule(_ node: Node, _ r: YAMLReader, layer: String) throws(PolicyError) -> Rule {
         var id: String?
         var decision: Verdict?
-        var rule = Rule(id: "", decision: .ask, message: "", agentMessage: "", labels: [], approvers: Approvers(role: "member", count: 1), overridable: true, match: RuleMatch(), unless: [], examplesMatch: [], examplesNoMatch: [], layer: layer)
+        var rule = Rule(
+            id: "",
+            decision: .ask,
+            message: "",
+            agentMessage: "",
+            labels: [],
+            approvers: Approvers(role: "member", count: 1),
+            overridable: true,
+            match: RuleMatch(),
+            unless: [],
+            examplesMatch: [],
+            examplesNoMatch: [],
+            layer: layer
+        )
         var matchNode: Node?
-        for (key, _, v) in try r.mapping(node, "a rule", allowed: ["id", "decision", "message", "agent_message", "labels", "approvers", "overridable", "match", "unless", "examples"]) {
+        for (key, _, v) in try r.mapping(
+            node,
+            "a rule",
+            allowed: [
+                "id", "decision", "message", "agent_message", "labels", "approvers", "overridable", "match", "unless",
+                "examples",
+            ]
+        ) {
             switch key {
             case "id": id = try r.string(v, "id")
             case "decision": decision = try r.verdict(v)
@@ -313,7 +369,11 @@ extension Policy {
                 for n in seq { rule.unless.append(try parseMatch(n, r, what: "unless")) }
             default:
                 for (ek, _, ev) in try r.mapping(v, "examples", allowed: ["match", "no_match"]) {
-                    if ek == "match" { rule.examplesMatch = try r.strings(ev, "examples.match") } else { rule.examplesNoMatch = try r.strings(ev, "examples.no_match") }
+                    if ek == "match" {
+                        rule.examplesMatch = try r.strings(ev, "examples.match")
+                    } else {
+                        rule.examplesNoMatch = try r.strings(ev, "examples.no_match")
+                    }
                 }
             }
         }
@@ -334,7 +394,11 @@ extension Policy {
         var overridable: Bool?
         var message: String?
         var agentMessage: String?
-        for (key, _, v) in try r.mapping(node, "an override", allowed: ["rule", "decision", "approvers", "overridable", "message", "agent_message"]) {
+        for (key, _, v) in try r.mapping(
+            node,
+            "an override",
+            allowed: ["rule", "decision", "approvers", "overridable", "message", "agent_message"]
+        ) {
             switch key {
             case "rule": pattern = try r.string(v, "rule")
             case "decision": decision = try r.verdict(v)
@@ -346,14 +410,24 @@ extension Policy {
         }
         guard let pattern else { throw r.error(node, "an override needs a 'rule' (a rule id or glob)") }
         let indices = rules.indices.filter { Glob.match(pattern, rules[$0].id) }
-        if indices.isEmpty { throw r.error(node, "override: no rule matches '\(pattern)'; see `brake policy show` for the rule ids") }
+        if indices.isEmpty {
+            throw r.error(node, "override: no rule matches '\(pattern)'; see `brake policy show` for the rule ids")
+        }
         for i in indices {
             var rule = rules[i]
-            let loosens = (decision.map { $0 < rule.decision } ?? false)
-                || (approvers.map { $0.count < rule.approvers.count || ($0.role != rule.approvers.role && Policy.roleRank($0.role) < Policy.roleRank(rule.approvers.role)) } ?? false)
+            let loosens =
+                (decision.map { $0 < rule.decision } ?? false)
+                || (approvers.map {
+                    $0.count < rule.approvers.count
+                        || ($0.role != rule.approvers.role
+                            && Policy.roleRank($0.role) < Policy.roleRank(rule.approvers.role))
+                } ?? false)
                 || (overridable == true && !rule.overridable)
             if loosens && !rule.overridable {
-                throw r.error(node, "rule '\(rule.id)' is not overridable (locked by \(rule.layer)); a lower layer may tighten it but not loosen it")
+                throw r.error(
+                    node,
+                    "rule '\(rule.id)' is not overridable (locked by \(rule.layer)); a lower layer may tighten it but not loosen it"
+                )
             }
             if let decision { rule.decision = decision }
             if let approvers { rule.approvers = approvers }
@@ -383,7 +457,9 @@ extension Policy {
             default: e.reason = try r.string(v, "reason")
             }
         }
-        if e.rules.isEmpty || e.paths.isEmpty { throw r.error(node, "an exception needs 'rules' and 'paths' so that it stays scoped") }
+        if e.rules.isEmpty || e.paths.isEmpty {
+            throw r.error(node, "an exception needs 'rules' and 'paths' so that it stays scoped")
+        }
         if e.reason.isEmpty { throw r.error(node, "an exception needs a 'reason'") }
         for pattern in e.rules {
             let hit = rules.filter { Glob.match(pattern, $0.id) }

@@ -203,7 +203,10 @@ public struct ShellParser {
             let save = i
             i += 4
             skipBlanks()
-            if peek() == 0x2D && peek(1) == 0x70 && (Self.isBlank(peek(2)) || peek(2) == 0x28) { i += 2; skipBlanks() }
+            if peek() == 0x2D && peek(1) == 0x70 && (Self.isBlank(peek(2)) || peek(2) == 0x28) {
+                i += 2
+                skipBlanks()
+            }
             if peek() != 0x28 && peek() != 0x7B { i = save }
         }
         var commands = [try parseCommand()]
@@ -996,7 +999,10 @@ public struct ShellParser {
             return .parameter(p)
         }
         // Operator
-        let ops = [":-", ":=", ":?", ":+", "##", "%%", "//", "/#", "/%", "^^", ",,", "-", "=", "?", "+", "#", "%", "/", "^", ",", ":", "@"]
+        let ops = [
+            ":-", ":=", ":?", ":+", "##", "%%", "//", "/#", "/%", "^^", ",,", "-", "=", "?", "+", "#", "%", "/", "^",
+            ",", ":", "@",
+        ]
         var matched: String?
         for op in ops where b.count - i >= op.utf8.count && b[i..<(i + op.utf8.count)].elementsEqual(op.utf8) {
             matched = op

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Benchmarks for the hot paths; the figures in the README come from this script.
+#   1. in-process decision time (BrakeBenchmarks, release build)
+#   2. `brake check --batch` over 10,000 commands (the labelled tables, repeated)
+#   3. whole-process time of one `brake check` against /bin/true (the process-start floor)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release --product brake -Xswiftc -static-stdlib >/dev/null
+swift build -c release --product BrakeBenchmarks >/dev/null
+BIN=$(swift build -c release --show-bin-path)
+
+echo "== 1. in-process"
+"$BIN/BrakeBenchmarks"
+
+echo "== 2. brake check --batch, 10,000 commands"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat Tests/BrakeCoreTests/Resources/cases/*.jsonl Tests/BrakeCoreTests/Resources/corpus.jsonl \
+  | python3 -c 'import json,sys
+lines=[json.dumps({"command":json.loads(l)["command"]}) for l in sys.stdin if l.strip()]
+out=(lines*(10000//len(lines)+1))[:10000]
+print("\n".join(out))' > "$tmp/batch.jsonl"
+wc -l < "$tmp/batch.jsonl" | xargs echo "  lines:"
+for i in 1 2 3; do
+  /usr/bin/time -f "  run $i: %e s wall, %M KB max RSS" "$BIN/brake" check --batch "$tmp/batch.jsonl" > "$tmp/out.jsonl"
+done
+test "$(wc -l < "$tmp/out.jsonl")" -eq 10000
+
+echo "== 3. whole process: brake check vs /bin/true (200 runs each)"
+run() { local start end; start=$(date +%s%N); for _ in $(seq 200); do "$@" >/dev/null || true; done; end=$(date +%s%N); echo $(( (end - start) / 200000 )); }
+floor=$(run /bin/true)
+check=$(run "$BIN/brake" check "git status")
+echo "  /bin/true:               ${floor} µs per run"
+echo "  brake check 'git status': ${check} µs per run"
+python3 -c "print('  ratio: %.1fx' % ($check / max($floor, 1)))"

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# End-to-end checks of the `brake` command-line contract: exit statuses, JSON keys, batch mode, policy files.
+set -uo pipefail
+BRAKE=${1:?usage: cli-contract.sh PATH-TO-BRAKE}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail=0
+expect_status() {  # expect_status WANT DESCRIPTION -- CMD...
+  local want=$1 what=$2; shift 3
+  "$@" >"$work/out" 2>"$work/err"; local got=$?
+  if [ "$got" != "$want" ]; then echo "FAIL $what: exit $got, want $want"; cat "$work/out" "$work/err"; fail=1; else echo "ok   $what"; fi
+}
+mkdir -p "$work/repo" && git -C "$work/repo" init -q
+cd "$work/repo"
+export HOME="$work/home"; mkdir -p "$HOME"
+expect_status 0 "allow exits 0" -- "$BRAKE" check "git status"
+expect_status 1 "ask exits 1" -- "$BRAKE" check "git push --force origin main"
+expect_status 2 "deny exits 2" -- "$BRAKE" check "rm -rf /"
+expect_status 64 "usage error exits 64" -- "$BRAKE" check --format yaml "ls"
+expect_status 65 "unreadable policy exits 65" -- "$BRAKE" check --policy "$work/missing.yaml" "ls"
+printf 'rules:\n  - id: x\n    decison: ask\n' > "$work/bad.yaml"
+expect_status 65 "invalid policy exits 65" -- "$BRAKE" check --policy "$work/bad.yaml" "ls"
+grep -q "bad.yaml:3:5" "$work/err" && echo "ok   policy error names file:line:column" || { echo "FAIL policy error location"; cat "$work/err"; fail=1; }
+"$BRAKE" check --format json "rm -rf ~/x" > "$work/json"
+python3 - "$work/json" <<'PY' || fail=1
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["decision"] == "ask", d
+assert set(["decision", "reasons", "labels", "commands", "digest"]) <= set(d), d
+assert d["digest"].startswith("sha256:") and len(d["digest"]) == 71
+assert all(set(r) == {"rule", "message"} for r in d["reasons"])
+print("ok   JSON decision keys")
+PY
+printf '%s\n' '{"command": "ls"}' 'not json' '{"command": "rm -rf /", "cwd": "/tmp"}' '{"cwd": "/tmp"}' '{"command": "echo $X", "env": {"X": "1"}}' > "$work/batch.jsonl"
+expect_status 0 "batch exits 0 when every line was processed" -- "$BRAKE" check --batch "$work/batch.jsonl"
+python3 - "$work/out" <<'PY' || fail=1
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert len(lines) == 5, lines
+assert lines[0]["decision"] == "allow" and "error" in lines[1] and lines[2]["decision"] == "deny" and "error" in lines[3] and lines[4]["decision"] == "allow", lines
+print("ok   batch output: one line per input line, errors in place")
+PY
+mkdir -p .brake && printf 'overrides:\n  - rule: git.force-push\n    decision: deny\n' > .brake/policy.yaml
+expect_status 2 "repository policy tightens" -- "$BRAKE" check "git push --force origin main"
+printf 'overrides:\n  - rule: fs.wipe-root-or-home\n    decision: allow\n' > .brake/policy.yaml
+expect_status 65 "repository cannot loosen a critical deny" -- "$BRAKE" check "ls"
+rm -rf .brake
+expect_status 0 "policy test passes" -- "$BRAKE" policy test
+expect_status 0 "policy show" -- "$BRAKE" policy show
+grep -q "fs.wipe-root-or-home" "$work/out" && echo "ok   policy show lists rules" || { echo "FAIL policy show"; fail=1; }
+expect_status 0 "explain" -- "$BRAKE" explain "bash -c 'rm -rf ~/proj'"
+grep -q "effective commands" "$work/out" && grep -q "fs.delete-outside-project" "$work/out" && echo "ok   explain shows commands and rules" || { echo "FAIL explain"; cat "$work/out"; fail=1; }
+exit $fail

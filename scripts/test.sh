@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite: build everything, lint the formatting, run every test.
+# `.ci/run` calls exactly this; it works from a clean clone on a fresh machine of this kind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== build"
+swift build --build-tests
+echo "== format lint (swift format, .swift-format)"
+swift format lint --strict --recursive Sources Tests Benchmarks Package.swift
+echo "== tests"
+swift test --skip-build --parallel
+echo "== CLI contract"
+scripts/cli-contract.sh "$(swift build --show-bin-path)/brake"
+echo "all checks passed"
