@@ -384,6 +384,20 @@ final class Analyzer {
         result.effects.append(Effect(kind, attrs: attrs, targets: targets, invocation: invocation, detail: detail))
     }
 
+    /// Records that something runs code only known at run time (never assumed safe).
+    func reportDynamic(_ what: String, invocation idx: Int, detail: String) {
+        addEffect("exec.dynamic", attrs: ["what": .string(what)], invocation: idx, detail: detail)
+    }
+
+    /// Records a privilege change (`sudo`, `su` …) and returns the site the inner command runs at.
+    func enterPrivileged(_ site: ExecSite, program: String, invocation idx: Int, detail: String) -> ExecSite {
+        addEffect("privilege.escalation", attrs: ["via": .string(program)], invocation: idx, detail: detail)
+        var s = site
+        s.via.append(program)
+        s.privileged = true
+        return s
+    }
+
     /// Resolves a path word against the current directory and home.
     func resolvePath(_ text: String) -> String {
         var t = text

@@ -106,9 +106,8 @@ extension Analyzer {
                 return
             case .unknown(let name, let suspicious)?:
                 if suspicious || !isProjectFile(name) {
-                    addEffect(
-                        "exec.dynamic",
-                        attrs: ["what": .string("\(program) stdin")],
+                    reportDynamic(
+                        "\(program) stdin",
                         invocation: idx,
                         detail: "\(program) runs a program only known at run time"
                     )
@@ -119,12 +118,7 @@ extension Analyzer {
         }
         for code in all {
             if code.dynamic {
-                addEffect(
-                    "exec.dynamic",
-                    attrs: ["what": .string("\(program) code")],
-                    invocation: idx,
-                    detail: "\(program) runs code only known at run time"
-                )
+                reportDynamic("\(program) code", invocation: idx, detail: "\(program) runs code only known at run time")
                 continue
             }
             if decodedTexts.contains(code.text) {
@@ -539,9 +533,8 @@ extension Analyzer {
                 let (shell, dynamic) = shellTextOfExecArgument(arg)
                 result.notes.append("\(program): \(call)… runs `\(shell)`")
                 if dynamic && shell.hasPrefix("$BRAKE_DYNAMIC") {
-                    addEffect(
-                        "exec.dynamic",
-                        attrs: ["what": .string("\(program) \(call.dropLast())")],
+                    reportDynamic(
+                        "\(program) \(call.dropLast())",
                         invocation: idx,
                         detail: "\(program) runs a command only known at run time"
                     )
@@ -586,12 +579,7 @@ extension Analyzer {
         if program == "awk" {
             let compact = text.filter { !$0.isWhitespace }
             if compact.contains("|\"sh\"") || compact.contains("|\"bash\"") || compact.contains("|\"/bin/sh\"") {
-                addEffect(
-                    "exec.dynamic",
-                    attrs: ["what": .string("awk pipe to shell")],
-                    invocation: idx,
-                    detail: "awk pipes generated text into a shell"
-                )
+                reportDynamic("awk pipe to shell", invocation: idx, detail: "awk pipes generated text into a shell")
             }
         }
         // Deletes.

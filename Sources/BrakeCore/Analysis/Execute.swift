@@ -60,9 +60,8 @@ extension Analyzer {
         guard tick(), let first = argv.first else { return .known("") }
         if first.dynamic {
             let idx = record(argv, program: "", site: site, assignments: assignments, stdin: stdin)
-            addEffect(
-                "exec.dynamic",
-                attrs: ["what": .string("command name")],
+            reportDynamic(
+                "command name",
                 invocation: idx,
                 detail: "the command name \(first.text) is only known at run time"
             )
@@ -183,12 +182,7 @@ extension Analyzer {
             if let code = args.first, !code.text.hasPrefix("-") {
                 if code.dynamic {
                     let idx = record(argv, program: program, site: site, assignments: assignments, stdin: stdin)
-                    addEffect(
-                        "exec.dynamic",
-                        attrs: ["what": .string("trap")],
-                        invocation: idx,
-                        detail: "trap runs a command only known at run time"
-                    )
+                    reportDynamic("trap", invocation: idx, detail: "trap runs a command only known at run time")
                 } else {
                     analyzeSource(code.text, site: site, stdin: nil, origin: "trap")
                 }
@@ -268,12 +262,7 @@ extension Analyzer {
     ) -> Content {
         let idx = record(argv, program: program, site: site, assignments: assignments, stdin: stdin)
         if args.contains(where: \.dynamic) {
-            addEffect(
-                "exec.dynamic",
-                attrs: ["what": .string(origin)],
-                invocation: idx,
-                detail: "\(origin) runs code that is only known at run time"
-            )
+            reportDynamic(origin, invocation: idx, detail: "\(origin) runs code that is only known at run time")
             return .unknown(origin, suspicious: true)
         }
         let text = args.map(\.text).joined(separator: " ")
@@ -318,12 +307,7 @@ extension Analyzer {
         let rest = i < args.count ? Array(args[i...]) : []
         if let code {
             if code.dynamic {
-                addEffect(
-                    "exec.dynamic",
-                    attrs: ["what": .string("shell -c")],
-                    invocation: idx,
-                    detail: "the shell runs code only known at run time"
-                )
+                reportDynamic("shell -c", invocation: idx, detail: "the shell runs code only known at run time")
                 return .unknown("shell", suspicious: true)
             }
             if decodedTexts.contains(code.text) {
@@ -371,19 +355,13 @@ extension Analyzer {
             )
         case .unknown(let name, let suspicious):
             if !suspicious && isProjectFile(name) { return .unknown("script", suspicious: false) }
-            addEffect(
-                "exec.dynamic",
-                attrs: ["what": .string("\(what) stdin")],
+            reportDynamic(
+                "\(what) stdin",
                 invocation: idx,
                 detail: "\(what) runs code from its input that is only known at run time"
             )
         case .secret, .environment, .paths:
-            addEffect(
-                "exec.dynamic",
-                attrs: ["what": .string("\(what) stdin")],
-                invocation: idx,
-                detail: "\(what) runs unexpected input"
-            )
+            reportDynamic("\(what) stdin", invocation: idx, detail: "\(what) runs unexpected input")
         case nil:
             break
         }
@@ -400,12 +378,7 @@ extension Analyzer {
     func runScriptFile(_ f: Field, positional: [Field], site: ExecSite, invocation idx: Int, origin: String) -> Content
     {
         if f.dynamic {
-            addEffect(
-                "exec.dynamic",
-                attrs: ["what": .string(origin)],
-                invocation: idx,
-                detail: "\(origin) of a file only known at run time"
-            )
+            reportDynamic(origin, invocation: idx, detail: "\(origin) of a file only known at run time")
             return .unknown(origin, suspicious: true)
         }
         if f.text == "-" || f.text == "/dev/stdin" {
@@ -429,9 +402,8 @@ extension Analyzer {
                     detail: "\(origin) runs code downloaded from \(url)"
                 )
             default:
-                addEffect(
-                    "exec.dynamic",
-                    attrs: ["what": .string(origin)],
+                reportDynamic(
+                    origin,
                     invocation: idx,
                     detail: "\(origin) runs a file whose content is only known at run time"
                 )

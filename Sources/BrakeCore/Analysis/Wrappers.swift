@@ -48,14 +48,12 @@ extension Analyzer {
         switch program {
         case "sudo", "doas", "pkexec", "run0":
             let idx = record(argv, program: program, site: site, assignments: assignments, stdin: stdin)
-            addEffect(
-                "privilege.escalation",
-                attrs: ["via": .string(program)],
+            let s = enterPrivileged(
+                site,
+                program: program,
                 invocation: idx,
                 detail: "runs with root privileges via \(program)"
             )
-            var s = via(site, program)
-            s.privileged = true
             let start = skipOptions(
                 args,
                 withValue: [
@@ -90,14 +88,7 @@ extension Analyzer {
             return .run(inner, s, extra)
         case "su", "runuser":
             let idx = record(argv, program: program, site: site, assignments: assignments, stdin: stdin)
-            addEffect(
-                "privilege.escalation",
-                attrs: ["via": .string(program)],
-                invocation: idx,
-                detail: "switches user via \(program)"
-            )
-            var s = via(site, program)
-            s.privileged = true
+            let s = enterPrivileged(site, program: program, invocation: idx, detail: "switches user via \(program)")
             if let c = args.firstIndex(where: { $0.text == "-c" || $0.text == "--command" }), c + 1 < args.count {
                 return .output(
                     runShellText(
@@ -310,7 +301,7 @@ extension Analyzer {
                 )
             )
         case "uv", "poetry", "pipenv", "pdm", "hatch", "rye", "bundle", "conda", "mamba", "micromamba", "pixi",
-            "direnv", "aws-vault", "op", "doppler", "dotenvx", "infisical", "chamber", "npm", "pnpm", "yarn", "bunx",
+            "direnv", "aws-vault", "op", "doppler", "dotenvx", "infisical", "chamber", "npm", "pnpm", "yarn",
             "nix-shell", "nix":
             return unwrapRunner(
                 program: program,

@@ -193,7 +193,7 @@ extension Policy {
     public mutating func merge(yaml: String, source: String) throws(PolicyError) {
         let node: Node?
         do {
-            node = try Yams.compose(yaml: yaml)
+            node = try Yams.compose(yaml: yaml, .basic)
         } catch {
             throw PolicyError(source: source, message: "not valid YAML: \(error)")
         }
