@@ -17,6 +17,11 @@ expect_status 0 "allow exits 0" -- "$BRAKE" check "git status"
 expect_status 1 "ask exits 1" -- "$BRAKE" check "git push --force origin main"
 expect_status 2 "deny exits 2" -- "$BRAKE" check "rm -rf /"
 expect_status 64 "usage error exits 64" -- "$BRAKE" check --format yaml "ls"
+expect_status 64 "unknown option exits 64" -- "$BRAKE" check --frmat json "ls"
+expect_status 64 "missing command exits 64" -- "$BRAKE" check --format json
+expect_status 2 "-- before the command" -- "$BRAKE" check --format=json -- "rm -rf /"
+expect_status 0 "check --help goes through the general parser" -- "$BRAKE" check --help
+grep -q -- "--batch" "$work/out" && echo "ok   check --help lists --batch" || { echo "FAIL check --help"; fail=1; }
 expect_status 65 "unreadable policy exits 65" -- "$BRAKE" check --policy "$work/missing.yaml" "ls"
 printf 'rules:\n  - id: x\n    decison: ask\n' > "$work/bad.yaml"
 expect_status 65 "invalid policy exits 65" -- "$BRAKE" check --policy "$work/bad.yaml" "ls"

@@ -25,6 +25,13 @@ struct Failure: Error, CustomStringConvertible {
 
 @main
 struct Brake: ParsableCommand {
+    /// Hooks call `brake check` on every agent action: the plain form skips the general argument parser
+    /// (whose reflection costs about 2 ms per process); anything else goes through it.
+    static func main() {
+        if let fast = FastCheck(Array(CommandLine.arguments.dropFirst())) { fast.run() }
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "brake",
         abstract: "Stops catastrophic agent actions, asks about risky ones, lets the rest through.",
@@ -53,6 +60,71 @@ struct PolicyOptions: ParsableArguments {
 
     @Option(name: .long, help: "Who acts: agent or human.")
     var actor: String = "agent"
+
+    var plain: LoadOptions { LoadOptions(policy: policy, cwd: cwd, actor: actor) }
+}
+
+/// The options that locate the policy and the context, as plain values.
+struct LoadOptions {
+    var policy: String?
+    var cwd: String?
+    var actor: String = "agent"
+}
+
+/// `brake check [--cwd DIR] [--policy FILE] [--format text|json] [--actor A] COMMAND` without the general parser.
+struct FastCheck {
+    var options = LoadOptions()
+    var format = "text"
+    var command: String
+
+    /// Nil unless the arguments are exactly the plain form; the general parser handles everything else.
+    init?(_ args: [String]) {
+        guard args.first == "check" else { return nil }
+        var options = LoadOptions()
+        var format = "text"
+        var command: String?
+        var i = 1
+        while i < args.count {
+            let a = args[i]
+            if a == "--" {
+                guard i + 2 == args.count, command == nil else { return nil }
+                command = args[i + 1]
+                break
+            }
+            if a.hasPrefix("-") {
+                var name = a
+                var value: String
+                if let eq = a.firstIndex(of: "=") {
+                    name = String(a[..<eq])
+                    value = String(a[a.index(after: eq)...])
+                } else {
+                    guard i + 1 < args.count else { return nil }
+                    value = args[i + 1]
+                    i += 1
+                }
+                switch name {
+                case "--format": format = value
+                case "--cwd": options.cwd = value
+                case "--policy": options.policy = value
+                case "--actor": options.actor = value
+                default: return nil
+                }
+                i += 1
+                continue
+            }
+            guard command == nil else { return nil }
+            command = a
+            i += 1
+        }
+        guard let command, format == "text" || format == "json" else { return nil }
+        self.options = options
+        self.format = format
+        self.command = command
+    }
+
+    func run() -> Never {
+        Check.decideAndExit(command, options: options, format: format)
+    }
 }
 
 enum Loader {
@@ -105,7 +177,7 @@ enum Loader {
         }
     }
 
-    static func context(_ opts: PolicyOptions, env: [String: String]) throws(Failure) -> Context {
+    static func context(_ opts: LoadOptions, env: [String: String]) throws(Failure) -> Context {
         let base = currentDirectory()
         var cwd = opts.cwd ?? base
         if !cwd.hasPrefix("/") { cwd = base + "/" + cwd }
@@ -126,7 +198,7 @@ enum Loader {
     }
 
     /// Built-in < organisation file < repository file.
-    static func policy(_ opts: PolicyOptions, env: [String: String], projectRoot: String?) throws(Failure) -> Policy {
+    static func policy(_ opts: LoadOptions, env: [String: String], projectRoot: String?) throws(Failure) -> Policy {
         var layers: [(String, String)] = []
         if let p = opts.policy {
             layers.append((p, try readFile(p)))
@@ -187,6 +259,7 @@ enum FileHandleOut {
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Decide a shell command: exit 0 allow, 1 ask, 2 deny, 64 usage error, 65 unreadable input or policy.",
         discussion: """
             COMMAND is one argument holding the whole command line, as an agent sends it.
@@ -218,15 +291,24 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
+        guard let batch else { Check.decideAndExit(command!, options: options.plain, format: format) }
+        let env = Loader.environment()
+        do {
+            let context = try Loader.context(options.plain, env: env)
+            let policy = try Loader.policy(options.plain, env: env, projectRoot: context.projectRoot)
+            try runBatch(batch, context: context, policy: policy)
+        } catch {
+            Loader.fail(error)
+        }
+    }
+
+    /// Decides one command, prints the decision and exits with its status.
+    static func decideAndExit(_ command: String, options: LoadOptions, format: String) -> Never {
         let env = Loader.environment()
         do {
             let context = try Loader.context(options, env: env)
             let policy = try Loader.policy(options, env: env, projectRoot: context.projectRoot)
-            if let batch {
-                try runBatch(batch, context: context, policy: policy)
-                return
-            }
-            let decision = Engine.decide(command!, context: context, policy: policy)
+            let decision = Engine.decide(command, context: context, policy: policy)
             if format == "json" {
                 FileHandleOut.stdout(decision.json.serialized + "\n")
             } else {
@@ -310,6 +392,7 @@ struct Check: ParsableCommand {
 
 struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "explain",
         abstract: "Show how a command is parsed, what really runs, every rule considered and the decision."
     )
 
@@ -321,8 +404,8 @@ struct Explain: ParsableCommand {
     func run() throws {
         let env = Loader.environment()
         do {
-            let context = try Loader.context(options, env: env)
-            let policy = try Loader.policy(options, env: env, projectRoot: context.projectRoot)
+            let context = try Loader.context(options.plain, env: env)
+            let policy = try Loader.policy(options.plain, env: env, projectRoot: context.projectRoot)
             let decision = Engine.decide(command, context: context, policy: policy, trace: true)
             var out = "command: \(command)\n"
             out +=
@@ -369,14 +452,17 @@ struct PolicyCommand: ParsableCommand {
     )
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the effective, merged policy as YAML.")
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Print the effective, merged policy as YAML."
+        )
         @OptionGroup var options: PolicyOptions
 
         func run() throws {
             let env = Loader.environment()
             do {
-                let context = try Loader.context(options, env: env)
-                let policy = try Loader.policy(options, env: env, projectRoot: context.projectRoot)
+                let context = try Loader.context(options.plain, env: env)
+                let policy = try Loader.policy(options.plain, env: env, projectRoot: context.projectRoot)
                 FileHandleOut.stdout(Render.policyYAML(policy))
             } catch {
                 Loader.fail(error)
@@ -386,6 +472,7 @@ struct PolicyCommand: ParsableCommand {
 
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "test",
             abstract: "Load the policy (with FILE as an extra, lowest layer) and check every rule's examples."
         )
         @OptionGroup var options: PolicyOptions
@@ -394,8 +481,8 @@ struct PolicyCommand: ParsableCommand {
         func run() throws {
             let env = Loader.environment()
             do {
-                let context = try Loader.context(options, env: env)
-                var policy = try Loader.policy(options, env: env, projectRoot: context.projectRoot)
+                let context = try Loader.context(options.plain, env: env)
+                var policy = try Loader.policy(options.plain, env: env, projectRoot: context.projectRoot)
                 if let file {
                     let text = try Loader.readFile(file)
                     do { try policy.merge(yaml: text, source: file) } catch {

@@ -87,17 +87,13 @@ public struct Policy: Sendable {
     /// The layers merged, highest first (`built-in`, then files).
     public var layers: [String]
 
-    /// The built-in policy.
-    public static func builtIn() throws(PolicyError) -> Policy {
-        var p = Policy(settings: .standard, rules: [], exceptions: [], layers: [])
-        try p.merge(yaml: BuiltinPolicy.yaml, source: "built-in")
-        return p
-    }
-
-    /// The built-in policy, parsed once per process.
-    public static let standard: Policy = {
-        do { return try builtIn() } catch { fatalError("the built-in policy is invalid: \(error)") }
-    }()
+    /// The built-in policy: the rule packs compiled into the binary.
+    public static let standard = Policy(
+        settings: .standard,
+        rules: BuiltinPolicy.rules,
+        exceptions: [],
+        layers: ["built-in"]
+    )
 }
 
 /// A policy that cannot be used: what is wrong and where.
@@ -202,7 +198,6 @@ extension Policy {
             return
         }
         let r = YAMLReader(source: source)
-        let isBuiltIn = source == "built-in"
         for (key, k, v) in try r.mapping(
             root,
             "the policy",
@@ -225,9 +220,6 @@ extension Policy {
                             n,
                             "rule '\(rule.id)' is already defined by a higher layer; change it under 'overrides'"
                         )
-                    }
-                    if !isBuiltIn && rule.decision == .allow {
-                        // An allow rule cannot loosen anything (the most severe rule wins), so it is harmless.
                     }
                     rules.append(rule)
                 }
