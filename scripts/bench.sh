@@ -5,7 +5,7 @@
 #   3. whole-process time of one `brake check` against /bin/true (the process-start floor)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product brake -Xswiftc -static-stdlib >/dev/null
+swift build -c release --product brake -Xswiftc -static-executable >/dev/null
 swift build -c release --product BrakeBenchmarks >/dev/null
 BIN=$(swift build -c release --show-bin-path)
 

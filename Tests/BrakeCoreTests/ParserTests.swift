@@ -100,6 +100,18 @@ struct AnalysisTests {
         #expect(t?.cls == .outside)
     }
 
+    @Test(
+        "Path normalization",
+        arguments: [
+            ("/a/./b", "/a/b"), ("/a/../b", "/b"), ("/a//b", "/a/b"), ("/a/b/", "/a/b"), ("/a/.", "/a"), ("/a/..", "/"),
+            ("/proc/self/root/bin/rm", "/bin/rm"), ("/.git", "/.git"), ("/a/...", "/a/..."), ("/a/.b./c", "/a/.b./c"),
+            ("/", "/"), ("/..", "/"), ("/tmp/../home/dev", "/home/dev"), ("/x/y..", "/x/y.."),
+        ]
+    )
+    func normalize(_ pair: (String, String)) {
+        #expect(Paths.normalize(pair.0) == pair.1)
+    }
+
     @Test("Unknown command names are never safe")
     func dynamic() {
         #expect(Engine.decide("$(cat cmd.txt) -rf x", context: ctx).verdict == .ask)

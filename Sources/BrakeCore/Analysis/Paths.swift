@@ -53,6 +53,7 @@ public enum Paths {
 
     /// Removes `.`, `..`, duplicate slashes and the `/proc/self/root` alias from an absolute path.
     public static func normalize(_ path: String) -> String {
+        if isNormal(path) { return path }
         var parts: [Substring] = []
         for comp in path.split(separator: "/", omittingEmptySubsequences: true) {
             if comp == "." { continue }
@@ -67,6 +68,31 @@ public enum Paths {
             parts.removeFirst(3)
         }
         return "/" + parts.joined(separator: "/")
+    }
+
+    /// True for an absolute path without `.`/`..` components, doubled or trailing slashes, or `/proc/…/root`.
+    static func isNormal(_ path: String) -> Bool {
+        let u = path.utf8
+        guard u.first == UInt8(ascii: "/") else { return false }
+        if u.count == 1 { return true }
+        if u.last == UInt8(ascii: "/") { return false }
+        var prevSlash = false
+        var dots = 0
+        for c in u {
+            if c == UInt8(ascii: "/") {
+                if prevSlash || dots == 1 || dots == 2 { return false }
+                prevSlash = true
+                dots = 0
+            } else if c == UInt8(ascii: ".") && (prevSlash || dots > 0) {
+                dots += 1
+                prevSlash = false
+            } else {
+                prevSlash = false
+                dots = 3
+            }
+        }
+        if dots == 1 || dots == 2 { return false }
+        return !path.hasPrefix("/proc/")
     }
 
     /// True when `path` is `dir` or below it.

@@ -399,14 +399,17 @@ extension Analyzer {
         return false
     }
 
+    static let secretReaders: Set<String> = [
+        "cat", "less", "more", "head", "tail", "bat", "base64", "xxd", "od", "strings", "hexdump", "tac", "nl",
+        "gpg", "openssl", "cp", "scp", "rsync", "tar", "zip", "jq", "yq", "grep", "rg", "awk", "sed", "sort",
+        "uniq", "vim", "vi", "nano", "view", "pbcopy", "xclip", "cut",
+    ]
+
     func recognizeSecrets(_ idx: Int, _ inv: Invocation) {
         let p = inv.program
-        let readers: Set<String> = [
-            "cat", "less", "more", "head", "tail", "bat", "base64", "xxd", "od", "strings", "hexdump", "tac", "nl",
-            "gpg", "openssl", "cp", "scp", "rsync", "tar", "zip", "jq", "yq", "grep", "rg", "awk", "sed", "sort",
-            "uniq", "vim", "vi", "nano", "view", "pbcopy", "xclip", "cut",
-        ]
+        let readers = Analyzer.secretReaders
         let sender = Analyzer.networkSenders.contains(p) && p != "openssl"
+        guard sender || readers.contains(p) else { return }
         var secretArgs: [Target] = []
         for a in inv.args where !a.dynamic && inv.site.remote == nil {
             var text = a.text
