@@ -495,6 +495,28 @@ extension Analyzer {
         return arg
     }
 
+    /// The dotted names written right before a `(` (`os.system`, `Path`, `.unlink`): a cheap index that lets
+    /// the scanner skip the call patterns a program never uses.
+    func calledNames(_ code: [Character]) -> Set<String> {
+        var out: Set<String> = []
+        for (i, c) in code.enumerated() where c == "(" {
+            var j = i
+            while j > 0, code[j - 1].isLetter || code[j - 1].isNumber || code[j - 1] == "_" || code[j - 1] == "." {
+                j -= 1
+            }
+            if j < i { out.insert(String(code[j..<i])) }
+        }
+        return out
+    }
+
+    /// False when the program certainly never calls `call` (a pattern such as `os.system(`).
+    func mayCall(_ call: String, _ called: Set<String>) -> Bool {
+        guard call.hasSuffix("(") else { return true }
+        let key = call.dropLast()
+        guard key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }) else { return true }
+        return called.contains { $0.hasSuffix(key) }
+    }
+
     /// Scans program text for the calls that matter.
     func scanCode(_ text: String, program: String, idx: Int, site: ExecSite) {
         let code = Array(text)
@@ -506,7 +528,8 @@ extension Analyzer {
         let hasChildProcess =
             text.contains("child_process") || program != "node" && program != "bun" && program != "deno"
         // Exec calls.
-        for call in Analyzer.execCalls {
+        let called = calledNames(code)
+        for call in Analyzer.execCalls where mayCall(call, called) {
             if (call == "exec(" || call == "spawn(" || call == "execFile(") && (!hasChildProcess || program == "python")
             {
                 continue
@@ -583,7 +606,7 @@ extension Analyzer {
             }
         }
         // Deletes.
-        for (call, recursive) in Analyzer.deleteCalls {
+        for (call, recursive) in Analyzer.deleteCalls where mayCall(call, called) {
             var from = 0
             while let at = find(call, in: code, from: from) {
                 from = at + call.count
@@ -616,7 +639,7 @@ extension Analyzer {
             }
         }
         // Writes to files that matter (credentials, hook configuration, system files).
-        for call in Analyzer.writeCalls {
+        for call in Analyzer.writeCalls where mayCall(call, called) {
             var from = 0
             while let at = find(call, in: code, from: from) {
                 from = at + call.count

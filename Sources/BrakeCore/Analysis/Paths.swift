@@ -240,6 +240,9 @@ public enum Paths {
 public enum Glob {
     /// Matches `text` against `pattern`; `*` matches any run of characters including `/`.
     public static func match(_ pattern: String, _ text: String) -> Bool {
+        if !pattern.utf8.contains(where: { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }) {
+            return pattern == text
+        }
         let p = Array(pattern.utf8)
         let t = Array(text.utf8)
         return match(p, 0, t, 0, budget: 10_000)

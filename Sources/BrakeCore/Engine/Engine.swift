@@ -197,11 +197,14 @@ public enum Engine {
             ("v", .number(1)), ("kind", .string("shell")), ("command", .string(command)), ("context", .object(ctx)),
         ]).serialized
         let hash = SHA256.hash(data: Array(canonical.utf8))
-        return "sha256:"
-            + hash.map { byte in
-                let s = String(byte, radix: 16)
-                return byte < 16 ? "0" + s : s
-            }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = Array("sha256:".utf8)
+        hex.reserveCapacity(71)
+        for byte in hash {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     static func attrStrings(_ v: AttrValue) -> [String] {
