@@ -200,7 +200,7 @@ extension Analyzer {
                         if code[j] == "$" && code[j + 1].isLetter {
                             j += 1
                             while j < to
-                                && (code[j].isLetter || code[j].isNumber || code[j] == "_" || code[j] == "{"
+                                && (code[j].isIdentifierCharacter || code[j] == "_" || code[j] == "{"
                                     || code[j] == "}" || (depth > 0))
                             {
                                 if code[j] == "{" { depth += 1 }
@@ -467,7 +467,7 @@ extension Analyzer {
                 if expr.hasSuffix(")") && name.hasPrefix("") && line.contains("(") && !expr.contains("(") {
                     expr.removeLast()
                 }
-                if name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" }) && !name.isEmpty {
+                if name.allSatisfy({ $0.isIdentifierCharacter || $0 == "$" }) && !name.isEmpty {
                     out[name] = expr + " + '/__item__'"
                 }
                 continue
@@ -478,7 +478,7 @@ extension Analyzer {
             let before = line[line.index(before: eq)]
             if "!<>+-*/%&|^:".contains(before) { continue }
             let name = String(line[..<eq]).trimmingSpaces
-            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" }) else {
+            guard !name.isEmpty, name.allSatisfy({ $0.isIdentifierCharacter || $0 == "$" }) else {
                 continue
             }
             var expr = String(line[after...]).trimmingSpaces
@@ -501,7 +501,7 @@ extension Analyzer {
         var out: Set<String> = []
         for (i, c) in code.enumerated() where c == "(" {
             var j = i
-            while j > 0, code[j - 1].isLetter || code[j - 1].isNumber || code[j - 1] == "_" || code[j - 1] == "." {
+            while j > 0, code[j - 1].isIdentifierCharacter || code[j - 1] == "_" || code[j - 1] == "." {
                 j -= 1
             }
             if j < i { out.insert(String(code[j..<i])) }
@@ -724,7 +724,7 @@ extension Analyzer {
             from = at + 1
             var j = at + 1
             var name = ""
-            while j < code.count && (code[j].isLetter || code[j].isNumber || code[j] == "_") {
+            while j < code.count && (code[j].isIdentifierCharacter || code[j] == "_") {
                 name.append(code[j])
                 j += 1
             }
@@ -810,5 +810,13 @@ extension Analyzer {
                 detail: "\(program) drops or empties a collection"
             )
         }
+    }
+}
+
+extension Character {
+    /// A letter, digit or `_`, answered from the ASCII value when there is one (the common case in code).
+    var isIdentifierCharacter: Bool {
+        guard let a = asciiValue else { return isLetter || isNumber }
+        return (a >= 0x61 && a <= 0x7A) || (a >= 0x41 && a <= 0x5A) || (a >= 0x30 && a <= 0x39) || a == 0x5F
     }
 }

@@ -270,17 +270,25 @@ extension Analyzer {
     }
 
     /// Framework commands that drop or reset a database.
-    func recognizeFrameworkReset(_ idx: Int, _ inv: Invocation, onlyScripts: Bool = false) {
-        let words = inv.args.map(\.text)
+    static let resetTasks: Set<String> = [
+        "db:drop", "db:reset", "db:purge", "db:schema:load", "db:setup", "db:wipe", "migrate:fresh",
+        "migrate:reset", "migrate:refresh", "db:drop:all", "ecto.drop", "ecto.reset", "schema:drop",
+        "doctrine:database:drop", "doctrine:schema:drop", "sqlflush", "reset_db", "flush", "db:seed:replant",
+    ]
+    static let frameworkPrograms: Set<String> = [
+        "rails", "rake", "bin/rails", "artisan", "mix", "sequelize", "sequelize-cli", "typeorm", "knex", "console",
+        "python", "django-admin", "php", "prisma", "alembic", "flask", "diesel", "sqlx", "goose", "migrate", "flyway",
+        "liquibase", "dotnet", "drizzle-kit",
+    ]
+
+    func recognizeFrameworkReset(_ idx: Int, _ inv: Invocation) {
         let p = inv.program
+        guard Analyzer.frameworkPrograms.contains(p) else { return }
+        let words = inv.args.map(\.text)
         let joined = words.joined(separator: " ")
         var hit: String?
-        let resetTasks: Set<String> = [
-            "db:drop", "db:reset", "db:purge", "db:schema:load", "db:setup", "db:wipe", "migrate:fresh",
-            "migrate:reset", "migrate:refresh", "db:drop:all", "ecto.drop", "ecto.reset", "schema:drop",
-            "doctrine:database:drop", "doctrine:schema:drop", "sqlflush", "reset_db", "flush", "db:seed:replant",
-        ]
-        if onlyScripts {
+        let resetTasks = Analyzer.resetTasks
+        do {
             switch p {
             case "rails", "rake", "bin/rails", "artisan", "mix", "sequelize", "sequelize-cli", "typeorm", "knex",
                 "console":

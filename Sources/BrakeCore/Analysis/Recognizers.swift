@@ -283,14 +283,13 @@ extension Analyzer {
             "mvn", "gradle", "vsce", "ovsx", "swift", "jlpm", "bun", "deno", "lerna", "changeset", "goreleaser",
             "helm-push", "pdm":
             recognizePublish(idx, inv)
-            recognizeFrameworkReset(idx, inv)
         case "curl", "wget", "http", "https", "xh", "xhs", "curlie":
             recognizeHTTP(idx, inv)
         default:
             if Analyzer.cloudCLIs.contains(p) { recognizeCloudGeneric(idx, inv) }
         }
         recognizeData(idx, inv)
-        recognizeFrameworkReset(idx, inv, onlyScripts: true)
+        recognizeFrameworkReset(idx, inv)
         recognizeBrake(idx, inv)
         recognizeHookSkips(idx, inv)
     }
