@@ -2,7 +2,7 @@ import BrakeCore
 import Foundation
 
 /// In-process decision time for typical agent commands. Run with `swift run -c release BrakeBenchmarks`.
-let commands = [
+let allCommands = [
     "git status",
     "git diff --stat",
     "sed -n '120,180p' Sources/App/main.swift",
@@ -24,6 +24,9 @@ let commands = [
     "echo cm0gLXJmIH4vcHJvag== | base64 -d | sh",
     "git push --force origin main",
 ]
+/// `BrakeBenchmarks TEXT` measures only the commands containing TEXT (for profiling one shape).
+let filter = CommandLine.arguments.dropFirst().first
+let commands = filter.map { f in allCommands.filter { $0.contains(f) } } ?? allCommands
 let context = Context(cwd: "/home/dev/project", home: "/home/dev")
 let policy = Policy.standard
 

@@ -497,12 +497,14 @@ extension Analyzer {
 
     /// The dotted names written right before a `(` (`os.system`, `Path`, `.unlink`): a cheap index that lets
     /// the scanner skip the call patterns a program never uses.
+    /// Every dot-separated suffix is kept (`os.system` gives `os.system` and `system`).
     func calledNames(_ code: [Character]) -> Set<String> {
         var out: Set<String> = []
         for (i, c) in code.enumerated() where c == "(" {
             var j = i
-            while j > 0, code[j - 1].isIdentifierCharacter || code[j - 1] == "_" || code[j - 1] == "." {
+            while j > 0, code[j - 1].isIdentifierCharacter || code[j - 1] == "." {
                 j -= 1
+                if code[j] == "." && j + 1 < i { out.insert(String(code[(j + 1)..<i])) }
             }
             if j < i { out.insert(String(code[j..<i])) }
         }
@@ -514,7 +516,7 @@ extension Analyzer {
         guard call.hasSuffix("(") else { return true }
         let key = call.dropLast()
         guard key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }) else { return true }
-        return called.contains { $0.hasSuffix(key) }
+        return called.contains(String(key))
     }
 
     /// Scans program text for the calls that matter.
@@ -678,7 +680,17 @@ extension Analyzer {
             }
         }
         // Cloud SDK deletes (boto3 and friends), HTTP DELETE, SQL.
-        scanSDK(text, code: code, program: program, idx: idx)
+        if called.contains(where: {
+            $0 == "delete" || $0.hasPrefix("delete_") || $0.hasPrefix("terminate_") || $0.hasPrefix("purge_")
+                || $0.hasPrefix("batch_delete") || $0.hasPrefix("deregister_") || $0 == "schedule_key_deletion"
+                || $0 == "request"
+        })
+            || text.contains("DELETE") || text.contains("execute(") || text.contains("query(") || text.contains("sql(")
+            || text.contains("raw(") || text.contains(".exec(") || text.contains(".run(") || text.contains("db.")
+            || text.contains("collection") || text.contains("Net::HTTP::Delete")
+        {
+            scanSDK(text, code: code, program: program, idx: idx)
+        }
     }
 
     /// The receiver expression before a method call (`Path('x')` in `Path('x').unlink()`).

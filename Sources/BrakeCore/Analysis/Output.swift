@@ -100,11 +100,9 @@ extension Analyzer {
         case "head", "tail", "sort", "uniq", "grep", "rg", "cut", "nl", "fold", "column", "strings", "od", "hexdump",
             "jq", "yq", "less", "more", "bat":
             if stdin?.isSensitive == true { return stdin! }
-            if let f = Options(args).operands.last,
-                inv.program != "grep" && inv.program != "rg" || Options(args).operands.count > 1,
-                case .secret = readFile(f)
-            {
-                return readFile(f)
+            // Reading credentials was recognized already; what it prints is the secret.
+            if let read = result.effects.last(where: { $0.invocation == idx && $0.kind == "secret.read" }) {
+                return .secret(read.targets.first?.path ?? "credentials")
             }
             return .unknown(inv.program, suspicious: false)
         case "pwd":

@@ -240,7 +240,9 @@ public enum Paths {
 public enum Glob {
     /// Matches `text` against `pattern`; `*` matches any run of characters including `/`.
     public static func match(_ pattern: String, _ text: String) -> Bool {
-        if !pattern.utf8.contains(where: { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }) {
+        if !pattern.utf8.contains(where: {
+            $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[")
+        }) {
             return pattern == text
         }
         let p = Array(pattern.utf8)

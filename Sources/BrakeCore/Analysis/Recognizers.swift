@@ -368,6 +368,12 @@ extension Analyzer {
 
     // MARK: - Secrets
 
+    static let secretHomeEntries = [
+        ".aws/credentials", ".aws/sso/cache", ".netrc", ".git-credentials", ".docker/config.json", ".kube/config",
+        ".config/gh/hosts.yml", ".pgpass", ".vault-token", ".npmrc", ".pypirc", ".gnupg", ".password-store",
+        ".config/gcloud", ".azure", ".gem/credentials", ".cargo/credentials", ".cargo/credentials.toml",
+        ".terraform.d/credentials.tfrc.json", ".my.cnf", "Library/Keychains",
+    ]
     /// Credential files: reading them exposes secrets, sending them anywhere is exfiltration.
     func isCredentialPath(_ path: String, includeDotEnv: Bool) -> Bool {
         if isSecretFile(path) { return true }
@@ -382,13 +388,7 @@ extension Analyzer {
         let home = Paths.normalize(context.home)
         guard Paths.isWithin(path, home), path != home else { return false }
         let rel = String(path.dropFirst(home.count + 1))
-        let secretEntries = [
-            ".aws/credentials", ".aws/sso/cache", ".netrc", ".git-credentials", ".docker/config.json", ".kube/config",
-            ".config/gh/hosts.yml", ".pgpass", ".vault-token", ".npmrc", ".pypirc", ".gnupg", ".password-store",
-            ".config/gcloud", ".azure", ".gem/credentials", ".cargo/credentials", ".cargo/credentials.toml",
-            ".terraform.d/credentials.tfrc.json", ".my.cnf", "Library/Keychains",
-        ]
-        if secretEntries.contains(where: { rel == $0 || rel.hasPrefix($0 + "/") }) { return true }
+        if Analyzer.secretHomeEntries.contains(where: { rel == $0 || rel.hasPrefix($0 + "/") }) { return true }
         if rel.hasPrefix(".ssh/") {
             let b = Paths.basename(rel)
             return

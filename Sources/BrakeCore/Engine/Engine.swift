@@ -186,10 +186,15 @@ public enum Engine {
 
     /// `sha256:HEX` over the command, the directory it runs in, the variables it reads and where it lands.
     public static func digest(command: String, context: Context, analysis: Analysis) -> String {
-        var names = Set(analysis.referencedVariables)
-        names.formUnion(placeVariables)
+        var present: [String] = []
+        if !context.env.isEmpty {
+            for n in placeVariables where context.env[n] != nil { present.append(n) }
+            for n in analysis.referencedVariables where context.env[n] != nil && !placeVariables.contains(n) {
+                present.append(n)
+            }
+        }
         var env: [(String, JSONValue)] = []
-        for n in names.sorted() { if let v = context.env[n] { env.append((n, .string(v))) } }
+        for n in present.sorted() { env.append((n, .string(context.env[n]!))) }
         var ctx: [(String, JSONValue)] = [("cwd", .string(Paths.normalize(context.cwd))), ("env", .object(env))]
         if let k = context.kubeContext { ctx.append(("kube_context", .string(k))) }
         if let w = context.terraformWorkspace { ctx.append(("terraform_workspace", .string(w))) }
