@@ -132,7 +132,7 @@ enum Loader {
         guard let f = fopen(path, "rb") else {
             throw Failure(
                 status: ExitStatus.badInput,
-                message: "cannot read \(path): \(String(cString: strerror(errno)))"
+                message: "cannot read \(path): \(Loader.string(strerror(errno)))"
             )
         }
         defer { fclose(f) }
@@ -147,19 +147,24 @@ enum Loader {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// A NUL-terminated C string as a String (invalid UTF-8 is repaired, never trusted).
+    static func string(_ p: UnsafePointer<CChar>) -> String {
+        String(decoding: UnsafeRawBufferPointer(start: p, count: strlen(p)), as: UTF8.self)
+    }
+
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     static func currentDirectory() -> String {
         var buf = [CChar](repeating: 0, count: 4096)
         guard getcwd(&buf, buf.count) != nil else { return "/" }
-        return String(cString: buf)
+        return buf.withUnsafeBufferPointer { Loader.string($0.baseAddress!) }
     }
 
     static func environment() -> [String: String] {
         var env: [String: String] = [:]
         var p = environ
         while let entry = p.pointee {
-            let s = String(cString: entry)
+            let s = Loader.string(entry)
             if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
             p += 1
         }
