@@ -96,6 +96,7 @@ public enum Engine {
                     "effect \(effect.kind) \(describe(effect.attrs)) targets=[\(effect.targets.map { "\($0.written)→\($0.cls.rawValue)" }.joined(separator: ", "))]: \(effect.detail)"
                 )
             }
+            var otherKinds: [String] = []
             for rule in policy.rules {
                 let (ok, why) = matches(
                     rule,
@@ -122,8 +123,18 @@ public enum Engine {
                     if wantTrace { trace.append("  \(rule.id): MATCH → \(rule.decision.rawValue)") }
                 } else if wantTrace, let why {
                     trace.append("  \(rule.id): no (\(why))")
+                } else if wantTrace {
+                    otherKinds.append(rule.id)
                 }
             }
+            if wantTrace && !otherKinds.isEmpty {
+                trace.append("  not about \(effect.kind): \(otherKinds.joined(separator: ", "))")
+            }
+        }
+        if wantTrace && analysis.effects.isEmpty {
+            trace.append(
+                "no effect that any of the \(policy.rules.count) rules considers: \(policy.rules.map(\.id).joined(separator: ", "))"
+            )
         }
         var verdict = Verdict.allow
         for (r, _) in matched where r.decision > verdict { verdict = r.decision }
