@@ -36,7 +36,10 @@ struct Brake: ParsableCommand {
         commandName: "brake",
         abstract: "Stops catastrophic agent actions, asks about risky ones, lets the rest through.",
         version: "0.1.0",
-        subcommands: [Check.self, Explain.self, PolicyCommand.self]
+        subcommands: [
+            Check.self, Explain.self, PolicyCommand.self, Hook.self, Approve.self, DenyRequest.self, StopCommand.self,
+            Resume.self, Status.self, Log.self, AuditCommand.self,
+        ]
     )
 }
 

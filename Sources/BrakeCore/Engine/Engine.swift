@@ -212,6 +212,11 @@ public enum Engine {
         let canonical = JSONValue.object([
             ("v", .number(1)), ("kind", .string("shell")), ("command", .string(command)), ("context", .object(ctx)),
         ]).serialized
+        return hexDigest(canonical)
+    }
+
+    /// `sha256:HEX` of a canonical text.
+    public static func hexDigest(_ canonical: String) -> String {
         let hash = SHA256.hash(data: Array(canonical.utf8))
         let digits = Array("0123456789abcdef".utf8)
         var hex: [UInt8] = Array("sha256:".utf8)

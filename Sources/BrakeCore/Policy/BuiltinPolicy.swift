@@ -498,6 +498,17 @@ enum BuiltinPolicy {
             matches: ["curl -X DELETE https://api.example.com/users/1"],
             doesNotMatch: ["curl -X DELETE http://localhost:8080/items/1", "curl https://example.com"]
         ),
+        // MARK: MCP tools
+        rule(
+            "mcp.destructive-tool",
+            .ask,
+            labels: ["data-loss"],
+            message: "Calls an MCP tool whose name says it deletes, drops or destroys something.",
+            agentMessage: "Destructive MCP tools need a person's approval.",
+            match: when(["mcp.destructive"]),
+            matches: [],
+            doesNotMatch: []
+        ),
     ]
 
     private static func rule(

@@ -1,0 +1,168 @@
+/// Credential redaction and the hash-chained audit log format. Pure functions; the CLI does the file I/O.
+public enum Redact {
+    static let secretNames = [
+        "TOKEN", "SECRET", "PASSWORD", "PASSWD", "API_KEY", "APIKEY", "ACCESS_KEY", "PRIVATE_KEY", "CREDENTIAL", "AUTH",
+    ]
+    static let tokenPrefixes = [
+        "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xoxb-", "xoxp-", "xoxa-", "sk-", "sk_live_",
+        "sk_test_", "rk_live_", "AIza", "ya29.", "npm_", "pypi-", "hf_",
+    ]
+
+    /// The text with credentials replaced by `***`: URL passwords, `Authorization:` headers, `-p…` and
+    /// `--password` arguments, `NAME=value` for secret-looking names, AWS keys and well-known token formats.
+    public static func text(_ s: String) -> String {
+        var words = s.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        var redactNext = false
+        for (i, w) in words.enumerated() {
+            if redactNext {
+                words[i] = redactedQuoted(w)
+                redactNext = false
+                continue
+            }
+            words[i] = word(w)
+            let lower = w.lowercased().trimmingCharacters(in: "'\"")
+            if lower == "--password" || lower == "--token" || lower == "--secret" || lower == "--api-key"
+                || lower == "-u" && false
+                || lower == "authorization:" || lower == "bearer" || lower == "basic" || lower == "--pass"
+            {
+                redactNext = true
+            }
+            if lower.hasSuffix("authorization:") || lower.hasSuffix("x-api-key:") || lower.hasSuffix("private-token:") {
+                redactNext = true
+            }
+        }
+        return words.joined(separator: " ")
+    }
+
+    static func redactedQuoted(_ w: String) -> String {
+        var out = ""
+        if let f = w.first, f == "'" || f == "\"" { out.append(f) }
+        out += "***"
+        if let l = w.last, l == "'" || l == "\"", w.count > 1 { out.append(l) }
+        return out
+    }
+
+    static func word(_ w0: String) -> String {
+        var w = w0
+        // scheme://user:password@host
+        if let scheme = w.firstRange(of: "://") {
+            let rest = w[scheme.upperBound...]
+            if let at = rest.firstIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":"),
+                !rest[..<at].contains("/")
+            {
+                w = String(w[..<rest.index(after: colon)]) + "***" + String(w[at...])
+            }
+        }
+        // -pPASSWORD (mysql style) — only the short form glued to its value.
+        if w.hasPrefix("-p") && w.count > 2 && !w.hasPrefix("-p=") && w.dropFirst(2).allSatisfy({ !$0.isWhitespace })
+            && !w.dropFirst(2).allSatisfy(\.isNumber)
+        {
+            return "-p***"
+        }
+        if w.hasPrefix("--password=") || w.hasPrefix("--token=") || w.hasPrefix("--secret=")
+            || w.hasPrefix("--api-key=")
+        {
+            return String(w[...w.firstIndex(of: "=")!]) + "***"
+        }
+        // NAME=value for secret-looking names (also inside quotes and headers).
+        if let eq = w.firstIndex(of: "=") {
+            let name = w[..<eq].uppercased().trimmingCharacters(in: "'\"-")
+            if secretNames.contains(where: { name.contains($0) }) {
+                return String(w[...eq]) + "***"
+            }
+        }
+        // AWS access keys and known token formats anywhere in the word.
+        var out = ""
+        var i = w.startIndex
+        while i < w.endIndex {
+            let rest = w[i...]
+            if rest.hasPrefix("AKIA") || rest.hasPrefix("ASIA"), rest.count >= 20,
+                rest.prefix(20).dropFirst(4).allSatisfy({ $0.isUppercase || $0.isNumber })
+            {
+                out += String(rest.prefix(4)) + "****************"
+                i = w.index(i, offsetBy: 20)
+                continue
+            }
+            if let p = tokenPrefixes.first(where: { rest.hasPrefix($0) }),
+                i == w.startIndex || !w[w.index(before: i)].isLetter
+            {
+                let tokenEnd = rest.dropFirst(p.count).prefix(while: {
+                    $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "."
+                })
+                if tokenEnd.count >= 8 {
+                    out += p + "***"
+                    i = tokenEnd.endIndex
+                    continue
+                }
+            }
+            out.append(w[i])
+            i = w.index(after: i)
+        }
+        return out
+    }
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+/// The append-only audit log: JSON lines, each carrying the hash of the previous one.
+public enum AuditLog {
+    public static let genesis = "sha256:" + String(repeating: "0", count: 64)
+
+    /// A new line following `previous` (its hash), with `seq` and `hash` filled in.
+    public static func line(fields: [(String, JSONValue)], seq: Int, previous: String) -> (text: String, hash: String) {
+        let body = JSONValue.object([("seq", .number(Double(seq))), ("prev", .string(previous))] + fields)
+        let hash = Engine.hexDigest(body.serialized)
+        guard case .object(let members) = body else { return ("", hash) }
+        return (JSONValue.object(members + [("hash", .string(hash))]).serialized, hash)
+    }
+
+    /// The hash and sequence number of the last line of a log, for appending.
+    public static func tail(_ lastLine: String?) -> (hash: String, seq: Int) {
+        guard let l = lastLine, let v = try? JSONValue.parse(l), let h = v["hash"]?.stringValue,
+            case .number(let s)? = v["seq"]
+        else {
+            return (genesis, 0)
+        }
+        return (h, Int(s))
+    }
+
+    /// Verifies a whole log; returns the first problem (edit, deletion, reordering, insertion), or nil.
+    public static func verify(_ text: String) -> String? {
+        var previous = genesis
+        var expectedSeq = 1
+        var lineNumber = 0
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            if raw.isEmpty { continue }
+            guard let v = try? JSONValue.parse(String(raw)), case .object(let members) = v else {
+                return "line \(lineNumber): not a JSON object"
+            }
+            guard let hash = v["hash"]?.stringValue, let prev = v["prev"]?.stringValue,
+                case .number(let seq)? = v["seq"]
+            else {
+                return "line \(lineNumber): missing seq, prev or hash"
+            }
+            if Int(seq) != expectedSeq {
+                return
+                    "line \(lineNumber): sequence \(Int(seq)) where \(expectedSeq) was expected (a line was deleted, inserted or moved)"
+            }
+            if prev != previous {
+                return "line \(lineNumber): does not follow the line before it (a line was deleted, inserted or moved)"
+            }
+            let body = JSONValue.object(members.filter { $0.0 != "hash" })
+            if Engine.hexDigest(body.serialized) != hash {
+                return "line \(lineNumber): content does not match its hash (the line was edited)"
+            }
+            previous = hash
+            expectedSeq += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,247 @@
+/// A stop order: while it is in force, every action in its scope is denied.
+public struct StopOrder: Sendable, Equatable {
+    /// `all`, `agent` or `session`.
+    public var scope: String
+    /// The agent name or session id (empty for `all`).
+    public var value: String
+    public var reason: String
+    public var created: Int
+
+    public init(scope: String, value: String, reason: String, created: Int) {
+        self.scope = scope
+        self.value = value
+        self.reason = reason
+        self.created = created
+    }
+
+    func covers(agent: String, session: String?) -> Bool {
+        switch scope {
+        case "all": return true
+        case "agent": return value == agent
+        case "session": return session != nil && value == session
+        default: return true  // an unknown scope fails closed
+        }
+    }
+}
+
+/// An approval request bound to one action digest.
+public struct ApprovalRequest: Sendable, Equatable {
+    public var id: String
+    public var digest: String
+    public var summary: String
+    public var agent: String
+    public var session: String?
+    public var rules: [String]
+    public var created: Int
+    public var expires: Int
+    /// `pending`, `approved`, `denied` or `used`.
+    public var status: String
+}
+
+/// A denied or asked attempt, remembered to notice an agent rerouting around a decision.
+public struct Strike: Sendable, Equatable {
+    public var session: String
+    public var rule: String
+    public var digest: String
+    public var time: Int
+}
+
+/// Brake's local state on one machine: stops, approval requests, strikes. Pure values; the CLI stores them.
+public struct LocalState: Sendable, Equatable {
+    public var stops: [StopOrder] = []
+    public var requests: [ApprovalRequest] = []
+    public var strikes: [Strike] = []
+
+    public init() {}
+
+    /// How long an approval request stays valid, in seconds.
+    public static let defaultTTL = 15 * 60
+    /// Attempts at the same denied effect by other means before the session is stopped.
+    public static let defaultRerouteLimit = 3
+
+    public func stop(for agent: String, session: String?) -> StopOrder? {
+        stops.first { $0.covers(agent: agent, session: session) }
+    }
+
+    /// Uses an approval for exactly this digest, once. Returns the request it consumed.
+    public mutating func consumeApproval(digest: String, now: Int) -> ApprovalRequest? {
+        guard let i = requests.firstIndex(where: { $0.digest == digest && $0.status == "approved" && $0.expires > now })
+        else {
+            return nil
+        }
+        requests[i].status = "used"
+        return requests[i]
+    }
+
+    /// The pending request for this digest, or a new one.
+    public mutating func request(
+        digest: String,
+        summary: String,
+        agent: String,
+        session: String?,
+        rules: [String],
+        now: Int,
+        newID: String,
+        ttl: Int = LocalState.defaultTTL
+    ) -> ApprovalRequest {
+        if let r = requests.first(where: { $0.digest == digest && $0.status == "pending" && $0.expires > now }) {
+            return r
+        }
+        let r = ApprovalRequest(
+            id: newID,
+            digest: digest,
+            summary: summary,
+            agent: agent,
+            session: session,
+            rules: rules,
+            created: now,
+            expires: now + ttl,
+            status: "pending"
+        )
+        requests.append(r)
+        return r
+    }
+
+    /// Approves or denies a pending request; nil with a reason when that is not possible.
+    public mutating func decide(id: String, approve: Bool, now: Int) -> Result<ApprovalRequest, LocalStateError> {
+        guard let i = requests.firstIndex(where: { $0.id == id }) else {
+            return .failure(LocalStateError(message: "no request \(id); `brake status` lists the pending ones"))
+        }
+        guard requests[i].status == "pending" else {
+            return .failure(LocalStateError(message: "request \(id) is already \(requests[i].status)"))
+        }
+        guard requests[i].expires > now else {
+            return .failure(LocalStateError(message: "request \(id) expired; let the agent retry to get a new one"))
+        }
+        requests[i].status = approve ? "approved" : "denied"
+        if approve { requests[i].expires = now + LocalState.defaultTTL }
+        return .success(requests[i])
+    }
+
+    /// Records a refused attempt; returns how many distinct ways this session tried effects of this rule.
+    public mutating func strike(
+        session: String,
+        rules: [String],
+        digest: String,
+        now: Int
+    ) -> (rule: String, count: Int)? {
+        var worst: (String, Int)?
+        for rule in rules {
+            if !strikes.contains(where: { $0.session == session && $0.rule == rule && $0.digest == digest }) {
+                strikes.append(Strike(session: session, rule: rule, digest: digest, time: now))
+            }
+            let n = strikes.filter { $0.session == session && $0.rule == rule }.count
+            if n > (worst?.1 ?? 0) { worst = (rule, n) }
+        }
+        return worst
+    }
+
+    /// Drops expired requests and old strikes.
+    public mutating func prune(now: Int) {
+        requests.removeAll { $0.expires + 24 * 3600 < now }
+        strikes.removeAll { $0.time + 24 * 3600 < now }
+    }
+
+    // MARK: - JSON
+
+    public var json: JSONValue {
+        .object([
+            ("version", .number(1)),
+            (
+                "stops",
+                .array(
+                    stops.map {
+                        .object([
+                            ("scope", .string($0.scope)), ("value", .string($0.value)), ("reason", .string($0.reason)),
+                            ("created", .number(Double($0.created))),
+                        ])
+                    }
+                )
+            ),
+            (
+                "requests",
+                .array(
+                    requests.map { r in
+                        .object([
+                            ("id", .string(r.id)), ("digest", .string(r.digest)), ("summary", .string(r.summary)),
+                            ("agent", .string(r.agent)),
+                            ("session", r.session.map { .string($0) } ?? .null),
+                            ("rules", .array(r.rules.map { .string($0) })),
+                            ("created", .number(Double(r.created))), ("expires", .number(Double(r.expires))),
+                            ("status", .string(r.status)),
+                        ])
+                    }
+                )
+            ),
+            (
+                "strikes",
+                .array(
+                    strikes.map {
+                        .object([
+                            ("session", .string($0.session)), ("rule", .string($0.rule)),
+                            ("digest", .string($0.digest)), ("time", .number(Double($0.time))),
+                        ])
+                    }
+                )
+            ),
+        ])
+    }
+
+    public init(json: JSONValue) throws(LocalStateError) {
+        func int(_ v: JSONValue?) -> Int? { if case .number(let d)? = v { return Int(d) } else { return nil } }
+        guard case .object = json else { throw LocalStateError(message: "the state file is not a JSON object") }
+        if case .array(let items)? = json["stops"] {
+            for s in items {
+                guard let scope = s["scope"]?.stringValue, let created = int(s["created"]) else {
+                    throw LocalStateError(message: "a stop in the state file is malformed")
+                }
+                stops.append(
+                    StopOrder(
+                        scope: scope,
+                        value: s["value"]?.stringValue ?? "",
+                        reason: s["reason"]?.stringValue ?? "",
+                        created: created
+                    )
+                )
+            }
+        }
+        if case .array(let items)? = json["requests"] {
+            for r in items {
+                guard let id = r["id"]?.stringValue, let digest = r["digest"]?.stringValue,
+                    let status = r["status"]?.stringValue,
+                    let created = int(r["created"]), let expires = int(r["expires"])
+                else { throw LocalStateError(message: "a request in the state file is malformed") }
+                var rules: [String] = []
+                if case .array(let rs)? = r["rules"] { rules = rs.compactMap(\.stringValue) }
+                requests.append(
+                    ApprovalRequest(
+                        id: id,
+                        digest: digest,
+                        summary: r["summary"]?.stringValue ?? "",
+                        agent: r["agent"]?.stringValue ?? "",
+                        session: r["session"]?.stringValue,
+                        rules: rules,
+                        created: created,
+                        expires: expires,
+                        status: status
+                    )
+                )
+            }
+        }
+        if case .array(let items)? = json["strikes"] {
+            for s in items {
+                guard let session = s["session"]?.stringValue, let rule = s["rule"]?.stringValue,
+                    let digest = s["digest"]?.stringValue,
+                    let time = int(s["time"])
+                else { throw LocalStateError(message: "a strike in the state file is malformed") }
+                strikes.append(Strike(session: session, rule: rule, digest: digest, time: time))
+            }
+        }
+    }
+}
+
+/// A state operation that cannot be done.
+public struct LocalStateError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

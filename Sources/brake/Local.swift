@@ -1,0 +1,578 @@
+import ArgumentParser
+import BrakeCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Brake's files on this machine: `$BRAKE_HOME` (default `~/.brake`) holds `state.json`, `audit.jsonl` and `lock`.
+struct LocalStore {
+    let home: String
+
+    init(env: [String: String]) {
+        if let h = env["BRAKE_HOME"], !h.isEmpty {
+            home = h
+        } else {
+            home = (env["HOME"] ?? "/") + "/.brake"
+        }
+    }
+
+    var statePath: String { home + "/state.json" }
+    var auditPath: String { home + "/audit.jsonl" }
+
+    static func now() -> Int { Int(time(nil)) }
+
+    /// Runs `body` holding the exclusive lock, with the state loaded; saves the state it returns.
+    func withState<T>(_ body: (inout LocalState) throws(Failure) -> T) throws(Failure) -> T {
+        try ensureHome()
+        let fd = open(home + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw Failure(
+                status: ExitStatus.badInput,
+                message: "cannot open \(home)/lock: \(Loader.string(strerror(errno)))"
+            )
+        }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX) == 0 else {
+            throw Failure(status: ExitStatus.badInput, message: "cannot lock \(home)/lock")
+        }
+        var state = LocalState()
+        if Loader.exists(statePath) {
+            let text = try Loader.readFile(statePath)
+            do {
+                state = try LocalState(json: try JSONValue.parse(text))
+            } catch {
+                throw Failure(
+                    status: ExitStatus.badInput,
+                    message: "\(statePath) is damaged (\(error)); move it aside to start over"
+                )
+            }
+        }
+        let before = state
+        let result = try body(&state)
+        if state != before {
+            state.prune(now: LocalStore.now())
+            try writeAtomically(statePath, state.json.serialized + "\n")
+        }
+        return result
+    }
+
+    func ensureHome() throws(Failure) {
+        if !Loader.exists(home) && mkdir(home, 0o700) != 0 && errno != EEXIST {
+            throw Failure(
+                status: ExitStatus.badInput,
+                message: "cannot create \(home): \(Loader.string(strerror(errno)))"
+            )
+        }
+    }
+
+    func writeAtomically(_ path: String, _ text: String) throws(Failure) {
+        let tmp = path + ".tmp.\(getpid())"
+        guard let f = fopen(tmp, "wb") else {
+            throw Failure(status: ExitStatus.badInput, message: "cannot write \(tmp)")
+        }
+        var t = text
+        let ok = t.withUTF8 { fwrite($0.baseAddress, 1, $0.count, f) == $0.count }
+        fflush(f)
+        fsync(fileno(f))
+        fclose(f)
+        guard ok, rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw Failure(
+                status: ExitStatus.badInput,
+                message: "cannot write \(path): \(Loader.string(strerror(errno)))"
+            )
+        }
+    }
+
+    /// Appends one record to the hash-chained audit log (call while holding the lock).
+    func audit(_ fields: [(String, JSONValue)]) throws(Failure) {
+        try ensureHome()
+        let (prev, seq) = AuditLog.tail(lastLine(auditPath))
+        let stamped: [(String, JSONValue)] = [("time", .number(Double(LocalStore.now())))] + fields
+        let (line, _) = AuditLog.line(fields: stamped, seq: seq + 1, previous: prev)
+        guard let f = fopen(auditPath, "ab") else {
+            throw Failure(status: ExitStatus.badInput, message: "cannot append to \(auditPath)")
+        }
+        defer { fclose(f) }
+        var t = line + "\n"
+        _ = t.withUTF8 { fwrite($0.baseAddress, 1, $0.count, f) }
+    }
+
+    /// The last line of a file, read from its end.
+    func lastLine(_ path: String) -> String? {
+        guard let f = fopen(path, "rb") else { return nil }
+        defer { fclose(f) }
+        fseek(f, 0, SEEK_END)
+        let size = ftell(f)
+        var chunk = 4096
+        while true {
+            let start = max(0, size - chunk)
+            fseek(f, start, SEEK_SET)
+            var buf = [UInt8](repeating: 0, count: size - start)
+            let n = fread(&buf, 1, buf.count, f)
+            let text = String(decoding: buf[0..<n], as: UTF8.self)
+            let lines = text.split(separator: "\n")
+            if lines.count >= 2 || start == 0 { return lines.last.map(String.init) }
+            chunk *= 4
+        }
+    }
+
+    static func newID() -> String {
+        let alphabet = Array("abcdefghjkmnpqrstuvwxyz23456789")
+        return String((0..<8).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
+    }
+}
+
+// MARK: - brake hook
+
+struct Hook: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hook",
+        abstract:
+            "Answer an agent's pre-tool hook: reads the agent's JSON on stdin, prints only the agent's own answer.",
+        discussion: "AGENT is one of: \(Agent.allCases.map(\.rawValue).joined(separator: ", "))."
+    )
+
+    @Argument(help: "The agent whose protocol to speak.") var agent: String
+    @Option(name: .long, help: ArgumentHelp("Organisation policy file.", valueName: "FILE")) var policy: String?
+
+    func run() throws {
+        guard let a = Agent(rawValue: agent) else {
+            throw ValidationError(
+                "unknown agent '\(agent)'; expected one of: \(Agent.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
+        }
+        HookRunner.run(agent: a, policyFile: policy)
+    }
+}
+
+enum HookRunner {
+    static func readStdin() -> String {
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(0, &buf, buf.count)
+            if n <= 0 { break }
+            bytes.append(contentsOf: buf[0..<n])
+            if bytes.count > 64 << 20 { break }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func emit(_ out: HookOutput) -> Never {
+        FileHandleOut.stdout(out.stdout)
+        FileHandleOut.stderr(out.stderr)
+        exit(out.status)
+    }
+
+    static func message(_ base: String, request: ApprovalRequest?, approvers: Approvers?) -> String {
+        guard let r = request else { return "Brake: " + base }
+        let who = approvers.map { " (\($0.count) × \($0.role))" } ?? ""
+        return
+            "Brake: \(base) This needs a person's approval\(who). Stop and ask your human to run `brake approve \(r.id)` in their own terminal, then retry the identical action. Request \(r.id) expires in 15 minutes."
+    }
+
+    static func run(agent: Agent, policyFile: String?) -> Never {
+        let env = Loader.environment()
+        let store = LocalStore(env: env)
+        let payload = readStdin()
+        let call: HookCall
+        do {
+            call = try Hooks.parse(agent: agent, payload: payload)
+        } catch {
+            let m =
+                "Brake could not read this hook call (\(error.message)), so it is blocked. Check that the hook is configured for \(agent.rawValue)."
+            try? store.withState { _ throws(Failure) in
+                try store.audit([
+                    ("agent", .string(agent.rawValue)), ("decision", .string("deny")),
+                    ("error", .string(error.message)),
+                ])
+            }
+            emit(Hooks.render(agent: agent, event: "", verdict: .deny, userMessage: m, agentMessage: m))
+        }
+        let cwd = call.cwd.flatMap { $0.hasPrefix("/") ? $0 : nil } ?? Loader.currentDirectory()
+        var context = Context(
+            cwd: cwd,
+            home: env["HOME"] ?? "/",
+            projectRoot: Loader.projectRoot(from: cwd),
+            env: env,
+            actor: .agent,
+            agent: agent.rawValue,
+            session: call.session,
+            user: env["USER"],
+            terraformWorkspace: env["TF_WORKSPACE"]
+        )
+        context.env["PWD"] = nil
+        let policy: Policy
+        do {
+            policy = try Loader.policy(
+                LoadOptions(policy: policyFile, cwd: cwd, actor: "agent"),
+                env: env,
+                projectRoot: context.projectRoot
+            )
+        } catch {
+            let m =
+                "Brake's policy cannot be loaded (\((error as? Failure)?.message ?? "\(error)")), so every action is blocked until it is fixed."
+            emit(Hooks.render(agent: agent, event: call.event, verdict: .deny, userMessage: m, agentMessage: m))
+        }
+        // Decide every action of the call; the most severe wins.
+        var decisions: [Decision] = []
+        for action in call.actions { decisions.append(Engine.decide(action: action, context: context, policy: policy)) }
+        let worst = decisions.max { $0.verdict < $1.verdict }!
+        let digest =
+            decisions.count == 1 ? worst.digest : Engine.hexDigest(decisions.map(\.digest).joined(separator: ","))
+        let summary = Redact.text(call.actions.map(\.summary).joined(separator: "; "))
+        let rules = Array(Set(decisions.flatMap { $0.reasons.map(\.rule) })).sorted()
+        let now = LocalStore.now()
+        let outcome: HookOutput
+        do {
+            outcome = try store.withState { (state: inout LocalState) throws(Failure) -> HookOutput in
+                var verdict = worst.verdict
+                var note = ""
+                var request: ApprovalRequest?
+                if let stop = state.stop(for: agent.rawValue, session: call.session) {
+                    verdict = .deny
+                    note = "stopped"
+                    let m =
+                        "Brake: a stop is in force (\(stop.scope == "all" ? "everything" : "\(stop.scope) \(stop.value)")): \(stop.reason.isEmpty ? "no reason given" : stop.reason). Do not try other ways; wait for your human."
+                    try store.audit(record(call, summary, digest, .deny, ["stop"], note))
+                    return Hooks.render(
+                        agent: agent,
+                        event: call.event,
+                        verdict: .deny,
+                        userMessage: m,
+                        agentMessage: m
+                    )
+                }
+                if verdict == .ask, let used = state.consumeApproval(digest: digest, now: now) {
+                    verdict = .allow
+                    note = "approved out of band (request \(used.id))"
+                }
+                if verdict != .allow, let session = call.session {
+                    if let (rule, count) = state.strike(session: session, rules: rules, digest: digest, now: now),
+                        count >= LocalState.defaultRerouteLimit
+                    {
+                        let reason = "session \(session) tried \(count) different ways to do what \(rule) refused"
+                        if !state.stops.contains(where: { $0.scope == "session" && $0.value == session }) {
+                            state.stops.append(
+                                StopOrder(scope: "session", value: session, reason: reason, created: now)
+                            )
+                        }
+                        let m =
+                            "Brake: \(reason); the session is stopped until a person runs `brake resume --session \(session)`."
+                        try store.audit(record(call, summary, digest, .deny, rules, "rerouting stop"))
+                        return Hooks.render(
+                            agent: agent,
+                            event: call.event,
+                            verdict: .deny,
+                            userMessage: m,
+                            agentMessage: m
+                        )
+                    }
+                }
+                if verdict == .ask {
+                    request = state.request(
+                        digest: digest,
+                        summary: summary,
+                        agent: agent.rawValue,
+                        session: call.session,
+                        rules: rules,
+                        now: now,
+                        newID: LocalStore.newID()
+                    )
+                    note = "request \(request!.id)"
+                }
+                try store.audit(record(call, summary, digest, verdict, rules, note))
+                let base = worst.reasons.first.map { "\($0.message) (\($0.rule))" } ?? ""
+                let user = message(base, request: request, approvers: worst.approvers)
+                let forAgent = message(
+                    worst.agentMessage.isEmpty ? base : worst.agentMessage,
+                    request: request,
+                    approvers: worst.approvers
+                )
+                return Hooks.render(
+                    agent: agent,
+                    event: call.event,
+                    verdict: verdict,
+                    userMessage: user,
+                    agentMessage: forAgent
+                )
+            }
+        } catch {
+            let m = "Brake cannot use its state in \(store.home) (\(error.message)), so this action is blocked."
+            emit(Hooks.render(agent: agent, event: call.event, verdict: .deny, userMessage: m, agentMessage: m))
+        }
+        emit(outcome)
+    }
+
+    static func record(
+        _ call: HookCall,
+        _ summary: String,
+        _ digest: String,
+        _ verdict: Verdict,
+        _ rules: [String],
+        _ note: String
+    ) -> [(String, JSONValue)] {
+        var f: [(String, JSONValue)] = [
+            ("agent", .string(call.agent.rawValue)), ("session", call.session.map { .string($0) } ?? .null),
+            ("tool", .string(call.tool)), ("action", .string(summary)), ("decision", .string(verdict.rawValue)),
+            ("rules", .array(rules.map { .string($0) })), ("digest", .string(digest)),
+        ]
+        if !note.isEmpty { f.append(("note", .string(note))) }
+        return f
+    }
+}
+
+// MARK: - approve, deny, stop, resume, status
+
+struct Approve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "approve",
+        abstract: "Approve a pending request; the agent's identical retry then passes once."
+    )
+    @Argument(help: "The request id the agent was given.") var id: String
+    func run() throws { Decide.run(id: id, approve: true) }
+}
+
+struct DenyRequest: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "deny", abstract: "Deny a pending request.")
+    @Argument(help: "The request id the agent was given.") var id: String
+    func run() throws { Decide.run(id: id, approve: false) }
+}
+
+enum Decide {
+    static func run(id: String, approve: Bool) {
+        let env = Loader.environment()
+        let store = LocalStore(env: env)
+        do {
+            let r = try store.withState { (state: inout LocalState) throws(Failure) -> ApprovalRequest in
+                switch state.decide(id: id, approve: approve, now: LocalStore.now()) {
+                case .success(let r):
+                    try store.audit([
+                        ("decision", .string(approve ? "approved" : "denied")), ("request", .string(id)),
+                        ("digest", .string(r.digest)), ("by", .string(env["USER"] ?? "unknown")),
+                    ])
+                    return r
+                case .failure(let e):
+                    throw Failure(status: ExitStatus.badInput, message: e.message)
+                }
+            }
+            FileHandleOut.stdout("\(approve ? "approved" : "denied") \(r.id): \(r.summary)\n")
+        } catch {
+            Loader.fail(error)
+        }
+    }
+}
+
+struct StopCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stop",
+        abstract: "Deny every action in scope on the very next hook call, until resumed."
+    )
+    @Option(name: .long, help: "Stop one agent session.") var session: String?
+    @Option(name: .long, help: "Stop one agent (claude-code, cursor …).") var agent: String?
+    @Flag(name: .long, help: "Stop everything.") var all = false
+    @Option(name: .long, help: "Why; shown to the agent and the person.") var reason: String?
+
+    func validate() throws {
+        if [session != nil, agent != nil, all].filter({ $0 }).count != 1 {
+            throw ValidationError("give exactly one of --session ID, --agent NAME or --all")
+        }
+    }
+
+    func run() throws {
+        let (scope, value) = all ? ("all", "") : session != nil ? ("session", session!) : ("agent", agent!)
+        let store = LocalStore(env: Loader.environment())
+        do {
+            try store.withState { (state: inout LocalState) throws(Failure) in
+                state.stops.removeAll { $0.scope == scope && $0.value == value }
+                state.stops.append(
+                    StopOrder(scope: scope, value: value, reason: reason ?? "", created: LocalStore.now())
+                )
+                try store.audit([
+                    ("decision", .string("stop")), ("scope", .string(scope)), ("value", .string(value)),
+                    ("reason", .string(reason ?? "")),
+                ])
+            }
+            FileHandleOut.stdout("stopped \(scope == "all" ? "everything" : "\(scope) \(value)")\n")
+        } catch {
+            Loader.fail(error)
+        }
+    }
+}
+
+struct Resume: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Lift stops.")
+    @Option(name: .long, help: "Resume one session.") var session: String?
+    @Option(name: .long, help: "Resume one agent.") var agent: String?
+    @Flag(name: .long, help: "Lift every stop.") var all = false
+
+    func validate() throws {
+        if [session != nil, agent != nil, all].filter({ $0 }).count != 1 {
+            throw ValidationError("give exactly one of --session ID, --agent NAME or --all")
+        }
+    }
+
+    func run() throws {
+        let store = LocalStore(env: Loader.environment())
+        do {
+            let n = try store.withState { (state: inout LocalState) throws(Failure) -> Int in
+                let before = state.stops.count
+                if all {
+                    state.stops.removeAll()
+                } else if let session {
+                    state.stops.removeAll { $0.scope == "session" && $0.value == session }
+                    state.strikes.removeAll { $0.session == session }
+                } else if let agent {
+                    state.stops.removeAll { $0.scope == "agent" && $0.value == agent }
+                }
+                let removed = before - state.stops.count
+                try store.audit([("decision", .string("resume")), ("lifted", .number(Double(removed)))])
+                return removed
+            }
+            FileHandleOut.stdout("lifted \(n) stop\(n == 1 ? "" : "s")\n")
+        } catch {
+            Loader.fail(error)
+        }
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show stops and pending approval requests."
+    )
+    @Option(name: .long, help: "text or json") var format: String = "text"
+
+    func run() throws {
+        let store = LocalStore(env: Loader.environment())
+        do {
+            let state = try store.withState { (s: inout LocalState) throws(Failure) -> LocalState in s }
+            let now = LocalStore.now()
+            let pending = state.requests.filter { $0.status == "pending" && $0.expires > now }
+            if format == "json" {
+                let v = JSONValue.object([
+                    (
+                        "stops",
+                        .array(
+                            state.stops.map {
+                                .object([
+                                    ("scope", .string($0.scope)), ("value", .string($0.value)),
+                                    ("reason", .string($0.reason)),
+                                ])
+                            }
+                        )
+                    ),
+                    (
+                        "pending",
+                        .array(
+                            pending.map {
+                                .object([
+                                    ("id", .string($0.id)), ("summary", .string($0.summary)),
+                                    ("agent", .string($0.agent)), ("rules", .array($0.rules.map { .string($0) })),
+                                    ("expires_in", .number(Double($0.expires - now))),
+                                ])
+                            }
+                        )
+                    ),
+                ])
+                FileHandleOut.stdout(v.serialized + "\n")
+                return
+            }
+            var out = state.stops.isEmpty ? "no stops\n" : "stops:\n"
+            for s in state.stops {
+                out += "  \(s.scope == "all" ? "everything" : "\(s.scope) \(s.value)"): \(s.reason)\n"
+            }
+            out += pending.isEmpty ? "no pending requests\n" : "pending requests:\n"
+            for r in pending {
+                out +=
+                    "  \(r.id)  \(r.agent)  \(r.summary)  [\(r.rules.joined(separator: ", "))]  expires in \((r.expires - now) / 60) min\n"
+            }
+            FileHandleOut.stdout(out)
+        } catch {
+            Loader.fail(error)
+        }
+    }
+}
+
+// MARK: - log and audit verify
+
+struct Log: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "log", abstract: "Show the local audit log.")
+    @Option(name: .long, help: "Only records newer than this: 30m, 2h, 7d, or a Unix time.") var since: String?
+
+    func run() throws {
+        let store = LocalStore(env: Loader.environment())
+        var cutoff = 0
+        if let since {
+            let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+            if let u = since.last, let mult = units[u], let n = Int(since.dropLast()) {
+                cutoff = LocalStore.now() - n * mult
+            } else if let t = Int(since) {
+                cutoff = t
+            } else {
+                throw ValidationError("--since takes 30m, 2h, 7d or a Unix time, not '\(since)'")
+            }
+        }
+        guard Loader.exists(store.auditPath) else { return }
+        do {
+            let text = try Loader.readFile(store.auditPath)
+            var out = ""
+            for line in text.split(separator: "\n") {
+                guard let v = try? JSONValue.parse(String(line)), case .number(let t)? = v["time"], Int(t) >= cutoff
+                else { continue }
+                let decision = v["decision"]?.stringValue ?? "?"
+                let what = v["action"]?.stringValue ?? v["request"]?.stringValue ?? v["scope"]?.stringValue ?? ""
+                let rules: String
+                if case .array(let rs)? = v["rules"] {
+                    rules = rs.compactMap(\.stringValue).joined(separator: ",")
+                } else {
+                    rules = ""
+                }
+                out +=
+                    "\(Int(t))  \(decision.padding(8))  \((v["agent"]?.stringValue ?? "").padding(12))  \(what)\(rules.isEmpty ? "" : "  [\(rules)]")\n"
+            }
+            FileHandleOut.stdout(out)
+        } catch {
+            Loader.fail(error)
+        }
+    }
+}
+
+extension String {
+    func padding(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
+}
+
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Check the audit log.",
+        subcommands: [Verify.self]
+    )
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify",
+            abstract: "Detect any edit, deletion, insertion or reordering in an audit log."
+        )
+        @Argument(help: "The audit log (default: the local one).") var file: String?
+
+        func run() throws {
+            let path = file ?? LocalStore(env: Loader.environment()).auditPath
+            do {
+                let text = try Loader.readFile(path)
+                if let problem = AuditLog.verify(text) {
+                    FileHandleOut.stderr("brake: \(path): \(problem)\n")
+                    Glibc.exit(1)
+                }
+                let n = text.split(separator: "\n").count
+                FileHandleOut.stdout("ok: \(n) records, chain intact\n")
+            } catch {
+                Loader.fail(error)
+            }
+        }
+    }
+}
