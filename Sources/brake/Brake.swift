@@ -38,7 +38,7 @@ struct Brake: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Check.self, Explain.self, PolicyCommand.self, Hook.self, Approve.self, DenyRequest.self, StopCommand.self,
-            Resume.self, Status.self, Log.self, AuditCommand.self,
+            Resume.self, Status.self, Log.self, AuditCommand.self, Install.self, Uninstall.self, Exec.self,
         ]
     )
 }

@@ -83,7 +83,7 @@ public enum Hooks {
         }
     }
 
-    static func shellQuote(_ s: String) -> String {
+    public static func shellQuote(_ s: String) -> String {
         if !s.isEmpty && s.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:@%+,".contains($0) }) { return s }
         return "'" + s.replacingAll("'", with: "'\\''") + "'"
     }

@@ -1,0 +1,192 @@
+/// Hook configuration for each agent: where it lives and how Brake's entry is merged in and taken out,
+/// leaving everything else in the file as it was.
+public enum HookConfig {
+    /// The file, relative to the project root (`project`) or the home directory (user).
+    public static func path(agent: Agent, project: Bool) -> String {
+        switch agent {
+        case .claudeCode: return project ? ".claude/settings.json" : ".claude/settings.json"
+        case .cursor: return ".cursor/hooks.json"
+        case .gemini: return ".gemini/settings.json"
+        case .codex: return ".codex/hooks.json"
+        case .copilot: return project ? ".github/hooks/brake.json" : ".copilot/hooks/brake.json"
+        case .kiro: return ".kiro/hooks/brake.json"
+        }
+    }
+
+    /// True when the file belongs to Brake alone (removed whole on uninstall).
+    public static func ownFile(_ agent: Agent) -> Bool { agent == .copilot || agent == .kiro }
+
+    static func isBrake(_ v: JSONValue, agent: Agent) -> Bool {
+        let marker = " hook " + agent.rawValue
+        for key in ["command", "bash"] {
+            if let c = v[key]?.stringValue, c.contains(marker), c.contains("brake") { return true }
+        }
+        if let action = v["action"], let c = action["command"]?.stringValue, c.contains(marker) { return true }
+        return false
+    }
+
+    /// The configuration with Brake's hook present exactly once.
+    public static func install(agent: Agent, existing: JSONValue?, command: String) -> JSONValue {
+        if ownFile(agent) { return ownConfig(agent: agent, command: command) }
+        var root = existing ?? .object([])
+        for (event, matcher) in events(agent) {
+            var groups = array(root["hooks"]?[event])
+            let already = groups.contains { g in
+                array(g["hooks"]).contains { isBrake($0, agent: agent) } || isBrake(g, agent: agent)
+            }
+            if already { continue }
+            groups.append(entry(agent: agent, matcher: matcher, command: command))
+            var hooks = root["hooks"] ?? .object([])
+            hooks = set(hooks, event, .array(groups))
+            root = set(root, "hooks", hooks)
+        }
+        if agent == .cursor, root["version"] == nil {
+            if case .object(let m) = root { root = .object([("version", .number(1))] + m) }
+        }
+        return root
+    }
+
+    /// The configuration without Brake's hook (nil when the file should be removed).
+    public static func uninstall(agent: Agent, existing: JSONValue) -> JSONValue? {
+        if ownFile(agent) { return nil }
+        var root = existing
+        guard case .object(var hooksMembers)? = root["hooks"] else { return root }
+        for (i, member) in hooksMembers.enumerated().reversed() {
+            guard case .array(let groups) = member.1 else { continue }
+            var kept: [JSONValue] = []
+            for g in groups {
+                if isBrake(g, agent: agent) { continue }
+                if case .array(let handlers)? = g["hooks"] {
+                    let rest = handlers.filter { !isBrake($0, agent: agent) }
+                    if rest.isEmpty && !handlers.isEmpty { continue }
+                    kept.append(set(g, "hooks", .array(rest)))
+                } else {
+                    kept.append(g)
+                }
+            }
+            if kept.isEmpty && !groups.isEmpty {
+                hooksMembers.remove(at: i)
+            } else {
+                hooksMembers[i].1 = .array(kept)
+            }
+        }
+        root = set(root, "hooks", .object(hooksMembers))
+        if case .object(let m)? = root["hooks"], m.isEmpty, case .object(let top) = root {
+            root = .object(top.filter { $0.0 != "hooks" })
+        }
+        return root
+    }
+
+    static func events(_ agent: Agent) -> [(String, String?)] {
+        switch agent {
+        case .claudeCode, .codex: return [("PreToolUse", "*")]
+        case .gemini: return [("BeforeTool", ".*")]
+        case .cursor:
+            return [
+                ("beforeShellExecution", nil), ("beforeMCPExecution", nil), ("beforeReadFile", nil),
+                ("preToolUse", "Write|Edit|StrReplace|Delete|MultiEdit"),
+            ]
+        case .copilot, .kiro: return []
+        }
+    }
+
+    static func entry(agent: Agent, matcher: String?, command: String) -> JSONValue {
+        switch agent {
+        case .claudeCode, .codex:
+            return .object([
+                ("matcher", .string(matcher ?? "*")),
+                (
+                    "hooks",
+                    .array([
+                        .object([("type", .string("command")), ("command", .string(command)), ("timeout", .number(30))])
+                    ])
+                ),
+            ])
+        case .gemini:
+            return .object([
+                ("matcher", .string(matcher ?? ".*")),
+                (
+                    "hooks",
+                    .array([
+                        .object([
+                            ("name", .string("brake")), ("type", .string("command")), ("command", .string(command)),
+                            ("timeout", .number(30000)),
+                        ])
+                    ])
+                ),
+            ])
+        case .cursor:
+            var m: [(String, JSONValue)] = [("command", .string(command))]
+            if let matcher { m.append(("matcher", .string(matcher))) }
+            return .object(m)
+        case .copilot, .kiro:
+            return .null
+        }
+    }
+
+    static func ownConfig(agent: Agent, command: String) -> JSONValue {
+        if agent == .copilot {
+            return .object([
+                ("version", .number(1)),
+                (
+                    "hooks",
+                    .object([
+                        (
+                            "preToolUse",
+                            .array([
+                                .object([
+                                    ("type", .string("command")), ("bash", .string(command)),
+                                    ("timeoutSec", .number(30)),
+                                ])
+                            ])
+                        )
+                    ])
+                ),
+            ])
+        }
+        return .object([
+            ("version", .string("v1")),
+            (
+                "hooks",
+                .array([
+                    .object([
+                        ("name", .string("brake")), ("trigger", .string("PreToolUse")), ("matcher", .string("*")),
+                        ("action", .object([("type", .string("command")), ("command", .string(command))])),
+                        ("timeout", .number(30)), ("enabled", .bool(true)),
+                    ])
+                ])
+            ),
+        ])
+    }
+
+    static func array(_ v: JSONValue?) -> [JSONValue] {
+        if case .array(let a)? = v { return a }
+        return []
+    }
+
+    static func set(_ obj: JSONValue, _ key: String, _ value: JSONValue) -> JSONValue {
+        guard case .object(var m) = obj else { return .object([(key, value)]) }
+        if let i = m.firstIndex(where: { $0.0 == key }) { m[i].1 = value } else { m.append((key, value)) }
+        return .object(m)
+    }
+}
+
+extension JSONValue {
+    /// Indented JSON for files people edit, members in their original order.
+    public func pretty(indent: String = "") -> String {
+        let inner = indent + "  "
+        switch self {
+        case .array(let items):
+            if items.isEmpty { return "[]" }
+            return "[\n" + items.map { inner + $0.pretty(indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
+        case .object(let members):
+            if members.isEmpty { return "{}" }
+            return "{\n"
+                + members.map { inner + JSONValue.string($0.0).serialized + ": " + $0.1.pretty(indent: inner) }.joined(
+                    separator: ",\n"
+                ) + "\n" + indent + "}"
+        default:
+            return serialized
+        }
+    }
+}

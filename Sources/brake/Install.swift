@@ -1,0 +1,270 @@
+import ArgumentParser
+import BrakeCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `brake install AGENT` and `brake uninstall AGENT`.
+struct InstallOptions: ParsableArguments {
+    @Argument(help: "claude-code, cursor, gemini, codex, copilot or kiro") var agent: String
+    @Flag(name: .long, help: "Write the project's configuration (the default).") var project = false
+    @Flag(name: .long, help: "Write the user's configuration in the home directory.") var user = false
+    @Flag(name: .long, help: "Show the change without writing it.") var dryRun = false
+
+    func validate() throws {
+        if project && user { throw ValidationError("give --project or --user, not both") }
+        if Agent(rawValue: agent) == nil {
+            throw ValidationError(
+                "unknown agent '\(agent)'; expected one of: \(Agent.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
+        }
+    }
+
+    /// The configuration file this install touches.
+    func file(env: [String: String]) throws(Failure) -> String {
+        let a = Agent(rawValue: agent)!
+        let rel = HookConfig.path(agent: a, project: !user)
+        if user { return (env["HOME"] ?? "/") + "/" + rel }
+        let cwd = Loader.currentDirectory()
+        guard let root = Loader.projectRoot(from: cwd) else {
+            throw Failure(
+                status: ExitStatus.usage,
+                message: "\(cwd) is not inside a git repository; run from the project or use --user"
+            )
+        }
+        return root + "/" + rel
+    }
+}
+
+enum ConfigFile {
+    static func load(_ path: String) throws(Failure) -> JSONValue? {
+        guard Loader.exists(path) else { return nil }
+        let text = try Loader.readFile(path)
+        if text.allSatisfy({ $0.isWhitespace }) { return nil }
+        do { return try JSONValue.parse(text) } catch {
+            throw Failure(
+                status: ExitStatus.badInput,
+                message: "\(path) is not valid JSON (\(error.description)); fix it first, nothing was changed"
+            )
+        }
+    }
+
+    static func mkdirs(_ dir: String) {
+        var p = ""
+        for comp in dir.split(separator: "/") {
+            p += "/" + comp
+            if !Loader.exists(p) { mkdir(p, 0o755) }
+        }
+    }
+
+    static func write(_ path: String, _ text: String, backup: Bool) throws(Failure) {
+        mkdirs(String(path[..<path.lastIndex(of: "/")!]))
+        if backup && Loader.exists(path) && !Loader.exists(path + ".brake-backup") {
+            let old = try Loader.readFile(path)
+            try LocalStore.write(path + ".brake-backup", old)
+        }
+        try LocalStore.write(path, text)
+    }
+}
+
+extension LocalStore {
+    static func write(_ path: String, _ text: String) throws(Failure) {
+        try LocalStore(env: ["BRAKE_HOME": "/"]).writeAtomically(path, text)
+    }
+}
+
+struct Install: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "install",
+        abstract: "Add Brake's hook to an agent's configuration, keeping every other hook."
+    )
+    @OptionGroup var options: InstallOptions
+
+    func run() throws {
+        let env = Loader.environment()
+        do {
+            let a = Agent(rawValue: options.agent)!
+            let path = try options.file(env: env)
+            let existing = try ConfigFile.load(path)
+            let command = Install.selfPath() + " hook " + a.rawValue
+            let updated = HookConfig.install(agent: a, existing: existing, command: command)
+            let text = updated.pretty() + "\n"
+            let before = existing.map { $0.pretty() + "\n" } ?? ""
+            if text == before {
+                FileHandleOut.stdout("\(path): Brake's hook is already installed\n")
+                return
+            }
+            if options.dryRun {
+                FileHandleOut.stdout("would write \(path):\n" + Install.diff(before, text))
+                return
+            }
+            try ConfigFile.write(path, text, backup: true)
+            FileHandleOut.stdout("installed Brake's \(a.rawValue) hook in \(path)\n")
+            if a == .codex {
+                FileHandleOut.stdout("Codex: open /hooks in Codex and trust the new hook, or it will not run.\n")
+            }
+        } catch {
+            Loader.fail(error)
+        }
+    }
+
+    /// The absolute path of this executable, so the agent does not depend on PATH.
+    static func selfPath() -> String {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        if n > 0 { return buf.withUnsafeBufferPointer { Loader.string($0.baseAddress!) } }
+        return "brake"
+    }
+
+    /// A line diff good enough to show a configuration change.
+    static func diff(_ a: String, _ b: String) -> String {
+        let old = a.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let new = b.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // Longest common subsequence table.
+        var lcs = Array(repeating: Array(repeating: 0, count: new.count + 1), count: old.count + 1)
+        for i in stride(from: old.count - 1, through: 0, by: -1) {
+            for j in stride(from: new.count - 1, through: 0, by: -1) {
+                lcs[i][j] = old[i] == new[j] ? lcs[i + 1][j + 1] + 1 : max(lcs[i + 1][j], lcs[i][j + 1])
+            }
+        }
+        var out = ""
+        var i = 0
+        var j = 0
+        while i < old.count || j < new.count {
+            if i < old.count && j < new.count && old[i] == new[j] {
+                out += "  " + old[i] + "\n"
+                i += 1
+                j += 1
+            } else if j < new.count && (i == old.count || lcs[i][j + 1] >= lcs[i + 1][j]) {
+                out += "+ " + new[j] + "\n"
+                j += 1
+            } else {
+                out += "- " + old[i] + "\n"
+                i += 1
+            }
+        }
+        return out
+    }
+}
+
+struct Uninstall: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "uninstall",
+        abstract: "Remove Brake's hook from an agent's configuration, keeping every other hook."
+    )
+    @OptionGroup var options: InstallOptions
+
+    func run() throws {
+        let env = Loader.environment()
+        do {
+            let a = Agent(rawValue: options.agent)!
+            let path = try options.file(env: env)
+            guard let existing = try ConfigFile.load(path) else {
+                FileHandleOut.stdout("\(path): nothing to remove\n")
+                return
+            }
+            let updated = HookConfig.uninstall(agent: a, existing: existing)
+            if options.dryRun {
+                FileHandleOut.stdout(
+                    "would \(updated == nil ? "remove" : "write") \(path):\n"
+                        + Install.diff(existing.pretty() + "\n", updated.map { $0.pretty() + "\n" } ?? "")
+                )
+                return
+            }
+            if let updated {
+                try ConfigFile.write(path, updated.pretty() + "\n", backup: false)
+            } else {
+                unlink(path)
+            }
+            FileHandleOut.stdout("removed Brake's \(a.rawValue) hook from \(path)\n")
+        } catch {
+            Loader.fail(error)
+        }
+    }
+}
+
+/// `brake exec -- CMD ARGS…`: run a command only if the policy allows it.
+struct Exec: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exec",
+        abstract:
+            "Run a command only if the policy allows it; otherwise exit 75 (ask: approve, then rerun) or 77 (deny).",
+        discussion:
+            "The command replaces brake, so stdin, stdout, stderr, signals and the exit status are the command's own."
+    )
+    @Option(name: .long, help: ArgumentHelp("Organisation policy file.", valueName: "FILE")) var policy: String?
+    @Option(name: .long, help: "Who acts: agent or human.") var actor: String = "agent"
+    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String] = []
+
+    func run() throws {
+        var argv = command
+        if argv.first == "--" { argv.removeFirst() }
+        guard !argv.isEmpty else { throw ValidationError("give the command to run after --") }
+        let env = Loader.environment()
+        let store = LocalStore(env: env)
+        let line = argv.map(Hooks.shellQuote).joined(separator: " ")
+        do {
+            let context = try Loader.context(LoadOptions(policy: policy, cwd: nil, actor: actor), env: env)
+            let pol = try Loader.policy(
+                LoadOptions(policy: policy, cwd: nil, actor: actor),
+                env: env,
+                projectRoot: context.projectRoot
+            )
+            let decision = Engine.decide(line, context: context, policy: pol)
+            let now = LocalStore.now()
+            let (verdict, message) = try store.withState {
+                (state: inout LocalState) throws(Failure) -> (Verdict, String) in
+                if let stop = state.stop(for: "exec", session: nil) {
+                    try store.audit([
+                        ("agent", .string("exec")), ("action", .string(Redact.text(line))),
+                        ("decision", .string("deny")), ("note", .string("stopped")),
+                    ])
+                    return (.deny, "a stop is in force: \(stop.reason)")
+                }
+                var v = decision.verdict
+                var msg = decision.reasons.first.map { "\($0.message) [\($0.rule)]" } ?? ""
+                if v == .ask {
+                    if let used = state.consumeApproval(digest: decision.digest, now: now) {
+                        v = .allow
+                        msg = "approved (request \(used.id))"
+                    } else {
+                        let r = state.request(
+                            digest: decision.digest,
+                            summary: Redact.text(line),
+                            agent: "exec",
+                            session: nil,
+                            rules: decision.reasons.map(\.rule),
+                            now: now,
+                            newID: LocalStore.newID()
+                        )
+                        msg += "\nrun `brake approve \(r.id)` in your own terminal, then rerun the identical command"
+                    }
+                }
+                try store.audit([
+                    ("agent", .string("exec")), ("action", .string(Redact.text(line))),
+                    ("decision", .string(v.rawValue)), ("rules", .array(decision.reasons.map { .string($0.rule) })),
+                    ("digest", .string(decision.digest)),
+                ])
+                return (v, msg)
+            }
+            switch verdict {
+            case .allow:
+                var cargs = argv.map { strdup($0) } + [nil]
+                execvp(argv[0], &cargs)
+                FileHandleOut.stderr("brake: cannot run \(argv[0]): \(Loader.string(strerror(errno)))\n")
+                Glibc.exit(127)
+            case .ask:
+                FileHandleOut.stderr("brake: needs approval: \(message)\n")
+                Glibc.exit(75)
+            case .deny:
+                FileHandleOut.stderr("brake: denied: \(message)\n")
+                Glibc.exit(77)
+            }
+        } catch {
+            Loader.fail(error)
+        }
+    }
+}
