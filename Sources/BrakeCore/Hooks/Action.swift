@@ -108,7 +108,9 @@ extension Engine {
                 )
             }
             // Tools that take SQL or shell text are checked like the real thing.
-            let kinds = SQL.destructive(arguments)
+            var texts = [arguments]
+            if let parsed = try? JSONValue.parse(arguments) { texts = parsed.allStrings }
+            let kinds = texts.flatMap { SQL.destructive($0) }
             if !kinds.isEmpty {
                 analysis.effects.append(
                     Effect(
@@ -140,5 +142,17 @@ extension Engine {
             ("v", .number(1)), ("action", action.canonical), ("cwd", .string(Paths.normalize(context.cwd))),
         ]).serialized
         return hexDigest(canonical)
+    }
+}
+
+extension JSONValue {
+    /// Every string value inside, depth first.
+    var allStrings: [String] {
+        switch self {
+        case .string(let s): return [s]
+        case .array(let items): return items.flatMap(\.allStrings)
+        case .object(let members): return members.flatMap(\.1.allStrings)
+        default: return []
+        }
     }
 }

@@ -37,6 +37,12 @@ public struct HookOutput: Sendable, Equatable {
     public var stdout: String
     public var stderr: String
     public var status: Int32
+
+    public init(stdout: String, stderr: String, status: Int32) {
+        self.stdout = stdout
+        self.stderr = stderr
+        self.status = status
+    }
 }
 
 /// Agent hook protocols: payload in, normalized call out; decision in, the agent's own answer out.

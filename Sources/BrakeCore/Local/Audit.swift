@@ -16,7 +16,8 @@ public enum Redact {
         for (i, w) in words.enumerated() {
             if redactNext {
                 words[i] = redactedQuoted(w)
-                redactNext = false
+                let scheme = w.lowercased().trimmingCharacters(in: "'\"")
+                redactNext = scheme == "bearer" || scheme == "basic" || scheme == "token"
                 continue
             }
             words[i] = word(w)
