@@ -11,4 +11,6 @@ echo "== tests"
 swift test --skip-build --parallel
 echo "== CLI contract"
 scripts/cli-contract.sh "$(swift build --show-bin-path)/brake"
+echo "== agent hooks end to end"
+python3 scripts/hook-e2e.py "$(swift build --show-bin-path)/brake"
 echo "all checks passed"

@@ -253,7 +253,7 @@ enum HookRunner {
                 }
                 if verdict != .allow, let session = call.session {
                     if let (rule, count) = state.strike(session: session, rules: rules, digest: digest, now: now),
-                        count >= LocalState.defaultRerouteLimit
+                        count >= policy.rerouteLimit
                     {
                         let reason = "session \(session) tried \(count) different ways to do what \(rule) refused"
                         if !state.stops.contains(where: { $0.scope == "session" && $0.value == session }) {

@@ -150,3 +150,17 @@ struct PolicyTests {
         #expect(failures.count == 1 && failures[0].contains("org.broken"))
     }
 }
+
+@Suite("Policy settings")
+struct PolicySettingsTests {
+    @Test("The rerouting limit is configurable and a lower layer only lowers it")
+    func rerouteLimit() throws {
+        var p = Policy.standard
+        #expect(p.rerouteLimit == 3)
+        try p.merge(yaml: "settings:\n  reroute_limit: 2\n", source: "org.yaml")
+        #expect(p.rerouteLimit == 2)
+        try p.merge(yaml: "settings:\n  reroute_limit: 10\n", source: "repo.yaml")
+        #expect(p.rerouteLimit == 2)
+        #expect(throws: PolicyError.self) { try p.merge(yaml: "settings:\n  reroute_limit: zero\n", source: "x.yaml") }
+    }
+}

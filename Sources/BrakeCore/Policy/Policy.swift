@@ -86,6 +86,8 @@ public struct Policy: Sendable {
     public var exceptions: [PolicyException]
     /// The layers merged, highest first (`built-in`, then files).
     public var layers: [String]
+    /// Refused attempts at the same rule in one session, by different means, before the session is stopped.
+    public var rerouteLimit: Int = LocalState.defaultRerouteLimit
 
     /// The built-in policy: the rule packs compiled into the binary.
     public static let standard = Policy(
@@ -242,6 +244,7 @@ extension Policy {
             "settings",
             allowed: [
                 "production", "build_directories", "temp_paths", "cache_paths", "sensitive_paths", "protected_branches",
+                "reroute_limit",
             ]
         ) {
             switch key {
@@ -258,6 +261,10 @@ extension Policy {
                     default: settings.environmentVariables += list
                     }
                 }
+            case "reroute_limit":
+                let n = try r.int(v, "settings.reroute_limit")
+                // A lower layer may only tighten: a smaller limit stops sooner.
+                rerouteLimit = min(rerouteLimit, n)
             case "build_directories": settings.buildDirectories.formUnion(try r.strings(v, key))
             case "temp_paths": settings.tempPaths += try r.strings(v, key)
             case "cache_paths": settings.cachePaths += try r.strings(v, key)
