@@ -33,3 +33,15 @@ check=$(run "$BIN/brake" check "git status")
 echo "  /bin/true:               ${floor} µs per run"
 echo "  brake check 'git status': ${check} µs per run"
 python3 -c "print('  ratio: %.1fx' % ($check / max($floor, 1)))"
+
+echo "== 4. whole process: brake hook claude-code, allow path (200 runs)"
+mkdir -p "$tmp/home/project" && git -C "$tmp/home/project" init -q
+printf '{"session_id":"bench","cwd":"%s","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"git status"},"tool_use_id":"t","permission_mode":"default"}' "$tmp/home/project" > "$tmp/payload.json"
+hookrun() { local start end; start=$(date +%s%N); for _ in $(seq 200); do HOME="$tmp/home" BRAKE_HOME="$tmp/home/.brake" "$BIN/brake" hook claude-code < "$tmp/payload.json" >/dev/null; done; end=$(date +%s%N); echo $(( (end - start) / 200000 )); }
+truerun() { local start end; start=$(date +%s%N); for _ in $(seq 200); do /bin/true < "$tmp/payload.json" >/dev/null; done; end=$(date +%s%N); echo $(( (end - start) / 200000 )); }
+floor=$(truerun)
+hook=$(hookrun)
+echo "  /bin/true < payload:          ${floor} µs per run"
+echo "  brake hook claude-code (allow, audit appended): ${hook} µs per run"
+python3 -c "print('  ratio: %.1fx' % ($hook / max($floor, 1)))"
+test "$(wc -l < "$tmp/home/.brake/audit.jsonl")" -ge 200

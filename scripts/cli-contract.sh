@@ -55,4 +55,23 @@ expect_status 0 "policy show" -- "$BRAKE" policy show
 grep -q "fs.wipe-root-or-home" "$work/out" && echo "ok   policy show lists rules" || { echo "FAIL policy show"; fail=1; }
 expect_status 0 "explain" -- "$BRAKE" explain "bash -c 'rm -rf ~/proj'"
 grep -q "effective commands" "$work/out" && grep -q "fs.delete-outside-project" "$work/out" && echo "ok   explain shows commands and rules" || { echo "FAIL explain"; cat "$work/out"; fail=1; }
+# brake install / uninstall round trip on configuration files that hold other hooks
+mkdir -p .claude .cursor .gemini .codex
+printf '{\n  "permissions": {"allow": ["Bash(ls)"]},\n  "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "python3 guard.py"}]}]}\n}\n' > .claude/settings.json
+printf '{"version": 1, "hooks": {"beforeShellExecution": [{"command": "./audit.sh"}]}}\n' > .cursor/hooks.json
+printf '{"theme": "dark"}\n' > .gemini/settings.json
+for agent in claude-code cursor gemini codex copilot kiro; do
+  case $agent in claude-code) f=.claude/settings.json;; cursor) f=.cursor/hooks.json;; gemini) f=.gemini/settings.json;; codex) f=.codex/hooks.json;; copilot) f=.github/hooks/brake.json;; kiro) f=.kiro/hooks/brake.json;; esac
+  before=$(cat "$f" 2>/dev/null | python3 -c 'import json,sys; t=sys.stdin.read(); print(json.dumps(json.loads(t), sort_keys=True) if t.strip() else "")')
+  "$BRAKE" install $agent --dry-run > "$work/dry" && [ "$(cat "$f" 2>/dev/null | python3 -c 'import json,sys; t=sys.stdin.read(); print(json.dumps(json.loads(t), sort_keys=True) if t.strip() else "")')" = "$before" ] && grep -q "hook $agent" "$work/dry" \
+    && echo "ok   install $agent --dry-run shows the change and writes nothing" || { echo "FAIL install $agent --dry-run"; fail=1; }
+  "$BRAKE" install $agent >/dev/null && cp "$f" "$work/once" && "$BRAKE" install $agent >/dev/null
+  grep -q "hook $agent" "$f" && cmp -s "$f" "$work/once" && echo "ok   install $agent adds the hook once (idempotent)" || { echo "FAIL install $agent is not idempotent"; fail=1; }
+  "$BRAKE" uninstall $agent >/dev/null
+  after=$(cat "$f" 2>/dev/null | python3 -c 'import json,sys; t=sys.stdin.read(); print(json.dumps(json.loads(t), sort_keys=True) if t.strip() else "")')
+  [ "$after" = "$before" ] && echo "ok   uninstall $agent restores the file" || { echo "FAIL uninstall $agent: $before -> $after"; fail=1; }
+done
+printf '{broken' > .gemini/settings.json
+expect_status 65 "install refuses a configuration file that is not JSON" -- "$BRAKE" install gemini
+grep -q '{broken' .gemini/settings.json && echo "ok   ...and leaves it untouched" || { echo "FAIL broken file was changed"; fail=1; }
 exit $fail

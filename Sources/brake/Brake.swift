@@ -25,10 +25,14 @@ struct Failure: Error, CustomStringConvertible {
 
 @main
 struct Brake: ParsableCommand {
-    /// Hooks call `brake check` on every agent action: the plain form skips the general argument parser
+    /// Hooks run on every agent action: `brake hook AGENT` and plain `brake check` skip the general argument parser
     /// (whose reflection costs about 2 ms per process); anything else goes through it.
     static func main() {
-        if let fast = FastCheck(Array(CommandLine.arguments.dropFirst())) { fast.run() }
+        let args = Array(CommandLine.arguments.dropFirst())
+        if let fast = FastCheck(args) { fast.run() }
+        if args.count == 2, args[0] == "hook", let agent = Agent(rawValue: args[1]) {
+            HookRunner.run(agent: agent, policyFile: nil)
+        }
         main(nil)
     }
 

@@ -174,7 +174,7 @@ struct Uninstall: ParsableCommand {
                 )
                 return
             }
-            if let updated {
+            if let updated, updated != .object([]) {
                 try ConfigFile.write(path, updated.pretty() + "\n", backup: false)
             } else {
                 unlink(path)
