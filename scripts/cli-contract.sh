@@ -55,6 +55,18 @@ expect_status 0 "policy show" -- "$BRAKE" policy show
 grep -q "fs.wipe-root-or-home" "$work/out" && echo "ok   policy show lists rules" || { echo "FAIL policy show"; fail=1; }
 expect_status 0 "explain" -- "$BRAKE" explain "bash -c 'rm -rf ~/proj'"
 grep -q "effective commands" "$work/out" && grep -q "fs.delete-outside-project" "$work/out" && echo "ok   explain shows commands and rules" || { echo "FAIL explain"; cat "$work/out"; fail=1; }
+# brake exec: the command's own streams and exit status, or 75/77 when it may not run
+expect_status 7 "exec passes the exit status through" -- "$BRAKE" exec -- sh -c 'exit 7'
+[ "$(echo piped | "$BRAKE" exec -- cat)" = "piped" ] && echo "ok   exec forwards stdin and stdout" || { echo "FAIL exec streams"; fail=1; }
+expect_status 77 "exec refuses a denied command" -- "$BRAKE" exec -- rm -rf /
+expect_status 75 "exec holds a command that needs approval" -- "$BRAKE" exec -- rm -rf "$HOME/elsewhere"
+id=$(grep -o 'brake approve [a-z0-9]*' "$work/err" | awk '{print $3}')
+"$BRAKE" approve "$id" >/dev/null
+mkdir -p "$HOME/elsewhere"
+expect_status 0 "exec runs it once approved" -- "$BRAKE" exec -- rm -rf "$HOME/elsewhere"
+[ ! -e "$HOME/elsewhere" ] && echo "ok   ...and the command really ran" || { echo "FAIL approved exec did not run"; fail=1; }
+expect_status 75 "the approval was single-use" -- "$BRAKE" exec -- rm -rf "$HOME/elsewhere"
+
 # brake install / uninstall round trip on configuration files that hold other hooks
 mkdir -p .claude .cursor .gemini .codex
 printf '{\n  "permissions": {"allow": ["Bash(ls)"]},\n  "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "python3 guard.py"}]}]}\n}\n' > .claude/settings.json

@@ -116,7 +116,8 @@ public enum HookConfig {
                 ),
             ])
         case .cursor:
-            var m: [(String, JSONValue)] = [("command", .string(command))]
+            // failClosed: a crashed or timed-out hook blocks instead of letting the action through.
+            var m: [(String, JSONValue)] = [("command", .string(command)), ("failClosed", .bool(true))]
             if let matcher { m.append(("matcher", .string(matcher))) }
             return .object(m)
         case .copilot, .kiro:
