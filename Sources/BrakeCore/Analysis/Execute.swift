@@ -441,10 +441,7 @@ extension Analyzer {
         )
     }
 
-    func quoteForShell(_ s: String) -> String {
-        if !s.isEmpty && s.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:@%+,".contains($0) }) { return s }
-        return "'" + s.replacingAll("'", with: "'\\''") + "'"
-    }
+    func quoteForShell(_ s: String) -> String { Hooks.shellQuote(s) }
 
     /// The git subcommand after global options (`-C dir`, `-c k=v`, `--git-dir=…`).
     func gitSubcommand(_ args: [Field]) -> (String?, Int) {
