@@ -213,7 +213,10 @@ struct Exec: ParsableCommand {
                 env: env,
                 projectRoot: context.projectRoot
             )
-            let decision = Engine.decide(line, context: context, policy: pol)
+            var decision = Engine.decide(line, context: context, policy: pol)
+            // `terraform apply PLANFILE` is bound to the plan's own digest, approved through `brake plan --request`.
+            let planFile = decision.verdict == .ask ? PlanFiles.appliedPlan(line, context: context) : nil
+            if let planFile { decision.digest = Engine.hexDigest(bytes: try PlanFiles.bytes(planFile)) }
             let now = LocalStore.now()
             let (verdict, message) = try store.withState {
                 (state: inout LocalState) throws(Failure) -> (Verdict, String) in

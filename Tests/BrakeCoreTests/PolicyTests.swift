@@ -14,7 +14,7 @@ struct PolicyTests {
         #expect(rules.allSatisfy { !$0.message.isEmpty && !$0.agentMessage.isEmpty })
         // Rules about MCP tool calls are checked with actions (HookTests), not shell examples.
         #expect(
-            rules.filter { !$0.match.effects.allSatisfy { $0.hasPrefix("mcp.") } }.allSatisfy {
+            rules.filter { !$0.match.effects.allSatisfy { $0.hasPrefix("mcp.") || $0.hasPrefix("plan.") } }.allSatisfy {
                 !$0.examplesMatch.isEmpty
             }
         )

@@ -216,8 +216,11 @@ public enum Engine {
     }
 
     /// `sha256:HEX` of a canonical text.
-    public static func hexDigest(_ canonical: String) -> String {
-        let hash = SHA256.hash(data: Array(canonical.utf8))
+    public static func hexDigest(_ canonical: String) -> String { hexDigest(bytes: Array(canonical.utf8)) }
+
+    /// `sha256:HEX` of raw bytes (a plan file).
+    public static func hexDigest(bytes: [UInt8]) -> String {
+        let hash = SHA256.hash(data: bytes)
         let digits = Array("0123456789abcdef".utf8)
         var hex: [UInt8] = Array("sha256:".utf8)
         hex.reserveCapacity(71)

@@ -498,6 +498,74 @@ enum BuiltinPolicy {
             matches: ["curl -X DELETE https://api.example.com/users/1"],
             doesNotMatch: ["curl -X DELETE http://localhost:8080/items/1", "curl https://example.com"]
         ),
+        // MARK: Infrastructure plans (brake plan)
+        rule(
+            "plan.irrecoverable-loss",
+            .deny,
+            labels: ["irreversible", "data-loss"],
+            message: "The plan destroys data with no snapshot, backup or recovery window.",
+            agentMessage: "This plan loses data for good. Do not apply it; show it to your human.",
+            match: when(["plan.change"], attrs: ["data_loss": ["irrecoverable"]], actor: .agent),
+            matches: [],
+            doesNotMatch: []
+        ),
+        rule(
+            "plan.irrecoverable-loss-human",
+            .ask,
+            labels: ["irreversible", "data-loss"],
+            message: "The plan destroys data with no snapshot, backup or recovery window.",
+            agentMessage: "This plan loses data for good; two senior engineers must approve it.",
+            approvers: Approvers(role: "senior", count: 2),
+            match: when(["plan.change"], attrs: ["data_loss": ["irrecoverable"]], actor: .human),
+            matches: [],
+            doesNotMatch: []
+        ),
+        rule(
+            "plan.destructive-change",
+            .ask,
+            labels: ["data-loss"],
+            message: "The plan deletes, replaces or forgets resources.",
+            agentMessage:
+                "Show the plan to your human and run `brake plan PLANFILE --request` so they can approve this exact plan.",
+            match: when(
+                ["plan.change"],
+                attrs: ["data_loss": ["availability", "management", "recoverable", "unknown", "irrecoverable"]]
+            ),
+            matches: [],
+            doesNotMatch: []
+        ),
+        rule(
+            "plan.production-delete",
+            .ask,
+            labels: ["production", "data-loss"],
+            message: "The plan deletes or replaces production resources.",
+            agentMessage: "A senior engineer must approve destructive changes to production.",
+            approvers: Approvers(role: "senior", count: 1),
+            match: when(["plan.change"], production: true),
+            matches: [],
+            doesNotMatch: []
+        ),
+        rule(
+            "plan.mass-destroy",
+            .ask,
+            labels: ["bulk", "data-loss"],
+            message: "The plan destroys more than half of the managed resources.",
+            agentMessage: "A senior engineer must approve a plan that destroys most of the infrastructure.",
+            approvers: Approvers(role: "senior", count: 1),
+            match: when(["plan.summary"], attrs: ["majority_destroyed": ["true"]]),
+            matches: [],
+            doesNotMatch: []
+        ),
+        rule(
+            "plan.destroy-everything",
+            .deny,
+            labels: ["bulk", "irreversible"],
+            message: "The plan destroys every managed resource.",
+            agentMessage: "Destroying everything is never done by an agent. Stop and tell your human.",
+            match: when(["plan.summary"], attrs: ["destroy_all": ["true"]], actor: .agent),
+            matches: [],
+            doesNotMatch: []
+        ),
         // MARK: MCP tools
         rule(
             "mcp.destructive-tool",

@@ -1,0 +1,210 @@
+import ArgumentParser
+import BrakeCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `brake plan FILE`: the blast radius of an infrastructure plan, a decision, and an approval bound to it.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Judge a Terraform/OpenTofu plan: blast radius, data-loss class per change, decision.",
+        discussion: """
+            FILE is `terraform show -json tfplan` output, or a binary plan file (converted with terraform or tofu
+            from PATH). Exit 0 allow, 1 ask, 2 deny, 65 unreadable or invalid input. --request opens an approval
+            bound to the plan file's digest; `brake exec -- terraform apply FILE` then runs only that plan.
+            """
+    )
+    @Argument(help: "The plan file.") var file: String
+    @Option(name: .long, help: "text or json") var format: String = "text"
+    @Option(name: .long, help: ArgumentHelp("Organisation policy file.", valueName: "FILE")) var policy: String?
+    @Option(name: .long, help: "Force the input type: terraform.") var type: String?
+    @Option(name: .long, help: "Who acts: agent or human.") var actor: String = "agent"
+    @Flag(name: .long, help: "Open an approval request bound to this exact plan.") var request = false
+
+    func validate() throws {
+        guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json") }
+        if let type, type != "terraform" {
+            throw ValidationError("--type supports terraform (CloudFormation and Kubernetes are not built yet)")
+        }
+    }
+
+    func run() throws {
+        let env = Loader.environment()
+        do {
+            let opts = LoadOptions(policy: policy, cwd: nil, actor: actor)
+            let context = try Loader.context(opts, env: env)
+            let pol = try Loader.policy(opts, env: env, projectRoot: context.projectRoot)
+            let bytes = try PlanFiles.bytes(file)
+            let digest = Engine.hexDigest(bytes: bytes)
+            let json = try PlanFiles.json(file, bytes: bytes)
+            let report: PlanReport
+            do { report = try TerraformPlan.analyze(json, context: context, settings: pol.settings) } catch {
+                throw Failure(status: ExitStatus.badInput, message: "\(file): \(error.message)")
+            }
+            let decision = Engine.decide(plan: report, digest: digest, context: context, policy: pol)
+            var requestID: String?
+            if request && decision.verdict != .allow {
+                let store = LocalStore(env: env)
+                let summary =
+                    "plan \(file): "
+                    + ["create", "update", "replace", "delete", "forget"].map { "\(report.counts[$0] ?? 0) \($0)" }
+                    .joined(separator: ", ")
+                requestID = try store.withState { (state: inout LocalState) throws(Failure) -> String in
+                    let r = state.request(
+                        digest: digest,
+                        summary: summary,
+                        agent: actor,
+                        session: nil,
+                        rules: decision.reasons.map(\.rule),
+                        now: LocalStore.now(),
+                        newID: LocalStore.newID()
+                    )
+                    try store.audit([
+                        ("decision", .string("plan request")), ("request", .string(r.id)), ("digest", .string(digest)),
+                        ("action", .string(summary)),
+                    ])
+                    return r.id
+                }
+            }
+            FileHandleOut.stdout(
+                format == "json"
+                    ? PlanFiles.json(report, decision, requestID) + "\n" : PlanFiles.text(report, decision, requestID)
+            )
+            Glibc.exit(
+                decision.verdict == .allow
+                    ? ExitStatus.allow : decision.verdict == .ask ? ExitStatus.ask : ExitStatus.deny
+            )
+        } catch {
+            Loader.fail(error)
+        }
+    }
+}
+
+enum PlanFiles {
+    static func bytes(_ path: String) throws(Failure) -> [UInt8] {
+        guard let f = fopen(path, "rb") else {
+            throw Failure(
+                status: ExitStatus.badInput,
+                message: "cannot read \(path): \(Loader.string(strerror(errno)))"
+            )
+        }
+        defer { fclose(f) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n > 0 { out.append(contentsOf: buf[0..<n]) }
+            if n < buf.count { break }
+        }
+        return out
+    }
+
+    /// The plan as JSON text; a binary plan (a zip file) is converted with `terraform show -json`.
+    static func json(_ path: String, bytes: [UInt8]) throws(Failure) -> String {
+        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            for tool in ["terraform", "tofu"] {
+                if let out = run("\(tool) show -json \(Hooks.shellQuote(path))"), out.first == "{" { return out }
+            }
+            throw Failure(
+                status: ExitStatus.badInput,
+                message:
+                    "\(path) is a binary plan and neither `terraform show -json` nor `tofu show -json` could read it; run it in the plan's directory after `terraform init`"
+            )
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func run(_ command: String) -> String? {
+        guard let p = popen(command + " 2>/dev/null", "r") else { return nil }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = fread(&buf, 1, buf.count, p)
+            if n > 0 { out.append(contentsOf: buf[0..<n]) }
+            if n < buf.count { break }
+        }
+        return pclose(p) == 0 ? String(decoding: out, as: UTF8.self) : nil
+    }
+
+    static func json(_ r: PlanReport, _ d: Decision, _ request: String?) -> String {
+        var members: [(String, JSONValue)] = [
+            ("decision", .string(d.verdict.rawValue)),
+            (
+                "reasons",
+                .array(d.reasons.map { .object([("rule", .string($0.rule)), ("message", .string($0.message))]) })
+            ),
+            (
+                "counts",
+                .object(
+                    ["create", "update", "delete", "replace", "forget", "read", "no-op"].map {
+                        ($0, .number(Double(r.counts[$0] ?? 0)))
+                    }
+                )
+            ),
+            (
+                "changes",
+                .array(
+                    r.changes.map { c in
+                        .object([
+                            ("address", .string(c.address)), ("type", .string(c.type)), ("action", .string(c.action)),
+                            ("data_loss", .string(c.dataLoss)), ("evidence", .array(c.evidence.map { .string($0) })),
+                        ])
+                    }
+                )
+            ),
+            ("destroyed_fraction", .number((r.destroyedFraction * 1000).rounded() / 1000)),
+            (
+                "production",
+                .array(r.production.map { .object([("source", .string($0.source)), ("value", .string($0.value))]) })
+            ),
+            ("digest", .string(d.digest)),
+            ("managed", .number(Double(r.managed))), ("modules", .array(r.modules.map { .string($0) })),
+            ("drift", .number(Double(r.drift))),
+            ("destroy_mode", .bool(r.destroyMode)), ("labels", .array(d.labels.map { .string($0) })),
+        ]
+        if let a = d.approvers, d.verdict == .ask {
+            members.append(("approval", .object([("role", .string(a.role)), ("count", .number(Double(a.count)))])))
+        }
+        if let request { members.append(("request", .string(request))) }
+        return JSONValue.object(members).serialized
+    }
+
+    static func text(_ r: PlanReport, _ d: Decision, _ request: String?) -> String {
+        var out =
+            "\(d.verdict.rawValue.uppercased())  "
+            + ["create", "update", "replace", "delete", "forget", "read", "no-op"].map { "\(r.counts[$0] ?? 0) \($0)" }
+            .joined(separator: ", ") + "\n"
+        out +=
+            "  destroys \(Int((r.destroyedFraction * 100).rounded()))% of \(r.managed) managed resources\(r.destroyMode ? " (destroy plan)" : "")\(r.drift > 0 ? ", \(r.drift) drifted" : "")\n"
+        for c in r.changes where c.action != "no-op" && c.action != "read" {
+            out +=
+                "  \(c.action.padding(8)) \(c.address)  [\(c.dataLoss)]\(c.evidence.isEmpty ? "" : "  " + c.evidence.joined(separator: "; "))\n"
+        }
+        for p in r.production { out += "  production: \(p.source) = \(p.value)\n" }
+        for reason in d.reasons { out += "  [\(reason.rule)] \(reason.message)\n" }
+        out += "  digest: \(d.digest)\n"
+        if let request {
+            out +=
+                "  approval requested: run `brake approve \(request)`; then `brake exec -- terraform apply <this plan file>`\n"
+        }
+        return out
+    }
+
+    /// The saved plan a `terraform|tofu|terragrunt apply PLANFILE` command would apply, if there is one.
+    static func appliedPlan(_ command: String, context: Context) -> String? {
+        let analysis = Engine.analyze(command, context: context)
+        for inv in analysis.invocations where ["terraform", "tofu", "terragrunt"].contains(inv.program) {
+            let words = inv.args.map(\.text)
+            guard let apply = words.firstIndex(of: "apply"), !words.contains("-destroy") else { continue }
+            let operands = words[(apply + 1)...].filter { !$0.hasPrefix("-") }
+            guard operands.count == 1, let file = operands.first else { continue }
+            let path = file.hasPrefix("/") ? file : (inv.cwd ?? context.cwd) + "/" + file
+            if Loader.exists(path) { return path }
+        }
+        return nil
+    }
+}
