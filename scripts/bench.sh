@@ -45,3 +45,27 @@ echo "  /bin/true < payload:          ${floor} µs per run"
 echo "  brake hook claude-code (allow, audit appended): ${hook} µs per run"
 python3 -c "print('  ratio: %.1fx' % ($hook / max($floor, 1)))"
 test "$(wc -l < "$tmp/home/.brake/audit.jsonl")" -ge 200
+
+echo "== 5. brake plan on a generated 10,000-resource plan vs python3 json.load of the same file"
+python3 - "$tmp/plan10k.json" <<'PY'
+import json, sys
+types = ["aws_instance", "aws_db_instance", "aws_s3_bucket", "aws_security_group", "aws_dynamodb_table", "terraform_data"]
+rcs, res = [], []
+for i in range(10000):
+    t = types[i % len(types)]
+    acts = [["no-op"], ["update"], ["delete", "create"], ["delete"], ["create"]][i % 5]
+    before = {"id": f"id-{i}", "name": f"res-{i}", "tags": {"Environment": "staging", "Team": "core"},
+              "skip_final_snapshot": False, "force_destroy": False, "size": i}
+    rcs.append({"address": f"module.m{i % 50}.{t}.r{i}", "module_address": f"module.m{i % 50}", "mode": "managed",
+                "type": t, "name": f"r{i}", "provider_name": "registry.terraform.io/hashicorp/aws",
+                "change": {"actions": acts, "before": None if acts == ["create"] else before,
+                           "after": None if acts == ["delete"] else before, "after_unknown": {}}})
+    res.append({"address": f"{t}.r{i}", "mode": "managed", "type": t, "name": f"r{i}", "values": before})
+json.dump({"format_version": "1.2", "terraform_version": "1.11.0", "resource_changes": rcs,
+           "prior_state": {"format_version": "1.0", "values": {"root_module": {"resources": res}}}}, open(sys.argv[1], "w"))
+PY
+ls -l "$tmp/plan10k.json" | awk '{print "  plan size: " $5 " bytes"}'
+for i in 1 2 3; do
+  /usr/bin/time -f "  brake plan --format json: %e s, %M KB" "$BIN/brake" plan "$tmp/plan10k.json" --format json > /dev/null || true
+  /usr/bin/time -f "  python3 json.load only:   %e s, %M KB" python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$tmp/plan10k.json"
+done

@@ -23,7 +23,11 @@ struct PlanCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Organisation policy file.", valueName: "FILE")) var policy: String?
     @Option(name: .long, help: "Force the input type: terraform.") var type: String?
     @Option(name: .long, help: "Who acts: agent or human.") var actor: String = "agent"
-    @Flag(name: .long, help: "Open an approval request bound to this exact plan (needed by `brake exec -- terraform apply`, even for a plan the policy allows).") var request = false
+    @Flag(
+        name: .long,
+        help:
+            "Open an approval request bound to this exact plan (needed by `brake exec -- terraform apply`, even for a plan the policy allows)."
+    ) var request = false
 
     func validate() throws {
         guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json") }

@@ -216,6 +216,22 @@ struct JSONParser {
 
     mutating func string() throws(JSONError) -> String {
         i += 1
+        // Fast path: no escapes before the closing quote.
+        var j = i
+        var ascii = true
+        while j < bytes.count {
+            let c = bytes[j]
+            if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
+            if c >= 0x80 { ascii = false }
+            j += 1
+        }
+        if j < bytes.count && bytes[j] == UInt8(ascii: "\"") {
+            let slice = bytes[i..<j]
+            i = j + 1
+            if ascii { return String(decoding: slice, as: UTF8.self) }
+            guard let s = String(validating: slice, as: UTF8.self) else { throw fail("string is not valid UTF-8") }
+            return s
+        }
         var out: [UInt8] = []
         while i < bytes.count {
             let c = bytes[i]

@@ -99,17 +99,16 @@ public enum TerraformPlan {
         context: Context,
         settings: AnalysisSettings = .standard
     ) throws(PlanError) -> PlanReport {
-        let trimmed = text.trimmingSpaces
-        if trimmed.isEmpty {
+        let trimmed = text
+        if trimmed.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             throw PlanError(
                 message:
                     "the file is empty; produce a plan with `terraform plan -out=tfplan && terraform show -json tfplan`"
             )
         }
-        if trimmed.hasPrefix("{\"@level\"")
-            || (trimmed.contains("\n")
-                && trimmed.split(separator: "\n").first.map { $0.contains("\"@message\"") } == true)
-        {
+        // The streaming UI output is JSON lines whose first line carries "@level" and "@message".
+        let firstText = String(decoding: trimmed.utf8.prefix(while: { $0 != 0x0A }).prefix(4096), as: UTF8.self)
+        if firstText.contains("\"@level\"") || firstText.contains("\"@message\"") {
             throw PlanError(
                 message:
                     "this is the streaming UI output of `terraform plan -json`, not a plan; use `terraform plan -out=tfplan` then `terraform show -json tfplan`"
@@ -150,6 +149,7 @@ public enum TerraformPlan {
         var managedChanges = 0
         var reasonlessDeletes = 0
         var modules: Set<String> = []
+        var kinds: [String: TypeKind] = [:]
         let items: [JSONValue]
         switch root["resource_changes"] {
         case nil, .null?: items = []
@@ -177,8 +177,16 @@ public enum TerraformPlan {
             let reason = rc["action_reason"]?.stringValue
             if action == "delete" && reason == nil { reasonlessDeletes += 1 }
             let module = rc["module_address"]?.stringValue
+            let kind: TypeKind
+            if let k = kinds[type] {
+                kind = k
+            } else {
+                kind = TypeKind(stateful: isStateful(type), stateless: isStateless(type))
+                kinds[type] = kind
+            }
             var (loss, evidence) = classify(
                 type: type,
+                kind: kind,
                 action: action,
                 words: words,
                 before: change["before"],
@@ -188,7 +196,7 @@ public enum TerraformPlan {
             if case .array(let paths)? = change["replace_paths"], !paths.isEmpty {
                 evidence.append("replacement forced by \(paths.map { $0.serialized }.joined(separator: ", "))")
             }
-            if reason == "delete_because_no_resource_config" && isStateful(type) {
+            if reason == "delete_because_no_resource_config" && kind.stateful {
                 evidence.append("its configuration is gone: a config or state mistake is possible")
             }
             if action == "delete" || action == "replace", let module { modules.insert(module) }
@@ -226,9 +234,30 @@ public enum TerraformPlan {
     }
 
     static func looksProduction(_ value: String, _ settings: AnalysisSettings) -> Bool {
+        if hasProductionToken(value, settings.productionWords) { return true }
+        if settings.productionGlobs.isEmpty { return false }
         let lower = value.lowercased()
-        if lower.tokens.contains(where: { settings.productionWords.contains(String($0)) }) { return true }
         return settings.productionGlobs.contains { Glob.match($0.lowercased(), lower) }
+    }
+
+    /// True when a whole alphanumeric token of `value` (ASCII case-insensitive) is one of `words`.
+    static func hasProductionToken(_ value: String, _ words: [String]) -> Bool {
+        var token: [UInt8] = []
+        token.reserveCapacity(16)
+        func check() -> Bool {
+            defer { token.removeAll(keepingCapacity: true) }
+            guard !token.isEmpty else { return false }
+            return words.contains { $0.utf8.elementsEqual(token) }
+        }
+        for var c in value.utf8 {
+            if c >= 0x41 && c <= 0x5A { c += 0x20 }
+            if (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c >= 0x80 {
+                token.append(c)
+            } else if check() {
+                return true
+            }
+        }
+        return check()
     }
 
     static func managedCount(_ prior: JSONValue?) -> Int {
@@ -295,8 +324,15 @@ public enum TerraformPlan {
     }
 
     /// The data-loss class of one change, with the evidence for it.
+    /// Whether a resource type holds data; computed once per type in a plan.
+    struct TypeKind {
+        var stateful: Bool
+        var stateless: Bool
+    }
+
     static func classify(
         type: String,
+        kind: TypeKind,
         action: String,
         words: [String],
         before: JSONValue?,
@@ -310,14 +346,14 @@ public enum TerraformPlan {
         if words == ["create", "forget"] {
             return ("management", ["replaced; the old object is forgotten, not destroyed"])
         }
-        if isStateless(type) {
+        if kind.stateless {
             let cbd = words == ["create", "delete"]
             return (
                 "availability",
                 [cbd ? "stateless type, replaced create-before-destroy" : "stateless type: no data, downtime only"]
             )
         }
-        guard isStateful(type) else {
+        guard kind.stateful else {
             return ("unknown", ["\(type) is not a type Brake knows; review it as if it held data"])
         }
         var ev: [String] = ["\(type) holds data"]
