@@ -39,6 +39,14 @@ id=$(python3 -c 'import json;print(json.load(open("plan.json"))["request"])')
 [ $rc = 0 ] && ok "the approved plan applies through brake exec" || bad "approved apply exit $rc"
 grep -q '"2"' terraform.tfstate && ok "...and terraform really applied it" || bad "state not updated"
 
+# An agent's own `terraform apply PLANFILE` through its hook is bound to the same plan approval.
+terraform plan -input=false -var release=4 -out=agent.plan >/dev/null 2>&1
+payload() { printf '{"session_id":"tf","cwd":"%s","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"terraform apply -input=false agent.plan"},"tool_use_id":"t","permission_mode":"default"}' "$PWD"; }
+payload | "$BRAKE" hook claude-code | grep -q '"permissionDecision":"ask"' && ok "the agent's apply of an unapproved plan is asked" || bad "agent apply not asked"
+id=$("$BRAKE" plan agent.plan --request --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["request"])')
+"$BRAKE" approve "$id" >/dev/null
+[ -z "$(payload | "$BRAKE" hook claude-code)" ] && ok "after the plan is approved the agent's apply passes" || bad "agent apply after approval"
+
 terraform plan -input=false -var release=3 -out=tfplan >/dev/null 2>&1
 "$BRAKE" exec -- terraform apply -input=false tfplan >/dev/null 2>&1; rc=$?
 [ $rc = 75 ] && ok "a new plan after the approval is refused" || bad "new plan exit $rc"

@@ -215,8 +215,20 @@ struct Exec: ParsableCommand {
             )
             var decision = Engine.decide(line, context: context, policy: pol)
             // `terraform apply PLANFILE` is bound to the plan's own digest, approved through `brake plan --request`.
-            let planFile = decision.verdict == .ask ? PlanFiles.appliedPlan(line, context: context) : nil
+            var planFile = decision.verdict == .ask ? PlanFiles.appliedPlan(line, context: context) : nil
             if let planFile { decision.digest = Engine.hexDigest(bytes: try PlanFiles.bytes(planFile)) }
+            // A change set runs only once what it does has been approved (`brake plan CHANGESET.json --request`).
+            if decision.verdict != .deny, let describe = PlanFiles.describeForExecute(line, context: context) {
+                guard let out = PlanFiles.run(describe), let d = ChangeSet.contentDigest(out) else {
+                    throw Failure(
+                        status: 77,
+                        message: "denied: cannot describe the change set to check its approval (`\(describe)` failed)"
+                    )
+                }
+                decision.verdict = .ask
+                decision.digest = d
+                planFile = "the change set (save `\(describe)` to a file)"
+            }
             let now = LocalStore.now()
             let (verdict, message) = try store.withState {
                 (state: inout LocalState) throws(Failure) -> (Verdict, String) in
@@ -233,6 +245,9 @@ struct Exec: ParsableCommand {
                     if let used = state.consumeApproval(digest: decision.digest, now: now) {
                         v = .allow
                         msg = "approved (request \(used.id))"
+                    } else if let planFile {
+                        msg =
+                            "this plan has no approval: run `brake plan \(planFile) --request`, have it approved, then rerun"
                     } else {
                         let r = state.request(
                             digest: decision.digest,

@@ -222,8 +222,14 @@ enum HookRunner {
         var decisions: [Decision] = []
         for action in call.actions { decisions.append(Engine.decide(action: action, context: context, policy: policy)) }
         let worst = decisions.max { $0.verdict < $1.verdict }!
-        let digest =
+        var digest =
             decisions.count == 1 ? worst.digest : Engine.hexDigest(decisions.map(\.digest).joined(separator: ","))
+        // An agent's `terraform apply PLANFILE` is bound to that plan, approved through `brake plan --request`.
+        if worst.verdict == .ask, call.actions.count == 1, case .shell(let command) = call.actions[0],
+            let plan = PlanFiles.appliedPlan(command, context: context), let bytes = try? PlanFiles.bytes(plan)
+        {
+            digest = Engine.hexDigest(bytes: bytes)
+        }
         let summary = Redact.text(call.actions.map(\.summary).joined(separator: "; "))
         let rules = Array(Set(decisions.flatMap { $0.reasons.map(\.rule) })).sorted()
         let now = LocalStore.now()

@@ -46,9 +46,20 @@ struct PlanCommand: ParsableCommand {
             let digest = Engine.hexDigest(bytes: bytes)
             let json = try PlanFiles.json(file, bytes: bytes)
             let report: PlanReport
-            do { report = try TerraformPlan.analyze(json, context: context, settings: pol.settings) } catch {
+            // The format comes from the content; --type forces it.
+            let isChangeSet =
+                type == "cloudformation"
+                || (type == nil && (try? JSONValue.parse(json)).map(ChangeSet.recognizes) == true)
+            do {
+                report =
+                    isChangeSet
+                    ? try ChangeSet.analyze(json, context: context, settings: pol.settings)
+                    : try TerraformPlan.analyze(json, context: context, settings: pol.settings)
+            } catch {
                 throw Failure(status: ExitStatus.badInput, message: "\(file): \(error.message)")
             }
+            // A change set is approved by what it does (its changes), since `describe-change-set` is re-run at execution.
+            let requestDigest = isChangeSet ? (ChangeSet.contentDigest(json) ?? digest) : digest
             let decision = Engine.decide(plan: report, digest: digest, context: context, policy: pol)
             var requestID: String?
             if request {
@@ -59,7 +70,7 @@ struct PlanCommand: ParsableCommand {
                     .joined(separator: ", ")
                 requestID = try store.withState { (state: inout LocalState) throws(Failure) -> String in
                     let r = state.request(
-                        digest: digest,
+                        digest: requestDigest,
                         summary: summary,
                         agent: actor,
                         session: nil,
@@ -160,7 +171,7 @@ enum PlanFiles {
                     }
                 )
             ),
-            ("destroyed_fraction", .number((r.destroyedFraction * 1000).rounded() / 1000)),
+            ("destroyed_fraction", r.managedKnown ? .number((r.destroyedFraction * 1000).rounded() / 1000) : .null),
             (
                 "production",
                 .array(r.production.map { .object([("source", .string($0.source)), ("value", .string($0.value))]) })
@@ -196,6 +207,34 @@ enum PlanFiles {
                 "  approval requested: run `brake approve \(request)`; then `brake exec -- terraform apply <this plan file>`\n"
         }
         return out
+    }
+
+    /// For `aws … cloudformation execute-change-set`, the `describe-change-set` command that shows what it runs.
+    static func describeForExecute(_ command: String, context: Context) -> String? {
+        let analysis = Engine.analyze(command, context: context)
+        for inv in analysis.invocations where inv.program == "aws" || inv.program == "awslocal" {
+            var words = inv.args.map(\.text)
+            guard let i = words.firstIndex(of: "execute-change-set"), i > 0, words[i - 1] == "cloudformation" else {
+                continue
+            }
+            words[i] = "describe-change-set"
+            // Options that only execute-change-set takes.
+            var out: [String] = []
+            var k = 0
+            while k < words.count {
+                if [
+                    "--client-request-token", "--disable-rollback", "--no-disable-rollback",
+                    "--retain-except-on-create", "--no-retain-except-on-create",
+                ].contains(words[k]) {
+                    k += words[k] == "--client-request-token" ? 2 : 1
+                    continue
+                }
+                out.append(words[k])
+                k += 1
+            }
+            return ([inv.argv[0].text] + out + ["--output", "json"]).map(Hooks.shellQuote).joined(separator: " ")
+        }
+        return nil
     }
 
     /// The saved plan a `terraform|tofu|terragrunt apply PLANFILE` command would apply, if there is one.

@@ -66,6 +66,61 @@ struct PlanTests {
         #expect(losses == want.3)
     }
 
+    static func loadCFN(_ name: String) -> String {
+        let url = Bundle.module.resourceURL!.appendingPathComponent("fixtures/cloudformation/" + name)
+        return (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+    }
+
+    /// (fixture, decision for an agent, counts, classes of destructive changes)
+    static let changeSets: [(String, String, String, String)] = [
+        ("awsdocs-changeset-add-remove.json", "ask", "2 0 1 0 0 0 0", "availability"),
+        ("awsdocs-changeset-direct-modification.json", "allow", "0 1 0 0 0 0 0", ""),
+        ("awsdocs-changeset-parameter-change.json", "allow", "0 1 0 0 0 0 0", ""),
+        ("awsdocs-changeset-property-level-beforeafter-PARTIAL.json", "allow", "0 1 0 0 0 0 0", ""),
+        ("awsdocs-changeset-replacement-true.json", "ask", "0 0 0 1 0 0 0", "availability"),
+        ("moto-5.2.1-describe-change-set-MISSING-TYPE-defaults-CREATE.json", "allow", "3 0 0 0 0 0 0", ""),
+        ("moto-5.2.1-describe-change-set-update.json", "deny", "1 2 1 0 0 0 0", "irrecoverable"),
+    ]
+
+    @Test("Every change-set fixture: exact counts, classes and decisions", arguments: changeSets.map(\.0))
+    func changeSet(_ name: String) throws {
+        let want = Self.changeSets.first { $0.0 == name }!
+        let r = try ChangeSet.analyze(Self.loadCFN(name), context: Self.agent)
+        let d = Engine.decide(plan: r, digest: "d", context: Self.agent)
+        let counts = ["create", "update", "delete", "replace", "forget", "read", "no-op"].map {
+            String(r.counts[$0] ?? 0)
+        }.joined(separator: " ")
+        #expect(d.verdict.rawValue == want.1)
+        #expect(counts == want.2)
+        #expect(
+            r.changes.filter { ["delete", "replace"].contains($0.action) }.map(\.dataLoss).joined(separator: ",")
+                == want.3
+        )
+        #expect(ChangeSet.contentDigest(Self.loadCFN(name)) != nil)
+    }
+
+    @Test("PolicyAction decides the class of a change-set removal")
+    func policyAction() throws {
+        func one(_ type: String, _ policy: String?) throws -> String {
+            let p = policy.map { #","PolicyAction":"\#($0)""# } ?? ""
+            let text =
+                #"{"ChangeSetName":"c","StackName":"s","Changes":[{"Type":"Resource","ResourceChange":{"Action":"Remove","LogicalResourceId":"X","ResourceType":"\#(type)"\#(p)}}]}"#
+            return try ChangeSet.analyze(text, context: Self.agent).changes[0].dataLoss
+        }
+        #expect(try one("AWS::RDS::DBInstance", "Snapshot") == "recoverable")
+        #expect(try one("AWS::RDS::DBInstance", "Delete") == "irrecoverable")
+        #expect(try one("AWS::S3::Bucket", "Retain") == "management")
+        #expect(try one("AWS::DynamoDB::Table", nil) == "irrecoverable")
+        #expect(try one("AWS::Lambda::Function", nil) == "availability")
+        #expect(try one("Custom::Thing", nil) == "unknown")
+        #expect(throws: PlanError.self) {
+            try ChangeSet.analyze(
+                #"{"ChangeSetName":"c","Changes":[{"Type":"Resource","ResourceChange":{"Action":"Explode","LogicalResourceId":"X","ResourceType":"AWS::S3::Bucket"}}]}"#,
+                context: Self.agent
+            )
+        }
+    }
+
     @Test("Invalid inputs are errors, never decisions")
     func invalid() {
         for name in ["strata-k8s-INVALID-replace-action.json", "strata-web-INVALID-replace-action.json"] {

@@ -16,6 +16,8 @@ public struct PlanReport: Sendable {
     public var changes: [Change] = []
     public var counts: [String: Int] = [:]
     public var managed = 0
+    /// False when the input does not say how many resources exist (a change set lists only what changes).
+    public var managedKnown = true
     public var drift = 0
     public var destroyMode = false
     public var modules: [String] = []
@@ -433,13 +435,16 @@ public enum TerraformPlan {
                 )
             )
         }
-        var summary: [String: AttrValue] = [
-            "destroy_all": .bool(
-                report.destroyMode
-                    || (report.managed > 0 && report.changes.filter { $0.action == "delete" }.count >= report.managed)
-            ),
-            "majority_destroyed": .bool(report.destroyedFraction > 0.5),
-        ]
+        var summary: [String: AttrValue] =
+            report.managedKnown
+            ? [
+                "destroy_all": .bool(
+                    report.destroyMode
+                        || (report.managed > 0
+                            && report.changes.filter { $0.action == "delete" }.count >= report.managed)
+                ),
+                "majority_destroyed": .bool(report.destroyedFraction > 0.5),
+            ] : ["destroy_all": .bool(false), "majority_destroyed": .bool(false)]
         if production { summary["production"] = .bool(true) }
         out.append(
             Effect(
