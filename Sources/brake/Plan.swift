@@ -21,7 +21,7 @@ struct PlanCommand: ParsableCommand {
     @Argument(help: "The plan file.") var file: String
     @Option(name: .long, help: "text or json") var format: String = "text"
     @Option(name: .long, help: ArgumentHelp("Organisation policy file.", valueName: "FILE")) var policy: String?
-    @Option(name: .long, help: "Force the input type: terraform.") var type: String?
+    @Option(name: .long, help: "Force the input type: terraform, cloudformation or kubernetes.") var type: String?
     @Option(name: .long, help: "Who acts: agent or human.") var actor: String = "agent"
     @Flag(
         name: .long,
@@ -31,8 +31,8 @@ struct PlanCommand: ParsableCommand {
 
     func validate() throws {
         guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json") }
-        if let type, type != "terraform" {
-            throw ValidationError("--type supports terraform (CloudFormation and Kubernetes are not built yet)")
+        if let type, !["terraform", "cloudformation", "kubernetes"].contains(type) {
+            throw ValidationError("--type must be terraform, cloudformation or kubernetes")
         }
     }
 
@@ -47,14 +47,18 @@ struct PlanCommand: ParsableCommand {
             let json = try PlanFiles.json(file, bytes: bytes)
             let report: PlanReport
             // The format comes from the content; --type forces it.
-            let isChangeSet =
-                type == "cloudformation"
-                || (type == nil && (try? JSONValue.parse(json)).map(ChangeSet.recognizes) == true)
+            let parsed = type == nil ? try? JSONValue.parse(json) : nil
+            let isChangeSet = type == "cloudformation" || (parsed.map(ChangeSet.recognizes) == true)
+            let isKubernetes =
+                type == "kubernetes" || (!isChangeSet && parsed.map(KubernetesRemoval.recognizes) == true)
             do {
-                report =
-                    isChangeSet
-                    ? try ChangeSet.analyze(json, context: context, settings: pol.settings)
-                    : try TerraformPlan.analyze(json, context: context, settings: pol.settings)
+                if isChangeSet {
+                    report = try ChangeSet.analyze(json, context: context, settings: pol.settings)
+                } else if isKubernetes {
+                    report = try KubernetesRemoval.analyze(json, context: context, settings: pol.settings)
+                } else {
+                    report = try TerraformPlan.analyze(json, context: context, settings: pol.settings)
+                }
             } catch {
                 throw Failure(status: ExitStatus.badInput, message: "\(file): \(error.message)")
             }
@@ -194,7 +198,10 @@ enum PlanFiles {
             + ["create", "update", "replace", "delete", "forget", "read", "no-op"].map { "\(r.counts[$0] ?? 0) \($0)" }
             .joined(separator: ", ") + "\n"
         out +=
-            "  destroys \(Int((r.destroyedFraction * 100).rounded()))% of \(r.managed) managed resources\(r.destroyMode ? " (destroy plan)" : "")\(r.drift > 0 ? ", \(r.drift) drifted" : "")\n"
+            (r.managedKnown
+                ? "  destroys \(Int((r.destroyedFraction * 100).rounded()))% of \(r.managed) managed resources"
+                : "  (the input does not say how many resources exist)")
+            + "\(r.destroyMode ? " (destroy plan)" : "")\(r.drift > 0 ? ", \(r.drift) drifted" : "")\n"
         for c in r.changes where c.action != "no-op" && c.action != "read" {
             out +=
                 "  \(c.action.padding(8)) \(c.address)  [\(c.dataLoss)]\(c.evidence.isEmpty ? "" : "  " + c.evidence.joined(separator: "; "))\n"

@@ -121,6 +121,41 @@ struct PlanTests {
         }
     }
 
+    @Test("Kubernetes removals: kinds, reclaim policies, cascades")
+    func kubernetes() throws {
+        let list = #"""
+            {"apiVersion":"v1","kind":"List","items":[
+             {"apiVersion":"v1","kind":"Namespace","metadata":{"name":"payments-prod"}},
+             {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"shop"}},
+             {"apiVersion":"v1","kind":"PersistentVolume","metadata":{"name":"pv-1"},"spec":{"persistentVolumeReclaimPolicy":"Retain"}},
+             {"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"data-db-0","namespace":"shop"}},
+             {"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"db","namespace":"shop"},"spec":{}},
+             {"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"widgets.acme.io"}},
+             {"apiVersion":"acme.io/v1","kind":"Widget","metadata":{"name":"w","namespace":"shop"}}]}
+            """#
+        let r = try KubernetesRemoval.analyze(list, context: Self.agent)
+        #expect(
+            r.changes.map(\.dataLoss) == [
+                "irrecoverable", "availability", "management", "irrecoverable", "availability", "irrecoverable",
+                "unknown",
+            ]
+        )
+        #expect(r.counts["delete"] == 7)
+        #expect(r.production.contains { $0.value == "payments-prod" })
+        #expect(Engine.decide(plan: r, digest: "d", context: Self.agent).verdict == .deny)
+        let one = try KubernetesRemoval.analyze(
+            #"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"dev"}}"#,
+            context: Self.agent
+        )
+        #expect(Engine.decide(plan: one, digest: "d", context: Self.agent).verdict == .ask)
+        #expect(throws: PlanError.self) {
+            try KubernetesRemoval.analyze(
+                #"{"apiVersion":"v1","kind":"List","items":[{"kind":"Pod"}]}"#,
+                context: Self.agent
+            )
+        }
+    }
+
     @Test("Invalid inputs are errors, never decisions")
     func invalid() {
         for name in ["strata-k8s-INVALID-replace-action.json", "strata-web-INVALID-replace-action.json"] {
