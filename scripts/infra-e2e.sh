@@ -51,6 +51,22 @@ terraform plan -input=false -var release=3 -out=tfplan >/dev/null 2>&1
 "$BRAKE" exec -- terraform apply -input=false tfplan >/dev/null 2>&1; rc=$?
 [ $rc = 75 ] && ok "a new plan after the approval is refused" || bad "new plan exit $rc"
 
+# State identity: a plan made against an older state than the last approved apply is flagged.
+cp terraform.tfstate "$work/old.tfstate"
+terraform plan -input=false -var release=5 -out=fresh.plan >/dev/null 2>&1
+id=$("$BRAKE" plan fresh.plan --request --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["request"])')
+"$BRAKE" approve "$id" >/dev/null && "$BRAKE" exec -- terraform apply -input=false fresh.plan >/dev/null 2>&1 || bad "apply fresh plan"
+cp terraform.tfstate "$work/new.tfstate" && cp "$work/old.tfstate" terraform.tfstate
+terraform plan -input=false -var release=6 -out=stale.plan >/dev/null 2>&1
+cp "$work/new.tfstate" terraform.tfstate
+"$BRAKE" plan stale.plan --format json > stale.json
+python3 -c 'import json; d=json.load(open("stale.json")); assert d["state"]["warning"] and "stale" in d["state"]["warning"], d["state"]; assert any(r["rule"]=="plan.stale-or-foreign-state" for r in d["reasons"])' \
+  && ok "a plan made against an older state than the last approved apply is flagged" || bad "stale state not flagged"
+terraform plan -input=false -var release=6 -out=current.plan >/dev/null 2>&1
+"$BRAKE" plan current.plan --format json > current.json
+python3 -c 'import json; d=json.load(open("current.json")); assert d["state"]["warning"] is None, d["state"]' \
+  && ok "a plan against the current state is not flagged" || bad "current state flagged"
+
 terraform plan -input=false -destroy -out=destroy.plan >/dev/null 2>&1
 "$BRAKE" plan destroy.plan --format json > destroy.json; rc=$?
 [ $rc = 2 ] && ok "a destroy plan of everything is denied for an agent" || bad "destroy plan exit $rc"

@@ -245,6 +245,19 @@ struct Exec: ParsableCommand {
                     if let used = state.consumeApproval(digest: decision.digest, now: now) {
                         v = .allow
                         msg = "approved (request \(used.id))"
+                        // Remember the state this approved plan applies to, to flag stale or foreign states later.
+                        if let planFile, let bytes = try? PlanFiles.bytes(planFile),
+                            let (lineage, serial) = PlanFiles.stateIdentity(planFile, bytes: bytes)
+                        {
+                            state.applied.append(
+                                AppliedState(
+                                    directory: Loader.currentDirectory(),
+                                    lineage: lineage,
+                                    serial: serial + 1,
+                                    time: now
+                                )
+                            )
+                        }
                     } else if let planFile {
                         msg =
                             "this plan has no approval: run `brake plan \(planFile) --request`, have it approved, then rerun"

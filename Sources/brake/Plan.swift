@@ -45,7 +45,7 @@ struct PlanCommand: ParsableCommand {
             let bytes = try PlanFiles.bytes(file)
             let digest = Engine.hexDigest(bytes: bytes)
             let json = try PlanFiles.json(file, bytes: bytes)
-            let report: PlanReport
+            var report: PlanReport
             // The format comes from the content; --type forces it.
             let parsed = type == nil ? try? JSONValue.parse(json) : nil
             let isChangeSet = type == "cloudformation" || (parsed.map(ChangeSet.recognizes) == true)
@@ -61,6 +61,16 @@ struct PlanCommand: ParsableCommand {
                 }
             } catch {
                 throw Failure(status: ExitStatus.badInput, message: "\(file): \(error.message)")
+            }
+            // State identity: a binary plan carries the state it was made against.
+            if let (lineage, serial) = PlanFiles.stateIdentity(file, bytes: bytes) {
+                report.stateLineage = lineage
+                report.stateSerial = serial
+                let here = Loader.currentDirectory()
+                let state = try LocalStore(env: env).withState { (s: inout LocalState) throws(Failure) -> LocalState in
+                    s
+                }
+                report.stateWarning = state.stateMismatch(directory: here, lineage: lineage, serial: serial)
             }
             // A change set is approved by what it does (its changes), since `describe-change-set` is re-run at execution.
             let requestDigest = isChangeSet ? (ChangeSet.contentDigest(json) ?? digest) : digest
@@ -137,6 +147,16 @@ enum PlanFiles {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The lineage and serial of the state inside a binary plan file (`unzip -p PLAN tfstate`).
+    static func stateIdentity(_ path: String, bytes: [UInt8]) -> (String, Int)? {
+        guard bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]),
+            let text = run("unzip -p \(Hooks.shellQuote(path)) tfstate"),
+            let v = try? JSONValue.parse(text), let lineage = v["lineage"]?.stringValue,
+            case .number(let serial)? = v["serial"]
+        else { return nil }
+        return (lineage, Int(serial))
+    }
+
     static func run(_ command: String) -> String? {
         guard let p = popen(command + " 2>/dev/null", "r") else { return nil }
         var out: [UInt8] = []
@@ -183,7 +203,16 @@ enum PlanFiles {
             ("digest", .string(d.digest)),
             ("managed", .number(Double(r.managed))), ("modules", .array(r.modules.map { .string($0) })),
             ("drift", .number(Double(r.drift))),
-            ("destroy_mode", .bool(r.destroyMode)), ("labels", .array(d.labels.map { .string($0) })),
+            ("destroy_mode", .bool(r.destroyMode)),
+            (
+                "state",
+                r.stateLineage.map { l in
+                    .object([
+                        ("lineage", .string(l)), ("serial", .number(Double(r.stateSerial ?? 0))),
+                        ("warning", r.stateWarning.map { .string($0) } ?? .null),
+                    ])
+                } ?? .null
+            ), ("labels", .array(d.labels.map { .string($0) })),
         ]
         if let a = d.approvers, d.verdict == .ask {
             members.append(("approval", .object([("role", .string(a.role)), ("count", .number(Double(a.count)))])))

@@ -382,3 +382,19 @@ struct InstallTests {
         #expect(HookConfig.uninstall(agent: agent, existing: c) == nil)
     }
 }
+
+@Suite("State identity")
+struct StateIdentityTests {
+    @Test("Plans against another lineage or an older serial are flagged")
+    func mismatch() throws {
+        var s = LocalState()
+        #expect(s.stateMismatch(directory: "/infra", lineage: "a", serial: 1) == nil)
+        s.applied.append(AppliedState(directory: "/infra", lineage: "a", serial: 5, time: 0))
+        #expect(s.stateMismatch(directory: "/infra", lineage: "a", serial: 5) == nil)
+        #expect(s.stateMismatch(directory: "/infra", lineage: "a", serial: 7) == nil)
+        #expect(s.stateMismatch(directory: "/infra", lineage: "a", serial: 4)?.contains("stale") == true)
+        #expect(s.stateMismatch(directory: "/infra", lineage: "b", serial: 9)?.contains("lineage") == true)
+        #expect(s.stateMismatch(directory: "/other", lineage: "b", serial: 1) == nil)
+        #expect(try LocalState(json: try JSONValue.parse(s.json.serialized)) == s)
+    }
+}

@@ -22,6 +22,10 @@ public struct PlanReport: Sendable {
     public var destroyMode = false
     public var modules: [String] = []
     public var production: [ProductionEvidence] = []
+    /// The prior state's lineage and serial (binary Terraform plans), and why they look stale or foreign.
+    public var stateLineage: String?
+    public var stateSerial: Int?
+    public var stateWarning: String?
 
     /// Deletes and replaces over the managed resources before the change.
     public var destroyedFraction: Double {
@@ -446,6 +450,16 @@ public enum TerraformPlan {
                 "majority_destroyed": .bool(report.destroyedFraction > 0.5),
             ] : ["destroy_all": .bool(false), "majority_destroyed": .bool(false)]
         if production { summary["production"] = .bool(true) }
+        if let w = report.stateWarning {
+            out.append(
+                Effect(
+                    "plan.state-mismatch",
+                    attrs: ["lineage": .string(report.stateLineage ?? "")],
+                    invocation: -1,
+                    detail: w
+                )
+            )
+        }
         out.append(
             Effect(
                 "plan.summary",

@@ -46,13 +46,43 @@ public struct Strike: Sendable, Equatable {
     public var time: Int
 }
 
+/// The Terraform state a plan was applied against, per working directory.
+public struct AppliedState: Sendable, Equatable {
+    public var directory: String
+    public var lineage: String
+    public var serial: Int
+    public var time: Int
+
+    public init(directory: String, lineage: String, serial: Int, time: Int) {
+        self.directory = directory
+        self.lineage = lineage
+        self.serial = serial
+        self.time = time
+    }
+}
+
 /// Brake's local state on one machine: stops, approval requests, strikes. Pure values; the CLI stores them.
 public struct LocalState: Sendable, Equatable {
     public var stops: [StopOrder] = []
     public var requests: [ApprovalRequest] = []
     public var strikes: [Strike] = []
+    public var applied: [AppliedState] = []
 
     public init() {}
+
+    /// Why a plan's prior state looks stale or foreign for this directory, or nil.
+    public func stateMismatch(directory: String, lineage: String, serial: Int) -> String? {
+        guard let last = applied.last(where: { $0.directory == directory }) else { return nil }
+        if last.lineage != lineage {
+            return
+                "the plan's state has lineage \(lineage), but the last approved apply here used \(last.lineage): another state (another environment or a lost backend) is possible"
+        }
+        if serial < last.serial {
+            return
+                "the plan's state has serial \(serial), older than \(last.serial) from the last approved apply here: the plan was made against a stale state"
+        }
+        return nil
+    }
 
     /// How long an approval request stays valid, in seconds.
     public static let defaultTTL = 15 * 60
@@ -174,6 +204,17 @@ public struct LocalState: Sendable, Equatable {
                 )
             ),
             (
+                "applied",
+                .array(
+                    applied.map {
+                        .object([
+                            ("directory", .string($0.directory)), ("lineage", .string($0.lineage)),
+                            ("serial", .number(Double($0.serial))), ("time", .number(Double($0.time))),
+                        ])
+                    }
+                )
+            ),
+            (
                 "strikes",
                 .array(
                     strikes.map {
@@ -226,6 +267,14 @@ public struct LocalState: Sendable, Equatable {
                         status: status
                     )
                 )
+            }
+        }
+        if case .array(let items)? = json["applied"] {
+            for a in items {
+                guard let dir = a["directory"]?.stringValue, let lineage = a["lineage"]?.stringValue,
+                    let serial = int(a["serial"]), let time = int(a["time"])
+                else { throw LocalStateError(message: "an applied-state record in the state file is malformed") }
+                applied.append(AppliedState(directory: dir, lineage: lineage, serial: serial, time: time))
             }
         }
         if case .array(let items)? = json["strikes"] {

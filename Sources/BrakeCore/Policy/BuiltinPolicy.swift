@@ -566,6 +566,19 @@ enum BuiltinPolicy {
             matches: [],
             doesNotMatch: []
         ),
+        rule(
+            "plan.stale-or-foreign-state",
+            .ask,
+            labels: ["data-loss"],
+            message:
+                "The plan was made against a different or older Terraform state than the last approved apply here.",
+            agentMessage:
+                "Run `terraform init` and `terraform plan` again against the right backend and show the new plan to your human.",
+            approvers: Approvers(role: "senior", count: 1),
+            match: when(["plan.state-mismatch"]),
+            matches: [],
+            doesNotMatch: []
+        ),
         // MARK: MCP tools
         rule(
             "mcp.destructive-tool",
