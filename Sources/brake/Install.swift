@@ -79,7 +79,23 @@ extension LocalStore {
 struct Install: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "install",
-        abstract: "Add Brake's hook to an agent's configuration, keeping every other hook."
+        abstract:
+            "Add Brake's hook to an agent's configuration, keeping every other hook; `install git-hooks` adds the pre-push gate.",
+        subcommands: [InstallAgent.self, InstallGitHooks.self],
+        defaultSubcommand: InstallAgent.self
+    )
+
+    /// The absolute path of this executable, so the agent does not depend on PATH.
+    static func selfPath() -> String { InstallAgent.selfPath() }
+
+    /// A line diff good enough to show a configuration change.
+    static func diff(_ a: String, _ b: String) -> String { InstallAgent.diff(a, b) }
+}
+
+struct InstallAgent: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "Add Brake's hook to an agent's configuration (the default: `brake install AGENT`)."
     )
     @OptionGroup var options: InstallOptions
 

@@ -1,0 +1,385 @@
+import ArgumentParser
+import BrakeCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Git plumbing for the sign-off gate.
+enum Git {
+    static func run(_ args: [String], in dir: String? = nil) -> String? {
+        let cd = dir.map { "cd \(Hooks.shellQuote($0)) && " } ?? ""
+        return PlanFiles.run(cd + "git " + args.map(Hooks.shellQuote).joined(separator: " "))
+    }
+
+    static func root() throws(Failure) -> String {
+        guard let r = run(["rev-parse", "--show-toplevel"])?.trimmingCharacters(in: "\n "), !r.isEmpty else {
+            throw Failure(status: ExitStatus.usage, message: "not inside a git repository")
+        }
+        return r
+    }
+
+    /// Commits of a range (oldest first), with their changed paths.
+    static func commits(_ range: String) throws(Failure) -> [CommitInfo] {
+        let spec = range.contains("..") ? [range] : ["-1", range]
+        guard
+            let out = run(
+                [
+                    "log", "--reverse", "-z", "--name-only", "--no-renames",
+                    "--format=%x1e%H%x1f%T%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f%B%x1f",
+                ] + spec
+            )
+        else {
+            throw Failure(
+                status: ExitStatus.badInput,
+                message: "git log \(range) failed: is the range right and fetched?"
+            )
+        }
+        var commits: [CommitInfo] = []
+        for record in out.split(separator: "\u{1e}", omittingEmptySubsequences: true) {
+            let f = record.split(separator: "\u{1f}", omittingEmptySubsequences: false).map(String.init)
+            guard f.count >= 7 else { continue }
+            let paths = f.count > 7 ? f[7].split(whereSeparator: { $0 == "\0" || $0 == "\n" }).map(String.init) : []
+            commits.append(
+                CommitInfo(
+                    sha: f[0],
+                    tree: f[1],
+                    authorName: f[2],
+                    authorEmail: f[3],
+                    committerName: f[4],
+                    committerEmail: f[5],
+                    message: f[6],
+                    paths: paths
+                )
+            )
+        }
+        return commits
+    }
+
+    /// Every note of a notes ref: commit → note text.
+    static func notes(_ ref: String) -> [String: String] {
+        guard let list = run(["notes", "--ref=\(ref)", "list"]), !list.isEmpty else { return [:] }
+        var pairs: [(String, String)] = []
+        for line in list.split(separator: "\n") {
+            let p = line.split(separator: " ")
+            if p.count == 2 { pairs.append((String(p[0]), String(p[1]))) }
+        }
+        // One cat-file process for all the note blobs.
+        let tmp = "/tmp/brake-notes-\(getpid())"
+        let input = pairs.map(\.0).joined(separator: "\n") + "\n"
+        guard let f = fopen(tmp, "wb") else { return [:] }
+        var t = input
+        _ = t.withUTF8 { fwrite($0.baseAddress, 1, $0.count, f) }
+        fclose(f)
+        defer { unlink(tmp) }
+        guard let out = PlanFiles.run("git cat-file --batch < \(Hooks.shellQuote(tmp))") else { return [:] }
+        var result: [String: String] = [:]
+        var bytes = Array(out.utf8)[...]
+        for (_, commit) in pairs {
+            guard let nl = bytes.firstIndex(of: 0x0A) else { break }
+            let header = String(decoding: bytes[bytes.startIndex..<nl], as: UTF8.self).split(separator: " ")
+            bytes = bytes[(nl + 1)...]
+            guard header.count == 3, let size = Int(header[2]), bytes.count >= size else { break }
+            result[commit] = String(decoding: bytes.prefix(size), as: UTF8.self)
+            bytes = bytes.dropFirst(size)
+            if bytes.first == 0x0A { bytes = bytes.dropFirst() }
+        }
+        return result
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+enum RosterFile {
+    static func load(_ path: String?, root: String) throws(Failure) -> Roster {
+        let candidates = path.map { [$0] } ?? [root + "/team.yaml", root + "/.brake/team.yaml"]
+        guard let file = candidates.first(where: Loader.exists) else {
+            throw Failure(
+                status: ExitStatus.badInput,
+                message: "no roster: create team.yaml (or .brake/team.yaml) or pass --roster FILE"
+            )
+        }
+        do { return try Roster.parse(yaml: try Loader.readFile(file), source: file) } catch {
+            throw Failure(status: ExitStatus.badInput, message: "roster error: \(error)")
+        }
+    }
+}
+
+struct Keys: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "Personal Ed25519 signing keys.",
+        subcommands: [Generate.self]
+    )
+
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "generate",
+            abstract: "Create your signing key and print the public key for the roster."
+        )
+        @Option(name: .long, help: "Where to keep the private key (default: $BRAKE_HOME/signing.key).") var out: String?
+        @Flag(name: .long, help: "Replace an existing key.") var force = false
+
+        func run() throws {
+            let store = LocalStore(env: Loader.environment())
+            do {
+                try store.ensureHome()
+                let path = out ?? store.home + "/signing.key"
+                if Loader.exists(path) && !force {
+                    throw Failure(
+                        status: ExitStatus.badInput,
+                        message:
+                            "\(path) exists; use --force to replace it (sign-offs made with it stay valid only while its public key is in the roster)"
+                    )
+                }
+                let (priv, pub) = Signoff.generateKey()
+                try store.writeAtomically(path, Base64.encode(priv) + "\n")
+                chmod(path, 0o600)
+                FileHandleOut.stdout(
+                    "private key: \(path)\npublic key (add it to your entry in team.yaml under keys):\n  \(pub)\n"
+                )
+            } catch {
+                Loader.fail(error)
+            }
+        }
+    }
+}
+
+struct SignoffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "signoff",
+        abstract:
+            "Sign off commits: a signed in-toto statement per commit, stored as a git note under refs/notes/brake-signoffs."
+    )
+    @Argument(help: "A commit or a range BASE..HEAD (default: HEAD).") var revision: String = "HEAD"
+    @Option(name: .long, help: "Your private key (default: $BRAKE_HOME/signing.key).") var key: String?
+    @Option(name: .long, help: "The roster (default: team.yaml or .brake/team.yaml at the repository root).")
+    var roster: String?
+    @Option(name: .long, help: "A comment for the record.") var comment: String = ""
+    @Option(name: .long, help: "Days until the sign-off expires.") var expiresDays: Int = 14
+
+    func run() throws {
+        let env = Loader.environment()
+        let store = LocalStore(env: env)
+        do {
+            let root = try Git.root()
+            let r = try RosterFile.load(roster, root: root)
+            let keyPath = key ?? store.home + "/signing.key"
+            guard let priv = Base64.decode(try Loader.readFile(keyPath).trimmingCharacters(in: "\n ")),
+                let pub = Signoff.publicKey(of: priv)
+            else {
+                throw Failure(
+                    status: ExitStatus.badInput,
+                    message: "\(keyPath) is not a Brake signing key; run `brake keys generate`"
+                )
+            }
+            guard let me = r.person(key: pub) else {
+                throw Failure(
+                    status: ExitStatus.badInput,
+                    message:
+                        "your public key ed25519:\(Base64.encode(pub)) is not in the roster; add it to your entry in team.yaml"
+                )
+            }
+            let commits = try Git.commits(revision)
+            if commits.isEmpty { throw Failure(status: ExitStatus.badInput, message: "no commits in \(revision)") }
+            let repo = Git.run(["config", "--get", "remote.origin.url"])?.trimmingCharacters(in: "\n ") ?? root
+            let now = LocalStore.now()
+            for c in commits {
+                let st = Signoff.Statement(
+                    commit: c.sha,
+                    tree: c.tree,
+                    signer: me.emails.first ?? me.name,
+                    level: me.level,
+                    repository: repo,
+                    range: revision,
+                    time: now,
+                    expires: now + expiresDays * 86400,
+                    comment: comment
+                )
+                let env = try Signoff.sign(st, privateKey: priv)
+                // The notes commit is recorded under the signer's own name.
+                let identity = ["-c", "user.name=\(me.name)", "-c", "user.email=\(me.emails.first ?? "")"]
+                guard Git.run(identity + ["notes", "--ref=brake-signoffs", "append", "-m", env, c.sha]) != nil else {
+                    throw Failure(status: ExitStatus.badInput, message: "could not write the git note for \(c.sha)")
+                }
+                let involved = [c.authorEmail.lowercased(), c.committerEmail.lowercased()] + c.coAuthors.map(\.1)
+                let own =
+                    !Set(involved).isDisjoint(with: me.emails)
+                    ? "  (your own change: this sign-off will not count)" : ""
+                FileHandleOut.stdout("signed off \(c.sha.prefix(12)) as \(me.name) (\(me.level))\(own)\n")
+            }
+            FileHandleOut.stdout("push them with: git push origin refs/notes/brake-signoffs\n")
+        } catch {
+            Loader.fail(error)
+        }
+    }
+}
+
+struct Gate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gate",
+        abstract:
+            "For CI and deploys: exit 0 only when every commit has the sign-offs its provenance and paths require."
+    )
+    @Option(name: .long, help: "BASE..HEAD (default: origin/main..HEAD when it exists, else HEAD).") var range: String?
+    @Option(name: .long, help: "text or json") var format: String = "text"
+    @Option(name: .long, help: "The roster (default: team.yaml or .brake/team.yaml at the repository root).")
+    var roster: String?
+    @Option(
+        name: .long,
+        help: "Who pushes (e-mail or alias); their sign-offs do not count (default: $BRAKE_PUSHER or $GITHUB_ACTOR)."
+    ) var pusher: String?
+
+    func validate() throws {
+        guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json") }
+    }
+
+    /// The envelopes in a note: one JSON object per non-empty line.
+    static func envelopes(_ note: String) -> [String] {
+        note.split(separator: "\n").map { String($0).trimmingCharacters(in: " \r\t") }.filter { !$0.isEmpty }
+    }
+
+    func run() throws {
+        let env = Loader.environment()
+        do {
+            let root = try Git.root()
+            let r = try RosterFile.load(roster, root: root)
+            let spec =
+                range
+                ?? (Git.run(["rev-parse", "--verify", "-q", "origin/main"]) != nil ? "origin/main..HEAD" : "HEAD")
+            let commits = try Git.commits(spec)
+            let signoffs = Git.notes("brake-signoffs")
+            let aiNotes = Set(Git.notes("ai").keys)
+            let all = r.requirements.carryOverIdenticalTree ? signoffs.flatMap { Gate.envelopes($0.value) } : []
+            let who = pusher ?? env["BRAKE_PUSHER"] ?? env["GITHUB_ACTOR"]
+            let now = LocalStore.now()
+            var results: [Signoff.CommitResult] = []
+            for var c in commits {
+                c.aiNote = aiNotes.contains(c.sha)
+                let mine = signoffs[c.sha].map(Gate.envelopes) ?? []
+                results.append(
+                    Signoff.evaluate(
+                        c,
+                        envelopes: mine,
+                        carried: all.filter { !mine.contains($0) },
+                        roster: r,
+                        pusher: who,
+                        now: now
+                    )
+                )
+            }
+            let passed = results.allSatisfy(\.passed)
+            if format == "json" {
+                FileHandleOut.stdout(
+                    JSONValue.object([
+                        ("passed", .bool(passed)), ("range", .string(spec)),
+                        (
+                            "commits",
+                            .array(
+                                results.map { x in
+                                    .object([
+                                        ("commit", .string(x.commit.sha)),
+                                        ("provenance", .string(x.provenance.rawValue)),
+                                        ("evidence", .array(x.evidence.map { .string($0) })),
+                                        (
+                                            "requirements",
+                                            .array(
+                                                x.requirements.map {
+                                                    .object([
+                                                        ("role", .string($0.role)),
+                                                        ("count", .number(Double($0.count))),
+                                                        ("owners", .array($0.owners.map { .string($0) })),
+                                                        ("why", .string($0.why)),
+                                                    ])
+                                                }
+                                            )
+                                        ),
+                                        ("signers", .array(x.signers.map { .string($0) })),
+                                        ("missing", .array(x.missing.map { .string($0) })),
+                                        ("problems", .array(x.problems.map { .string($0) })),
+                                        ("passed", .bool(x.passed)),
+                                    ])
+                                }
+                            )
+                        ),
+                    ]).serialized + "\n"
+                )
+            } else {
+                var out =
+                    passed
+                    ? "PASS  \(results.count) commits in \(spec)\n"
+                    : "FAIL  \(results.filter { !$0.passed }.count) of \(results.count) commits in \(spec) lack sign-offs\n"
+                for x in results where !x.passed {
+                    out +=
+                        "  \(x.commit.sha.prefix(12)) \(x.commit.message.split(separator: "\n").first ?? "")  [\(x.provenance.rawValue)\(x.evidence.isEmpty ? "" : ": " + x.evidence.joined(separator: "; "))]\n"
+                    for m in x.missing { out += "    missing: \(m)\n" }
+                    for p in x.problems { out += "    problem: \(p)\n" }
+                    out +=
+                        "    fix: an eligible reviewer runs `brake signoff \(x.commit.sha)` and pushes refs/notes/brake-signoffs\n"
+                }
+                FileHandleOut.stdout(out)
+            }
+            Glibc.exit(passed ? 0 : 1)
+        } catch {
+            Loader.fail(error)
+        }
+    }
+}
+
+struct InstallGitHooks: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "git-hooks",
+        abstract: "Install a pre-push hook that runs the gate for protected branches."
+    )
+    @Flag(name: .long, help: "Show the hook without writing it.") var dryRun = false
+
+    func run() throws {
+        do {
+            let root = try Git.root()
+            let hooksDir = Git.run(["rev-parse", "--git-path", "hooks"])?.trimmingCharacters(in: "\n ") ?? ".git/hooks"
+            let path = (hooksDir.hasPrefix("/") ? "" : root + "/") + hooksDir + "/pre-push"
+            let script = """
+                #!/bin/sh
+                # Installed by `brake install git-hooks`: pushes to protected branches need the sign-offs brake gate asks for.
+                z=0000000000000000000000000000000000000000
+                while read -r local_ref local_sha remote_ref remote_sha; do
+                  case "$remote_ref" in
+                    refs/heads/main|refs/heads/master|refs/heads/release/*|refs/heads/production) ;;
+                    *) continue ;;
+                  esac
+                  [ "$local_sha" = "$z" ] && continue
+                  if [ "$remote_sha" = "$z" ]; then range="$local_sha"; else range="$remote_sha..$local_sha"; fi
+                  \(Hooks.shellQuote(Install.selfPath())) gate --range "$range" || exit 1
+                done
+                exit 0
+
+                """
+            if dryRun {
+                FileHandleOut.stdout("would write \(path):\n" + script)
+                return
+            }
+            if Loader.exists(path), let old = try? Loader.readFile(path), !old.contains("brake install git-hooks") {
+                throw Failure(
+                    status: ExitStatus.badInput,
+                    message:
+                        "\(path) already exists and is not Brake's; add `brake gate --range \"$remote_sha..$local_sha\"` to it yourself"
+                )
+            }
+            ConfigFile.mkdirs(String(path[..<path.lastIndex(of: "/")!]))
+            try LocalStore.write(path, script)
+            chmod(path, 0o755)
+            FileHandleOut.stdout("installed the pre-push gate in \(path)\n")
+        } catch {
+            Loader.fail(error)
+        }
+    }
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""The sign-off gate on real git repositories built here, through the real brake binary."""
+import json, os, re, subprocess, sys, tempfile
+
+BRAKE = sys.argv[1]
+work = tempfile.mkdtemp(prefix="brake-gate-")
+ENV = dict(os.environ, HOME=work, BRAKE_HOME=os.path.join(work, ".brake"), GIT_CONFIG_NOSYSTEM="1")
+ENV.pop("GITHUB_ACTOR", None)
+ENV.pop("BRAKE_PUSHER", None)
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def sh(*args, cwd=None, env=None, check_rc=True):
+    r = subprocess.run(list(args), cwd=cwd, env=env or ENV, capture_output=True, text=True)
+    if check_rc and r.returncode != 0:
+        raise SystemExit(f"command failed: {args}: {r.stderr}")
+    return r
+
+
+def key(name):
+    path = os.path.join(work, f"{name}.key")
+    out = sh(BRAKE, "keys", "generate", "--out", path).stdout
+    return path, re.search(r"(ed25519:\S+)", out).group(1)
+
+
+keys = {n: key(n) for n in ["junior", "senior", "senior2", "owner", "outsider"]}
+repo = os.path.join(work, "repo")
+os.makedirs(repo)
+sh("git", "init", "-q", "-b", "main", cwd=repo)
+
+
+def roster(carry=False):
+    return f"""version: 1
+people:
+  - {{name: Jo Junior, emails: [jo@acme.io], aliases: [jo], level: junior, keys: ["{keys['junior'][1]}"]}}
+  - {{name: Sam Senior, emails: [sam@acme.io], aliases: [sam], level: senior, keys: ["{keys['senior'][1]}"]}}
+  - {{name: Sue Senior, emails: [sue@acme.io], aliases: [sue], level: senior, keys: ["{keys['senior2'][1]}"]}}
+  - {{name: Olu Owner, emails: [olu@acme.io], aliases: [olu], level: staff, keys: ["{keys['owner'][1]}"]}}
+paths:
+  - {{pattern: "payments/**", owners: [olu], risk: high}}
+requirements:
+  ai_assisted_below: senior
+  ai_assisted_role: senior
+  ai_assisted_count: 1
+  high_risk_role: senior
+  high_risk_count: 2
+  high_risk_owner: true
+  unknown_provenance: ai-assisted
+  human_below: none
+  carry_over_identical_tree: {str(carry).lower()}
+"""
+
+
+open(os.path.join(repo, "team.yaml"), "w").write(roster())
+sh("git", "add", "team.yaml", cwd=repo)
+sh("git", "-c", "user.name=Sam Senior", "-c", "user.email=sam@acme.io", "commit", "-q", "-m", "add roster", cwd=repo)
+base = sh("git", "rev-parse", "HEAD", cwd=repo).stdout.strip()
+
+
+def commit(author, email, msg, path="app.py", content=None):
+    p = os.path.join(repo, path)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    open(p, "a").write(content or (msg + "\n"))
+    sh("git", "add", path, cwd=repo)
+    sh("git", "-c", f"user.name={author}", "-c", f"user.email={email}", "commit", "-q", "-m", msg, cwd=repo)
+    return sh("git", "rev-parse", "HEAD", cwd=repo).stdout.strip()
+
+
+def gate(rng=None):
+    r = sh(BRAKE, "gate", "--range", rng or f"{base}..HEAD", "--format", "json", cwd=repo, check_rc=False)
+    try:
+        return r.returncode, json.loads(r.stdout)
+    except ValueError:
+        return r.returncode, {"raw": r.stdout + r.stderr}
+
+
+def signoff(who, rev="HEAD", extra=()):
+    return sh(BRAKE, "signoff", rev, "--key", keys[who][0], *extra, cwd=repo, check_rc=False)
+
+
+ai = "feat: checkout retries\n\nCo-authored-by: Claude Opus 4.5 <noreply@anthropic.com>"
+c1 = commit("Jo Junior", "jo@acme.io", ai)
+rc, g = gate()
+check(rc == 1 and g["commits"][-1]["provenance"] == "ai-assisted", "a junior's commit with a Claude co-author fails the gate")
+check(any("Co-authored-by" in e for e in g["commits"][-1]["evidence"]), "...and the evidence is shown")
+check(signoff("senior").returncode == 0, "brake signoff by a senior")
+rc, g = gate()
+check(rc == 0, "a senior's sign-off makes it pass")
+
+sh("git", "-c", "user.name=Jo Junior", "-c", "user.email=jo@acme.io", "commit", "-q", "--amend", "-m", ai + "\n\nfixup", cwd=repo)
+rc, g = gate()
+check(rc == 1, "amending the commit makes it fail again")
+
+signoff("junior")
+rc, g = gate()
+check(rc == 1 and any("own change" in p for c in g["commits"] for p in c["problems"]), "the author signing their own change fails, and is reported as such")
+
+# A key that is not in the roster.
+other_roster = os.path.join(work, "other.yaml")
+open(other_roster, "w").write(roster().replace(keys["senior"][1], keys["outsider"][1]))
+r = signoff("outsider", extra=("--roster", other_roster))
+check(r.returncode == 0, "a sign-off made with a key the real roster does not list")
+rc, g = gate()
+check(rc == 1 and any("unknown key" in p for c in g["commits"] for p in c["problems"]), "a key that is not in the roster fails")
+
+# A tampered envelope: change the commit inside the signed payload, keep the signature.
+signoff("senior")
+head = sh("git", "rev-parse", "HEAD", cwd=repo).stdout.strip()
+note = sh("git", "notes", "--ref=brake-signoffs", "show", head, cwd=repo).stdout.strip().split("\n")
+import base64
+env = json.loads(note[-1])
+stmt = json.loads(base64.b64decode(env["payload"]))
+stmt["predicate"]["comment"] = "tampered"
+env["payload"] = base64.b64encode(json.dumps(stmt).encode()).decode()
+note[-1] = json.dumps(env)
+sh("git", "-c", "user.name=Mallory", "-c", "user.email=m@evil.io", "notes", "--ref=brake-signoffs", "add", "-f", "-m", "\n".join(note), head, cwd=repo)
+rc, g = gate()
+check(rc == 1 and any("bad signature" in p for c in g["commits"] for p in c["problems"]), "a tampered envelope fails")
+sh("git", "-c", "user.name=T", "-c", "user.email=t@t", "notes", "--ref=brake-signoffs", "remove", head, cwd=repo)
+signoff("senior")
+check(gate()[0] == 0, "a fresh valid sign-off passes again")
+
+# Two seniors, one an owner, on a high-risk path.
+sh("git", "update-ref", "refs/heads/main", head, cwd=repo)
+hr = commit("Jo Junior", "jo@acme.io", ai, path="payments/charge.py")
+signoff("senior", hr)
+rc, g = gate(f"{head}..HEAD")
+check(rc == 1 and any("owner" in m for m in g["commits"][-1]["missing"]), "a high-risk path with one senior fails (needs two, one an owner)")
+signoff("senior2", hr)
+rc, g = gate(f"{head}..HEAD")
+check(rc == 1, "...two seniors but no owner still fails")
+signoff("owner", hr)
+rc, g = gate(f"{head}..HEAD")
+check(rc == 0, "...with the owner's sign-off it passes")
+
+# Tree-identical rebase: a new commit with the same tree (message reworded).
+sh("git", "-c", "user.name=Jo Junior", "-c", "user.email=jo@acme.io", "commit", "-q", "--amend", "-m", ai + "\n\nreworded", cwd=repo)
+rc, g = gate(f"{head}..HEAD")
+check(rc == 1, "a tree-identical rewrite fails when the policy does not carry sign-offs over")
+open(os.path.join(repo, "carry.yaml"), "w").write(roster(carry=True))
+r = sh(BRAKE, "gate", "--range", f"{head}..HEAD", "--roster", os.path.join(repo, "carry.yaml"), cwd=repo, check_rc=False)
+check(r.returncode == 0, "...and passes when the policy allows carry-over")
+
+# A human-only change by a junior needs nothing.
+human = commit("Jo Junior", "jo@acme.io", "docs: fix typo", path="README.md")
+rc, g = gate(f"{human}~1..{human}")
+check(rc == 0 and g["commits"][0]["provenance"] == "human", "a human-only change by a junior passes with no sign-off")
+aider = commit("Jo Junior (aider)", "jo@acme.io", "aider: refactor", path="app.py")
+rc, g = gate(f"{aider}~1..{aider}")
+check(rc == 1 and g["commits"][0]["provenance"] == "ai-assisted", "aider's author suffix marks the change AI-assisted")
+
+# The pre-push hook.
+r = sh(BRAKE, "install", "git-hooks", cwd=repo, check_rc=False)
+check(r.returncode == 0 and os.access(os.path.join(repo, ".git/hooks/pre-push"), os.X_OK), "brake install git-hooks writes an executable pre-push hook")
+origin = os.path.join(work, "origin.git")
+sh("git", "init", "-q", "--bare", origin)
+sh("git", "remote", "add", "origin", origin, cwd=repo)
+r = sh("git", "push", "origin", "HEAD:refs/heads/main", cwd=repo, check_rc=False)
+check(r.returncode != 0, "pushing unsigned AI-assisted commits to main is refused by the hook")
+r = sh("git", "push", "origin", "HEAD:refs/heads/feature/x", cwd=repo, check_rc=False)
+check(r.returncode == 0, "pushing to a feature branch is not gated")
+
+r = sh(BRAKE, "gate", "--range", "nosuchref..HEAD", cwd=repo, check_rc=False)
+check(r.returncode == 65 and "range" in r.stderr, "a bad range is a clear error (65)")
+print(f"{len(failures)} failures")
+sys.exit(1 if failures else 0)
