@@ -52,7 +52,11 @@ public struct CommitInfo: Sendable, Equatable {
 
 /// Whether a commit was written with an AI agent, with the evidence.
 public enum Provenance {
-    public enum Kind: String, Sendable { case aiAssisted = "ai-assisted", human, unknown }
+    public enum Kind: String, Sendable {
+        case aiAssisted = "ai-assisted"
+        case human
+        case unknown
+    }
 
     static let agentEmails = [
         "noreply@anthropic.com", "noreply@openai.com", "cursoragent@cursor.com", "noreply@aider.chat",
