@@ -69,3 +69,27 @@ for i in 1 2 3; do
   /usr/bin/time -f "  brake plan --format json: %e s, %M KB" "$BIN/brake" plan "$tmp/plan10k.json" --format json > /dev/null || true
   /usr/bin/time -f "  python3 json.load only:   %e s, %M KB" python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$tmp/plan10k.json"
 done
+
+echo "== 6. brake gate over a generated 10,000-commit range"
+repo="$tmp/gate-repo"
+mkdir -p "$repo" && git -C "$repo" init -q -b main
+python3 - "$repo" <<'PY'
+import subprocess, sys
+repo = sys.argv[1]
+lines = []
+for i in range(10000):
+    msg = f"change {i}\n" + ("\nCo-authored-by: Claude <noreply@anthropic.com>\n" if i % 2 else "")
+    data = f"line {i}\n"
+    lines.append(f"commit refs/heads/main\nmark :{i + 1}\nauthor Dev {i % 7} <dev{i % 7}@acme.io> {1700000000 + i} +0000\n"
+                 f"committer Dev {i % 7} <dev{i % 7}@acme.io> {1700000000 + i} +0000\ndata {len(msg.encode())}\n{msg}\n"
+                 + (f"from :{i}\n" if i else "") + f"M 644 inline src/f{i % 50}.txt\ndata {len(data.encode())}\n{data}\n")
+subprocess.run(["git", "-C", repo, "fast-import", "--quiet"], input="".join(lines).encode(), check=True)
+PY
+git -C "$repo" checkout -q main
+printf 'version: 1\npeople:\n  - {name: Dev, emails: [dev0@acme.io], level: senior}\npaths:\n  - {pattern: "src/f1*", owners: [dev0@acme.io], risk: high}\n' > "$repo/team.yaml"
+first=$(git -C "$repo" rev-list --max-parents=0 HEAD)
+for i in 1 2 3; do
+  ( cd "$repo" && /usr/bin/time -f "  brake gate, 10,000 commits: %e s, %M KB" "$BIN/brake" gate --range "$first..HEAD" --format json > "$tmp/gate.json" ) || true
+done
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('  commits judged:', len(d['commits']), ' failing:', sum(not c['passed'] for c in d['commits']))" "$tmp/gate.json"
+( cd "$repo" && /usr/bin/time -f "  git log alone (same format): %e s" git log --reverse -z --name-only --format=%H "$first..HEAD" > /dev/null )

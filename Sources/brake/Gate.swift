@@ -14,7 +14,7 @@ enum Git {
         return PlanFiles.run(cd + "git " + args.map(Hooks.shellQuote).joined(separator: " "))
     }
 
-    static func root() throws(Failure) -> String {
+    static func root() throws -> String {
         guard let r = run(["rev-parse", "--show-toplevel"])?.trimmingCharacters(in: "\n "), !r.isEmpty else {
             throw Failure(status: ExitStatus.usage, message: "not inside a git repository")
         }
@@ -22,7 +22,7 @@ enum Git {
     }
 
     /// Commits of a range (oldest first), with their changed paths.
-    static func commits(_ range: String) throws(Failure) -> [CommitInfo] {
+    static func commits(_ range: String) throws -> [CommitInfo] {
         let spec = range.contains("..") ? [range] : ["-1", range]
         guard
             let out = run(
@@ -100,7 +100,7 @@ extension String {
 }
 
 enum RosterFile {
-    static func load(_ path: String?, root: String) throws(Failure) -> Roster {
+    static func load(_ path: String?, root: String) throws -> Roster {
         let candidates = path.map { [$0] } ?? [root + "/team.yaml", root + "/.brake/team.yaml"]
         guard let file = candidates.first(where: Loader.exists) else {
             throw Failure(
@@ -108,7 +108,8 @@ enum RosterFile {
                 message: "no roster: create team.yaml (or .brake/team.yaml) or pass --roster FILE"
             )
         }
-        do { return try Roster.parse(yaml: try Loader.readFile(file), source: file) } catch {
+        let text = try Loader.readFile(file)
+        do { return try Roster.parse(yaml: text, source: file) } catch {
             throw Failure(status: ExitStatus.badInput, message: "roster error: \(error)")
         }
     }
@@ -131,25 +132,27 @@ struct Keys: ParsableCommand {
 
         func run() throws {
             let store = LocalStore(env: Loader.environment())
-            do {
-                try store.ensureHome()
-                let path = out ?? store.home + "/signing.key"
-                if Loader.exists(path) && !force {
-                    throw Failure(
+            let path = out ?? store.home + "/signing.key"
+            if Loader.exists(path) && !force {
+                Loader.fail(
+                    Failure(
                         status: ExitStatus.badInput,
                         message:
                             "\(path) exists; use --force to replace it (sign-offs made with it stay valid only while its public key is in the roster)"
                     )
-                }
-                let (priv, pub) = Signoff.generateKey()
-                try store.writeAtomically(path, Base64.encode(priv) + "\n")
-                chmod(path, 0o600)
-                FileHandleOut.stdout(
-                    "private key: \(path)\npublic key (add it to your entry in team.yaml under keys):\n  \(pub)\n"
                 )
-            } catch {
-                Loader.fail(error)
             }
+            let (priv, pub) = Signoff.generateKey()
+            // Written without a typed-throws do/catch here: Swift 6.2's optimizer crashes on that shape in this function.
+            let written: Result<Void, Failure> = Result { () throws(Failure) in
+                try store.ensureHome()
+                try store.writeAtomically(path, Base64.encode(priv) + "\n")
+            }
+            if case .failure(let e) = written { Loader.fail(e) }
+            chmod(path, 0o600)
+            FileHandleOut.stdout(
+                "private key: \(path)\npublic key (add it to your entry in team.yaml under keys):\n  \(pub)\n"
+            )
         }
     }
 }
@@ -174,8 +177,8 @@ struct SignoffCommand: ParsableCommand {
             let root = try Git.root()
             let r = try RosterFile.load(roster, root: root)
             let keyPath = key ?? store.home + "/signing.key"
-            guard let priv = Base64.decode(try Loader.readFile(keyPath).trimmingCharacters(in: "\n ")),
-                let pub = Signoff.publicKey(of: priv)
+            let keyText = try Loader.readFile(keyPath)
+            guard let priv = Base64.decode(keyText.trimmingCharacters(in: "\n ")), let pub = Signoff.publicKey(of: priv)
             else {
                 throw Failure(
                     status: ExitStatus.badInput,
@@ -205,7 +208,9 @@ struct SignoffCommand: ParsableCommand {
                     expires: now + expiresDays * 86400,
                     comment: comment
                 )
-                let env = try Signoff.sign(st, privateKey: priv)
+                guard let env = try? Signoff.sign(st, privateKey: priv) else {
+                    throw Failure(status: ExitStatus.badInput, message: "\(keyPath) could not sign")
+                }
                 // The notes commit is recorded under the signer's own name.
                 let identity = ["-c", "user.name=\(me.name)", "-c", "user.email=\(me.emails.first ?? "")"]
                 guard Git.run(identity + ["notes", "--ref=brake-signoffs", "append", "-m", env, c.sha]) != nil else {
@@ -367,7 +372,9 @@ struct InstallGitHooks: ParsableCommand {
                 FileHandleOut.stdout("would write \(path):\n" + script)
                 return
             }
-            if Loader.exists(path), let old = try? Loader.readFile(path), !old.contains("brake install git-hooks") {
+            if Loader.exists(path), let old = PlanFiles.run("cat \(Hooks.shellQuote(path))"),
+                !old.contains("brake install git-hooks")
+            {
                 throw Failure(
                     status: ExitStatus.badInput,
                     message:

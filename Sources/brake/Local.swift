@@ -24,6 +24,16 @@ struct LocalStore {
 
     static func now() -> Int { Int(time(nil)) }
 
+    /// The state as it is now, read without taking the lock (for reports).
+    func read() throws(Failure) -> LocalState {
+        guard Loader.exists(statePath) else { return LocalState() }
+        let text = try Loader.readFile(statePath)
+        guard let v = try? JSONValue.parse(text), let s = try? LocalState(json: v) else {
+            throw Failure(status: ExitStatus.badInput, message: "\(statePath) is damaged; move it aside to start over")
+        }
+        return s
+    }
+
     /// Runs `body` holding the exclusive lock, with the state loaded; saves the state it returns.
     func withState<T>(_ body: (inout LocalState) throws(Failure) -> T) throws(Failure) -> T {
         try ensureHome()
@@ -215,7 +225,7 @@ enum HookRunner {
             )
         } catch {
             let m =
-                "Brake's policy cannot be loaded (\((error as? Failure)?.message ?? "\(error)")), so every action is blocked until it is fixed."
+                "Brake's policy cannot be loaded (\(error.message)), so every action is blocked until it is fixed."
             emit(Hooks.render(agent: agent, event: call.event, verdict: .deny, userMessage: m, agentMessage: m))
         }
         // Decide every action of the call; the most severe wins.

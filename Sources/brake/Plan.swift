@@ -45,31 +45,30 @@ struct PlanCommand: ParsableCommand {
             let bytes = try PlanFiles.bytes(file)
             let digest = Engine.hexDigest(bytes: bytes)
             let json = try PlanFiles.json(file, bytes: bytes)
-            var report: PlanReport
             // The format comes from the content; --type forces it.
             let parsed = type == nil ? try? JSONValue.parse(json) : nil
             let isChangeSet = type == "cloudformation" || (parsed.map(ChangeSet.recognizes) == true)
             let isKubernetes =
                 type == "kubernetes" || (!isChangeSet && parsed.map(KubernetesRemoval.recognizes) == true)
-            do {
-                if isChangeSet {
-                    report = try ChangeSet.analyze(json, context: context, settings: pol.settings)
-                } else if isKubernetes {
-                    report = try KubernetesRemoval.analyze(json, context: context, settings: pol.settings)
-                } else {
-                    report = try TerraformPlan.analyze(json, context: context, settings: pol.settings)
+            let analyzed = PlanFiles.analyze(
+                json,
+                changeSet: isChangeSet,
+                kubernetes: isKubernetes,
+                context: context,
+                settings: pol.settings
+            )
+            guard case .success(var report) = analyzed else {
+                if case .failure(let e) = analyzed {
+                    throw Failure(status: ExitStatus.badInput, message: "\(file): \(e.message)")
                 }
-            } catch {
-                throw Failure(status: ExitStatus.badInput, message: "\(file): \(error.message)")
+                return
             }
             // State identity: a binary plan carries the state it was made against.
             if let (lineage, serial) = PlanFiles.stateIdentity(file, bytes: bytes) {
                 report.stateLineage = lineage
                 report.stateSerial = serial
                 let here = Loader.currentDirectory()
-                let state = try LocalStore(env: env).withState { (s: inout LocalState) throws(Failure) -> LocalState in
-                    s
-                }
+                let state = try LocalStore(env: env).read()
                 report.stateWarning = state.stateMismatch(directory: here, lineage: lineage, serial: serial)
             }
             // A change set is approved by what it does (its changes), since `describe-change-set` is re-run at execution.
@@ -145,6 +144,23 @@ enum PlanFiles {
             )
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Dispatches to the right reader; a Result keeps typed errors out of the caller's do/catch.
+    static func analyze(
+        _ json: String,
+        changeSet: Bool,
+        kubernetes: Bool,
+        context: Context,
+        settings: AnalysisSettings
+    ) -> Result<PlanReport, PlanError> {
+        do {
+            if changeSet { return .success(try ChangeSet.analyze(json, context: context, settings: settings)) }
+            if kubernetes { return .success(try KubernetesRemoval.analyze(json, context: context, settings: settings)) }
+            return .success(try TerraformPlan.analyze(json, context: context, settings: settings))
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// The lineage and serial of the state inside a binary plan file (`unzip -p PLAN tfstate`).
