@@ -45,18 +45,8 @@ struct PlanCommand: ParsableCommand {
             let bytes = try PlanFiles.bytes(file)
             let digest = Engine.hexDigest(bytes: bytes)
             let json = try PlanFiles.json(file, bytes: bytes)
-            // The format comes from the content; --type forces it.
-            let parsed = type == nil ? try? JSONValue.parse(json) : nil
-            let isChangeSet = type == "cloudformation" || (parsed.map(ChangeSet.recognizes) == true)
-            let isKubernetes =
-                type == "kubernetes" || (!isChangeSet && parsed.map(KubernetesRemoval.recognizes) == true)
-            let analyzed = PlanFiles.analyze(
-                json,
-                changeSet: isChangeSet,
-                kubernetes: isKubernetes,
-                context: context,
-                settings: pol.settings
-            )
+            // The format comes from the content (parsed once); --type forces it.
+            let analyzed = PlanFiles.analyze(json, type: type, context: context, settings: pol.settings)
             guard case .success(var report) = analyzed else {
                 if case .failure(let e) = analyzed {
                     throw Failure(status: ExitStatus.badInput, message: "\(file): \(e.message)")
@@ -72,7 +62,7 @@ struct PlanCommand: ParsableCommand {
                 report.stateWarning = state.stateMismatch(directory: here, lineage: lineage, serial: serial)
             }
             // A change set is approved by what it does (its changes), since `describe-change-set` is re-run at execution.
-            let requestDigest = isChangeSet ? (ChangeSet.contentDigest(json) ?? digest) : digest
+            let requestDigest = report.format == "cloudformation" ? (ChangeSet.contentDigest(json) ?? digest) : digest
             let decision = Engine.decide(plan: report, digest: digest, context: context, policy: pol)
             var requestID: String?
             if request {
@@ -146,18 +136,33 @@ enum PlanFiles {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Dispatches to the right reader; a Result keeps typed errors out of the caller's do/catch.
+    /// Parses once, detects the format, and dispatches to the right reader. A Result keeps typed errors out of the
+    /// caller's do/catch.
     static func analyze(
         _ json: String,
-        changeSet: Bool,
-        kubernetes: Bool,
+        type: String?,
         context: Context,
         settings: AnalysisSettings
     ) -> Result<PlanReport, PlanError> {
         do {
-            if changeSet { return .success(try ChangeSet.analyze(json, context: context, settings: settings)) }
-            if kubernetes { return .success(try KubernetesRemoval.analyze(json, context: context, settings: settings)) }
-            return .success(try TerraformPlan.analyze(json, context: context, settings: settings))
+            if type == nil || type == "terraform" {
+                // The streaming UI output is rejected before parsing, with the command that produces a plan.
+                let first = String(decoding: json.utf8.prefix(while: { $0 != 0x0A }).prefix(4096), as: UTF8.self)
+                if first.contains("\"@level\"") || first.contains("\"@message\"") {
+                    return .success(try TerraformPlan.analyze(json, context: context, settings: settings))
+                }
+            }
+            let root: JSONValue
+            do { root = try JSONValue.parse(json) } catch {
+                return .failure(PlanError(message: "not valid JSON (\(error.description)); the file may be truncated"))
+            }
+            let changeSet = type == "cloudformation" || (type == nil && ChangeSet.recognizes(root))
+            let kubernetes = type == "kubernetes" || (type == nil && !changeSet && KubernetesRemoval.recognizes(root))
+            if changeSet { return .success(try ChangeSet.analyze(root: root, context: context, settings: settings)) }
+            if kubernetes {
+                return .success(try KubernetesRemoval.analyze(root: root, context: context, settings: settings))
+            }
+            return .success(try TerraformPlan.analyze(root: root, context: context, settings: settings))
         } catch {
             return .failure(error)
         }

@@ -39,6 +39,15 @@ public enum ChangeSet {
         do { root = try JSONValue.parse(text) } catch {
             throw PlanError(message: "not valid JSON (\(error.description)); the file may be truncated")
         }
+        return try analyze(root: root, context: context, settings: settings)
+    }
+
+    /// Analyses JSON that is already parsed.
+    public static func analyze(
+        root: JSONValue,
+        context: Context,
+        settings: AnalysisSettings = .standard
+    ) throws(PlanError) -> PlanReport {
         guard recognizes(root), case .array(let changes)? = root["Changes"] else {
             throw PlanError(
                 message:

@@ -38,6 +38,8 @@ public struct PlanReport: Sendable {
 /// A plan Brake refuses to judge: what was wrong and how to produce the right input.
 public struct PlanError: Error, Sendable, CustomStringConvertible {
     public var message: String
+
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }
 
@@ -124,6 +126,15 @@ public enum TerraformPlan {
         do { root = try JSONValue.parse(trimmed) } catch {
             throw PlanError(message: "not valid JSON (\(error.description)); the file may be truncated")
         }
+        return try analyze(root: root, context: context, settings: settings)
+    }
+
+    /// Analyses plan JSON that is already parsed.
+    public static func analyze(
+        root: JSONValue,
+        context: Context,
+        settings: AnalysisSettings = .standard
+    ) throws(PlanError) -> PlanReport {
         guard case .object = root else {
             throw PlanError(message: "not a Terraform plan: the top level is not a JSON object")
         }
