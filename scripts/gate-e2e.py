@@ -166,6 +166,17 @@ check(r.returncode != 0, "pushing unsigned AI-assisted commits to main is refuse
 r = sh("git", "push", "origin", "HEAD:refs/heads/feature/x", cwd=repo, check_rc=False)
 check(r.returncode == 0, "pushing to a feature branch is not gated")
 
+# The documented generic CI step, and the GitHub Actions example runs exactly that step.
+step = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "ci", "gate-step.sh")
+env = dict(ENV, BRAKE=BRAKE, BASE=human + "~1", HEAD=human)
+r = sh("sh", step, cwd=repo, env=env, check_rc=False)
+check(r.returncode == 0 and "PASS" in r.stdout, "examples/ci/gate-step.sh passes a signed-off range")
+env = dict(ENV, BRAKE=BRAKE, BASE=aider + "~1", HEAD=aider)
+r = sh("sh", step, cwd=repo, env=env, check_rc=False)
+check(r.returncode == 1 and "brake signoff" in r.stdout, "examples/ci/gate-step.sh fails an unsigned range and says how to fix it")
+workflow = open(os.path.join(os.path.dirname(step), "github-actions-gate.yml")).read()
+check("examples/ci/gate-step.sh" in workflow and "fetch-depth: 0" in workflow, "the GitHub Actions example runs the same step with full history")
+
 r = sh(BRAKE, "gate", "--range", "nosuchref..HEAD", cwd=repo, check_rc=False)
 check(r.returncode == 65 and "range" in r.stderr, "a bad range is a clear error (65)")
 print(f"{len(failures)} failures")

@@ -1,0 +1,134 @@
+import BrakeCore
+import Testing
+
+@Suite("Sign-offs")
+struct SignoffTests {
+    func commit(
+        _ msg: String,
+        author: String = "Jo",
+        email: String = "jo@acme.io",
+        paths: [String] = ["app.py"]
+    ) -> CommitInfo {
+        CommitInfo(
+            sha: "c1",
+            tree: "t1",
+            authorName: author,
+            authorEmail: email,
+            committerName: author,
+            committerEmail: email,
+            message: msg,
+            paths: paths
+        )
+    }
+
+    @Test("Provenance from trailers, author suffixes and notes, with evidence")
+    func provenance() {
+        let cases: [(CommitInfo, Provenance.Kind)] = [
+            (commit("fix\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>"), .aiAssisted),
+            (commit("fix\n\nCo-authored-by: Codex <noreply@openai.com>"), .aiAssisted),
+            (commit("fix\n\nCo-authored-by: Cursor <cursoragent@cursor.com>"), .aiAssisted),
+            (commit("fix\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)"), .aiAssisted),
+            (commit("fix\n\nAssisted-by: Gemini"), .aiAssisted),
+            (commit("aider: refactor"), .aiAssisted),
+            (commit("refactor", author: "Jo (aider)"), .aiAssisted),
+            (commit("fix\n\nCo-authored-by: Sam <sam@acme.io>"), .human),
+            (commit("docs: generated with care"), .human),
+            (
+                commit(
+                    "bump deps",
+                    author: "dependabot[bot]",
+                    email: "49699333+dependabot[bot]@users.noreply.github.com"
+                ), .unknown
+            ),
+        ]
+        for (c, want) in cases {
+            let (kind, evidence) = Provenance.classify(c)
+            #expect(kind == want, "\(c.message)")
+            #expect((kind == .aiAssisted) == !evidence.isEmpty || kind == .unknown)
+        }
+        var noted = commit("plain")
+        noted.aiNote = true
+        #expect(Provenance.classify(noted).0 == .aiAssisted)
+        #expect(Provenance.classify(commit("wip [ai]"), patterns: ["[ai]"]).0 == .aiAssisted)
+    }
+
+    @Test("DSSE envelopes verify only with a roster key and an untouched payload")
+    func envelopes() throws {
+        let (priv, pub) = Signoff.generateKey()
+        let (_, otherPub) = Signoff.generateKey()
+        let roster = try Roster.parse(
+            yaml: "version: 1\npeople:\n  - {name: Sam, emails: [sam@acme.io], level: senior, keys: [\"\(pub)\"]}\n",
+            source: "t"
+        )
+        let st = Signoff.Statement(
+            commit: "c1",
+            tree: "t1",
+            signer: "sam@acme.io",
+            level: "senior",
+            repository: "r",
+            range: "HEAD",
+            time: 100,
+            expires: 200,
+            comment: ""
+        )
+        let env = try Signoff.sign(st, privateKey: priv)
+        guard case .valid(let back, _) = Signoff.verify(env, roster: roster) else {
+            Issue.record("valid envelope rejected")
+            return
+        }
+        #expect(back == st)
+        let stranger = try Roster.parse(
+            yaml: "people:\n  - {name: X, emails: [x@acme.io], level: senior, keys: [\"\(otherPub)\"]}\n",
+            source: "t"
+        )
+        #expect(Signoff.verify(env, roster: stranger) != .valid(st, signerKey: []))
+        if case .valid = Signoff.verify(env, roster: stranger) { Issue.record("unknown key accepted") }
+        let tampered = env.replacingOccurrences("\"payload\":\"", "\"payload\":\"A")
+        if case .valid = Signoff.verify(tampered, roster: roster) { Issue.record("tampered envelope accepted") }
+    }
+
+    @Test(
+        "Requirements: AI by a junior needs a senior; high-risk paths need two and an owner; humans need nothing by default"
+    )
+    func requirements() throws {
+        let roster = try Roster.parse(
+            yaml: """
+                people:
+                  - {name: Jo, emails: [jo@acme.io], level: junior}
+                  - {name: Sam, emails: [sam@acme.io], level: senior}
+                paths:
+                  - {pattern: "payments/**", owners: [sam], risk: high}
+                """,
+            source: "team.yaml"
+        )
+        let ai = commit("x\n\nCo-authored-by: Claude <noreply@anthropic.com>")
+        #expect(Signoff.requirements(for: ai, kind: .aiAssisted, roster: roster).map(\.count) == [1])
+        var risky = ai
+        risky.paths = ["payments/charge.py"]
+        let r = Signoff.requirements(for: risky, kind: .aiAssisted, roster: roster)
+        #expect(r.count == 2 && r[1].count == 2 && r[1].owners == ["sam"])
+        #expect(Signoff.requirements(for: commit("docs"), kind: .human, roster: roster).isEmpty)
+        var senior = ai
+        senior.authorEmail = "sam@acme.io"
+        #expect(Signoff.requirements(for: senior, kind: .aiAssisted, roster: roster).isEmpty)
+    }
+
+    @Test("The roster is decoded strictly")
+    func strictRoster() {
+        for bad in [
+            "peeple: []", "people:\n  - {name: A, emails: [a@x], level: wizard}",
+            "people:\n  - {name: A, emails: [a@x], level: senior, keys: [\"rsa:abc\"]}",
+            "paths:\n  - {pattern: x, risk: extreme}", "requirements: {unknown_provenance: maybe}",
+        ] {
+            #expect(throws: PolicyError.self, "\(bad)") { try Roster.parse(yaml: bad, source: "team.yaml") }
+        }
+    }
+
+    @Test("Base64 round trips")
+    func base64() {
+        for n in 0..<40 {
+            let bytes = (0..<n).map { UInt8(($0 * 37 + n) & 0xFF) }
+            #expect(Base64.decode(Base64.encode(bytes)) == bytes)
+        }
+    }
+}
