@@ -290,26 +290,7 @@ extension Analyzer {
     }
 
     static func base64Decode(_ s: String) -> String? {
-        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-        var lookup = [Int](repeating: -1, count: 256)
-        for (i, c) in table.enumerated() { lookup[Int(c)] = i }
-        lookup[Int(UInt8(ascii: "-"))] = 62
-        lookup[Int(UInt8(ascii: "_"))] = 63
-        var bytes: [UInt8] = []
-        var acc = 0
-        var bits = 0
-        for c in s.utf8 {
-            if c == UInt8(ascii: "=") || c == 10 || c == 13 || c == 32 { continue }
-            let v = lookup[Int(c)]
-            if v < 0 { return nil }
-            acc = (acc << 6) | v
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                bytes.append(UInt8((acc >> bits) & 0xFF))
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
+        Base64.decode(s).flatMap { String(validating: $0, as: UTF8.self) }
     }
 
     static func hexDecode(_ s: String) -> String? {

@@ -17,11 +17,7 @@ public enum KubernetesRemoval {
         context: Context,
         settings: AnalysisSettings = .standard
     ) throws(PlanError) -> PlanReport {
-        let root: JSONValue
-        do { root = try JSONValue.parse(text) } catch {
-            throw PlanError(message: "not valid JSON (\(error.description)); the file may be truncated")
-        }
-        return try analyze(root: root, context: context, settings: settings)
+        try analyze(root: try PlanError.parse(text), context: context, settings: settings)
     }
 
     /// Analyses JSON that is already parsed.

@@ -40,6 +40,13 @@ public struct PlanError: Error, Sendable, CustomStringConvertible {
     public var message: String
 
     public init(message: String) { self.message = message }
+
+    /// Parses plan input text, naming truncation as the likely cause of a failure.
+    static func parse(_ text: String) throws(PlanError) -> JSONValue {
+        do { return try JSONValue.parse(text) } catch {
+            throw PlanError(message: "not valid JSON (\(error.description)); the file may be truncated")
+        }
+    }
     public var description: String { message }
 }
 
@@ -122,11 +129,7 @@ public enum TerraformPlan {
                     "this is the streaming UI output of `terraform plan -json`, not a plan; use `terraform plan -out=tfplan` then `terraform show -json tfplan`"
             )
         }
-        let root: JSONValue
-        do { root = try JSONValue.parse(trimmed) } catch {
-            throw PlanError(message: "not valid JSON (\(error.description)); the file may be truncated")
-        }
-        return try analyze(root: root, context: context, settings: settings)
+        return try analyze(root: try PlanError.parse(trimmed), context: context, settings: settings)
     }
 
     /// Analyses plan JSON that is already parsed.

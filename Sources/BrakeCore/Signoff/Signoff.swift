@@ -331,14 +331,17 @@ public enum Base64 {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Decodes standard or URL-safe base64; padding and line breaks are ignored.
     public static func decode(_ s: String) -> [UInt8]? {
         var lookup = [Int](repeating: -1, count: 256)
         for (i, c) in alphabet.enumerated() { lookup[Int(c)] = i }
+        lookup[Int(UInt8(ascii: "-"))] = 62
+        lookup[Int(UInt8(ascii: "_"))] = 63
         var out: [UInt8] = []
         var acc = 0
         var bits = 0
         for c in s.utf8 {
-            if c == 61 || c == 10 || c == 13 { continue }
+            if c == 61 || c == 10 || c == 13 || c == 32 { continue }
             let v = lookup[Int(c)]
             if v < 0 { return nil }
             acc = (acc << 6) | v
