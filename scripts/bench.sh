@@ -93,3 +93,6 @@ for i in 1 2 3; do
 done
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('  commits judged:', len(d['commits']), ' failing:', sum(not c['passed'] for c in d['commits']))" "$tmp/gate.json"
 ( cd "$repo" && /usr/bin/time -f "  git log alone (same format): %e s" git log --reverse -z --name-only --format=%H "$first..HEAD" > /dev/null )
+
+echo "== 7. brake mcp: added latency per allowed tools/call (300 sequential calls, proxy vs direct)"
+python3 scripts/mcp-e2e.py "$BIN/brake" | grep "median per tools/call"

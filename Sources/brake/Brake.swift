@@ -43,7 +43,7 @@ struct Brake: ParsableCommand {
         subcommands: [
             Check.self, Explain.self, PolicyCommand.self, Hook.self, Approve.self, DenyRequest.self, StopCommand.self,
             Resume.self, Status.self, Log.self, AuditCommand.self, Install.self, Uninstall.self, Exec.self,
-            PlanCommand.self, Keys.self, SignoffCommand.self, Gate.self,
+            PlanCommand.self, Keys.self, SignoffCommand.self, Gate.self, MCPProxy.self,
         ]
     )
 }

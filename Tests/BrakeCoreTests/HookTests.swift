@@ -398,3 +398,55 @@ struct StateIdentityTests {
         #expect(try LocalState(json: try JSONValue.parse(s.json.serialized)) == s)
     }
 }
+
+@Suite("MCP session")
+struct MCPSessionTests {
+    @Test("tools/call is split out of batches; annotations and pending requests are tracked")
+    func framing() throws {
+        let s = MCPSession(server: "mail")
+        s.fromServer(
+            #"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"list","annotations":{"readOnlyHint":true}},{"name":"purge_box","annotations":{"readOnlyHint":true}},{"name":"archive_all","annotations":{"destructiveHint":true}}]}}"#
+        )
+        #expect(
+            !s.isDestructive("list") && !s.isDestructive("purge_box") && s.isDestructive("archive_all")
+                && s.isDestructive("delete_message")
+        )
+        let (calls, forward) = s.fromAgent(
+            #"[{"jsonrpc":"2.0","id":2,"method":"ping"},{"jsonrpc":"2.0","id":"x","method":"tools/call","params":{"name":"archive_all","arguments":{"box":"ü"}}}]"#
+        )
+        #expect(calls.count == 1 && calls[0].id == .string("x") && calls[0].tool == "archive_all")
+        #expect(forward == #"[{"jsonrpc":"2.0","id":2,"method":"ping"}]"#)
+        #expect(s.pending.count == 1)
+        s.fromServer(#"{"jsonrpc":"2.0","id":2,"result":{}}"#)
+        #expect(s.pending.isEmpty)
+        #expect(s.fromAgent("not json").forward == "not json")
+        let refusal = try JSONValue.parse(MCPSession.refusal(id: .number(5), text: "no"))
+        #expect(refusal["result"]?["isError"] == .bool(true) && refusal["id"] == .number(5))
+    }
+
+    @Test("Annotations decide: a read-only hint clears a scary name, a destructive hint marks a calm one")
+    func hints() {
+        let ctx = Context(cwd: "/home/dev/project", home: "/home/dev")
+        #expect(
+            Engine.decide(
+                action: .mcp(server: "m", tool: "purge_cache_report", arguments: "{}"),
+                context: ctx,
+                toolHints: ["readOnlyHint": true]
+            ).verdict == .allow
+        )
+        #expect(
+            Engine.decide(
+                action: .mcp(server: "m", tool: "sync", arguments: "{}"),
+                context: ctx,
+                toolHints: ["destructiveHint": true]
+            ).verdict == .ask
+        )
+        #expect(
+            Engine.decide(action: .mcp(server: "m", tool: "send_email", arguments: "{}"), context: ctx).verdict == .ask
+        )
+        #expect(
+            Engine.decide(action: .mcp(server: "m", tool: "get_weather", arguments: "{}"), context: ctx).verdict
+                == .allow
+        )
+    }
+}

@@ -47,13 +47,18 @@ public enum Action: Sendable, Equatable {
 
 extension Engine {
     /// Words in MCP tool names that mark a destructive call.
-    static let destructiveToolWords: Set<String> = [
+    public static let destructiveToolWords: Set<String> = [
         "delete", "remove", "drop", "destroy", "purge", "truncate", "wipe", "erase", "terminate", "kill", "reset",
-        "uninstall", "revoke", "rm",
+        "uninstall", "revoke", "rm", "send", "transfer", "pay", "publish", "archive", "trash", "cancel",
     ]
 
     /// Decides any action: shell commands go through the shell analysis, file and tool actions become effects.
-    public static func decide(action: Action, context: Context, policy: Policy = .standard) -> Decision {
+    public static func decide(
+        action: Action,
+        context: Context,
+        policy: Policy = .standard,
+        toolHints: [String: Bool] = [:]
+    ) -> Decision {
         if case .shell(let command) = action {
             return decide(command, context: context, policy: policy)
         }
@@ -97,7 +102,11 @@ extension Engine {
             }
         case .mcp(let server, let tool, let arguments):
             let words = tool.lowercased().tokens.map(String.init)
-            if words.contains(where: { destructiveToolWords.contains($0) }) {
+            // MCP annotations from tools/list: a read-only tool is not destructive whatever its name; a
+            // destructive hint counts even for a harmless-sounding name.
+            let readOnly = toolHints["readOnlyHint"] == true
+            let named = words.contains(where: { destructiveToolWords.contains($0) })
+            if toolHints["destructiveHint"] == true || (named && !readOnly) {
                 analysis.effects.append(
                     Effect(
                         "mcp.destructive",

@@ -88,6 +88,8 @@ public struct Policy: Sendable {
     public var layers: [String]
     /// Refused attempts at the same rule in one session, by different means, before the session is stopped.
     public var rerouteLimit: Int = LocalState.defaultRerouteLimit
+    /// Destructive MCP tool calls allowed per session in ten minutes before the session is stopped.
+    public var mcpDestructiveLimit: Int = 20
 
     /// The built-in policy: the rule packs compiled into the binary.
     public static let standard = Policy(
@@ -244,7 +246,7 @@ extension Policy {
             "settings",
             allowed: [
                 "production", "build_directories", "temp_paths", "cache_paths", "sensitive_paths", "protected_branches",
-                "reroute_limit",
+                "reroute_limit", "mcp_destructive_limit",
             ]
         ) {
             switch key {
@@ -261,6 +263,8 @@ extension Policy {
                     default: settings.environmentVariables += list
                     }
                 }
+            case "mcp_destructive_limit":
+                mcpDestructiveLimit = min(mcpDestructiveLimit, try r.int(v, "settings.mcp_destructive_limit"))
             case "reroute_limit":
                 let n = try r.int(v, "settings.reroute_limit")
                 // A lower layer may only tighten: a smaller limit stops sooner.

@@ -1,0 +1,271 @@
+import ArgumentParser
+import BrakeCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `brake mcp -- SERVER…`: a stdio MCP proxy that judges every `tools/call` before the server sees it.
+struct MCPProxy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mcp",
+        abstract: "Run an MCP server behind Brake: every tools/call is judged first; everything else passes unchanged.",
+        discussion:
+            "Configure the agent to launch `brake mcp --name NAME -- <the server command>` instead of the server."
+    )
+    @Option(name: .long, help: "The server's name in policies, approvals and the audit log.") var name: String?
+    @Option(name: .long, help: ArgumentHelp("Organisation policy file.", valueName: "FILE")) var policy: String?
+    @Argument(parsing: .captureForPassthrough, help: "The server command and its arguments.") var command: [String] = []
+
+    func run() throws {
+        var argv = command
+        if argv.first == "--" { argv.removeFirst() }
+        guard !argv.isEmpty else { throw ValidationError("give the server command after --") }
+        let env = Loader.environment()
+        let server = name ?? Paths.basename(argv[0])
+        do {
+            let context = try Loader.context(LoadOptions(policy: policy, cwd: nil, actor: "agent"), env: env)
+            let pol = try Loader.policy(
+                LoadOptions(policy: policy, cwd: nil, actor: "agent"),
+                env: env,
+                projectRoot: context.projectRoot
+            )
+            let proxy = ProxyLoop(
+                server: server,
+                argv: argv,
+                context: context,
+                policy: pol,
+                store: LocalStore(env: env),
+                session: env["BRAKE_SESSION"] ?? "mcp-\(server)-\(getpid())"
+            )
+            Glibc.exit(proxy.run())
+        } catch {
+            Loader.fail(error)
+        }
+    }
+}
+
+/// The single-threaded poll loop between the agent (stdin/stdout) and the server (a child process).
+final class ProxyLoop {
+    let session: MCPSession
+    let argv: [String]
+    let context: Context
+    let policy: Policy
+    let store: LocalStore
+    let sessionID: String
+    var destructiveTimes: [Int] = []
+    var toServer: Int32 = -1
+    var fromServer: Int32 = -1
+    var child: pid_t = 0
+
+    init(server: String, argv: [String], context: Context, policy: Policy, store: LocalStore, session: String) {
+        self.session = MCPSession(server: server)
+        self.argv = argv
+        self.context = context
+        self.policy = policy
+        self.store = store
+        self.sessionID = session
+    }
+
+    func spawn() -> Bool {
+        var inPipe: [Int32] = [0, 0]
+        var outPipe: [Int32] = [0, 0]
+        guard pipe(&inPipe) == 0, pipe(&outPipe) == 0 else { return false }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_addclose(&actions, inPipe[1])
+        posix_spawn_file_actions_addclose(&actions, outPipe[0])
+        var cargs = argv.map { strdup($0) } + [nil]
+        let rc = posix_spawnp(&child, argv[0], &actions, nil, &cargs, environ)
+        posix_spawn_file_actions_destroy(&actions)
+        for p in cargs { free(p) }
+        close(inPipe[0])
+        close(outPipe[1])
+        guard rc == 0 else { return false }
+        toServer = inPipe[1]
+        fromServer = outPipe[0]
+        signal(SIGPIPE, SIG_IGN)
+        return true
+    }
+
+    func write(_ fd: Int32, _ line: String) {
+        var s = line
+        if !s.hasSuffix("\n") { s += "\n" }
+        s.withUTF8 { FileHandleOut.writeAll(fd, $0) }
+    }
+
+    func run() -> Int32 {
+        guard spawn() else {
+            FileHandleOut.stderr("brake mcp: cannot start \(argv[0]): \(Loader.string(strerror(errno)))\n")
+            return 127
+        }
+        var agentBuf: [UInt8] = []
+        var serverBuf: [UInt8] = []
+        var agentOpen = true
+        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            var fds = [pollfd(fd: fromServer, events: Int16(POLLIN), revents: 0)]
+            if agentOpen { fds.append(pollfd(fd: 0, events: Int16(POLLIN), revents: 0)) }
+            if poll(&fds, nfds_t(fds.count), -1) < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            // Server → agent: forwarded unchanged, line by line.
+            if fds[0].revents != 0 {
+                let n = read(fromServer, &buf, buf.count)
+                if n <= 0 { break }
+                serverBuf.append(contentsOf: buf[0..<n])
+                while let nl = serverBuf.firstIndex(of: 0x0A) {
+                    let line = String(decoding: serverBuf[..<nl], as: UTF8.self)
+                    serverBuf.removeSubrange(...nl)
+                    session.fromServer(line)
+                    write(1, line)
+                }
+            }
+            // Agent → server: tools/call is judged first.
+            if agentOpen, fds.count > 1, fds[1].revents != 0 {
+                let n = read(0, &buf, buf.count)
+                if n <= 0 {
+                    agentOpen = false
+                    close(toServer)
+                    continue
+                }
+                agentBuf.append(contentsOf: buf[0..<n])
+                while let nl = agentBuf.firstIndex(of: 0x0A) {
+                    let line = String(decoding: agentBuf[..<nl], as: UTF8.self)
+                    agentBuf.removeSubrange(...nl)
+                    handleAgent(line)
+                }
+            }
+        }
+        // The server is gone: every request still waiting gets an error, never a hang.
+        for id in session.pending.values {
+            write(
+                1,
+                MCPSession.error(
+                    id: id,
+                    code: -32603,
+                    message: "the MCP server \(session.server) exited before answering"
+                )
+            )
+        }
+        var status: Int32 = 0
+        if agentOpen { kill(child, SIGTERM) }
+        waitpid(child, &status, 0)
+        return agentOpen ? 1 : 0
+    }
+
+    func handleAgent(_ line: String) {
+        let (calls, forward) = session.fromAgent(line)
+        var allowed: [String] = []
+        var refusals: [String] = []
+        for call in calls {
+            if let refusal = judge(call) {
+                refusals.append(refusal)
+            } else {
+                session.forwarded(call)
+                allowed.append(
+                    JSONValue.object([
+                        ("jsonrpc", .string("2.0")), ("id", call.id), ("method", .string("tools/call")),
+                        ("params", .object([("name", .string(call.tool)), ("arguments", call.arguments)])),
+                    ]).serialized
+                )
+            }
+        }
+        if calls.count == 1, forward == nil, allowed.count == 1 {
+            write(toServer, line)  // unchanged bytes for the common case
+        } else {
+            if let forward { write(toServer, forward) }
+            for a in allowed { write(toServer, a) }
+        }
+        for r in refusals { write(1, r) }
+    }
+
+    /// Nil to forward the call, or the refusal to send back.
+    func judge(_ call: MCPSession.ToolCall) -> String? {
+        let server = session.server
+        let action = Action.mcp(server: server, tool: call.tool, arguments: call.arguments.serialized)
+        let decision = Engine.decide(
+            action: action,
+            context: context,
+            policy: policy,
+            toolHints: session.hints[call.tool] ?? [:]
+        )
+        let destructive = session.isDestructive(call.tool)
+        let now = LocalStore.now()
+        let summary = Redact.text("\(server)/\(call.tool) \(call.arguments.serialized)")
+        let limit = policy.mcpDestructiveLimit
+        let outcome: Result<String?, Failure> = Result { () throws(Failure) -> String? in
+            try store.withState { (state: inout LocalState) throws(Failure) -> String? in
+                func audit(_ verdict: String, _ note: String) throws(Failure) {
+                    try store.audit([
+                        ("agent", .string("mcp:" + server)), ("session", .string(sessionID)),
+                        ("tool", .string(call.tool)),
+                        ("action", .string(summary)), ("decision", .string(verdict)),
+                        ("rules", .array(decision.reasons.map { .string($0.rule) })),
+                        ("digest", .string(decision.digest)), ("note", .string(note)),
+                    ])
+                }
+                if let stop = state.stop(for: "mcp:" + server, session: sessionID)
+                    ?? state.stop(for: "mcp", session: sessionID)
+                {
+                    try audit("deny", "stopped")
+                    return
+                        "Refused by Brake: a stop is in force (\(stop.reason.isEmpty ? "no reason given" : stop.reason)). Do not retry; wait for your human."
+                }
+                var verdict = decision.verdict
+                var note = ""
+                if verdict == .ask, let used = state.consumeApproval(digest: decision.digest, now: now) {
+                    verdict = .allow
+                    note = "approved out of band (request \(used.id))"
+                }
+                if verdict == .allow && destructive {
+                    destructiveTimes = destructiveTimes.filter { $0 > now - 600 } + [now]
+                    if destructiveTimes.count > limit {
+                        let reason = "more than \(limit) destructive \(server) tool calls in 10 minutes"
+                        state.stops.append(StopOrder(scope: "session", value: sessionID, reason: reason, created: now))
+                        try audit("deny", "circuit breaker: \(reason)")
+                        return
+                            "Refused by Brake: \(reason); the session is stopped until a person runs `brake resume --session \(sessionID)`."
+                    }
+                }
+                switch verdict {
+                case .allow:
+                    try audit("allow", note)
+                    return nil
+                case .ask:
+                    let r = state.request(
+                        digest: decision.digest,
+                        summary: summary,
+                        agent: "mcp:" + server,
+                        session: sessionID,
+                        rules: decision.reasons.map(\.rule),
+                        now: now,
+                        newID: LocalStore.newID()
+                    )
+                    try audit("ask", "request \(r.id)")
+                    let why = decision.reasons.first.map { "\($0.message) (\($0.rule))" } ?? ""
+                    return
+                        "Refused by Brake, pending approval: \(server)/\(call.tool) — \(why) Stop and ask your human to run `brake approve \(r.id)`, then retry the identical call."
+                case .deny:
+                    try audit("deny", "")
+                    let why = decision.reasons.first.map { "\($0.message) (\($0.rule))" } ?? ""
+                    return "Refused by Brake: \(server)/\(call.tool) — \(why) \(decision.agentMessage)"
+                }
+            }
+        }
+        switch outcome {
+        case .failure:
+            return MCPSession.refusal(
+                id: call.id,
+                text: "Refused by Brake: its state in \(store.home) cannot be used, so tool calls are blocked."
+            )
+        case .success(let text):
+            return text.map { MCPSession.refusal(id: call.id, text: $0) }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""brake mcp end to end: the official MCP Python SDK client and server, framing edge cases, added latency."""
+import asyncio, json, os, statistics, subprocess, sys, tempfile, time
+
+BRAKE = sys.argv[1]
+here = os.path.dirname(os.path.abspath(__file__))
+try:
+    import mcp  # noqa: F401
+except ImportError:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "mcp"], check=True)
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+work = tempfile.mkdtemp(prefix="brake-mcp-")
+ENV = dict(os.environ, HOME=work, BRAKE_HOME=os.path.join(work, ".brake"))
+for k in ["BRAKE_POLICY", "BRAKE_SESSION"]:
+    ENV.pop(k, None)
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def reset_box():
+    box = os.path.join(work, "box.json")
+    json.dump([{"id": i, "subject": f"message {i}"} for i in range(200)], open(box, "w"))
+    return box
+
+
+def count(box):
+    return len(json.load(open(box)))
+
+
+allow_policy = os.path.join(work, "allow.yaml")
+open(allow_policy, "w").write("overrides:\n  - rule: mcp.destructive-tool\n    decision: allow\nsettings:\n  mcp_destructive_limit: 20\n")
+
+
+async def session_run(box, policy, actions):
+    args = ["mcp", "--name", "mail"] + (["--policy", policy] if policy else []) + ["--", sys.executable, os.path.join(here, "mcp", "mailbox_server.py")]
+    params = StdioServerParameters(command=BRAKE, args=args, env=dict(ENV, MAILBOX=box, BRAKE_SESSION="mail-session"))
+    async with stdio_client(params) as (r, w):
+        async with ClientSession(r, w) as s:
+            await s.initialize()
+            await s.list_tools()
+            return await actions(s)
+
+
+async def delete_all(s, stop_after=None):
+    results = []
+    for i in range(200):
+        if stop_after is not None and i == stop_after:
+            subprocess.run([BRAKE, "stop", "--all", "--reason", "owner typed STOP"], env=ENV, check=True, capture_output=True)
+        res = await s.call_tool("delete_message", {"id": i})
+        results.append((res.is_error, res.content[0].text if res.content else ""))
+    return results
+
+
+# 1. Default policy: deletes need approval; none happens.
+box = reset_box()
+res = asyncio.run(session_run(box, None, delete_all))
+check(all(e for e, _ in res) and count(box) == 200, "without approval none of 200 deletes happens")
+check("brake approve" in res[0][1], "the refusal tells the model the request id and what to do")
+listed = asyncio.run(session_run(box, None, lambda s: s.call_tool("list_messages", {})))
+check(not listed.is_error and len(json.loads(listed.content[0].text)) == 200, "read-only list_messages passes")
+
+# 2. Deletes allowed but limited: the circuit breaker stops the session at the limit.
+box = reset_box()
+res = asyncio.run(session_run(box, allow_policy, delete_all))
+done = [i for i, (e, _) in enumerate(res) if not e]
+check(done == list(range(20)), "the first 20 deletes pass")
+check(count(box) == 180 and all(m["id"] >= 20 for m in json.load(open(box))), "the mailbox proves nothing after the limit was deleted")
+check("circuit" in res[20][1] or "more than 20" in res[20][1], "the 21st call is refused by the circuit breaker")
+st = json.loads(subprocess.run([BRAKE, "status", "--format", "json"], env=ENV, capture_output=True, text=True).stdout)
+check(any(s["value"] == "mail-session" for s in st["stops"]), "the session is stopped with a notice for the human (brake status)")
+subprocess.run([BRAKE, "resume", "--all"], env=ENV, check=True, capture_output=True)
+
+# 3. brake stop mid-run stops the very next call.
+box = reset_box()
+res = asyncio.run(session_run(box, allow_policy, lambda s: delete_all(s, stop_after=10)))
+check([e for e, _ in res[:10]] == [False] * 10 and res[10][0] and "STOP" in res[10][1], "a brake stop mid-run refuses the very next call")
+check(count(box) == 190, "...and nothing after it is deleted")
+subprocess.run([BRAKE, "resume", "--all"], env=ENV, check=True, capture_output=True)
+
+# 4. Framing with a raw server.
+def raw(lines, extra=()):
+    p = subprocess.Popen([BRAKE, "mcp", "--name", "raw", *extra, "--", sys.executable, os.path.join(here, "mcp", "raw_server.py")],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=ENV, text=True, encoding="utf-8")
+    out, _ = p.communicate("".join(l + "\n" for l in lines), timeout=60)
+    return p.returncode, [json.loads(l) for l in out.splitlines() if l.strip()]
+
+big = "ünïcødé ✓ 😀 " * 80000
+rc, out = raw([json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+               json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "echo", "arguments": {"text": big}}}, ensure_ascii=False)])
+echo = [o for o in out if o.get("id") == 2]
+check(echo and echo[0]["result"]["content"][0]["text"] == big, f"a {len(big.encode())}-byte unicode message passes intact")
+rc, out = raw([json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+               json.dumps([{"jsonrpc": "2.0", "id": 10, "method": "ping"}, {"jsonrpc": "2.0", "id": 11, "method": "ping"},
+                           {"jsonrpc": "2.0", "id": 12, "method": "tools/call", "params": {"name": "wipe", "arguments": {}}},
+                           {"jsonrpc": "2.0", "method": "notifications/progress", "params": {}}])])
+ids = sorted(o["id"] for o in out if isinstance(o, dict) and o.get("id") in (10, 11, 12))
+check(ids == [10, 11, 12], "a batch: pings forwarded and answered out of order, the destructive call refused in place")
+check(any(o.get("id") == 12 and o["result"]["isError"] for o in out), "...the refusal is an isError tools/call result")
+rc, out = raw([json.dumps({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "crash", "arguments": {}}})])
+check(any(o.get("id") == 7 and "error" in o for o in out), "a server that dies mid-call: the pending call gets a JSON-RPC error, no hang")
+rc, out = raw(["not json at all", json.dumps({"jsonrpc": "2.0", "id": 3, "method": "ping"})])
+check(any(o.get("error", {}).get("code") == -32700 for o in out) and any(o.get("id") == 3 and "result" in o for o in out),
+      "lines that are not JSON reach the server unchanged (it answers with its own parse error)")
+
+# 5. Added latency per allowed tools/call: proxy vs direct, same raw server, 300 sequential calls each.
+def latency(cmd):
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=ENV, text=True, bufsize=1)
+    p.stdin.write(json.dumps({"jsonrpc": "2.0", "id": 0, "method": "tools/list"}) + "\n"); p.stdin.flush(); p.stdout.readline()
+    xs = []
+    for i in range(1, 301):
+        t = time.perf_counter()
+        p.stdin.write(json.dumps({"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": {"name": "echo", "arguments": {"text": "hi"}}}) + "\n")
+        p.stdin.flush()
+        p.stdout.readline()
+        xs.append(time.perf_counter() - t)
+    p.stdin.close(); p.wait()
+    return statistics.median(xs) * 1e6
+
+direct = latency([sys.executable, os.path.join(here, "mcp", "raw_server.py")])
+proxied = latency([BRAKE, "mcp", "--name", "raw", "--", sys.executable, os.path.join(here, "mcp", "raw_server.py")])
+print(f"     median per tools/call: direct {direct:.0f} µs, through brake mcp {proxied:.0f} µs, added {proxied - direct:.0f} µs")
+print(f"{len(failures)} failures")
+sys.exit(1 if failures else 0)

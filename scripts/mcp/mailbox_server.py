@@ -1,0 +1,35 @@
+"""A small mailbox MCP server (official MCP Python SDK) for Brake's end-to-end test. State lives in $MAILBOX."""
+import json, os
+from mcp.server.mcpserver import MCPServer
+from mcp.types import ToolAnnotations
+
+BOX = os.environ["MAILBOX"]
+mcp = MCPServer("mailbox")
+
+
+def load():
+    return json.load(open(BOX))
+
+
+def save(msgs):
+    tmp = BOX + ".tmp"
+    json.dump(msgs, open(tmp, "w"))
+    os.replace(tmp, BOX)
+
+
+@mcp.tool(annotations=ToolAnnotations(readOnlyHint=True))
+def list_messages() -> str:
+    """List message ids."""
+    return json.dumps([m["id"] for m in load()])
+
+
+@mcp.tool(annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=True))
+def delete_message(id: int) -> str:
+    """Delete one message."""
+    msgs = [m for m in load() if m["id"] != id]
+    save(msgs)
+    return f"deleted {id}"
+
+
+if __name__ == "__main__":
+    mcp.run()
