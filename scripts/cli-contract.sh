@@ -83,6 +83,20 @@ for agent in claude-code cursor gemini codex copilot kiro; do
   after=$(cat "$f" 2>/dev/null | python3 -c 'import json,sys; t=sys.stdin.read(); print(json.dumps(json.loads(t), sort_keys=True) if t.strip() else "")')
   [ "$after" = "$before" ] && echo "ok   uninstall $agent restores the file" || { echo "FAIL uninstall $agent: $before -> $after"; fail=1; }
 done
+# MCP servers: wrapped behind brake mcp and restored exactly
+printf '{"mcpServers": {"mail": {"command": "python3", "args": ["mail.py"], "env": {"X": "1"}}, "remote": {"url": "https://mcp.example/mcp"}}}\n' > .mcp.json
+mkdir -p .cursor && printf '{"mcpServers": {"db": {"command": "npx", "args": ["-y", "db-mcp"]}}}\n' > .cursor/mcp.json
+printf '{"theme": "dark", "mcpServers": {"fs": {"command": "fs-mcp"}}}\n' > .gemini/settings.json
+for pair in claude-code:.mcp.json cursor:.cursor/mcp.json gemini:.gemini/settings.json; do
+  agent=${pair%%:*}; f=${pair#*:}
+  before=$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), sort_keys=True))' "$f")
+  "$BRAKE" install mcp-servers $agent >/dev/null
+  grep -q '"--name"' "$f" && python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["mcpServers"]; assert all(s.get("args",[""])[0]=="mcp" for s in d.values() if "command" in s), d' "$f" \
+    && echo "ok   install mcp-servers $agent wraps every stdio server in brake mcp" || { echo "FAIL install mcp-servers $agent"; fail=1; }
+  "$BRAKE" uninstall mcp-servers $agent >/dev/null
+  after=$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), sort_keys=True))' "$f")
+  [ "$after" = "$before" ] && echo "ok   uninstall mcp-servers $agent restores them" || { echo "FAIL uninstall mcp-servers $agent"; fail=1; }
+done
 printf '{broken' > .gemini/settings.json
 expect_status 65 "install refuses a configuration file that is not JSON" -- "$BRAKE" install gemini
 grep -q '{broken' .gemini/settings.json && echo "ok   ...and leaves it untouched" || { echo "FAIL broken file was changed"; fail=1; }

@@ -81,7 +81,7 @@ struct Install: ParsableCommand {
         commandName: "install",
         abstract:
             "Add Brake's hook to an agent's configuration, keeping every other hook; `install git-hooks` adds the pre-push gate.",
-        subcommands: [InstallAgent.self, InstallGitHooks.self],
+        subcommands: [InstallAgent.self, InstallGitHooks.self, InstallMCPServers.self],
         defaultSubcommand: InstallAgent.self
     )
 
@@ -169,7 +169,32 @@ struct InstallAgent: ParsableCommand {
 struct Uninstall: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uninstall",
-        abstract: "Remove Brake's hook from an agent's configuration, keeping every other hook."
+        abstract:
+            "Remove Brake's hook from an agent's configuration, keeping every other hook; `uninstall mcp-servers` unwraps MCP servers.",
+        subcommands: [UninstallAgent.self, UninstallMCPServers.self],
+        defaultSubcommand: UninstallAgent.self
+    )
+}
+
+struct UninstallMCPServers: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mcp-servers",
+        abstract: "Restore the MCP servers that `brake install mcp-servers` wrapped."
+    )
+    @OptionGroup var options: InstallOptions
+
+    func run() throws {
+        var command = InstallMCPServers()
+        command.options = options
+        command.remove = true
+        try command.run()
+    }
+}
+
+struct UninstallAgent: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "Remove Brake's hook from an agent's configuration (the default: `brake uninstall AGENT`)."
     )
     @OptionGroup var options: InstallOptions
 
@@ -306,6 +331,71 @@ struct Exec: ParsableCommand {
                 FileHandleOut.stderr("brake: denied: \(message)\n")
                 Glibc.exit(77)
             }
+        } catch {
+            Loader.fail(error)
+        }
+    }
+}
+
+/// `brake install mcp-servers AGENT` / `brake uninstall mcp-servers AGENT`: wrap or unwrap configured MCP servers.
+struct InstallMCPServers: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mcp-servers",
+        abstract:
+            "Run every stdio MCP server in the agent's configuration behind `brake mcp` (claude-code, cursor, gemini)."
+    )
+    @OptionGroup var options: InstallOptions
+    @Flag(name: .long, help: "Restore the original server commands.") var remove = false
+
+    func run() throws {
+        let env = Loader.environment()
+        do {
+            let a = Agent(rawValue: options.agent)!
+            guard let rel = MCPConfig.path(agent: a, project: !options.user) else {
+                throw Failure(
+                    status: ExitStatus.usage,
+                    message: "\(a.rawValue): MCP server wrapping supports claude-code, cursor and gemini"
+                )
+            }
+            let path: String
+            if options.user {
+                path = (env["HOME"] ?? "/") + "/" + rel
+            } else {
+                guard let root = Loader.projectRoot(from: Loader.currentDirectory()) else {
+                    throw Failure(
+                        status: ExitStatus.usage,
+                        message: "not inside a git repository; run from the project or use --user"
+                    )
+                }
+                path = root + "/" + rel
+            }
+            guard let existing = try ConfigFile.load(path) else {
+                FileHandleOut.stdout("\(path): no MCP servers configured\n")
+                return
+            }
+            let updated: JSONValue
+            var note = ""
+            if remove {
+                updated = MCPConfig.unwrap(existing)
+                note = "restored the MCP servers in \(path)"
+            } else {
+                let (w, wrapped, skipped) = MCPConfig.wrap(existing, brake: Install.selfPath())
+                updated = w
+                note = "wrapped \(wrapped.isEmpty ? "no new servers" : wrapped.joined(separator: ", ")) in \(path)"
+                if !skipped.isEmpty { note += "; not stdio (left alone): \(skipped.joined(separator: ", "))" }
+            }
+            if updated == existing {
+                FileHandleOut.stdout("\(path): nothing to change\n")
+                return
+            }
+            if options.dryRun {
+                FileHandleOut.stdout(
+                    "would write \(path):\n" + Install.diff(existing.pretty() + "\n", updated.pretty() + "\n")
+                )
+                return
+            }
+            try ConfigFile.write(path, updated.pretty() + "\n", backup: !remove)
+            FileHandleOut.stdout(note + "\n")
         } catch {
             Loader.fail(error)
         }

@@ -164,3 +164,37 @@ struct PolicySettingsTests {
         #expect(throws: PolicyError.self) { try p.merge(yaml: "settings:\n  reroute_limit: zero\n", source: "x.yaml") }
     }
 }
+
+@Suite("Policy on MCP tools")
+struct MCPPolicyTests {
+    @Test("A policy can name servers and tools")
+    func namedTools() throws {
+        var p = Policy.standard
+        try p.merge(
+            yaml: """
+                rules:
+                  - id: org.no-merges-by-agents
+                    decision: deny
+                    message: Agents do not merge pull requests.
+                    match: {effect: mcp.call, attrs: {server: [github], tool: [merge_pull_request]}, actor: agent}
+                    examples: {match: [], no_match: []}
+                """,
+            source: "org.yaml"
+        )
+        let ctx = Context(cwd: "/home/dev/project", home: "/home/dev")
+        #expect(
+            Engine.decide(
+                action: .mcp(server: "github", tool: "merge_pull_request", arguments: "{}"),
+                context: ctx,
+                policy: p
+            ).verdict == .deny
+        )
+        #expect(
+            Engine.decide(
+                action: .mcp(server: "github", tool: "get_pull_request", arguments: "{}"),
+                context: ctx,
+                policy: p
+            ).verdict == .allow
+        )
+    }
+}

@@ -106,6 +106,19 @@ extension Engine {
             // destructive hint counts even for a harmless-sounding name.
             let readOnly = toolHints["readOnlyHint"] == true
             let named = words.contains(where: { destructiveToolWords.contains($0) })
+            // Every call is an effect too, so a policy can name servers and tools:
+            // match: {effect: mcp.call, attrs: {server: [github], tool: [merge_pull_request]}}
+            analysis.effects.append(
+                Effect(
+                    "mcp.call",
+                    attrs: [
+                        "server": .string(server), "tool": .string(tool), "read_only": .bool(readOnly),
+                        "destructive": .bool(toolHints["destructiveHint"] == true || (named && !readOnly)),
+                    ],
+                    invocation: -1,
+                    detail: "MCP tool \(server)/\(tool)"
+                )
+            )
             if toolHints["destructiveHint"] == true || (named && !readOnly) {
                 analysis.effects.append(
                     Effect(

@@ -191,3 +191,57 @@ extension JSONValue {
         }
     }
 }
+
+/// MCP server configurations (`mcpServers`): wrap each stdio server in `brake mcp`, and unwrap it again.
+public enum MCPConfig {
+    /// The file, relative to the project root or the home directory.
+    public static func path(agent: Agent, project: Bool) -> String? {
+        switch agent {
+        case .claudeCode: return project ? ".mcp.json" : ".claude.json"
+        case .cursor: return ".cursor/mcp.json"
+        case .gemini: return ".gemini/settings.json"
+        default: return nil
+        }
+    }
+
+    static func isWrapped(_ server: JSONValue) -> Bool {
+        guard case .array(let args)? = server["args"] else { return false }
+        return args.first?.stringValue == "mcp" && args.count >= 4 && args[1].stringValue == "--name"
+    }
+
+    /// Every stdio server runs behind `brake mcp --name NAME --`; HTTP servers are left alone and listed.
+    public static func wrap(_ root: JSONValue, brake: String) -> (JSONValue, wrapped: [String], skipped: [String]) {
+        guard case .object(var servers)? = root["mcpServers"] else { return (root, [], []) }
+        var wrapped: [String] = []
+        var skipped: [String] = []
+        for (i, (name, server)) in servers.enumerated() {
+            guard let command = server["command"]?.stringValue else {
+                skipped.append(name)
+                continue
+            }
+            if isWrapped(server) { continue }
+            var args: [JSONValue] = [.string("mcp"), .string("--name"), .string(name), .string("--"), .string(command)]
+            if case .array(let old)? = server["args"] { args += old }
+            servers[i].1 = HookConfig.set(HookConfig.set(server, "command", .string(brake)), "args", .array(args))
+            wrapped.append(name)
+        }
+        return (HookConfig.set(root, "mcpServers", .object(servers)), wrapped, skipped)
+    }
+
+    /// Restores the original command and arguments of every wrapped server.
+    public static func unwrap(_ root: JSONValue) -> JSONValue {
+        guard case .object(var servers)? = root["mcpServers"] else { return root }
+        for (i, (_, server)) in servers.enumerated() where isWrapped(server) {
+            guard case .array(let args)? = server["args"], args.count >= 5 else { continue }
+            var s = HookConfig.set(server, "command", args[4])
+            let rest = Array(args.dropFirst(5))
+            if rest.isEmpty, case .object(let m) = s {
+                s = .object(m.filter { $0.0 != "args" })
+            } else {
+                s = HookConfig.set(s, "args", .array(rest))
+            }
+            servers[i].1 = s
+        }
+        return HookConfig.set(root, "mcpServers", .object(servers))
+    }
+}
