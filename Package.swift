@@ -17,6 +17,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // The decision engine: pure functions of immutable values, no I/O, no clock.
@@ -28,17 +32,39 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The control plane: HTTP API, storage behind one protocol, the signed audit chain.
+        .target(
+            name: "BrakeServer",
+            dependencies: [
+                "BrakeCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A small blocking HTTP/1.1 client for hooks: no event loop to start on the hot path.
+        .target(
+            name: "BrakeClient",
+            dependencies: ["BrakeCore"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "brake",
             dependencies: [
                 "BrakeCore",
+                "BrakeServer",
+                "BrakeClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "BrakeBenchmarks",
-            dependencies: ["BrakeCore"],
+            dependencies: ["BrakeCore", "BrakeClient"],
             path: "Benchmarks/BrakeBenchmarks",
             swiftSettings: swiftSettings
         ),
@@ -46,6 +72,15 @@ let package = Package(
             name: "BrakeCoreTests",
             dependencies: ["BrakeCore"],
             resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BrakeServerTests",
+            dependencies: [
+                "BrakeServer",
+                "BrakeClient",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

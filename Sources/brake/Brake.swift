@@ -43,7 +43,8 @@ struct Brake: ParsableCommand {
         subcommands: [
             Check.self, Explain.self, PolicyCommand.self, Hook.self, Approve.self, DenyRequest.self, StopCommand.self,
             Resume.self, Status.self, Log.self, AuditCommand.self, Install.self, Uninstall.self, Exec.self,
-            PlanCommand.self, Keys.self, SignoffCommand.self, Gate.self, MCPProxy.self,
+            PlanCommand.self, Keys.self, SignoffCommand.self, Gate.self, MCPProxy.self, Serve.self, Login.self,
+            Logout.self, Approvals.self, Sessions.self, Users.self, Tokens.self,
         ]
     )
 }
@@ -217,7 +218,13 @@ enum Loader {
             layers.append((p, try readFile(p)))
         } else if let p = env["BRAKE_POLICY"], !p.isEmpty {
             layers.append((p, try readFile(p)))
-        } else if let home = env["HOME"], exists(home + "/.brake/policy.yaml") {
+        } else if case let cached = LocalStore(env: env).home + "/server-policy.yaml", exists(cached) {
+            // The organisation policy served by the control plane (refreshed when its ETag changes).
+            layers.append((cached, try readFile(cached)))
+        }
+        if opts.policy == nil, env["BRAKE_POLICY"].map({ $0.isEmpty }) ?? true, let home = env["HOME"],
+            exists(home + "/.brake/policy.yaml")
+        {
             layers.append((home + "/.brake/policy.yaml", try readFile(home + "/.brake/policy.yaml")))
         }
         if let root = projectRoot, exists(root + "/.brake/policy.yaml") {

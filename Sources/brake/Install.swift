@@ -238,6 +238,13 @@ struct Exec: ParsableCommand {
     )
     @Option(name: .long, help: ArgumentHelp("Organisation policy file.", valueName: "FILE")) var policy: String?
     @Option(name: .long, help: "Who acts: agent or human.") var actor: String = "agent"
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With a server: seconds to wait for a person to decide an ask (default $BRAKE_ASK_WAIT or 20).",
+            valueName: "SECONDS"
+        )
+    ) var wait: Double?
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String] = []
 
     func run() throws {
@@ -267,6 +274,15 @@ struct Exec: ParsableCommand {
                 planFile = "the change set (save `\(describe)` to a file)"
             }
             let now = LocalStore.now()
+            guard let gateSetting = ServerGate.load(env: env, store: store, waitOverride: wait) else {
+                FileHandleOut.stderr(
+                    "brake: denied: the server settings are incomplete (BRAKE_SERVER without BRAKE_TOKEN, or a damaged server.json); run `brake login`\n"
+                )
+                Glibc.exit(77)
+            }
+            if let gate = gateSetting {
+                try runWithServer(gate, argv: argv, line: line, decision: decision, planFile: planFile, store: store)
+            }
             let (verdict, message) = try store.withState {
                 (state: inout LocalState) throws(Failure) -> (Verdict, String) in
                 if let stop = state.stop(for: "exec", session: nil) {
@@ -333,6 +349,96 @@ struct Exec: ParsableCommand {
             }
         } catch {
             Loader.fail(error)
+        }
+    }
+}
+
+extension Exec {
+    /// The same decision through the control plane: local stops first, then the server's stops, breaker and
+    /// approvals. Never returns.
+    func runWithServer(
+        _ gate: ServerGate,
+        argv: [String],
+        line: String,
+        decision: Decision,
+        planFile: String?,
+        store: LocalStore
+    ) throws(Failure) -> Never {
+        let summary = Redact.text(line)
+        func audit(_ v: Verdict, _ note: String) throws(Failure) {
+            try store.withState { _ throws(Failure) in
+                try store.audit([
+                    ("agent", .string("exec")), ("action", .string(summary)), ("decision", .string(v.rawValue)),
+                    ("rules", .array(decision.reasons.map { .string($0.rule) })),
+                    ("digest", .string(decision.digest)), ("note", .string(note)),
+                ])
+            }
+        }
+        if let stop = try store.read().stop(for: "exec", session: nil) {
+            try audit(.deny, "stopped")
+            FileHandleOut.stderr("brake: denied: a stop is in force: \(stop.reason)\n")
+            Glibc.exit(77)
+        }
+        let env = Loader.environment()
+        let cwd = Loader.currentDirectory()
+        let base = decision.reasons.first.map { "\($0.message) [\($0.rule)]" } ?? ""
+        let result = gate.run(
+            ServerGate.Call(
+                agent: "exec",
+                session: env["BRAKE_SESSION"] ?? "",
+                tool: "exec",
+                action: summary,
+                verdict: decision.verdict,
+                rules: decision.reasons.map(\.rule),
+                labels: decision.labels,
+                effects: decision.analysis.effects.map(\.kind),
+                digest: decision.digest,
+                repository: RepositoryName.of(projectRoot: Loader.projectRoot(from: cwd)) ?? "",
+                environment: env["BRAKE_ENVIRONMENT"] ?? "",
+                approvers: decision.approvers,
+                detail: .object([
+                    ("tool", .string("exec")), ("cwd", .string(cwd)),
+                    ("commands", .array(decision.commands.map { .string(Redact.text($0)) })),
+                    (
+                        "reasons",
+                        .array(
+                            decision.reasons.map {
+                                .object([("rule", .string($0.rule)), ("message", .string($0.message))])
+                            }
+                        )
+                    ),
+                    ("labels", .array(decision.labels.map { .string($0) })),
+                ]),
+                reason: base
+            )
+        )
+        try audit(result.verdict, result.note)
+        switch result.verdict {
+        case .allow:
+            if decision.verdict == .ask, let planFile, let bytes = try? PlanFiles.bytes(planFile),
+                let (lineage, serial) = PlanFiles.stateIdentity(planFile, bytes: bytes)
+            {
+                try store.withState { (state: inout LocalState) throws(Failure) in
+                    state.applied.append(
+                        AppliedState(directory: cwd, lineage: lineage, serial: serial + 1, time: LocalStore.now())
+                    )
+                }
+            }
+            var cargs = argv.map { strdup($0) } + [nil]
+            execvp(argv[0], &cargs)
+            FileHandleOut.stderr("brake: cannot run \(argv[0]): \(Loader.string(strerror(errno)))\n")
+            Glibc.exit(127)
+        case .ask:
+            FileHandleOut.stderr("brake: needs approval: \(result.message.isEmpty ? base : result.message)\n")
+            Glibc.exit(75)
+        case .deny:
+            let m = result.message.isEmpty ? base : result.message
+            if result.pending != nil {
+                FileHandleOut.stderr("brake: needs approval: \(m)\n")
+                Glibc.exit(75)
+            }
+            FileHandleOut.stderr("brake: denied: \(m)\n")
+            Glibc.exit(77)
         }
     }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import BrakeClient
 import BrakeCore
+import BrakeServer
 
 #if canImport(Glibc)
 import Glibc
@@ -148,6 +150,13 @@ struct Hook: ParsableCommand {
 
     @Argument(help: "The agent whose protocol to speak.") var agent: String
     @Option(name: .long, help: ArgumentHelp("Organisation policy file.", valueName: "FILE")) var policy: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With a server: seconds to wait for a person to decide an ask (default $BRAKE_ASK_WAIT or 20; keep it under the agent's hook timeout).",
+            valueName: "SECONDS"
+        )
+    ) var wait: Double?
 
     func run() throws {
         guard let a = Agent(rawValue: agent) else {
@@ -155,7 +164,8 @@ struct Hook: ParsableCommand {
                 "unknown agent '\(agent)'; expected one of: \(Agent.allCases.map(\.rawValue).joined(separator: ", "))"
             )
         }
-        HookRunner.run(agent: a, policyFile: policy)
+        if let wait, wait < 0 { throw ValidationError("--wait takes a number of seconds, 0 or more") }
+        HookRunner.run(agent: a, policyFile: policy, wait: wait)
     }
 }
 
@@ -185,9 +195,11 @@ enum HookRunner {
             "Brake: \(base) This needs a person's approval\(who). Stop and ask your human to run `brake approve \(r.id)` in their own terminal, then retry the identical action. Request \(r.id) expires in 15 minutes."
     }
 
-    static func run(agent: Agent, policyFile: String?) -> Never {
+    static func run(agent: Agent, policyFile: String?, wait: Double? = nil) -> Never {
         let env = Loader.environment()
         let store = LocalStore(env: env)
+        // nil: a server is configured but unusable (fail closed below); .some(nil): no server.
+        let gate = ServerGate.load(env: env, store: store, waitOverride: wait)
         let payload = readStdin()
         let call: HookCall
         do {
@@ -243,27 +255,35 @@ enum HookRunner {
         let summary = Redact.text(call.actions.map(\.summary).joined(separator: "; "))
         let rules = Array(Set(decisions.flatMap { $0.reasons.map(\.rule) })).sorted()
         let now = LocalStore.now()
-        let outcome: HookOutput
+        let base = worst.reasons.first.map { "\($0.message) (\($0.rule))" } ?? ""
+        func render(_ verdict: Verdict, _ user: String, _ forAgent: String) -> HookOutput {
+            Hooks.render(agent: agent, event: call.event, verdict: verdict, userMessage: user, agentMessage: forAgent)
+        }
+        // Phase 1, under the local lock: local stops, the rerouting watch, and (without a server) local approvals.
+        enum Phase1 {
+            case done(HookOutput)
+            case server
+        }
+        let first: Phase1
         do {
-            outcome = try store.withState { (state: inout LocalState) throws(Failure) -> HookOutput in
+            first = try store.withState { (state: inout LocalState) throws(Failure) -> Phase1 in
                 var verdict = worst.verdict
                 var note = ""
                 var request: ApprovalRequest?
                 if let stop = state.stop(for: agent.rawValue, session: call.session) {
-                    verdict = .deny
-                    note = "stopped"
                     let m =
                         "Brake: a stop is in force (\(stop.scope == "all" ? "everything" : "\(stop.scope) \(stop.value)")): \(stop.reason.isEmpty ? "no reason given" : stop.reason). Do not try other ways; wait for your human."
-                    try store.audit(record(call, summary, digest, .deny, ["stop"], note))
-                    return Hooks.render(
-                        agent: agent,
-                        event: call.event,
-                        verdict: .deny,
-                        userMessage: m,
-                        agentMessage: m
-                    )
+                    try store.audit(record(call, summary, digest, .deny, ["stop"], "stopped"))
+                    return .done(render(.deny, m, m))
                 }
-                if verdict == .ask, let used = state.consumeApproval(digest: digest, now: now) {
+                if gate == nil {
+                    let m =
+                        "Brake: the server settings are incomplete (BRAKE_SERVER without BRAKE_TOKEN, or a damaged \(store.home)/server.json), so this action is blocked. Run `brake login`."
+                    try store.audit(record(call, summary, digest, .deny, rules, "server misconfigured"))
+                    return .done(render(.deny, m, m))
+                }
+                let server = gate! != nil
+                if !server, verdict == .ask, let used = state.consumeApproval(digest: digest, now: now) {
                     verdict = .allow
                     note = "approved out of band (request \(used.id))"
                 }
@@ -280,15 +300,10 @@ enum HookRunner {
                         let m =
                             "Brake: \(reason); the session is stopped until a person runs `brake resume --session \(session)`."
                         try store.audit(record(call, summary, digest, .deny, rules, "rerouting stop"))
-                        return Hooks.render(
-                            agent: agent,
-                            event: call.event,
-                            verdict: .deny,
-                            userMessage: m,
-                            agentMessage: m
-                        )
+                        return .done(render(.deny, m, m))
                     }
                 }
+                if server { return .server }
                 if verdict == .ask {
                     request = state.request(
                         digest: digest,
@@ -302,26 +317,62 @@ enum HookRunner {
                     note = "request \(request!.id)"
                 }
                 try store.audit(record(call, summary, digest, verdict, rules, note))
-                let base = worst.reasons.first.map { "\($0.message) (\($0.rule))" } ?? ""
                 let user = message(base, request: request, approvers: worst.approvers)
                 let forAgent = message(
                     worst.agentMessage.isEmpty ? base : worst.agentMessage,
                     request: request,
                     approvers: worst.approvers
                 )
-                return Hooks.render(
-                    agent: agent,
-                    event: call.event,
-                    verdict: verdict,
-                    userMessage: user,
-                    agentMessage: forAgent
-                )
+                return .done(render(verdict, user, forAgent))
             }
         } catch {
             let m = "Brake cannot use its state in \(store.home) (\(error.message)), so this action is blocked."
-            emit(Hooks.render(agent: agent, event: call.event, verdict: .deny, userMessage: m, agentMessage: m))
+            emit(render(.deny, m, m))
         }
-        emit(outcome)
+        guard case .server = first, let g = gate, let gate = g else {
+            if case .done(let out) = first { emit(out) }
+            emit(render(.deny, "Brake: internal error", "Brake: internal error"))
+        }
+        // Phase 2, without the lock (a long poll must not hold up other agents): the control plane.
+        let result = gate.run(
+            ServerGate.Call(
+                agent: agent.rawValue,
+                session: call.session ?? "",
+                tool: call.tool,
+                action: summary,
+                verdict: worst.verdict,
+                rules: rules,
+                labels: Array(Set(decisions.flatMap(\.labels))).sorted(),
+                effects: Array(Set(decisions.flatMap { $0.analysis.effects.map(\.kind) })).sorted(),
+                digest: digest,
+                repository: RepositoryName.of(projectRoot: context.projectRoot) ?? "",
+                environment: env["BRAKE_ENVIRONMENT"] ?? "",
+                approvers: worst.approvers,
+                detail: .object([
+                    ("tool", .string(call.tool)), ("cwd", .string(cwd)),
+                    ("commands", .array(decisions.flatMap(\.commands).map { .string(Redact.text($0)) })),
+                    (
+                        "reasons",
+                        .array(
+                            decisions.flatMap(\.reasons).map {
+                                .object([("rule", .string($0.rule)), ("message", .string($0.message))])
+                            }
+                        )
+                    ),
+                    ("labels", .array(Array(Set(decisions.flatMap(\.labels))).sorted().map { .string($0) })),
+                ]),
+                reason: base
+            )
+        )
+        // Phase 3: the local record.
+        try? store.withState { _ throws(Failure) in
+            try store.audit(record(call, summary, digest, result.verdict, rules, result.note))
+        }
+        if result.message.isEmpty {
+            let forAgent = "Brake: " + (worst.agentMessage.isEmpty ? base : worst.agentMessage)
+            emit(render(result.verdict, "Brake: " + base, forAgent))
+        }
+        emit(render(result.verdict, result.message, result.message))
     }
 
     static func record(
@@ -350,20 +401,27 @@ struct Approve: ParsableCommand {
         abstract: "Approve a pending request; the agent's identical retry then passes once."
     )
     @Argument(help: "The request id the agent was given.") var id: String
-    func run() throws { Decide.run(id: id, approve: true) }
+    @Option(name: .long, help: "Why (recorded in the audit log).") var reason: String?
+    func run() throws { Decide.run(id: id, approve: true, reason: reason) }
 }
 
 struct DenyRequest: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "deny", abstract: "Deny a pending request.")
     @Argument(help: "The request id the agent was given.") var id: String
-    func run() throws { Decide.run(id: id, approve: false) }
+    @Option(name: .long, help: "Why (shown to the agent and recorded).") var reason: String?
+    func run() throws { Decide.run(id: id, approve: false, reason: reason) }
 }
 
 enum Decide {
-    static func run(id: String, approve: Bool) {
+    static func run(id: String, approve: Bool, reason: String?) {
         let env = Loader.environment()
         let store = LocalStore(env: env)
         do {
+            // Requests made through the server are decided there (with roles); local ones here.
+            if try ServerLink.load(env: env, store: store) != nil, id.hasPrefix("req_") {
+                try Remote.decide(id: id, approve: approve, reason: reason, json: false)
+                return
+            }
             let r = try store.withState { (state: inout LocalState) throws(Failure) -> ApprovalRequest in
                 switch state.decide(id: id, approve: approve, now: LocalStore.now()) {
                 case .success(let r):
@@ -388,21 +446,36 @@ struct StopCommand: ParsableCommand {
         commandName: "stop",
         abstract: "Deny every action in scope on the very next hook call, until resumed."
     )
-    @Option(name: .long, help: "Stop one agent session.") var session: String?
-    @Option(name: .long, help: "Stop one agent (claude-code, cursor …).") var agent: String?
-    @Flag(name: .long, help: "Stop everything.") var all = false
+    @OptionGroup var scope: StopScopeOptions
     @Option(name: .long, help: "Why; shown to the agent and the person.") var reason: String?
+    @Flag(name: .long, help: "Only on this machine, even when a server is configured.") var local = false
 
-    func validate() throws {
-        if [session != nil, agent != nil, all].filter({ $0 }).count != 1 {
-            throw ValidationError("give exactly one of --session ID, --agent NAME or --all")
-        }
-    }
+    func validate() throws { try scope.check() }
 
     func run() throws {
-        let (scope, value) = all ? ("all", "") : session != nil ? ("session", session!) : ("agent", agent!)
-        let store = LocalStore(env: Loader.environment())
+        let (scope, value) = self.scope.pair
+        let env = Loader.environment()
+        let store = LocalStore(env: env)
         do {
+            if !local, try ServerLink.load(env: env, store: store) != nil {
+                let (_, client) = try ServerLink.required("stopping")
+                let s = try Remote.call(
+                    client,
+                    "POST",
+                    "/v1/stops",
+                    .object([("scope", .string(scope)), ("value", .string(value)), ("reason", .string(reason ?? ""))])
+                )
+                FileHandleOut.stdout(
+                    "stopped \(scope == "all" ? "everything" : "\(scope) \(value)") (stop \(s["id"]?.stringValue ?? "?"); lifting it needs role \(s["lift_role"]?.stringValue ?? "?"))\n"
+                )
+                return
+            }
+            guard ["all", "session", "agent"].contains(scope) else {
+                throw Failure(
+                    status: ExitStatus.usage,
+                    message: "stopping a \(scope) needs the Brake server (`brake login`); locally: --all, --agent or --session"
+                )
+            }
             try store.withState { (state: inout LocalState) throws(Failure) in
                 state.stops.removeAll { $0.scope == scope && $0.value == value }
                 state.stops.append(
@@ -420,21 +493,95 @@ struct StopCommand: ParsableCommand {
     }
 }
 
-struct Resume: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Lift stops.")
-    @Option(name: .long, help: "Resume one session.") var session: String?
-    @Option(name: .long, help: "Resume one agent.") var agent: String?
-    @Flag(name: .long, help: "Lift every stop.") var all = false
+/// The scope of a stop: exactly one of these.
+struct StopScopeOptions: ParsableArguments {
+    @Option(name: .long, help: "One agent session.") var session: String?
+    @Option(name: .long, help: "One agent (claude-code, cursor, exec, mcp:NAME …).") var agent: String?
+    @Option(name: .long, help: "One user's agents (server).") var user: String?
+    @Option(name: .long, help: "One repository, as github.com/org/repo (server).") var repository: String?
+    @Option(name: .long, help: "One environment, as agents set BRAKE_ENVIRONMENT (server).") var environment: String?
+    @Flag(name: .long, help: "Everything.") var all = false
 
-    func validate() throws {
-        if [session != nil, agent != nil, all].filter({ $0 }).count != 1 {
-            throw ValidationError("give exactly one of --session ID, --agent NAME or --all")
+    func check(allowID: Bool = false, id: String? = nil) throws {
+        let n = [session != nil, agent != nil, user != nil, repository != nil, environment != nil, all, id != nil]
+            .filter { $0 }.count
+        if n != 1 {
+            throw ValidationError(
+                "give exactly one of --all, --session ID, --agent NAME, --user NAME, --repository REPO, --environment ENV\(allowID ? " or --id STOP" : "")"
+            )
         }
     }
 
+    var pair: (String, String) {
+        if all { return ("all", "") }
+        if let session { return ("session", session) }
+        if let agent { return ("agent", agent) }
+        if let user { return ("user", user) }
+        if let repository { return ("repository", repository) }
+        if let environment { return ("environment", environment) }
+        return ("id", "")
+    }
+}
+
+struct Resume: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Lift stops.")
+    @OptionGroup var scope: StopScopeOptions
+    @Option(name: .long, help: "One stop by its id (server).") var id: String?
+    @Option(name: .long, help: "Why (recorded).") var reason: String?
+
+    func validate() throws { try scope.check(allowID: true, id: id) }
+
     func run() throws {
-        let store = LocalStore(env: Loader.environment())
+        let env = Loader.environment()
+        let store = LocalStore(env: env)
+        let all = scope.all
+        let session = scope.session
+        let agent = scope.agent
         do {
+            if try ServerLink.load(env: env, store: store) != nil {
+                let (_, client) = try ServerLink.required("resuming")
+                var lifted = 0
+                // A session's local rerouting stop and strikes go too.
+                if all || session != nil || agent != nil {
+                    lifted += try store.withState { (state: inout LocalState) throws(Failure) -> Int in
+                        let before = state.stops.count
+                        if all { state.stops.removeAll() }
+                        if let session {
+                            state.stops.removeAll { $0.scope == "session" && $0.value == session }
+                            state.strikes.removeAll { $0.session == session }
+                        }
+                        if let agent { state.stops.removeAll { $0.scope == "agent" && $0.value == agent } }
+                        return before - state.stops.count
+                    }
+                }
+                let body = JSONValue.object([("reason", .string(reason ?? ""))])
+                do {
+                    if let id {
+                        _ = try client.call("POST", "/v1/stops/\(ServerClient.escape(id))/lift", body)
+                        lifted += 1
+                    } else {
+                        let (sc, value) = scope.pair
+                        let v = try client.call(
+                            "POST",
+                            "/v1/stops/lift",
+                            .object([("scope", .string(sc)), ("value", .string(value)), ("reason", .string(reason ?? ""))])
+                        )
+                        lifted += v["lifted"]?.arrayValue?.count ?? 0
+                    }
+                } catch ClientError.status(404, _) where lifted > 0 {
+                    // Only local stops matched.
+                } catch {
+                    throw Failure(status: ExitStatus.badInput, message: "\(error)")
+                }
+                FileHandleOut.stdout("lifted \(lifted) stop\(lifted == 1 ? "" : "s")\n")
+                return
+            }
+            guard id == nil, scope.user == nil, scope.repository == nil, scope.environment == nil else {
+                throw Failure(
+                    status: ExitStatus.usage,
+                    message: "that scope lives on the Brake server (`brake login`); locally: --all, --agent or --session"
+                )
+            }
             let n = try store.withState { (state: inout LocalState) throws(Failure) -> Int in
                 let before = state.stops.count
                 if all {
@@ -566,19 +713,91 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Check the audit log.",
-        subcommands: [Verify.self]
+        subcommands: [Verify.self, Export.self]
     )
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export",
+            abstract: "Write the server's audit log with its signed checkpoints as JSON lines (for `brake audit verify FILE`)."
+        )
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write here instead of stdout.", valueName: "FILE"))
+        var output: String?
+
+        func run() throws {
+            do {
+                let (link, client) = try ServerLink.required("exporting the audit log")
+                let (entries, cps, key) = try ServerAudit.download(client)
+                let text = ServerAudit.exportText(entries, cps, key: key, server: link.url)
+                if let output {
+                    try LocalStore(env: Loader.environment()).writeAtomically(output, text)
+                    FileHandleOut.stderr("wrote \(entries.count) events and \(cps.count) checkpoints to \(output)\n")
+                } else {
+                    FileHandleOut.stdout(text)
+                }
+            } catch {
+                Loader.fail(error)
+            }
+        }
+    }
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
-            abstract: "Detect any edit, deletion, insertion or reordering in an audit log."
+            abstract: "Detect any edit, deletion, insertion, reordering or truncation in an audit log.",
+            discussion:
+                "With a server configured it downloads the whole log and checks the chain and every signed checkpoint here, against the key pinned at `brake login`. FILE may be a local log or a `brake audit export`. --data-dir checks a server's database directly."
         )
-        @Argument(help: "The audit log (default: the local one).") var file: String?
+        @Argument(help: "An audit log or export (default: the server's log, else the local one).") var file: String?
+        @Option(name: .long, help: ArgumentHelp("Check a server's data directory directly.", valueName: "DIR"))
+        var dataDir: String?
+        @Flag(name: .long, help: "Check this machine's local log even when a server is configured.") var local = false
+        @OptionGroup var output: FormatOption
 
         func run() throws {
-            let path = file ?? LocalStore(env: Loader.environment()).auditPath
+            let env = Loader.environment()
+            let store = LocalStore(env: env)
             do {
+                if let dataDir {
+                    let key = try BrakeServerMain.loadKey(dataDir: dataDir)
+                    let db = dataDir + "/brake.sqlite"
+                    guard Loader.exists(db) else {
+                        throw Failure(status: ExitStatus.badInput, message: "no database at \(db)")
+                    }
+                    let sqlite = try SQLiteStore(path: db)
+                    final class Box: @unchecked Sendable { var report: AuditChain.Report? }
+                    let box = Box()
+                    if let e = blockingRun({
+                        let plane = try BrakeServerMain.plane(store: sqlite, config: ServerConfig(), key: key)
+                        box.report = try await plane.verify()
+                    }) {
+                        throw Failure(status: ExitStatus.badInput, message: "\(e)")
+                    }
+                    ServerAudit.report(box.report!, json: output.json, source: db, keyNote: nil)
+                    return
+                }
+                let link = try ServerLink.load(env: env, store: store)
+                if let file {
+                    let text = try Loader.readFile(file)
+                    if let (entries, cps, offered) = try ServerAudit.parseExport(text) {
+                        var (keyText, note, _) = ServerAudit.trustedKey(offered: offered, pinned: link?.pinnedKey)
+                        if link?.pinnedKey == nil {
+                            note = "checkpoints checked against the key inside the export; `brake login` pins the server's key"
+                        }
+                        let r = AuditChain.verify(entries, checkpoints: cps, publicKey: ServerAudit.key(keyText))
+                        ServerAudit.report(r, json: output.json, source: file, keyNote: note)
+                        return
+                    }
+                }
+                if file == nil, !local, let link {
+                    let (entries, cps, offered) = try ServerAudit.download(try link.client(timeout: 30))
+                    let (keyText, note, _) = ServerAudit.trustedKey(offered: offered, pinned: link.pinnedKey)
+                    var r = AuditChain.verify(entries, checkpoints: cps, publicKey: ServerAudit.key(keyText))
+                    if let note { r.problems.append(note) }
+                    ServerAudit.report(r, json: output.json, source: link.url, keyNote: nil)
+                    return
+                }
+                let path = file ?? store.auditPath
                 let text = try Loader.readFile(path)
                 if let problem = AuditLog.verify(text) {
                     FileHandleOut.stderr("brake: \(path): \(problem)\n")

@@ -17,6 +17,13 @@ struct MCPProxy: ParsableCommand {
     )
     @Option(name: .long, help: "The server's name in policies, approvals and the audit log.") var name: String?
     @Option(name: .long, help: ArgumentHelp("Organisation policy file.", valueName: "FILE")) var policy: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With a server: seconds to wait for a person to decide an ask (default $BRAKE_ASK_WAIT or 20).",
+            valueName: "SECONDS"
+        )
+    ) var wait: Double?
     @Argument(parsing: .captureForPassthrough, help: "The server command and its arguments.") var command: [String] = []
 
     func run() throws {
@@ -32,14 +39,18 @@ struct MCPProxy: ParsableCommand {
                 env: env,
                 projectRoot: context.projectRoot
             )
+            let store = LocalStore(env: env)
             let proxy = ProxyLoop(
                 server: server,
                 argv: argv,
                 context: context,
                 policy: pol,
-                store: LocalStore(env: env),
+                store: store,
                 session: env["BRAKE_SESSION"] ?? "mcp-\(server)-\(getpid())"
             )
+            proxy.gate = ServerGate.load(env: env, store: store, waitOverride: wait)
+            proxy.repository = RepositoryName.of(projectRoot: context.projectRoot) ?? ""
+            proxy.environment = env["BRAKE_ENVIRONMENT"] ?? ""
             Glibc.exit(proxy.run())
         } catch {
             Loader.fail(error)
@@ -56,6 +67,10 @@ final class ProxyLoop {
     let store: LocalStore
     let sessionID: String
     var destructiveTimes: [Int] = []
+    /// The control plane (nil: misconfigured, refuse everything; .some(nil): local only).
+    var gate: ServerGate?? = .some(nil)
+    var repository = ""
+    var environment = ""
     var toServer: Int32 = -1
     var fromServer: Int32 = -1
     var child: pid_t = 0
@@ -199,6 +214,16 @@ final class ProxyLoop {
         let now = LocalStore.now()
         let summary = Redact.text("\(server)/\(call.tool) \(call.arguments.serialized)")
         let limit = policy.mcpDestructiveLimit
+        guard let gateSetting = gate else {
+            return MCPSession.refusal(
+                id: call.id,
+                text:
+                    "Refused by Brake: the server settings are incomplete (BRAKE_SERVER without BRAKE_TOKEN, or a damaged server.json), so tool calls are blocked. Ask your human to run `brake login`."
+            )
+        }
+        if let gate = gateSetting {
+            return judgeWithServer(gate, call: call, decision: decision, summary: summary, destructive: destructive)
+        }
         let outcome: Result<String?, Failure> = Result { () throws(Failure) -> String? in
             try store.withState { (state: inout LocalState) throws(Failure) -> String? in
                 func audit(_ verdict: String, _ note: String) throws(Failure) {
@@ -266,6 +291,88 @@ final class ProxyLoop {
             )
         case .success(let text):
             return text.map { MCPSession.refusal(id: call.id, text: $0) }
+        }
+    }
+}
+
+extension ProxyLoop {
+    /// The control plane decides stops, the breaker and approvals; local stops still apply first.
+    func judgeWithServer(
+        _ gate: ServerGate,
+        call: MCPSession.ToolCall,
+        decision: Decision,
+        summary: String,
+        destructive: Bool
+    ) -> String? {
+        let server = session.server
+        func audit(_ verdict: Verdict, _ note: String) {
+            try? store.withState { _ throws(Failure) in
+                try store.audit([
+                    ("agent", .string("mcp:" + server)), ("session", .string(sessionID)),
+                    ("tool", .string(call.tool)), ("action", .string(summary)),
+                    ("decision", .string(verdict.rawValue)),
+                    ("rules", .array(decision.reasons.map { .string($0.rule) })),
+                    ("digest", .string(decision.digest)), ("note", .string(note)),
+                ])
+            }
+        }
+        let local = try? store.read()
+        guard let local else {
+            return MCPSession.refusal(
+                id: call.id,
+                text: "Refused by Brake: its state in \(store.home) cannot be used, so tool calls are blocked."
+            )
+        }
+        if let stop = local.stop(for: "mcp:" + server, session: sessionID) ?? local.stop(for: "mcp", session: sessionID) {
+            audit(.deny, "stopped")
+            return MCPSession.refusal(
+                id: call.id,
+                text:
+                    "Refused by Brake: a stop is in force (\(stop.reason.isEmpty ? "no reason given" : stop.reason)). Do not retry; wait for your human."
+            )
+        }
+        var effects = decision.analysis.effects.map(\.kind)
+        if destructive && !effects.contains("mcp.destructive") { effects.append("mcp.destructive") }
+        let why = decision.reasons.first.map { "\($0.message) (\($0.rule))" } ?? ""
+        let result = gate.run(
+            ServerGate.Call(
+                agent: "mcp:" + server,
+                session: sessionID,
+                tool: call.tool,
+                action: summary,
+                verdict: decision.verdict,
+                rules: decision.reasons.map(\.rule),
+                labels: decision.labels,
+                effects: effects,
+                digest: decision.digest,
+                repository: repository,
+                environment: environment,
+                approvers: decision.approvers,
+                detail: .object([
+                    ("tool", .string(call.tool)), ("server", .string(server)),
+                    ("arguments", .string(Redact.text(call.arguments.serialized))),
+                    (
+                        "reasons",
+                        .array(
+                            decision.reasons.map {
+                                .object([("rule", .string($0.rule)), ("message", .string($0.message))])
+                            }
+                        )
+                    ),
+                ]),
+                reason: "\(server)/\(call.tool) — \(why)"
+            )
+        )
+        audit(result.verdict, result.note)
+        switch result.verdict {
+        case .allow:
+            return nil
+        case .ask, .deny:
+            let text =
+                result.message.isEmpty
+                ? "Refused by Brake: \(server)/\(call.tool) — \(why) \(decision.agentMessage)"
+                : "Refused by " + result.message
+            return MCPSession.refusal(id: call.id, text: text)
         }
     }
 }

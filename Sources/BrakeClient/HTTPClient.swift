@@ -1,0 +1,281 @@
+import BrakeCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why a call to the control plane failed.
+public enum ClientError: Error, Sendable, CustomStringConvertible {
+    /// The server could not be reached or did not answer in time: callers fail closed.
+    case unreachable(String)
+    /// The server answered with an error status and its message.
+    case status(Int, String)
+    /// The server's answer was not what the protocol says.
+    case malformed(String)
+
+    public var description: String {
+        switch self {
+        case .unreachable(let m): return "the Brake server cannot be reached (\(m))"
+        case .status(let code, let m): return "the Brake server refused (\(code)): \(m)"
+        case .malformed(let m): return "the Brake server's answer is malformed: \(m)"
+        }
+    }
+}
+
+/// A blocking HTTP/1.1 client over one socket per call. Hooks are short-lived processes: starting an
+/// event loop would cost more than the round trip itself, so this speaks just enough HTTP for the API.
+public struct HTTPClient: Sendable {
+    public var host: String
+    public var port: Int
+    public var basePath: String
+
+    /// Parses `http://HOST[:PORT][/PATH]`.
+    public init(url: String) throws(ClientError) {
+        guard url.hasPrefix("http://") else {
+            throw ClientError.unreachable(
+                "'\(url)' is not an http:// URL; Brake speaks plain HTTP to the server (put TLS in front with a local proxy for remote servers)"
+            )
+        }
+        var rest = Substring(url.dropFirst(7))
+        var path = ""
+        if let slash = rest.firstIndex(of: "/") {
+            path = String(rest[slash...])
+            rest = rest[..<slash]
+        }
+        while path.hasSuffix("/") { path.removeLast() }
+        var h = String(rest)
+        var p = 80
+        if let colon = rest.lastIndex(of: ":"), !rest.hasSuffix("]") {
+            guard let n = Int(rest[rest.index(after: colon)...]), n > 0, n < 65536 else {
+                throw ClientError.unreachable("'\(url)' has an invalid port")
+            }
+            p = n
+            h = String(rest[..<colon])
+        }
+        if h.hasPrefix("[") && h.hasSuffix("]") { h = String(h.dropFirst().dropLast()) }
+        guard !h.isEmpty else { throw ClientError.unreachable("'\(url)' has no host") }
+        host = h
+        port = p
+        basePath = path
+    }
+
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [(String, String)]
+        public var body: String
+
+        public func header(_ name: String) -> String? {
+            headers.first { $0.0.lowercased() == name.lowercased() }?.1
+        }
+    }
+
+    /// One request; `timeout` bounds connecting and the whole exchange (seconds).
+    public func send(
+        method: String,
+        path: String,
+        headers: [(String, String)] = [],
+        body: String? = nil,
+        timeout: Double
+    ) throws(ClientError) -> Response {
+        let deadline = Self.monotonic() + timeout
+        let fd = try connect(deadline: deadline)
+        defer { close(fd) }
+        var req = "\(method) \(basePath)\(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
+        req += "User-Agent: brake\r\nAccept: application/json\r\n"
+        for (k, v) in headers { req += "\(k): \(v)\r\n" }
+        if let body {
+            req += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+        } else {
+            req += "Content-Length: 0\r\n\r\n"
+        }
+        var bytes = Array(req.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            try wait(fd, events: Int16(POLLOUT), deadline: deadline)
+            let n = bytes.withUnsafeMutableBytes { Glibc.send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                throw ClientError.unreachable("send: \(String(cString: strerror(errno)))")
+            }
+            sent += n
+        }
+        bytes = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        var headerEnd: Int?
+        var contentLength: Int?
+        while true {
+            if let end = headerEnd, let len = contentLength, bytes.count >= end + len { break }
+            try wait(fd, events: Int16(POLLIN), deadline: deadline)
+            let n = recv(fd, &buf, buf.count, 0)
+            if n < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                throw ClientError.unreachable("receive: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: buf[0..<n])
+            if bytes.count > 64 << 20 { throw ClientError.malformed("response larger than 64 MiB") }
+            if headerEnd == nil, let e = Self.find(bytes, Array("\r\n\r\n".utf8)) {
+                headerEnd = e + 4
+                let head = String(decoding: bytes[0..<e], as: UTF8.self)
+                for line in head.split(separator: "\r\n").dropFirst() {
+                    if let c = line.firstIndex(of: ":"), line[..<c].lowercased() == "content-length" {
+                        contentLength = Int(line[line.index(after: c)...].trimmingSpaces)
+                    }
+                }
+            }
+        }
+        guard let end = headerEnd else {
+            if bytes.isEmpty { throw ClientError.unreachable("the server closed the connection without answering") }
+            throw ClientError.malformed("no complete HTTP header")
+        }
+        let head = String(decoding: bytes[0..<(end - 4)], as: UTF8.self)
+        let lines = head.split(separator: "\r\n")
+        let statusParts = lines.first?.split(separator: " ") ?? []
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else {
+            throw ClientError.malformed("bad status line '\(lines.first ?? "")'")
+        }
+        var hs: [(String, String)] = []
+        for line in lines.dropFirst() {
+            if let c = line.firstIndex(of: ":") {
+                hs.append((String(line[..<c]), String(line[line.index(after: c)...].trimmingSpaces)))
+            }
+        }
+        let bodyEnd = contentLength.map { min(bytes.count, end + $0) } ?? bytes.count
+        return Response(status: status, headers: hs, body: String(decoding: bytes[end..<bodyEnd], as: UTF8.self))
+    }
+
+    func connect(deadline: Double) throws(ClientError) -> Int32 {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var res: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(host, String(port), &hints, &res)
+        guard rc == 0, let first = res else {
+            throw ClientError.unreachable("cannot resolve \(host): \(String(cString: gai_strerror(rc)))")
+        }
+        defer { freeaddrinfo(res) }
+        var lastError = "no address"
+        var ai: UnsafeMutablePointer<addrinfo>? = first
+        while let a = ai {
+            ai = a.pointee.ai_next
+            let fd = socket(a.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            if fd < 0 { continue }
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            let flags = fcntl(fd, F_GETFL)
+            _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+            if Glibc.connect(fd, a.pointee.ai_addr, a.pointee.ai_addrlen) == 0 { return fd }
+            if errno == EINPROGRESS {
+                do {
+                    try wait(fd, events: Int16(POLLOUT), deadline: deadline)
+                    var err: Int32 = 0
+                    var len = socklen_t(MemoryLayout<Int32>.size)
+                    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
+                    if err == 0 { return fd }
+                    lastError = String(cString: strerror(err))
+                } catch {
+                    lastError = "\(error)"
+                }
+            } else {
+                lastError = String(cString: strerror(errno))
+            }
+            close(fd)
+        }
+        throw ClientError.unreachable("connect to \(host):\(port): \(lastError)")
+    }
+
+    func wait(_ fd: Int32, events: Int16, deadline: Double) throws(ClientError) {
+        while true {
+            let left = deadline - Self.monotonic()
+            if left <= 0 { throw ClientError.unreachable("timed out talking to \(host):\(port)") }
+            var p = pollfd(fd: fd, events: events, revents: 0)
+            let n = poll(&p, 1, Int32(max(1, left * 1000)))
+            if n > 0 { return }
+            if n < 0 && errno != EINTR { throw ClientError.unreachable("poll: \(String(cString: strerror(errno)))") }
+        }
+    }
+
+    static func monotonic() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    static func find(_ hay: [UInt8], _ needle: [UInt8]) -> Int? {
+        guard hay.count >= needle.count else { return nil }
+        var i = 0
+        while i + needle.count <= hay.count {
+            if hay[i] == needle[0] && Array(hay[i..<(i + needle.count)]) == needle { return i }
+            i += 1
+        }
+        return nil
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: String {
+        var s = self
+        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
+        while s.last == " " || s.last == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+/// The control plane's API as the CLI, hooks, `brake exec` and `brake mcp` use it.
+public struct ServerClient: Sendable {
+    public var http: HTTPClient
+    public var token: String
+    public var url: String
+    /// Seconds for ordinary calls (long polls add their own wait).
+    public var timeout: Double
+
+    public init(url: String, token: String, timeout: Double = 5) throws(ClientError) {
+        self.url = url
+        self.http = try HTTPClient(url: url)
+        self.token = token
+        self.timeout = timeout
+    }
+
+    /// Calls the API; a 2xx answer's JSON body, or a `ClientError`.
+    public func call(_ method: String, _ path: String, _ body: JSONValue? = nil, extraTimeout: Double = 0)
+        throws(ClientError) -> JSONValue
+    {
+        let r = try http.send(
+            method: method,
+            path: path,
+            headers: [("Authorization", "Bearer \(token)")],
+            body: body?.serialized,
+            timeout: timeout + extraTimeout
+        )
+        let parsed = try? JSONValue.parse(r.body)
+        guard (200..<300).contains(r.status) else {
+            throw ClientError.status(r.status, parsed?["error"]?.stringValue ?? r.body)
+        }
+        guard let v = parsed else { throw ClientError.malformed("not JSON: \(r.body.prefix(200))") }
+        return v
+    }
+
+    /// Raw text (the policy, the OpenAPI document).
+    public func text(_ path: String) throws(ClientError) -> HTTPClient.Response {
+        try http.send(method: "GET", path: path, headers: [("Authorization", "Bearer \(token)")], timeout: timeout)
+    }
+
+    /// Percent-encodes a query or path value.
+    public static func escape(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+                UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                let hex = Array("0123456789ABCDEF")
+                out += "%" + String(hex[Int(b >> 4)]) + String(hex[Int(b & 15)])
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,149 @@
+import BrakeCore
+import Yams
+
+/// `brake serve --config FILE`: roles, timings, what counts as destructive, circuit breakers, policy.
+public struct ServerConfig: Sendable {
+    /// Roles from least to most trusted.
+    public var roles: [String] = ["junior", "mid", "senior", "admin"]
+    /// The organisation policy file served to hooks and used to decide who may approve.
+    public var policyFile: String?
+    public var approvalTTL = 15 * 60
+    /// The longest a long-poll may wait; hooks keep theirs under their agent's hook timeout.
+    public var maxWait = 300
+    public var checkpointInterval = 60
+    /// The least role that may lift a person's stop order.
+    public var stopLiftRole = "senior"
+    /// Effect kinds (globs) and labels that make an action destructive for the circuit breaker.
+    public var destructiveEffects = [
+        "fs.delete", "fs.truncate", "db.destructive", "db.reset", "cloud.delete", "k8s.delete", "infra.destroy",
+        "git.discard", "git.remote-delete", "git.branch-delete", "git.clean", "forge.delete", "net.http-delete",
+        "mcp.destructive", "system.trash",
+    ]
+    public var destructiveLabels = ["data-loss", "irreversible"]
+    public var breakers: [Breaker] = [
+        Breaker(name: "destructive-burst", limit: 20, window: 600, scope: "session", liftRole: "senior")
+    ]
+
+    public struct Breaker: Sendable, Equatable {
+        public var name: String
+        /// Destructive actions allowed in the window; the next one trips the breaker.
+        public var limit: Int
+        /// Seconds.
+        public var window: Int
+        /// `session` or `user`.
+        public var scope: String
+        public var liftRole: String
+
+        public init(name: String, limit: Int, window: Int, scope: String, liftRole: String) {
+            self.name = name
+            self.limit = limit
+            self.window = window
+            self.scope = scope
+            self.liftRole = liftRole
+        }
+    }
+
+    public init() {}
+
+    /// Parses the YAML configuration; errors name the key and say what is expected.
+    public init(yaml text: String, source: String) throws(APIError) {
+        func fail(_ m: String) -> APIError { APIError(status: 0, message: "\(source): \(m)") }
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch { throw fail("not valid YAML: \(error)") }
+        guard let root = node else { return }
+        guard let map = root.mapping else { throw fail("the configuration must be a mapping of keys") }
+        func int(_ v: Node, _ key: String, min: Int = 1) throws(APIError) -> Int {
+            guard let s = v.scalar?.string, let i = Int(s), i >= min else {
+                throw fail("'\(key)' must be a whole number of at least \(min)")
+            }
+            return i
+        }
+        func string(_ v: Node, _ key: String) throws(APIError) -> String {
+            guard let s = v.scalar?.string, !s.isEmpty else { throw fail("'\(key)' must be a non-empty string") }
+            return s
+        }
+        func strings(_ v: Node, _ key: String) throws(APIError) -> [String] {
+            guard let seq = v.sequence else { throw fail("'\(key)' must be a list of strings") }
+            var out: [String] = []
+            for item in seq { out.append(try string(item, key)) }
+            return out
+        }
+        for (k, v) in map {
+            let key = k.scalar?.string ?? ""
+            switch key {
+            case "roles":
+                roles = try strings(v, key)
+                if roles.count < 2 || Set(roles).count != roles.count {
+                    throw fail("'roles' must list at least two distinct roles, least trusted first")
+                }
+            case "policy": policyFile = try string(v, key)
+            case "approval_ttl_minutes": approvalTTL = try int(v, key) * 60
+            case "max_wait_seconds": maxWait = try int(v, key)
+            case "checkpoint_interval_seconds": checkpointInterval = try int(v, key)
+            case "stop_lift_role": stopLiftRole = try string(v, key)
+            case "destructive":
+                guard let m = v.mapping else { throw fail("'destructive' must be a mapping with effects and labels") }
+                for (dk, dv) in m {
+                    switch dk.scalar?.string ?? "" {
+                    case "effects": destructiveEffects = try strings(dv, "destructive.effects")
+                    case "labels": destructiveLabels = try strings(dv, "destructive.labels")
+                    default: throw fail("unknown key 'destructive.\(dk.scalar?.string ?? "")'; expected effects, labels")
+                    }
+                }
+            case "breakers":
+                guard let seq = v.sequence else { throw fail("'breakers' must be a list") }
+                breakers = []
+                for item in seq {
+                    guard let m = item.mapping else { throw fail("each breaker must be a mapping") }
+                    var b = Breaker(name: "", limit: 20, window: 600, scope: "session", liftRole: stopLiftRole)
+                    for (bk, bv) in m {
+                        let bkey = bk.scalar?.string ?? ""
+                        switch bkey {
+                        case "name": b.name = try string(bv, "breakers.name")
+                        case "limit": b.limit = try int(bv, "breakers.limit", min: 0)
+                        case "window_minutes": b.window = try int(bv, "breakers.window_minutes") * 60
+                        case "window_seconds": b.window = try int(bv, "breakers.window_seconds")
+                        case "scope":
+                            b.scope = try string(bv, "breakers.scope")
+                            if !["session", "user"].contains(b.scope) {
+                                throw fail("'breakers.scope' must be session or user")
+                            }
+                        case "lift_role": b.liftRole = try string(bv, "breakers.lift_role")
+                        default:
+                            throw fail(
+                                "unknown key 'breakers.\(bkey)'; expected name, limit, window_minutes, window_seconds, scope, lift_role"
+                            )
+                        }
+                    }
+                    if b.name.isEmpty { b.name = "breaker-\(breakers.count + 1)" }
+                    breakers.append(b)
+                }
+            default:
+                throw fail(
+                    "unknown key '\(key)'; expected roles, policy, approval_ttl_minutes, max_wait_seconds, checkpoint_interval_seconds, stop_lift_role, destructive, breakers"
+                )
+            }
+        }
+        for r in [stopLiftRole] + breakers.map(\.liftRole) where !roles.contains(r) {
+            throw fail("role '\(r)' is not one of the configured roles (\(roles.joined(separator: ", ")))")
+        }
+    }
+
+    /// The rank of a role (higher is more trusted). Policy names such as `member` map onto the ladder;
+    /// an unknown role ranks above everything, so it fails closed (only the top role may approve).
+    public func rank(_ role: String) -> Int {
+        if let i = roles.firstIndex(of: role) { return i }
+        let aliases = [
+            "member": ["mid", "member"], "developer": ["mid"], "lead": ["senior"], "owner": ["admin"],
+        ]
+        for a in aliases[role] ?? [] { if let i = roles.firstIndex(of: a) { return i } }
+        return roles.count - 1
+    }
+
+    public var topRole: String { roles[roles.count - 1] }
+
+    func isDestructive(effects: [String], labels: [String]) -> Bool {
+        if labels.contains(where: { destructiveLabels.contains($0) }) { return true }
+        return effects.contains { e in destructiveEffects.contains { $0 == e || Glob.match($0, e) } }
+    }
+}

@@ -1,0 +1,579 @@
+import BrakeCore
+import Crypto
+
+/// The control plane's rules, independent of HTTP: who may do what, how approvals move, when the circuit
+/// breaker trips. Every change goes through the store together with its audit event.
+public struct ControlPlane: Sendable {
+    public let store: any ControlStore
+    public let config: ServerConfig
+    public let policy: Policy
+    /// The organisation policy as served to hooks (empty when only the built-in policy applies).
+    public let policyText: String
+    public let policyETag: String
+    let key: Curve25519.Signing.PrivateKey
+    let clock: @Sendable () -> Int
+
+    public init(
+        store: any ControlStore,
+        config: ServerConfig,
+        policy: Policy,
+        policyText: String,
+        key: Curve25519.Signing.PrivateKey,
+        clock: @escaping @Sendable () -> Int
+    ) {
+        self.store = store
+        self.config = config
+        self.policy = policy
+        self.policyText = policyText
+        self.policyETag = "\"" + AuditChain.hash(previous: "", event: policyText).prefix(32) + "\""
+        self.key = key
+        self.clock = clock
+    }
+
+    public var publicKey: Curve25519.Signing.PublicKey { key.publicKey }
+    public var publicKeyBase64: String { Base64.encode(Array(key.publicKey.rawRepresentation)) }
+    public func now() -> Int { clock() }
+
+    // MARK: identities
+
+    public static func hashToken(_ token: String) -> String { AuditChain.hash(previous: "brake-token:", event: token) }
+
+    /// A new random token: `brk_ID_SECRET`; only its hash is stored.
+    public static func newToken() -> (id: String, token: String) {
+        let id = randomString(10)
+        return (id, "brk_\(id)_\(randomString(32))")
+    }
+
+    static func randomString(_ n: Int) -> String {
+        let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var g = SystemRandomNumberGenerator()
+        return String((0..<n).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &g)] })
+    }
+
+    public func authenticate(bearer: String?) async throws -> User {
+        guard let b = bearer, b.hasPrefix("brk_"), let user = try await store.authenticate(tokenHash: Self.hashToken(b))
+        else { throw APIError.unauthorized }
+        return user
+    }
+
+    func require(_ user: User, atLeast role: String, to what: String) throws {
+        if config.rank(user.role) < config.rank(role) {
+            throw APIError.forbidden("\(what) needs role \(role) or higher; \(user.name) is \(user.role)")
+        }
+    }
+
+    func validRole(_ role: String) throws {
+        if !config.roles.contains(role) {
+            throw APIError.badRequest("unknown role '\(role)'; roles are: \(config.roles.joined(separator: ", "))")
+        }
+    }
+
+    static func validName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64
+            && name.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "-_.@".unicodeScalars.contains($0)
+            }
+    }
+
+    /// On first start: an admin user and its token (returned once), or nil when users exist.
+    public func bootstrap(admin: String = "admin") async throws -> String? {
+        guard try await store.userCount() == 0 else { return nil }
+        let (id, token) = Self.newToken()
+        let t = now()
+        _ = try await store.addUser(
+            User(name: admin, role: config.topRole, created: t),
+            token: TokenRecord(id: id, user: admin, label: "bootstrap", hash: Self.hashToken(token), created: t),
+            audit: AuditDraft(
+                kind: "user.created",
+                actor: "brake-serve",
+                fields: [("user", .string(admin)), ("role", .string(config.topRole)), ("token", .string(id))]
+            ),
+            now: t
+        )
+        return token
+    }
+
+    public func addUser(name: String, role: String, by actor: User) async throws -> (User, String) {
+        try require(actor, atLeast: config.topRole, to: "adding users")
+        guard Self.validName(name) else {
+            throw APIError.badRequest("user names are 1–64 letters, digits, '-', '_', '.', '@'; got '\(name)'")
+        }
+        try validRole(role)
+        let (id, token) = Self.newToken()
+        let t = now()
+        let u = try await store.addUser(
+            User(name: name, role: role, created: t),
+            token: TokenRecord(id: id, user: name, label: "initial", hash: Self.hashToken(token), created: t),
+            audit: AuditDraft(
+                kind: "user.created",
+                actor: actor.name,
+                fields: [("user", .string(name)), ("role", .string(role)), ("token", .string(id))]
+            ),
+            now: t
+        )
+        return (u, token)
+    }
+
+    public func setRole(name: String, role: String, by actor: User) async throws -> User {
+        try require(actor, atLeast: config.topRole, to: "changing roles")
+        try validRole(role)
+        guard let target = try await store.user(named: name) else { throw APIError.notFound("no user named '\(name)'") }
+        if target.role == config.topRole && role != config.topRole {
+            let admins = try await store.users().filter { $0.role == config.topRole }
+            if admins.count <= 1 {
+                throw APIError.conflict("'\(name)' is the last \(config.topRole); make another user \(config.topRole) first")
+            }
+        }
+        try await store.setRole(
+            user: name,
+            role: role,
+            audit: AuditDraft(
+                kind: "user.role",
+                actor: actor.name,
+                fields: [("user", .string(name)), ("from", .string(target.role)), ("role", .string(role))]
+            ),
+            now: now()
+        )
+        return User(name: name, role: role, created: target.created)
+    }
+
+    public func createToken(for name: String?, label: String, by actor: User) async throws -> (TokenRecord, String) {
+        let owner = name ?? actor.name
+        if owner != actor.name { try require(actor, atLeast: config.topRole, to: "creating tokens for others") }
+        let (id, token) = Self.newToken()
+        let t = now()
+        let record = TokenRecord(id: id, user: owner, label: label, hash: Self.hashToken(token), created: t)
+        try await store.addToken(
+            record,
+            audit: AuditDraft(
+                kind: "token.created",
+                actor: actor.name,
+                fields: [("user", .string(owner)), ("token", .string(id)), ("label", .string(label))]
+            ),
+            now: t
+        )
+        return (record, token)
+    }
+
+    public func revokeToken(id: String, by actor: User) async throws -> TokenRecord {
+        let all = try await store.tokens(user: nil)
+        guard let t = all.first(where: { $0.id == id }) else { throw APIError.notFound("no token with id '\(id)'") }
+        if t.user != actor.name { try require(actor, atLeast: config.topRole, to: "revoking others' tokens") }
+        guard
+            let r = try await store.revokeToken(
+                id: id,
+                audit: AuditDraft(
+                    kind: "token.revoked",
+                    actor: actor.name,
+                    fields: [("user", .string(t.user)), ("token", .string(id))]
+                ),
+                now: now()
+            )
+        else { throw APIError.notFound("no token with id '\(id)'") }
+        return r
+    }
+
+    public func tokens(for actor: User, all: Bool) async throws -> [TokenRecord] {
+        if all {
+            try require(actor, atLeast: config.topRole, to: "listing everyone's tokens")
+            return try await store.tokens(user: nil)
+        }
+        return try await store.tokens(user: actor.name)
+    }
+
+    // MARK: decisions, stops and the circuit breaker
+
+    public struct Outcome: Sendable {
+        public var decision: String
+        public var stop: ServerStop?
+        public var stops: [ServerStop]
+        public var seq: Int
+        public var message: String
+    }
+
+    func scope(of r: DecisionReport, user: User) -> ActionScope {
+        ActionScope(
+            user: user.name,
+            agent: r.agent,
+            session: r.session.isEmpty ? nil : r.session,
+            repository: r.repository.isEmpty ? nil : r.repository,
+            environment: r.environment.isEmpty ? nil : r.environment
+        )
+    }
+
+    /// Records what a hook decided; a stop in scope or a tripped breaker turns it into a deny.
+    public func report(_ r: DecisionReport, by user: User) async throws -> Outcome {
+        let t = now()
+        var stops = try await store.stops(includeLifted: false)
+        let s = scope(of: r, user: user)
+        var final = r.decision
+        var stop = stops.first { $0.covers(s) }
+        var message = ""
+        let destructive = config.isDestructive(effects: r.effects, labels: r.labels)
+        if let stop {
+            final = "deny"
+            message = "a stop is in force (\(stop.describe)): \(stop.reason.isEmpty ? "no reason given" : stop.reason)"
+        } else if destructive && r.decision != "deny" {
+            for b in config.breakers {
+                let key = b.scope == "session" ? r.session : user.name
+                if key.isEmpty { continue }
+                let n = try await store.destructiveCount(
+                    session: b.scope == "session" ? key : nil,
+                    user: b.scope == "user" ? key : nil,
+                    since: t - b.window
+                )
+                if n >= b.limit {
+                    let reason =
+                        "circuit breaker \(b.name): more than \(b.limit) destructive actions by \(b.scope) \(key) in \(b.window / 60) minutes"
+                    let auto = ServerStop(
+                        id: "stp_" + Self.randomString(10),
+                        scope: b.scope,
+                        value: key,
+                        reason: reason,
+                        createdBy: "circuit-breaker",
+                        created: t,
+                        liftRole: b.liftRole,
+                        automatic: true
+                    )
+                    try await store.insertStop(
+                        auto,
+                        audit: AuditDraft(
+                            kind: "stop.created",
+                            actor: "circuit-breaker",
+                            session: r.session,
+                            fields: [("stop", auto.json), ("breaker", .string(b.name)), ("count", .number(Double(n)))]
+                        ),
+                        now: t
+                    )
+                    stops.append(auto)
+                    stop = auto
+                    final = "deny"
+                    message = reason + "; a person with role \(b.liftRole) must lift stop \(auto.id)"
+                    break
+                }
+            }
+        }
+        var fields: [(String, JSONValue)] = [
+            ("agent", .string(r.agent)), ("tool", .string(r.tool)), ("action", .string(r.action)),
+            ("decision", .string(r.decision)), ("rules", .array(r.rules.map { .string($0) })),
+            ("labels", .array(r.labels.map { .string($0) })), ("digest", .string(r.digest)),
+        ]
+        if !r.repository.isEmpty { fields.append(("repository", .string(r.repository))) }
+        if !r.environment.isEmpty { fields.append(("environment", .string(r.environment))) }
+        if final != r.decision { fields.append(("enforced", .string(final))) }
+        if let stop { fields.append(("stop", .string(stop.id))) }
+        let seq = try await store.recordDecision(
+            r,
+            user: user.name,
+            audit: AuditDraft(
+                kind: "decision",
+                actor: user.name,
+                session: r.session,
+                destructive: destructive && final != "deny",
+                fields: fields
+            ),
+            now: t
+        )
+        return Outcome(decision: final, stop: stop, stops: stops, seq: seq, message: message)
+    }
+
+    public func createStop(scope: String, value: String, reason: String, by user: User) async throws -> ServerStop {
+        guard ServerStop.scopes.contains(scope) else {
+            throw APIError.badRequest("unknown scope '\(scope)'; use one of: \(ServerStop.scopes.joined(separator: ", "))")
+        }
+        if scope != "all" && value.isEmpty {
+            throw APIError.badRequest("a \(scope) stop needs 'value': which \(scope) to stop")
+        }
+        let t = now()
+        let s = ServerStop(
+            id: "stp_" + Self.randomString(10),
+            scope: scope,
+            value: scope == "all" ? "" : value,
+            reason: reason,
+            createdBy: user.name,
+            created: t,
+            liftRole: config.stopLiftRole,
+            automatic: false
+        )
+        try await store.insertStop(
+            s,
+            audit: AuditDraft(kind: "stop.created", actor: user.name, fields: [("stop", s.json)]),
+            now: t
+        )
+        return s
+    }
+
+    public func liftStop(id: String, reason: String, by user: User) async throws -> ServerStop {
+        let config = self.config
+        let t = now()
+        guard
+            let s = try await store.updateStop(
+                id: id,
+                now: t,
+                { s in
+                    if s.lifted != nil { throw APIError.conflict("stop \(id) was already lifted by \(s.liftedBy ?? "?")") }
+                    if config.rank(user.role) < config.rank(s.liftRole) {
+                        throw APIError.forbidden(
+                            "lifting stop \(id) needs role \(s.liftRole) or higher; \(user.name) is \(user.role)"
+                        )
+                    }
+                    s.lifted = t
+                    s.liftedBy = user.name
+                    return AuditDraft(
+                        kind: "stop.lifted",
+                        actor: user.name,
+                        fields: [("stop", .string(id)), ("scope", .string(s.scope)), ("value", .string(s.value)),
+                            ("reason", .string(reason))]
+                    )
+                }
+            )
+        else { throw APIError.notFound("no stop with id '\(id)'; `brake stop --list` shows them") }
+        return s
+    }
+
+    /// Lifts every active stop matching scope and value (`brake resume --session S`).
+    public func liftStops(scope: String, value: String, reason: String, by user: User) async throws -> [ServerStop] {
+        let matching = try await store.stops(includeLifted: false).filter {
+            $0.scope == scope && (scope == "all" || $0.value == value)
+        }
+        if matching.isEmpty {
+            throw APIError.notFound("no active stop for \(scope == "all" ? "everything" : "\(scope) \(value)")")
+        }
+        var out: [ServerStop] = []
+        for s in matching { out.append(try await liftStop(id: s.id, reason: reason, by: user)) }
+        return out
+    }
+
+    // MARK: approvals
+
+    /// The strictest requirement among the rules that asked, as this server's policy defines them; what
+    /// the hook claimed can only tighten it.
+    func requirement(rules: [String], claimed: Approvers?) -> (String, Int) {
+        var role = config.roles[min(1, config.roles.count - 1)]
+        var count = 1
+        var found = false
+        for id in rules {
+            if let r = policy.rules.first(where: { $0.id == id }) {
+                found = true
+                if config.rank(r.approvers.role) > config.rank(role) { role = r.approvers.role }
+                count = max(count, r.approvers.count)
+            }
+        }
+        if !found { role = config.rank("senior") > config.rank(role) ? "senior" : role }
+        if let c = claimed {
+            if config.rank(c.role) > config.rank(role) { role = c.role }
+            count = max(count, c.count)
+        }
+        if !config.roles.contains(role) { role = config.roles[config.rank(role)] }
+        return (role, min(count, 10))
+    }
+
+    public struct RequestResult: Sendable {
+        public var approval: Approval
+        /// A fresh request was opened (not an existing pending one).
+        public var created: Bool
+    }
+
+    /// Opens a request for an asked action — or, when this requester already holds an approved, unused
+    /// request for the identical digest, consumes it (status `used`: the action may run once).
+    public func request(_ body: JSONValue, by user: User) async throws -> RequestResult {
+        guard let digest = body["digest"]?.stringValue, !digest.isEmpty else {
+            throw APIError.badRequest("'digest' is required: the action digest the hook computed")
+        }
+        let t = now()
+        if let ready = try await store.findApproval(digest: digest, requester: user.name, statuses: [.approved]),
+            ready.effectiveStatus(now: t) == .approved
+        {
+            if let used = try await consume(id: ready.id, by: user, quiet: true) {
+                return RequestResult(approval: used, created: false)
+            }
+        }
+        if let pending = try await store.findApproval(digest: digest, requester: user.name, statuses: [.pending]),
+            pending.effectiveStatus(now: t) == .pending
+        {
+            return RequestResult(approval: pending, created: false)
+        }
+        let claimed = body["approvers"].flatMap { v -> Approvers? in
+            guard let r = v["role"]?.stringValue else { return nil }
+            return Approvers(role: r, count: v["count"]?.intValue ?? 1)
+        }
+        let rules = body["rules"]?.strings ?? []
+        let (role, count) = requirement(rules: rules, claimed: claimed)
+        let a = Approval(
+            id: "req_" + Self.randomString(10),
+            digest: digest,
+            summary: String((body["summary"]?.stringValue ?? "").prefix(4096)),
+            detail: body["detail"] ?? .object([("rules", .array(rules.map { .string($0) }))]),
+            requester: user.name,
+            agent: body["agent"]?.stringValue ?? "",
+            session: body["session"]?.stringValue ?? "",
+            repository: body["repository"]?.stringValue ?? "",
+            environment: body["environment"]?.stringValue ?? "",
+            requiredRole: role,
+            requiredCount: count,
+            status: .pending,
+            created: t,
+            expires: t + config.approvalTTL
+        )
+        try await store.insertApproval(
+            a,
+            audit: AuditDraft(
+                kind: "approval.requested",
+                actor: user.name,
+                session: a.session,
+                fields: [
+                    ("request", .string(a.id)), ("digest", .string(digest)), ("summary", .string(a.summary)),
+                    ("agent", .string(a.agent)), ("rules", .array(rules.map { .string($0) })),
+                    ("required", .object([("role", .string(role)), ("count", .number(Double(count)))])),
+                ]
+            ),
+            now: t
+        )
+        return RequestResult(approval: a, created: true)
+    }
+
+    public func approval(id: String) async throws -> Approval {
+        guard let a = try await store.approval(id: id) else {
+            throw APIError.notFound("no approval request '\(id)'; `brake approvals list` shows pending ones")
+        }
+        return a
+    }
+
+    public func vote(id: String, approve: Bool, reason: String, by user: User) async throws -> Approval {
+        let config = self.config
+        let t = now()
+        guard
+            let a = try await store.updateApproval(
+                id: id,
+                now: t,
+                { a in
+                    let status = a.effectiveStatus(now: t)
+                    guard status == .pending else {
+                        throw APIError.conflict("request \(id) is \(status.rawValue); only pending requests can be decided")
+                    }
+                    if a.requester == user.name {
+                        throw APIError.forbidden(
+                            "\(user.name) asked for request \(id) and cannot decide it; another person must"
+                        )
+                    }
+                    if approve && config.rank(user.role) < config.rank(a.requiredRole) {
+                        throw APIError.forbidden(
+                            "approving request \(id) needs role \(a.requiredRole) or higher; \(user.name) is \(user.role)"
+                        )
+                    }
+                    if a.votes.contains(where: { $0.user == user.name }) {
+                        throw APIError.conflict("\(user.name) has already decided on request \(id)")
+                    }
+                    a.votes.append(
+                        Vote(user: user.name, role: user.role, vote: approve ? "approve" : "deny", reason: reason, time: t)
+                    )
+                    if !approve {
+                        a.status = .denied
+                        a.decided = t
+                    } else if a.votes.filter({ $0.vote == "approve" }).count >= a.requiredCount {
+                        a.status = .approved
+                        a.decided = t
+                    }
+                    return AuditDraft(
+                        kind: approve ? "approval.approved" : "approval.denied",
+                        actor: user.name,
+                        session: a.session,
+                        fields: [
+                            ("request", .string(id)), ("digest", .string(a.digest)), ("role", .string(user.role)),
+                            ("reason", .string(reason)), ("status", .string(a.status.rawValue)),
+                        ]
+                    )
+                }
+            )
+        else { throw APIError.notFound("no approval request '\(id)'") }
+        return a
+    }
+
+    /// Marks an approved request used by its requester; returns nil (quiet) or throws when it cannot be.
+    public func consume(id: String, by user: User, quiet: Bool = false) async throws -> Approval? {
+        let t = now()
+        do {
+            return try await store.updateApproval(
+                id: id,
+                now: t,
+                { a in
+                    if a.requester != user.name {
+                        throw APIError.forbidden("only \(a.requester), who asked, can use request \(id)")
+                    }
+                    let status = a.effectiveStatus(now: t)
+                    guard status == .approved else {
+                        throw APIError.conflict("request \(id) is \(status.rawValue), not approved; it cannot be used")
+                    }
+                    a.status = .used
+                    a.used = t
+                    return AuditDraft(
+                        kind: "approval.used",
+                        actor: user.name,
+                        session: a.session,
+                        fields: [("request", .string(id)), ("digest", .string(a.digest))]
+                    )
+                }
+            )
+        } catch let e as APIError where quiet {
+            _ = e
+            return nil
+        }
+    }
+
+    /// Waits until the request is decided or `timeout` seconds pass (long poll).
+    public func wait(id: String, timeout: Double) async throws -> Approval {
+        let deadline = ContinuousClock.now + .milliseconds(Int(min(timeout, Double(config.maxWait)) * 1000))
+        while true {
+            let a = try await approval(id: id)
+            if a.effectiveStatus(now: now()) != .pending || ContinuousClock.now >= deadline { return a }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// Marks requests past their expiry as expired, each with its audit event.
+    public func expireRequests() async throws -> Int {
+        let t = now()
+        var n = 0
+        for status in [Approval.Status.pending, .approved] {
+            for a in try await store.approvals(status: status, limit: 1000) where a.expires <= t {
+                _ = try await store.updateApproval(id: a.id, now: t) { a in
+                    guard a.status == status, a.expires <= t else { return nil }
+                    a.status = .expired
+                    return AuditDraft(
+                        kind: "approval.expired",
+                        actor: "brake-serve",
+                        session: a.session,
+                        fields: [("request", .string(a.id)), ("digest", .string(a.digest))]
+                    )
+                }
+                n += 1
+            }
+        }
+        return n
+    }
+
+    // MARK: audit
+
+    /// Signs the current head if it moved since the last checkpoint.
+    @discardableResult
+    public func checkpoint() async throws -> AuditChain.Checkpoint? {
+        let head = try await store.auditHead()
+        if head.size == 0 { return nil }
+        if let last = try await store.checkpoints().last, last.treeSize == head.size { return last }
+        let c = AuditChain.sign(treeSize: head.size, headHash: head.hash, time: now(), key: key)
+        try await store.addCheckpoint(c)
+        return c
+    }
+
+    public func verify() async throws -> AuditChain.Report {
+        var entries: [AuditChain.Entry] = []
+        var from = 1
+        while true {
+            let page = try await store.auditRange(from: from, limit: 5000)
+            entries += page
+            guard let last = page.last, page.count == 5000 else { break }
+            from = last.seq + 1
+        }
+        return AuditChain.verify(entries, checkpoints: try await store.checkpoints(), publicKey: publicKey)
+    }
+}

@@ -1,0 +1,298 @@
+import BrakeCore
+
+/// A person known to the control plane. Every token, and so every agent action, belongs to one.
+public struct User: Sendable, Equatable {
+    public var name: String
+    public var role: String
+    public var created: Int
+
+    public init(name: String, role: String, created: Int) {
+        self.name = name
+        self.role = role
+        self.created = created
+    }
+
+    public var json: JSONValue {
+        .object([("name", .string(name)), ("role", .string(role)), ("created", .number(Double(created)))])
+    }
+}
+
+/// An API token as stored: only the SHA-256 of the secret is kept.
+public struct TokenRecord: Sendable, Equatable {
+    public var id: String
+    public var user: String
+    public var label: String
+    public var hash: String
+    public var created: Int
+    public var revoked: Int?
+
+    public init(id: String, user: String, label: String, hash: String, created: Int, revoked: Int? = nil) {
+        self.id = id
+        self.user = user
+        self.label = label
+        self.hash = hash
+        self.created = created
+        self.revoked = revoked
+    }
+
+    public var json: JSONValue {
+        var m: [(String, JSONValue)] = [
+            ("id", .string(id)), ("user", .string(user)), ("label", .string(label)),
+            ("created", .number(Double(created))),
+        ]
+        if let revoked { m.append(("revoked", .number(Double(revoked)))) }
+        return .object(m)
+    }
+}
+
+/// One person's answer to an approval request.
+public struct Vote: Sendable, Equatable {
+    public var user: String
+    public var role: String
+    /// `approve` or `deny`.
+    public var vote: String
+    public var reason: String
+    public var time: Int
+
+    public init(user: String, role: String, vote: String, reason: String, time: Int) {
+        self.user = user
+        self.role = role
+        self.vote = vote
+        self.reason = reason
+        self.time = time
+    }
+
+    public var json: JSONValue {
+        .object([
+            ("user", .string(user)), ("role", .string(role)), ("vote", .string(vote)), ("reason", .string(reason)),
+            ("time", .number(Double(time))),
+        ])
+    }
+
+    public init?(json v: JSONValue) {
+        guard let u = v["user"]?.stringValue, let vote = v["vote"]?.stringValue else { return nil }
+        self.init(
+            user: u,
+            role: v["role"]?.stringValue ?? "",
+            vote: vote,
+            reason: v["reason"]?.stringValue ?? "",
+            time: v["time"]?.intValue ?? 0
+        )
+    }
+}
+
+/// An approval request: bound to one action digest and its context, waiting for N approvers of a role.
+public struct Approval: Sendable, Equatable {
+    public enum Status: String, Sendable, CaseIterable {
+        case pending, approved, denied, expired, used
+    }
+
+    public var id: String
+    public var digest: String
+    public var summary: String
+    /// What the requester's Brake reported: commands, rules, reasons, labels, plan summary.
+    public var detail: JSONValue
+    public var requester: String
+    public var agent: String
+    public var session: String
+    public var repository: String
+    public var environment: String
+    public var requiredRole: String
+    public var requiredCount: Int
+    public var status: Status
+    public var created: Int
+    public var expires: Int
+    public var votes: [Vote]
+    public var decided: Int?
+    public var used: Int?
+
+    public init(
+        id: String,
+        digest: String,
+        summary: String,
+        detail: JSONValue,
+        requester: String,
+        agent: String,
+        session: String,
+        repository: String,
+        environment: String,
+        requiredRole: String,
+        requiredCount: Int,
+        status: Status,
+        created: Int,
+        expires: Int,
+        votes: [Vote] = [],
+        decided: Int? = nil,
+        used: Int? = nil
+    ) {
+        self.id = id
+        self.digest = digest
+        self.summary = summary
+        self.detail = detail
+        self.requester = requester
+        self.agent = agent
+        self.session = session
+        self.repository = repository
+        self.environment = environment
+        self.requiredRole = requiredRole
+        self.requiredCount = requiredCount
+        self.status = status
+        self.created = created
+        self.expires = expires
+        self.votes = votes
+        self.decided = decided
+        self.used = used
+    }
+
+    /// The status as of `now` (a pending or approved request past its expiry is expired).
+    public func effectiveStatus(now: Int) -> Status {
+        if (status == .pending || status == .approved) && now >= expires { return .expired }
+        return status
+    }
+
+    public func json(now: Int) -> JSONValue {
+        var m: [(String, JSONValue)] = [
+            ("id", .string(id)), ("status", .string(effectiveStatus(now: now).rawValue)), ("digest", .string(digest)),
+            ("summary", .string(summary)), ("requester", .string(requester)), ("agent", .string(agent)),
+            ("session", .string(session)), ("repository", .string(repository)),
+            ("environment", .string(environment)),
+            (
+                "required", .object([("role", .string(requiredRole)), ("count", .number(Double(requiredCount)))])
+            ),
+            ("approvals", .number(Double(votes.filter { $0.vote == "approve" }.count))),
+            ("votes", .array(votes.map(\.json))), ("created", .number(Double(created))),
+            ("expires", .number(Double(expires))), ("detail", detail),
+        ]
+        if let decided { m.append(("decided", .number(Double(decided)))) }
+        if let used { m.append(("used", .number(Double(used)))) }
+        return .object(m)
+    }
+}
+
+/// What a hook, `brake exec` or `brake mcp` reports about one decision.
+public struct DecisionReport: Sendable, Equatable {
+    public var agent: String
+    public var session: String
+    public var tool: String
+    public var action: String
+    public var decision: String
+    public var rules: [String]
+    public var labels: [String]
+    public var effects: [String]
+    public var digest: String
+    public var repository: String
+    public var environment: String
+
+    public init(json v: JSONValue) throws(APIError) {
+        guard case .object = v else { throw APIError.badRequest("the body must be a JSON object") }
+        guard let d = v["decision"]?.stringValue, ["allow", "ask", "deny"].contains(d) else {
+            throw APIError.badRequest("'decision' must be one of allow, ask, deny")
+        }
+        agent = v["agent"]?.stringValue ?? ""
+        session = v["session"]?.stringValue ?? ""
+        tool = v["tool"]?.stringValue ?? ""
+        action = String((v["action"]?.stringValue ?? "").prefix(4096))
+        decision = d
+        rules = v["rules"]?.strings ?? []
+        labels = v["labels"]?.strings ?? []
+        effects = v["effects"]?.strings ?? []
+        digest = v["digest"]?.stringValue ?? ""
+        repository = v["repository"]?.stringValue ?? ""
+        environment = v["environment"]?.stringValue ?? ""
+    }
+}
+
+/// An agent session as the control plane saw it.
+public struct SessionSummary: Sendable, Equatable {
+    public var id: String
+    public var user: String
+    public var agent: String
+    public var repository: String
+    public var first: Int
+    public var last: Int
+    public var actions: Int
+    public var refused: Int
+
+    public init(
+        id: String,
+        user: String,
+        agent: String,
+        repository: String,
+        first: Int,
+        last: Int,
+        actions: Int,
+        refused: Int
+    ) {
+        self.id = id
+        self.user = user
+        self.agent = agent
+        self.repository = repository
+        self.first = first
+        self.last = last
+        self.actions = actions
+        self.refused = refused
+    }
+
+    public var json: JSONValue {
+        .object([
+            ("id", .string(id)), ("user", .string(user)), ("agent", .string(agent)),
+            ("repository", .string(repository)), ("first_seen", .number(Double(first))),
+            ("last_seen", .number(Double(last))), ("actions", .number(Double(actions))),
+            ("refused", .number(Double(refused))),
+        ])
+    }
+}
+
+/// An audit event before the store gives it a place in the chain.
+public struct AuditDraft: Sendable {
+    public var kind: String
+    public var actor: String
+    public var session: String
+    /// Counts toward the circuit breaker.
+    public var destructive: Bool
+    public var fields: [(String, JSONValue)]
+
+    public init(
+        kind: String,
+        actor: String,
+        session: String = "",
+        destructive: Bool = false,
+        fields: [(String, JSONValue)] = []
+    ) {
+        self.kind = kind
+        self.actor = actor
+        self.session = session
+        self.destructive = destructive
+        self.fields = fields
+    }
+
+    /// The canonical event text for position `seq`.
+    public func canonical(seq: Int, time: Int) -> String {
+        var m: [(String, JSONValue)] = [
+            ("seq", .number(Double(seq))), ("time", .number(Double(time))), ("kind", .string(kind)),
+            ("actor", .string(actor)),
+        ]
+        if !session.isEmpty { m.append(("session", .string(session))) }
+        return JSONValue.object(m + fields).serialized
+    }
+}
+
+/// An error the API reports as JSON: the status and a message that says what to fix.
+public struct APIError: Error, Sendable, Equatable {
+    public var status: Int
+    public var message: String
+
+    public init(status: Int, message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    public static func badRequest(_ m: String) -> APIError { APIError(status: 400, message: m) }
+    public static func forbidden(_ m: String) -> APIError { APIError(status: 403, message: m) }
+    public static func notFound(_ m: String) -> APIError { APIError(status: 404, message: m) }
+    public static func conflict(_ m: String) -> APIError { APIError(status: 409, message: m) }
+    public static let unauthorized = APIError(
+        status: 401,
+        message: "missing or unknown token: send 'Authorization: Bearer TOKEN' with a token from `brake users add` or `brake tokens create`"
+    )
+}

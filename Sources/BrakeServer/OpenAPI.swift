@@ -1,0 +1,390 @@
+/// The API description served at `/v1/openapi.yaml` (and printed by `brake serve --openapi`).
+public enum OpenAPI {
+    public static let document = #"""
+        openapi: 3.1.0
+        info:
+          title: Brake control plane
+          version: 0.4.0
+          description: |
+            Approvals bound to action digests, stop orders, the circuit breaker and the signed audit log.
+            Every call except /v1/health, /v1/openapi.yaml and /v1/audit/public-key needs
+            `Authorization: Bearer TOKEN`. Errors are `{"error": "what to fix"}` with a 4xx status.
+        servers:
+          - url: http://127.0.0.1:8377
+        components:
+          securitySchemes:
+            token: {type: http, scheme: bearer}
+          schemas:
+            Error:
+              type: object
+              required: [error]
+              properties: {error: {type: string}}
+            User:
+              type: object
+              properties: {name: {type: string}, role: {type: string}, created: {type: integer}}
+            Token:
+              type: object
+              properties:
+                id: {type: string}
+                user: {type: string}
+                label: {type: string}
+                created: {type: integer}
+                revoked: {type: integer}
+            Stop:
+              type: object
+              properties:
+                id: {type: string}
+                scope: {type: string, enum: [all, environment, repository, user, agent, session]}
+                value: {type: string}
+                reason: {type: string}
+                created_by: {type: string}
+                created: {type: integer}
+                lift_role: {type: string}
+                automatic: {type: boolean}
+                lifted_by: {type: string}
+                lifted: {type: integer}
+            Approval:
+              type: object
+              properties:
+                id: {type: string}
+                status: {type: string, enum: [pending, approved, denied, expired, used]}
+                digest: {type: string}
+                summary: {type: string}
+                requester: {type: string}
+                agent: {type: string}
+                session: {type: string}
+                repository: {type: string}
+                environment: {type: string}
+                required:
+                  type: object
+                  properties: {role: {type: string}, count: {type: integer}}
+                approvals: {type: integer}
+                votes:
+                  type: array
+                  items:
+                    type: object
+                    properties:
+                      user: {type: string}
+                      role: {type: string}
+                      vote: {type: string, enum: [approve, deny]}
+                      reason: {type: string}
+                      time: {type: integer}
+                created: {type: integer}
+                expires: {type: integer}
+                decided: {type: integer}
+                used: {type: integer}
+                detail: {type: object}
+            Decision:
+              type: object
+              required: [decision]
+              properties:
+                agent: {type: string}
+                session: {type: string}
+                tool: {type: string}
+                action: {type: string, description: the redacted action as typed}
+                decision: {type: string, enum: [allow, ask, deny]}
+                rules: {type: array, items: {type: string}}
+                labels: {type: array, items: {type: string}}
+                effects: {type: array, items: {type: string}}
+                digest: {type: string}
+                repository: {type: string}
+                environment: {type: string}
+            AuditEvent:
+              type: object
+              properties:
+                seq: {type: integer}
+                prev_hash: {type: string}
+                hash: {type: string, description: "SHA-256(prev_hash || canonical event), hex"}
+                event: {type: object}
+            Checkpoint:
+              type: object
+              properties:
+                tree_size: {type: integer}
+                head_hash: {type: string}
+                time: {type: integer}
+                signature: {type: string, description: "base64 Ed25519 over 'brake-audit-checkpoint/v1\\nSIZE\\nHEAD\\nTIME\\n'"}
+            Verification:
+              type: object
+              properties:
+                ok: {type: boolean}
+                length: {type: integer}
+                head_hash: {type: string}
+                checkpoints_verified: {type: integer}
+                problems: {type: array, items: {type: string}}
+          responses:
+            Problem:
+              description: What was wrong and how to fix it
+              content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+        security:
+          - token: []
+        paths:
+          /v1/health:
+            get:
+              security: []
+              summary: Liveness
+              responses: {'200': {description: ok}}
+          /v1/openapi.yaml:
+            get:
+              security: []
+              summary: This document
+              responses: {'200': {description: the OpenAPI document}}
+          /v1/me:
+            get:
+              summary: The user the token belongs to
+              responses:
+                '200': {description: the user, content: {application/json: {schema: {$ref: '#/components/schemas/User'}}}}
+                '401': {$ref: '#/components/responses/Problem'}
+          /v1/decisions:
+            post:
+              summary: Report a hook's decision; a stop in scope or a tripped circuit breaker turns it into deny
+              requestBody:
+                required: true
+                content: {application/json: {schema: {$ref: '#/components/schemas/Decision'}}}
+              responses:
+                '201':
+                  description: recorded; `decision` is what must be enforced
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        properties:
+                          decision: {type: string}
+                          seq: {type: integer}
+                          stopped: {type: boolean}
+                          stop: {$ref: '#/components/schemas/Stop'}
+                          stops: {type: array, items: {$ref: '#/components/schemas/Stop'}}
+                          message: {type: string}
+                          policy_etag: {type: string}
+                '400': {$ref: '#/components/responses/Problem'}
+                '401': {$ref: '#/components/responses/Problem'}
+          /v1/stops/check:
+            get:
+              summary: Whether a stop covers this agent, session, repository or environment (and the caller)
+              parameters:
+                - {name: agent, in: query, schema: {type: string}}
+                - {name: session, in: query, schema: {type: string}}
+                - {name: repository, in: query, schema: {type: string}}
+                - {name: environment, in: query, schema: {type: string}}
+              responses: {'200': {description: stopped flag, the covering stop and all active stops}}
+          /v1/stops:
+            get:
+              summary: Active stop orders (all=true includes lifted ones)
+              parameters: [{name: all, in: query, schema: {type: boolean}}]
+              responses: {'200': {description: stops}}
+            post:
+              summary: Stop everyone, an environment, a repository, a user, an agent or a session
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [scope]
+                      properties: {scope: {type: string}, value: {type: string}, reason: {type: string}}
+              responses:
+                '201': {description: the stop, content: {application/json: {schema: {$ref: '#/components/schemas/Stop'}}}}
+                '400': {$ref: '#/components/responses/Problem'}
+          /v1/stops/lift:
+            post:
+              summary: Lift every active stop of one scope and value (needs each stop's lift_role)
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [scope]
+                      properties: {scope: {type: string}, value: {type: string}, reason: {type: string}}
+              responses:
+                '200': {description: lifted stops}
+                '403': {$ref: '#/components/responses/Problem'}
+                '404': {$ref: '#/components/responses/Problem'}
+          /v1/stops/{id}/lift:
+            post:
+              summary: Lift one stop (needs its lift_role)
+              parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+              requestBody:
+                content: {application/json: {schema: {type: object, properties: {reason: {type: string}}}}}
+              responses:
+                '200': {description: the lifted stop}
+                '403': {$ref: '#/components/responses/Problem'}
+                '404': {$ref: '#/components/responses/Problem'}
+                '409': {$ref: '#/components/responses/Problem'}
+          /v1/approvals:
+            get:
+              summary: Approval requests, newest first
+              parameters:
+                - {name: status, in: query, schema: {type: string, enum: [all, pending, approved, denied, expired, used]}}
+                - {name: limit, in: query, schema: {type: integer}}
+              responses: {'200': {description: requests}}
+            post:
+              summary: >-
+                Ask for approval of an action digest. If the caller holds an approved, unused request for the
+                same digest it is consumed and returned with status `used` (the action may run once).
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [digest]
+                      properties:
+                        digest: {type: string}
+                        summary: {type: string}
+                        agent: {type: string}
+                        session: {type: string}
+                        repository: {type: string}
+                        environment: {type: string}
+                        rules: {type: array, items: {type: string}}
+                        approvers: {type: object, properties: {role: {type: string}, count: {type: integer}}}
+                        detail: {type: object}
+              responses:
+                '201': {description: a new request, content: {application/json: {schema: {$ref: '#/components/schemas/Approval'}}}}
+                '200': {description: an existing pending request, or a consumed approval (status used)}
+          /v1/approvals/{id}:
+            get:
+              parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+              responses:
+                '200': {description: the request, content: {application/json: {schema: {$ref: '#/components/schemas/Approval'}}}}
+                '404': {$ref: '#/components/responses/Problem'}
+          /v1/approvals/{id}/wait:
+            get:
+              summary: Long-poll until the request is decided or `timeout` seconds pass
+              parameters:
+                - {name: id, in: path, required: true, schema: {type: string}}
+                - {name: timeout, in: query, schema: {type: integer}}
+              responses: {'200': {description: the request as it stands}}
+          /v1/approvals/{id}/approve:
+            post:
+              summary: Approve (needs the request's role; never the requester's own)
+              parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+              requestBody:
+                content: {application/json: {schema: {type: object, properties: {reason: {type: string}}}}}
+              responses:
+                '200': {description: the request}
+                '403': {$ref: '#/components/responses/Problem'}
+                '409': {$ref: '#/components/responses/Problem'}
+          /v1/approvals/{id}/deny:
+            post:
+              summary: Deny; one deny ends the request
+              parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+              requestBody:
+                content: {application/json: {schema: {type: object, properties: {reason: {type: string}}}}}
+              responses:
+                '200': {description: the request}
+                '403': {$ref: '#/components/responses/Problem'}
+                '409': {$ref: '#/components/responses/Problem'}
+          /v1/approvals/{id}/consume:
+            post:
+              summary: The requester uses an approved request once
+              parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+              responses:
+                '200': {description: the request, now used}
+                '403': {$ref: '#/components/responses/Problem'}
+                '409': {$ref: '#/components/responses/Problem'}
+          /v1/sessions:
+            get:
+              parameters: [{name: limit, in: query, schema: {type: integer}}]
+              responses: {'200': {description: sessions, most recent first}}
+          /v1/sessions/{id}:
+            get:
+              parameters:
+                - {name: id, in: path, required: true, schema: {type: string}}
+                - {name: limit, in: query, schema: {type: integer}}
+              responses:
+                '200': {description: the session and its recent actions}
+                '404': {$ref: '#/components/responses/Problem'}
+          /v1/audit:
+            get:
+              summary: A range of the audit log
+              parameters:
+                - {name: from, in: query, schema: {type: integer}}
+                - {name: limit, in: query, schema: {type: integer}}
+              responses:
+                '200':
+                  description: events from `from`
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        properties:
+                          events: {type: array, items: {$ref: '#/components/schemas/AuditEvent'}}
+                          size: {type: integer}
+                          head_hash: {type: string}
+          /v1/audit/verify:
+            get:
+              summary: Verify the whole chain and every checkpoint on the server
+              responses:
+                '200': {description: the report, content: {application/json: {schema: {$ref: '#/components/schemas/Verification'}}}}
+          /v1/audit/public-key:
+            get:
+              security: []
+              summary: The Ed25519 key that signs checkpoints (base64 raw key)
+              responses: {'200': {description: the key}}
+          /v1/audit/checkpoints:
+            get:
+              summary: Signed checkpoints (tree size and head hash)
+              responses: {'200': {description: checkpoints and the public key}}
+            post:
+              summary: Sign a checkpoint now (top role)
+              responses:
+                '201': {description: the checkpoint, content: {application/json: {schema: {$ref: '#/components/schemas/Checkpoint'}}}}
+                '403': {$ref: '#/components/responses/Problem'}
+          /v1/policy:
+            get:
+              summary: The organisation policy (YAML) with an ETag; send If-None-Match to get 304
+              responses:
+                '200': {description: the policy, content: {application/yaml: {}}}
+                '304': {description: unchanged}
+          /v1/users:
+            get:
+              responses: {'200': {description: users and the role ladder}}
+            post:
+              summary: Add a user (top role); the response carries the user's first token, shown once
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [name, role]
+                      properties: {name: {type: string}, role: {type: string}}
+              responses:
+                '201':
+                  description: the user and token
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        properties: {user: {$ref: '#/components/schemas/User'}, token: {type: string}}
+                '403': {$ref: '#/components/responses/Problem'}
+                '409': {$ref: '#/components/responses/Problem'}
+          /v1/users/{name}/role:
+            put:
+              summary: Change a user's role (top role)
+              parameters: [{name: name, in: path, required: true, schema: {type: string}}]
+              requestBody:
+                content:
+                  application/json:
+                    schema: {type: object, required: [role], properties: {role: {type: string}}}
+              responses:
+                '200': {description: the user}
+                '403': {$ref: '#/components/responses/Problem'}
+          /v1/tokens:
+            get:
+              summary: Your tokens (all=true for everyone's, top role)
+              parameters: [{name: all, in: query, schema: {type: boolean}}]
+              responses: {'200': {description: tokens, never their secrets}}
+            post:
+              summary: A new token for yourself (or for `user`, top role); shown once
+              requestBody:
+                content:
+                  application/json:
+                    schema: {type: object, properties: {user: {type: string}, label: {type: string}}}
+              responses: {'201': {description: the token and its record}}
+          /v1/tokens/{id}:
+            delete:
+              summary: Revoke a token (your own, or any with the top role)
+              parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+              responses:
+                '200': {description: the revoked token}
+                '403': {$ref: '#/components/responses/Problem'}
+                '404': {$ref: '#/components/responses/Problem'}
+        """#
+}

@@ -1,0 +1,398 @@
+import BrakeCore
+import Hummingbird
+
+/// The HTTP API under `/v1` (described by `openapi.yaml`, served at `/v1/openapi.yaml`).
+public enum Routes {
+    public static let version = "0.4.0"
+
+    struct Reply {
+        var status: HTTPResponse.Status = .ok
+        var body: JSONValue
+        var headers: HTTPFields = [:]
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ text: String, _ extra: HTTPFields = [:]) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json", .cacheControl: "no-store"]
+        headers.append(contentsOf: extra)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
+    }
+
+    static func error(_ e: any Error) -> Response {
+        if let a = e as? APIError {
+            return json(
+                HTTPResponse.Status(code: a.status),
+                JSONValue.object([("error", .string(a.message))]).serialized
+            )
+        }
+        return json(
+            .internalServerError,
+            JSONValue.object([("error", .string("internal error: \(e)"))]).serialized
+        )
+    }
+
+    /// Runs a handler, turning every thrown error into a JSON error response.
+    static func api(_ body: () async throws -> Reply) async -> Response {
+        do {
+            let r = try await body()
+            return json(r.status, r.body.serialized, r.headers)
+        } catch {
+            return Routes.error(error)
+        }
+    }
+
+    static func body(_ req: Request) async throws -> JSONValue {
+        var r = req
+        let buf = try await r.body.collect(upTo: 1 << 20)
+        let text = String(buffer: buf)
+        if text.isEmpty { return .object([]) }
+        do { return try JSONValue.parse(text) } catch {
+            throw APIError.badRequest("the body is not valid JSON: \(error)")
+        }
+    }
+
+    static func query(_ req: Request, _ key: String) -> String? {
+        req.uri.queryParameters[Substring(key)].map(String.init)
+    }
+
+    static func intQuery(_ req: Request, _ key: String, _ def: Int, max: Int) throws -> Int {
+        guard let s = query(req, key) else { return def }
+        guard let i = Int(s), i >= 0 else { throw APIError.badRequest("'\(key)' must be a whole number") }
+        return min(i, max)
+    }
+
+    static func param(_ ctx: BasicRequestContext, _ name: String) throws -> String {
+        guard let v = ctx.parameters.get(name) else { throw APIError.badRequest("missing path parameter \(name)") }
+        return v
+    }
+
+    static func bearer(_ req: Request) -> String? {
+        guard let h = req.headers[.authorization] else { return nil }
+        return h.hasPrefix("Bearer ") ? String(h.dropFirst(7)) : nil
+    }
+
+    public static func router(plane: ControlPlane, openAPI: String) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        @Sendable func auth(_ req: Request) async throws -> User { try await plane.authenticate(bearer: bearer(req)) }
+
+        router.get("/v1/health") { _, _ in
+            json(.ok, JSONValue.object([("ok", .bool(true)), ("version", .string(version))]).serialized)
+        }
+        router.get("/v1/openapi.yaml") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "application/yaml"],
+                body: .init(byteBuffer: ByteBuffer(string: openAPI))
+            )
+        }
+        router.get("/v1/me") { req, _ in
+            await api {
+                let u = try await auth(req)
+                return Reply(body: u.json)
+            }
+        }
+
+        // Decisions and stops
+        router.post("/v1/decisions") { req, _ in
+            await api {
+                let u = try await auth(req)
+                let report = try DecisionReport(json: try await body(req))
+                let o = try await plane.report(report, by: u)
+                var m: [(String, JSONValue)] = [
+                    ("decision", .string(o.decision)), ("seq", .number(Double(o.seq))),
+                    ("stopped", .bool(o.stop != nil)), ("stops", .array(o.stops.map(\.json))),
+                    ("policy_etag", .string(plane.policyETag)), ("user", .string(u.name)),
+                ]
+                if let s = o.stop { m.append(("stop", s.json)) }
+                if !o.message.isEmpty { m.append(("message", .string(o.message))) }
+                return Reply(status: .created, body: .object(m))
+            }
+        }
+        router.get("/v1/stops/check") { req, _ in
+            await api {
+                let u = try await auth(req)
+                let scope = ActionScope(
+                    user: u.name,
+                    agent: query(req, "agent"),
+                    session: query(req, "session"),
+                    repository: query(req, "repository"),
+                    environment: query(req, "environment")
+                )
+                let stops = try await plane.store.stops(includeLifted: false)
+                let hit = stops.first { $0.covers(scope) }
+                var m: [(String, JSONValue)] = [("stopped", .bool(hit != nil)), ("stops", .array(stops.map(\.json)))]
+                if let hit { m.append(("stop", hit.json)) }
+                return Reply(body: .object(m))
+            }
+        }
+        router.get("/v1/stops") { req, _ in
+            await api {
+                _ = try await auth(req)
+                let all = query(req, "all") == "true"
+                let stops = try await plane.store.stops(includeLifted: all)
+                return Reply(body: .object([("stops", .array(stops.map(\.json)))]))
+            }
+        }
+        router.post("/v1/stops") { req, _ in
+            await api {
+                let u = try await auth(req)
+                let b = try await body(req)
+                guard let scope = b["scope"]?.stringValue else {
+                    throw APIError.badRequest(
+                        "'scope' is required: one of \(ServerStop.scopes.joined(separator: ", "))"
+                    )
+                }
+                let s = try await plane.createStop(
+                    scope: scope,
+                    value: b["value"]?.stringValue ?? "",
+                    reason: b["reason"]?.stringValue ?? "",
+                    by: u
+                )
+                return Reply(status: .created, body: s.json)
+            }
+        }
+        router.post("/v1/stops/lift") { req, _ in
+            await api {
+                let u = try await auth(req)
+                let b = try await body(req)
+                guard let scope = b["scope"]?.stringValue else { throw APIError.badRequest("'scope' is required") }
+                let lifted = try await plane.liftStops(
+                    scope: scope,
+                    value: b["value"]?.stringValue ?? "",
+                    reason: b["reason"]?.stringValue ?? "",
+                    by: u
+                )
+                return Reply(body: .object([("lifted", .array(lifted.map(\.json)))]))
+            }
+        }
+        router.post("/v1/stops/{id}/lift") { req, ctx in
+            await api {
+                let u = try await auth(req)
+                let b = try await body(req)
+                let s = try await plane.liftStop(
+                    id: try param(ctx, "id"),
+                    reason: b["reason"]?.stringValue ?? "",
+                    by: u
+                )
+                return Reply(body: s.json)
+            }
+        }
+
+        // Approvals
+        router.post("/v1/approvals") { req, _ in
+            await api {
+                let u = try await auth(req)
+                let r = try await plane.request(try await body(req), by: u)
+                return Reply(status: r.created ? .created : .ok, body: r.approval.json(now: plane.now()))
+            }
+        }
+        router.get("/v1/approvals") { req, _ in
+            await api {
+                _ = try await auth(req)
+                let limit = try intQuery(req, "limit", 100, max: 1000)
+                var status: Approval.Status?
+                if let s = query(req, "status"), s != "all" {
+                    guard let st = Approval.Status(rawValue: s) else {
+                        throw APIError.badRequest(
+                            "unknown status '\(s)'; use one of: all, \(Approval.Status.allCases.map(\.rawValue).joined(separator: ", "))"
+                        )
+                    }
+                    status = st
+                }
+                let now = plane.now()
+                // Stored status may lag expiry; filter on the effective status.
+                let stored: Approval.Status? = status == .expired ? nil : status
+                let list = try await plane.store.approvals(status: stored, limit: limit).filter {
+                    status == nil || $0.effectiveStatus(now: now) == status
+                }
+                return Reply(body: .object([("approvals", .array(list.map { $0.json(now: now) }))]))
+            }
+        }
+        router.get("/v1/approvals/{id}") { req, ctx in
+            await api {
+                _ = try await auth(req)
+                return Reply(body: try await plane.approval(id: try param(ctx, "id")).json(now: plane.now()))
+            }
+        }
+        router.get("/v1/approvals/{id}/wait") { req, ctx in
+            await api {
+                _ = try await auth(req)
+                let timeout = Double(try intQuery(req, "timeout", 30, max: plane.config.maxWait))
+                let a = try await plane.wait(id: try param(ctx, "id"), timeout: timeout)
+                return Reply(body: a.json(now: plane.now()))
+            }
+        }
+        for (verb, approve) in [("approve", true), ("deny", false)] {
+            router.post("/v1/approvals/{id}/\(verb)") { req, ctx in
+                await api {
+                    let u = try await auth(req)
+                    let b = try await body(req)
+                    let a = try await plane.vote(
+                        id: try param(ctx, "id"),
+                        approve: approve,
+                        reason: b["reason"]?.stringValue ?? "",
+                        by: u
+                    )
+                    return Reply(body: a.json(now: plane.now()))
+                }
+            }
+        }
+        router.post("/v1/approvals/{id}/consume") { req, ctx in
+            await api {
+                let u = try await auth(req)
+                guard let a = try await plane.consume(id: try param(ctx, "id"), by: u) else {
+                    throw APIError.notFound("no such request")
+                }
+                return Reply(body: a.json(now: plane.now()))
+            }
+        }
+
+        // Sessions
+        router.get("/v1/sessions") { req, _ in
+            await api {
+                _ = try await auth(req)
+                let list = try await plane.store.sessions(limit: try intQuery(req, "limit", 100, max: 1000))
+                return Reply(body: .object([("sessions", .array(list.map(\.json)))]))
+            }
+        }
+        router.get("/v1/sessions/{id}") { req, ctx in
+            await api {
+                _ = try await auth(req)
+                let id = try param(ctx, "id")
+                guard let s = try await plane.store.session(id: id) else {
+                    throw APIError.notFound("no session '\(id)'; `brake sessions` lists them")
+                }
+                let events = try await plane.store.sessionEvents(id: id, limit: try intQuery(req, "limit", 50, max: 1000))
+                return Reply(
+                    body: .object([
+                        ("session", s.json),
+                        ("actions", .array(events.map { (try? JSONValue.parse($0.event)) ?? .string($0.event) })),
+                    ])
+                )
+            }
+        }
+
+        // Audit
+        router.get("/v1/audit") { req, _ in
+            await api {
+                _ = try await auth(req)
+                let from = max(1, try intQuery(req, "from", 1, max: Int.max))
+                let entries = try await plane.store.auditRange(from: from, limit: try intQuery(req, "limit", 1000, max: 10000))
+                let head = try await plane.store.auditHead()
+                return Reply(
+                    body: .object([
+                        ("events", .array(entries.map { (try? JSONValue.parse($0.exportLine)) ?? .null })),
+                        ("size", .number(Double(head.size))), ("head_hash", .string(head.hash)),
+                    ])
+                )
+            }
+        }
+        router.get("/v1/audit/verify") { req, _ in
+            await api {
+                _ = try await auth(req)
+                return Reply(body: try await plane.verify().json)
+            }
+        }
+        router.get("/v1/audit/public-key") { _, _ in
+            await api {
+                Reply(body: .object([("algorithm", .string("ed25519")), ("public_key", .string(plane.publicKeyBase64))]))
+            }
+        }
+        router.get("/v1/audit/checkpoints") { req, _ in
+            await api {
+                _ = try await auth(req)
+                let list = try await plane.store.checkpoints()
+                return Reply(
+                    body: .object([
+                        ("public_key", .string(plane.publicKeyBase64)), ("checkpoints", .array(list.map(\.json))),
+                    ])
+                )
+            }
+        }
+        router.post("/v1/audit/checkpoints") { req, _ in
+            await api {
+                let u = try await auth(req)
+                try plane.require(u, atLeast: plane.config.topRole, to: "signing a checkpoint on demand")
+                guard let c = try await plane.checkpoint() else {
+                    throw APIError.conflict("the audit log is empty; there is nothing to sign")
+                }
+                return Reply(status: .created, body: c.json)
+            }
+        }
+
+        // Policy
+        router.get("/v1/policy") { req, _ in
+            do {
+                _ = try await auth(req)
+            } catch {
+                return Routes.error(error)
+            }
+            if req.headers[.ifNoneMatch] == plane.policyETag {
+                return Response(status: .notModified, headers: [.eTag: plane.policyETag])
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/yaml", .eTag: plane.policyETag],
+                body: .init(byteBuffer: ByteBuffer(string: plane.policyText))
+            )
+        }
+
+        // Users and tokens
+        router.get("/v1/users") { req, _ in
+            await api {
+                _ = try await auth(req)
+                let list = try await plane.store.users()
+                return Reply(
+                    body: .object([
+                        ("users", .array(list.map(\.json))), ("roles", .array(plane.config.roles.map { .string($0) })),
+                    ])
+                )
+            }
+        }
+        router.post("/v1/users") { req, _ in
+            await api {
+                let u = try await auth(req)
+                let b = try await body(req)
+                guard let name = b["name"]?.stringValue, let role = b["role"]?.stringValue else {
+                    throw APIError.badRequest("'name' and 'role' are required")
+                }
+                let (user, token) = try await plane.addUser(name: name, role: role, by: u)
+                return Reply(status: .created, body: .object([("user", user.json), ("token", .string(token))]))
+            }
+        }
+        router.put("/v1/users/{name}/role") { req, ctx in
+            await api {
+                let u = try await auth(req)
+                guard let role = try await body(req)["role"]?.stringValue else {
+                    throw APIError.badRequest("'role' is required")
+                }
+                return Reply(body: try await plane.setRole(name: try param(ctx, "name"), role: role, by: u).json)
+            }
+        }
+        router.get("/v1/tokens") { req, _ in
+            await api {
+                let u = try await auth(req)
+                let list = try await plane.tokens(for: u, all: query(req, "all") == "true")
+                return Reply(body: .object([("tokens", .array(list.map(\.json)))]))
+            }
+        }
+        router.post("/v1/tokens") { req, _ in
+            await api {
+                let u = try await auth(req)
+                let b = try await body(req)
+                let (record, token) = try await plane.createToken(
+                    for: b["user"]?.stringValue,
+                    label: b["label"]?.stringValue ?? "",
+                    by: u
+                )
+                return Reply(status: .created, body: .object([("token", .string(token)), ("record", record.json)]))
+            }
+        }
+        router.delete("/v1/tokens/{id}") { req, ctx in
+            await api {
+                let u = try await auth(req)
+                return Reply(body: try await plane.revokeToken(id: try param(ctx, "id"), by: u).json)
+            }
+        }
+        return router
+    }
+}

@@ -1,0 +1,471 @@
+import BrakeCore
+import GRDB
+
+/// The embedded default backend: one SQLite file through GRDB, in WAL mode.
+///
+/// `synchronous = NORMAL` in WAL mode survives a killed process (SIGKILL, OOM) without losing a committed
+/// transaction; `durability: .full` also survives power loss at the cost of an fsync per commit.
+public final class SQLiteStore: ControlStore {
+    public enum Durability: Sendable { case normal, full }
+
+    let pool: DatabasePool
+    public let path: String
+
+    public init(path: String, durability: Durability = .normal) throws {
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        self.path = path
+        pool = try DatabasePool(path: path, configuration: config)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE users (name TEXT PRIMARY KEY, role TEXT NOT NULL, created INTEGER NOT NULL);
+                    CREATE TABLE tokens (
+                        id TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name), label TEXT NOT NULL,
+                        hash TEXT NOT NULL UNIQUE, created INTEGER NOT NULL, revoked INTEGER);
+                    CREATE TABLE approvals (
+                        id TEXT PRIMARY KEY, digest TEXT NOT NULL, summary TEXT NOT NULL, detail TEXT NOT NULL,
+                        requester TEXT NOT NULL, agent TEXT NOT NULL, session TEXT NOT NULL,
+                        repository TEXT NOT NULL, environment TEXT NOT NULL, required_role TEXT NOT NULL,
+                        required_count INTEGER NOT NULL, status TEXT NOT NULL, created INTEGER NOT NULL,
+                        expires INTEGER NOT NULL, votes TEXT NOT NULL, decided INTEGER, used INTEGER);
+                    CREATE INDEX approvals_digest ON approvals(digest, requester);
+                    CREATE INDEX approvals_status ON approvals(status, created);
+                    CREATE TABLE stops (
+                        id TEXT PRIMARY KEY, scope TEXT NOT NULL, value TEXT NOT NULL, reason TEXT NOT NULL,
+                        created_by TEXT NOT NULL, created INTEGER NOT NULL, lift_role TEXT NOT NULL,
+                        automatic INTEGER NOT NULL, lifted_by TEXT, lifted INTEGER);
+                    CREATE TABLE sessions (
+                        id TEXT PRIMARY KEY, user TEXT NOT NULL, agent TEXT NOT NULL, repository TEXT NOT NULL,
+                        first INTEGER NOT NULL, last INTEGER NOT NULL, actions INTEGER NOT NULL,
+                        refused INTEGER NOT NULL);
+                    CREATE TABLE audit (
+                        seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL,
+                        session TEXT NOT NULL, destructive INTEGER NOT NULL, event TEXT NOT NULL,
+                        prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+                    CREATE INDEX audit_session ON audit(session, seq);
+                    CREATE INDEX audit_destructive ON audit(destructive, session, time);
+                    CREATE INDEX audit_actor ON audit(destructive, actor, time);
+                    CREATE TABLE checkpoints (
+                        tree_size INTEGER PRIMARY KEY, head_hash TEXT NOT NULL, time INTEGER NOT NULL,
+                        signature TEXT NOT NULL);
+                    """
+            )
+        }
+        try migrator.migrate(pool)
+    }
+
+    // MARK: audit
+
+    static func append(_ db: Database, _ d: AuditDraft, now: Int) throws -> AuditChain.Entry {
+        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        let seq = (last.map { $0["seq"] as Int } ?? 0) + 1
+        let prev = last.map { $0["hash"] as String } ?? AuditChain.genesis
+        let event = d.canonical(seq: seq, time: now)
+        let hash = AuditChain.hash(previous: prev, event: event)
+        try db.execute(
+            sql:
+                "INSERT INTO audit (seq, time, kind, actor, session, destructive, event, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)",
+            arguments: [seq, now, d.kind, d.actor, d.session, d.destructive ? 1 : 0, event, prev, hash]
+        )
+        return AuditChain.Entry(seq: seq, event: event, prevHash: prev, hash: hash)
+    }
+
+    public func append(_ audit: AuditDraft, now: Int) async throws -> AuditChain.Entry {
+        try await pool.write { db in try Self.append(db, audit, now: now) }
+    }
+
+    static func entry(_ r: Row) -> AuditChain.Entry {
+        AuditChain.Entry(seq: r["seq"], event: r["event"], prevHash: r["prev_hash"], hash: r["hash"])
+    }
+
+    public func auditRange(from: Int, limit: Int) async throws -> [AuditChain.Entry] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT seq, event, prev_hash, hash FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?",
+                arguments: [from, limit]
+            ).map(Self.entry)
+        }
+    }
+
+    public func auditHead() async throws -> (size: Int, hash: String) {
+        try await pool.read { db in
+            let r = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+            return (r.map { $0["seq"] as Int } ?? 0, r.map { $0["hash"] as String } ?? AuditChain.genesis)
+        }
+    }
+
+    public func addCheckpoint(_ c: AuditChain.Checkpoint) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO checkpoints (tree_size, head_hash, time, signature) VALUES (?,?,?,?)",
+                arguments: [c.treeSize, c.headHash, c.time, c.signature]
+            )
+        }
+    }
+
+    public func checkpoints() async throws -> [AuditChain.Checkpoint] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM checkpoints ORDER BY tree_size").map {
+                AuditChain.Checkpoint(
+                    treeSize: $0["tree_size"],
+                    headHash: $0["head_hash"],
+                    time: $0["time"],
+                    signature: $0["signature"]
+                )
+            }
+        }
+    }
+
+    // MARK: identities
+
+    public func userCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0 }
+    }
+
+    public func addUser(_ user: User, token: TokenRecord, audit: AuditDraft, now: Int) async throws -> User {
+        try await pool.write { db in
+            if try Row.fetchOne(db, sql: "SELECT name FROM users WHERE name = ?", arguments: [user.name]) != nil {
+                throw APIError.conflict("a user named '\(user.name)' already exists; choose another name")
+            }
+            try db.execute(
+                sql: "INSERT INTO users (name, role, created) VALUES (?,?,?)",
+                arguments: [user.name, user.role, user.created]
+            )
+            try Self.insertToken(db, token)
+            _ = try Self.append(db, audit, now: now)
+            return user
+        }
+    }
+
+    static func insertToken(_ db: Database, _ t: TokenRecord) throws {
+        try db.execute(
+            sql: "INSERT INTO tokens (id, user, label, hash, created, revoked) VALUES (?,?,?,?,?,?)",
+            arguments: [t.id, t.user, t.label, t.hash, t.created, t.revoked]
+        )
+    }
+
+    static func user(_ r: Row) -> User { User(name: r["name"], role: r["role"], created: r["created"]) }
+
+    public func users() async throws -> [User] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY name").map(Self.user) }
+    }
+
+    public func user(named name: String) async throws -> User? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]).map(Self.user)
+        }
+    }
+
+    public func setRole(user: String, role: String, audit: AuditDraft, now: Int) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE users SET role = ? WHERE name = ?", arguments: [role, user])
+            guard db.changesCount == 1 else { throw APIError.notFound("no user named '\(user)'") }
+            _ = try Self.append(db, audit, now: now)
+        }
+    }
+
+    public func addToken(_ token: TokenRecord, audit: AuditDraft, now: Int) async throws {
+        try await pool.write { db in
+            guard try Row.fetchOne(db, sql: "SELECT name FROM users WHERE name = ?", arguments: [token.user]) != nil
+            else { throw APIError.notFound("no user named '\(token.user)'") }
+            try Self.insertToken(db, token)
+            _ = try Self.append(db, audit, now: now)
+        }
+    }
+
+    static func token(_ r: Row) -> TokenRecord {
+        TokenRecord(
+            id: r["id"],
+            user: r["user"],
+            label: r["label"],
+            hash: r["hash"],
+            created: r["created"],
+            revoked: r["revoked"]
+        )
+    }
+
+    public func revokeToken(id: String, audit: AuditDraft, now: Int) async throws -> TokenRecord? {
+        try await pool.write { db in
+            guard var t = try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE id = ?", arguments: [id]).map(Self.token)
+            else { return nil }
+            if t.revoked == nil {
+                try db.execute(sql: "UPDATE tokens SET revoked = ? WHERE id = ?", arguments: [now, id])
+                t.revoked = now
+                _ = try Self.append(db, audit, now: now)
+            }
+            return t
+        }
+    }
+
+    public func tokens(user: String?) async throws -> [TokenRecord] {
+        try await pool.read { db in
+            if let user {
+                return try Row.fetchAll(
+                    db,
+                    sql: "SELECT * FROM tokens WHERE user = ? ORDER BY created, id",
+                    arguments: [user]
+                ).map(Self.token)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM tokens ORDER BY created, id").map(Self.token)
+        }
+    }
+
+    public func authenticate(tokenHash: String) async throws -> User? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT users.* FROM tokens JOIN users ON users.name = tokens.user WHERE tokens.hash = ? AND tokens.revoked IS NULL",
+                arguments: [tokenHash]
+            ).map(Self.user)
+        }
+    }
+
+    // MARK: decisions and sessions
+
+    public func recordDecision(_ r: DecisionReport, user: String, audit: AuditDraft, now: Int) async throws -> Int {
+        try await pool.write { db in
+            if !r.session.isEmpty {
+                let refused = r.decision == "allow" ? 0 : 1
+                try db.execute(
+                    sql: """
+                        INSERT INTO sessions (id, user, agent, repository, first, last, actions, refused)
+                        VALUES (?,?,?,?,?,?,1,?)
+                        ON CONFLICT(id) DO UPDATE SET last = excluded.last, actions = actions + 1,
+                            refused = refused + excluded.refused
+                        """,
+                    arguments: [r.session, user, r.agent, r.repository, now, now, refused]
+                )
+            }
+            return try Self.append(db, audit, now: now).seq
+        }
+    }
+
+    public func destructiveCount(session: String?, user: String?, since: Int) async throws -> Int {
+        try await pool.read { db in
+            if let session {
+                return try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM audit WHERE destructive = 1 AND session = ? AND time >= ?",
+                    arguments: [session, since]
+                ) ?? 0
+            }
+            return try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM audit WHERE destructive = 1 AND actor = ? AND time >= ?",
+                arguments: [user ?? "", since]
+            ) ?? 0
+        }
+    }
+
+    static func session(_ r: Row) -> SessionSummary {
+        SessionSummary(
+            id: r["id"],
+            user: r["user"],
+            agent: r["agent"],
+            repository: r["repository"],
+            first: r["first"],
+            last: r["last"],
+            actions: r["actions"],
+            refused: r["refused"]
+        )
+    }
+
+    public func sessions(limit: Int) async throws -> [SessionSummary] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM sessions ORDER BY last DESC, id LIMIT ?", arguments: [limit])
+                .map(Self.session)
+        }
+    }
+
+    public func session(id: String) async throws -> SessionSummary? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [id]).map(Self.session)
+        }
+    }
+
+    public func sessionEvents(id: String, limit: Int) async throws -> [AuditChain.Entry] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT seq, event, prev_hash, hash FROM audit WHERE session = ? ORDER BY seq DESC LIMIT ?",
+                arguments: [id, limit]
+            ).map(Self.entry).reversed()
+        }
+    }
+
+    // MARK: approvals
+
+    static func approval(_ r: Row) -> Approval {
+        let votesText: String = r["votes"]
+        let votes = ((try? JSONValue.parse(votesText))?.arrayValue ?? []).compactMap(Vote.init(json:))
+        let detailText: String = r["detail"]
+        return Approval(
+            id: r["id"],
+            digest: r["digest"],
+            summary: r["summary"],
+            detail: (try? JSONValue.parse(detailText)) ?? .null,
+            requester: r["requester"],
+            agent: r["agent"],
+            session: r["session"],
+            repository: r["repository"],
+            environment: r["environment"],
+            requiredRole: r["required_role"],
+            requiredCount: r["required_count"],
+            status: Approval.Status(rawValue: r["status"]) ?? .denied,
+            created: r["created"],
+            expires: r["expires"],
+            votes: votes,
+            decided: r["decided"],
+            used: r["used"]
+        )
+    }
+
+    static func save(_ db: Database, _ a: Approval, insert: Bool) throws {
+        let votes = JSONValue.array(a.votes.map(\.json)).serialized
+        if insert {
+            try db.execute(
+                sql: """
+                    INSERT INTO approvals (id, digest, summary, detail, requester, agent, session, repository,
+                        environment, required_role, required_count, status, created, expires, votes, decided, used)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                    """,
+                arguments: [
+                    a.id, a.digest, a.summary, a.detail.serialized, a.requester, a.agent, a.session, a.repository,
+                    a.environment, a.requiredRole, a.requiredCount, a.status.rawValue, a.created, a.expires, votes,
+                    a.decided, a.used,
+                ]
+            )
+        } else {
+            try db.execute(
+                sql: "UPDATE approvals SET status = ?, votes = ?, decided = ?, used = ?, expires = ? WHERE id = ?",
+                arguments: [a.status.rawValue, votes, a.decided, a.used, a.expires, a.id]
+            )
+        }
+    }
+
+    public func insertApproval(_ a: Approval, audit: AuditDraft, now: Int) async throws {
+        try await pool.write { db in
+            try Self.save(db, a, insert: true)
+            _ = try Self.append(db, audit, now: now)
+        }
+    }
+
+    public func approval(id: String) async throws -> Approval? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM approvals WHERE id = ?", arguments: [id]).map(Self.approval)
+        }
+    }
+
+    public func approvals(status: Approval.Status?, limit: Int) async throws -> [Approval] {
+        try await pool.read { db in
+            if let status {
+                return try Row.fetchAll(
+                    db,
+                    sql: "SELECT * FROM approvals WHERE status = ? ORDER BY created DESC, id LIMIT ?",
+                    arguments: [status.rawValue, limit]
+                ).map(Self.approval)
+            }
+            return try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM approvals ORDER BY created DESC, id LIMIT ?",
+                arguments: [limit]
+            ).map(Self.approval)
+        }
+    }
+
+    public func findApproval(digest: String, requester: String, statuses: [Approval.Status]) async throws -> Approval?
+    {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM approvals WHERE digest = ? AND requester = ? ORDER BY created DESC, rowid DESC",
+                arguments: [digest, requester]
+            ).map(Self.approval).first { statuses.contains($0.status) }
+        }
+    }
+
+    public func updateApproval(
+        id: String,
+        now: Int,
+        _ body: @escaping @Sendable (inout Approval) throws -> AuditDraft?
+    ) async throws -> Approval? {
+        try await pool.write { db in
+            guard var a = try Row.fetchOne(db, sql: "SELECT * FROM approvals WHERE id = ?", arguments: [id])
+                .map(Self.approval)
+            else { return nil }
+            if let draft = try body(&a) {
+                try Self.save(db, a, insert: false)
+                _ = try Self.append(db, draft, now: now)
+            }
+            return a
+        }
+    }
+
+    // MARK: stops
+
+    static func stop(_ r: Row) -> ServerStop {
+        ServerStop(
+            id: r["id"],
+            scope: r["scope"],
+            value: r["value"],
+            reason: r["reason"],
+            createdBy: r["created_by"],
+            created: r["created"],
+            liftRole: r["lift_role"],
+            automatic: (r["automatic"] as Int) != 0,
+            liftedBy: r["lifted_by"],
+            lifted: r["lifted"]
+        )
+    }
+
+    public func insertStop(_ s: ServerStop, audit: AuditDraft, now: Int) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO stops (id, scope, value, reason, created_by, created, lift_role, automatic)
+                    VALUES (?,?,?,?,?,?,?,?)
+                    """,
+                arguments: [s.id, s.scope, s.value, s.reason, s.createdBy, s.created, s.liftRole, s.automatic ? 1 : 0]
+            )
+            _ = try Self.append(db, audit, now: now)
+        }
+    }
+
+    public func stops(includeLifted: Bool) async throws -> [ServerStop] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: includeLifted
+                    ? "SELECT * FROM stops ORDER BY created, id" : "SELECT * FROM stops WHERE lifted IS NULL ORDER BY created, id"
+            ).map(Self.stop)
+        }
+    }
+
+    public func updateStop(
+        id: String,
+        now: Int,
+        _ body: @escaping @Sendable (inout ServerStop) throws -> AuditDraft?
+    ) async throws -> ServerStop? {
+        try await pool.write { db in
+            guard var s = try Row.fetchOne(db, sql: "SELECT * FROM stops WHERE id = ?", arguments: [id]).map(Self.stop)
+            else { return nil }
+            if let draft = try body(&s) {
+                try db.execute(
+                    sql: "UPDATE stops SET lifted_by = ?, lifted = ?, reason = ? WHERE id = ?",
+                    arguments: [s.liftedBy, s.lifted, s.reason, id]
+                )
+                _ = try Self.append(db, draft, now: now)
+            }
+            return s
+        }
+    }
+}

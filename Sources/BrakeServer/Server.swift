@@ -1,0 +1,201 @@
+import BrakeCore
+import Crypto
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Small file helpers without Foundation.
+public enum FileIO {
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    public static func read(_ path: String) throws(APIError) -> String {
+        guard let f = fopen(path, "rb") else {
+            throw APIError(status: 0, message: "cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n <= 0 { break }
+            bytes.append(contentsOf: buf[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Writes atomically (temporary file, fsync, rename) with the given mode.
+    public static func write(_ path: String, _ text: String, mode: mode_t = 0o600) throws(APIError) {
+        let tmp = path + ".tmp.\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else {
+            throw APIError(status: 0, message: "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        let bytes = Array(text.utf8)
+        let ok = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) == $0.count }
+        fchmod(fd, mode)
+        fsync(fd)
+        close(fd)
+        guard ok, rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw APIError(status: 0, message: "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    public static func mkdirs(_ path: String) throws(APIError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o700) != 0 && errno != EEXIST {
+                throw APIError(status: 0, message: "cannot create \(current): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}
+
+/// `brake serve`: opens (or creates) the data directory and runs the API until SIGTERM or SIGINT.
+public struct BrakeServerMain: Sendable {
+    public var dataDir: String
+    public var host: String
+    public var port: Int
+    public var configFile: String?
+
+    public init(dataDir: String, host: String, port: Int, configFile: String?) {
+        self.dataDir = dataDir
+        self.host = host
+        self.port = port
+        self.configFile = configFile
+    }
+
+    public static func unixTime() -> Int { Int(time(nil)) }
+
+    /// The server's Ed25519 key, created on first start. It lives beside the database, not in it, so
+    /// rows edited in the database cannot be re-signed.
+    public static func loadKey(dataDir: String) throws(APIError) -> Curve25519.Signing.PrivateKey {
+        let path = dataDir + "/audit-signing-key"
+        if FileIO.exists(path) {
+            let text = try FileIO.read(path).trimmingWhitespace()
+            guard let raw = Base64.decode(text), let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw)
+            else {
+                throw APIError(status: 0, message: "\(path) is not a base64 Ed25519 key; restore it from backup")
+            }
+            return key
+        }
+        let key = Curve25519.Signing.PrivateKey()
+        try FileIO.write(path, Base64.encode(Array(key.rawRepresentation)) + "\n")
+        return key
+    }
+
+    public static func loadConfig(_ file: String?) throws(APIError) -> ServerConfig {
+        guard let file else { return ServerConfig() }
+        return try ServerConfig(yaml: try FileIO.read(file), source: file)
+    }
+
+    public static func loadPolicy(_ config: ServerConfig) throws(APIError) -> (Policy, String) {
+        guard let file = config.policyFile else { return (Policy.standard, "") }
+        let text = try FileIO.read(file)
+        var p = Policy.standard
+        do { try p.merge(yaml: text, source: file) } catch {
+            throw APIError(status: 0, message: "policy error: \(error)")
+        }
+        return (p, text)
+    }
+
+    /// Builds the control plane over a store (also used by the tests).
+    public static func plane(
+        store: any ControlStore,
+        config: ServerConfig,
+        key: Curve25519.Signing.PrivateKey,
+        clock: @escaping @Sendable () -> Int = { unixTime() }
+    ) throws(APIError) -> ControlPlane {
+        let (policy, text) = try loadPolicy(config)
+        return ControlPlane(store: store, config: config, policy: policy, policyText: text, key: key, clock: clock)
+    }
+
+
+    public func run() async throws {
+        try FileIO.mkdirs(dataDir)
+        chmod(dataDir, 0o700)
+        let config = try Self.loadConfig(configFile)
+        let key = try Self.loadKey(dataDir: dataDir)
+        let store = try SQLiteStore(path: dataDir + "/brake.sqlite")
+        let plane = try Self.plane(store: store, config: config, key: key)
+        var logger = Logger(label: "brake-serve")
+        logger.logLevel = .notice
+        let url = "http://\(host):\(port)"
+        if let token = try await plane.bootstrap() {
+            try FileIO.write(dataDir + "/admin-token", token + "\n")
+            say(
+                """
+                brake serve: first start; created user 'admin' (role \(config.topRole)).
+                  admin token: \(dataDir)/admin-token (mode 0600; shown nowhere else)
+                """
+            )
+        }
+        say(
+            """
+            brake serve: listening on \(url), data in \(dataDir)/brake.sqlite
+              connect this machine:  brake login --server \(url) --token "$(cat \(dataDir)/admin-token)"
+              or for one hook:       BRAKE_SERVER=\(url) BRAKE_TOKEN=<token> brake hook claude-code
+              add a person:          brake users add alice --role senior
+            """
+        )
+        let router = Routes.router(plane: plane, openAPI: OpenAPI.document)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "brake"),
+            services: [Housekeeping(plane: plane, interval: config.checkpointInterval, logger: logger)],
+            logger: logger
+        )
+        try await app.runService()
+    }
+}
+
+/// Signs audit checkpoints at the configured interval (and once more on shutdown) and expires requests.
+struct Housekeeping: Service {
+    let plane: ControlPlane
+    let interval: Int
+    let logger: Logger
+
+    func run() async throws {
+        var last = ContinuousClock.now
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(250))
+            if ContinuousClock.now - last >= .seconds(interval) {
+                last = ContinuousClock.now
+                do {
+                    _ = try await plane.expireRequests()
+                    try await plane.checkpoint()
+                } catch {
+                    logger.error("housekeeping failed: \(error)")
+                }
+            }
+        }
+        do { try await plane.checkpoint() } catch { logger.error("final checkpoint failed: \(error)") }
+    }
+}
+
+/// Writes a line to standard output unbuffered (the server's banner must reach a pipe at once).
+func say(_ s: String) {
+    let bytes = Array((s + "\n").utf8)
+    var off = 0
+    while off < bytes.count {
+        let n = bytes[off...].withUnsafeBytes { Glibc.write(1, $0.baseAddress, $0.count) }
+        if n <= 0 { break }
+        off += n
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var s = Substring(self)
+        while let c = s.first, c == " " || c == "\n" || c == "\t" || c == "\r" { s = s.dropFirst() }
+        while let c = s.last, c == " " || c == "\n" || c == "\t" || c == "\r" { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,57 @@
+import BrakeCore
+
+/// Where the control plane keeps its state. Every mutating call is one transaction that also appends its
+/// audit event, so a state change and its record are never separated. `StoreConformance` (in the tests)
+/// is the suite any backend must pass.
+public protocol ControlStore: Sendable {
+    // Identities
+    func userCount() async throws -> Int
+    func addUser(_ user: User, token: TokenRecord, audit: AuditDraft, now: Int) async throws -> User
+    func users() async throws -> [User]
+    func user(named: String) async throws -> User?
+    func setRole(user: String, role: String, audit: AuditDraft, now: Int) async throws
+    func addToken(_ token: TokenRecord, audit: AuditDraft, now: Int) async throws
+    func revokeToken(id: String, audit: AuditDraft, now: Int) async throws -> TokenRecord?
+    func tokens(user: String?) async throws -> [TokenRecord]
+    /// The user owning an unrevoked token with this hash.
+    func authenticate(tokenHash: String) async throws -> User?
+
+    // Decisions and sessions
+    /// Records a decision; returns its audit sequence number.
+    func recordDecision(_ report: DecisionReport, user: String, audit: AuditDraft, now: Int) async throws -> Int
+    /// Destructive actions recorded since `since`, for one session (or one user when `session` is nil).
+    func destructiveCount(session: String?, user: String?, since: Int) async throws -> Int
+    func sessions(limit: Int) async throws -> [SessionSummary]
+    func session(id: String) async throws -> SessionSummary?
+    func sessionEvents(id: String, limit: Int) async throws -> [AuditChain.Entry]
+
+    // Approvals
+    func insertApproval(_ a: Approval, audit: AuditDraft, now: Int) async throws
+    func approval(id: String) async throws -> Approval?
+    func approvals(status: Approval.Status?, limit: Int) async throws -> [Approval]
+    /// The newest request by `requester` for `digest` in one of `statuses`.
+    func findApproval(digest: String, requester: String, statuses: [Approval.Status]) async throws -> Approval?
+    /// Changes one request atomically: `body` sees the stored request and returns the audit event for its
+    /// change (nil: nothing changed). Errors thrown by `body` abort the transaction.
+    func updateApproval(
+        id: String,
+        now: Int,
+        _ body: @escaping @Sendable (inout Approval) throws -> AuditDraft?
+    ) async throws -> Approval?
+
+    // Stops
+    func insertStop(_ s: ServerStop, audit: AuditDraft, now: Int) async throws
+    func stops(includeLifted: Bool) async throws -> [ServerStop]
+    func updateStop(
+        id: String,
+        now: Int,
+        _ body: @escaping @Sendable (inout ServerStop) throws -> AuditDraft?
+    ) async throws -> ServerStop?
+
+    // Audit
+    func append(_ audit: AuditDraft, now: Int) async throws -> AuditChain.Entry
+    func auditRange(from: Int, limit: Int) async throws -> [AuditChain.Entry]
+    func auditHead() async throws -> (size: Int, hash: String)
+    func addCheckpoint(_ c: AuditChain.Checkpoint) async throws
+    func checkpoints() async throws -> [AuditChain.Checkpoint]
+}

@@ -1,0 +1,535 @@
+import ArgumentParser
+import BrakeClient
+import BrakeCore
+import BrakeServer
+import Crypto
+import Dispatch
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// MARK: - brake serve
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the control plane: approvals, stops, circuit breaker and the signed audit log (SQLite).",
+        discussion:
+            "On first start it creates user 'admin' and writes its token to DIR/admin-token (mode 0600). SIGTERM or SIGINT shut it down gracefully."
+    )
+    @Option(name: .long, help: ArgumentHelp("Data directory (default ~/.brake/server).", valueName: "DIR"))
+    var dataDir: String?
+    @Option(name: .long, help: ArgumentHelp("Address to listen on.", valueName: "HOST:PORT"))
+    var listen: String = "127.0.0.1:8377"
+    @Option(name: .long, help: ArgumentHelp("Server configuration (YAML).", valueName: "FILE"))
+    var config: String?
+    @Flag(name: .long, help: "Print the API's OpenAPI document and exit.") var openapi = false
+
+    static func parseListen(_ s: String) throws -> (String, Int) {
+        var host = "127.0.0.1"
+        var portText = s
+        if let colon = s.lastIndex(of: ":") {
+            let h = String(s[..<colon])
+            if !h.isEmpty { host = h.hasPrefix("[") ? String(h.dropFirst().dropLast()) : h }
+            portText = String(s[s.index(after: colon)...])
+        }
+        guard let port = Int(portText), port >= 0, port < 65536 else {
+            throw ValidationError("--listen takes HOST:PORT (for example 127.0.0.1:8377), not '\(s)'")
+        }
+        return (host, port)
+    }
+
+    func run() throws {
+        if openapi {
+            FileHandleOut.stdout(OpenAPI.document)
+            return
+        }
+        let (host, port) = try Self.parseListen(listen)
+        let env = Loader.environment()
+        let dir = dataDir ?? ((env["HOME"] ?? "/") + "/.brake/server")
+        let server = BrakeServerMain(dataDir: dir, host: host, port: port, configFile: config)
+        let failure = blockingRun { try await server.run() }
+        if let failure {
+            let m = (failure as? APIError)?.message ?? "\(failure)"
+            FileHandleOut.stderr("brake serve: \(m)\n")
+            Glibc.exit(ExitStatus.badInput)
+        }
+    }
+}
+
+/// Runs async work from a synchronous command and waits for it.
+func blockingRun(_ body: @escaping @Sendable () async throws -> Void) -> (any Error)? {
+    final class Box: @unchecked Sendable { var error: (any Error)? }
+    let box = Box()
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        do { try await body() } catch { box.error = error }
+        done.signal()
+    }
+    done.wait()
+    return box.error
+}
+
+// MARK: - people's commands
+
+enum Remote {
+    static func call(
+        _ client: ServerClient,
+        _ method: String,
+        _ path: String,
+        _ body: JSONValue? = nil
+    ) throws(Failure) -> JSONValue {
+        do { return try client.call(method, path, body) } catch {
+            throw Failure(status: ExitStatus.badInput, message: error.description)
+        }
+    }
+
+    static func age(_ t: Int) -> String {
+        let d = max(0, Int(time(nil)) - t)
+        if d < 120 { return "\(d)s" }
+        if d < 7200 { return "\(d / 60)m" }
+        return "\(d / 3600)h"
+    }
+
+    static func print(_ v: JSONValue, json: Bool, text: () -> String) {
+        FileHandleOut.stdout(json ? v.serialized + "\n" : text())
+    }
+
+    static func approvalText(_ a: JSONValue) -> String {
+        let id = a["id"]?.stringValue ?? "?"
+        let req = a["required"]
+        var out = "\(id)  \(a["status"]?.stringValue ?? "?")  \(a["summary"]?.stringValue ?? "")\n"
+        out +=
+            "  asked by \(a["requester"]?.stringValue ?? "?") via \(a["agent"]?.stringValue ?? "?"), session \(a["session"]?.stringValue ?? "-"), \(age(a["created"]?.intValue ?? 0)) ago\n"
+        if let repo = a["repository"]?.stringValue, !repo.isEmpty { out += "  repository \(repo)\n" }
+        out +=
+            "  needs \(req?["count"]?.intValue ?? 1) × \(req?["role"]?.stringValue ?? "?"); approvals so far: \(a["approvals"]?.intValue ?? 0)\n"
+        for c in a["detail"]?["commands"]?.strings ?? [] { out += "  command: \(c)\n" }
+        for r in a["detail"]?["reasons"]?.arrayValue ?? [] {
+            out += "  rule \(r["rule"]?.stringValue ?? ""): \(r["message"]?.stringValue ?? "")\n"
+        }
+        for v in a["votes"]?.arrayValue ?? [] {
+            out +=
+                "  \(v["vote"]?.stringValue ?? "") by \(v["user"]?.stringValue ?? "") (\(v["role"]?.stringValue ?? ""))\(v["reason"]?.stringValue.map { $0.isEmpty ? "" : ": \($0)" } ?? "")\n"
+        }
+        return out
+    }
+
+    static func decide(id: String, approve: Bool, reason: String?, json: Bool) throws(Failure) {
+        let (_, client) = try ServerLink.required("deciding a request")
+        let a = try call(
+            client,
+            "POST",
+            "/v1/approvals/\(ServerClient.escape(id))/\(approve ? "approve" : "deny")",
+            .object([("reason", .string(reason ?? ""))])
+        )
+        print(a, json: json) {
+            let status = a["status"]?.stringValue ?? "?"
+            let n = a["approvals"]?.intValue ?? 0
+            let need = a["required"]?["count"]?.intValue ?? 1
+            if status == "pending" { return "recorded your approval of \(id): \(n) of \(need); still pending\n" }
+            return "\(status) \(id): \(a["summary"]?.stringValue ?? "")\n"
+        }
+    }
+}
+
+struct FormatOption: ParsableArguments {
+    @Option(name: .long, help: "text or json") var format: String = "text"
+    var json: Bool { format == "json" }
+    func validate() throws {
+        if !["text", "json"].contains(format) { throw ValidationError("--format is text or json, not '\(format)'") }
+    }
+}
+
+struct Login: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "login",
+        abstract: "Connect this machine's hooks and commands to a Brake server (saved in $BRAKE_HOME/server.json).",
+        discussion: "The server's audit-signing key is pinned at login; `brake audit verify` checks checkpoints against it."
+    )
+    @Option(name: .long, help: ArgumentHelp("The server's URL.", valueName: "URL")) var server: String
+    @Option(name: .long, help: ArgumentHelp("Your API token (default: $BRAKE_TOKEN; '-' reads stdin).", valueName: "TOKEN"))
+    var token: String?
+
+    func run() throws {
+        let env = Loader.environment()
+        var t = token ?? env["BRAKE_TOKEN"] ?? ""
+        if t == "-" { t = HookRunner.readStdin().trimmingCharacters }
+        t = t.trimmingCharacters
+        guard !t.isEmpty else { throw ValidationError("give --token TOKEN (or set BRAKE_TOKEN)") }
+        let store = LocalStore(env: env)
+        do {
+            let client: ServerClient
+            do { client = try ServerClient(url: server, token: t) } catch {
+                throw Failure(status: ExitStatus.usage, message: error.description)
+            }
+            let me = try Remote.call(client, "GET", "/v1/me")
+            let key = try Remote.call(client, "GET", "/v1/audit/public-key")
+            let record = JSONValue.object([
+                ("server", .string(server)), ("token", .string(t)), ("user", me["name"] ?? .null),
+                ("public_key", key["public_key"] ?? .null),
+            ])
+            try store.ensureHome()
+            try store.writeAtomically(ServerLink.credentialsPath(store), record.serialized + "\n")
+            chmod(ServerLink.credentialsPath(store), 0o600)
+            FileHandleOut.stdout(
+                "logged in to \(server) as \(me["name"]?.stringValue ?? "?") (\(me["role"]?.stringValue ?? "?")); hooks on this machine now use it\n"
+            )
+        } catch {
+            Loader.fail(error)
+        }
+    }
+}
+
+struct Logout: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logout",
+        abstract: "Forget the saved server and token (hooks go back to local state)."
+    )
+    func run() throws {
+        let store = LocalStore(env: Loader.environment())
+        unlink(ServerLink.credentialsPath(store))
+        unlink(store.home + "/server-cache.json")
+        unlink(store.home + "/server-policy.yaml")
+        FileHandleOut.stdout("logged out\n")
+    }
+}
+
+struct Approvals: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "approvals",
+        abstract: "Approval requests on the server.",
+        subcommands: [List.self, Show.self, ApproveOne.self, DenyOne.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List requests (pending by default).")
+        @Option(name: .long, help: "pending, approved, denied, expired, used or all") var status: String = "pending"
+        @OptionGroup var output: FormatOption
+        func run() throws {
+            do {
+                let (_, client) = try ServerLink.required("listing approvals")
+                let v = try Remote.call(client, "GET", "/v1/approvals?status=\(ServerClient.escape(status))")
+                Remote.print(v, json: output.json) {
+                    let list = v["approvals"]?.arrayValue ?? []
+                    if list.isEmpty { return "no \(status == "all" ? "" : status + " ")requests\n" }
+                    return list.map { a in
+                        let req = a["required"]
+                        return
+                            "\(a["id"]?.stringValue ?? "")  \(a["status"]?.stringValue ?? "")  \(Remote.age(a["created"]?.intValue ?? 0))  \(a["requester"]?.stringValue ?? "")  \(a["agent"]?.stringValue ?? "")  \(a["approvals"]?.intValue ?? 0)/\(req?["count"]?.intValue ?? 1) \(req?["role"]?.stringValue ?? "")  \(a["summary"]?.stringValue ?? "")\n"
+                    }.joined()
+                }
+            } catch {
+                Loader.fail(error)
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one request in full.")
+        @Argument(help: "The request id.") var id: String
+        @OptionGroup var output: FormatOption
+        func run() throws {
+            do {
+                let (_, client) = try ServerLink.required("showing a request")
+                let a = try Remote.call(client, "GET", "/v1/approvals/\(ServerClient.escape(id))")
+                Remote.print(a, json: output.json) { Remote.approvalText(a) }
+            } catch {
+                Loader.fail(error)
+            }
+        }
+    }
+
+    struct ApproveOne: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "approve", abstract: "Approve a request.")
+        @Argument(help: "The request id.") var id: String
+        @Option(name: .long, help: "Why (recorded in the audit log).") var reason: String?
+        @OptionGroup var output: FormatOption
+        func run() throws {
+            do { try Remote.decide(id: id, approve: true, reason: reason, json: output.json) } catch { Loader.fail(error) }
+        }
+    }
+
+    struct DenyOne: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "deny", abstract: "Deny a request (one deny ends it).")
+        @Argument(help: "The request id.") var id: String
+        @Option(name: .long, help: "Why (shown to the agent and recorded).") var reason: String?
+        @OptionGroup var output: FormatOption
+        func run() throws {
+            do { try Remote.decide(id: id, approve: false, reason: reason, json: output.json) } catch { Loader.fail(error) }
+        }
+    }
+}
+
+struct Sessions: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sessions",
+        abstract: "Agent sessions the server has seen, or one session's recent actions."
+    )
+    @Argument(help: "A session id to show its recent actions.") var id: String?
+    @Option(name: .long, help: "How many.") var limit: Int = 50
+    @OptionGroup var output: FormatOption
+
+    func run() throws {
+        do {
+            let (_, client) = try ServerLink.required("listing sessions")
+            if let id {
+                let v = try Remote.call(client, "GET", "/v1/sessions/\(ServerClient.escape(id))?limit=\(limit)")
+                Remote.print(v, json: output.json) {
+                    let s = v["session"]
+                    var out =
+                        "session \(id): \(s?["user"]?.stringValue ?? "") via \(s?["agent"]?.stringValue ?? ""), \(s?["actions"]?.intValue ?? 0) actions, \(s?["refused"]?.intValue ?? 0) refused\n"
+                    for a in v["actions"]?.arrayValue ?? [] {
+                        let d = a["enforced"]?.stringValue ?? a["decision"]?.stringValue ?? a["kind"]?.stringValue ?? ""
+                        out +=
+                            "  #\(a["seq"]?.intValue ?? 0)  \(Remote.age(a["time"]?.intValue ?? 0)) ago  \(d.padding(8))  \(a["action"]?.stringValue ?? a["request"]?.stringValue ?? "")\n"
+                    }
+                    return out
+                }
+                return
+            }
+            let v = try Remote.call(client, "GET", "/v1/sessions?limit=\(limit)")
+            Remote.print(v, json: output.json) {
+                let list = v["sessions"]?.arrayValue ?? []
+                if list.isEmpty { return "no sessions yet\n" }
+                return list.map {
+                    "\($0["id"]?.stringValue ?? "")  \($0["user"]?.stringValue ?? "")  \($0["agent"]?.stringValue ?? "")  \($0["actions"]?.intValue ?? 0) actions  \($0["refused"]?.intValue ?? 0) refused  last \(Remote.age($0["last_seen"]?.intValue ?? 0)) ago\n"
+                }.joined()
+            }
+        } catch {
+            Loader.fail(error)
+        }
+    }
+}
+
+struct Users: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "users",
+        abstract: "People on the server and their roles.",
+        subcommands: [Add.self, List.self, SetRole.self]
+    )
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add",
+            abstract: "Add a person; prints their first token (shown once)."
+        )
+        @Argument(help: "The user's name.") var name: String
+        @Option(name: .long, help: "Their role (default ladder: junior, mid, senior, admin).") var role: String
+        @OptionGroup var output: FormatOption
+        func run() throws {
+            do {
+                let (_, client) = try ServerLink.required("adding users")
+                let v = try Remote.call(
+                    client,
+                    "POST",
+                    "/v1/users",
+                    .object([("name", .string(name)), ("role", .string(role))])
+                )
+                let token = v["token"]?.stringValue ?? ""
+                let out = JSONValue.object([
+                    ("user", .string(name)), ("role", v["user"]?["role"] ?? .string(role)), ("token", .string(token)),
+                ])
+                Remote.print(out, json: output.json) {
+                    "added \(name) (\(role))\ntoken (shown once): \(token)\n"
+                }
+            } catch {
+                Loader.fail(error)
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List users.")
+        @OptionGroup var output: FormatOption
+        func run() throws {
+            do {
+                let (_, client) = try ServerLink.required("listing users")
+                let v = try Remote.call(client, "GET", "/v1/users")
+                Remote.print(v, json: output.json) {
+                    (v["users"]?.arrayValue ?? []).map {
+                        "\(($0["name"]?.stringValue ?? "").padding(20))  \($0["role"]?.stringValue ?? "")\n"
+                    }.joined()
+                }
+            } catch {
+                Loader.fail(error)
+            }
+        }
+    }
+
+    struct SetRole: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "set-role", abstract: "Change a user's role.")
+        @Argument(help: "The user.") var name: String
+        @Argument(help: "The new role.") var role: String
+        @OptionGroup var output: FormatOption
+        func run() throws {
+            do {
+                let (_, client) = try ServerLink.required("changing roles")
+                let v = try Remote.call(
+                    client,
+                    "PUT",
+                    "/v1/users/\(ServerClient.escape(name))/role",
+                    .object([("role", .string(role))])
+                )
+                Remote.print(v, json: output.json) { "\(name) is now \(v["role"]?.stringValue ?? role)\n" }
+            } catch {
+                Loader.fail(error)
+            }
+        }
+    }
+}
+
+struct Tokens: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokens",
+        abstract: "API tokens (stored on the server only as hashes).",
+        subcommands: [Create.self, Revoke.self, List.self]
+    )
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a token (shown once).")
+        @Option(name: .long, help: "For another user (top role only).") var user: String?
+        @Option(name: .long, help: "What it is for (a machine, a CI job).") var label: String = ""
+        @OptionGroup var output: FormatOption
+        func run() throws {
+            do {
+                let (_, client) = try ServerLink.required("creating tokens")
+                var body: [(String, JSONValue)] = [("label", .string(label))]
+                if let user { body.append(("user", .string(user))) }
+                let v = try Remote.call(client, "POST", "/v1/tokens", .object(body))
+                Remote.print(v, json: output.json) {
+                    "token \(v["record"]?["id"]?.stringValue ?? "") for \(v["record"]?["user"]?.stringValue ?? "") (shown once): \(v["token"]?.stringValue ?? "")\n"
+                }
+            } catch {
+                Loader.fail(error)
+            }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a token by its id.")
+        @Argument(help: "The token id (`brake tokens list`).") var id: String
+        @OptionGroup var output: FormatOption
+        func run() throws {
+            do {
+                let (_, client) = try ServerLink.required("revoking tokens")
+                let v = try Remote.call(client, "DELETE", "/v1/tokens/\(ServerClient.escape(id))")
+                Remote.print(v, json: output.json) { "revoked token \(id) of \(v["user"]?.stringValue ?? "")\n" }
+            } catch {
+                Loader.fail(error)
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List your tokens.")
+        @Flag(name: .long, help: "Everyone's tokens (top role).") var all = false
+        @OptionGroup var output: FormatOption
+        func run() throws {
+            do {
+                let (_, client) = try ServerLink.required("listing tokens")
+                let v = try Remote.call(client, "GET", "/v1/tokens\(all ? "?all=true" : "")")
+                Remote.print(v, json: output.json) {
+                    (v["tokens"]?.arrayValue ?? []).map {
+                        "\($0["id"]?.stringValue ?? "")  \(($0["user"]?.stringValue ?? "").padding(16))  \(($0["label"]?.stringValue ?? "").padding(16))  \($0["revoked"] == nil ? "active" : "revoked")\n"
+                    }.joined()
+                }
+            } catch {
+                Loader.fail(error)
+            }
+        }
+    }
+}
+
+// MARK: - audit export and verification against the server
+
+enum ServerAudit {
+    /// Every event and checkpoint, read page by page.
+    static func download(_ client: ServerClient) throws(Failure) -> ([AuditChain.Entry], [AuditChain.Checkpoint], String) {
+        var entries: [AuditChain.Entry] = []
+        var from = 1
+        while true {
+            let page = try Remote.call(client, "GET", "/v1/audit?from=\(from)&limit=10000")
+            let events = page["events"]?.arrayValue ?? []
+            for e in events {
+                guard let entry = try? AuditChain.Entry(exportLine: e.serialized) else {
+                    throw Failure(status: ExitStatus.badInput, message: "the server sent a malformed audit event")
+                }
+                entries.append(entry)
+            }
+            guard let last = entries.last, events.count == 10000 else { break }
+            from = last.seq + 1
+        }
+        let cps = try Remote.call(client, "GET", "/v1/audit/checkpoints")
+        let checkpoints = (cps["checkpoints"]?.arrayValue ?? []).compactMap(AuditChain.Checkpoint.init(json:))
+        return (entries, checkpoints, cps["public_key"]?.stringValue ?? "")
+    }
+
+    static func key(_ base64: String) -> Curve25519.Signing.PublicKey? {
+        Base64.decode(base64).flatMap { try? Curve25519.Signing.PublicKey(rawRepresentation: $0) }
+    }
+
+    static func exportText(_ entries: [AuditChain.Entry], _ cps: [AuditChain.Checkpoint], key: String, server: String)
+        -> String
+    {
+        var out =
+            JSONValue.object([
+                ("brake_audit_export", .number(1)), ("server", .string(server)), ("public_key", .string(key)),
+            ]).serialized + "\n"
+        for e in entries { out += e.exportLine + "\n" }
+        for c in cps { out += JSONValue.object([("checkpoint", c.json)]).serialized + "\n" }
+        return out
+    }
+
+    /// Parses an export; nil when the text is not one (a local audit log).
+    static func parseExport(_ text: String) throws(Failure) -> ([AuditChain.Entry], [AuditChain.Checkpoint], String)? {
+        let lines = text.split(separator: "\n")
+        guard let first = lines.first, let head = try? JSONValue.parse(String(first)), head["brake_audit_export"] != nil
+        else { return nil }
+        var entries: [AuditChain.Entry] = []
+        var cps: [AuditChain.Checkpoint] = []
+        for (i, l) in lines.dropFirst().enumerated() {
+            guard let v = try? JSONValue.parse(String(l)) else {
+                throw Failure(status: 1, message: "line \(i + 2): not JSON (the export was edited or cut)")
+            }
+            if let c = v["checkpoint"] {
+                guard let cp = AuditChain.Checkpoint(json: c) else {
+                    throw Failure(status: 1, message: "line \(i + 2): malformed checkpoint")
+                }
+                cps.append(cp)
+            } else {
+                do { entries.append(try AuditChain.Entry(exportLine: String(l))) } catch {
+                    throw Failure(status: 1, message: "line \(i + 2): \(error)")
+                }
+            }
+        }
+        return (entries, cps, head["public_key"]?.stringValue ?? "")
+    }
+
+    /// Prints the report; exits 1 when anything is wrong.
+    static func report(_ r: AuditChain.Report, json: Bool, source: String, keyNote: String?) {
+        if json {
+            FileHandleOut.stdout(r.json.serialized + "\n")
+        } else if r.ok {
+            FileHandleOut.stdout(
+                "ok: \(source): \(r.length) events, chain intact, \(r.checkpointsVerified) signed checkpoint\(r.checkpointsVerified == 1 ? "" : "s") verified\n"
+            )
+        } else {
+            FileHandleOut.stderr("brake: \(source): the audit log was tampered with:\n")
+            for p in r.problems { FileHandleOut.stderr("  - \(p)\n") }
+        }
+        if let keyNote { FileHandleOut.stderr("brake: \(keyNote)\n") }
+        if !r.ok { Glibc.exit(1) }
+    }
+
+    /// The key to trust: the one pinned at login wins; a different key offered by the server is a finding.
+    static func trustedKey(offered: String, pinned: String?) -> (String, String?, Bool) {
+        if let pinned, !pinned.isEmpty, pinned != offered {
+            return (pinned, "the server's signing key differs from the one pinned at `brake login`", true)
+        }
+        return (offered, nil, false)
+    }
+}
