@@ -262,8 +262,10 @@ public struct ControlPlane: Sendable {
         if !r.environment.isEmpty { fields.append(("environment", .string(r.environment))) }
         if final != r.decision { fields.append(("enforced", .string(final))) }
         if let stop { fields.append(("stop", .string(stop.id))) }
+        var recorded = r
+        recorded.decision = final
         let seq = try await store.recordDecision(
-            r,
+            recorded,
             user: user.name,
             audit: AuditDraft(
                 kind: "decision",

@@ -210,7 +210,7 @@ public enum OpenAPI {
                 '409': {$ref: '#/components/responses/Problem'}
           /v1/approvals:
             get:
-              summary: Approval requests, newest first
+              summary: Approval requests, newest first (pending unless `status` says otherwise)
               parameters:
                 - {name: status, in: query, schema: {type: string, enum: [all, pending, approved, denied, expired, used]}}
                 - {name: limit, in: query, schema: {type: integer}}

@@ -190,7 +190,7 @@ public enum Routes {
                 _ = try await auth(req)
                 let limit = try intQuery(req, "limit", 100, max: 1000)
                 var status: Approval.Status?
-                if let s = query(req, "status"), s != "all" {
+                if case let s = query(req, "status") ?? "pending", s != "all" {
                     guard let st = Approval.Status(rawValue: s) else {
                         throw APIError.badRequest(
                             "unknown status '\(s)'; use one of: all, \(Approval.Status.allCases.map(\.rawValue).joined(separator: ", "))"

@@ -233,7 +233,7 @@ public final class SQLiteStore: ControlStore {
     public func recordDecision(_ r: DecisionReport, user: String, audit: AuditDraft, now: Int) async throws -> Int {
         try await pool.write { db in
             if !r.session.isEmpty {
-                let refused = r.decision == "allow" ? 0 : 1
+                let refused = r.decision == "deny" ? 1 : 0
                 try db.execute(
                     sql: """
                         INSERT INTO sessions (id, user, agent, repository, first, last, actions, refused)

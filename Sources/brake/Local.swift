@@ -611,8 +611,50 @@ struct Status: ParsableCommand {
     @Option(name: .long, help: "text or json") var format: String = "text"
 
     func run() throws {
-        let store = LocalStore(env: Loader.environment())
+        let env = Loader.environment()
+        let store = LocalStore(env: env)
         do {
+            if try ServerLink.load(env: env, store: store) != nil {
+                let (link, client) = try ServerLink.required("status")
+                let stops = try Remote.call(client, "GET", "/v1/stops")
+                let pending = try Remote.call(client, "GET", "/v1/approvals?status=pending")
+                let local = try store.read()
+                let v = JSONValue.object([
+                    ("server", .string(link.url)), ("stops", stops["stops"] ?? .array([])),
+                    ("pending", pending["approvals"] ?? .array([])),
+                    (
+                        "local_stops",
+                        .array(
+                            local.stops.map {
+                                .object([
+                                    ("scope", .string($0.scope)), ("value", .string($0.value)),
+                                    ("reason", .string($0.reason)),
+                                ])
+                            }
+                        )
+                    ),
+                ])
+                Remote.print(v, json: format == "json") {
+                    var out = "server \(link.url)\n"
+                    let ss = (stops["stops"]?.arrayValue ?? []).compactMap(ServerStop.init(json:))
+                    out += ss.isEmpty ? "no stops\n" : "stops:\n"
+                    for s in ss {
+                        out +=
+                            "  \(s.id)  \(s.describe)  by \(s.createdBy)\(s.reason.isEmpty ? "" : ": \(s.reason)")  (lift: \(s.liftRole))\n"
+                    }
+                    for s in local.stops {
+                        out += "  local  \(s.scope == "all" ? "everything" : "\(s.scope) \(s.value)"): \(s.reason)\n"
+                    }
+                    let ps = pending["approvals"]?.arrayValue ?? []
+                    out += ps.isEmpty ? "no pending requests\n" : "pending requests:\n"
+                    for a in ps {
+                        out +=
+                            "  \(a["id"]?.stringValue ?? "")  \(a["requester"]?.stringValue ?? "")  \(a["agent"]?.stringValue ?? "")  \(a["summary"]?.stringValue ?? "")\n"
+                    }
+                    return out
+                }
+                return
+            }
             let state = try store.withState { (s: inout LocalState) throws(Failure) -> LocalState in s }
             let now = LocalStore.now()
             let pending = state.requests.filter { $0.status == "pending" && $0.expires > now }

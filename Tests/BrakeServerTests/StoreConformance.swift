@@ -1,0 +1,161 @@
+import BrakeCore
+import BrakeServer
+import Crypto
+import Testing
+
+/// The behaviour every `ControlStore` backend must show. A new backend adds one `@Test` calling `run`.
+enum StoreConformance {
+    static func draft(_ kind: String, session: String = "", destructive: Bool = false) -> AuditDraft {
+        AuditDraft(kind: kind, actor: "tester", session: session, destructive: destructive, fields: [("n", .string(kind))])
+    }
+
+    static func token(_ id: String, _ user: String) -> TokenRecord {
+        TokenRecord(id: id, user: user, label: "t", hash: "hash-" + id, created: 100)
+    }
+
+    static func run(_ store: any ControlStore) async throws {
+        // Identities
+        #expect(try await store.userCount() == 0)
+        _ = try await store.addUser(
+            User(name: "ada", role: "admin", created: 100),
+            token: token("t1", "ada"),
+            audit: draft("user.created"),
+            now: 100
+        )
+        await #expect(throws: APIError.self) {
+            _ = try await store.addUser(
+                User(name: "ada", role: "junior", created: 101),
+                token: token("t2", "ada"),
+                audit: draft("user.created"),
+                now: 101
+            )
+        }
+        #expect(try await store.userCount() == 1)
+        #expect(try await store.authenticate(tokenHash: "hash-t1")?.name == "ada")
+        #expect(try await store.authenticate(tokenHash: "hash-nope") == nil)
+        try await store.setRole(user: "ada", role: "senior", audit: draft("user.role"), now: 102)
+        #expect(try await store.user(named: "ada")?.role == "senior")
+        await #expect(throws: APIError.self) {
+            try await store.setRole(user: "nobody", role: "senior", audit: draft("user.role"), now: 102)
+        }
+        try await store.addToken(token("t3", "ada"), audit: draft("token.created"), now: 103)
+        await #expect(throws: APIError.self) {
+            try await store.addToken(token("t4", "ghost"), audit: draft("token.created"), now: 103)
+        }
+        #expect(try await store.tokens(user: "ada").map(\.id) == ["t1", "t3"])
+        let revoked = try await store.revokeToken(id: "t1", audit: draft("token.revoked"), now: 104)
+        #expect(revoked?.revoked == 104)
+        #expect(try await store.authenticate(tokenHash: "hash-t1") == nil)
+        #expect(try await store.revokeToken(id: "missing", audit: draft("x"), now: 104) == nil)
+
+        // Decisions, sessions, the breaker's count
+        let report = try DecisionReport(
+            json: .object([
+                ("decision", .string("allow")), ("agent", .string("claude-code")), ("session", .string("s1")),
+                ("action", .string("rm a")),
+            ])
+        )
+        for t in [200, 210, 220] {
+            _ = try await store.recordDecision(
+                report,
+                user: "ada",
+                audit: draft("decision", session: "s1", destructive: true),
+                now: t
+            )
+        }
+        #expect(try await store.destructiveCount(session: "s1", user: nil, since: 205) == 2)
+        #expect(try await store.destructiveCount(session: nil, user: "tester", since: 0) == 3)
+        #expect(try await store.session(id: "s1")?.actions == 3)
+        #expect(try await store.sessions(limit: 10).map(\.id) == ["s1"])
+        #expect(try await store.sessionEvents(id: "s1", limit: 2).count == 2)
+
+        // Approvals
+        let a = Approval(
+            id: "req_1",
+            digest: "sha256:aa",
+            summary: "git push --force",
+            detail: .object([("commands", .array([.string("git push --force")]))]),
+            requester: "ada",
+            agent: "claude-code",
+            session: "s1",
+            repository: "",
+            environment: "",
+            requiredRole: "senior",
+            requiredCount: 1,
+            status: .pending,
+            created: 300,
+            expires: 1200
+        )
+        try await store.insertApproval(a, audit: draft("approval.requested"), now: 300)
+        #expect(try await store.approval(id: "req_1") == a)
+        #expect(try await store.findApproval(digest: "sha256:aa", requester: "ada", statuses: [.pending])?.id == "req_1")
+        #expect(try await store.findApproval(digest: "sha256:aa", requester: "bob", statuses: [.pending]) == nil)
+        let updated = try await store.updateApproval(id: "req_1", now: 310) { a in
+            a.votes.append(Vote(user: "bob", role: "senior", vote: "approve", reason: "ok", time: 310))
+            a.status = .approved
+            return draft("approval.approved")
+        }
+        #expect(updated?.status == .approved)
+        #expect(try await store.approval(id: "req_1")?.votes.first?.user == "bob")
+        // A body that throws changes nothing, and appends nothing.
+        let before = try await store.auditHead()
+        await #expect(throws: APIError.self) {
+            _ = try await store.updateApproval(id: "req_1", now: 320) { a in
+                a.status = .used
+                throw APIError.conflict("no")
+            }
+        }
+        #expect(try await store.approval(id: "req_1")?.status == .approved)
+        #expect(try await store.auditHead().size == before.size)
+        #expect(try await store.approvals(status: .approved, limit: 10).map(\.id) == ["req_1"])
+        #expect(try await store.updateApproval(id: "nope", now: 1) { _ in nil } == nil)
+
+        // Stops
+        let stop = ServerStop(
+            id: "stp_1",
+            scope: "session",
+            value: "s1",
+            reason: "r",
+            createdBy: "ada",
+            created: 400,
+            liftRole: "senior",
+            automatic: true
+        )
+        try await store.insertStop(stop, audit: draft("stop.created"), now: 400)
+        #expect(try await store.stops(includeLifted: false) == [stop])
+        _ = try await store.updateStop(id: "stp_1", now: 410) { s in
+            s.lifted = 410
+            s.liftedBy = "bob"
+            return draft("stop.lifted")
+        }
+        #expect(try await store.stops(includeLifted: false).isEmpty)
+        #expect(try await store.stops(includeLifted: true).first?.liftedBy == "bob")
+
+        // The audit chain: contiguous, linked, verifiable, with checkpoints.
+        let head = try await store.auditHead()
+        let all = try await store.auditRange(from: 1, limit: 1000)
+        #expect(all.count == head.size)
+        #expect(all.map(\.seq) == Array(1...head.size))
+        #expect(all.last?.hash == head.hash)
+        #expect(try await store.auditRange(from: 3, limit: 2).map(\.seq) == [3, 4])
+        let key = Curve25519Key.make()
+        let cp = AuditChain.sign(treeSize: head.size, headHash: head.hash, time: 500, key: key)
+        try await store.addCheckpoint(cp)
+        #expect(try await store.checkpoints() == [cp])
+        let report2 = AuditChain.verify(all, checkpoints: [cp], publicKey: key.publicKey)
+        #expect(report2.ok, "\(report2.problems)")
+        #expect(report2.checkpointsVerified == 1)
+        let e = try await store.append(draft("extra"), now: 600)
+        #expect(e.seq == head.size + 1 && e.prevHash == head.hash)
+    }
+}
+
+@Suite("Store conformance")
+struct StoreConformanceTests {
+    @Test("SQLite backend passes the conformance suite")
+    func sqlite() async throws {
+        let dir = try TempDir()
+        let store = try SQLiteStore(path: dir.path + "/brake.sqlite")
+        try await StoreConformance.run(store)
+    }
+}
