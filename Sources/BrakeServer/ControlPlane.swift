@@ -390,6 +390,12 @@ public struct ControlPlane: Sendable {
                 return RequestResult(approval: used, created: false)
             }
         }
+        // A recent deny stands: asking again within the request lifetime gets the same answer.
+        if let denied = try await store.findApproval(digest: digest, requester: user.name, statuses: [.denied]),
+            (denied.decided ?? denied.created) + config.approvalTTL > t
+        {
+            return RequestResult(approval: denied, created: false)
+        }
         if let pending = try await store.findApproval(digest: digest, requester: user.name, statuses: [.pending]),
             pending.effectiveStatus(now: t) == .pending
         {

@@ -1,0 +1,342 @@
+#!/usr/bin/env python3
+"""End-to-end: the control plane (`brake serve`) with the real `brake` binary as hook, exec and CLI.
+
+A hook's ask becomes a server request; a junior cannot approve it and the requester cannot approve it; a
+senior approves from the CLI; the identical retry passes once, a second retry does not; a waiting hook
+(long poll) passes as soon as the approval lands; a stop blocks the very next hook call; the circuit
+breaker trips; with the server gone asks are refused, allowed actions run and the last known stops hold;
+a SIGKILL during a burst of writes loses nothing acknowledged and the chain still verifies; edits,
+deletions, swaps and truncation in the SQLite file are reported by `brake audit verify`.
+"""
+import json, os, re, shutil, signal, socket, sqlite3, subprocess, sys, tempfile, threading, time, urllib.request
+
+BRAKE = os.path.abspath(sys.argv[1])
+work = tempfile.mkdtemp(prefix="brake-server-e2e-")
+data = os.path.join(work, "server")
+proj = os.path.join(work, "project")
+os.makedirs(proj)
+subprocess.run(["git", "init", "-q", proj], check=True)
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+PORT = free_port()
+URL = f"http://127.0.0.1:{PORT}"
+config = os.path.join(work, "server.yaml")
+with open(config, "w") as f:
+    f.write("checkpoint_interval_seconds: 1\nbreakers:\n  - {name: burst, limit: 5, window_minutes: 10, scope: session, lift_role: senior}\n")
+
+
+def start():
+    p = subprocess.Popen([BRAKE, "serve", "--data-dir", data, "--listen", f"127.0.0.1:{PORT}", "--config", config],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(URL + "/v1/health", timeout=1)
+            return p
+        except Exception:
+            time.sleep(0.05)
+    raise SystemExit("server did not start: " + (p.stdout.read() if p.poll() is not None else ""))
+
+
+def env_for(name, **extra):
+    home = os.path.join(work, "home-" + name)
+    os.makedirs(home, exist_ok=True)
+    e = dict(os.environ, HOME=home, BRAKE_HOME=os.path.join(home, ".brake"))
+    for k in ["BRAKE_SERVER", "BRAKE_TOKEN", "BRAKE_POLICY", "BRAKE_ASK_WAIT", "TF_WORKSPACE", "AWS_PROFILE"]:
+        e.pop(k, None)
+    e.update(extra)
+    return e
+
+
+def brake(args, env, stdin=None, timeout=60):
+    return subprocess.run([BRAKE] + args, input=stdin, capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def api(method, path, token, body=None):
+    req = urllib.request.Request(URL + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+server = start()
+first_banner = server.stdout.readline()
+check("first start" in first_banner, "first start announces the admin user")
+admin_token = open(os.path.join(data, "admin-token")).read().strip()
+check(oct(os.stat(os.path.join(data, "admin-token")).st_mode & 0o777) == "0o600", "admin-token is mode 0600")
+ADMIN = env_for("admin")
+r = brake(["login", "--server", URL, "--token", admin_token], ADMIN)
+check(r.returncode == 0 and "as admin" in r.stdout, "brake login as admin")
+tokens = {}
+for name, role in [("sam", "senior"), ("jo", "junior"), ("dev", "mid")]:
+    r = brake(["users", "add", name, "--role", role, "--format", "json"], ADMIN)
+    out = json.loads(r.stdout)
+    check(r.returncode == 0 and out["user"] == name and out["token"].startswith("brk_"), f"users add {name} --role {role}")
+    tokens[name] = out["token"]
+SAM, JO = env_for("sam"), env_for("jo")
+brake(["login", "--server", URL, "--token", tokens["sam"]], SAM)
+brake(["login", "--server", URL, "--token", tokens["jo"]], JO)
+DEV = env_for("dev", BRAKE_SERVER=URL, BRAKE_TOKEN=tokens["dev"], BRAKE_ASK_WAIT="0")
+
+
+def hook(command, session="s1", env=DEV, extra=()):
+    p = {"session_id": session, "cwd": proj, "hook_event_name": "PreToolUse", "tool_name": "Bash",
+         "tool_input": {"command": command}, "tool_use_id": "t1", "permission_mode": "default"}
+    t = time.monotonic()
+    r = brake(["hook", "claude-code", *extra], env, stdin=json.dumps(p))
+    ms = (time.monotonic() - t) * 1000
+    if r.stdout.strip():
+        out = json.loads(r.stdout)["hookSpecificOutput"]
+        return out["permissionDecision"], out.get("permissionDecisionReason", ""), ms
+    return "allow", "", ms
+
+
+# --- ask → request → approve → identical retry passes once
+ASK = "git push --force origin main"
+d, reason, _ = hook(ASK)
+m = re.search(r"request (req_\w+)", reason)
+check(d == "deny" and m is not None, "a hook's ask becomes a server request (the agent is told the request id)")
+rid = m.group(1) if m else "req_none"
+check("identical retry" in reason, "the agent is told the identical retry passes once approved")
+r = brake(["approvals", "list", "--format", "json"], SAM)
+check(any(a["id"] == rid for a in json.loads(r.stdout)["approvals"]), "the request is listed for approvers")
+r = brake(["approvals", "approve", rid], JO)
+check(r.returncode != 0 and "needs role" in r.stderr, "a junior cannot approve")
+r = brake(["approvals", "approve", rid], dict(DEV))
+check(r.returncode != 0 and "cannot decide" in r.stderr, "the requester cannot approve their own request")
+d, _, _ = hook(ASK)
+check(d == "deny", "before approval the retry is still refused")
+r = brake(["approvals", "approve", rid, "--reason", "hotfix"], SAM)
+check(r.returncode == 0 and "approved" in r.stdout, "a senior approves from the CLI")
+d, _, _ = hook(ASK)
+check(d == "allow", "the identical retry passes once")
+d, reason, _ = hook(ASK)
+check(d == "deny" and "request req_" in reason and rid not in reason, "a second retry does not (a new request)")
+d, _, _ = hook("git push --force origin other-branch", session="s2")
+check(d == "deny", "a different action is not covered by the approval")
+
+# --- a waiting hook passes as soon as the approval lands (long poll)
+W = "git push --force origin release"
+d, reason, _ = hook(W, session="s-wait")
+wid = re.search(r"request (req_\w+)", reason).group(1)
+result = {}
+t = threading.Thread(target=lambda: result.update(out=hook(W, session="s-wait", extra=("--wait", "20"))))
+t.start()
+time.sleep(0.7)
+brake(["approvals", "approve", wid], SAM)
+t.join()
+check(result["out"][0] == "allow" and result["out"][2] < 15000, f"a waiting hook passes when approved ({result['out'][2]:.0f} ms)")
+d, reason, _ = hook("git push --force origin denied-branch", session="s-deny")
+did = re.search(r"request (req_\w+)", reason).group(1)
+brake(["approvals", "deny", did, "--reason", "not on a Friday"], JO)
+d, reason, _ = hook("git push --force origin denied-branch", session="s-deny")
+check(d == "deny" and "not on a Friday" in reason, "a denied request tells the agent who denied it and why")
+
+# --- harmless actions pass silently and fast, with the server in the loop
+times = []
+for cmd in ["ls -la", "git status", "cat README.md", "swift build", "pytest -q", "git commit -m wip"]:
+    d, _, ms = hook(cmd)
+    times.append(ms)
+    check(d == "allow", f"routine '{cmd}' passes")
+
+# --- stops: the very next call
+r = brake(["stop", "--session", "s-stop", "--reason", "runaway loop"], JO)
+check(r.returncode == 0 and "stop stp_" in r.stdout, "anyone (a junior) can stop a session")
+d, reason, _ = hook("ls", session="s-stop")
+check(d == "deny" and "runaway loop" in reason, "a stop blocks the very next hook call")
+d, _, _ = hook("ls", session="s-other")
+check(d == "allow", "other sessions go on")
+r = brake(["resume", "--session", "s-stop"], JO)
+check(r.returncode != 0 and "needs role senior" in r.stderr, "a junior cannot lift the stop")
+r = brake(["resume", "--session", "s-stop"], SAM)
+check(r.returncode == 0, "a senior lifts it")
+d, _, _ = hook("ls", session="s-stop")
+check(d == "allow", "after resume the session runs again")
+brake(["stop", "--repository", proj, "--reason", "freeze"], JO)
+d, reason, _ = hook("ls", session="s-repo")
+check(d == "deny" and "freeze" in reason, "a repository stop covers the project (no remote: its path)")
+brake(["resume", "--repository", proj], SAM)
+brake(["stop", "--user", "dev", "--reason", "offboarding"], SAM)
+d, reason, _ = hook("ls", session="s-user")
+check(d == "deny" and "offboarding" in reason, "a user stop covers that user's agents")
+brake(["resume", "--user", "dev"], SAM)
+
+# --- exec through the server
+bare = os.path.join(work, "remote.git")
+subprocess.run(["git", "init", "-q", "--bare", bare], check=True)
+subprocess.run("git commit -q --allow-empty -m init && git branch -M main && git remote add origin " + bare,
+               shell=True, cwd=proj, check=True, env=dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
+                                                           GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t"))
+er = subprocess.run([BRAKE, "exec", "--", "git", "push", "--force", "origin", "main"], cwd=proj, env=DEV,
+                    capture_output=True, text=True)
+em = re.search(r"request (req_\w+)", er.stderr)
+check(er.returncode == 75 and em is not None, "brake exec: an ask exits 75 with the server request id")
+brake(["approvals", "approve", em.group(1) if em else "x"], SAM)
+er = subprocess.run([BRAKE, "exec", "--", "git", "push", "--force", "origin", "main"], cwd=proj, env=DEV,
+                    capture_output=True, text=True)
+check(er.returncode == 0, "brake exec: after approval the identical command runs")
+
+# --- circuit breaker: 5 destructive actions in the window, the 6th trips it
+for i in range(5):
+    open(os.path.join(proj, f"f{i}.tmp"), "w").close()
+outs = [hook(f"rm -f f{i}.tmp", session="s-burst")[0] for i in range(5)]
+check(outs == ["allow"] * 5, "destructive actions under the limit pass")
+d, reason, _ = hook("rm -f f9.tmp", session="s-burst")
+check(d == "deny" and "circuit breaker" in reason, "the circuit breaker trips at the limit")
+d, _, _ = hook("ls", session="s-burst")
+check(d == "deny", "the breaker's stop holds for every later call of the session")
+r = brake(["status", "--format", "json"], SAM)
+auto = [s for s in json.loads(r.stdout)["stops"] if s["automatic"]]
+check(len(auto) == 1 and auto[0]["lift_role"] == "senior", "the automatic stop is listed with the role that lifts it")
+r = brake(["resume", "--id", auto[0]["id"]], JO)
+check(r.returncode != 0, "a junior cannot lift the breaker's stop")
+r = brake(["resume", "--id", auto[0]["id"]], SAM)
+check(r.returncode == 0, "a senior lifts it")
+
+# --- sessions and audit through the CLI
+r = brake(["sessions", "--format", "json"], SAM)
+check(any(s["id"] == "s-burst" for s in json.loads(r.stdout)["sessions"]), "brake sessions lists agent sessions")
+r = brake(["sessions", "s1"], SAM)
+check(r.returncode == 0 and "git push --force" in r.stdout, "brake sessions ID shows recent actions")
+
+# --- server unreachable: fail closed for asks, last known stops hold, allowed actions run
+brake(["stop", "--session", "s-cached", "--reason", "held offline"], SAM)
+hook("ls", session="s-cached")  # this call learns the stop
+server.send_signal(signal.SIGTERM)
+rc = server.wait(timeout=20)
+check(rc == 0, "SIGTERM shuts the server down gracefully (exit 0)")
+d, reason, _ = hook(ASK)
+check(d == "deny" and "cannot be reached" in reason, "server down: an ask becomes a deny")
+d, _, _ = hook("ls")
+check(d == "allow", "server down: allowed actions still run")
+d, reason, _ = hook("ls", session="s-cached")
+check(d == "deny" and "held offline" in reason, "server down: the last known stops stay in force")
+
+# --- crash safety: SIGKILL during a burst of writes
+server = start()
+brake(["resume", "--session", "s-cached"], SAM)
+acked = {"approvals": [], "stops": [], "decisions": []}
+lock = threading.Lock()
+stop_burst = threading.Event()
+
+
+def burst(n):
+    i = 0
+    while not stop_burst.is_set():
+        i += 1
+        try:
+            if i % 3 == 0:
+                a = api("POST", "/v1/approvals", tokens["dev"], {"digest": f"sha256:burst-{n}-{i}", "summary": "x"})
+                with lock:
+                    acked["approvals"].append(a["id"])
+            elif i % 7 == 0:
+                s = api("POST", "/v1/stops", tokens["jo"], {"scope": "session", "value": f"b{n}-{i}"})
+                with lock:
+                    acked["stops"].append(s["id"])
+            else:
+                d = api("POST", "/v1/decisions", tokens["dev"], {"decision": "allow", "session": f"b{n}", "action": "ls"})
+                with lock:
+                    acked["decisions"].append(d["seq"])
+        except Exception:
+            return
+
+
+threads = [threading.Thread(target=burst, args=(n,)) for n in range(4)]
+for t in threads:
+    t.start()
+time.sleep(1.5)
+server.send_signal(signal.SIGKILL)
+server.wait()
+stop_burst.set()
+for t in threads:
+    t.join()
+server = start()
+total = sum(len(v) for v in acked.values())
+check(total > 50, f"the burst acknowledged {total} writes before the kill")
+missing = [i for i in acked["approvals"] if api("GET", f"/v1/approvals/{i}", tokens["sam"])["id"] != i]
+check(not missing, f"every acknowledged approval request survived ({len(acked['approvals'])})")
+stop_ids = {s["id"] for s in api("GET", "/v1/stops?all=true", tokens["sam"])["stops"]}
+check(all(s in stop_ids for s in acked["stops"]), f"every acknowledged stop survived ({len(acked['stops'])})")
+size = api("GET", "/v1/audit?from=1&limit=1", tokens["sam"])["size"]
+check(max(acked["decisions"] or [0]) <= size, f"every acknowledged audit event survived (head {size})")
+r = brake(["audit", "verify"], SAM)
+check(r.returncode == 0 and "chain intact" in r.stdout, "after the crash the chain verifies: " + r.stdout.strip() + r.stderr.strip())
+
+# --- export and offline verification
+exp = os.path.join(work, "audit.jsonl")
+api("POST", "/v1/audit/checkpoints", admin_token)
+r = brake(["audit", "export", "-o", exp], SAM)
+check(r.returncode == 0 and os.path.getsize(exp) > 0, "brake audit export writes the log and its checkpoints")
+r = brake(["audit", "verify", exp], SAM)
+check(r.returncode == 0 and "checkpoint" in r.stdout, "the export verifies offline against the pinned key")
+lines = open(exp).read().splitlines()
+target = next(i for i, l in enumerate(lines) if '"decision":"allow"' in l)
+lines[target] = lines[target].replace('"decision":"allow"', '"decision":"deny"')
+open(exp + ".edited", "w").write("\n".join(lines) + "\n")
+r = brake(["audit", "verify", exp + ".edited"], SAM)
+check(r.returncode == 1 and "edited" in r.stderr, "an edited export is reported")
+ev = [l for l in lines if '"checkpoint"' not in l]
+cut = os.path.join(work, "cut.jsonl")
+open(cut, "w").write("\n".join(ev[:10] + [l for l in lines if '"checkpoint"' in l]) + "\n")
+r = brake(["audit", "verify", cut], SAM)
+check(r.returncode == 1 and "truncation" in r.stderr, "a truncated export is reported")
+
+# --- tampering with the SQLite file
+server.send_signal(signal.SIGTERM)
+server.wait(timeout=20)
+
+
+def tampered(name, sql):
+    d = os.path.join(work, "tamper-" + name)
+    shutil.copytree(data, d)
+    db = sqlite3.connect(os.path.join(d, "brake.sqlite"))
+    for s in sql:
+        db.execute(s)
+    db.commit()
+    db.close()
+    return brake(["audit", "verify", "--data-dir", d], SAM)
+
+
+r = brake(["audit", "verify", "--data-dir", data], SAM)
+check(r.returncode == 0, "the untouched database verifies offline (--data-dir)")
+r = tampered("edit", ["UPDATE audit SET event = replace(event, '\"allow\"', '\"deny\"') "
+                      "WHERE seq = (SELECT MIN(seq) FROM audit WHERE event LIKE '%\"allow\"%')"])
+check(r.returncode == 1 and "edited" in r.stderr, "editing a row is reported")
+r = tampered("delete", ["DELETE FROM audit WHERE seq = 20"])
+check(r.returncode == 1 and "deleted" in r.stderr, "deleting a row is reported")
+r = tampered("swap", ["UPDATE audit SET seq = -1 WHERE seq = 20", "UPDATE audit SET seq = 20 WHERE seq = 21",
+                      "UPDATE audit SET seq = 21 WHERE seq = -1"])
+check(r.returncode == 1, "swapping two rows is reported")
+r = tampered("truncate", ["DELETE FROM audit WHERE seq > 30"])
+check(r.returncode == 1 and "truncation" in r.stderr, "truncating before the last checkpoint is reported")
+# Online: the server reads the edited file; the CLI verifies what it downloads.
+db = sqlite3.connect(os.path.join(data, "brake.sqlite"))
+db.execute("UPDATE audit SET actor = 'x', event = replace(event, '\"dev\"', '\"sam\"') WHERE seq = 25")
+db.commit()
+db.close()
+server = start()
+r = brake(["audit", "verify"], SAM)
+check(r.returncode == 1 and "event 25" in r.stderr, "online verification reports an edited row")
+server.send_signal(signal.SIGTERM)
+server.wait(timeout=20)
+
+print(f"\nhook calls with the server in the loop: median {sorted(times)[len(times) // 2]:.1f} ms (debug build, incl. process start)")
+if failures:
+    print(f"\n{len(failures)} FAILED")
+    sys.exit(1)
+print("\nall server checks passed")
+shutil.rmtree(work, ignore_errors=True)
