@@ -3,6 +3,11 @@
 # `.ci/run` calls exactly this; it works from a clean clone on a fresh machine of this kind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# GRDB links the system SQLite; the headers come from Debian's package.
+if ! dpkg -s libsqlite3-dev >/dev/null 2>&1; then
+    echo "== installing libsqlite3-dev"
+    apt-get update -q >/dev/null && apt-get install -y -q libsqlite3-dev >/dev/null
+fi
 echo "== build"
 swift build --build-tests
 echo "== format lint (swift format, .swift-format)"

@@ -24,6 +24,12 @@ let allCommands = [
     "echo cm0gLXJmIH4vcHJvag== | base64 -d | sh",
     "git push --force origin main",
 ]
+if CommandLine.arguments.count >= 4, CommandLine.arguments[1] == "server-rtt" {
+    let a = CommandLine.arguments
+    try ServerRTT.run(url: a[2], token: a[3], count: a.count > 4 ? Int(a[4]) ?? 2000 : 2000)
+    exit(0)
+}
+
 /// `BrakeBenchmarks TEXT` measures only the commands containing TEXT (for profiling one shape).
 let filter = CommandLine.arguments.dropFirst().first
 let commands = filter.map { f in allCommands.filter { $0.contains(f) } } ?? allCommands

@@ -32,7 +32,7 @@ public struct HTTPClient: Sendable {
     public var basePath: String
 
     /// Parses `http://HOST[:PORT][/PATH]`.
-    public init(url: String) throws(ClientError) {
+    public init(url: String) throws {
         guard url.hasPrefix("http://") else {
             throw ClientError.unreachable(
                 "'\(url)' is not an http:// URL; Brake speaks plain HTTP to the server (put TLS in front with a local proxy for remote servers)"
@@ -78,7 +78,7 @@ public struct HTTPClient: Sendable {
         headers: [(String, String)] = [],
         body: String? = nil,
         timeout: Double
-    ) throws(ClientError) -> Response {
+    ) throws -> Response {
         let deadline = Self.monotonic() + timeout
         let fd = try connect(deadline: deadline)
         defer { close(fd) }
@@ -94,7 +94,9 @@ public struct HTTPClient: Sendable {
         var sent = 0
         while sent < bytes.count {
             try wait(fd, events: Int16(POLLOUT), deadline: deadline)
-            let n = bytes.withUnsafeMutableBytes { Glibc.send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            let n = bytes.withUnsafeMutableBytes {
+                Glibc.send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL))
+            }
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
                 throw ClientError.unreachable("send: \(String(cString: strerror(errno)))")
@@ -146,7 +148,7 @@ public struct HTTPClient: Sendable {
         return Response(status: status, headers: hs, body: String(decoding: bytes[end..<bodyEnd], as: UTF8.self))
     }
 
-    func connect(deadline: Double) throws(ClientError) -> Int32 {
+    func connect(deadline: Double) throws -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -186,7 +188,7 @@ public struct HTTPClient: Sendable {
         throw ClientError.unreachable("connect to \(host):\(port): \(lastError)")
     }
 
-    func wait(_ fd: Int32, events: Int16, deadline: Double) throws(ClientError) {
+    func wait(_ fd: Int32, events: Int16, deadline: Double) throws {
         while true {
             let left = deadline - Self.monotonic()
             if left <= 0 { throw ClientError.unreachable("timed out talking to \(host):\(port)") }
@@ -231,7 +233,7 @@ public struct ServerClient: Sendable {
     /// Seconds for ordinary calls (long polls add their own wait).
     public var timeout: Double
 
-    public init(url: String, token: String, timeout: Double = 5) throws(ClientError) {
+    public init(url: String, token: String, timeout: Double = 5) throws {
         self.url = url
         self.http = try HTTPClient(url: url)
         self.token = token
@@ -239,8 +241,13 @@ public struct ServerClient: Sendable {
     }
 
     /// Calls the API; a 2xx answer's JSON body, or a `ClientError`.
-    public func call(_ method: String, _ path: String, _ body: JSONValue? = nil, extraTimeout: Double = 0)
-        throws(ClientError) -> JSONValue
+    public func call(
+        _ method: String,
+        _ path: String,
+        _ body: JSONValue? = nil,
+        extraTimeout: Double = 0
+    )
+        throws -> JSONValue
     {
         let r = try http.send(
             method: method,
@@ -258,7 +265,7 @@ public struct ServerClient: Sendable {
     }
 
     /// Raw text (the policy, the OpenAPI document).
-    public func text(_ path: String) throws(ClientError) -> HTTPClient.Response {
+    public func text(_ path: String) throws -> HTTPClient.Response {
         try http.send(method: "GET", path: path, headers: [("Authorization", "Bearer \(token)")], timeout: timeout)
     }
 

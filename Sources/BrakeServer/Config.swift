@@ -87,7 +87,8 @@ public struct ServerConfig: Sendable {
                     switch dk.scalar?.string ?? "" {
                     case "effects": destructiveEffects = try strings(dv, "destructive.effects")
                     case "labels": destructiveLabels = try strings(dv, "destructive.labels")
-                    default: throw fail("unknown key 'destructive.\(dk.scalar?.string ?? "")'; expected effects, labels")
+                    default:
+                        throw fail("unknown key 'destructive.\(dk.scalar?.string ?? "")'; expected effects, labels")
                     }
                 }
             case "breakers":

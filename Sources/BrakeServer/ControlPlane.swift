@@ -1,5 +1,19 @@
 import BrakeCore
 import Crypto
+import Synchronization
+
+/// Hot-path caches: token → user and the active stops. Every change made through this process clears
+/// them at once; they also expire after a second or two, so a change made elsewhere (another replica, an
+/// operator's SQL) is seen within that time.
+final class Caches: Sendable {
+    let users = Mutex<[String: (User, ContinuousClock.Instant)]>([:])
+    let stops = Mutex<([ServerStop], ContinuousClock.Instant)?>(nil)
+    static let userTTL = Duration.seconds(2)
+    static let stopsTTL = Duration.seconds(1)
+
+    func clearUsers() { users.withLock { $0.removeAll() } }
+    func clearStops() { stops.withLock { $0 = nil } }
+}
 
 /// The control plane's rules, independent of HTTP: who may do what, how approvals move, when the circuit
 /// breaker trips. Every change goes through the store together with its audit event.
@@ -12,6 +26,7 @@ public struct ControlPlane: Sendable {
     public let policyETag: String
     let key: Curve25519.Signing.PrivateKey
     let clock: @Sendable () -> Int
+    let caches = Caches()
 
     public init(
         store: any ControlStore,
@@ -51,9 +66,22 @@ public struct ControlPlane: Sendable {
     }
 
     public func authenticate(bearer: String?) async throws -> User {
-        guard let b = bearer, b.hasPrefix("brk_"), let user = try await store.authenticate(tokenHash: Self.hashToken(b))
-        else { throw APIError.unauthorized }
+        guard let b = bearer, b.hasPrefix("brk_") else { throw APIError.unauthorized }
+        let hash = Self.hashToken(b)
+        let now = ContinuousClock.now
+        if let (user, until) = caches.users.withLock({ $0[hash] }), until > now { return user }
+        guard let user = try await store.authenticate(tokenHash: hash) else { throw APIError.unauthorized }
+        caches.users.withLock { $0[hash] = (user, now + Caches.userTTL) }
         return user
+    }
+
+    /// The active stops, from the cache when it is fresh.
+    public func activeStops() async throws -> [ServerStop] {
+        let now = ContinuousClock.now
+        if let (list, until) = caches.stops.withLock({ $0 }), until > now { return list }
+        let list = try await store.stops(includeLifted: false)
+        caches.stops.withLock { $0 = (list, now + Caches.stopsTTL) }
+        return list
     }
 
     func require(_ user: User, atLeast role: String, to what: String) throws {
@@ -71,7 +99,8 @@ public struct ControlPlane: Sendable {
     static func validName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 64
             && name.unicodeScalars.allSatisfy {
-                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "-_.@".unicodeScalars.contains($0)
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+                    || "-_.@".unicodeScalars.contains($0)
             }
     }
 
@@ -121,9 +150,12 @@ public struct ControlPlane: Sendable {
         if target.role == config.topRole && role != config.topRole {
             let admins = try await store.users().filter { $0.role == config.topRole }
             if admins.count <= 1 {
-                throw APIError.conflict("'\(name)' is the last \(config.topRole); make another user \(config.topRole) first")
+                throw APIError.conflict(
+                    "'\(name)' is the last \(config.topRole); make another user \(config.topRole) first"
+                )
             }
         }
+        defer { caches.clearUsers() }
         try await store.setRole(
             user: name,
             role: role,
@@ -159,6 +191,7 @@ public struct ControlPlane: Sendable {
         let all = try await store.tokens(user: nil)
         guard let t = all.first(where: { $0.id == id }) else { throw APIError.notFound("no token with id '\(id)'") }
         if t.user != actor.name { try require(actor, atLeast: config.topRole, to: "revoking others' tokens") }
+        defer { caches.clearUsers() }
         guard
             let r = try await store.revokeToken(
                 id: id,
@@ -204,7 +237,7 @@ public struct ControlPlane: Sendable {
     /// Records what a hook decided; a stop in scope or a tripped breaker turns it into a deny.
     public func report(_ r: DecisionReport, by user: User) async throws -> Outcome {
         let t = now()
-        var stops = try await store.stops(includeLifted: false)
+        var stops = try await activeStops()
         let s = scope(of: r, user: user)
         var final = r.decision
         var stop = stops.first { $0.covers(s) }
@@ -235,6 +268,7 @@ public struct ControlPlane: Sendable {
                         liftRole: b.liftRole,
                         automatic: true
                     )
+                    defer { caches.clearStops() }
                     try await store.insertStop(
                         auto,
                         audit: AuditDraft(
@@ -281,7 +315,9 @@ public struct ControlPlane: Sendable {
 
     public func createStop(scope: String, value: String, reason: String, by user: User) async throws -> ServerStop {
         guard ServerStop.scopes.contains(scope) else {
-            throw APIError.badRequest("unknown scope '\(scope)'; use one of: \(ServerStop.scopes.joined(separator: ", "))")
+            throw APIError.badRequest(
+                "unknown scope '\(scope)'; use one of: \(ServerStop.scopes.joined(separator: ", "))"
+            )
         }
         if scope != "all" && value.isEmpty {
             throw APIError.badRequest("a \(scope) stop needs 'value': which \(scope) to stop")
@@ -297,6 +333,7 @@ public struct ControlPlane: Sendable {
             liftRole: config.stopLiftRole,
             automatic: false
         )
+        defer { caches.clearStops() }
         try await store.insertStop(
             s,
             audit: AuditDraft(kind: "stop.created", actor: user.name, fields: [("stop", s.json)]),
@@ -308,12 +345,15 @@ public struct ControlPlane: Sendable {
     public func liftStop(id: String, reason: String, by user: User) async throws -> ServerStop {
         let config = self.config
         let t = now()
+        defer { caches.clearStops() }
         guard
             let s = try await store.updateStop(
                 id: id,
                 now: t,
                 { s in
-                    if s.lifted != nil { throw APIError.conflict("stop \(id) was already lifted by \(s.liftedBy ?? "?")") }
+                    if s.lifted != nil {
+                        throw APIError.conflict("stop \(id) was already lifted by \(s.liftedBy ?? "?")")
+                    }
                     if config.rank(user.role) < config.rank(s.liftRole) {
                         throw APIError.forbidden(
                             "lifting stop \(id) needs role \(s.liftRole) or higher; \(user.name) is \(user.role)"
@@ -324,8 +364,10 @@ public struct ControlPlane: Sendable {
                     return AuditDraft(
                         kind: "stop.lifted",
                         actor: user.name,
-                        fields: [("stop", .string(id)), ("scope", .string(s.scope)), ("value", .string(s.value)),
-                            ("reason", .string(reason))]
+                        fields: [
+                            ("stop", .string(id)), ("scope", .string(s.scope)), ("value", .string(s.value)),
+                            ("reason", .string(reason)),
+                        ]
                     )
                 }
             )
@@ -457,7 +499,9 @@ public struct ControlPlane: Sendable {
                 { a in
                     let status = a.effectiveStatus(now: t)
                     guard status == .pending else {
-                        throw APIError.conflict("request \(id) is \(status.rawValue); only pending requests can be decided")
+                        throw APIError.conflict(
+                            "request \(id) is \(status.rawValue); only pending requests can be decided"
+                        )
                     }
                     if a.requester == user.name {
                         throw APIError.forbidden(
@@ -473,7 +517,13 @@ public struct ControlPlane: Sendable {
                         throw APIError.conflict("\(user.name) has already decided on request \(id)")
                     }
                     a.votes.append(
-                        Vote(user: user.name, role: user.role, vote: approve ? "approve" : "deny", reason: reason, time: t)
+                        Vote(
+                            user: user.name,
+                            role: user.role,
+                            vote: approve ? "approve" : "deny",
+                            reason: reason,
+                            time: t
+                        )
                     )
                     if !approve {
                         a.status = .denied

@@ -293,6 +293,7 @@ public struct APIError: Error, Sendable, Equatable {
     public static func conflict(_ m: String) -> APIError { APIError(status: 409, message: m) }
     public static let unauthorized = APIError(
         status: 401,
-        message: "missing or unknown token: send 'Authorization: Bearer TOKEN' with a token from `brake users add` or `brake tokens create`"
+        message:
+            "missing or unknown token: send 'Authorization: Bearer TOKEN' with a token from `brake users add` or `brake tokens create`"
     )
 }

@@ -117,7 +117,7 @@ public enum Routes {
                     repository: query(req, "repository"),
                     environment: query(req, "environment")
                 )
-                let stops = try await plane.store.stops(includeLifted: false)
+                let stops = try await plane.activeStops()
                 let hit = stops.first { $0.covers(scope) }
                 var m: [(String, JSONValue)] = [("stopped", .bool(hit != nil)), ("stops", .array(stops.map(\.json)))]
                 if let hit { m.append(("stop", hit.json)) }
@@ -261,7 +261,10 @@ public enum Routes {
                 guard let s = try await plane.store.session(id: id) else {
                     throw APIError.notFound("no session '\(id)'; `brake sessions` lists them")
                 }
-                let events = try await plane.store.sessionEvents(id: id, limit: try intQuery(req, "limit", 50, max: 1000))
+                let events = try await plane.store.sessionEvents(
+                    id: id,
+                    limit: try intQuery(req, "limit", 50, max: 1000)
+                )
                 return Reply(
                     body: .object([
                         ("session", s.json),
@@ -276,7 +279,10 @@ public enum Routes {
             await api {
                 _ = try await auth(req)
                 let from = max(1, try intQuery(req, "from", 1, max: Int.max))
-                let entries = try await plane.store.auditRange(from: from, limit: try intQuery(req, "limit", 1000, max: 10000))
+                let entries = try await plane.store.auditRange(
+                    from: from,
+                    limit: try intQuery(req, "limit", 1000, max: 10000)
+                )
                 let head = try await plane.store.auditHead()
                 return Reply(
                     body: .object([
@@ -294,7 +300,9 @@ public enum Routes {
         }
         router.get("/v1/audit/public-key") { _, _ in
             await api {
-                Reply(body: .object([("algorithm", .string("ed25519")), ("public_key", .string(plane.publicKeyBase64))]))
+                Reply(
+                    body: .object([("algorithm", .string("ed25519")), ("public_key", .string(plane.publicKeyBase64))])
+                )
             }
         }
         router.get("/v1/audit/checkpoints") { req, _ in

@@ -10,6 +10,7 @@ public final class SQLiteStore: ControlStore {
 
     let pool: DatabasePool
     public let path: String
+    let batcher: DecisionBatcher
 
     public init(path: String, durability: Durability = .normal) throws {
         var config = Configuration()
@@ -58,6 +59,7 @@ public final class SQLiteStore: ControlStore {
             )
         }
         try migrator.migrate(pool)
+        batcher = DecisionBatcher(pool: pool)
     }
 
     // MARK: audit
@@ -193,7 +195,8 @@ public final class SQLiteStore: ControlStore {
 
     public func revokeToken(id: String, audit: AuditDraft, now: Int) async throws -> TokenRecord? {
         try await pool.write { db in
-            guard var t = try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE id = ?", arguments: [id]).map(Self.token)
+            guard
+                var t = try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE id = ?", arguments: [id]).map(Self.token)
             else { return nil }
             if t.revoked == nil {
                 try db.execute(sql: "UPDATE tokens SET revoked = ? WHERE id = ?", arguments: [now, id])
@@ -230,22 +233,35 @@ public final class SQLiteStore: ControlStore {
 
     // MARK: decisions and sessions
 
+    /// Decision reports are the bulk of the traffic: they are committed in groups (one transaction for all
+    /// reports waiting while the previous group was written), and each caller returns only after its own
+    /// report is durable.
     public func recordDecision(_ r: DecisionReport, user: String, audit: AuditDraft, now: Int) async throws -> Int {
-        try await pool.write { db in
-            if !r.session.isEmpty {
-                let refused = r.decision == "deny" ? 1 : 0
-                try db.execute(
-                    sql: """
-                        INSERT INTO sessions (id, user, agent, repository, first, last, actions, refused)
-                        VALUES (?,?,?,?,?,?,1,?)
-                        ON CONFLICT(id) DO UPDATE SET last = excluded.last, actions = actions + 1,
-                            refused = refused + excluded.refused
-                        """,
-                    arguments: [r.session, user, r.agent, r.repository, now, now, refused]
-                )
-            }
-            return try Self.append(db, audit, now: now).seq
+        try await batcher.submit(DecisionBatcher.Item(report: r, user: user, audit: audit, now: now))
+    }
+
+    static func writeDecision(
+        _ db: Database,
+        _ r: DecisionReport,
+        user: String,
+        audit: AuditDraft,
+        now: Int
+    ) throws
+        -> Int
+    {
+        if !r.session.isEmpty {
+            let refused = r.decision == "deny" ? 1 : 0
+            try db.execute(
+                sql: """
+                    INSERT INTO sessions (id, user, agent, repository, first, last, actions, refused)
+                    VALUES (?,?,?,?,?,?,1,?)
+                    ON CONFLICT(id) DO UPDATE SET last = excluded.last, actions = actions + 1,
+                        refused = refused + excluded.refused
+                    """,
+                arguments: [r.session, user, r.agent, r.repository, now, now, refused]
+            )
         }
+        return try Self.append(db, audit, now: now).seq
     }
 
     public func destructiveCount(session: String?, user: String?, since: Int) async throws -> Int {
@@ -382,8 +398,7 @@ public final class SQLiteStore: ControlStore {
         }
     }
 
-    public func findApproval(digest: String, requester: String, statuses: [Approval.Status]) async throws -> Approval?
-    {
+    public func findApproval(digest: String, requester: String, statuses: [Approval.Status]) async throws -> Approval? {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
@@ -399,8 +414,9 @@ public final class SQLiteStore: ControlStore {
         _ body: @escaping @Sendable (inout Approval) throws -> AuditDraft?
     ) async throws -> Approval? {
         try await pool.write { db in
-            guard var a = try Row.fetchOne(db, sql: "SELECT * FROM approvals WHERE id = ?", arguments: [id])
-                .map(Self.approval)
+            guard
+                var a = try Row.fetchOne(db, sql: "SELECT * FROM approvals WHERE id = ?", arguments: [id])
+                    .map(Self.approval)
             else { return nil }
             if let draft = try body(&a) {
                 try Self.save(db, a, insert: false)
@@ -445,7 +461,8 @@ public final class SQLiteStore: ControlStore {
             try Row.fetchAll(
                 db,
                 sql: includeLifted
-                    ? "SELECT * FROM stops ORDER BY created, id" : "SELECT * FROM stops WHERE lifted IS NULL ORDER BY created, id"
+                    ? "SELECT * FROM stops ORDER BY created, id"
+                    : "SELECT * FROM stops WHERE lifted IS NULL ORDER BY created, id"
             ).map(Self.stop)
         }
     }
@@ -467,5 +484,50 @@ public final class SQLiteStore: ControlStore {
             }
             return s
         }
+    }
+}
+
+/// Group commit for decision reports.
+actor DecisionBatcher {
+    struct Item: Sendable {
+        var report: DecisionReport
+        var user: String
+        var audit: AuditDraft
+        var now: Int
+    }
+
+    let pool: DatabasePool
+    var pending: [(Item, CheckedContinuation<Int, any Error>)] = []
+    var draining = false
+
+    init(pool: DatabasePool) { self.pool = pool }
+
+    func submit(_ item: Item) async throws -> Int {
+        try await withCheckedThrowingContinuation { c in
+            pending.append((item, c))
+            if !draining {
+                draining = true
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    func drain() async {
+        while !pending.isEmpty {
+            let batch = pending
+            pending = []
+            let items = batch.map(\.0)
+            do {
+                let seqs = try await pool.write { db in
+                    try items.map {
+                        try SQLiteStore.writeDecision(db, $0.report, user: $0.user, audit: $0.audit, now: $0.now)
+                    }
+                }
+                for (i, entry) in batch.enumerated() { entry.1.resume(returning: seqs[i]) }
+            } catch {
+                for entry in batch { entry.1.resume(throwing: error) }
+            }
+        }
+        draining = false
     }
 }

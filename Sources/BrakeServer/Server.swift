@@ -117,7 +117,6 @@ public struct BrakeServerMain: Sendable {
         return ControlPlane(store: store, config: config, policy: policy, policyText: text, key: key, clock: clock)
     }
 
-
     public func run() async throws {
         try FileIO.mkdirs(dataDir)
         chmod(dataDir, 0o700)

@@ -363,9 +363,9 @@ extension Exec {
         decision: Decision,
         planFile: String?,
         store: LocalStore
-    ) throws(Failure) -> Never {
+    ) throws -> Never {
         let summary = Redact.text(line)
-        func audit(_ v: Verdict, _ note: String) throws(Failure) {
+        func audit(_ v: Verdict, _ note: String) throws {
             try store.withState { _ throws(Failure) in
                 try store.audit([
                     ("agent", .string("exec")), ("action", .string(summary)), ("decision", .string(v.rawValue)),

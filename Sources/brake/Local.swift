@@ -473,7 +473,8 @@ struct StopCommand: ParsableCommand {
             guard ["all", "session", "agent"].contains(scope) else {
                 throw Failure(
                     status: ExitStatus.usage,
-                    message: "stopping a \(scope) needs the Brake server (`brake login`); locally: --all, --agent or --session"
+                    message:
+                        "stopping a \(scope) needs the Brake server (`brake login`); locally: --all, --agent or --session"
                 )
             }
             try store.withState { (state: inout LocalState) throws(Failure) in
@@ -564,7 +565,9 @@ struct Resume: ParsableCommand {
                         let v = try client.call(
                             "POST",
                             "/v1/stops/lift",
-                            .object([("scope", .string(sc)), ("value", .string(value)), ("reason", .string(reason ?? ""))])
+                            .object([
+                                ("scope", .string(sc)), ("value", .string(value)), ("reason", .string(reason ?? "")),
+                            ])
                         )
                         lifted += v["lifted"]?.arrayValue?.count ?? 0
                     }
@@ -579,7 +582,8 @@ struct Resume: ParsableCommand {
             guard id == nil, scope.user == nil, scope.repository == nil, scope.environment == nil else {
                 throw Failure(
                     status: ExitStatus.usage,
-                    message: "that scope lives on the Brake server (`brake login`); locally: --all, --agent or --session"
+                    message:
+                        "that scope lives on the Brake server (`brake login`); locally: --all, --agent or --session"
                 )
             }
             let n = try store.withState { (state: inout LocalState) throws(Failure) -> Int in
@@ -761,7 +765,8 @@ struct AuditCommand: ParsableCommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export",
-            abstract: "Write the server's audit log with its signed checkpoints as JSON lines (for `brake audit verify FILE`)."
+            abstract:
+                "Write the server's audit log with its signed checkpoints as JSON lines (for `brake audit verify FILE`)."
         )
         @Option(name: .shortAndLong, help: ArgumentHelp("Write here instead of stdout.", valueName: "FILE"))
         var output: String?
@@ -824,7 +829,8 @@ struct AuditCommand: ParsableCommand {
                     if let (entries, cps, offered) = try ServerAudit.parseExport(text) {
                         var (keyText, note, _) = ServerAudit.trustedKey(offered: offered, pinned: link?.pinnedKey)
                         if link?.pinnedKey == nil {
-                            note = "checkpoints checked against the key inside the export; `brake login` pins the server's key"
+                            note =
+                                "checkpoints checked against the key inside the export; `brake login` pins the server's key"
                         }
                         let r = AuditChain.verify(entries, checkpoints: cps, publicKey: ServerAudit.key(keyText))
                         ServerAudit.report(r, json: output.json, source: file, keyNote: note)

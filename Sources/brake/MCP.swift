@@ -323,7 +323,8 @@ extension ProxyLoop {
                 text: "Refused by Brake: its state in \(store.home) cannot be used, so tool calls are blocked."
             )
         }
-        if let stop = local.stop(for: "mcp:" + server, session: sessionID) ?? local.stop(for: "mcp", session: sessionID) {
+        if let stop = local.stop(for: "mcp:" + server, session: sessionID) ?? local.stop(for: "mcp", session: sessionID)
+        {
             audit(.deny, "stopped")
             return MCPSession.refusal(
                 id: call.id,

@@ -81,9 +81,9 @@ enum Remote {
         _ method: String,
         _ path: String,
         _ body: JSONValue? = nil
-    ) throws(Failure) -> JSONValue {
+    ) throws -> JSONValue {
         do { return try client.call(method, path, body) } catch {
-            throw Failure(status: ExitStatus.badInput, message: error.description)
+            throw Failure(status: ExitStatus.badInput, message: "\(error)")
         }
     }
 
@@ -118,7 +118,7 @@ enum Remote {
         return out
     }
 
-    static func decide(id: String, approve: Bool, reason: String?, json: Bool) throws(Failure) {
+    static func decide(id: String, approve: Bool, reason: String?, json: Bool) throws {
         let (_, client) = try ServerLink.required("deciding a request")
         let a = try call(
             client,
@@ -148,10 +148,14 @@ struct Login: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "login",
         abstract: "Connect this machine's hooks and commands to a Brake server (saved in $BRAKE_HOME/server.json).",
-        discussion: "The server's audit-signing key is pinned at login; `brake audit verify` checks checkpoints against it."
+        discussion:
+            "The server's audit-signing key is pinned at login; `brake audit verify` checks checkpoints against it."
     )
     @Option(name: .long, help: ArgumentHelp("The server's URL.", valueName: "URL")) var server: String
-    @Option(name: .long, help: ArgumentHelp("Your API token (default: $BRAKE_TOKEN; '-' reads stdin).", valueName: "TOKEN"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Your API token (default: $BRAKE_TOKEN; '-' reads stdin).", valueName: "TOKEN")
+    )
     var token: String?
 
     func run() throws {
@@ -164,7 +168,7 @@ struct Login: ParsableCommand {
         do {
             let client: ServerClient
             do { client = try ServerClient(url: server, token: t) } catch {
-                throw Failure(status: ExitStatus.usage, message: error.description)
+                throw Failure(status: ExitStatus.usage, message: "\(error)")
             }
             let me = try Remote.call(client, "GET", "/v1/me")
             let key = try Remote.call(client, "GET", "/v1/audit/public-key")
@@ -206,7 +210,10 @@ struct Approvals: ParsableCommand {
     )
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List requests (pending by default).")
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "List requests (pending by default)."
+        )
         @Option(name: .long, help: "pending, approved, denied, expired, used or all") var status: String = "pending"
         @OptionGroup var output: FormatOption
         func run() throws {
@@ -249,17 +256,24 @@ struct Approvals: ParsableCommand {
         @Option(name: .long, help: "Why (recorded in the audit log).") var reason: String?
         @OptionGroup var output: FormatOption
         func run() throws {
-            do { try Remote.decide(id: id, approve: true, reason: reason, json: output.json) } catch { Loader.fail(error) }
+            do { try Remote.decide(id: id, approve: true, reason: reason, json: output.json) } catch {
+                Loader.fail(error)
+            }
         }
     }
 
     struct DenyOne: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "deny", abstract: "Deny a request (one deny ends it).")
+        static let configuration = CommandConfiguration(
+            commandName: "deny",
+            abstract: "Deny a request (one deny ends it)."
+        )
         @Argument(help: "The request id.") var id: String
         @Option(name: .long, help: "Why (shown to the agent and recorded).") var reason: String?
         @OptionGroup var output: FormatOption
         func run() throws {
-            do { try Remote.decide(id: id, approve: false, reason: reason, json: output.json) } catch { Loader.fail(error) }
+            do { try Remote.decide(id: id, approve: false, reason: reason, json: output.json) } catch {
+                Loader.fail(error)
+            }
         }
     }
 }
@@ -448,7 +462,7 @@ struct Tokens: ParsableCommand {
 
 enum ServerAudit {
     /// Every event and checkpoint, read page by page.
-    static func download(_ client: ServerClient) throws(Failure) -> ([AuditChain.Entry], [AuditChain.Checkpoint], String) {
+    static func download(_ client: ServerClient) throws -> ([AuditChain.Entry], [AuditChain.Checkpoint], String) {
         var entries: [AuditChain.Entry] = []
         var from = 1
         while true {
@@ -472,7 +486,12 @@ enum ServerAudit {
         Base64.decode(base64).flatMap { try? Curve25519.Signing.PublicKey(rawRepresentation: $0) }
     }
 
-    static func exportText(_ entries: [AuditChain.Entry], _ cps: [AuditChain.Checkpoint], key: String, server: String)
+    static func exportText(
+        _ entries: [AuditChain.Entry],
+        _ cps: [AuditChain.Checkpoint],
+        key: String,
+        server: String
+    )
         -> String
     {
         var out =
@@ -485,7 +504,7 @@ enum ServerAudit {
     }
 
     /// Parses an export; nil when the text is not one (a local audit log).
-    static func parseExport(_ text: String) throws(Failure) -> ([AuditChain.Entry], [AuditChain.Checkpoint], String)? {
+    static func parseExport(_ text: String) throws -> ([AuditChain.Entry], [AuditChain.Checkpoint], String)? {
         let lines = text.split(separator: "\n")
         guard let first = lines.first, let head = try? JSONValue.parse(String(first)), head["brake_audit_export"] != nil
         else { return nil }

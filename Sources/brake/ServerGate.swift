@@ -18,7 +18,7 @@ struct ServerLink {
     static func credentialsPath(_ store: LocalStore) -> String { store.home + "/server.json" }
 
     /// Nil when no server is configured (Brake then works on local state alone).
-    static func load(env: [String: String], store: LocalStore) throws(Failure) -> ServerLink? {
+    static func load(env: [String: String], store: LocalStore) throws -> ServerLink? {
         if let url = env["BRAKE_SERVER"], !url.isEmpty {
             guard let token = env["BRAKE_TOKEN"], !token.isEmpty else {
                 throw Failure(
@@ -32,25 +32,26 @@ struct ServerLink {
         return try saved(store)
     }
 
-    static func saved(_ store: LocalStore) throws(Failure) -> ServerLink? {
+    static func saved(_ store: LocalStore) throws -> ServerLink? {
         let path = credentialsPath(store)
         guard Loader.exists(path) else { return nil }
         let text = try Loader.readFile(path)
-        guard let v = try? JSONValue.parse(text), let url = v["server"]?.stringValue, let token = v["token"]?.stringValue
+        guard let v = try? JSONValue.parse(text), let url = v["server"]?.stringValue,
+            let token = v["token"]?.stringValue
         else {
             throw Failure(status: ExitStatus.badInput, message: "\(path) is damaged; run `brake login` again")
         }
         return ServerLink(url: url, token: token, store: store, pinnedKey: v["public_key"]?.stringValue)
     }
 
-    func client(timeout: Double = 5) throws(Failure) -> ServerClient {
+    func client(timeout: Double = 5) throws -> ServerClient {
         do { return try ServerClient(url: url, token: token, timeout: timeout) } catch {
-            throw Failure(status: ExitStatus.usage, message: error.description)
+            throw Failure(status: ExitStatus.usage, message: "\(error)")
         }
     }
 
     /// A required link for the people-facing commands.
-    static func required(_ what: String) throws(Failure) -> (ServerLink, ServerClient) {
+    static func required(_ what: String) throws -> (ServerLink, ServerClient) {
         let env = Loader.environment()
         guard let link = try load(env: env, store: LocalStore(env: env)) else {
             throw Failure(
@@ -164,12 +165,16 @@ struct ServerGate {
         guard let text = try? Loader.readFile(cachePath), let v = try? JSONValue.parse(text) else {
             return (nil, [], nil)
         }
-        return (v["user"]?.stringValue, (v["stops"]?.arrayValue ?? []).compactMap(ServerStop.init(json:)), v["policy_etag"]?.stringValue)
+        return (
+            v["user"]?.stringValue, (v["stops"]?.arrayValue ?? []).compactMap(ServerStop.init(json:)),
+            v["policy_etag"]?.stringValue
+        )
     }
 
     func remember(user: String?, stops: JSONValue, etag: String?) {
         let v = JSONValue.object([
-            ("user", user.map { .string($0) } ?? .null), ("stops", stops), ("policy_etag", etag.map { .string($0) } ?? .null),
+            ("user", user.map { .string($0) } ?? .null), ("stops", stops),
+            ("policy_etag", etag.map { .string($0) } ?? .null),
         ])
         let text = v.serialized + "\n"
         if (try? Loader.readFile(cachePath)) == text { return }
@@ -189,7 +194,7 @@ struct ServerGate {
 
     func run(_ c: Call) -> Result {
         let client: ServerClient
-        do { client = try link.client(timeout: 3) } catch { return offline(c, error.message) }
+        do { client = try link.client(timeout: 3) } catch { return offline(c, "\(error)") }
         let report = JSONValue.object([
             ("agent", .string(c.agent)), ("session", .string(c.session)), ("tool", .string(c.tool)),
             ("action", .string(c.action)), ("decision", .string(c.verdict.rawValue)),
@@ -199,7 +204,7 @@ struct ServerGate {
         ])
         let answer: JSONValue
         do { answer = try client.call("POST", "/v1/decisions", report) } catch {
-            return offline(c, error.description)
+            return offline(c, "\(error)")
         }
         let old = cached()
         let etag = answer["policy_etag"]?.stringValue
@@ -263,7 +268,7 @@ struct ServerGate {
                 )
             }
         } catch {
-            return offline(c, error.description)
+            return offline(c, "\(error)")
         }
     }
 

@@ -12,7 +12,10 @@ struct AuditTamperTests {
         let store = try SQLiteStore(path: dir.path + "/brake.sqlite")
         let plane = try BrakeServerMain.plane(store: store, config: ServerConfig(), key: Curve25519Key.make())
         for i in 0..<n {
-            _ = try await store.append(AuditDraft(kind: "decision", actor: "dev", fields: [("i", .number(Double(i)))]), now: 100 + i)
+            _ = try await store.append(
+                AuditDraft(kind: "decision", actor: "dev", fields: [("i", .number(Double(i)))]),
+                now: 100 + i
+            )
         }
         try await plane.checkpoint()
         return (dir, store, plane, try DatabaseQueue(path: dir.path + "/brake.sqlite"))
@@ -28,7 +31,9 @@ struct AuditTamperTests {
     @Test("editing an event's content is reported")
     func edit() async throws {
         let (_, _, plane, db) = try await fixture(5)
-        try await db.write { try $0.execute(sql: "UPDATE audit SET event = replace(event, '\"dev\"', '\"eve\"') WHERE seq = 3") }
+        try await db.write {
+            try $0.execute(sql: "UPDATE audit SET event = replace(event, '\"dev\"', '\"eve\"') WHERE seq = 3")
+        }
         let r = try await plane.verify()
         #expect(!r.ok)
         #expect(r.problems.contains { $0.contains("event 3") && $0.contains("edited") })
@@ -123,7 +128,8 @@ struct ConfigTests {
     func errors() {
         for (yaml, needle) in [
             ("roles: [a]", "at least two"), ("colour: red", "unknown key 'colour'"),
-            ("approval_ttl_minutes: soon", "whole number"), ("stop_lift_role: wizard", "not one of the configured roles"),
+            ("approval_ttl_minutes: soon", "whole number"),
+            ("stop_lift_role: wizard", "not one of the configured roles"),
             ("breakers:\n  - {scope: planet}", "session or user"), ("roles: [", "not valid YAML"),
         ] {
             do {

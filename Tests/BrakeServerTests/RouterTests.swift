@@ -62,7 +62,13 @@ struct Harness {
         }
     }
 
-    func ask(_ digest: String, as user: String = "dev", rules: [String] = [], role: String? = nil, count: Int = 1)
+    func ask(
+        _ digest: String,
+        as user: String = "dev",
+        rules: [String] = [],
+        role: String? = nil,
+        count: Int = 1
+    )
         async throws -> JSONValue
     {
         var body: [(String, JSONValue)] = [
@@ -75,7 +81,12 @@ struct Harness {
         return try await call(.post, "/v1/approvals", as: user, .object(body)).json
     }
 
-    func report(_ decision: String, session: String = "s1", effects: [String] = [], as user: String = "dev")
+    func report(
+        _ decision: String,
+        session: String = "s1",
+        effects: [String] = [],
+        as user: String = "dev"
+    )
         async throws -> JSONValue
     {
         try await call(
@@ -100,7 +111,9 @@ struct RouterTests {
             let doc = try await h.call(.get, "/v1/openapi.yaml", as: nil)
             #expect(doc.status == 200 && doc.text.contains("/v1/approvals/{id}/wait"))
             #expect(try await h.call(.get, "/v1/audit/public-key", as: nil).json["public_key"] != nil)
-            for path in ["/v1/me", "/v1/stops", "/v1/approvals", "/v1/sessions", "/v1/audit", "/v1/users", "/v1/policy"] {
+            for path in [
+                "/v1/me", "/v1/stops", "/v1/approvals", "/v1/sessions", "/v1/audit", "/v1/users", "/v1/policy",
+            ] {
                 let r = try await h.call(.get, path, as: nil)
                 #expect(r.status == 401, "\(path)")
                 #expect(r.json["error"]?.stringValue?.contains("Bearer") == true)
@@ -125,17 +138,29 @@ struct RouterTests {
             )
             #expect(bad.status == 400 && bad.json["error"]?.stringValue?.contains("junior, mid, senior, admin") == true)
             #expect(
-                try await h.call(.post, "/v1/users", as: "admin", .object([("name", .string("a b")), ("role", .string("mid"))]))
-                    .status == 400
+                try await h.call(
+                    .post,
+                    "/v1/users",
+                    as: "admin",
+                    .object([("name", .string("a b")), ("role", .string("mid"))])
+                )
+                .status == 400
             )
             #expect(try await h.call(.post, "/v1/users", as: "admin", .object([("name", .string("z"))])).status == 400)
             let list = try await h.call(.get, "/v1/users", as: "jo")
             #expect(list.json["users"]?.arrayValue?.count == 6)
             let role = JSONValue.object([("role", .string("senior"))])
             #expect(try await h.call(.put, "/v1/users/jo/role", as: "sam", role).status == 403)
-            #expect(try await h.call(.put, "/v1/users/jo/role", as: "admin", role).json["role"]?.stringValue == "senior")
+            #expect(
+                try await h.call(.put, "/v1/users/jo/role", as: "admin", role).json["role"]?.stringValue == "senior"
+            )
             #expect(try await h.call(.put, "/v1/users/ghost/role", as: "admin", role).status == 404)
-            let demote = try await h.call(.put, "/v1/users/admin/role", as: "admin", .object([("role", .string("mid"))]))
+            let demote = try await h.call(
+                .put,
+                "/v1/users/admin/role",
+                as: "admin",
+                .object([("role", .string("mid"))])
+            )
             #expect(demote.status == 409)
         }
     }
@@ -176,7 +201,9 @@ struct RouterTests {
             #expect(try await h.ask("sha256:one", role: "senior")["id"]?.stringValue == id)
             // Requester, junior and mid cannot approve a senior request.
             let selfApprove = try await h.call(.post, "/v1/approvals/\(id)/approve", as: "dev")
-            #expect(selfApprove.status == 403 && selfApprove.json["error"]?.stringValue?.contains("cannot decide") == true)
+            #expect(
+                selfApprove.status == 403 && selfApprove.json["error"]?.stringValue?.contains("cannot decide") == true
+            )
             #expect(try await h.call(.post, "/v1/approvals/\(id)/approve", as: "jo").status == 403)
             let waiting = try await h.call(.get, "/v1/approvals/\(id)/wait?timeout=0", as: "dev")
             #expect(waiting.json["status"]?.stringValue == "pending")
@@ -198,23 +225,37 @@ struct RouterTests {
             // One deny ends a request, whoever else approves.
             let two = try await h.ask("sha256:two", role: "senior", count: 2)
             let tid = two["id"]!.stringValue!
-            #expect(try await h.call(.post, "/v1/approvals/\(tid)/approve", as: "sam").json["status"]?.stringValue == "pending")
+            #expect(
+                try await h.call(.post, "/v1/approvals/\(tid)/approve", as: "sam").json["status"]?.stringValue
+                    == "pending"
+            )
             #expect(try await h.call(.post, "/v1/approvals/\(tid)/approve", as: "sam").status == 409)
-            #expect(try await h.call(.post, "/v1/approvals/\(tid)/deny", as: "jo").json["status"]?.stringValue == "denied")
+            #expect(
+                try await h.call(.post, "/v1/approvals/\(tid)/deny", as: "jo").json["status"]?.stringValue == "denied"
+            )
             #expect(try await h.call(.post, "/v1/approvals/\(tid)/approve", as: "sue").status == 409)
             #expect(try await h.call(.post, "/v1/approvals/\(tid)/consume", as: "dev").status == 409)
             // Two seniors make a two-person request approved.
             let three = try await h.ask("sha256:three", role: "senior", count: 2)
             let rid = three["id"]!.stringValue!
             _ = try await h.call(.post, "/v1/approvals/\(rid)/approve", as: "sam")
-            #expect(try await h.call(.post, "/v1/approvals/\(rid)/approve", as: "sue").json["status"]?.stringValue == "approved")
+            #expect(
+                try await h.call(.post, "/v1/approvals/\(rid)/approve", as: "sue").json["status"]?.stringValue
+                    == "approved"
+            )
             #expect(try await h.call(.post, "/v1/approvals/\(rid)/consume", as: "sam").status == 403)
-            #expect(try await h.call(.post, "/v1/approvals/\(rid)/consume", as: "dev").json["status"]?.stringValue == "used")
+            #expect(
+                try await h.call(.post, "/v1/approvals/\(rid)/consume", as: "dev").json["status"]?.stringValue == "used"
+            )
             #expect(try await h.call(.post, "/v1/approvals/\(rid)/consume", as: "dev").status == 409)
             // Listing and reading
             let pending = try await h.call(.get, "/v1/approvals", as: "jo")
-            #expect(pending.json["approvals"]?.arrayValue?.allSatisfy { $0["status"]?.stringValue == "pending" } == true)
-            #expect(try await h.call(.get, "/v1/approvals?status=all", as: "jo").json["approvals"]?.arrayValue?.count == 5)
+            #expect(
+                pending.json["approvals"]?.arrayValue?.allSatisfy { $0["status"]?.stringValue == "pending" } == true
+            )
+            #expect(
+                try await h.call(.get, "/v1/approvals?status=all", as: "jo").json["approvals"]?.arrayValue?.count == 5
+            )
             #expect(try await h.call(.get, "/v1/approvals?status=bogus", as: "jo").status == 400)
             #expect(try await h.call(.get, "/v1/approvals/\(rid)", as: "jo").json["votes"]?.arrayValue?.count == 2)
             #expect(try await h.call(.get, "/v1/approvals/req_missing", as: "jo").status == 404)
@@ -236,7 +277,10 @@ struct RouterTests {
             _ = try await h.call(.post, "/v1/approvals/\(bid)/approve", as: "sam")
             h.clock.advance(16 * 60)
             #expect(try await h.ask("sha256:exp2")["status"]?.stringValue == "pending")
-            #expect(try await h.call(.get, "/v1/approvals?status=expired", as: "dev").json["approvals"]?.arrayValue?.count == 2)
+            #expect(
+                try await h.call(.get, "/v1/approvals?status=expired", as: "dev").json["approvals"]?.arrayValue?.count
+                    == 2
+            )
         }
     }
 
@@ -284,7 +328,11 @@ struct RouterTests {
                 let r = try await h.report("allow")
                 #expect(r["decision"]?.stringValue == "deny", "\(scope)")
                 #expect(r["stop"]?["id"]?.stringValue == id)
-                let check = try await h.call(.get, "/v1/stops/check?agent=claude-code&session=s1&repository=github.com%2Facme%2Fshop&environment=staging", as: "dev")
+                let check = try await h.call(
+                    .get,
+                    "/v1/stops/check?agent=claude-code&session=s1&repository=github.com%2Facme%2Fshop&environment=staging",
+                    as: "dev"
+                )
                 #expect(check.json["stopped"]?.boolValue == true)
                 #expect(try await h.call(.post, "/v1/stops/\(id)/lift", as: "jo").status == 403)
                 #expect(try await h.call(.post, "/v1/stops/\(id)/lift", as: "sam").status == 200)
@@ -292,12 +340,33 @@ struct RouterTests {
                 #expect(try await h.report("allow")["decision"]?.stringValue == "allow")
             }
             // A stop elsewhere does not cover this session.
-            _ = try await h.call(.post, "/v1/stops", as: "jo", .object([("scope", .string("session")), ("value", .string("s9"))]))
+            _ = try await h.call(
+                .post,
+                "/v1/stops",
+                as: "jo",
+                .object([("scope", .string("session")), ("value", .string("s9"))])
+            )
             #expect(try await h.report("allow")["decision"]?.stringValue == "allow")
             #expect(try await h.report("allow", session: "s9")["decision"]?.stringValue == "deny")
-            #expect(try await h.call(.post, "/v1/stops/lift", as: "sam", .object([("scope", .string("session")), ("value", .string("s9"))])).json["lifted"]?.arrayValue?.count == 1)
-            #expect(try await h.call(.post, "/v1/stops/lift", as: "sam", .object([("scope", .string("session")), ("value", .string("s9"))])).status == 404)
-            #expect(try await h.call(.post, "/v1/stops", as: "jo", .object([("scope", .string("galaxy"))])).status == 400)
+            #expect(
+                try await h.call(
+                    .post,
+                    "/v1/stops/lift",
+                    as: "sam",
+                    .object([("scope", .string("session")), ("value", .string("s9"))])
+                ).json["lifted"]?.arrayValue?.count == 1
+            )
+            #expect(
+                try await h.call(
+                    .post,
+                    "/v1/stops/lift",
+                    as: "sam",
+                    .object([("scope", .string("session")), ("value", .string("s9"))])
+                ).status == 404
+            )
+            #expect(
+                try await h.call(.post, "/v1/stops", as: "jo", .object([("scope", .string("galaxy"))])).status == 400
+            )
             #expect(try await h.call(.post, "/v1/stops", as: "jo", .object([("scope", .string("user"))])).status == 400)
             #expect(try await h.call(.post, "/v1/stops/stp_nope/lift", as: "sam").status == 404)
             #expect(try await h.call(.get, "/v1/stops", as: "jo").json["stops"]?.arrayValue?.isEmpty == true)
@@ -310,7 +379,9 @@ struct RouterTests {
         var config = ServerConfig()
         config.breakers = [.init(name: "burst", limit: 3, window: 60, scope: "session", liftRole: "senior")]
         try await Harness.with(config: config) { h in
-            for _ in 0..<3 { #expect(try await h.report("allow", effects: ["fs.delete"])["decision"]?.stringValue == "allow") }
+            for _ in 0..<3 {
+                #expect(try await h.report("allow", effects: ["fs.delete"])["decision"]?.stringValue == "allow")
+            }
             // Harmless actions do not count.
             #expect(try await h.report("allow", effects: ["fs.read"])["decision"]?.stringValue == "allow")
             let trip = try await h.report("allow", effects: ["fs.delete"])
@@ -319,7 +390,9 @@ struct RouterTests {
             #expect(trip["message"]?.stringValue?.contains("circuit breaker burst") == true)
             // The stop holds for everything in the session, not only deletes; other sessions go on.
             #expect(try await h.report("allow")["decision"]?.stringValue == "deny")
-            #expect(try await h.report("allow", session: "s2", effects: ["fs.delete"])["decision"]?.stringValue == "allow")
+            #expect(
+                try await h.report("allow", session: "s2", effects: ["fs.delete"])["decision"]?.stringValue == "allow"
+            )
             let id = trip["stop"]!["id"]!.stringValue!
             #expect(try await h.call(.post, "/v1/stops/\(id)/lift", as: "dev").status == 403)
             #expect(try await h.call(.post, "/v1/stops/\(id)/lift", as: "sam").status == 200)
@@ -364,7 +437,12 @@ struct RouterTests {
 }
 
 extension Harness {
-    func call(_ method: HTTPRequest.Method, _ uri: String, as user: String?, body: String) async throws -> (
+    func call(
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        as user: String?,
+        body: String
+    ) async throws -> (
         status: Int, json: JSONValue
     ) {
         var headers: HTTPFields = [:]

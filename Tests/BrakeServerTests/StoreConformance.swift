@@ -6,7 +6,13 @@ import Testing
 /// The behaviour every `ControlStore` backend must show. A new backend adds one `@Test` calling `run`.
 enum StoreConformance {
     static func draft(_ kind: String, session: String = "", destructive: Bool = false) -> AuditDraft {
-        AuditDraft(kind: kind, actor: "tester", session: session, destructive: destructive, fields: [("n", .string(kind))])
+        AuditDraft(
+            kind: kind,
+            actor: "tester",
+            session: session,
+            destructive: destructive,
+            fields: [("n", .string(kind))]
+        )
     }
 
     static func token(_ id: String, _ user: String) -> TokenRecord {
@@ -88,7 +94,9 @@ enum StoreConformance {
         )
         try await store.insertApproval(a, audit: draft("approval.requested"), now: 300)
         #expect(try await store.approval(id: "req_1") == a)
-        #expect(try await store.findApproval(digest: "sha256:aa", requester: "ada", statuses: [.pending])?.id == "req_1")
+        #expect(
+            try await store.findApproval(digest: "sha256:aa", requester: "ada", statuses: [.pending])?.id == "req_1"
+        )
         #expect(try await store.findApproval(digest: "sha256:aa", requester: "bob", statuses: [.pending]) == nil)
         let updated = try await store.updateApproval(id: "req_1", now: 310) { a in
             a.votes.append(Vote(user: "bob", role: "senior", vote: "approve", reason: "ok", time: 310))

@@ -184,7 +184,8 @@ public enum AuditChain {
                 )
             } else if c.treeSize > hashes.count {
                 continue  // verification stopped early; the problems are already listed
-            } else if c.treeSize > 0, entries[c.treeSize - 1].hash != c.headHash || hashes[c.treeSize - 1] != c.headHash {
+            } else if c.treeSize > 0, entries[c.treeSize - 1].hash != c.headHash || hashes[c.treeSize - 1] != c.headHash
+            {
                 problems.append(
                     "checkpoint at \(c.treeSize): the log's hash there differs from the signed head: history before it was rewritten"
                 )
