@@ -190,6 +190,28 @@ er = subprocess.run([BRAKE, "exec", "--", "git", "push", "--force", "origin", "m
                     capture_output=True, text=True)
 check(er.returncode == 0, "brake exec: after approval the identical command runs")
 
+# --- MCP tool calls through the server
+RAW = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mcp", "raw_server.py")
+
+
+def mcp(lines):
+    p = subprocess.run([BRAKE, "mcp", "--name", "raw", "--", sys.executable, RAW], input="".join(l + "\n" for l in lines),
+                       capture_output=True, text=True, env=dict(DEV, BRAKE_SESSION="mcp-s"), timeout=60)
+    return [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+
+
+listing = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+wipe = json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "wipe", "arguments": {"all": True}}})
+out = [o for o in mcp([listing, wipe]) if o.get("id") == 2]
+text = out[0]["result"]["content"][0]["text"] if out else ""
+mm = re.search(r"request (req_\w+)", text)
+check(out and out[0]["result"].get("isError") and mm is not None, "brake mcp: a destructive tool call becomes a server request")
+brake(["approvals", "approve", mm.group(1) if mm else "x"], SAM)
+out = [o for o in mcp([listing, wipe]) if o.get("id") == 2]
+check(out and not out[0]["result"].get("isError"), "brake mcp: after approval the identical call goes through")
+out = [o for o in mcp([listing, wipe]) if o.get("id") == 2]
+check(out and out[0]["result"].get("isError"), "brake mcp: and only once")
+
 # --- circuit breaker: 5 destructive actions in the window, the 6th trips it
 for i in range(5):
     open(os.path.join(proj, f"f{i}.tmp"), "w").close()
