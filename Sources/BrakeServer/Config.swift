@@ -20,6 +20,10 @@ public struct ServerConfig: Sendable {
         "mcp.destructive", "system.trash",
     ]
     public var destructiveLabels = ["data-loss", "irreversible"]
+    /// Where people reach the web page (links in notifications); default: the listen address.
+    public var publicURL = ""
+    public var webhooks: [Webhook] = []
+    public var webhookRetries = 5
     public var breakers: [Breaker] = [
         Breaker(name: "destructive-burst", limit: 20, window: 600, scope: "session", liftRole: "senior")
     ]
@@ -46,7 +50,7 @@ public struct ServerConfig: Sendable {
     public init() {}
 
     /// Parses the YAML configuration; errors name the key and say what is expected.
-    public init(yaml text: String, source: String) throws(APIError) {
+    public init(yaml text: String, source: String, env: [String: String] = [:]) throws(APIError) {
         func fail(_ m: String) -> APIError { APIError(status: 0, message: "\(source): \(m)") }
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch { throw fail("not valid YAML: \(error)") }
@@ -91,6 +95,43 @@ public struct ServerConfig: Sendable {
                         throw fail("unknown key 'destructive.\(dk.scalar?.string ?? "")'; expected effects, labels")
                     }
                 }
+            case "public_url": publicURL = try string(v, key)
+            case "webhook_retries": webhookRetries = try int(v, key, min: 0)
+            case "webhooks":
+                guard let seq = v.sequence else { throw fail("'webhooks' must be a list") }
+                for item in seq {
+                    guard let m = item.mapping else { throw fail("each webhook must be a mapping with url") }
+                    var w = Webhook(url: "", secret: "", events: [])
+                    for (wk, wv) in m {
+                        let wkey = wk.scalar?.string ?? ""
+                        switch wkey {
+                        case "url": w.url = try string(wv, "webhooks.url")
+                        case "secret": w.secret = try string(wv, "webhooks.secret")
+                        case "secret_env":
+                            let name = try string(wv, "webhooks.secret_env")
+                            guard let value = env[name], !value.isEmpty else {
+                                throw fail("webhooks.secret_env names \(name), which is not set")
+                            }
+                            w.secret = value
+                        case "events":
+                            w.events = try strings(wv, "webhooks.events")
+                            for e in w.events where !Webhook.allEvents.contains(e) {
+                                throw fail(
+                                    "unknown webhook event '\(e)'; events are: \(Webhook.allEvents.joined(separator: ", "))"
+                                )
+                            }
+                        default:
+                            throw fail("unknown key 'webhooks.\(wkey)'; expected url, secret, secret_env, events")
+                        }
+                    }
+                    guard w.url.hasPrefix("http://") || w.url.hasPrefix("https://") else {
+                        throw fail("each webhook needs 'url': an http:// or https:// address")
+                    }
+                    guard !w.secret.isEmpty else {
+                        throw fail("webhook \(w.url) needs 'secret' or 'secret_env' (receivers check the signature)")
+                    }
+                    webhooks.append(w)
+                }
             case "breakers":
                 guard let seq = v.sequence else { throw fail("'breakers' must be a list") }
                 breakers = []
@@ -121,7 +162,7 @@ public struct ServerConfig: Sendable {
                 }
             default:
                 throw fail(
-                    "unknown key '\(key)'; expected roles, policy, approval_ttl_minutes, max_wait_seconds, checkpoint_interval_seconds, stop_lift_role, destructive, breakers"
+                    "unknown key '\(key)'; expected roles, policy, approval_ttl_minutes, max_wait_seconds, checkpoint_interval_seconds, stop_lift_role, destructive, breakers, webhooks, webhook_retries, public_url"
                 )
             }
         }

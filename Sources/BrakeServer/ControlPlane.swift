@@ -1,5 +1,6 @@
 import BrakeCore
 import Crypto
+import Prometheus
 import Synchronization
 
 /// Hot-path caches: token → user and the active stops. Every change made through this process clears
@@ -27,6 +28,8 @@ public struct ControlPlane: Sendable {
     let key: Curve25519.Signing.PrivateKey
     let clock: @Sendable () -> Int
     let caches = Caches()
+    public let metrics: ServerMetrics
+    public let notifier: Notifier
 
     public init(
         store: any ControlStore,
@@ -34,8 +37,17 @@ public struct ControlPlane: Sendable {
         policy: Policy,
         policyText: String,
         key: Curve25519.Signing.PrivateKey,
-        clock: @escaping @Sendable () -> Int
+        clock: @escaping @Sendable () -> Int,
+        webhookBackoff: Duration = .milliseconds(500)
     ) {
+        let metrics = ServerMetrics()
+        self.metrics = metrics
+        self.notifier = Notifier(
+            hooks: config.webhooks,
+            retries: config.webhookRetries,
+            backoff: webhookBackoff,
+            metrics: metrics
+        )
         self.store = store
         self.config = config
         self.policy = policy
@@ -281,6 +293,14 @@ public struct ControlPlane: Sendable {
                     )
                     stops.append(auto)
                     stop = auto
+                    metrics.stopCreated(automatic: true)
+                    notifier.emit(
+                        "breaker.tripped",
+                        text:
+                            "Brake circuit breaker: \(reason). \(b.scope.capitalized1) \(key) (\(user.name), \(r.agent)) is stopped; lifting it needs \(b.liftRole): \(link("/ui/stops"))",
+                        fields: [("stop", auto.json), ("user", .string(user.name)), ("agent", .string(r.agent))],
+                        now: t
+                    )
                     final = "deny"
                     message = reason + "; a person with role \(b.liftRole) must lift stop \(auto.id)"
                     break
@@ -296,6 +316,8 @@ public struct ControlPlane: Sendable {
         if !r.environment.isEmpty { fields.append(("environment", .string(r.environment))) }
         if final != r.decision { fields.append(("enforced", .string(final))) }
         if let stop { fields.append(("stop", .string(stop.id))) }
+        metrics.decision(outcome: final, rules: r.rules)
+        if let ms = r.elapsedMS { metrics.hookReported.record(ms) }
         var recorded = r
         recorded.decision = final
         let seq = try await store.recordDecision(
@@ -339,6 +361,14 @@ public struct ControlPlane: Sendable {
             audit: AuditDraft(kind: "stop.created", actor: user.name, fields: [("stop", s.json)]),
             now: t
         )
+        metrics.stopCreated(automatic: false)
+        notifier.emit(
+            "stop.created",
+            text:
+                "Brake: \(user.name) stopped \(s.describe)\(reason.isEmpty ? "" : ": \(reason)"). Agents in scope are refused until someone with role \(s.liftRole) lifts it: \(link("/ui/stops"))",
+            fields: [("stop", s.json), ("by", .string(user.name))],
+            now: t
+        )
         return s
     }
 
@@ -371,7 +401,13 @@ public struct ControlPlane: Sendable {
                     )
                 }
             )
-        else { throw APIError.notFound("no stop with id '\(id)'; `brake stop --list` shows them") }
+        else { throw APIError.notFound("no stop with id '\(id)'; `brake status` lists them") }
+        notifier.emit(
+            "stop.lifted",
+            text: "Brake: \(user.name) lifted the stop on \(s.describe)\(reason.isEmpty ? "" : ": \(reason)").",
+            fields: [("stop", s.json), ("by", .string(user.name))],
+            now: t
+        )
         return s
     }
 
@@ -479,6 +515,13 @@ public struct ControlPlane: Sendable {
             ),
             now: t
         )
+        notifier.emit(
+            "request.created",
+            text:
+                "Brake: \(user.name)'s \(a.agent.isEmpty ? "agent" : a.agent) asks to run `\(a.summary.prefix(300))`\(a.repository.isEmpty ? "" : " in \(a.repository)") — needs \(count) × \(role). Review: \(link("/ui/requests/\(a.id)"))",
+            fields: [("request", a.json(now: t))],
+            now: t
+        )
         return RequestResult(approval: a, created: true)
     }
 
@@ -544,8 +587,21 @@ public struct ControlPlane: Sendable {
                 }
             )
         else { throw APIError.notFound("no approval request '\(id)'") }
+        if a.status != .pending {
+            metrics.approvalLatency.record(.seconds(max(0, t - a.created)))
+            notifier.emit(
+                "request.decided",
+                text:
+                    "Brake: \(user.name) \(approve ? "approved" : "denied") \(a.requester)'s request to run `\(a.summary.prefix(300))`\(reason.isEmpty ? "" : ": \(reason)")",
+                fields: [("request", a.json(now: t)), ("by", .string(user.name))],
+                now: t
+            )
+        }
         return a
     }
+
+    /// An absolute link to the web page.
+    func link(_ path: String) -> String { config.publicURL + path }
 
     /// Marks an approved request used by its requester; returns nil (quiet) or throws when it cannot be.
     public func consume(id: String, by user: User, quiet: Bool = false) async throws -> Approval? {
@@ -634,4 +690,9 @@ public struct ControlPlane: Sendable {
         }
         return AuditChain.verify(entries, checkpoints: try await store.checkpoints(), publicKey: publicKey)
     }
+}
+
+extension String {
+    /// The first letter in upper case.
+    var capitalized1: String { prefix(1).uppercased() + dropFirst() }
 }

@@ -182,6 +182,8 @@ public struct DecisionReport: Sendable, Equatable {
     public var digest: String
     public var repository: String
     public var environment: String
+    /// How long the whole hook call took, as the hook measured it (optional).
+    public var elapsedMS: Double?
 
     public init(json v: JSONValue) throws(APIError) {
         guard case .object = v else { throw APIError.badRequest("the body must be a JSON object") }
@@ -199,6 +201,7 @@ public struct DecisionReport: Sendable, Equatable {
         digest = v["digest"]?.stringValue ?? ""
         repository = v["repository"]?.stringValue ?? ""
         environment = v["environment"]?.stringValue ?? ""
+        if case .number(let ms)? = v["elapsed_ms"], ms >= 0 { elapsedMS = ms }
     }
 }
 

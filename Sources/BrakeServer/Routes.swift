@@ -1,5 +1,6 @@
 import BrakeCore
 import Hummingbird
+import Prometheus
 
 /// The HTTP API under `/v1` (described by `openapi.yaml`, served at `/v1/openapi.yaml`).
 public enum Routes {
@@ -92,8 +93,33 @@ public enum Routes {
         }
 
         // Decisions and stops
-        router.post("/v1/decisions") { req, _ in
+        router.get("/metrics") { _, _ in
+            do {
+                plane.metrics.pending.set(Double(try await plane.store.approvals(status: .pending, limit: 100_000).filter {
+                    $0.effectiveStatus(now: plane.now()) == .pending
+                }.count))
+                plane.metrics.stops.set(Double(try await plane.activeStops().count))
+                plane.metrics.chain.set(Double(try await plane.store.auditHead().size))
+            } catch {
+                return Routes.error(error)
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: plane.metrics.text()))
+            )
+        }
+        router.get("/v1/webhooks/deliveries") { req, _ in
             await api {
+                let u = try await auth(req)
+                try plane.require(u, atLeast: plane.config.topRole, to: "reading webhook deliveries")
+                return Reply(body: .object([("deliveries", .array(plane.notifier.recent.map(\.json)))]))
+            }
+        }
+        router.post("/v1/decisions") { req, _ in
+            let started = ContinuousClock.now
+            defer { plane.metrics.hookCall.record(ContinuousClock.now - started) }
+            return await api {
                 let u = try await auth(req)
                 let report = try DecisionReport(json: try await body(req))
                 let o = try await plane.report(report, by: u)

@@ -93,7 +93,18 @@ public struct BrakeServerMain: Sendable {
 
     public static func loadConfig(_ file: String?) throws(APIError) -> ServerConfig {
         guard let file else { return ServerConfig() }
-        return try ServerConfig(yaml: try FileIO.read(file), source: file)
+        return try ServerConfig(yaml: try FileIO.read(file), source: file, env: environment())
+    }
+
+    static func environment() -> [String: String] {
+        var env: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return env
     }
 
     public static func loadPolicy(_ config: ServerConfig) throws(APIError) -> (Policy, String) {
@@ -111,16 +122,26 @@ public struct BrakeServerMain: Sendable {
         store: any ControlStore,
         config: ServerConfig,
         key: Curve25519.Signing.PrivateKey,
-        clock: @escaping @Sendable () -> Int = { unixTime() }
+        clock: @escaping @Sendable () -> Int = { unixTime() },
+        webhookBackoff: Duration = .milliseconds(500)
     ) throws(APIError) -> ControlPlane {
         let (policy, text) = try loadPolicy(config)
-        return ControlPlane(store: store, config: config, policy: policy, policyText: text, key: key, clock: clock)
+        return ControlPlane(
+            store: store,
+            config: config,
+            policy: policy,
+            policyText: text,
+            key: key,
+            clock: clock,
+            webhookBackoff: webhookBackoff
+        )
     }
 
     public func run() async throws {
         try FileIO.mkdirs(dataDir)
         chmod(dataDir, 0o700)
-        let config = try Self.loadConfig(configFile)
+        var config = try Self.loadConfig(configFile)
+        if config.publicURL.isEmpty { config.publicURL = "http://\(host):\(port)" }
         let key = try Self.loadKey(dataDir: dataDir)
         let store = try SQLiteStore(path: dataDir + "/brake.sqlite")
         let plane = try Self.plane(store: store, config: config, key: key)

@@ -196,6 +196,7 @@ enum HookRunner {
     }
 
     static func run(agent: Agent, policyFile: String?, wait: Double? = nil) -> Never {
+        let started = monotonicMS()
         let env = Loader.environment()
         let store = LocalStore(env: env)
         // nil: a server is configured but unusable (fail closed below); .some(nil): no server.
@@ -361,7 +362,8 @@ enum HookRunner {
                     ),
                     ("labels", .array(Array(Set(decisions.flatMap(\.labels))).sorted().map { .string($0) })),
                 ]),
-                reason: base
+                reason: base,
+                elapsedMS: monotonicMS() - started
             )
         )
         // Phase 3: the local record.

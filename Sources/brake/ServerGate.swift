@@ -134,6 +134,8 @@ struct ServerGate {
         var detail: JSONValue
         /// Why the action was asked or denied, for people.
         var reason: String
+        /// Milliseconds the caller has spent so far (reported for the hook-latency metric).
+        var elapsedMS: Double? = nil
     }
 
     struct Result {
@@ -201,6 +203,7 @@ struct ServerGate {
             ("rules", .array(c.rules.map { .string($0) })), ("labels", .array(c.labels.map { .string($0) })),
             ("effects", .array(c.effects.map { .string($0) })), ("digest", .string(c.digest)),
             ("repository", .string(c.repository)), ("environment", .string(c.environment)),
+            ("elapsed_ms", c.elapsedMS.map { .number(($0 * 100).rounded() / 100) } ?? .null),
         ])
         let answer: JSONValue
         do { answer = try client.call("POST", "/v1/decisions", report) } catch {
@@ -300,4 +303,11 @@ struct ServerGate {
         }
         return Result(verdict: c.verdict, message: "", note: c.verdict == .allow ? "server unreachable" : "")
     }
+}
+
+/// Milliseconds on a monotonic clock (for the elapsed time hooks report).
+func monotonicMS() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) * 1000 + Double(ts.tv_nsec) / 1e6
 }
