@@ -28,4 +28,10 @@ echo "== MCP proxy end to end (official MCP Python SDK)"
 python3 scripts/mcp-e2e.py "$(swift build --show-bin-path)/brake"
 echo "== control plane end to end (brake serve, SQLite)"
 python3 scripts/server-e2e.py "$(swift build --show-bin-path)/brake"
+echo "== approver's page in headless Chromium, webhooks, metrics"
+if ! command -v chromedriver >/dev/null; then
+    apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null
+fi
+python3 -c 'import selenium, prometheus_client' 2>/dev/null || python3 -m pip install -q selenium prometheus-client >/dev/null 2>&1
+python3 scripts/ui-e2e.py "$(swift build --show-bin-path)/brake"
 echo "all checks passed"

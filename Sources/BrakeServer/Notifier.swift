@@ -1,10 +1,10 @@
 import AsyncHTTPClient
 import BrakeCore
 import Crypto
-import Prometheus
 import Logging
 import NIOCore
 import NIOHTTP1
+import Prometheus
 import Synchronization
 
 /// A configured webhook: where, how it signs, which events.
@@ -21,7 +21,9 @@ public struct Webhook: Sendable, Equatable {
         self.events = events
     }
 
-    public static let allEvents = ["request.created", "request.decided", "stop.created", "stop.lifted", "breaker.tripped"]
+    public static let allEvents = [
+        "request.created", "request.decided", "stop.created", "stop.lifted", "breaker.tripped",
+    ]
 }
 
 /// Delivers events to webhooks: a JSON POST with a Slack-compatible `text` beside the structured fields,
@@ -92,8 +94,10 @@ public final class Notifier: Sendable {
     public func emit(_ event: String, text: String, fields: [(String, JSONValue)], now: Int) {
         let targets = hooks.filter { $0.events.isEmpty || $0.events.contains(event) }
         if targets.isEmpty { return }
-        let body = JSONValue.object([("event", .string(event)), ("text", .string(text)), ("time", .number(Double(now)))] + fields)
-            .serialized
+        let body = JSONValue.object(
+            [("event", .string(event)), ("text", .string(text)), ("time", .number(Double(now)))] + fields
+        )
+        .serialized
         for hook in targets {
             let d = Delivery(
                 id: "whd_" + ControlPlane.randomString(10),

@@ -95,9 +95,13 @@ public enum Routes {
         // Decisions and stops
         router.get("/metrics") { _, _ in
             do {
-                plane.metrics.pending.set(Double(try await plane.store.approvals(status: .pending, limit: 100_000).filter {
-                    $0.effectiveStatus(now: plane.now()) == .pending
-                }.count))
+                plane.metrics.pending.set(
+                    Double(
+                        try await plane.store.approvals(status: .pending, limit: 100_000).filter {
+                            $0.effectiveStatus(now: plane.now()) == .pending
+                        }.count
+                    )
+                )
                 plane.metrics.stops.set(Double(try await plane.activeStops().count))
                 plane.metrics.chain.set(Double(try await plane.store.auditHead().size))
             } catch {
@@ -427,6 +431,7 @@ public enum Routes {
                 return Reply(body: try await plane.revokeToken(id: try param(ctx, "id"), by: u).json)
             }
         }
+        WebUI.add(to: router, plane: plane)
         return router
     }
 }

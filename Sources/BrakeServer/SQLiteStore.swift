@@ -58,6 +58,15 @@ public final class SQLiteStore: ControlStore {
                     """
             )
         }
+        migrator.registerMigration("v2-web-sessions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE web_sessions (
+                        hash TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name), csrf TEXT NOT NULL,
+                        expires INTEGER NOT NULL);
+                    """
+            )
+        }
         try migrator.migrate(pool)
         batcher = DecisionBatcher(pool: pool)
     }
@@ -423,6 +432,37 @@ public final class SQLiteStore: ControlStore {
                 _ = try Self.append(db, draft, now: now)
             }
             return a
+        }
+    }
+
+    // MARK: web sessions
+
+    public func createWebSession(hash: String, user: String, csrf: String, expires: Int) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO web_sessions (hash, user, csrf, expires) VALUES (?,?,?,?)",
+                arguments: [hash, user, csrf, expires]
+            )
+        }
+    }
+
+    public func webSession(hash: String, now: Int) async throws -> WebSession? {
+        try await pool.read { db in
+            guard
+                let r = try Row.fetchOne(
+                    db,
+                    sql:
+                        "SELECT users.*, web_sessions.csrf, web_sessions.expires FROM web_sessions JOIN users ON users.name = web_sessions.user WHERE hash = ? AND expires > ?",
+                    arguments: [hash, now]
+                )
+            else { return nil }
+            return WebSession(user: Self.user(r), csrf: r["csrf"], expires: r["expires"])
+        }
+    }
+
+    public func deleteWebSession(hash: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM web_sessions WHERE hash = ?", arguments: [hash])
         }
     }
 

@@ -48,10 +48,29 @@ public protocol ControlStore: Sendable {
         _ body: @escaping @Sendable (inout ServerStop) throws -> AuditDraft?
     ) async throws -> ServerStop?
 
+    // Web sessions (the approver's page)
+    func createWebSession(hash: String, user: String, csrf: String, expires: Int) async throws
+    /// The signed-in user and the session's CSRF token, when the session exists and has not expired.
+    func webSession(hash: String, now: Int) async throws -> WebSession?
+    func deleteWebSession(hash: String) async throws
+
     // Audit
     func append(_ audit: AuditDraft, now: Int) async throws -> AuditChain.Entry
     func auditRange(from: Int, limit: Int) async throws -> [AuditChain.Entry]
     func auditHead() async throws -> (size: Int, hash: String)
     func addCheckpoint(_ c: AuditChain.Checkpoint) async throws
     func checkpoints() async throws -> [AuditChain.Checkpoint]
+}
+
+/// A browser session: who, and the token every form must carry.
+public struct WebSession: Sendable, Equatable {
+    public var user: User
+    public var csrf: String
+    public var expires: Int
+
+    public init(user: User, csrf: String, expires: Int) {
+        self.user = user
+        self.csrf = csrf
+        self.expires = expires
+    }
 }

@@ -71,21 +71,56 @@ struct PlanCommand: ParsableCommand {
                     "plan \(file): "
                     + ["create", "update", "replace", "delete", "forget"].map { "\(report.counts[$0] ?? 0) \($0)" }
                     .joined(separator: ", ")
-                requestID = try store.withState { (state: inout LocalState) throws(Failure) -> String in
-                    let r = state.request(
-                        digest: requestDigest,
-                        summary: summary,
-                        agent: actor,
-                        session: nil,
-                        rules: decision.reasons.map(\.rule),
-                        now: LocalStore.now(),
-                        newID: LocalStore.newID()
-                    )
-                    try store.audit([
-                        ("decision", .string("plan request")), ("request", .string(r.id)), ("digest", .string(digest)),
-                        ("action", .string(summary)),
-                    ])
-                    return r.id
+                if let link = try ServerLink.load(env: env, store: store) {
+                    // Through the control plane: approvers see the blast-radius table on the request page.
+                    let plan = (try? JSONValue.parse(PlanFiles.json(report, decision, nil))) ?? .null
+                    var body: [(String, JSONValue)] = [
+                        ("digest", .string(requestDigest)), ("summary", .string(summary)), ("agent", .string(actor)),
+                        ("session", .string(env["BRAKE_SESSION"] ?? "")),
+                        ("repository", .string(RepositoryName.of(projectRoot: context.projectRoot) ?? "")),
+                        ("environment", .string(env["BRAKE_ENVIRONMENT"] ?? "")),
+                        ("rules", .array(decision.reasons.map { .string($0.rule) })),
+                        (
+                            "detail",
+                            .object([
+                                ("plan", plan), ("commands", .array([.string("apply \(file)")])),
+                                (
+                                    "reasons",
+                                    .array(
+                                        decision.reasons.map {
+                                            .object([("rule", .string($0.rule)), ("message", .string($0.message))])
+                                        }
+                                    )
+                                ),
+                                ("labels", .array(decision.labels.map { .string($0) })),
+                            ])
+                        ),
+                    ]
+                    if let a = decision.approvers {
+                        body.append(
+                            ("approvers", .object([("role", .string(a.role)), ("count", .number(Double(a.count)))]))
+                        )
+                    }
+                    let r = try Remote.call(try link.client(), "POST", "/v1/approvals", .object(body))
+                    requestID = r["id"]?.stringValue
+                } else {
+                    requestID = try store.withState { (state: inout LocalState) throws(Failure) -> String in
+                        let r = state.request(
+                            digest: requestDigest,
+                            summary: summary,
+                            agent: actor,
+                            session: nil,
+                            rules: decision.reasons.map(\.rule),
+                            now: LocalStore.now(),
+                            newID: LocalStore.newID()
+                        )
+                        try store.audit([
+                            ("decision", .string("plan request")), ("request", .string(r.id)),
+                            ("digest", .string(digest)),
+                            ("action", .string(summary)),
+                        ])
+                        return r.id
+                    }
                 }
             }
             FileHandleOut.stdout(

@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+"""End-to-end: the approver's page in a real headless Chromium (Debian's chromium + chromium-driver, driven
+with Selenium from PyPI), webhooks against a local receiver, and /metrics through a Prometheus parser.
+
+Sign in with a token; a hook's ask appears on the pending page without a reload; approve it with a reason and
+the hook's retry passes; press "Stop every agent now" and the next hook call is denied; lift it; every page
+is screenshotted (also at phone width) into test-artifacts/ui/. Webhooks: a receiver that fails twice, then
+accepts; signatures checked. /metrics: parsed with prometheus_client's text parser.
+"""
+import hashlib, hmac, http.server, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time
+import urllib.error, urllib.request
+
+from prometheus_client.parser import text_string_to_metric_families
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+BRAKE = os.path.abspath(sys.argv[1])
+here = os.path.dirname(os.path.abspath(__file__))
+shots = os.path.join(os.path.dirname(here), "test-artifacts", "ui")
+shutil.rmtree(shots, ignore_errors=True)
+os.makedirs(shots)
+work = tempfile.mkdtemp(prefix="brake-ui-e2e-")
+proj = os.path.join(work, "project")
+os.makedirs(proj)
+subprocess.run(["git", "init", "-q", proj], check=True)
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+# --- a webhook receiver: fails the first two deliveries with 500, then accepts; keeps what it got
+SECRET = "s3cret-for-tests"
+received, attempts = [], []
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        attempts.append(self.headers["X-Brake-Delivery"])
+        if len(attempts) <= 2:
+            self.send_response(500)
+            self.end_headers()
+            return
+        ts = self.headers["X-Brake-Timestamp"]
+        expected = "sha256=" + hmac.new(SECRET.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
+        received.append({"event": self.headers["X-Brake-Event"], "ok": hmac.compare_digest(expected, self.headers["X-Brake-Signature"]),
+                         "body": json.loads(body)})
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *a):
+        pass
+
+
+hook_port = free_port()
+receiver = http.server.ThreadingHTTPServer(("127.0.0.1", hook_port), Receiver)
+threading.Thread(target=receiver.serve_forever, daemon=True).start()
+
+PORT = free_port()
+URL = f"http://127.0.0.1:{PORT}"
+data = os.path.join(work, "server")
+config = os.path.join(work, "server.yaml")
+with open(config, "w") as f:
+    f.write(f"webhook_retries: 4\nwebhooks:\n  - url: http://127.0.0.1:{hook_port}/brake\n    secret_env: HOOK_SECRET\n")
+server = subprocess.Popen([BRAKE, "serve", "--data-dir", data, "--listen", f"127.0.0.1:{PORT}", "--config", config],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, env=dict(os.environ, HOOK_SECRET=SECRET))
+for _ in range(200):
+    try:
+        urllib.request.urlopen(URL + "/v1/health", timeout=1)
+        break
+    except Exception:
+        time.sleep(0.05)
+admin = open(os.path.join(data, "admin-token")).read().strip()
+
+
+def api(method, path, token, body=None):
+    req = urllib.request.Request(URL + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+sam = api("POST", "/v1/users", admin, {"name": "sam", "role": "senior"})["token"]
+dev = api("POST", "/v1/users", admin, {"name": "dev", "role": "mid"})["token"]
+DEV = dict(os.environ, HOME=work, BRAKE_HOME=os.path.join(work, ".brake-dev"), BRAKE_SERVER=URL, BRAKE_TOKEN=dev,
+           BRAKE_ASK_WAIT="0")
+
+
+def hook(command, session="ui-1"):
+    p = {"session_id": session, "cwd": proj, "hook_event_name": "PreToolUse", "tool_name": "Bash",
+         "tool_input": {"command": command}, "tool_use_id": "t1", "permission_mode": "default"}
+    r = subprocess.run([BRAKE, "hook", "claude-code"], input=json.dumps(p), capture_output=True, text=True, env=DEV)
+    if r.stdout.strip():
+        out = json.loads(r.stdout)["hookSpecificOutput"]
+        return out["permissionDecision"], out.get("permissionDecisionReason", "")
+    return "allow", ""
+
+
+opts = webdriver.ChromeOptions()
+for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"]:
+    opts.add_argument(a)
+opts.binary_location = shutil.which("chromium")
+driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
+wait = WebDriverWait(driver, 15)
+
+
+def shot(name):
+    driver.save_screenshot(os.path.join(shots, name + ".png"))
+
+
+def unlabelled():
+    """Visible form controls without a label or aria-label (keyboard and screen-reader users need one)."""
+    return driver.execute_script("""
+      return Array.from(document.querySelectorAll('input,select,textarea')).filter(function (e) {
+        if (e.type === 'hidden') return false;
+        if (e.getAttribute('aria-label')) return false;
+        return !(e.id && document.querySelector('label[for="' + e.id + '"]'));
+      }).map(function (e) { return e.name; });""")
+
+
+try:
+    # Sign in
+    driver.get(URL + "/ui")
+    check(driver.current_url.endswith("/ui/login"), "the page asks an anonymous visitor to sign in")
+    shot("01-sign-in")
+    driver.find_element(By.ID, "token").send_keys("brk_wrong_token")
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    try:
+        wait.until(lambda d: "not valid" in d.page_source)
+        check(True, "a wrong token is refused with a clear message")
+    except Exception:
+        check(False, "a wrong token is refused with a clear message")
+    driver.find_element(By.ID, "token").send_keys(sam)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(lambda d: "Pending approvals" in d.page_source)
+    cookie = driver.get_cookie("brake_session")
+    check(cookie and cookie["httpOnly"] and cookie.get("sameSite") == "Strict", "the session cookie is HttpOnly and SameSite=Strict")
+    check(not unlabelled(), "every control on the pending page has a label")
+    shot("02-pending-empty")
+
+    # A hook's ask shows up live (no reload)
+    d, reason = hook("git push --force origin main")
+    rid = re.search(r"request (req_\w+)", reason).group(1)
+    wait.until(lambda d: rid in d.find_element(By.ID, "pending").text)
+    check(True, "the hook's request appears on the pending page without a reload")
+    row = driver.find_element(By.ID, "pending").text
+    check("dev" in row and "claude-code" in row and "git push --force origin main" in row and "git.force-push" in row,
+          "the row shows who asks, the agent, the action and its rule")
+    shot("03-pending-request")
+
+    # Detail, approve with a reason
+    driver.find_element(By.LINK_TEXT, rid).click()
+    wait.until(lambda d: "Why it needs a person" in d.page_source)
+    page = driver.page_source
+    check("git push --force origin main" in page and "Overwrites remote history" in page, "the request page shows the command and the reasons")
+    check(not unlabelled(), "every control on the request page has a label")
+    shot("04-request")
+    driver.find_element(By.ID, "reason").send_keys("hotfix for the checkout outage")
+    driver.find_element(By.CSS_SELECTOR, "button[value=approve]").click()
+    wait.until(lambda d: "Approved" in d.page_source)
+    check("sam" in driver.page_source and "hotfix for the checkout outage" in driver.page_source, "the decision shows who approved and why")
+    shot("05-request-approved")
+    d, _ = hook("git push --force origin main")
+    check(d == "allow", "the hook's identical retry passes after the approval in the browser")
+    d, _ = hook("git push --force origin main")
+    check(d == "deny", "and only once")
+
+    # Stop everyone, see the next hook call denied, lift it
+    driver.find_element(By.LINK_TEXT, "Stop").click()
+    wait.until(lambda d: "Stop every agent now" in d.page_source)
+    check(not unlabelled(), "every control on the stop page has a label")
+    shot("06-stop")
+    driver.find_element(By.ID, "all-reason").send_keys("incident 4711")
+    driver.find_element(By.CSS_SELECTOR, "button.stop").click()
+    wait.until(lambda d: "Stopped everything" in d.page_source)
+    shot("07-stopped")
+    d, reason = hook("ls", session="ui-2")
+    check(d == "deny" and "incident 4711" in reason, "after pressing stop the next hook call is denied")
+    driver.find_element(By.CSS_SELECTOR, "form[action$='/lift'] button").click()
+    wait.until(lambda d: "Lifted the stop" in d.page_source)
+    d, _ = hook("ls", session="ui-2")
+    check(d == "allow", "after lifting, agents run again")
+
+    # Keyboard: the stop button is reachable with Tab and works with Enter
+    driver.get(URL + "/ui/stops")
+    from selenium.webdriver.common.keys import Keys
+    body = driver.find_element(By.TAG_NAME, "body")
+    reached = False
+    for _ in range(30):
+        body.send_keys(Keys.TAB) if not reached else None
+        active = driver.switch_to.active_element
+        if active.tag_name == "button" and "Stop every agent" in active.text:
+            reached = True
+            break
+        active.send_keys(Keys.TAB)
+    check(reached, "the stop button is reachable by keyboard")
+
+    # Other pages
+    for name, path, text in [("08-sessions", "/ui/sessions", "ui-1"), ("09-session", "/ui/sessions/ui-1", "git push"),
+                             ("10-audit", "/ui/audit", "Chain intact")]:
+        driver.get(URL + path)
+        wait.until(lambda d: text in d.page_source)
+        check(not unlabelled(), f"{path}: shows '{text}', every control labelled")
+        shot(name)
+    driver.get(URL + "/ui/audit?kind=approval.approved")
+    kinds = {e.text for e in driver.find_elements(By.CSS_SELECTOR, "tbody tr td:nth-child(3)")}
+    check(kinds == {"approval.approved"}, f"the audit view filters by kind ({kinds})")
+
+    # Phone width
+    driver.set_window_size(390, 844)
+    driver.get(URL + "/ui/stops")
+    width = driver.execute_script("return document.documentElement.scrollWidth")
+    check(width <= 400, f"the stop page fits a phone screen (scroll width {width})")
+    shot("12-stop-phone")
+    hook("rm -rf ../other-project", session="ui-3")
+    driver.get(URL + "/ui")
+    shot("13-pending-phone")
+
+    # CSRF: a form post without the page's token is refused
+    req = urllib.request.Request(URL + "/ui/stops", method="POST", data=b"scope=all&reason=forged",
+                                 headers={"Cookie": f"brake_session={cookie['value']}",
+                                          "Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        urllib.request.urlopen(req, timeout=5)
+        check(False, "a form post without the CSRF token is refused")
+    except urllib.error.HTTPError as e:
+        check(e.code == 403, "a form post without the CSRF token is refused")
+    check(not api("GET", "/v1/stops", admin)["stops"], "and stops nothing")
+
+    # Role checks on the page: a mid cannot approve a senior request, and cannot see admin
+    driver.set_window_size(1280, 900)
+    driver.find_element(By.CSS_SELECTOR, "form[action='/ui/logout'] button").click()
+    wait.until(lambda d: d.current_url.endswith("/ui/login"))
+    driver.get(URL + "/ui")
+    check(driver.current_url.endswith("/ui/login"), "signing out ends the session")
+    mid = api("POST", "/v1/users", admin, {"name": "mo", "role": "junior"})["token"]
+    driver.find_element(By.ID, "token").send_keys(mid)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(lambda d: "Pending approvals" in d.page_source)
+    pend = api("GET", "/v1/approvals", admin)["approvals"]
+    driver.get(URL + "/ui/requests/" + pend[0]["id"])
+    check("Approving needs role" in driver.page_source and not driver.find_elements(By.CSS_SELECTOR, "button[value=approve]"),
+          "a junior sees why they cannot approve, and no approve button")
+    driver.get(URL + "/ui/admin")
+    check("needs role admin" in driver.page_source, "a junior cannot open the admin page")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/ui/logout'] button").click()
+    wait.until(lambda d: d.current_url.endswith("/ui/login"))
+    driver.find_element(By.ID, "token").send_keys(admin)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(lambda d: "Pending approvals" in d.page_source)
+    driver.get(URL + "/ui/admin")
+    wait.until(lambda d: "Webhook deliveries" in d.page_source)
+    check(not unlabelled(), "/ui/admin: every control labelled")
+    check("delivered" in driver.page_source, "webhook delivery status is visible on the admin page")
+    driver.find_element(By.ID, "new-name").send_keys("newbie")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/ui/admin/users'] button").click()
+    wait.until(lambda d: "shown once" in d.page_source)
+    check("brk_" in driver.page_source, "adding a user on the admin page shows their token once")
+    shot("11-admin")
+finally:
+    driver.quit()
+
+# --- webhooks: retried, signed, Slack-compatible text
+deadline = time.time() + 20
+while time.time() < deadline and not any(r["event"] == "stop.lifted" for r in received):
+    time.sleep(0.2)
+events = [r["event"] for r in received]
+check(len(attempts) >= len(received) + 2, f"the first deliveries were retried after failures ({len(attempts)} attempts, {len(received)} delivered)")
+for e in ["request.created", "request.decided", "stop.created", "stop.lifted"]:
+    check(e in events, f"webhook delivered: {e}")
+check(all(r["ok"] for r in received), "every webhook carries a valid HMAC signature")
+check(all(isinstance(r["body"].get("text"), str) and r["body"]["text"].startswith("Brake") for r in received),
+      "every webhook has a Slack-compatible text")
+created = next(r["body"] for r in received if r["event"] == "request.created")
+check(created["request"]["id"].startswith("req_") and "/ui/requests/" in created["text"], "the request webhook has the structured request and a link")
+deliveries = api("GET", "/v1/webhooks/deliveries", admin)["deliveries"]
+check(any(d["status"] == "delivered" and d["attempts"] >= 2 for d in deliveries), "deliveries and their attempts are visible to admins")
+
+# --- /metrics through a Prometheus text-format parser
+text = urllib.request.urlopen(URL + "/metrics", timeout=5).read().decode()
+families = {f.name: f for f in text_string_to_metric_families(text)}
+for name in ["brake_decisions", "brake_pending_requests", "brake_approval_latency_seconds", "brake_active_stops",
+             "brake_hook_call_seconds", "brake_audit_chain_length", "brake_stops_created"]:
+    check(name in families, f"/metrics has {name}")
+samples = [s for s in families["brake_decisions"].samples if s.name == "brake_decisions_total"]
+check(any(s.labels.get("outcome") == "ask" and s.labels.get("rule") == "git.force-push" for s in samples),
+      "decisions are counted by outcome and rule")
+check(any(s.value >= 1 for s in families["brake_approval_latency_seconds"].samples if s.name.endswith("_count")),
+      "the approval latency histogram has the approval")
+check(next(s.value for s in families["brake_audit_chain_length"].samples) > 10, "the audit chain length is reported")
+
+server.send_signal(signal.SIGTERM)
+server.wait(timeout=20)
+receiver.shutdown()
+print(f"\nscreenshots: {shots} ({len(os.listdir(shots))} files)")
+if failures:
+    print(f"\n{len(failures)} FAILED")
+    sys.exit(1)
+print("\nall web page, webhook and metrics checks passed")
+shutil.rmtree(work, ignore_errors=True)
