@@ -102,6 +102,11 @@ enum Render {
                 "attrs: {\(m.attrs.keys.sorted().map { "\($0): [\(m.attrs[$0]!.map(q).joined(separator: ", "))]" }.joined(separator: ", "))}"
             )
         }
+        if !m.arguments.isEmpty {
+            parts.append(
+                "arguments: {\(m.arguments.keys.sorted().map { "\(q($0)): [\(m.arguments[$0]!.map(q).joined(separator: ", "))]" }.joined(separator: ", "))}"
+            )
+        }
         if let p = m.production { parts.append("production: \(p)") }
         if let a = m.actor { parts.append("actor: \(a.rawValue)") }
         if let p = m.programs { parts.append("programs: [\(p.joined(separator: ", "))]") }

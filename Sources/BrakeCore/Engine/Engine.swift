@@ -287,11 +287,25 @@ public enum Engine {
             }
         }
         for (key, wanted) in m.attrs {
-            guard let v = effect.attrs[key], attrStrings(v).contains(where: { wanted.contains($0) }) else {
+            guard let v = effect.attrs[key],
+                attrStrings(v).contains(where: { have in wanted.contains { $0 == have || Glob.match($0, have) } })
+            else {
                 return (
                     false,
                     "\(key) is \(effect.attrs[key].map { "\($0)" } ?? "unset"), not \(wanted.joined(separator: "/"))"
                 )
+            }
+        }
+        if !m.arguments.isEmpty {
+            let leaves: [(String, String)] =
+                effect.attrs["arguments"].map(attrStrings)?.compactMap { pair in
+                    pair.firstIndex(of: "=").map { (String(pair[..<$0]), String(pair[pair.index(after: $0)...])) }
+                } ?? []
+            for (selector, globs) in m.arguments {
+                let hit = leaves.contains { path, value in
+                    ArgumentPath.matches(selector, path) && globs.contains { $0 == value || Glob.match($0, value) }
+                }
+                if !hit { return (false, "no argument at \(selector) matches \(globs.joined(separator: "/"))") }
             }
         }
         if let prod = m.production {

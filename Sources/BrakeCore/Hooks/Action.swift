@@ -114,6 +114,14 @@ extension Engine {
                     attrs: [
                         "server": .string(server), "tool": .string(tool), "read_only": .bool(readOnly),
                         "destructive": .bool(toolHints["destructiveHint"] == true || (named && !readOnly)),
+                        "idempotent": .bool(toolHints["idempotentHint"] == true),
+                        "open_world": .bool(toolHints["openWorldHint"] != false),
+                        // Leaves of the arguments for `arguments:` selectors in rules ("path=value").
+                        "arguments": .list(
+                            ((try? JSONValue.parse(arguments)).map { ArgumentPath.leaves($0) } ?? []).map {
+                                $0.0 + "=" + $0.1
+                            }
+                        ),
                     ],
                     invocation: -1,
                     detail: "MCP tool \(server)/\(tool)"

@@ -44,6 +44,9 @@ public struct RuleMatch: Sendable, Equatable {
     public var actor: Actor?
     /// Only for these programs.
     public var programs: [String]?
+    /// MCP tool arguments: a path selector (`folder`, `$.filter.from`, `recipients[*]`, `items[0].id`,
+    /// `*.id`) → value globs; each selector must find a matching value.
+    public var arguments: [String: [String]] = [:]
 
     public init() {}
 }
@@ -283,7 +286,7 @@ extension Policy {
         for (key, _, v) in try r.mapping(
             node,
             what,
-            allowed: ["effect", "targets", "paths", "attrs", "production", "actor", "programs"]
+            allowed: ["effect", "targets", "paths", "attrs", "arguments", "production", "actor", "programs"]
         ) {
             switch key {
             case "effect": m.effects = try r.strings(v, "\(what).effect")
@@ -305,6 +308,19 @@ extension Policy {
                 for (ak, av) in am {
                     guard let name = ak.string else { throw r.error(ak, "attribute names must be strings") }
                     m.attrs[name] = try r.strings(av, "\(what).attrs.\(name)")
+                }
+            case "arguments":
+                guard case .mapping(let am) = v else {
+                    throw r.error(v, "\(what).arguments must map path selectors to values, e.g. {folder: [Inbox]}")
+                }
+                for (ak, av) in am {
+                    guard let sel = ak.string, ArgumentPath.valid(sel) else {
+                        throw r.error(
+                            ak,
+                            "\(what).arguments: '\(ak.string ?? "")' is not a path selector; use names, [N] or [*], joined with dots (recipients[*], filter.from)"
+                        )
+                    }
+                    m.arguments[sel] = try r.strings(av, "\(what).arguments.\(sel)")
                 }
             case "production": m.production = try r.bool(v, "\(what).production")
             case "actor":
@@ -472,5 +488,64 @@ extension Policy {
             }
         }
         exceptions.append(e)
+    }
+}
+
+/// Path selectors into a tool call's JSON arguments.
+public enum ArgumentPath {
+    /// Every leaf of a JSON value as (path, text): `to[0]`, `filter.from`, `dry_run` → "true".
+    public static func leaves(_ v: JSONValue, prefix: String = "") -> [(String, String)] {
+        switch v {
+        case .object(let members):
+            return members.flatMap { leaves($0.1, prefix: prefix.isEmpty ? $0.0 : prefix + "." + $0.0) }
+        case .array(let items):
+            return items.enumerated().flatMap { leaves($0.1, prefix: prefix + "[\($0.0)]") }
+        case .string(let s): return [(prefix, s)]
+        case .number: return [(prefix, v.serialized)]
+        case .bool(let b): return [(prefix, b ? "true" : "false")]
+        case .null: return [(prefix, "null")]
+        }
+    }
+
+    /// The selector's segments: names (`*` for any), `[N]`, `[*]`; a leading `$.` is allowed.
+    static func segments(_ selector: String) -> [String]? {
+        var s = Substring(selector)
+        if s.hasPrefix("$.") { s = s.dropFirst(2) } else if s == "$" { return [] }
+        var out: [String] = []
+        var name = ""
+        var i = s.startIndex
+        while i < s.endIndex {
+            let c = s[i]
+            if c == "." {
+                if name.isEmpty && (out.last.map { !$0.hasPrefix("[") } ?? true) { return nil }
+                if !name.isEmpty { out.append(name) }
+                name = ""
+            } else if c == "[" {
+                if !name.isEmpty { out.append(name) }
+                name = ""
+                guard let close = s[i...].firstIndex(of: "]") else { return nil }
+                let inner = s[s.index(after: i)..<close]
+                guard inner == "*" || (!inner.isEmpty && inner.allSatisfy(\.isNumber)) else { return nil }
+                out.append("[" + inner + "]")
+                i = close
+            } else {
+                name.append(c)
+            }
+            i = s.index(after: i)
+        }
+        if !name.isEmpty { out.append(name) }
+        return out.isEmpty ? nil : out
+    }
+
+    public static func valid(_ selector: String) -> Bool { segments(selector) != nil }
+
+    /// Whether a leaf path (as `leaves` writes it) is selected.
+    public static func matches(_ selector: String, _ path: String) -> Bool {
+        guard let want = segments(selector), let have = segments(path), want.count == have.count else { return false }
+        for (w, h) in zip(want, have) {
+            if w == "*" || w == "[*]" && h.hasPrefix("[") { continue }
+            if w != h { return false }
+        }
+        return true
     }
 }
