@@ -126,5 +126,89 @@ def latency(cmd):
 direct = latency([sys.executable, os.path.join(here, "mcp", "raw_server.py")])
 proxied = latency([BRAKE, "mcp", "--name", "raw", "--", sys.executable, os.path.join(here, "mcp", "raw_server.py")])
 print(f"     median per tools/call: direct {direct:.0f} µs, through brake mcp {proxied:.0f} µs, added {proxied - direct:.0f} µs")
+
+# 6. Streamable HTTP mode: brake mcp --listen … --upstream … in front of the SDK's HTTP server.
+import re, socket, urllib.request
+from mcp.client.streamable_http import streamable_http_client
+
+
+def free_port():
+    sk = socket.socket()
+    sk.bind(("127.0.0.1", 0))
+    p = sk.getsockname()[1]
+    sk.close()
+    return p
+
+
+def wait_port(port):
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+box = reset_box()
+up_port, proxy_port = free_port(), free_port()
+upstream = subprocess.Popen([sys.executable, os.path.join(here, "mcp", "mailbox_server.py")],
+                            env=dict(ENV, MAILBOX=box, MCP_PORT=str(up_port)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+proxy = subprocess.Popen([BRAKE, "mcp", "--name", "mail", "--listen", f"127.0.0.1:{proxy_port}",
+                          "--upstream", f"http://127.0.0.1:{up_port}/mcp"],
+                         env=dict(ENV, BRAKE_SESSION="http-session"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+check(wait_port(up_port) and wait_port(proxy_port), "HTTP mode: the SDK's server and brake mcp --listen are up")
+
+
+async def http_run(actions):
+    async with streamable_http_client(f"http://127.0.0.1:{proxy_port}/mcp") as streams:
+        r, w = streams[0], streams[1]
+        async with ClientSession(r, w) as sess:
+            await sess.initialize()
+            tools = await sess.list_tools()
+            return tools, await actions(sess)
+
+
+async def five_deletes(sess):
+    out = []
+    for i in range(5):
+        res = await sess.call_tool("delete_message", {"id": i})
+        out.append((res.is_error, res.content[0].text if res.content else ""))
+    listed = await sess.call_tool("list_messages", {})
+    return out, listed
+
+
+tools, (results, listed) = asyncio.run(http_run(five_deletes))
+check({t.name for t in tools.tools} == {"list_messages", "delete_message"}, "HTTP mode: tools/list passes through")
+check(all(e for e, _ in results) and count(box) == 200, "HTTP mode: deletes without approval are refused, nothing deleted")
+check(not listed.is_error, "HTTP mode: a read-only tool passes")
+rid = re.search(r"brake approve (\w+)", results[0][1])
+check(rid is not None, "HTTP mode: the refusal names the request to approve")
+subprocess.run([BRAKE, "approve", rid.group(1) if rid else "x"], env=ENV, capture_output=True)
+
+
+async def one_delete(sess):
+    res = await sess.call_tool("delete_message", {"id": 0})
+    return res.is_error
+
+
+_, err = asyncio.run(http_run(one_delete))
+check(not err and count(box) == 199, "HTTP mode: after approval the identical call goes through once")
+subprocess.run([BRAKE, "stop", "--all", "--reason", "owner typed STOP"], env=ENV, check=True, capture_output=True)
+
+
+async def list_after_stop(sess):
+    res = await sess.call_tool("list_messages", {})
+    return res.is_error, res.content[0].text if res.content else ""
+
+
+_, (err, text) = asyncio.run(http_run(list_after_stop))
+check(err and "owner typed STOP" in text, "HTTP mode: a stop refuses the very next call")
+subprocess.run([BRAKE, "resume", "--all"], env=ENV, capture_output=True)
+proxy.terminate()
+upstream.terminate()
+proxy.wait(timeout=10)
+upstream.wait(timeout=10)
+
 print(f"{len(failures)} failures")
 sys.exit(1 if failures else 0)

@@ -24,11 +24,27 @@ struct MCPProxy: ParsableCommand {
             valueName: "SECONDS"
         )
     ) var wait: Double?
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Streamable HTTP mode: serve MCP here (with --upstream).", valueName: "HOST:PORT")
+    ) var listen: String?
+    @Option(name: .long, help: ArgumentHelp("Streamable HTTP mode: the remote server's MCP endpoint.", valueName: "URL"))
+    var upstream: String?
     @Argument(parsing: .captureForPassthrough, help: "The server command and its arguments.") var command: [String] = []
 
     func run() throws {
         var argv = command
         if argv.first == "--" { argv.removeFirst() }
+        if listen != nil || upstream != nil {
+            guard let listen, let upstream, argv.isEmpty else {
+                throw ValidationError("HTTP mode takes --listen HOST:PORT and --upstream URL, and no server command")
+            }
+            guard upstream.hasPrefix("http://") || upstream.hasPrefix("https://") else {
+                throw ValidationError("--upstream must be an http:// or https:// URL, not '\(upstream)'")
+            }
+            try runHTTP(listen: listen, upstream: upstream)
+            return
+        }
         guard !argv.isEmpty else { throw ValidationError("give the server command after --") }
         let env = Loader.environment()
         let server = name ?? Paths.basename(argv[0])
@@ -375,5 +391,47 @@ extension ProxyLoop {
                 : "Refused by " + result.message
             return MCPSession.refusal(id: call.id, text: text)
         }
+    }
+}
+
+extension MCPProxy {
+    func runHTTP(listen: String, upstream: String) throws {
+        let (host, port) = try Serve.parseListen(listen)
+        let env = Loader.environment()
+        let server = name ?? HTTPHost.of(upstream)
+        let context = try Loader.context(LoadOptions(policy: policy, cwd: nil, actor: "agent"), env: env)
+        let pol = try Loader.policy(
+            LoadOptions(policy: policy, cwd: nil, actor: "agent"),
+            env: env,
+            projectRoot: context.projectRoot
+        )
+        let store = LocalStore(env: env)
+        let loop = ProxyLoop(
+            server: server,
+            argv: [],
+            context: context,
+            policy: pol,
+            store: store,
+            session: env["BRAKE_SESSION"] ?? "mcp-\(server)-\(getpid())"
+        )
+        loop.gate = ServerGate.load(env: env, store: store, waitOverride: wait)
+        loop.repository = RepositoryName.of(projectRoot: context.projectRoot) ?? ""
+        loop.environment = env["BRAKE_ENVIRONMENT"] ?? ""
+        let proxy = MCPHTTPProxy(loop: loop, upstream: upstream)
+        FileHandleOut.stderr("brake mcp: http://\(host):\(port) → \(upstream) (server name '\(server)')\n")
+        if let failure = blockingRun({ try await proxy.run(host: host, port: port) }) {
+            throw Failure(status: ExitStatus.badInput, message: "brake mcp: \(failure)")
+        }
+    }
+}
+
+enum HTTPHost {
+    /// The host of a URL, as a server name for policies.
+    static func of(_ url: String) -> String {
+        var s = Substring(url)
+        if let r = s.firstRange(of: "://") { s = s[r.upperBound...] }
+        if let slash = s.firstIndex(of: "/") { s = s[..<slash] }
+        if let colon = s.lastIndex(of: ":") { s = s[..<colon] }
+        return String(s)
     }
 }

@@ -32,4 +32,7 @@ def delete_message(id: int) -> str:
 
 
 if __name__ == "__main__":
-    mcp.run()
+    if os.environ.get("MCP_PORT"):  # Streamable HTTP, for `brake mcp --listen/--upstream`
+        mcp.run("streamable-http", port=int(os.environ["MCP_PORT"]))
+    else:
+        mcp.run()

@@ -10,7 +10,7 @@ public final class MCPSession {
     public init(server: String) { self.server = server }
 
     /// A `tools/call` the proxy must judge.
-    public struct ToolCall {
+    public struct ToolCall: Sendable {
         public var id: JSONValue
         public var tool: String
         public var arguments: JSONValue
