@@ -179,6 +179,20 @@ try:
     d, _ = hook("git push --force origin main")
     check(d == "deny", "and only once")
 
+    # A plan's request shows its blast radius
+    fixture = os.path.join(os.path.dirname(here), "Tests", "BrakeCoreTests", "Resources", "fixtures", "terraform",
+                           "strata-danger-rds-replace.json")
+    pr = subprocess.run([BRAKE, "plan", fixture, "--actor", "human", "--request", "--format", "json"],
+                        capture_output=True, text=True, env=DEV, cwd=proj)
+    preq = json.loads(pr.stdout).get("request", "") if pr.stdout.strip() else ""
+    check(preq.startswith("req_"), f"brake plan --request opens a server request ({pr.stderr.strip()[:200]})")
+    driver.get(URL + "/ui/requests/" + preq)
+    wait.until(lambda d: "Blast radius" in d.page_source)
+    page = driver.page_source
+    check("aws_db_instance.main" in page and "irrecoverable" in page and "33 %" in page,
+          "the plan request page shows the blast-radius table with classes and the destroyed share")
+    shot("04b-plan-request")
+
     # Stop everyone, see the next hook call denied, lift it
     driver.find_element(By.LINK_TEXT, "Stop").click()
     wait.until(lambda d: "Stop every agent now" in d.page_source)

@@ -125,14 +125,14 @@ enum Templates {
     static let request = #"""
         <h1>Request {{id}} <span class="pill {{statusClass}}">{{status}}</span></h1>
         <div class="card">
-          <p><strong>{{requester}}</strong>'s agent <strong>{{agent}}</strong> (session <a href="/ui/sessions/{{session}}">{{session}}</a>) asks to run:</p>
+          <p><strong>{{requester}}</strong> via <strong>{{agent}}</strong>{{#session}} (session <a href="/ui/sessions/{{session}}">{{session}}</a>){{/session}} asks to run:</p>
           <pre>{{summary}}</pre>
           {{#repository}}<p class="muted">Repository {{repository}}</p>{{/repository}}
           {{#environment}}<p class="muted">Environment {{environment}}</p>{{/environment}}
-          {{#commands.count}}<h2>Each command Brake found</h2><ul>{{#commands}}<li><code>{{.}}</code></li>{{/commands}}</ul>{{/commands.count}}
+          {{#hasCommands}}<h2>Each command Brake found</h2><ul>{{#commands}}<li><code>{{.}}</code></li>{{/commands}}</ul>{{/hasCommands}}
           <h2>Why it needs a person</h2>
           <ul>{{#reasons}}<li><span class="pill">{{rule}}</span> {{message}}</li>{{/reasons}}</ul>
-          {{#labels.count}}<p>{{#labels}}<span class="pill warn">{{.}}</span>{{/labels}}</p>{{/labels.count}}
+          {{#hasLabels}}<p>{{#labels}}<span class="pill warn">{{.}}</span>{{/labels}}</p>{{/hasLabels}}
           <p>Needs <strong>{{count}} × {{role}}</strong> · approvals so far: {{approvals}} · asked {{waiting}} ago · expires {{expiresIn}}</p>
         </div>
         {{#plan}}
@@ -162,11 +162,13 @@ enum Templates {
           {{/canDecide}}
           {{^canDecide}}<p class="muted">{{decideNote}}</p>{{/canDecide}}
         </div>
+        {{#hasRecent}}
         <div class="card scroll">
           <h2>The session's recent actions</h2>
           <table><thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">What</th><th scope="col">Decision</th></tr></thead>
           <tbody>{{#recent}}<tr><td>{{seq}}</td><td>{{ago}}</td><td><code>{{what}}</code></td><td>{{decision}}</td></tr>{{/recent}}</tbody></table>
         </div>
+        {{/hasRecent}}
         """#
 
     static let stops = #"""
@@ -237,7 +239,7 @@ enum Templates {
     static let audit = #"""
         <h1>Audit log</h1>
         <p class="{{#ok}}banner-ok{{/ok}}{{^ok}}banner-bad{{/ok}}" role="status">{{verification}}</p>
-        {{#problems.count}}<ul>{{#problems}}<li>{{.}}</li>{{/problems}}</ul>{{/problems.count}}
+        {{#hasProblems}}<ul>{{#problems}}<li>{{.}}</li>{{/problems}}</ul>{{/hasProblems}}
         <form method="get" action="/ui/audit" class="card row">
           <div><label for="a-kind">Kind</label><input id="a-kind" name="kind" type="text" value="{{fKind}}" placeholder="decision, approval.approved, stop.created"></div>
           <div><label for="a-actor">Actor</label><input id="a-actor" name="actor" type="text" value="{{fActor}}"></div>

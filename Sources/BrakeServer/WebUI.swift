@@ -303,7 +303,7 @@ public enum WebUI {
                 var c: [String: Any] = [
                     "id": a.id, "status": status.rawValue,
                     "statusClass": status == .approved || status == .used ? "ok" : status == .pending ? "" : "warn",
-                    "requester": a.requester, "agent": a.agent, "session": a.session, "summary": a.summary,
+                    "requester": a.requester, "agent": a.agent, "summary": a.summary,
                     "commands": a.detail["commands"]?.strings ?? [],
                     "reasons": (a.detail["reasons"]?.arrayValue ?? []).map {
                         ["rule": $0["rule"]?.stringValue ?? "", "message": $0["message"]?.stringValue ?? ""]
@@ -314,6 +314,9 @@ public enum WebUI {
                     "votes": a.votes.map { ["user": $0.user, "role": $0.role, "vote": $0.vote, "reason": $0.reason] },
                     "agentSees": true,
                 ]
+                c["hasCommands"] = !(a.detail["commands"]?.strings ?? []).isEmpty
+                c["hasLabels"] = !(a.detail["labels"]?.strings ?? []).isEmpty
+                if !a.session.isEmpty { c["session"] = a.session }
                 if !a.repository.isEmpty { c["repository"] = a.repository }
                 if !a.environment.isEmpty { c["environment"] = a.environment }
                 let pending = status == .pending
@@ -333,11 +336,14 @@ public enum WebUI {
                         return ["n": n, "action": k]
                     }
                     let changes: [[String: Any]] = (plan["changes"]?.arrayValue ?? []).prefix(300).map {
-                        [
+                        var row: [String: Any] = [
                             "address": $0["address"]?.stringValue ?? "", "action": $0["action"]?.stringValue ?? "",
-                            "dataLoss": ($0["data_loss"]?.stringValue).flatMap { $0 == "none" ? nil : $0 } ?? "",
                             "evidence": ($0["evidence"]?.strings ?? []).joined(separator: "; "),
                         ]
+                        if let loss = $0["data_loss"]?.stringValue, loss != "none", !loss.isEmpty {
+                            row["dataLoss"] = loss
+                        }
+                        return row
                     }
                     var p: [String: Any] = ["counts": counts, "changes": changes]
                     if case .number(let f)? = plan["destroyed_fraction"], f > 0 {
@@ -346,6 +352,7 @@ public enum WebUI {
                     c["plan"] = p
                 }
                 if !a.session.isEmpty {
+                    c["hasRecent"] = true
                     c["recent"] = try await plane.store.sessionEvents(id: a.session, limit: 20).reversed().map {
                         e -> [String: Any] in
                         let v = (try? JSONValue.parse(e.event)) ?? .null
@@ -506,6 +513,7 @@ public enum WebUI {
                         template: "audit",
                         context: [
                             "ok": report.ok, "verification": verification, "problems": report.problems,
+                            "hasProblems": !report.problems.isEmpty,
                             "events": events, "fKind": kind, "fActor": actor, "fSession": sess,
                         ],
                         nav: "Audit"

@@ -28,7 +28,10 @@ struct MCPProxy: ParsableCommand {
         name: .long,
         help: ArgumentHelp("Streamable HTTP mode: serve MCP here (with --upstream).", valueName: "HOST:PORT")
     ) var listen: String?
-    @Option(name: .long, help: ArgumentHelp("Streamable HTTP mode: the remote server's MCP endpoint.", valueName: "URL"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Streamable HTTP mode: the remote server's MCP endpoint.", valueName: "URL")
+    )
     var upstream: String?
     @Argument(parsing: .captureForPassthrough, help: "The server command and its arguments.") var command: [String] = []
 

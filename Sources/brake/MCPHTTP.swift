@@ -155,7 +155,11 @@ final class MCPHTTPProxy: Sendable {
             headers: [.contentType: "application/json"],
             body: .init(
                 byteBuffer: ByteBuffer(
-                    string: MCPSession.error(id: .null, code: -32603, message: "the MCP server \(upstream) cannot be reached: \(why)")
+                    string: MCPSession.error(
+                        id: .null,
+                        code: -32603,
+                        message: "the MCP server \(upstream) cannot be reached: \(why)"
+                    )
                 )
             )
         )
