@@ -38,7 +38,8 @@ public struct ControlPlane: Sendable {
         policyText: String,
         key: Curve25519.Signing.PrivateKey,
         clock: @escaping @Sendable () -> Int,
-        webhookBackoff: Duration = .milliseconds(500)
+        webhookBackoff: Duration = .milliseconds(500),
+        webhookTimeout: Duration = .seconds(10)
     ) {
         let metrics = ServerMetrics()
         self.metrics = metrics
@@ -46,6 +47,7 @@ public struct ControlPlane: Sendable {
             hooks: config.webhooks,
             retries: config.webhookRetries,
             backoff: webhookBackoff,
+            attemptTimeout: webhookTimeout,
             metrics: metrics
         )
         self.store = store

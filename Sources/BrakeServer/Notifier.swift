@@ -54,7 +54,17 @@ public final class Notifier: Sendable {
     let logger: Logger
     let deliveries = Mutex<[Delivery]>([])
 
-    public init(hooks: [Webhook], retries: Int = 5, backoff: Duration = .milliseconds(500), metrics: ServerMetrics) {
+    /// How long one attempt may take (AsyncHTTPClient keeps retrying a refused connection until then).
+    let attemptTimeout: Duration
+
+    public init(
+        hooks: [Webhook],
+        retries: Int = 5,
+        backoff: Duration = .milliseconds(500),
+        attemptTimeout: Duration = .seconds(10),
+        metrics: ServerMetrics
+    ) {
+        self.attemptTimeout = attemptTimeout
         self.hooks = hooks
         self.retries = retries
         self.backoff = backoff
@@ -131,7 +141,13 @@ public final class Notifier: Sendable {
                     value: Self.signature(secret: hook.secret, timestamp: now, body: body)
                 )
                 request.body = .bytes(ByteBuffer(string: body))
-                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                let response = try await HTTPClient.shared.execute(
+                    request,
+                    timeout: .nanoseconds(
+                        attemptTimeout.components.seconds * 1_000_000_000 + attemptTimeout.components.attoseconds
+                            / 1_000_000_000
+                    )
+                )
                 if (200..<300).contains(Int(response.status.code)) {
                     d.status = "delivered"
                     d.lastError = ""

@@ -123,7 +123,8 @@ public struct BrakeServerMain: Sendable {
         config: ServerConfig,
         key: Curve25519.Signing.PrivateKey,
         clock: @escaping @Sendable () -> Int = { unixTime() },
-        webhookBackoff: Duration = .milliseconds(500)
+        webhookBackoff: Duration = .milliseconds(500),
+        webhookTimeout: Duration = .seconds(10)
     ) throws(APIError) -> ControlPlane {
         let (policy, text) = try loadPolicy(config)
         return ControlPlane(
@@ -133,7 +134,8 @@ public struct BrakeServerMain: Sendable {
             policyText: text,
             key: key,
             clock: clock,
-            webhookBackoff: webhookBackoff
+            webhookBackoff: webhookBackoff,
+            webhookTimeout: webhookTimeout
         )
     }
 

@@ -41,7 +41,9 @@ struct Harness {
             store: store,
             config: config,
             key: Curve25519Key.make(),
-            clock: { clock.now }
+            clock: { clock.now },
+            webhookBackoff: .milliseconds(10),
+            webhookTimeout: .milliseconds(300)
         )
         let admin = try await plane.bootstrap()!
         let app = Application(router: Routes.router(plane: plane, openAPI: OpenAPI.document))
