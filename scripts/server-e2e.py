@@ -10,27 +10,12 @@ deletions, swaps and truncation in the SQLite file are reported by `brake audit 
 """
 import json, os, re, shutil, signal, socket, sqlite3, subprocess, sys, tempfile, threading, time, urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_common import api as api_at, check, claude_payload, failures, free_port, wait_http, workdir  # noqa: E402
+
 BRAKE = os.path.abspath(sys.argv[1])
-work = tempfile.mkdtemp(prefix="brake-server-e2e-")
+work, proj = workdir("brake-server-e2e-")
 data = os.path.join(work, "server")
-proj = os.path.join(work, "project")
-os.makedirs(proj)
-subprocess.run(["git", "init", "-q", proj], check=True)
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 PORT = free_port()
@@ -43,12 +28,8 @@ with open(config, "w") as f:
 def start():
     p = subprocess.Popen([BRAKE, "serve", "--data-dir", data, "--listen", f"127.0.0.1:{PORT}", "--config", config],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(URL + "/v1/health", timeout=1)
-            return p
-        except Exception:
-            time.sleep(0.05)
+    if wait_http(URL + "/v1/health", p):
+        return p
     raise SystemExit("server did not start: " + (p.stdout.read() if p.poll() is not None else ""))
 
 
@@ -67,10 +48,7 @@ def brake(args, env, stdin=None, timeout=60):
 
 
 def api(method, path, token, body=None):
-    req = urllib.request.Request(URL + path, method=method, data=json.dumps(body).encode() if body is not None else None,
-                                 headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read())
+    return api_at(URL, method, path, token, body)
 
 
 server = start()
@@ -94,10 +72,8 @@ DEV = env_for("dev", BRAKE_SERVER=URL, BRAKE_TOKEN=tokens["dev"], BRAKE_ASK_WAIT
 
 
 def hook(command, session="s1", env=DEV, extra=()):
-    p = {"session_id": session, "cwd": proj, "hook_event_name": "PreToolUse", "tool_name": "Bash",
-         "tool_input": {"command": command}, "tool_use_id": "t1", "permission_mode": "default"}
     t = time.monotonic()
-    r = brake(["hook", "claude-code", *extra], env, stdin=json.dumps(p))
+    r = brake(["hook", "claude-code", *extra], env, stdin=claude_payload(command, session, proj))
     ms = (time.monotonic() - t) * 1000
     if r.stdout.strip():
         out = json.loads(r.stdout)["hookSpecificOutput"]

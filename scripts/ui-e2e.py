@@ -16,30 +16,15 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_common import api as api_at, check, claude_payload, failures, free_port, wait_http, workdir  # noqa: E402
+
 BRAKE = os.path.abspath(sys.argv[1])
 here = os.path.dirname(os.path.abspath(__file__))
 shots = os.path.join(os.path.dirname(here), "test-artifacts", "ui")
 shutil.rmtree(shots, ignore_errors=True)
 os.makedirs(shots)
-work = tempfile.mkdtemp(prefix="brake-ui-e2e-")
-proj = os.path.join(work, "project")
-os.makedirs(proj)
-subprocess.run(["git", "init", "-q", proj], check=True)
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+work, proj = workdir("brake-ui-e2e-")
 
 
 # --- a webhook receiver: fails the first two deliveries with 500, then accepts; keeps what it got
@@ -78,20 +63,12 @@ with open(config, "w") as f:
     f.write(f"webhook_retries: 4\nwebhooks:\n  - url: http://127.0.0.1:{hook_port}/brake\n    secret_env: HOOK_SECRET\n")
 server = subprocess.Popen([BRAKE, "serve", "--data-dir", data, "--listen", f"127.0.0.1:{PORT}", "--config", config],
                           stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, env=dict(os.environ, HOOK_SECRET=SECRET))
-for _ in range(200):
-    try:
-        urllib.request.urlopen(URL + "/v1/health", timeout=1)
-        break
-    except Exception:
-        time.sleep(0.05)
+check(wait_http(URL + "/v1/health", server), "brake serve starts with the webhook configuration")
 admin = open(os.path.join(data, "admin-token")).read().strip()
 
 
 def api(method, path, token, body=None):
-    req = urllib.request.Request(URL + path, method=method, data=json.dumps(body).encode() if body is not None else None,
-                                 headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read())
+    return api_at(URL, method, path, token, body)
 
 
 sam = api("POST", "/v1/users", admin, {"name": "sam", "role": "senior"})["token"]
@@ -101,9 +78,8 @@ DEV = dict(os.environ, HOME=work, BRAKE_HOME=os.path.join(work, ".brake-dev"), B
 
 
 def hook(command, session="ui-1"):
-    p = {"session_id": session, "cwd": proj, "hook_event_name": "PreToolUse", "tool_name": "Bash",
-         "tool_input": {"command": command}, "tool_use_id": "t1", "permission_mode": "default"}
-    r = subprocess.run([BRAKE, "hook", "claude-code"], input=json.dumps(p), capture_output=True, text=True, env=DEV)
+    r = subprocess.run([BRAKE, "hook", "claude-code"], input=claude_payload(command, session, proj), capture_output=True,
+                       text=True, env=DEV)
     if r.stdout.strip():
         out = json.loads(r.stdout)["hookSpecificOutput"]
         return out["permissionDecision"], out.get("permissionDecisionReason", "")

@@ -238,13 +238,7 @@ struct Exec: ParsableCommand {
     )
     @Option(name: .long, help: ArgumentHelp("Organisation policy file.", valueName: "FILE")) var policy: String?
     @Option(name: .long, help: "Who acts: agent or human.") var actor: String = "agent"
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "With a server: seconds to wait for a person to decide an ask (default $BRAKE_ASK_WAIT or 20).",
-            valueName: "SECONDS"
-        )
-    ) var wait: Double?
+    @OptionGroup var ask: WaitOption
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String] = []
 
     func run() throws {
@@ -274,7 +268,7 @@ struct Exec: ParsableCommand {
                 planFile = "the change set (save `\(describe)` to a file)"
             }
             let now = LocalStore.now()
-            guard let gateSetting = ServerGate.load(env: env, store: store, waitOverride: wait) else {
+            guard let gateSetting = ServerGate.load(env: env, store: store, waitOverride: ask.wait) else {
                 FileHandleOut.stderr(
                     "brake: denied: the server settings are incomplete (BRAKE_SERVER without BRAKE_TOKEN, or a damaged server.json); run `brake login`\n"
                 )
@@ -399,14 +393,7 @@ extension Exec {
                 detail: .object([
                     ("tool", .string("exec")), ("cwd", .string(cwd)),
                     ("commands", .array(decision.commands.map { .string(Redact.text($0)) })),
-                    (
-                        "reasons",
-                        .array(
-                            decision.reasons.map {
-                                .object([("rule", .string($0.rule)), ("message", .string($0.message))])
-                            }
-                        )
-                    ),
+                    ("reasons", decision.reasonsJSON),
                     ("labels", .array(decision.labels.map { .string($0) })),
                 ]),
                 reason: base

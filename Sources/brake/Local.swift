@@ -150,13 +150,7 @@ struct Hook: ParsableCommand {
 
     @Argument(help: "The agent whose protocol to speak.") var agent: String
     @Option(name: .long, help: ArgumentHelp("Organisation policy file.", valueName: "FILE")) var policy: String?
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "With a server: seconds to wait for a person to decide an ask (default $BRAKE_ASK_WAIT or 20; keep it under the agent's hook timeout).",
-            valueName: "SECONDS"
-        )
-    ) var wait: Double?
+    @OptionGroup var ask: WaitOption
 
     func run() throws {
         guard let a = Agent(rawValue: agent) else {
@@ -164,8 +158,7 @@ struct Hook: ParsableCommand {
                 "unknown agent '\(agent)'; expected one of: \(Agent.allCases.map(\.rawValue).joined(separator: ", "))"
             )
         }
-        if let wait, wait < 0 { throw ValidationError("--wait takes a number of seconds, 0 or more") }
-        HookRunner.run(agent: a, policyFile: policy, wait: wait)
+        HookRunner.run(agent: a, policyFile: policy, wait: ask.wait)
     }
 }
 
@@ -352,14 +345,7 @@ enum HookRunner {
                 detail: .object([
                     ("tool", .string(call.tool)), ("cwd", .string(cwd)),
                     ("commands", .array(decisions.flatMap(\.commands).map { .string(Redact.text($0)) })),
-                    (
-                        "reasons",
-                        .array(
-                            decisions.flatMap(\.reasons).map {
-                                .object([("rule", .string($0.rule)), ("message", .string($0.message))])
-                            }
-                        )
-                    ),
+                    ("reasons", .array(decisions.flatMap { $0.reasonsJSON.arrayValue ?? [] })),
                     ("labels", .array(Array(Set(decisions.flatMap(\.labels))).sorted().map { .string($0) })),
                 ]),
                 reason: base,
@@ -493,6 +479,21 @@ struct StopCommand: ParsableCommand {
         } catch {
             Loader.fail(error)
         }
+    }
+}
+
+/// `--wait SECONDS` for hook, exec and mcp.
+struct WaitOption: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With a server: seconds to wait for a person to decide an ask (default $BRAKE_ASK_WAIT or 20; keep it under the agent's hook timeout).",
+            valueName: "SECONDS"
+        )
+    ) var wait: Double?
+
+    func validate() throws {
+        if let wait, wait < 0 { throw ValidationError("--wait takes a number of seconds, 0 or more") }
     }
 }
 

@@ -17,13 +17,7 @@ struct MCPProxy: ParsableCommand {
     )
     @Option(name: .long, help: "The server's name in policies, approvals and the audit log.") var name: String?
     @Option(name: .long, help: ArgumentHelp("Organisation policy file.", valueName: "FILE")) var policy: String?
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "With a server: seconds to wait for a person to decide an ask (default $BRAKE_ASK_WAIT or 20).",
-            valueName: "SECONDS"
-        )
-    ) var wait: Double?
+    @OptionGroup var ask: WaitOption
     @Option(
         name: .long,
         help: ArgumentHelp("Streamable HTTP mode: serve MCP here (with --upstream).", valueName: "HOST:PORT")
@@ -52,24 +46,7 @@ struct MCPProxy: ParsableCommand {
         let env = Loader.environment()
         let server = name ?? Paths.basename(argv[0])
         do {
-            let context = try Loader.context(LoadOptions(policy: policy, cwd: nil, actor: "agent"), env: env)
-            let pol = try Loader.policy(
-                LoadOptions(policy: policy, cwd: nil, actor: "agent"),
-                env: env,
-                projectRoot: context.projectRoot
-            )
-            let store = LocalStore(env: env)
-            let proxy = ProxyLoop(
-                server: server,
-                argv: argv,
-                context: context,
-                policy: pol,
-                store: store,
-                session: env["BRAKE_SESSION"] ?? "mcp-\(server)-\(getpid())"
-            )
-            proxy.gate = ServerGate.load(env: env, store: store, waitOverride: wait)
-            proxy.repository = RepositoryName.of(projectRoot: context.projectRoot) ?? ""
-            proxy.environment = env["BRAKE_ENVIRONMENT"] ?? ""
+            let proxy = try makeLoop(server: server, argv: argv, env: env)
             Glibc.exit(proxy.run())
         } catch {
             Loader.fail(error)
@@ -371,14 +348,7 @@ extension ProxyLoop {
                 detail: .object([
                     ("tool", .string(call.tool)), ("server", .string(server)),
                     ("arguments", .string(Redact.text(call.arguments.serialized))),
-                    (
-                        "reasons",
-                        .array(
-                            decision.reasons.map {
-                                .object([("rule", .string($0.rule)), ("message", .string($0.message))])
-                            }
-                        )
-                    ),
+                    ("reasons", decision.reasonsJSON),
                 ]),
                 reason: "\(server)/\(call.tool) — \(why)"
             )
@@ -398,28 +368,31 @@ extension ProxyLoop {
 }
 
 extension MCPProxy {
-    func runHTTP(listen: String, upstream: String) throws {
-        let (host, port) = try Serve.parseListen(listen)
-        let env = Loader.environment()
-        let server = name ?? HTTPHost.of(upstream)
-        let context = try Loader.context(LoadOptions(policy: policy, cwd: nil, actor: "agent"), env: env)
-        let pol = try Loader.policy(
-            LoadOptions(policy: policy, cwd: nil, actor: "agent"),
-            env: env,
-            projectRoot: context.projectRoot
-        )
+    /// The judge shared by the stdio and HTTP modes: policy, local state, the server gate.
+    func makeLoop(server: String, argv: [String], env: [String: String]) throws -> ProxyLoop {
+        let options = LoadOptions(policy: policy, cwd: nil, actor: "agent")
+        let context = try Loader.context(options, env: env)
+        let pol = try Loader.policy(options, env: env, projectRoot: context.projectRoot)
         let store = LocalStore(env: env)
         let loop = ProxyLoop(
             server: server,
-            argv: [],
+            argv: argv,
             context: context,
             policy: pol,
             store: store,
             session: env["BRAKE_SESSION"] ?? "mcp-\(server)-\(getpid())"
         )
-        loop.gate = ServerGate.load(env: env, store: store, waitOverride: wait)
+        loop.gate = ServerGate.load(env: env, store: store, waitOverride: ask.wait)
         loop.repository = RepositoryName.of(projectRoot: context.projectRoot) ?? ""
         loop.environment = env["BRAKE_ENVIRONMENT"] ?? ""
+        return loop
+    }
+
+    func runHTTP(listen: String, upstream: String) throws {
+        let (host, port) = try Serve.parseListen(listen)
+        let env = Loader.environment()
+        let server = name ?? HTTPHost.of(upstream)
+        let loop = try makeLoop(server: server, argv: [], env: env)
         let proxy = MCPHTTPProxy(loop: loop, upstream: upstream)
         FileHandleOut.stderr("brake mcp: http://\(host):\(port) → \(upstream) (server name '\(server)')\n")
         if let failure = blockingRun({ try await proxy.run(host: host, port: port) }) {

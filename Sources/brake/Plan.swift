@@ -84,14 +84,7 @@ struct PlanCommand: ParsableCommand {
                             "detail",
                             .object([
                                 ("plan", plan), ("commands", .array([.string("apply \(file)")])),
-                                (
-                                    "reasons",
-                                    .array(
-                                        decision.reasons.map {
-                                            .object([("rule", .string($0.rule)), ("message", .string($0.message))])
-                                        }
-                                    )
-                                ),
+                                ("reasons", decision.reasonsJSON),
                                 ("labels", .array(decision.labels.map { .string($0) })),
                             ])
                         ),
@@ -228,10 +221,7 @@ enum PlanFiles {
     static func json(_ r: PlanReport, _ d: Decision, _ request: String?) -> String {
         var members: [(String, JSONValue)] = [
             ("decision", .string(d.verdict.rawValue)),
-            (
-                "reasons",
-                .array(d.reasons.map { .object([("rule", .string($0.rule)), ("message", .string($0.message))]) })
-            ),
+            ("reasons", d.reasonsJSON),
             (
                 "counts",
                 .object(

@@ -28,14 +28,16 @@ public struct Decision: Sendable {
     /// Rule-by-rule trace lines, filled when requested.
     public var trace: [String]
 
+    /// The reasons as `[{"rule": …, "message": …}]`.
+    public var reasonsJSON: JSONValue {
+        .array(reasons.map { .object([("rule", .string($0.rule)), ("message", .string($0.message))]) })
+    }
+
     /// The decision as the JSON object that `brake check --format json` prints.
     public var json: JSONValue {
         var members: [(String, JSONValue)] = [
             ("decision", .string(verdict.rawValue)),
-            (
-                "reasons",
-                .array(reasons.map { .object([("rule", .string($0.rule)), ("message", .string($0.message))]) })
-            ),
+            ("reasons", reasonsJSON),
             ("labels", .array(labels.map { .string($0) })),
             ("commands", .array(commands.map { .string($0) })),
             ("digest", .string(digest)),
