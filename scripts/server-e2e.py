@@ -81,6 +81,20 @@ def hook(command, session="s1", env=DEV, extra=()):
     return "allow", "", ms
 
 
+# --- the API description is a valid OpenAPI 3.1 document, and names every route the CLI uses
+try:
+    import yaml
+    from openapi_spec_validator import validate
+    doc = yaml.safe_load(urllib.request.urlopen(URL + "/v1/openapi.yaml", timeout=5).read())
+    validate(doc)
+    paths = set(doc["paths"])
+    needed = {"/v1/decisions", "/v1/approvals", "/v1/approvals/{id}/wait", "/v1/approvals/{id}/approve", "/v1/stops",
+              "/v1/stops/{id}/lift", "/v1/sessions/{id}", "/v1/audit", "/v1/audit/checkpoints", "/v1/policy",
+              "/v1/users", "/v1/tokens/{id}", "/v1/webhooks/deliveries", "/metrics"}
+    check(needed <= paths, f"/v1/openapi.yaml validates as OpenAPI and documents the routes (missing: {needed - paths})")
+except ImportError:
+    check(False, "openapi-spec-validator and PyYAML are needed (pip install openapi-spec-validator pyyaml)")
+
 # --- ask → request → approve → identical retry passes once
 ASK = "git push --force origin main"
 d, reason, _ = hook(ASK)

@@ -27,6 +27,7 @@ python3 scripts/gate-e2e.py "$(swift build --show-bin-path)/brake"
 echo "== MCP proxy end to end (official MCP Python SDK)"
 python3 scripts/mcp-e2e.py "$(swift build --show-bin-path)/brake"
 echo "== control plane end to end (brake serve, SQLite)"
+python3 -c 'import openapi_spec_validator, yaml' 2>/dev/null || python3 -m pip install -q openapi-spec-validator pyyaml >/dev/null 2>&1
 python3 scripts/server-e2e.py "$(swift build --show-bin-path)/brake"
 echo "== approver's page in headless Chromium, webhooks, metrics"
 if ! command -v chromedriver >/dev/null; then

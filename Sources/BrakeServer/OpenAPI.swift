@@ -165,7 +165,7 @@ public enum OpenAPI {
                 - {name: session, in: query, schema: {type: string}}
                 - {name: repository, in: query, schema: {type: string}}
                 - {name: environment, in: query, schema: {type: string}}
-              responses: {'200': {description: stopped flag, the covering stop and all active stops}}
+              responses: {'200': {description: 'stopped flag, the covering stop and all active stops'}}
           /v1/stops:
             get:
               summary: Active stop orders (all=true includes lifted ones)
@@ -237,7 +237,7 @@ public enum OpenAPI {
                         detail: {type: object}
               responses:
                 '201': {description: a new request, content: {application/json: {schema: {$ref: '#/components/schemas/Approval'}}}}
-                '200': {description: an existing pending request, or a consumed approval (status used)}
+                '200': {description: 'an existing pending request, or a consumed approval (status used)'}
           /v1/approvals/{id}:
             get:
               parameters: [{name: id, in: path, required: true, schema: {type: string}}]
@@ -276,13 +276,13 @@ public enum OpenAPI {
               summary: The requester uses an approved request once
               parameters: [{name: id, in: path, required: true, schema: {type: string}}]
               responses:
-                '200': {description: the request, now used}
+                '200': {description: 'the request, now used'}
                 '403': {$ref: '#/components/responses/Problem'}
                 '409': {$ref: '#/components/responses/Problem'}
           /v1/sessions:
             get:
               parameters: [{name: limit, in: query, schema: {type: integer}}]
-              responses: {'200': {description: sessions, most recent first}}
+              responses: {'200': {description: 'sessions, most recent first'}}
           /v1/sessions/{id}:
             get:
               parameters:
@@ -370,7 +370,7 @@ public enum OpenAPI {
             get:
               summary: Your tokens (all=true for everyone's, top role)
               parameters: [{name: all, in: query, schema: {type: boolean}}]
-              responses: {'200': {description: tokens, never their secrets}}
+              responses: {'200': {description: 'tokens, never their secrets'}}
             post:
               summary: A new token for yourself (or for `user`, top role); shown once
               requestBody:
@@ -378,6 +378,17 @@ public enum OpenAPI {
                   application/json:
                     schema: {type: object, properties: {user: {type: string}, label: {type: string}}}
               responses: {'201': {description: the token and its record}}
+          /v1/webhooks/deliveries:
+            get:
+              summary: Recent webhook deliveries with their status, attempts and last error (top role)
+              responses:
+                '200': {description: 'deliveries, newest first'}
+                '403': {$ref: '#/components/responses/Problem'}
+          /metrics:
+            get:
+              security: []
+              summary: Prometheus metrics (text format)
+              responses: {'200': {description: metrics, content: {text/plain: {}}}}
           /v1/tokens/{id}:
             delete:
               summary: Revoke a token (your own, or any with the top role)
