@@ -37,13 +37,16 @@ public struct ServerConfig: Sendable {
         /// `session` or `user`.
         public var scope: String
         public var liftRole: String
+        /// Count each tool separately (MCP tools, agent tools) instead of all destructive actions together.
+        public var perTool: Bool
 
-        public init(name: String, limit: Int, window: Int, scope: String, liftRole: String) {
+        public init(name: String, limit: Int, window: Int, scope: String, liftRole: String, perTool: Bool = false) {
             self.name = name
             self.limit = limit
             self.window = window
             self.scope = scope
             self.liftRole = liftRole
+            self.perTool = perTool
         }
     }
 
@@ -151,9 +154,14 @@ public struct ServerConfig: Sendable {
                                 throw fail("'breakers.scope' must be session or user")
                             }
                         case "lift_role": b.liftRole = try string(bv, "breakers.lift_role")
+                        case "per_tool":
+                            guard let flag = bv.scalar?.string, ["true", "false"].contains(flag) else {
+                                throw fail("'breakers.per_tool' must be true or false")
+                            }
+                            b.perTool = flag == "true"
                         default:
                             throw fail(
-                                "unknown key 'breakers.\(bkey)'; expected name, limit, window_minutes, window_seconds, scope, lift_role"
+                                "unknown key 'breakers.\(bkey)'; expected name, limit, window_minutes, window_seconds, scope, lift_role, per_tool"
                             )
                         }
                     }

@@ -267,11 +267,13 @@ public struct ControlPlane: Sendable {
                 let n = try await store.destructiveCount(
                     session: b.scope == "session" ? key : nil,
                     user: b.scope == "user" ? key : nil,
+                    tool: b.perTool ? r.tool : nil,
                     since: t - b.window
                 )
                 if n >= b.limit {
+                    let what = b.perTool ? "destructive \(r.tool) calls" : "destructive actions"
                     let reason =
-                        "circuit breaker \(b.name): more than \(b.limit) destructive actions by \(b.scope) \(key) in \(b.window / 60) minutes"
+                        "circuit breaker \(b.name): more than \(b.limit) \(what) by \(b.scope) \(key) in \(b.window / 60) minutes"
                     let auto = ServerStop(
                         id: "stp_" + Self.randomString(10),
                         scope: b.scope,
@@ -330,6 +332,7 @@ public struct ControlPlane: Sendable {
                 actor: user.name,
                 session: r.session,
                 destructive: destructive && final != "deny",
+                tool: r.tool,
                 fields: fields
             ),
             now: t

@@ -253,6 +253,8 @@ public struct AuditDraft: Sendable {
     public var session: String
     /// Counts toward the circuit breaker.
     public var destructive: Bool
+    /// The tool (for per-tool breakers); empty when not a tool call.
+    public var tool: String
     public var fields: [(String, JSONValue)]
 
     public init(
@@ -260,12 +262,14 @@ public struct AuditDraft: Sendable {
         actor: String,
         session: String = "",
         destructive: Bool = false,
+        tool: String = "",
         fields: [(String, JSONValue)] = []
     ) {
         self.kind = kind
         self.actor = actor
         self.session = session
         self.destructive = destructive
+        self.tool = tool
         self.fields = fields
     }
 

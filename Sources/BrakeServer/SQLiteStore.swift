@@ -67,6 +67,14 @@ public final class SQLiteStore: ControlStore {
                     """
             )
         }
+        migrator.registerMigration("v3-audit-tool") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE audit ADD COLUMN tool TEXT NOT NULL DEFAULT '';
+                    CREATE INDEX audit_destructive_tool ON audit(destructive, session, tool, time);
+                    """
+            )
+        }
         try migrator.migrate(pool)
         batcher = DecisionBatcher(pool: pool)
     }
@@ -81,8 +89,8 @@ public final class SQLiteStore: ControlStore {
         let hash = AuditChain.hash(previous: prev, event: event)
         try db.execute(
             sql:
-                "INSERT INTO audit (seq, time, kind, actor, session, destructive, event, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)",
-            arguments: [seq, now, d.kind, d.actor, d.session, d.destructive ? 1 : 0, event, prev, hash]
+                "INSERT INTO audit (seq, time, kind, actor, session, destructive, tool, event, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            arguments: [seq, now, d.kind, d.actor, d.session, d.destructive ? 1 : 0, d.tool, event, prev, hash]
         )
         return AuditChain.Entry(seq: seq, event: event, prevHash: prev, hash: hash)
     }
@@ -273,20 +281,15 @@ public final class SQLiteStore: ControlStore {
         return try Self.append(db, audit, now: now).seq
     }
 
-    public func destructiveCount(session: String?, user: String?, since: Int) async throws -> Int {
+    public func destructiveCount(session: String?, user: String?, tool: String?, since: Int) async throws -> Int {
         try await pool.read { db in
-            if let session {
-                return try Int.fetchOne(
-                    db,
-                    sql: "SELECT COUNT(*) FROM audit WHERE destructive = 1 AND session = ? AND time >= ?",
-                    arguments: [session, since]
-                ) ?? 0
-            }
-            return try Int.fetchOne(
-                db,
-                sql: "SELECT COUNT(*) FROM audit WHERE destructive = 1 AND actor = ? AND time >= ?",
-                arguments: [user ?? "", since]
-            ) ?? 0
+            let (column, key) = session.map { ("session", $0) } ?? ("actor", user ?? "")
+            let sql =
+                "SELECT COUNT(*) FROM audit WHERE destructive = 1 AND \(column) = ? AND time >= ?"
+                + (tool == nil ? "" : " AND tool = ?")
+            var arguments: StatementArguments = [key, since]
+            if let tool { arguments += [tool] }
+            return try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0
         }
     }
 

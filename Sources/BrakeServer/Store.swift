@@ -19,8 +19,9 @@ public protocol ControlStore: Sendable {
     // Decisions and sessions
     /// Records a decision; returns its audit sequence number.
     func recordDecision(_ report: DecisionReport, user: String, audit: AuditDraft, now: Int) async throws -> Int
-    /// Destructive actions recorded since `since`, for one session (or one user when `session` is nil).
-    func destructiveCount(session: String?, user: String?, since: Int) async throws -> Int
+    /// Destructive actions recorded since `since`, for one session (or one user when `session` is nil),
+    /// of one tool when `tool` is given.
+    func destructiveCount(session: String?, user: String?, tool: String?, since: Int) async throws -> Int
     func sessions(limit: Int) async throws -> [SessionSummary]
     func session(id: String) async throws -> SessionSummary?
     func sessionEvents(id: String, limit: Int) async throws -> [AuditChain.Entry]

@@ -115,12 +115,18 @@ struct ConfigTests {
                 destructive: {effects: ["fs.*"], labels: [data-loss]}
                 breakers:
                   - {name: burst, limit: 5, window_minutes: 2, scope: user, lift_role: owner}
+                  - {name: per-tool, limit: 20, window_minutes: 10, scope: session, per_tool: true}
                 """,
             source: "c.yaml"
         )
         #expect(c.roles == ["intern", "engineer", "lead", "owner"])
         #expect(c.approvalTTL == 1800 && c.maxWait == 50 && c.checkpointInterval == 5)
-        #expect(c.breakers == [.init(name: "burst", limit: 5, window: 120, scope: "user", liftRole: "owner")])
+        #expect(
+            c.breakers == [
+                .init(name: "burst", limit: 5, window: 120, scope: "user", liftRole: "owner"),
+                .init(name: "per-tool", limit: 20, window: 600, scope: "session", liftRole: "lead", perTool: true),
+            ]
+        )
         #expect(c.rank("owner") == 3 && c.rank("member") == 3 && c.rank("unknown-role") == 3)
     }
 

@@ -406,6 +406,41 @@ struct RouterTests {
         }
     }
 
+    @Test("a per-tool breaker counts each tool on its own")
+    func perToolBreaker() async throws {
+        var config = ServerConfig()
+        config.breakers = [
+            .init(name: "tool", limit: 2, window: 600, scope: "session", liftRole: "senior", perTool: true)
+        ]
+        try await Harness.with(config: config) { h in
+            func call(_ tool: String) async throws -> String {
+                try await h.call(
+                    .post,
+                    "/v1/decisions",
+                    as: "dev",
+                    .object([
+                        ("decision", .string("allow")), ("session", .string("m1")), ("tool", .string(tool)),
+                        ("effects", .array([.string("mcp.destructive")])),
+                    ])
+                ).json["decision"]?.stringValue ?? ""
+            }
+            #expect(try await call("delete_message") == "allow")
+            #expect(try await call("delete_message") == "allow")
+            #expect(try await call("archive_thread") == "allow")
+            let third = try await h.call(
+                .post,
+                "/v1/decisions",
+                as: "dev",
+                .object([
+                    ("decision", .string("allow")), ("session", .string("m1")), ("tool", .string("delete_message")),
+                    ("effects", .array([.string("mcp.destructive")])),
+                ])
+            ).json
+            #expect(third["decision"]?.stringValue == "deny")
+            #expect(third["message"]?.stringValue?.contains("destructive delete_message calls") == true)
+        }
+    }
+
     @Test("sessions list with recent actions")
     func sessions() async throws {
         try await Harness.with { h in

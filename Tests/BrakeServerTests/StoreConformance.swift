@@ -69,9 +69,14 @@ enum StoreConformance {
                 now: t
             )
         }
-        #expect(try await store.destructiveCount(session: "s1", user: nil, since: 205) == 2)
-        #expect(try await store.destructiveCount(session: nil, user: "tester", since: 0) == 3)
-        #expect(try await store.session(id: "s1")?.actions == 3)
+        #expect(try await store.destructiveCount(session: "s1", user: nil, tool: nil, since: 205) == 2)
+        #expect(try await store.destructiveCount(session: nil, user: "tester", tool: nil, since: 0) == 3)
+        var byTool = draft("decision", session: "s1", destructive: true)
+        byTool.tool = "delete_message"
+        _ = try await store.recordDecision(report, user: "ada", audit: byTool, now: 230)
+        #expect(try await store.destructiveCount(session: "s1", user: nil, tool: "delete_message", since: 0) == 1)
+        #expect(try await store.destructiveCount(session: "s1", user: nil, tool: nil, since: 0) == 4)
+        #expect(try await store.session(id: "s1")?.actions == 4)
         #expect(try await store.sessions(limit: 10).map(\.id) == ["s1"])
         #expect(try await store.sessionEvents(id: "s1", limit: 2).count == 2)
 
