@@ -165,6 +165,7 @@ public struct BrakeServerMain: Sendable {
               connect this machine:  brake login --server \(url) --token "$(cat \(dataDir)/admin-token)"
               or for one hook:       BRAKE_SERVER=\(url) BRAKE_TOKEN=<token> brake hook claude-code
               add a person:          brake users add alice --role senior
+              approver's page:       \(url)/ui (sign in with a token)
             """
         )
         let router = Routes.router(plane: plane, openAPI: OpenAPI.document)
