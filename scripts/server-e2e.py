@@ -335,6 +335,19 @@ r = tampered("swap", ["UPDATE audit SET seq = -1 WHERE seq = 20", "UPDATE audit 
 check(r.returncode == 1, "swapping two rows is reported")
 r = tampered("truncate", ["DELETE FROM audit WHERE seq > 30"])
 check(r.returncode == 1 and "truncation" in r.stderr, "truncating before the last checkpoint is reported")
+# Whoever can write the database could drop the newest events together with their checkpoints; the machine
+# that verified earlier remembers the checkpoint it saw.
+db = sqlite3.connect(os.path.join(data, "brake.sqlite"))
+db.execute("DELETE FROM audit WHERE seq > 40")
+db.execute("DELETE FROM checkpoints")
+db.commit()
+db.close()
+server = start()
+r = brake(["audit", "verify"], SAM)
+check(r.returncode == 1 and "this machine verified" in r.stderr,
+      "dropping events together with their checkpoints is caught by the checkpoint this machine verified before")
+server.send_signal(signal.SIGTERM)
+server.wait(timeout=20)
 # Online: the server reads the edited file; the CLI verifies what it downloads.
 db = sqlite3.connect(os.path.join(data, "brake.sqlite"))
 db.execute("UPDATE audit SET actor = 'x', event = replace(event, '\"dev\"', '\"sam\"') WHERE seq = 25")

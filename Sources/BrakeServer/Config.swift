@@ -190,6 +190,10 @@ public struct ServerConfig: Sendable {
         return roles.count - 1
     }
 
+    /// The rank of a person's own role: a role the configuration no longer lists ranks below everything,
+    /// so renaming the ladder never promotes anyone.
+    public func userRank(_ role: String) -> Int { roles.firstIndex(of: role) ?? -1 }
+
     public var topRole: String { roles[roles.count - 1] }
 
     func isDestructive(effects: [String], labels: [String]) -> Bool {

@@ -9,6 +9,9 @@ import Synchronization
 final class Caches: Sendable {
     let users = Mutex<[String: (User, ContinuousClock.Instant)]>([:])
     let stops = Mutex<([ServerStop], ContinuousClock.Instant)?>(nil)
+    /// Destructive actions per breaker key admitted by this process, including those not yet committed:
+    /// parallel calls cannot all slip under the limit while the database count lags behind.
+    let breaker = Mutex<[String: [Int]]>([:])
     static let userTTL = Duration.seconds(2)
     static let stopsTTL = Duration.seconds(1)
 
@@ -99,7 +102,7 @@ public struct ControlPlane: Sendable {
     }
 
     func require(_ user: User, atLeast role: String, to what: String) throws {
-        if config.rank(user.role) < config.rank(role) {
+        if config.userRank(user.role) < config.rank(role) {
             throw APIError.forbidden("\(what) needs role \(role) or higher; \(user.name) is \(user.role)")
         }
     }
@@ -264,12 +267,22 @@ public struct ControlPlane: Sendable {
             for b in config.breakers {
                 let key = b.scope == "session" ? r.session : user.name
                 if key.isEmpty { continue }
-                let n = try await store.destructiveCount(
+                let committed = try await store.destructiveCount(
                     session: b.scope == "session" ? key : nil,
                     user: b.scope == "user" ? key : nil,
                     tool: b.perTool ? r.tool : nil,
                     since: t - b.window
                 )
+                let slot = "\(b.name)|\(key)|\(b.perTool ? r.tool : "")"
+                // Count and admit under one lock.
+                let n = caches.breaker.withLock { admitted -> Int in
+                    if admitted.count > 50_000 { admitted = admitted.filter { $0.value.last ?? 0 > t - 3600 } }
+                    var times = (admitted[slot] ?? []).filter { $0 > t - b.window }
+                    let n = max(times.count, committed)
+                    if n < b.limit { times.append(t) }
+                    admitted[slot] = times
+                    return n
+                }
                 if n >= b.limit {
                     let what = b.perTool ? "destructive \(r.tool) calls" : "destructive actions"
                     let reason =
@@ -389,7 +402,7 @@ public struct ControlPlane: Sendable {
                     if s.lifted != nil {
                         throw APIError.conflict("stop \(id) was already lifted by \(s.liftedBy ?? "?")")
                     }
-                    if config.rank(user.role) < config.rank(s.liftRole) {
+                    if config.userRank(user.role) < config.rank(s.liftRole) {
                         throw APIError.forbidden(
                             "lifting stop \(id) needs role \(s.liftRole) or higher; \(user.name) is \(user.role)"
                         )
@@ -556,7 +569,7 @@ public struct ControlPlane: Sendable {
                             "\(user.name) asked for request \(id) and cannot decide it; another person must"
                         )
                     }
-                    if approve && config.rank(user.role) < config.rank(a.requiredRole) {
+                    if approve && config.userRank(user.role) < config.rank(a.requiredRole) {
                         throw APIError.forbidden(
                             "approving request \(id) needs role \(a.requiredRole) or higher; \(user.name) is \(user.role)"
                         )
@@ -685,6 +698,8 @@ public struct ControlPlane: Sendable {
     }
 
     public func verify() async throws -> AuditChain.Report {
+        // Checkpoints first: one signed while the events are read is then never mistaken for truncation.
+        let checkpoints = try await store.checkpoints()
         var entries: [AuditChain.Entry] = []
         var from = 1
         while true {
@@ -693,7 +708,7 @@ public struct ControlPlane: Sendable {
             guard let last = page.last, page.count == 5000 else { break }
             from = last.seq + 1
         }
-        return AuditChain.verify(entries, checkpoints: try await store.checkpoints(), publicKey: publicKey)
+        return AuditChain.verify(entries, checkpoints: checkpoints, publicKey: publicKey)
     }
 }
 

@@ -75,6 +75,15 @@ public final class SQLiteStore: ControlStore {
                     """
             )
         }
+        migrator.registerMigration("v4-web-session-token") { db in
+            // Sessions made before they were tied to a token end here (their token is unknown).
+            try db.execute(
+                sql: """
+                    DELETE FROM web_sessions;
+                    ALTER TABLE web_sessions ADD COLUMN token_hash TEXT NOT NULL DEFAULT '';
+                    """
+            )
+        }
         try migrator.migrate(pool)
         batcher = DecisionBatcher(pool: pool)
     }
@@ -440,11 +449,19 @@ public final class SQLiteStore: ControlStore {
 
     // MARK: web sessions
 
-    public func createWebSession(hash: String, user: String, csrf: String, expires: Int) async throws {
+    public func createWebSession(
+        hash: String,
+        user: String,
+        tokenHash: String,
+        csrf: String,
+        expires: Int
+    )
+        async throws
+    {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT INTO web_sessions (hash, user, csrf, expires) VALUES (?,?,?,?)",
-                arguments: [hash, user, csrf, expires]
+                sql: "INSERT INTO web_sessions (hash, user, token_hash, csrf, expires) VALUES (?,?,?,?,?)",
+                arguments: [hash, user, tokenHash, csrf, expires]
             )
         }
     }
@@ -455,7 +472,12 @@ public final class SQLiteStore: ControlStore {
                 let r = try Row.fetchOne(
                     db,
                     sql:
-                        "SELECT users.*, web_sessions.csrf, web_sessions.expires FROM web_sessions JOIN users ON users.name = web_sessions.user WHERE hash = ? AND expires > ?",
+                        """
+                        SELECT users.*, web_sessions.csrf, web_sessions.expires FROM web_sessions
+                        JOIN users ON users.name = web_sessions.user
+                        JOIN tokens ON tokens.hash = web_sessions.token_hash AND tokens.revoked IS NULL
+                        WHERE web_sessions.hash = ? AND web_sessions.expires > ?
+                        """,
                     arguments: [hash, now]
                 )
             else { return nil }

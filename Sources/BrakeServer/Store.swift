@@ -50,8 +50,10 @@ public protocol ControlStore: Sendable {
     ) async throws -> ServerStop?
 
     // Web sessions (the approver's page)
-    func createWebSession(hash: String, user: String, csrf: String, expires: Int) async throws
-    /// The signed-in user and the session's CSRF token, when the session exists and has not expired.
+    /// A browser session opened with the token whose hash is `tokenHash`; it ends when that token is revoked.
+    func createWebSession(hash: String, user: String, tokenHash: String, csrf: String, expires: Int) async throws
+    /// The signed-in user and the session's CSRF token, when the session exists, has not expired and its token
+    /// has not been revoked.
     func webSession(hash: String, now: Int) async throws -> WebSession?
     func deleteWebSession(hash: String) async throws
 

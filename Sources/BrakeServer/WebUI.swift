@@ -40,7 +40,7 @@ public enum WebUI {
     )
         -> Response
     {
-        var ctx = page.context
+        var ctx = (sanitize(page.context) as? [String: Any]) ?? [:]
         if let s = session { ctx["csrf"] = s.csrf }
         let body = library.render(ctx, withTemplate: page.template) ?? ""
         let nonce = ControlPlane.randomString(16)
@@ -65,6 +65,34 @@ public enum WebUI {
             ],
             body: .init(byteBuffer: ByteBuffer(string: html))
         )
+    }
+
+    /// swift-mustache escapes per Character, and a markup character followed by a combining mark (or led by
+    /// a prepended one) forms a single Character that escapes nothing. Such clusters keep only their markup
+    /// characters, which the template then escapes. Applied to every value a page shows.
+    static func sanitize(_ value: Any) -> Any {
+        switch value {
+        case let s as String: return sanitize(string: s)
+        case let a as [String]: return a.map { sanitize(string: $0) }
+        case let d as [String: Any]: return d.mapValues { sanitize($0) }
+        case let a as [[String: Any]]: return a.map { $0.mapValues { sanitize($0) } }
+        case let a as [Any]: return a.map { sanitize($0) }
+        default: return value
+        }
+    }
+
+    static func sanitize(string s: String) -> String {
+        let markup: Set<Unicode.Scalar> = ["\"", "'", "<", ">", "&"]
+        guard s.unicodeScalars.contains(where: { markup.contains($0) }) else { return s }
+        var out = ""
+        for ch in s {
+            if ch.unicodeScalars.count > 1, ch.unicodeScalars.contains(where: { markup.contains($0) }) {
+                for u in ch.unicodeScalars where markup.contains(u) { out.unicodeScalars.append(u) }
+            } else {
+                out.append(ch)
+            }
+        }
+        return out
     }
 
     static func redirect(_ to: String, cookie: String? = nil) -> Response {
@@ -184,11 +212,13 @@ public enum WebUI {
             var r = req
             let fields = form(String(buffer: (try? await r.body.collect(upTo: 1 << 16)) ?? ByteBuffer()))
             do {
-                let user = try await plane.authenticate(bearer: fields["token"]?.trimmingSpacesString)
+                let token = fields["token"]?.trimmingSpacesString ?? ""
+                let user = try await plane.authenticate(bearer: token)
                 let id = ControlPlane.randomString(40)
                 try await plane.store.createWebSession(
                     hash: sessionHash(id),
                     user: user.name,
+                    tokenHash: ControlPlane.hashToken(token),
                     csrf: ControlPlane.randomString(32),
                     expires: plane.now() + sessionSeconds
                 )
@@ -232,7 +262,7 @@ public enum WebUI {
                     "needs": "\(a.requiredCount) × \(a.requiredRole)", "waiting": ago(a.created, now: now),
                 ]
             }
-            return library.render(["requests": rows], withTemplate: "pendingRows") ?? ""
+            return library.render(sanitize(["requests": rows] as [String: Any]), withTemplate: "pendingRows") ?? ""
         }
         router.get("/ui") { req, _ in
             await page(req) { s in
@@ -305,7 +335,7 @@ public enum WebUI {
                 if !a.environment.isEmpty { c["environment"] = a.environment }
                 let pending = status == .pending
                 let mine = a.requester == s.user.name
-                let rankOK = plane.config.rank(s.user.role) >= plane.config.rank(a.requiredRole)
+                let rankOK = plane.config.userRank(s.user.role) >= plane.config.rank(a.requiredRole)
                 c["canDecide"] = pending && !mine && !a.votes.contains { $0.user == s.user.name }
                 c["canApprove"] = rankOK
                 c["approveNote"] =
@@ -378,7 +408,7 @@ public enum WebUI {
                     [
                         "id": $0.id, "describe": $0.describe, "automatic": $0.automatic, "createdBy": $0.createdBy,
                         "reason": $0.reason, "ago": ago($0.created, now: now), "liftRole": $0.liftRole,
-                        "canLift": plane.config.rank(s.user.role) >= plane.config.rank($0.liftRole),
+                        "canLift": plane.config.userRank(s.user.role) >= plane.config.rank($0.liftRole),
                     ]
                 }
                 return render(
@@ -508,56 +538,74 @@ public enum WebUI {
         }
 
         // Admin
+        /// The admin page; a token just created is shown in this response only (never in a URL).
+        @Sendable func adminPage(
+            _ s: WebSession,
+            msg: String?,
+            error: String?,
+            newToken: (String, String)? = nil
+        )
+            async throws -> Response
+        {
+            guard plane.config.userRank(s.user.role) >= plane.config.rank(plane.config.topRole) else {
+                return render(
+                    Page(
+                        title: "Admin",
+                        template: "pending",
+                        context: ["rows": try await pendingRows()],
+                        nav: "Pending"
+                    ),
+                    session: s,
+                    error: "The admin page needs role \(plane.config.topRole); you are \(s.user.role).",
+                    status: .forbidden
+                )
+            }
+            let users: [[String: Any]] = try await plane.store.users().map { ["name": $0.name, "role": $0.role] }
+            let tokens: [[String: Any]] = try await plane.store.tokens(user: nil).map {
+                [
+                    "id": $0.id, "user": $0.user, "label": $0.label,
+                    "state": $0.revoked == nil ? "active" : "revoked", "active": $0.revoked == nil,
+                ]
+            }
+            let deliveries: [[String: Any]] = plane.notifier.recent.map {
+                [
+                    "event": $0.event, "url": $0.url, "status": $0.status, "attempts": $0.attempts,
+                    "lastError": $0.lastError,
+                    "statusClass": $0.status == "delivered" ? "ok" : $0.status == "failed" ? "warn" : "",
+                ]
+            }
+            var c: [String: Any] = [
+                "users": users, "tokens": tokens, "roles": plane.config.roles, "deliveries": deliveries,
+                "webhookNote": plane.config.webhooks.isEmpty ? "No webhooks configured." : "No deliveries yet.",
+            ]
+            if let (token, user) = newToken {
+                c["newToken"] = token
+                c["newTokenUser"] = user
+            }
+            var r = render(
+                Page(title: "Admin", template: "admin", context: c, nav: "Admin"),
+                session: s,
+                flash: msg,
+                error: error
+            )
+            if newToken != nil { r.headers[.cacheControl] = "no-store" }
+            return r
+        }
         router.get("/ui/admin") { req, _ in
             await page(req) { s in
                 let (msg, error) = notes(req)
-                guard plane.config.rank(s.user.role) >= plane.config.rank(plane.config.topRole) else {
-                    return render(
-                        Page(
-                            title: "Admin",
-                            template: "pending",
-                            context: ["rows": try await pendingRows()],
-                            nav: "Pending"
-                        ),
-                        session: s,
-                        error: "The admin page needs role \(plane.config.topRole); you are \(s.user.role).",
-                        status: .forbidden
-                    )
-                }
-                let users: [[String: Any]] = try await plane.store.users().map { ["name": $0.name, "role": $0.role] }
-                let tokens: [[String: Any]] = try await plane.store.tokens(user: nil).map {
-                    [
-                        "id": $0.id, "user": $0.user, "label": $0.label,
-                        "state": $0.revoked == nil ? "active" : "revoked", "active": $0.revoked == nil,
-                    ]
-                }
-                let deliveries: [[String: Any]] = plane.notifier.recent.map {
-                    [
-                        "event": $0.event, "url": $0.url, "status": $0.status, "attempts": $0.attempts,
-                        "lastError": $0.lastError,
-                        "statusClass": $0.status == "delivered" ? "ok" : $0.status == "failed" ? "warn" : "",
-                    ]
-                }
-                var c: [String: Any] = [
-                    "users": users, "tokens": tokens, "roles": plane.config.roles, "deliveries": deliveries,
-                    "webhookNote": plane.config.webhooks.isEmpty ? "No webhooks configured." : "No deliveries yet.",
-                ]
-                if let t = req.uri.queryParameters["token"] {
-                    c["newToken"] = decode(String(t))
-                    c["newTokenUser"] = req.uri.queryParameters["for"].map { decode(String($0)) } ?? ""
-                }
-                return render(
-                    Page(title: "Admin", template: "admin", context: c, nav: "Admin"),
-                    session: s,
-                    flash: msg,
-                    error: error
-                )
+                return try await adminPage(s, msg: msg, error: error)
             }
         }
         router.post("/ui/admin/users") { req, _ in
             await post(req, back: "/ui/admin") { s, f in
                 let (user, token) = try await plane.addUser(name: f["name"] ?? "", role: f["role"] ?? "", by: s.user)
-                return redirect("/ui/admin?token=\(escapeQuery(token))&for=\(escapeQuery(user.name))")
+                return try await adminPage(
+                    s,
+                    msg: "Added \(user.name) (\(user.role)).",
+                    error: nil,
+                    newToken: (token, user.name)
+                )
             }
         }
         router.post("/ui/admin/users/{name}/role") { req, ctx in
@@ -570,7 +618,7 @@ public enum WebUI {
         router.post("/ui/admin/tokens") { req, _ in
             await post(req, back: "/ui/admin") { s, f in
                 let (record, token) = try await plane.createToken(for: f["user"], label: f["label"] ?? "", by: s.user)
-                return redirect("/ui/admin?token=\(escapeQuery(token))&for=\(escapeQuery(record.user))")
+                return try await adminPage(s, msg: nil, error: nil, newToken: (token, record.user))
             }
         }
         router.post("/ui/admin/tokens/{id}/revoke") { req, ctx in

@@ -845,6 +845,8 @@ struct AuditCommand: ParsableCommand {
                     let (keyText, note, _) = ServerAudit.trustedKey(offered: offered, pinned: link.pinnedKey)
                     var r = AuditChain.verify(entries, checkpoints: cps, publicKey: ServerAudit.key(keyText))
                     if let note { r.problems.append(note) }
+                    if let pinned = ServerAudit.checkPin(entries, store: store) { r.problems.append(pinned) }
+                    ServerAudit.savePin(cps, report: r, store: store)
                     ServerAudit.report(r, json: output.json, source: link.url, keyNote: nil)
                     return
                 }

@@ -463,6 +463,9 @@ struct Tokens: ParsableCommand {
 enum ServerAudit {
     /// Every event and checkpoint, read page by page.
     static func download(_ client: ServerClient) throws -> ([AuditChain.Entry], [AuditChain.Checkpoint], String) {
+        // Checkpoints first, so one signed during the download is never mistaken for truncation.
+        let cps = try Remote.call(client, "GET", "/v1/audit/checkpoints")
+        let checkpoints = (cps["checkpoints"]?.arrayValue ?? []).compactMap(AuditChain.Checkpoint.init(json:))
         var entries: [AuditChain.Entry] = []
         var from = 1
         while true {
@@ -477,9 +480,40 @@ enum ServerAudit {
             guard let last = entries.last, events.count == 10000 else { break }
             from = last.seq + 1
         }
-        let cps = try Remote.call(client, "GET", "/v1/audit/checkpoints")
-        let checkpoints = (cps["checkpoints"]?.arrayValue ?? []).compactMap(AuditChain.Checkpoint.init(json:))
         return (entries, checkpoints, cps["public_key"]?.stringValue ?? "")
+    }
+
+    /// The newest checkpoint this machine has verified: whoever can write the server's database could delete
+    /// later events together with their checkpoints, so the next verification also holds the log to this one.
+    static func pinPath(_ store: LocalStore) -> String { store.home + "/audit-pin.json" }
+
+    static func checkPin(_ entries: [AuditChain.Entry], store: LocalStore) -> String? {
+        guard let text = try? Loader.readFile(pinPath(store)), let v = try? JSONValue.parse(text),
+            let size = v["tree_size"]?.intValue, let head = v["head_hash"]?.stringValue
+        else { return nil }
+        if entries.count < size {
+            return
+                "the log has \(entries.count) events but this machine verified a signed checkpoint at \(size): events and checkpoints were removed"
+        }
+        var running = AuditChain.genesis
+        for e in entries.prefix(size) { running = AuditChain.hash(previous: running, event: e.event) }
+        if running != head {
+            return
+                "the first \(size) events no longer hash to the checkpoint this machine verified: history was rewritten"
+        }
+        return nil
+    }
+
+    static func savePin(_ checkpoints: [AuditChain.Checkpoint], report: AuditChain.Report, store: LocalStore) {
+        guard report.ok,
+            let last = checkpoints.filter({ $0.treeSize <= report.length }).max(by: { $0.treeSize < $1.treeSize })
+        else { return }
+        try? store.ensureHome()
+        try? store.writeAtomically(
+            pinPath(store),
+            JSONValue.object([("tree_size", .number(Double(last.treeSize))), ("head_hash", .string(last.headHash))])
+                .serialized + "\n"
+        )
     }
 
     static func key(_ base64: String) -> Curve25519.Signing.PublicKey? {

@@ -207,7 +207,7 @@ struct ServerGate {
         ])
         let answer: JSONValue
         do { answer = try client.call("POST", "/v1/decisions", report) } catch {
-            return offline(c, "\(error)")
+            return failed(c, error)
         }
         let old = cached()
         let etag = answer["policy_etag"]?.stringValue
@@ -233,7 +233,9 @@ struct ServerGate {
         }
         do {
             var request = try client.call("POST", "/v1/approvals", .object(ask))
-            guard let id = request["id"]?.stringValue else { return offline(c, "no request id in the answer") }
+            guard let id = request["id"]?.stringValue else {
+                return failed(c, ClientError.malformed("no request id in the answer"))
+            }
             if request["status"]?.stringValue == "used" {
                 return Result(verdict: .allow, message: "", note: "approved (request \(id))")
             }
@@ -271,8 +273,21 @@ struct ServerGate {
                 )
             }
         } catch {
-            return offline(c, "\(error)")
+            return failed(c, error)
         }
+    }
+
+    /// A call failed. Only a server that cannot be reached falls back to the last known state; a server that
+    /// answers with an error (a revoked token, a refusal, a failure of its own) or nonsense blocks the action:
+    /// an error answer must never turn into an allow.
+    func failed(_ c: Call, _ error: any Error) -> Result {
+        if case ClientError.unreachable = error { return offline(c, "\(error)") }
+        return Result(
+            verdict: .deny,
+            message:
+                "Brake: the control plane refused or failed (\(error)), so this action is blocked. If your token was revoked, ask for a new one (`brake login`).",
+            note: "server error"
+        )
     }
 
     /// The server cannot be reached: last known stops hold, asks become denies, allows still run.

@@ -145,13 +145,18 @@ enum StoreConformance {
         #expect(try await store.stops(includeLifted: true).first?.liftedBy == "bob")
 
         // Web sessions
-        try await store.createWebSession(hash: "w1", user: "ada", csrf: "c1", expires: 1000)
+        try await store.createWebSession(hash: "w1", user: "ada", tokenHash: "hash-t3", csrf: "c1", expires: 1000)
+        try await store.createWebSession(hash: "w2", user: "ada", tokenHash: "hash-t3", csrf: "c2", expires: 1000)
         #expect(try await store.webSession(hash: "w1", now: 999)?.user.name == "ada")
         #expect(try await store.webSession(hash: "w1", now: 999)?.csrf == "c1")
         #expect(try await store.webSession(hash: "w1", now: 1000) == nil)
         #expect(try await store.webSession(hash: "nope", now: 0) == nil)
         try await store.deleteWebSession(hash: "w1")
         #expect(try await store.webSession(hash: "w1", now: 0) == nil)
+        // Revoking the token ends the sessions opened with it.
+        #expect(try await store.webSession(hash: "w2", now: 0) != nil)
+        _ = try await store.revokeToken(id: "t3", audit: draft("token.revoked"), now: 999)
+        #expect(try await store.webSession(hash: "w2", now: 0) == nil)
 
         // The audit chain: contiguous, linked, verifiable, with checkpoints.
         let head = try await store.auditHead()

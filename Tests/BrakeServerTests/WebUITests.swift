@@ -142,6 +142,24 @@ struct WebUITests {
         }
     }
 
+    @Test("markup characters glued to combining marks are still escaped")
+    func escaping() async throws {
+        try await Harness.with { h in
+            let sneaky = "x\"\u{0301} onmouseover=\u{0301}alert(1) <\u{0338}script>"
+            _ = try await h.call(
+                .post,
+                "/v1/approvals",
+                as: "dev",
+                .object([("digest", .string("sha256:esc")), ("summary", .string(sneaky)), ("session", .string(sneaky))])
+            )
+            let (cookie, _) = try await signIn(h, as: "sam")
+            let page = try await h.client.execute(uri: "/ui", method: .get, headers: [.cookie: cookie])
+            let html = String(buffer: page.body)
+            #expect(html.contains("x&quot; onmouseover"))
+            #expect(!html.contains("<script>") && !html.contains("\"\u{0301}"))
+        }
+    }
+
     @Test("the webhook signature is HMAC-SHA256 over timestamp and body")
     func signature() {
         // Known answer: python3 -c 'import hmac,hashlib;print(hmac.new(b"key",b"1700000000.{}",hashlib.sha256).hexdigest())'

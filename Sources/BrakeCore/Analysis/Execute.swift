@@ -142,6 +142,12 @@ extension Analyzer {
                 record(argv, program: program, site: site, assignments: assignments, stdin: stdin)
                 return .environment
             }
+            // Exporting a variable that redirects Brake is itself an action the recognizers must see.
+            if args.contains(where: { a in
+                a.text.firstIndex(of: "=").map { Analyzer.brakeVariables.contains(String(a.text[..<$0])) } ?? false
+            }) {
+                recognize(record(argv, program: program, site: site, assignments: assignments, stdin: stdin))
+            }
             for a in args where !a.text.hasPrefix("-") {
                 if let eq = a.text.firstIndex(of: "=") {
                     let n = String(a.text[..<eq])

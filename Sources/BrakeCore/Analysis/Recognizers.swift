@@ -373,6 +373,8 @@ extension Analyzer {
         ".config/gh/hosts.yml", ".pgpass", ".vault-token", ".npmrc", ".pypirc", ".gnupg", ".password-store",
         ".config/gcloud", ".azure", ".gem/credentials", ".cargo/credentials", ".cargo/credentials.toml",
         ".terraform.d/credentials.tfrc.json", ".my.cnf", "Library/Keychains",
+        // Brake's own: the operator's control-plane token, the server's admin token and signing key.
+        ".brake/server.json", ".brake/server/admin-token", ".brake/server/audit-signing-key",
     ]
     /// Credential files: reading them exposes secrets, sending them anywhere is exfiltration.
     func isCredentialPath(_ path: String, includeDotEnv: Bool) -> Bool {
@@ -453,12 +455,68 @@ extension Analyzer {
 
     // MARK: - Self-protection
 
+    /// Control-plane routes that decide, lift, or manage people and tokens; an agent has no business there
+    /// (its hook talks to the server for it).
+    static let controlPlaneRoutes = [
+        "/v1/approvals", "/v1/stops", "/v1/tokens", "/v1/users", "/v1/audit/checkpoints", "/ui/",
+    ]
+
+    /// Whether a URL argument points at the Brake server (`BRAKE_SERVER`, else the default port 8377).
+    func isBrakeServerURL(_ text: String) -> Bool {
+        guard Self.controlPlaneRoutes.contains(where: { text.contains($0) }) else { return false }
+        if let server = context.env["BRAKE_SERVER"], !server.isEmpty {
+            var host = Substring(server)
+            if let r = host.firstRange(of: "://") { host = host[r.upperBound...] }
+            if let slash = host.firstIndex(of: "/") { host = host[..<slash] }
+            if !host.isEmpty && text.contains(host) { return true }
+        }
+        return text.contains(":8377/")
+    }
+
+    /// Variables that point Brake somewhere else (another server, state, policy or session).
+    static let brakeVariables: Set<String> = [
+        "BRAKE_SERVER", "BRAKE_TOKEN", "BRAKE_HOME", "BRAKE_POLICY", "BRAKE_SESSION", "BRAKE_ASK_WAIT",
+    ]
+
     func recognizeBrake(_ idx: Int, _ inv: Invocation) {
+        let exported =
+            ["export", "declare", "typeset", "setenv"].contains(inv.program)
+            ? inv.args.compactMap { a in a.text.firstIndex(of: "=").map { String(a.text[..<$0]) } } : []
+        if let name = (Array(inv.assignments.keys).sorted() + exported).first(where: {
+            Self.brakeVariables.contains($0)
+        }) {
+            addEffect(
+                "brake.self",
+                attrs: ["subcommand": .string("environment")],
+                invocation: idx,
+                detail: "sets \(name), which redirects Brake's own checks"
+            )
+        }
+        // The operator's control-plane token, used or shown by the agent.
+        if result.referencedVariables.contains("BRAKE_TOKEN") {
+            addEffect(
+                "brake.self",
+                attrs: ["subcommand": .string("token")],
+                invocation: idx,
+                detail: "uses $BRAKE_TOKEN, the person's control-plane token"
+            )
+        }
+        if ["curl", "wget", "http", "https", "xh", "httpie"].contains(inv.program),
+            inv.args.contains(where: { isBrakeServerURL($0.text) })
+        {
+            addEffect(
+                "brake.self",
+                attrs: ["subcommand": .string("api")],
+                invocation: idx,
+                detail: "calls the Brake server's approval, stop, user or token API directly"
+            )
+        }
         if inv.program == "brake" {
             let sub = inv.args.first(where: { !$0.text.hasPrefix("-") })?.text ?? ""
             let sensitive: Set<String> = [
                 "approve", "resume", "install", "uninstall", "signoff", "sign-off", "token", "user", "users", "stop",
-                "deny", "override", "allow", "policy-set", "disable", "enable", "keygen", "serve",
+                "deny", "override", "allow", "policy-set", "disable", "enable", "keygen", "serve", "approvals",
+                "tokens", "login", "logout",
             ]
             if sensitive.contains(sub)
                 || (sub == "policy"
