@@ -68,7 +68,13 @@ for name, role in [("sam", "senior"), ("jo", "junior"), ("dev", "mid")]:
 SAM, JO = env_for("sam"), env_for("jo")
 brake(["login", "--server", URL, "--token", tokens["sam"]], SAM)
 brake(["login", "--server", URL, "--token", tokens["jo"]], JO)
-DEV = env_for("dev", BRAKE_SERVER=URL, BRAKE_TOKEN=tokens["dev"], BRAKE_ASK_WAIT="0")
+# dev's hooks run with an agent token (reports, asks, uses approvals; never decides); dev the person has their own.
+r = brake(["tokens", "create", "--agent", "--label", "hooks", "--format", "json"],
+          env_for("dev-person", BRAKE_SERVER=URL, BRAKE_TOKEN=tokens["dev"]))
+agent_token = json.loads(r.stdout)["token"] if r.returncode == 0 else ""
+check(agent_token.startswith("brk_"), "brake tokens create --agent makes a hook token")
+DEV = env_for("dev", BRAKE_SERVER=URL, BRAKE_TOKEN=agent_token, BRAKE_ASK_WAIT="0")
+DEV_PERSON = env_for("dev-person", BRAKE_SERVER=URL, BRAKE_TOKEN=tokens["dev"])
 
 
 def hook(command, session="s1", env=DEV, extra=()):
@@ -106,8 +112,10 @@ r = brake(["approvals", "list", "--format", "json"], SAM)
 check(any(a["id"] == rid for a in json.loads(r.stdout)["approvals"]), "the request is listed for approvers")
 r = brake(["approvals", "approve", rid], JO)
 check(r.returncode != 0 and "needs role" in r.stderr, "a junior cannot approve")
-r = brake(["approvals", "approve", rid], dict(DEV))
+r = brake(["approvals", "approve", rid], DEV_PERSON)
 check(r.returncode != 0 and "cannot decide" in r.stderr, "the requester cannot approve their own request")
+r = brake(["approvals", "approve", rid], DEV)
+check(r.returncode != 0 and "agent token" in r.stderr, "the agent's own token cannot approve anything")
 d, _, _ = hook(ASK)
 check(d == "deny", "before approval the retry is still refused")
 r = brake(["approvals", "approve", rid, "--reason", "hotfix"], SAM)

@@ -101,7 +101,18 @@ public struct ControlPlane: Sendable {
         return list
     }
 
+    /// Deciding, lifting and managing need a person's token: an agent's hook token cannot do them even when
+    /// its owner could.
+    func requirePerson(_ user: User, to what: String) throws {
+        if user.scope != "person" {
+            throw APIError.forbidden(
+                "\(what) needs a person's token; this is an agent token (it may report decisions, ask for approvals and use them)"
+            )
+        }
+    }
+
     func require(_ user: User, atLeast role: String, to what: String) throws {
+        try requirePerson(user, to: what)
         if config.userRank(user.role) < config.rank(role) {
             throw APIError.forbidden("\(what) needs role \(role) or higher; \(user.name) is \(user.role)")
         }
@@ -186,18 +197,39 @@ public struct ControlPlane: Sendable {
         return User(name: name, role: role, created: target.created)
     }
 
-    public func createToken(for name: String?, label: String, by actor: User) async throws -> (TokenRecord, String) {
+    public func createToken(
+        for name: String?,
+        label: String,
+        scope: String = "person",
+        by actor: User
+    ) async throws
+        -> (TokenRecord, String)
+    {
+        try requirePerson(actor, to: "creating tokens")
+        guard ["person", "agent"].contains(scope) else {
+            throw APIError.badRequest("'scope' is person or agent, not '\(scope)'")
+        }
         let owner = name ?? actor.name
         if owner != actor.name { try require(actor, atLeast: config.topRole, to: "creating tokens for others") }
         let (id, token) = Self.newToken()
         let t = now()
-        let record = TokenRecord(id: id, user: owner, label: label, hash: Self.hashToken(token), created: t)
+        let record = TokenRecord(
+            id: id,
+            user: owner,
+            label: label,
+            hash: Self.hashToken(token),
+            created: t,
+            scope: scope
+        )
         try await store.addToken(
             record,
             audit: AuditDraft(
                 kind: "token.created",
                 actor: actor.name,
-                fields: [("user", .string(owner)), ("token", .string(id)), ("label", .string(label))]
+                fields: [
+                    ("user", .string(owner)), ("token", .string(id)), ("label", .string(label)),
+                    ("scope", .string(scope)),
+                ]
             ),
             now: t
         )
@@ -205,6 +237,7 @@ public struct ControlPlane: Sendable {
     }
 
     public func revokeToken(id: String, by actor: User) async throws -> TokenRecord {
+        try requirePerson(actor, to: "revoking tokens")
         let all = try await store.tokens(user: nil)
         guard let t = all.first(where: { $0.id == id }) else { throw APIError.notFound("no token with id '\(id)'") }
         if t.user != actor.name { try require(actor, atLeast: config.topRole, to: "revoking others' tokens") }
@@ -391,6 +424,7 @@ public struct ControlPlane: Sendable {
     }
 
     public func liftStop(id: String, reason: String, by user: User) async throws -> ServerStop {
+        try requirePerson(user, to: "lifting a stop")
         let config = self.config
         let t = now()
         defer { caches.clearStops() }
@@ -551,6 +585,7 @@ public struct ControlPlane: Sendable {
     }
 
     public func vote(id: String, approve: Bool, reason: String, by user: User) async throws -> Approval {
+        try requirePerson(user, to: "deciding a request")
         let config = self.config
         let t = now()
         guard

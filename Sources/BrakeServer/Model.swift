@@ -5,15 +5,22 @@ public struct User: Sendable, Equatable {
     public var name: String
     public var role: String
     public var created: Int
+    /// The scope of the token this request came with: `person`, or `agent` (a hook's token: it may report,
+    /// ask and use approvals, but never decide, lift, or manage people and tokens).
+    public var scope: String
 
-    public init(name: String, role: String, created: Int) {
+    public init(name: String, role: String, created: Int, scope: String = "person") {
         self.name = name
         self.role = role
         self.created = created
+        self.scope = scope
     }
 
     public var json: JSONValue {
-        .object([("name", .string(name)), ("role", .string(role)), ("created", .number(Double(created)))])
+        .object([
+            ("name", .string(name)), ("role", .string(role)), ("created", .number(Double(created))),
+            ("scope", .string(scope)),
+        ])
     }
 }
 
@@ -25,20 +32,31 @@ public struct TokenRecord: Sendable, Equatable {
     public var hash: String
     public var created: Int
     public var revoked: Int?
+    /// `person` or `agent`.
+    public var scope: String
 
-    public init(id: String, user: String, label: String, hash: String, created: Int, revoked: Int? = nil) {
+    public init(
+        id: String,
+        user: String,
+        label: String,
+        hash: String,
+        created: Int,
+        revoked: Int? = nil,
+        scope: String = "person"
+    ) {
         self.id = id
         self.user = user
         self.label = label
         self.hash = hash
         self.created = created
         self.revoked = revoked
+        self.scope = scope
     }
 
     public var json: JSONValue {
         var m: [(String, JSONValue)] = [
             ("id", .string(id)), ("user", .string(user)), ("label", .string(label)),
-            ("created", .number(Double(created))),
+            ("created", .number(Double(created))), ("scope", .string(scope)),
         ]
         if let revoked { m.append(("revoked", .number(Double(revoked)))) }
         return .object(m)

@@ -30,6 +30,7 @@ public enum OpenAPI {
                 label: {type: string}
                 created: {type: integer}
                 revoked: {type: integer}
+                scope: {type: string, enum: [person, agent]}
             Stop:
               type: object
               properties:
@@ -376,7 +377,12 @@ public enum OpenAPI {
               requestBody:
                 content:
                   application/json:
-                    schema: {type: object, properties: {user: {type: string}, label: {type: string}}}
+                    schema:
+                      type: object
+                      properties:
+                        user: {type: string}
+                        label: {type: string}
+                        scope: {type: string, enum: [person, agent], description: 'agent: for hooks; it may report, ask and use approvals, never decide, lift or manage'}
               responses: {'201': {description: the token and its record}}
           /v1/webhooks/deliveries:
             get:

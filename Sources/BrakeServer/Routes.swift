@@ -420,6 +420,7 @@ public enum Routes {
                 let (record, token) = try await plane.createToken(
                     for: b["user"]?.stringValue,
                     label: b["label"]?.stringValue ?? "",
+                    scope: b["scope"]?.stringValue ?? "person",
                     by: u
                 )
                 return Reply(status: .created, body: .object([("token", .string(token)), ("record", record.json)]))

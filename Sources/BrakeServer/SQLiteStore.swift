@@ -84,6 +84,9 @@ public final class SQLiteStore: ControlStore {
                     """
             )
         }
+        migrator.registerMigration("v5-token-scope") { db in
+            try db.execute(sql: "ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'person'")
+        }
         try migrator.migrate(pool)
         batcher = DecisionBatcher(pool: pool)
     }
@@ -174,8 +177,8 @@ public final class SQLiteStore: ControlStore {
 
     static func insertToken(_ db: Database, _ t: TokenRecord) throws {
         try db.execute(
-            sql: "INSERT INTO tokens (id, user, label, hash, created, revoked) VALUES (?,?,?,?,?,?)",
-            arguments: [t.id, t.user, t.label, t.hash, t.created, t.revoked]
+            sql: "INSERT INTO tokens (id, user, label, hash, created, revoked, scope) VALUES (?,?,?,?,?,?,?)",
+            arguments: [t.id, t.user, t.label, t.hash, t.created, t.revoked, t.scope]
         )
     }
 
@@ -215,7 +218,8 @@ public final class SQLiteStore: ControlStore {
             label: r["label"],
             hash: r["hash"],
             created: r["created"],
-            revoked: r["revoked"]
+            revoked: r["revoked"],
+            scope: r["scope"]
         )
     }
 
@@ -251,9 +255,13 @@ public final class SQLiteStore: ControlStore {
             try Row.fetchOne(
                 db,
                 sql:
-                    "SELECT users.* FROM tokens JOIN users ON users.name = tokens.user WHERE tokens.hash = ? AND tokens.revoked IS NULL",
+                    "SELECT users.*, tokens.scope AS token_scope FROM tokens JOIN users ON users.name = tokens.user WHERE tokens.hash = ? AND tokens.revoked IS NULL",
                 arguments: [tokenHash]
-            ).map(Self.user)
+            ).map { row in
+                var u = Self.user(row)
+                u.scope = row["token_scope"]
+                return u
+            }
         }
     }
 

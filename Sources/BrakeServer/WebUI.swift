@@ -214,6 +214,7 @@ public enum WebUI {
             do {
                 let token = fields["token"]?.trimmingSpacesString ?? ""
                 let user = try await plane.authenticate(bearer: token)
+                try plane.requirePerson(user, to: "signing in to the page")
                 let id = ControlPlane.randomString(40)
                 try await plane.store.createWebSession(
                     hash: sessionHash(id),

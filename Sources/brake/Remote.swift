@@ -407,11 +407,17 @@ struct Tokens: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a token (shown once).")
         @Option(name: .long, help: "For another user (top role only).") var user: String?
         @Option(name: .long, help: "What it is for (a machine, a CI job).") var label: String = ""
+        @Flag(
+            name: .long,
+            help: "A token for an agent's hooks: it reports, asks and uses approvals, but never decides or lifts."
+        ) var agent = false
         @OptionGroup var output: FormatOption
         func run() throws {
             do {
                 let (_, client) = try ServerLink.required("creating tokens")
-                var body: [(String, JSONValue)] = [("label", .string(label))]
+                var body: [(String, JSONValue)] = [
+                    ("label", .string(label)), ("scope", .string(agent ? "agent" : "person")),
+                ]
                 if let user { body.append(("user", .string(user))) }
                 let v = try Remote.call(client, "POST", "/v1/tokens", .object(body))
                 Remote.print(v, json: output.json) {
@@ -448,7 +454,7 @@ struct Tokens: ParsableCommand {
                 let v = try Remote.call(client, "GET", "/v1/tokens\(all ? "?all=true" : "")")
                 Remote.print(v, json: output.json) {
                     (v["tokens"]?.arrayValue ?? []).map {
-                        "\($0["id"]?.stringValue ?? "")  \(($0["user"]?.stringValue ?? "").padding(16))  \(($0["label"]?.stringValue ?? "").padding(16))  \($0["revoked"] == nil ? "active" : "revoked")\n"
+                        "\($0["id"]?.stringValue ?? "")  \(($0["user"]?.stringValue ?? "").padding(16))  \(($0["label"]?.stringValue ?? "").padding(16))  \(($0["scope"]?.stringValue ?? "person").padding(7))  \($0["revoked"] == nil ? "active" : "revoked")\n"
                     }.joined()
                 }
             } catch {

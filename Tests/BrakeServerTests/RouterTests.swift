@@ -266,6 +266,53 @@ struct RouterTests {
         }
     }
 
+    @Test("an agent token reports, asks and uses approvals, but never decides, lifts or manages")
+    func agentTokens() async throws {
+        try await Harness.with { h in
+            // The senior's hooks run with an agent token of the senior's.
+            let made = try await h.call(.post, "/v1/tokens", as: "sam", .object([("scope", .string("agent"))]))
+            #expect(made.status == 201 && made.json["record"]?["scope"]?.stringValue == "agent")
+            let agent = made.json["token"]!.stringValue!
+            #expect(try await h.call(.get, "/v1/me", as: agent).json["scope"]?.stringValue == "agent")
+            #expect(try await h.report("allow", as: agent)["decision"]?.stringValue == "allow")
+            // Another person's request: the agent token cannot approve it, though sam could.
+            let other = try await h.ask("sha256:other-person")
+            let oid = other["id"]!.stringValue!
+            let vote = try await h.call(.post, "/v1/approvals/\(oid)/approve", as: agent)
+            #expect(vote.status == 403 && vote.json["error"]?.stringValue?.contains("agent token") == true)
+            // Its own request goes through the normal path: a person approves, the agent uses it once.
+            let mine = try await h.ask("sha256:agent-own", as: agent)
+            let mid = mine["id"]!.stringValue!
+            #expect(try await h.call(.post, "/v1/approvals/\(mid)/approve", as: "sue").status == 200)
+            #expect(try await h.ask("sha256:agent-own", as: agent)["status"]?.stringValue == "used")
+            // No managing, no lifting, no new tokens.
+            #expect(try await h.call(.post, "/v1/tokens", as: agent, .object([])).status == 403)
+            #expect(
+                try await h.call(
+                    .post,
+                    "/v1/users",
+                    as: agent,
+                    .object([("name", .string("x")), ("role", .string("admin"))])
+                )
+                .status == 403
+            )
+            let stop = try await h.call(.post, "/v1/stops", as: agent, .object([("scope", .string("all"))]))
+            #expect(stop.status == 201)  // stopping is always allowed
+            #expect(try await h.call(.post, "/v1/stops/\(stop.json["id"]!.stringValue!)/lift", as: agent).status == 403)
+            #expect(
+                try await h.call(.post, "/v1/tokens", as: "sam", .object([("scope", .string("root"))])).status == 400
+            )
+            // The page does not take agent tokens.
+            let page = try await h.client.execute(
+                uri: "/ui/login",
+                method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "token=" + agent)
+            )
+            #expect(page.status == .unauthorized)
+        }
+    }
+
     @Test("approvals expire; an approved request past its expiry cannot be used")
     func expiry() async throws {
         try await Harness.with { h in

@@ -39,6 +39,11 @@ enum StoreConformance {
         #expect(try await store.userCount() == 1)
         #expect(try await store.authenticate(tokenHash: "hash-t1")?.name == "ada")
         #expect(try await store.authenticate(tokenHash: "hash-nope") == nil)
+        var agentToken = token("t9", "ada")
+        agentToken.scope = "agent"
+        try await store.addToken(agentToken, audit: draft("token.created"), now: 100)
+        #expect(try await store.authenticate(tokenHash: "hash-t9")?.scope == "agent")
+        #expect(try await store.authenticate(tokenHash: "hash-t1")?.scope == "person")
         try await store.setRole(user: "ada", role: "senior", audit: draft("user.role"), now: 102)
         #expect(try await store.user(named: "ada")?.role == "senior")
         await #expect(throws: APIError.self) {
@@ -48,7 +53,7 @@ enum StoreConformance {
         await #expect(throws: APIError.self) {
             try await store.addToken(token("t4", "ghost"), audit: draft("token.created"), now: 103)
         }
-        #expect(try await store.tokens(user: "ada").map(\.id) == ["t1", "t3"])
+        #expect(try await store.tokens(user: "ada").map(\.id) == ["t1", "t3", "t9"])
         let revoked = try await store.revokeToken(id: "t1", audit: draft("token.revoked"), now: 104)
         #expect(revoked?.revoked == 104)
         #expect(try await store.authenticate(tokenHash: "hash-t1") == nil)
