@@ -358,7 +358,8 @@ public struct ControlPlane: Sendable {
             }
         }
         var fields: [(String, JSONValue)] = [
-            ("agent", .string(r.agent)), ("tool", .string(r.tool)), ("action", .string(r.action)),
+            // Hooks redact before sending; the server does it again so a client's slip never lands in the log.
+            ("agent", .string(r.agent)), ("tool", .string(r.tool)), ("action", .string(Redact.text(r.action))),
             ("decision", .string(r.decision)), ("rules", .array(r.rules.map { .string($0) })),
             ("labels", .array(r.labels.map { .string($0) })), ("digest", .string(r.digest)),
         ]
@@ -540,7 +541,7 @@ public struct ControlPlane: Sendable {
         let a = Approval(
             id: "req_" + Self.randomString(10),
             digest: digest,
-            summary: String((body["summary"]?.stringValue ?? "").prefix(4096)),
+            summary: Redact.text(String((body["summary"]?.stringValue ?? "").prefix(4096))),
             detail: body["detail"] ?? .object([("rules", .array(rules.map { .string($0) }))]),
             requester: user.name,
             agent: body["agent"]?.stringValue ?? "",

@@ -488,6 +488,30 @@ struct RouterTests {
         }
     }
 
+    @Test("secrets in reported actions are redacted by the server too")
+    func redaction() async throws {
+        try await Harness.with { h in
+            let secret = "AKIAIOSFODNN7EXAMPLE"
+            _ = try await h.call(
+                .post,
+                "/v1/decisions",
+                as: "dev",
+                .object([("decision", .string("allow")), ("action", .string("aws s3 ls --access-key \(secret)"))])
+            )
+            _ = try await h.call(
+                .post,
+                "/v1/approvals",
+                as: "dev",
+                .object([
+                    ("digest", .string("sha256:r")), ("summary", .string("curl -H 'Authorization: Bearer \(secret)'")),
+                ])
+            )
+            let audit = try await h.call(.get, "/v1/audit?limit=1000", as: "sam")
+            #expect(!audit.text.contains(secret))
+            #expect(!(try await h.call(.get, "/v1/approvals", as: "sam").text.contains(secret)))
+        }
+    }
+
     @Test("sessions list with recent actions")
     func sessions() async throws {
         try await Harness.with { h in
