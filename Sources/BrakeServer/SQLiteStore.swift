@@ -94,16 +94,15 @@ public final class SQLiteStore: ControlStore {
     // MARK: audit
 
     static func append(_ db: Database, _ d: AuditDraft, now: Int) throws -> AuditChain.Entry {
-        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
         let seq = (last.map { $0["seq"] as Int } ?? 0) + 1
         let prev = last.map { $0["hash"] as String } ?? AuditChain.genesis
         let event = d.canonical(seq: seq, time: now)
         let hash = AuditChain.hash(previous: prev, event: event)
-        try db.execute(
+        try db.cachedStatement(
             sql:
-                "INSERT INTO audit (seq, time, kind, actor, session, destructive, tool, event, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            arguments: [seq, now, d.kind, d.actor, d.session, d.destructive ? 1 : 0, d.tool, event, prev, hash]
-        )
+                "INSERT INTO audit (seq, time, kind, actor, session, destructive, tool, event, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)"
+        ).execute(arguments: [seq, now, d.kind, d.actor, d.session, d.destructive ? 1 : 0, d.tool, event, prev, hash])
         return AuditChain.Entry(seq: seq, event: event, prevHash: prev, hash: hash)
     }
 
@@ -285,15 +284,14 @@ public final class SQLiteStore: ControlStore {
     {
         if !r.session.isEmpty {
             let refused = r.decision == "deny" ? 1 : 0
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO sessions (id, user, agent, repository, first, last, actions, refused)
                     VALUES (?,?,?,?,?,?,1,?)
                     ON CONFLICT(id) DO UPDATE SET last = excluded.last, actions = actions + 1,
                         refused = refused + excluded.refused
-                    """,
-                arguments: [r.session, user, r.agent, r.repository, now, now, refused]
-            )
+                    """
+            ).execute(arguments: [r.session, user, r.agent, r.repository, now, now, refused])
         }
         return try Self.append(db, audit, now: now).seq
     }

@@ -11,6 +11,7 @@ public enum Redact {
     /// The text with credentials replaced by `***`: URL passwords, `Authorization:` headers, `-p…` and
     /// `--password` arguments, `NAME=value` for secret-looking names, AWS keys and well-known token formats.
     public static func text(_ s: String) -> String {
+        guard mightHoldSecret(s) else { return s }
         var words = s.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
         var redactNext = false
         for (i, w) in words.enumerated() {
@@ -33,6 +34,34 @@ public enum Redact {
             }
         }
         return words.joined(separator: " ")
+    }
+
+    /// Everything `text` reacts to, as lower-case byte strings: a cheap test that lets the common command
+    /// ("git status") through without the word-by-word scan.
+    static let triggers: [[UInt8]] =
+        ([
+            "://", "-p", "--pass", "--token", "--secret", "--api-key", "akia", "asia", "authorization", "bearer",
+            "basic", "x-api-key", "private-token",
+        ]
+        + secretNames.map { $0.lowercased() } + tokenPrefixes.map { $0.lowercased() }).map { Array($0.utf8) }
+
+    static func mightHoldSecret(_ s: String) -> Bool {
+        var bytes = Array(s.utf8)
+        for i in bytes.indices where bytes[i] >= 65 && bytes[i] <= 90 { bytes[i] += 32 }
+        for t in triggers where t.count <= bytes.count {
+            let first = t[0]
+            var i = 0
+            let last = bytes.count - t.count
+            while i <= last {
+                if bytes[i] == first {
+                    var j = 1
+                    while j < t.count && bytes[i + j] == t[j] { j += 1 }
+                    if j == t.count { return true }
+                }
+                i += 1
+            }
+        }
+        return false
     }
 
     static func redactedQuoted(_ w: String) -> String {
