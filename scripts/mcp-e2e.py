@@ -210,5 +210,47 @@ upstream.terminate()
 proxy.wait(timeout=10)
 upstream.wait(timeout=10)
 
+# HTTP mode: added latency per allowed tools/call, keep-alive client, 300 sequential calls, proxy vs direct.
+raw_port, raw_proxy_port = free_port(), free_port()
+raw = subprocess.Popen([sys.executable, os.path.join(here, "mcp", "raw_http_server.py"), str(raw_port)])
+raw_proxy = subprocess.Popen([BRAKE, "mcp", "--name", "raw", "--listen", f"127.0.0.1:{raw_proxy_port}",
+                              "--upstream", f"http://127.0.0.1:{raw_port}/mcp"], env=ENV,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+wait_port(raw_port) and wait_port(raw_proxy_port)
+
+
+def http_latency(port):
+    """Median round trip of one keep-alive connection (one write per request, TCP_NODELAY: no Nagle stalls)."""
+    sk = socket.create_connection(("127.0.0.1", port))
+    sk.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "echo", "arguments": {"text": "hi"}}})
+    req = (f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+           f"Accept: application/json, text/event-stream\r\nContent-Length: {len(body)}\r\n\r\n{body}").encode()
+    samples, data = [], b""
+    for i in range(330):
+        t = time.perf_counter()
+        sk.sendall(req)
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            buf += sk.recv(65536)
+        head, _, rest = buf.partition(b"\r\n\r\n")
+        length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+        while len(rest) < length:
+            rest += sk.recv(65536)
+        data = rest[:length]
+        if i >= 30:
+            samples.append((time.perf_counter() - t) * 1e6)
+    sk.close()
+    ok = json.loads(data)["result"]["isError"] is False
+    return statistics.median(samples), ok
+
+
+direct_http, ok1 = http_latency(raw_port)
+proxied_http, ok2 = http_latency(raw_proxy_port)
+check(ok1 and ok2, "HTTP mode: allowed calls pass through the proxy")
+print(f"     HTTP mode median per tools/call: direct {direct_http:.0f} µs, through brake mcp {proxied_http:.0f} µs, added {proxied_http - direct_http:.0f} µs")
+raw_proxy.terminate()
+raw.terminate()
+
 print(f"{len(failures)} failures")
 sys.exit(1 if failures else 0)

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import BrakeCore
+import Dispatch
 import HTTPTypes
 import Hummingbird
 import NIOHTTP1
@@ -84,6 +85,14 @@ final class MCPHTTPProxy: Sendable {
         )
     }
 
+    /// Judges on a dispatch thread: an ask may long-poll the control plane for `--wait` seconds, which must
+    /// not hold one of the few threads that serve HTTP.
+    func judge(_ call: MCPSession.ToolCall) async -> String? {
+        await withCheckedContinuation { (done: CheckedContinuation<String?, Never>) in
+            DispatchQueue.global().async { done.resume(returning: self.loop.withLock { $0.judge(call) }) }
+        }
+    }
+
     func post(_ req: Request) async -> Response {
         var r = req
         guard let buf = try? await r.body.collect(upTo: 64 << 20) else {
@@ -94,7 +103,7 @@ final class MCPHTTPProxy: Sendable {
         var refusals: [String] = []
         var allowed: [JSONValue] = []
         for call in calls {
-            if let refusal = loop.withLock({ $0.judge(call) }) {
+            if let refusal = await judge(call) {
                 refusals.append(refusal)
             } else {
                 loop.withLock { $0.session.forwarded(call) }
