@@ -2,6 +2,7 @@ import BrakeCore
 import Crypto
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 #if canImport(Glibc)
@@ -159,23 +160,36 @@ public struct BrakeServerMain: Sendable {
                 """
             )
         }
-        say(
-            """
+        let banner = """
             brake serve: listening on \(url), data in \(dataDir)/brake.sqlite
               connect this machine:  brake login --server \(url) --token "$(cat \(dataDir)/admin-token)"
               or for one hook:       BRAKE_SERVER=\(url) BRAKE_TOKEN=<token> brake hook claude-code
               add a person:          brake users add alice --role senior
               approver's page:       \(url)/ui (sign in with a token)
             """
-        )
         let router = Routes.router(plane: plane, openAPI: OpenAPI.document)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "brake"),
             services: [Housekeeping(plane: plane, interval: config.checkpointInterval, logger: logger)],
+            onServerRunning: { _ in say(banner) },
             logger: logger
         )
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch let e as IOError where e.errnoCode == EADDRINUSE {
+            throw APIError(
+                status: 0,
+                message:
+                    "cannot listen on \(host):\(port): the address is in use (another brake serve?); choose another with --listen HOST:PORT"
+            )
+        } catch let e as IOError where e.errnoCode == EACCES {
+            throw APIError(
+                status: 0,
+                message:
+                    "cannot listen on \(host):\(port): permission denied; use a port above 1023 or run with the right privileges"
+            )
+        }
     }
 }
 
@@ -199,6 +213,8 @@ struct Housekeeping: Service {
                 }
             }
         }
+        // A cancelled start (the address was taken) has nothing new to sign.
+        if Task.isCancelled { return }
         do { try await plane.checkpoint() } catch { logger.error("final checkpoint failed: \(error)") }
     }
 }
