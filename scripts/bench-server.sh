@@ -6,7 +6,7 @@
 #   3. whole `brake hook` processes with the server in the loop vs. local only
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v wrk >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }
+command -v wrk >/dev/null || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; }
 swift build -c release --product brake -Xswiftc -static-executable >/dev/null
 swift build -c release --product BrakeBenchmarks >/dev/null
 BIN=$(swift build -c release --show-bin-path)

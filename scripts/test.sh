@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 # GRDB links the system SQLite; the headers come from Debian's package.
 if ! dpkg -s libsqlite3-dev >/dev/null 2>&1; then
     echo "== installing libsqlite3-dev"
-    apt-get update -q >/dev/null && apt-get install -y -q libsqlite3-dev >/dev/null
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libsqlite3-dev >/dev/null
 fi
 echo "== build"
 swift build --build-tests
@@ -33,7 +33,7 @@ echo "== API fuzzing from the OpenAPI document (schemathesis)"
 scripts/api-fuzz.sh "$(swift build --show-bin-path)/brake"
 echo "== approver's page in headless Chromium, webhooks, metrics"
 if ! command -v chromedriver >/dev/null; then
-    apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null
 fi
 python3 -c 'import selenium, prometheus_client' 2>/dev/null || python3 -m pip install -q selenium prometheus-client >/dev/null 2>&1
 python3 scripts/ui-e2e.py "$(swift build --show-bin-path)/brake"
