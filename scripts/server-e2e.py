@@ -248,6 +248,15 @@ check(d == "deny" and "held offline" in reason, "server down: the last known sto
 
 # --- crash safety: SIGKILL during a burst of writes
 server = start()
+# The decisions made while it was down reach its audit log with the next successful call.
+spool_file = os.path.join(DEV["BRAKE_HOME"], "server-spool.jsonl")
+check(os.path.exists(spool_file) and len(open(spool_file).read().splitlines()) >= 3,
+      "while the server was down, the hook spooled its decisions")
+d, _, _ = hook("ls", session="s-back")
+events = api("GET", "/v1/audit?from=1&limit=10000", tokens["sam"])["events"]
+spooled = [e for e in events if e["event"].get("spooled")]
+check(d == "allow" and not os.path.exists(spool_file) and len(spooled) >= 3,
+      f"the next call sent the spool: {len(spooled)} decisions recorded as spooled")
 brake(["resume", "--session", "s-cached"], SAM)
 acked = {"approvals": [], "stops": [], "decisions": []}
 lock = threading.Lock()

@@ -387,6 +387,40 @@ public struct ControlPlane: Sendable {
         return Outcome(decision: final, stop: stop, stops: stops, seq: seq, message: message)
     }
 
+    /// Decisions a hook made while the server was unreachable, sent later: recorded in the audit log with
+    /// the time the hook gave (never in the future, at most a week back) and marked as spooled. They happened
+    /// already, so no stop or breaker applies to them now.
+    public func recordSpooled(_ body: JSONValue, by user: User) async throws -> Int {
+        guard let items = body["reports"]?.arrayValue else {
+            throw APIError.badRequest("'reports' must be a list of decision reports")
+        }
+        if items.count > 5000 { throw APIError.badRequest("send at most 5,000 spooled reports per call") }
+        let t = now()
+        var n = 0
+        // All or nothing: a malformed report refuses the call before anything is recorded.
+        let reports = try items.map { item in (try DecisionReport(json: item), item) }
+        for (r, item) in reports {
+            let when = min(t, max(t - 7 * 86400, item["time"]?.intValue ?? t))
+            var fields: [(String, JSONValue)] = [
+                ("agent", .string(r.agent)), ("tool", .string(r.tool)), ("action", .string(Redact.text(r.action))),
+                ("decision", .string(r.decision)), ("rules", .array(r.rules.map { .string($0) })),
+                ("labels", .array(r.labels.map { .string($0) })), ("digest", .string(r.digest)),
+                ("spooled", .bool(true)), ("reported_time", .number(Double(when))),
+            ]
+            if let enforced = item["enforced"]?.stringValue, ["allow", "ask", "deny"].contains(enforced) {
+                fields.append(("enforced", .string(enforced)))
+            }
+            _ = try await store.recordDecision(
+                r,
+                user: user.name,
+                audit: AuditDraft(kind: "decision", actor: user.name, session: r.session, tool: r.tool, fields: fields),
+                now: t
+            )
+            n += 1
+        }
+        return n
+    }
+
     public func createStop(scope: String, value: String, reason: String, by user: User) async throws -> ServerStop {
         guard ServerStop.scopes.contains(scope) else {
             throw APIError.badRequest(

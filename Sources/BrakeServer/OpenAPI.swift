@@ -158,6 +158,28 @@ public enum OpenAPI {
                           policy_etag: {type: string}
                 '400': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
+          /v1/decisions/spool:
+            post:
+              summary: Decisions a hook made while the server was unreachable (recorded as spooled, with their time)
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [reports]
+                      properties:
+                        reports:
+                          type: array
+                          maxItems: 5000
+                          items:
+                            allOf:
+                              - {$ref: '#/components/schemas/Decision'}
+                              - type: object
+                                properties: {time: {type: integer}, enforced: {type: string, enum: [allow, ask, deny]}}
+              responses:
+                '201': {description: how many were recorded}
+                '400': {$ref: '#/components/responses/Problem'}
           /v1/stops/check:
             get:
               summary: Whether a stop covers this agent, session, repository or environment (and the caller)

@@ -137,6 +137,13 @@ public enum Routes {
                 return Reply(status: .created, body: .object(m))
             }
         }
+        router.post("/v1/decisions/spool") { req, _ in
+            await api {
+                let u = try await auth(req)
+                let n = try await plane.recordSpooled(try await body(req), by: u)
+                return Reply(status: .created, body: .object([("recorded", .number(Double(n)))]))
+            }
+        }
         router.get("/v1/stops/check") { req, _ in
             await api {
                 let u = try await auth(req)

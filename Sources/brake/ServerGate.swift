@@ -197,18 +197,12 @@ struct ServerGate {
     func run(_ c: Call) -> Result {
         let client: ServerClient
         do { client = try link.client(timeout: 3) } catch { return offline(c, "\(error)") }
-        let report = JSONValue.object([
-            ("agent", .string(c.agent)), ("session", .string(c.session)), ("tool", .string(c.tool)),
-            ("action", .string(c.action)), ("decision", .string(c.verdict.rawValue)),
-            ("rules", .array(c.rules.map { .string($0) })), ("labels", .array(c.labels.map { .string($0) })),
-            ("effects", .array(c.effects.map { .string($0) })), ("digest", .string(c.digest)),
-            ("repository", .string(c.repository)), ("environment", .string(c.environment)),
-            ("elapsed_ms", c.elapsedMS.map { .number(($0 * 100).rounded() / 100) } ?? .null),
-        ])
+        let report = reportJSON(c)
         let answer: JSONValue
         do { answer = try client.call("POST", "/v1/decisions", report) } catch {
             return failed(c, error)
         }
+        flushSpool(client)
         let old = cached()
         let etag = answer["policy_etag"]?.stringValue
         remember(user: answer["user"]?.stringValue, stops: answer["stops"] ?? .array([]), etag: etag)
@@ -290,8 +284,75 @@ struct ServerGate {
         )
     }
 
-    /// The server cannot be reached: last known stops hold, asks become denies, allows still run.
+    func reportJSON(_ c: Call) -> JSONValue {
+        .object([
+            ("agent", .string(c.agent)), ("session", .string(c.session)), ("tool", .string(c.tool)),
+            ("action", .string(c.action)), ("decision", .string(c.verdict.rawValue)),
+            ("rules", .array(c.rules.map { .string($0) })), ("labels", .array(c.labels.map { .string($0) })),
+            ("effects", .array(c.effects.map { .string($0) })), ("digest", .string(c.digest)),
+            ("repository", .string(c.repository)), ("environment", .string(c.environment)),
+            ("elapsed_ms", c.elapsedMS.map { .number(($0 * 100).rounded() / 100) } ?? .null),
+        ])
+    }
+
+    // MARK: the audit spool
+
+    var spoolPath: String { link.store.home + "/server-spool.jsonl" }
+
+    /// Keeps a decision made while the server was unreachable, to be sent with the next successful call.
+    func spool(_ c: Call, enforced: Verdict) {
+        guard case .object(var members) = reportJSON(c) else { return }
+        members.append(("time", .number(Double(time(nil)))))
+        if enforced != c.verdict { members.append(("enforced", .string(enforced.rawValue))) }
+        try? link.store.ensureHome()
+        var st = stat()
+        if stat(spoolPath, &st) == 0 && st.st_size > 16 << 20 { return }  // bounded; the local audit log has it all
+        let fd = open(spoolPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        let bytes = Array((JSONValue.object(members).serialized + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    }
+
+    /// Sends spooled decisions (one process takes the file by renaming it); puts them back if that fails.
+    func flushSpool(_ client: ServerClient) {
+        guard Loader.exists(spoolPath) else { return }
+        let taken = spoolPath + ".sending.\(getpid())"
+        guard rename(spoolPath, taken) == 0, let text = try? Loader.readFile(taken) else { return }
+        let reports = text.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)) }
+        var sent = 0
+        while sent < reports.count {
+            let chunk = Array(reports[sent..<min(reports.count, sent + 500)])
+            do {
+                _ = try client.call("POST", "/v1/decisions/spool", .object([("reports", .array(chunk))]))
+            } catch ClientError.status(400, _) {
+                // Malformed here can never succeed; the local audit log keeps these decisions.
+            } catch {
+                break
+            }
+            sent += chunk.count
+        }
+        if sent < reports.count {
+            let rest = reports[sent...].map { $0.serialized + "\n" }.joined()
+            let fd = open(spoolPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+            if fd >= 0 {
+                let bytes = Array(rest.utf8)
+                _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                close(fd)
+            }
+        }
+        unlink(taken)
+    }
+
+    /// The server cannot be reached: last known stops hold, asks become denies, allows still run; the
+    /// decision is spooled for the server's audit log.
     func offline(_ c: Call, _ why: String) -> Result {
+        let result = offlineDecision(c, why)
+        spool(c, enforced: result.verdict)
+        return result
+    }
+
+    func offlineDecision(_ c: Call, _ why: String) -> Result {
         let cache = cached()
         let scope = ActionScope(
             user: cache.user,

@@ -504,6 +504,56 @@ struct RouterTests {
         }
     }
 
+    @Test("decisions spooled while the server was unreachable are recorded with their time, all or nothing")
+    func spool() async throws {
+        try await Harness.with { h in
+            let t = h.clock.now
+            let ok = try await h.call(
+                .post,
+                "/v1/decisions/spool",
+                as: "dev",
+                .object([
+                    (
+                        "reports",
+                        .array([
+                            .object([
+                                ("decision", .string("allow")), ("action", .string("ls")), ("session", .string("off")),
+                                ("time", .number(Double(t - 60))),
+                            ]),
+                            .object([
+                                ("decision", .string("ask")), ("action", .string("git push -f")),
+                                ("session", .string("off")), ("enforced", .string("deny")),
+                                ("time", .number(Double(t + 9999))),
+                            ]),
+                        ])
+                    )
+                ])
+            )
+            #expect(ok.status == 201 && ok.json["recorded"]?.intValue == 2)
+            let events = try await h.call(.get, "/v1/sessions/off", as: "sam").json["actions"]?.arrayValue ?? []
+            #expect(events.count == 2 && events.allSatisfy { $0["spooled"]?.boolValue == true })
+            #expect(events[0]["reported_time"]?.intValue == t - 60)
+            #expect(events[1]["reported_time"]?.intValue == t)  // never in the future
+            #expect(events[1]["enforced"]?.stringValue == "deny")
+            let bad = try await h.call(
+                .post,
+                "/v1/decisions/spool",
+                as: "dev",
+                .object([
+                    (
+                        "reports",
+                        .array([
+                            .object([("decision", .string("allow")), ("session", .string("off2"))]),
+                            .object([("decision", .string("maybe"))]),
+                        ])
+                    )
+                ])
+            )
+            #expect(bad.status == 400)
+            #expect(try await h.call(.get, "/v1/sessions/off2", as: "sam").status == 404)
+        }
+    }
+
     @Test("sessions list with recent actions")
     func sessions() async throws {
         try await Harness.with { h in
