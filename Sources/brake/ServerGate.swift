@@ -307,10 +307,15 @@ struct ServerGate {
         try? link.store.ensureHome()
         var st = stat()
         if stat(spoolPath, &st) == 0 && st.st_size > 16 << 20 { return }  // bounded; the local audit log has it all
+        appendToSpool(JSONValue.object(members).serialized + "\n")
+    }
+
+    /// One append (one write call), so concurrent hooks do not interleave lines.
+    func appendToSpool(_ text: String) {
         let fd = open(spoolPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return }
         defer { close(fd) }
-        let bytes = Array((JSONValue.object(members).serialized + "\n").utf8)
+        let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     }
 
@@ -332,15 +337,7 @@ struct ServerGate {
             }
             sent += chunk.count
         }
-        if sent < reports.count {
-            let rest = reports[sent...].map { $0.serialized + "\n" }.joined()
-            let fd = open(spoolPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-            if fd >= 0 {
-                let bytes = Array(rest.utf8)
-                _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                close(fd)
-            }
-        }
+        if sent < reports.count { appendToSpool(reports[sent...].map { $0.serialized + "\n" }.joined()) }
         unlink(taken)
     }
 
