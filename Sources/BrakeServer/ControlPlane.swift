@@ -175,18 +175,13 @@ public struct ControlPlane: Sendable {
         try require(actor, atLeast: config.topRole, to: "changing roles")
         try validRole(role)
         guard let target = try await store.user(named: name) else { throw APIError.notFound("no user named '\(name)'") }
-        if target.role == config.topRole && role != config.topRole {
-            let admins = try await store.users().filter { $0.role == config.topRole }
-            if admins.count <= 1 {
-                throw APIError.conflict(
-                    "'\(name)' is the last \(config.topRole); make another user \(config.topRole) first"
-                )
-            }
-        }
         defer { caches.clearUsers() }
+        // The last-admin check runs inside the store's transaction: two admins demoting each other at once
+        // cannot both succeed.
         try await store.setRole(
             user: name,
             role: role,
+            keep: config.topRole,
             audit: AuditDraft(
                 kind: "user.role",
                 actor: actor.name,

@@ -193,10 +193,14 @@ public final class SQLiteStore: ControlStore {
         }
     }
 
-    public func setRole(user: String, role: String, audit: AuditDraft, now: Int) async throws {
+    public func setRole(user: String, role: String, keep: String, audit: AuditDraft, now: Int) async throws {
         try await pool.write { db in
             try db.execute(sql: "UPDATE users SET role = ? WHERE name = ?", arguments: [role, user])
             guard db.changesCount == 1 else { throw APIError.notFound("no user named '\(user)'") }
+            let left = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE role = ?", arguments: [keep]) ?? 0
+            if left == 0 {
+                throw APIError.conflict("'\(user)' is the last \(keep); make another user \(keep) first")
+            }
             _ = try Self.append(db, audit, now: now)
         }
     }

@@ -9,7 +9,8 @@ public protocol ControlStore: Sendable {
     func addUser(_ user: User, token: TokenRecord, audit: AuditDraft, now: Int) async throws -> User
     func users() async throws -> [User]
     func user(named: String) async throws -> User?
-    func setRole(user: String, role: String, audit: AuditDraft, now: Int) async throws
+    /// Changes a role; refuses (409) in the same transaction when it would leave no user with `keep`.
+    func setRole(user: String, role: String, keep: String, audit: AuditDraft, now: Int) async throws
     func addToken(_ token: TokenRecord, audit: AuditDraft, now: Int) async throws
     func revokeToken(id: String, audit: AuditDraft, now: Int) async throws -> TokenRecord?
     func tokens(user: String?) async throws -> [TokenRecord]

@@ -44,10 +44,17 @@ enum StoreConformance {
         try await store.addToken(agentToken, audit: draft("token.created"), now: 100)
         #expect(try await store.authenticate(tokenHash: "hash-t9")?.scope == "agent")
         #expect(try await store.authenticate(tokenHash: "hash-t1")?.scope == "person")
-        try await store.setRole(user: "ada", role: "senior", audit: draft("user.role"), now: 102)
+        // The only admin cannot stop being one; the refused change leaves nothing behind.
+        let sizeBefore = try await store.auditHead().size
+        await #expect(throws: APIError.self) {
+            try await store.setRole(user: "ada", role: "senior", keep: "admin", audit: draft("user.role"), now: 102)
+        }
+        #expect(try await store.user(named: "ada")?.role == "admin")
+        #expect(try await store.auditHead().size == sizeBefore)
+        try await store.setRole(user: "ada", role: "senior", keep: "senior", audit: draft("user.role"), now: 102)
         #expect(try await store.user(named: "ada")?.role == "senior")
         await #expect(throws: APIError.self) {
-            try await store.setRole(user: "nobody", role: "senior", audit: draft("user.role"), now: 102)
+            try await store.setRole(user: "nobody", role: "senior", keep: "admin", audit: draft("user.role"), now: 102)
         }
         try await store.addToken(token("t3", "ada"), audit: draft("token.created"), now: 103)
         await #expect(throws: APIError.self) {
