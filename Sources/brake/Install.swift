@@ -360,7 +360,7 @@ extension Exec {
     ) throws -> Never {
         let summary = Redact.text(line)
         func audit(_ v: Verdict, _ note: String) throws {
-            try store.withState { _ throws(Failure) in
+            try store.withLock { () throws(Failure) in
                 try store.audit([
                     ("agent", .string("exec")), ("action", .string(summary)), ("decision", .string(v.rawValue)),
                     ("rules", .array(decision.reasons.map { .string($0.rule) })),

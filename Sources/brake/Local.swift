@@ -36,8 +36,8 @@ struct LocalStore {
         return s
     }
 
-    /// Runs `body` holding the exclusive lock, with the state loaded; saves the state it returns.
-    func withState<T>(_ body: (inout LocalState) throws(Failure) -> T) throws(Failure) -> T {
+    /// Runs `body` holding the exclusive lock (for appending to the audit log without touching the state).
+    func withLock<T>(_ body: () throws(Failure) -> T) throws(Failure) -> T {
         try ensureHome()
         let fd = open(home + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
@@ -50,6 +50,15 @@ struct LocalStore {
         guard flock(fd, LOCK_EX) == 0 else {
             throw Failure(status: ExitStatus.badInput, message: "cannot lock \(home)/lock")
         }
+        return try body()
+    }
+
+    /// Runs `body` holding the exclusive lock, with the state loaded; saves the state it returns.
+    func withState<T>(_ body: (inout LocalState) throws(Failure) -> T) throws(Failure) -> T {
+        try withLock { () throws(Failure) -> T in try loadAndSave(body) }
+    }
+
+    private func loadAndSave<T>(_ body: (inout LocalState) throws(Failure) -> T) throws(Failure) -> T {
         var state = LocalState()
         if Loader.exists(statePath) {
             let text = try Loader.readFile(statePath)
@@ -201,7 +210,7 @@ enum HookRunner {
         } catch {
             let m =
                 "Brake could not read this hook call (\(error.message)), so it is blocked. Check that the hook is configured for \(agent.rawValue)."
-            try? store.withState { _ throws(Failure) in
+            try? store.withLock { () throws(Failure) in
                 try store.audit([
                     ("agent", .string(agent.rawValue)), ("decision", .string("deny")),
                     ("error", .string(error.message)),
@@ -353,7 +362,7 @@ enum HookRunner {
             )
         )
         // Phase 3: the local record.
-        try? store.withState { _ throws(Failure) in
+        try? store.withLock { () throws(Failure) in
             try store.audit(record(call, summary, digest, result.verdict, rules, result.note))
         }
         if result.message.isEmpty {

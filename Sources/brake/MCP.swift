@@ -302,7 +302,7 @@ extension ProxyLoop {
     ) -> String? {
         let server = session.server
         func audit(_ verdict: Verdict, _ note: String) {
-            try? store.withState { _ throws(Failure) in
+            try? store.withLock { () throws(Failure) in
                 try store.audit([
                     ("agent", .string("mcp:" + server)), ("session", .string(sessionID)),
                     ("tool", .string(call.tool)), ("action", .string(summary)),

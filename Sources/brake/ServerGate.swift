@@ -173,15 +173,18 @@ struct ServerGate {
         )
     }
 
-    func remember(user: String?, stops: JSONValue, etag: String?) {
+    /// Saves what the server said (user, stops, policy ETag) unless it is what `previous` already holds;
+    /// returns whether it changed.
+    func remember(user: String?, stops: JSONValue, etag: String?, previous: String?) -> Bool {
         let v = JSONValue.object([
             ("user", user.map { .string($0) } ?? .null), ("stops", stops),
             ("policy_etag", etag.map { .string($0) } ?? .null),
         ])
         let text = v.serialized + "\n"
-        if (try? Loader.readFile(cachePath)) == text { return }
+        if previous == text { return false }
         try? link.store.ensureHome()
         try? link.store.writeAtomically(cachePath, text)
+        return true
     }
 
     /// Fetches the organisation policy when its ETag changed; it applies from the next call.
@@ -203,10 +206,15 @@ struct ServerGate {
             return failed(c, error)
         }
         flushSpool(client)
-        let old = cached()
+        // The common call changes nothing: one read of the cache, no parse, no write.
+        let previous = try? Loader.readFile(cachePath)
         let etag = answer["policy_etag"]?.stringValue
-        remember(user: answer["user"]?.stringValue, stops: answer["stops"] ?? .array([]), etag: etag)
-        if let etag, etag != old.etag { refreshPolicy(client, etag: etag) }
+        let user = answer["user"]?.stringValue
+        if remember(user: user, stops: answer["stops"] ?? .array([]), etag: etag, previous: previous),
+            let etag, etag != previous.flatMap({ try? JSONValue.parse($0) })?["policy_etag"]?.stringValue
+        {
+            refreshPolicy(client, etag: etag)
+        }
         if answer["decision"]?.stringValue == "deny" && c.verdict != .deny {
             let m = answer["message"]?.stringValue ?? "a stop is in force"
             return Result(
