@@ -56,6 +56,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The one guard flow every entry point uses, behind small ports (ledger, control link, clock).
+        .target(
+            name: "BrakeGuard",
+            dependencies: ["BrakeCore"],
+            swiftSettings: swiftSettings
+        ),
         // A small blocking HTTP/1.1 client for hooks: no event loop to start on the hot path.
         .target(
             name: "BrakeClient",
@@ -66,6 +72,7 @@ let package = Package(
             name: "brake",
             dependencies: [
                 "BrakeCore",
+                "BrakeGuard",
                 "BrakeServer",
                 "BrakeClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -86,6 +93,11 @@ let package = Package(
             name: "BrakeCoreTests",
             dependencies: ["BrakeCore"],
             resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BrakeGuardTests",
+            dependencies: ["BrakeGuard", "BrakeCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -280,12 +280,18 @@ public struct ControlPlane: Sendable {
     }
 
     /// Records what a hook decided; a stop in scope or a tripped breaker turns it into a deny.
-    public func report(_ r: DecisionReport, by user: User) async throws -> Outcome {
+    public func report(_ r: DecisionReport, by user: User, repositories: [String] = []) async throws -> Outcome {
         let t = now()
         var stops = try await activeStops()
         let s = scope(of: r, user: user)
         var final = r.decision
         var stop = stops.first { $0.covers(s) }
+        // A repository stop follows the action: any repository it runs in or changes.
+        for repository in repositories where stop == nil {
+            var other = s
+            other.repository = repository
+            stop = stops.first { $0.covers(other) }
+        }
         var message = ""
         let destructive = config.isDestructive(effects: r.effects, labels: r.labels)
         if let stop {
@@ -536,12 +542,24 @@ public struct ControlPlane: Sendable {
         public var created: Bool
     }
 
+    /// What a person is asked to approve, all computed by the server from the raw action or plan.
+    public struct Ask: Sendable {
+        public var digest: String
+        public var summary: String
+        public var detail: JSONValue
+        public var rules: [String]
+        /// The policy's own requirement for the rules that asked (the server's policy, never the client's).
+        public var approvers: Approvers?
+        public var agent: String
+        public var session: String
+        public var repository: String
+        public var environment: String
+    }
+
     /// Opens a request for an asked action — or, when this requester already holds an approved, unused
     /// request for the identical digest, consumes it (status `used`: the action may run once).
-    public func request(_ body: JSONValue, by user: User) async throws -> RequestResult {
-        guard let digest = body["digest"]?.stringValue, !digest.isEmpty else {
-            throw APIError.badRequest("'digest' is required: the action digest the hook computed")
-        }
+    public func open(_ ask: Ask, by user: User) async throws -> RequestResult {
+        let digest = ask.digest
         let t = now()
         if let ready = try await store.findApproval(digest: digest, requester: user.name, statuses: [.approved]),
             ready.effectiveStatus(now: t) == .approved
@@ -561,22 +579,17 @@ public struct ControlPlane: Sendable {
         {
             return RequestResult(approval: pending, created: false)
         }
-        let claimed = body["approvers"].flatMap { v -> Approvers? in
-            guard let r = v["role"]?.stringValue else { return nil }
-            return Approvers(role: r, count: v["count"]?.intValue ?? 1)
-        }
-        let rules = body["rules"]?.strings ?? []
-        let (role, count) = requirement(rules: rules, claimed: claimed)
+        let (role, count) = requirement(rules: ask.rules, claimed: ask.approvers)
         let a = Approval(
             id: "req_" + Self.randomString(10),
             digest: digest,
-            summary: Redact.text(String((body["summary"]?.stringValue ?? "").prefix(4096))),
-            detail: body["detail"] ?? .object([("rules", .array(rules.map { .string($0) }))]),
+            summary: Redact.text(String(ask.summary.prefix(4096))),
+            detail: ask.detail,
             requester: user.name,
-            agent: body["agent"]?.stringValue ?? "",
-            session: body["session"]?.stringValue ?? "",
-            repository: body["repository"]?.stringValue ?? "",
-            environment: body["environment"]?.stringValue ?? "",
+            agent: ask.agent,
+            session: ask.session,
+            repository: ask.repository,
+            environment: ask.environment,
             requiredRole: role,
             requiredCount: count,
             status: .pending,
@@ -591,7 +604,7 @@ public struct ControlPlane: Sendable {
                 session: a.session,
                 fields: [
                     ("request", .string(a.id)), ("digest", .string(digest)), ("summary", .string(a.summary)),
-                    ("agent", .string(a.agent)), ("rules", .array(rules.map { .string($0) })),
+                    ("agent", .string(a.agent)), ("rules", .array(ask.rules.map { .string($0) })),
                     ("required", .object([("role", .string(role)), ("count", .number(Double(count)))])),
                 ]
             ),

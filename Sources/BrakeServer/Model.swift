@@ -203,6 +203,26 @@ public struct DecisionReport: Sendable, Equatable {
     /// How long the whole hook call took, as the hook measured it (optional).
     public var elapsedMS: Double?
 
+    /// A report of what the server itself judged.
+    public init(
+        _ request: ActionRequest,
+        _ j: Judgement,
+        elapsedMS: Double?
+    ) {
+        agent = request.agent
+        session = request.session
+        tool = request.tool
+        action = String(j.summary.prefix(4096))
+        decision = j.verdict.rawValue
+        rules = j.rules
+        labels = j.labels
+        effects = j.effects
+        digest = j.digest
+        repository = request.repository
+        environment = request.environment
+        self.elapsedMS = elapsedMS
+    }
+
     public init(json v: JSONValue) throws(APIError) {
         guard case .object = v else { throw APIError.badRequest("the body must be a JSON object") }
         guard let d = v["decision"]?.stringValue, ["allow", "ask", "deny"].contains(d) else {

@@ -137,6 +137,14 @@ public enum Routes {
                 return Reply(status: .created, body: .object(m))
             }
         }
+        router.post("/v1/judge") { req, _ in
+            let started = ContinuousClock.now
+            defer { plane.metrics.hookCall.record(ContinuousClock.now - started) }
+            return await api {
+                let u = try await auth(req)
+                return Reply(body: try await plane.judge(try await body(req), by: u))
+            }
+        }
         router.post("/v1/decisions/spool") { req, _ in
             await api {
                 let u = try await auth(req)

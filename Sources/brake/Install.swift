@@ -1,5 +1,6 @@
 import ArgumentParser
 import BrakeCore
+import BrakeGuard
 
 #if canImport(Glibc)
 import Glibc
@@ -247,188 +248,75 @@ struct Exec: ParsableCommand {
         guard !argv.isEmpty else { throw ValidationError("give the command to run after --") }
         let env = Loader.environment()
         let store = LocalStore(env: env)
-        let line = argv.map(Hooks.shellQuote).joined(separator: " ")
         do {
-            let context = try Loader.context(LoadOptions(policy: policy, cwd: nil, actor: actor), env: env)
+            guard let who = Actor(rawValue: actor) else {
+                throw Failure(status: ExitStatus.usage, message: "--actor must be agent or human, not '\(actor)'")
+            }
+            let context = GuardSetup.context(cwd: Loader.currentDirectory(), env: env, actor: who)
             let pol = try Loader.policy(
                 LoadOptions(policy: policy, cwd: nil, actor: actor),
                 env: env,
                 projectRoot: context.projectRoot
             )
-            var decision = Engine.decide(line, context: context, policy: pol)
+            var request = Requests.exec(
+                argv,
+                session: env["BRAKE_SESSION"] ?? "",
+                context: context,
+                settings: pol.settings
+            )
             // `terraform apply PLANFILE` is bound to the plan's own digest, approved through `brake plan --request`.
-            var planFile = decision.verdict == .ask ? PlanFiles.appliedPlan(line, context: context) : nil
-            if let planFile { decision.digest = Engine.hexDigest(bytes: try PlanFiles.bytes(planFile)) }
+            let plan = GuardSetup.planDigest(request)
+            request.planDigest = plan?.digest
             // A change set runs only once what it does has been approved (`brake plan CHANGESET.json --request`).
-            if decision.verdict != .deny, let describe = PlanFiles.describeForExecute(line, context: context) {
+            if let describe = PlanFiles.describeForExecute(request.actions.summaryText, context: context) {
                 // Fail closed: a change set that cannot be described cannot have a matching approval.
-                let d = PlanFiles.run(describe).flatMap(ChangeSet.contentDigest) ?? "sha256:unavailable"
-                decision.verdict = .ask
-                decision.digest = d
-                planFile = "the change set (save `\(describe)` to a file)"
+                request.planDigest = PlanFiles.run(describe).flatMap(ChangeSet.contentDigest) ?? "sha256:unavailable"
             }
-            let now = LocalStore.now()
-            guard let gateSetting = ServerGate.load(env: env, store: store, waitOverride: ask.wait) else {
-                FileHandleOut.stderr(
-                    "brake: denied: the server settings are incomplete (BRAKE_SERVER without BRAKE_TOKEN, or a damaged server.json); run `brake login`\n"
-                )
-                Glibc.exit(77)
-            }
-            if let gate = gateSetting {
-                try runWithServer(gate, argv: argv, line: line, decision: decision, planFile: planFile, store: store)
-            }
-            let (verdict, message) = try store.withState {
-                (state: inout LocalState) throws(Failure) -> (Verdict, String) in
-                if let stop = state.stop(for: "exec", session: nil) {
-                    try store.audit([
-                        ("agent", .string("exec")), ("action", .string(Redact.text(line))),
-                        ("decision", .string("deny")), ("note", .string("stopped")),
-                    ])
-                    return (.deny, "a stop is in force: \(stop.reason)")
-                }
-                var v = decision.verdict
-                var msg = decision.reasons.first.map { "\($0.message) [\($0.rule)]" } ?? ""
-                if v == .ask {
-                    if let used = state.consumeApproval(digest: decision.digest, now: now) {
-                        v = .allow
-                        msg = "approved (request \(used.id))"
-                        // Remember the state this approved plan applies to, to flag stale or foreign states later.
-                        if let planFile, let bytes = try? PlanFiles.bytes(planFile),
-                            let (lineage, serial) = PlanFiles.stateIdentity(planFile, bytes: bytes)
-                        {
-                            state.applied.append(
-                                AppliedState(
-                                    directory: Loader.currentDirectory(),
-                                    lineage: lineage,
-                                    serial: serial + 1,
-                                    time: now
-                                )
-                            )
-                        }
-                    } else if let planFile {
-                        msg =
-                            "this plan has no approval: run `brake plan \(planFile) --request`, have it approved, then rerun"
-                    } else {
-                        let r = state.request(
-                            digest: decision.digest,
-                            summary: Redact.text(line),
-                            agent: "exec",
-                            session: nil,
-                            rules: decision.reasons.map(\.rule),
-                            now: now,
-                            newID: LocalStore.newID()
+            let outcome = GuardSetup.flow(policy: pol, store: store, env: env, wait: ask.wait).run(request)
+            switch outcome.verdict {
+            case .allow:
+                // Remember the state this approved plan applies to, to flag stale or foreign states later.
+                if outcome.judgement.verdict == .ask, let plan, let bytes = try? PlanFiles.bytes(plan.path),
+                    let (lineage, serial) = PlanFiles.stateIdentity(plan.path, bytes: bytes)
+                {
+                    let dir = context.cwd
+                    try store.withState { (state: inout LocalState) throws(Failure) in
+                        state.applied.append(
+                            AppliedState(directory: dir, lineage: lineage, serial: serial + 1, time: LocalStore.now())
                         )
-                        msg += "\nrun `brake approve \(r.id)` in your own terminal, then rerun the identical command"
                     }
                 }
-                try store.audit([
-                    ("agent", .string("exec")), ("action", .string(Redact.text(line))),
-                    ("decision", .string(v.rawValue)), ("rules", .array(decision.reasons.map { .string($0.rule) })),
-                    ("digest", .string(decision.digest)),
-                ])
-                return (v, msg)
-            }
-            switch verdict {
-            case .allow:
                 var cargs = argv.map { strdup($0) } + [nil]
                 execvp(argv[0], &cargs)
                 FileHandleOut.stderr("brake: cannot run \(argv[0]): \(Loader.string(strerror(errno)))\n")
                 Glibc.exit(127)
             case .ask:
-                FileHandleOut.stderr("brake: needs approval: \(message)\n")
+                FileHandleOut.stderr("brake: needs approval: \(Exec.plain(outcome.message))\n")
+                Glibc.exit(75)
+            case .deny where outcome.pending:
+                FileHandleOut.stderr("brake: needs approval: \(Exec.plain(outcome.message))\n")
                 Glibc.exit(75)
             case .deny:
-                FileHandleOut.stderr("brake: denied: \(message)\n")
+                FileHandleOut.stderr("brake: denied: \(Exec.plain(outcome.message))\n")
                 Glibc.exit(77)
             }
         } catch {
             Loader.fail(error)
         }
     }
+
+    /// The flow's message without its "Brake: " prefix (exec prints its own).
+    static func plain(_ m: String) -> String { m.hasPrefix("Brake: ") ? String(m.dropFirst(7)) : m }
 }
 
-extension Exec {
-    /// The same decision through the control plane: local stops first, then the server's stops, breaker and
-    /// approvals. Never returns.
-    func runWithServer(
-        _ gate: ServerGate,
-        argv: [String],
-        line: String,
-        decision: Decision,
-        planFile: String?,
-        store: LocalStore
-    ) throws -> Never {
-        let summary = Redact.text(line)
-        func audit(_ v: Verdict, _ note: String) throws {
-            try store.withLock { () throws(Failure) in
-                try store.audit([
-                    ("agent", .string("exec")), ("action", .string(summary)), ("decision", .string(v.rawValue)),
-                    ("rules", .array(decision.reasons.map { .string($0.rule) })),
-                    ("digest", .string(decision.digest)), ("note", .string(note)),
-                ])
-            }
-        }
-        if let stop = try store.read().stop(for: "exec", session: nil) {
-            try audit(.deny, "stopped")
-            FileHandleOut.stderr("brake: denied: a stop is in force: \(stop.reason)\n")
-            Glibc.exit(77)
-        }
-        let env = Loader.environment()
-        let cwd = Loader.currentDirectory()
-        let base = decision.reasons.first.map { "\($0.message) [\($0.rule)]" } ?? ""
-        let result = gate.run(
-            ServerGate.Call(
-                agent: "exec",
-                session: env["BRAKE_SESSION"] ?? "",
-                tool: "exec",
-                action: summary,
-                verdict: decision.verdict,
-                rules: decision.reasons.map(\.rule),
-                labels: decision.labels,
-                effects: decision.analysis.effects.map(\.kind),
-                digest: decision.digest,
-                repository: RepositoryName.of(projectRoot: Loader.projectRoot(from: cwd)) ?? "",
-                environment: env["BRAKE_ENVIRONMENT"] ?? "",
-                approvers: decision.approvers,
-                detail: .object([
-                    ("tool", .string("exec")), ("cwd", .string(cwd)),
-                    ("commands", .array(decision.commands.map { .string(Redact.text($0)) })),
-                    ("reasons", decision.reasonsJSON),
-                    ("labels", .array(decision.labels.map { .string($0) })),
-                ]),
-                reason: base
-            )
-        )
-        try audit(result.verdict, result.note)
-        switch result.verdict {
-        case .allow:
-            if decision.verdict == .ask, let planFile, let bytes = try? PlanFiles.bytes(planFile),
-                let (lineage, serial) = PlanFiles.stateIdentity(planFile, bytes: bytes)
-            {
-                try store.withState { (state: inout LocalState) throws(Failure) in
-                    state.applied.append(
-                        AppliedState(directory: cwd, lineage: lineage, serial: serial + 1, time: LocalStore.now())
-                    )
-                }
-            }
-            var cargs = argv.map { strdup($0) } + [nil]
-            execvp(argv[0], &cargs)
-            FileHandleOut.stderr("brake: cannot run \(argv[0]): \(Loader.string(strerror(errno)))\n")
-            Glibc.exit(127)
-        case .ask:
-            FileHandleOut.stderr("brake: needs approval: \(result.message.isEmpty ? base : result.message)\n")
-            Glibc.exit(75)
-        case .deny:
-            let m = result.message.isEmpty ? base : result.message
-            if result.pending != nil {
-                FileHandleOut.stderr("brake: needs approval: \(m)\n")
-                Glibc.exit(75)
-            }
-            FileHandleOut.stderr("brake: denied: \(m)\n")
-            Glibc.exit(77)
-        }
+extension [Action] {
+    /// The shell command of a single-command request, or empty.
+    var summaryText: String {
+        if count == 1, case .shell(let c) = self[0] { return c }
+        return ""
     }
 }
+
 
 /// `brake install mcp-servers AGENT` / `brake uninstall mcp-servers AGENT`: wrap or unwrap configured MCP servers.
 struct InstallMCPServers: ParsableCommand {

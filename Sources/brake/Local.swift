@@ -1,6 +1,7 @@
 import ArgumentParser
 import BrakeClient
 import BrakeCore
+import BrakeGuard
 import BrakeServer
 
 #if canImport(Glibc)
@@ -198,11 +199,8 @@ enum HookRunner {
     }
 
     static func run(agent: Agent, policyFile: String?, wait: Double? = nil) -> Never {
-        let started = monotonicMS()
         let env = Loader.environment()
         let store = LocalStore(env: env)
-        // nil: a server is configured but unusable (fail closed below); .some(nil): no server.
-        let gate = ServerGate.load(env: env, store: store, waitOverride: wait)
         let payload = readStdin()
         let call: HookCall
         do {
@@ -210,27 +208,16 @@ enum HookRunner {
         } catch {
             let m =
                 "Brake could not read this hook call (\(error.message)), so it is blocked. Check that the hook is configured for \(agent.rawValue)."
-            try? store.withLock { () throws(Failure) in
-                try store.audit([
+            try? store.append([
+                [
                     ("agent", .string(agent.rawValue)), ("decision", .string("deny")),
                     ("error", .string(error.message)),
-                ])
-            }
+                ]
+            ])
             emit(Hooks.render(agent: agent, event: "", verdict: .deny, userMessage: m, agentMessage: m))
         }
         let cwd = call.cwd.flatMap { $0.hasPrefix("/") ? $0 : nil } ?? Loader.currentDirectory()
-        var context = Context(
-            cwd: cwd,
-            home: env["HOME"] ?? "/",
-            projectRoot: Loader.projectRoot(from: cwd),
-            env: env,
-            actor: .agent,
-            agent: agent.rawValue,
-            session: call.session,
-            user: env["USER"],
-            terraformWorkspace: env["TF_WORKSPACE"]
-        )
-        context.env["PWD"] = nil
+        let context = GuardSetup.context(cwd: cwd, env: env)
         let policy: Policy
         do {
             policy = try Loader.policy(
@@ -243,150 +230,53 @@ enum HookRunner {
                 "Brake's policy cannot be loaded (\(error.message)), so every action is blocked until it is fixed."
             emit(Hooks.render(agent: agent, event: call.event, verdict: .deny, userMessage: m, agentMessage: m))
         }
-        // Decide every action of the call; the most severe wins.
-        var decisions: [Decision] = []
-        for action in call.actions { decisions.append(Engine.decide(action: action, context: context, policy: policy)) }
-        let worst = decisions.max { $0.verdict < $1.verdict }!
-        var digest =
-            decisions.count == 1 ? worst.digest : Engine.hexDigest(decisions.map(\.digest).joined(separator: ","))
+        // A file tool's approval covers the content it writes: the digest includes the tool input.
+        var input: String?
+        if call.actions.contains(where: \.isFileChange), let root = try? JSONValue.parse(payload) {
+            input = (root["tool_input"] ?? root["toolArgs"] ?? root["tool_args"] ?? root["input"])?.serialized
+        }
+        var request = Requests.hook(call, context: context, input: input, settings: policy.settings)
         // An agent's `terraform apply PLANFILE` is bound to that plan, approved through `brake plan --request`.
-        if worst.verdict == .ask, call.actions.count == 1, case .shell(let command) = call.actions[0],
-            let plan = PlanFiles.appliedPlan(command, context: context), let bytes = try? PlanFiles.bytes(plan)
-        {
-            digest = Engine.hexDigest(bytes: bytes)
-        }
-        let summary = Redact.text(call.actions.map(\.summary).joined(separator: "; "))
-        let rules = Array(Set(decisions.flatMap { $0.reasons.map(\.rule) })).sorted()
-        let now = LocalStore.now()
-        let base = worst.reasons.first.map { "\($0.message) (\($0.rule))" } ?? ""
-        func render(_ verdict: Verdict, _ user: String, _ forAgent: String) -> HookOutput {
-            Hooks.render(agent: agent, event: call.event, verdict: verdict, userMessage: user, agentMessage: forAgent)
-        }
-        // Phase 1, under the local lock: local stops, the rerouting watch, and (without a server) local approvals.
-        enum Phase1 {
-            case done(HookOutput)
-            case server
-        }
-        let first: Phase1
-        do {
-            first = try store.withState { (state: inout LocalState) throws(Failure) -> Phase1 in
-                var verdict = worst.verdict
-                var note = ""
-                var request: ApprovalRequest?
-                if let stop = state.stop(for: agent.rawValue, session: call.session) {
-                    let m =
-                        "Brake: a stop is in force (\(stop.scope == "all" ? "everything" : "\(stop.scope) \(stop.value)")): \(stop.reason.isEmpty ? "no reason given" : stop.reason). Do not try other ways; wait for your human."
-                    try store.audit(record(call, summary, digest, .deny, ["stop"], "stopped"))
-                    return .done(render(.deny, m, m))
-                }
-                if gate == nil {
-                    let m =
-                        "Brake: the server settings are incomplete (BRAKE_SERVER without BRAKE_TOKEN, or a damaged \(store.home)/server.json), so this action is blocked. Run `brake login`."
-                    try store.audit(record(call, summary, digest, .deny, rules, "server misconfigured"))
-                    return .done(render(.deny, m, m))
-                }
-                let server = gate! != nil
-                if !server, verdict == .ask, let used = state.consumeApproval(digest: digest, now: now) {
-                    verdict = .allow
-                    note = "approved out of band (request \(used.id))"
-                }
-                if verdict != .allow, let session = call.session {
-                    if let (rule, count) = state.strike(session: session, rules: rules, digest: digest, now: now),
-                        count >= policy.rerouteLimit
-                    {
-                        let reason = "session \(session) tried \(count) different ways to do what \(rule) refused"
-                        if !state.stops.contains(where: { $0.scope == "session" && $0.value == session }) {
-                            state.stops.append(
-                                StopOrder(scope: "session", value: session, reason: reason, created: now)
-                            )
-                        }
-                        let m =
-                            "Brake: \(reason); the session is stopped until a person runs `brake resume --session \(session)`."
-                        try store.audit(record(call, summary, digest, .deny, rules, "rerouting stop"))
-                        return .done(render(.deny, m, m))
-                    }
-                }
-                if server { return .server }
-                if verdict == .ask {
-                    request = state.request(
-                        digest: digest,
-                        summary: summary,
-                        agent: agent.rawValue,
-                        session: call.session,
-                        rules: rules,
-                        now: now,
-                        newID: LocalStore.newID()
-                    )
-                    note = "request \(request!.id)"
-                }
-                try store.audit(record(call, summary, digest, verdict, rules, note))
-                let user = message(base, request: request, approvers: worst.approvers)
-                let forAgent = message(
-                    worst.agentMessage.isEmpty ? base : worst.agentMessage,
-                    request: request,
-                    approvers: worst.approvers
-                )
-                return .done(render(verdict, user, forAgent))
-            }
-        } catch {
-            let m = "Brake cannot use its state in \(store.home) (\(error.message)), so this action is blocked."
-            emit(render(.deny, m, m))
-        }
-        guard case .server = first, let g = gate, let gate = g else {
-            if case .done(let out) = first { emit(out) }
-            emit(render(.deny, "Brake: internal error", "Brake: internal error"))
-        }
-        // Phase 2, without the lock (a long poll must not hold up other agents): the control plane.
-        let result = gate.run(
-            ServerGate.Call(
-                agent: agent.rawValue,
-                session: call.session ?? "",
-                tool: call.tool,
-                action: summary,
-                verdict: worst.verdict,
-                rules: rules,
-                labels: Array(Set(decisions.flatMap(\.labels))).sorted(),
-                effects: Array(Set(decisions.flatMap { $0.analysis.effects.map(\.kind) })).sorted(),
-                digest: digest,
-                repository: RepositoryName.of(projectRoot: context.projectRoot) ?? "",
-                environment: env["BRAKE_ENVIRONMENT"] ?? "",
-                approvers: worst.approvers,
-                detail: .object([
-                    ("tool", .string(call.tool)), ("cwd", .string(cwd)),
-                    ("commands", .array(decisions.flatMap(\.commands).map { .string(Redact.text($0)) })),
-                    ("reasons", .array(decisions.flatMap { $0.reasonsJSON.arrayValue ?? [] })),
-                    ("labels", .array(Array(Set(decisions.flatMap(\.labels))).sorted().map { .string($0) })),
-                ]),
-                reason: base,
-                elapsedMS: monotonicMS() - started
+        request.planDigest = GuardSetup.planDigest(request)?.digest
+        let outcome = GuardSetup.flow(policy: policy, store: store, env: env, wait: wait).run(request)
+        emit(
+            Hooks.render(
+                agent: agent,
+                event: call.event,
+                verdict: outcome.verdict,
+                userMessage: outcome.message,
+                agentMessage: outcome.agentMessage
             )
         )
-        // Phase 3: the local record.
-        try? store.withLock { () throws(Failure) in
-            try store.audit(record(call, summary, digest, result.verdict, rules, result.note))
+    }
+}
+
+/// The local state as the guard flow's ledger: one lock for the state and the hash-chained log.
+extension LocalStore: Ledger {
+    func transact<T>(_ body: (inout LocalState, inout [AuditRecord]) throws(GuardFailure) -> T) throws(GuardFailure)
+        -> T
+    {
+        do {
+            return try withState { (state: inout LocalState) throws(Failure) -> T in
+                var records: [AuditRecord] = []
+                let result: T
+                do { result = try body(&state, &records) } catch {
+                    throw Failure(status: ExitStatus.badInput, message: "\(error)")
+                }
+                for r in records { try audit(r) }
+                return result
+            }
+        } catch {
+            throw GuardFailure("\(error)")
         }
-        if result.message.isEmpty {
-            let forAgent = "Brake: " + (worst.agentMessage.isEmpty ? base : worst.agentMessage)
-            emit(render(result.verdict, "Brake: " + base, forAgent))
-        }
-        emit(render(result.verdict, result.message, result.message))
     }
 
-    static func record(
-        _ call: HookCall,
-        _ summary: String,
-        _ digest: String,
-        _ verdict: Verdict,
-        _ rules: [String],
-        _ note: String
-    ) -> [(String, JSONValue)] {
-        var f: [(String, JSONValue)] = [
-            ("agent", .string(call.agent.rawValue)), ("session", call.session.map { .string($0) } ?? .null),
-            ("tool", .string(call.tool)), ("action", .string(summary)), ("decision", .string(verdict.rawValue)),
-            ("rules", .array(rules.map { .string($0) })), ("digest", .string(digest)),
-        ]
-        if !note.isEmpty { f.append(("note", .string(note))) }
-        return f
+    func append(_ records: [AuditRecord]) throws(GuardFailure) {
+        do {
+            try withLock { () throws(Failure) in for r in records { try audit(r) } }
+        } catch {
+            throw GuardFailure("\(error)")
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BrakeCore
+import BrakeGuard
 
 #if canImport(Glibc)
 import Glibc
@@ -62,11 +63,8 @@ final class ProxyLoop {
     let policy: Policy
     let store: LocalStore
     let sessionID: String
-    var destructiveTimes: [Int] = []
-    /// The control plane (nil: misconfigured, refuse everything; .some(nil): local only).
-    var gate: ServerGate?? = .some(nil)
-    var repository = ""
-    var environment = ""
+    /// The guard flow every tool call goes through (local state, the control plane, the audit log).
+    var flow: GuardFlow<LocalStore>
     var toServer: Int32 = -1
     var fromServer: Int32 = -1
     var child: pid_t = 0
@@ -78,6 +76,7 @@ final class ProxyLoop {
         self.policy = policy
         self.store = store
         self.sessionID = session
+        self.flow = GuardFlow(policy: policy, ledger: store, link: nil, clock: SystemClock())
     }
 
     func spawn() -> Bool {
@@ -198,172 +197,21 @@ final class ProxyLoop {
 
     /// Nil to forward the call, or the refusal to send back.
     func judge(_ call: MCPSession.ToolCall) -> String? {
-        let server = session.server
-        let action = Action.mcp(server: server, tool: call.tool, arguments: call.arguments.serialized)
-        let decision = Engine.decide(
-            action: action,
+        let request = Requests.mcp(
+            server: session.server,
+            tool: call.tool,
+            arguments: call.arguments.serialized,
+            hints: session.hints[call.tool] ?? [:],
+            session: sessionID,
             context: context,
-            policy: policy,
-            toolHints: session.hints[call.tool] ?? [:]
+            settings: policy.settings
         )
-        let destructive = session.isDestructive(call.tool)
-        let now = LocalStore.now()
-        let summary = Redact.text("\(server)/\(call.tool) \(call.arguments.serialized)")
-        let limit = policy.mcpDestructiveLimit
-        guard let gateSetting = gate else {
-            return MCPSession.refusal(
-                id: call.id,
-                text:
-                    "Refused by Brake: the server settings are incomplete (BRAKE_SERVER without BRAKE_TOKEN, or a damaged server.json), so tool calls are blocked. Ask your human to run `brake login`."
-            )
-        }
-        if let gate = gateSetting {
-            return judgeWithServer(gate, call: call, decision: decision, summary: summary, destructive: destructive)
-        }
-        let outcome: Result<String?, Failure> = Result { () throws(Failure) -> String? in
-            try store.withState { (state: inout LocalState) throws(Failure) -> String? in
-                func audit(_ verdict: String, _ note: String) throws(Failure) {
-                    try store.audit([
-                        ("agent", .string("mcp:" + server)), ("session", .string(sessionID)),
-                        ("tool", .string(call.tool)),
-                        ("action", .string(summary)), ("decision", .string(verdict)),
-                        ("rules", .array(decision.reasons.map { .string($0.rule) })),
-                        ("digest", .string(decision.digest)), ("note", .string(note)),
-                    ])
-                }
-                if let stop = state.stop(for: "mcp:" + server, session: sessionID)
-                    ?? state.stop(for: "mcp", session: sessionID)
-                {
-                    try audit("deny", "stopped")
-                    return
-                        "Refused by Brake: a stop is in force (\(stop.reason.isEmpty ? "no reason given" : stop.reason)). Do not retry; wait for your human."
-                }
-                var verdict = decision.verdict
-                var note = ""
-                if verdict == .ask, let used = state.consumeApproval(digest: decision.digest, now: now) {
-                    verdict = .allow
-                    note = "approved out of band (request \(used.id))"
-                }
-                if verdict == .allow && destructive {
-                    destructiveTimes = destructiveTimes.filter { $0 > now - 600 } + [now]
-                    if destructiveTimes.count > limit {
-                        let reason = "more than \(limit) destructive \(server) tool calls in 10 minutes"
-                        state.stops.append(StopOrder(scope: "session", value: sessionID, reason: reason, created: now))
-                        try audit("deny", "circuit breaker: \(reason)")
-                        return
-                            "Refused by Brake: \(reason); the session is stopped until a person runs `brake resume --session \(sessionID)`."
-                    }
-                }
-                switch verdict {
-                case .allow:
-                    try audit("allow", note)
-                    return nil
-                case .ask:
-                    let r = state.request(
-                        digest: decision.digest,
-                        summary: summary,
-                        agent: "mcp:" + server,
-                        session: sessionID,
-                        rules: decision.reasons.map(\.rule),
-                        now: now,
-                        newID: LocalStore.newID()
-                    )
-                    try audit("ask", "request \(r.id)")
-                    let why = decision.reasons.first.map { "\($0.message) (\($0.rule))" } ?? ""
-                    return
-                        "Refused by Brake, pending approval: \(server)/\(call.tool) — \(why) Stop and ask your human to run `brake approve \(r.id)`, then retry the identical call."
-                case .deny:
-                    try audit("deny", "")
-                    let why = decision.reasons.first.map { "\($0.message) (\($0.rule))" } ?? ""
-                    return "Refused by Brake: \(server)/\(call.tool) — \(why) \(decision.agentMessage)"
-                }
-            }
-        }
-        switch outcome {
-        case .failure:
-            return MCPSession.refusal(
-                id: call.id,
-                text: "Refused by Brake: its state in \(store.home) cannot be used, so tool calls are blocked."
-            )
-        case .success(let text):
-            return text.map { MCPSession.refusal(id: call.id, text: $0) }
-        }
-    }
-}
-
-extension ProxyLoop {
-    /// The control plane decides stops, the breaker and approvals; local stops still apply first.
-    func judgeWithServer(
-        _ gate: ServerGate,
-        call: MCPSession.ToolCall,
-        decision: Decision,
-        summary: String,
-        destructive: Bool
-    ) -> String? {
-        let server = session.server
-        func audit(_ verdict: Verdict, _ note: String) {
-            try? store.withLock { () throws(Failure) in
-                try store.audit([
-                    ("agent", .string("mcp:" + server)), ("session", .string(sessionID)),
-                    ("tool", .string(call.tool)), ("action", .string(summary)),
-                    ("decision", .string(verdict.rawValue)),
-                    ("rules", .array(decision.reasons.map { .string($0.rule) })),
-                    ("digest", .string(decision.digest)), ("note", .string(note)),
-                ])
-            }
-        }
-        let local = try? store.read()
-        guard let local else {
-            return MCPSession.refusal(
-                id: call.id,
-                text: "Refused by Brake: its state in \(store.home) cannot be used, so tool calls are blocked."
-            )
-        }
-        if let stop = local.stop(for: "mcp:" + server, session: sessionID) ?? local.stop(for: "mcp", session: sessionID)
-        {
-            audit(.deny, "stopped")
-            return MCPSession.refusal(
-                id: call.id,
-                text:
-                    "Refused by Brake: a stop is in force (\(stop.reason.isEmpty ? "no reason given" : stop.reason)). Do not retry; wait for your human."
-            )
-        }
-        var effects = decision.analysis.effects.map(\.kind)
-        if destructive && !effects.contains("mcp.destructive") { effects.append("mcp.destructive") }
-        let why = decision.reasons.first.map { "\($0.message) (\($0.rule))" } ?? ""
-        let result = gate.run(
-            ServerGate.Call(
-                agent: "mcp:" + server,
-                session: sessionID,
-                tool: call.tool,
-                action: summary,
-                verdict: decision.verdict,
-                rules: decision.reasons.map(\.rule),
-                labels: decision.labels,
-                effects: effects,
-                digest: decision.digest,
-                repository: repository,
-                environment: environment,
-                approvers: decision.approvers,
-                detail: .object([
-                    ("tool", .string(call.tool)), ("server", .string(server)),
-                    ("arguments", .string(Redact.text(call.arguments.serialized))),
-                    ("reasons", decision.reasonsJSON),
-                ]),
-                reason: "\(server)/\(call.tool) — \(why)"
-            )
-        )
-        audit(result.verdict, result.note)
-        switch result.verdict {
-        case .allow:
-            return nil
-        case .ask, .deny:
-            let text =
-                result.message.isEmpty
-                ? "Refused by Brake: \(server)/\(call.tool) — \(why) \(decision.agentMessage)"
-                : "Refused by " + result.message
-            return MCPSession.refusal(id: call.id, text: text)
-        }
+        let outcome = flow.run(request)
+        if outcome.verdict == .allow { return nil }
+        let text = outcome.agentMessage.hasPrefix("Brake: ") ? String(outcome.agentMessage.dropFirst(7)) : outcome.agentMessage
+        let what = "\(session.server)/\(call.tool)"
+        let head = outcome.pending ? "Refused by Brake, pending approval: \(what) — " : "Refused by Brake: \(what) — "
+        return MCPSession.refusal(id: call.id, text: head + text)
     }
 }
 
@@ -371,7 +219,7 @@ extension MCPProxy {
     /// The judge shared by the stdio and HTTP modes: policy, local state, the server gate.
     func makeLoop(server: String, argv: [String], env: [String: String]) throws -> ProxyLoop {
         let options = LoadOptions(policy: policy, cwd: nil, actor: "agent")
-        let context = try Loader.context(options, env: env)
+        let context = GuardSetup.context(cwd: Loader.currentDirectory(), env: env)
         let pol = try Loader.policy(options, env: env, projectRoot: context.projectRoot)
         let store = LocalStore(env: env)
         let loop = ProxyLoop(
@@ -382,9 +230,7 @@ extension MCPProxy {
             store: store,
             session: env["BRAKE_SESSION"] ?? "mcp-\(server)-\(getpid())"
         )
-        loop.gate = ServerGate.load(env: env, store: store, waitOverride: ask.wait)
-        loop.repository = RepositoryName.of(projectRoot: context.projectRoot) ?? ""
-        loop.environment = env["BRAKE_ENVIRONMENT"] ?? ""
+        loop.flow = GuardSetup.flow(policy: pol, store: store, env: env, wait: ask.wait)
         return loop
     }
 

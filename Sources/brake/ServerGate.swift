@@ -1,5 +1,6 @@
 import BrakeClient
 import BrakeCore
+import BrakeGuard
 
 #if canImport(Glibc)
 import Glibc
@@ -110,58 +111,45 @@ extension String {
     var trimmingCharacters: String { Substring(self).trimmingCharacters }
 }
 
-/// What hooks, `brake exec` and `brake mcp` do with the control plane on every call: report the decision
-/// (a stop in scope or the circuit breaker turns it into deny), and for an ask open a request and wait for
-/// it. Unreachable server: asks become denies, the last known stops stay in force, allowed actions run.
-struct ServerGate {
+/// The control plane as every entry point reaches it: sends the raw action to `POST /v1/judge`, verifies the
+/// signed answer against the key pinned at login, keeps the last known stops for when the server cannot be
+/// reached, and spools decisions made meanwhile for the server's audit log.
+final class ServerControl: ControlLink, @unchecked Sendable {
+    // @unchecked: used from one thread per process (a hook call, an exec, the MCP proxy's judging lock).
     let link: ServerLink
-    /// Seconds to wait for a decision on an ask (long poll).
-    let wait: Double
+    /// When the caller started (for the hook-latency metric).
+    let started: Double
 
-    struct Call {
-        var agent: String
-        var session: String
-        var tool: String
-        var action: String
-        var verdict: Verdict
-        var rules: [String]
-        var labels: [String]
-        var effects: [String]
-        var digest: String
-        var repository: String
-        var environment: String
-        var approvers: Approvers?
-        var detail: JSONValue
-        /// Why the action was asked or denied, for people.
-        var reason: String
-        /// Milliseconds the caller has spent so far (reported for the hook-latency metric).
-        var elapsedMS: Double? = nil
+    init(link: ServerLink, started: Double = monotonicMS()) {
+        self.link = link
+        self.started = started
     }
 
-    struct Result {
-        var verdict: Verdict
-        /// Replaces the local message when not empty.
-        var message: String
-        var note: String
-        /// The request still waiting for a person (exec exits 75 for it).
-        var pending: String? = nil
-    }
-
-    /// The configured gate, or nil (no server). `waitOverride` is `--wait`; then `BRAKE_ASK_WAIT`; else 20 s.
-    static func load(env: [String: String], store: LocalStore, waitOverride: Double?) -> ServerGate?? {
+    /// The configured control link: `.some(nil)` without a server; nil when one is configured but unusable.
+    static func load(env: [String: String], store: LocalStore) -> ServerControl?? {
         do {
             guard let link = try ServerLink.load(env: env, store: store) else { return .some(nil) }
-            var wait = 20.0
-            if let w = env["BRAKE_ASK_WAIT"], let d = Double(w), d >= 0 { wait = d }
-            if let w = waitOverride { wait = w }
-            return ServerGate(link: link, wait: min(wait, 600))
+            return ServerControl(link: link)
         } catch {
-            return nil  // misconfigured: the caller fails closed
+            return nil
         }
+    }
+
+    /// Seconds to wait for a person: `--wait`, else `BRAKE_ASK_WAIT`, else 20 (at most 600).
+    static func wait(env: [String: String], override: Double?) -> Double {
+        var wait = 20.0
+        if let w = env["BRAKE_ASK_WAIT"], let d = Double(w), d >= 0 { wait = d }
+        if let w = override { wait = w }
+        return min(wait, 600)
     }
 
     var cachePath: String { link.store.home + "/server-cache.json" }
     var policyPath: String { link.store.home + "/server-policy.yaml" }
+
+    func lastKnownStops() -> (user: String?, stops: [ServerStop]) {
+        let c = cached()
+        return (c.user, c.stops)
+    }
 
     func cached() -> (user: String?, stops: [ServerStop], etag: String?) {
         guard let text = try? Loader.readFile(cachePath), let v = try? JSONValue.parse(text) else {
@@ -188,7 +176,7 @@ struct ServerGate {
     }
 
     /// Fetches the organisation policy when its ETag changed; it applies from the next call.
-    func refreshPolicy(_ client: ServerClient, etag: String) {
+    func refreshPolicy(_ client: ServerClient) {
         guard let r = try? client.text("/v1/policy"), r.status == 200 else { return }
         if r.body.isEmpty {
             unlink(policyPath)
@@ -197,110 +185,55 @@ struct ServerGate {
         }
     }
 
-    func run(_ c: Call) -> Result {
+    func judge(_ request: ActionRequest, wait: Double) -> LinkResult {
+        guard let pinned = link.pinnedKey, !pinned.isEmpty else {
+            return .failed(
+                "no server key is pinned on this machine, so no answer can be trusted; run `brake login` (or `brake login --system`) to pin it"
+            )
+        }
         let client: ServerClient
-        do { client = try link.client(timeout: 3) } catch { return offline(c, "\(error)") }
-        let report = reportJSON(c)
+        do { client = try link.client(timeout: 3) } catch { return .unreachable("\(error)") }
+        let nonce = SignedAnswer.newNonce()
+        guard case .object(var body) = request.json else { return .failed("internal error") }
+        body += [
+            ("nonce", .string(nonce)), ("wait", .number(wait)),
+            ("elapsed_ms", .number(((monotonicMS() - started) * 100).rounded() / 100)),
+        ]
         let answer: JSONValue
-        do { answer = try client.call("POST", "/v1/decisions", report) } catch {
-            return failed(c, error)
+        do {
+            answer = try client.call("POST", "/v1/judge", .object(body), extraTimeout: wait)
+        } catch ClientError.unreachable(let why) {
+            return .unreachable(why)
+        } catch {
+            return .failed("\(error)")
+        }
+        let verified: SignedAnswer
+        switch SignedAnswer.verify(answer, nonce: nonce, publicKey: pinned) {
+        case .success(let a): verified = a
+        case .failure(let e): return .failed(e.message)
         }
         flushSpool(client)
         // The common call changes nothing: one read of the cache, no parse, no write.
         let previous = try? Loader.readFile(cachePath)
         let etag = answer["policy_etag"]?.stringValue
-        let user = answer["user"]?.stringValue
-        if remember(user: user, stops: answer["stops"] ?? .array([]), etag: etag, previous: previous),
+        if remember(user: answer["user"]?.stringValue, stops: answer["stops"] ?? .array([]), etag: etag, previous: previous),
             let etag, etag != previous.flatMap({ try? JSONValue.parse($0) })?["policy_etag"]?.stringValue
         {
-            refreshPolicy(client, etag: etag)
+            refreshPolicy(client)
         }
-        if answer["decision"]?.stringValue == "deny" && c.verdict != .deny {
-            let m = answer["message"]?.stringValue ?? "a stop is in force"
-            return Result(
-                verdict: .deny,
-                message: "Brake: \(m). Do not try other ways; wait for your human.",
-                note: "stopped by the server"
+        let required = answer["request"]?["required"].flatMap { r -> Approvers? in
+            guard let role = r["role"]?.stringValue else { return nil }
+            return Approvers(role: role, count: r["count"]?.intValue ?? 1)
+        }
+        return .answer(
+            ServerAnswer(
+                signed: verified,
+                message: answer["message"]?.stringValue ?? "",
+                required: required,
+                expires: answer["request"]?["expires"]?.intValue,
+                pending: verified.decision == .ask
             )
-        }
-        guard c.verdict == .ask else { return Result(verdict: c.verdict, message: "", note: "") }
-        var ask: [(String, JSONValue)] = [
-            ("digest", .string(c.digest)), ("summary", .string(c.action)), ("agent", .string(c.agent)),
-            ("session", .string(c.session)), ("repository", .string(c.repository)),
-            ("environment", .string(c.environment)), ("rules", .array(c.rules.map { .string($0) })),
-            ("detail", c.detail),
-        ]
-        if let a = c.approvers {
-            ask.append(("approvers", .object([("role", .string(a.role)), ("count", .number(Double(a.count)))])))
-        }
-        do {
-            var request = try client.call("POST", "/v1/approvals", .object(ask))
-            guard let id = request["id"]?.stringValue else {
-                return failed(c, ClientError.malformed("no request id in the answer"))
-            }
-            if request["status"]?.stringValue == "used" {
-                return Result(verdict: .allow, message: "", note: "approved (request \(id))")
-            }
-            if wait > 0, request["status"]?.stringValue == "pending" {
-                request = try client.call(
-                    "GET",
-                    "/v1/approvals/\(id)/wait?timeout=\(Int(wait))",
-                    extraTimeout: wait
-                )
-            }
-            switch request["status"]?.stringValue {
-            case "approved":
-                _ = try client.call("POST", "/v1/approvals/\(id)/consume")
-                return Result(verdict: .allow, message: "", note: "approved (request \(id))")
-            case "denied":
-                let vote = request["votes"]?.arrayValue?.last { $0["vote"]?.stringValue == "deny" }
-                let who = vote?["user"]?.stringValue ?? "a person"
-                let why = vote?["reason"]?.stringValue ?? ""
-                return Result(
-                    verdict: .deny,
-                    message:
-                        "Brake: request \(id) for this action was denied by \(who)\(why.isEmpty ? "" : ": \(why)"). Do not retry it or try other ways to do the same thing.",
-                    note: "denied (request \(id))"
-                )
-            default:
-                let role = request["required"]?["role"]?.stringValue ?? "senior"
-                let count = request["required"]?["count"]?.intValue ?? 1
-                let minutes = max(1, ((request["expires"]?.intValue ?? 0) - Int(time(nil))) / 60)
-                return Result(
-                    verdict: .deny,
-                    message:
-                        "Brake: \(c.reason) This needs approval by \(count) × \(role) — request \(id). Stop and ask your human to approve it (`brake approvals approve \(id)`); the identical retry will pass once it is approved. The request expires in \(minutes) minutes.",
-                    note: "request \(id)",
-                    pending: id
-                )
-            }
-        } catch {
-            return failed(c, error)
-        }
-    }
-
-    /// A call failed. Only a server that cannot be reached falls back to the last known state; a server that
-    /// answers with an error (a revoked token, a refusal, a failure of its own) or nonsense blocks the action:
-    /// an error answer must never turn into an allow.
-    func failed(_ c: Call, _ error: any Error) -> Result {
-        if case ClientError.unreachable = error { return offline(c, "\(error)") }
-        return Result(
-            verdict: .deny,
-            message:
-                "Brake: the control plane refused or failed (\(error)), so this action is blocked. If your token was revoked, ask for a new one (`brake login`).",
-            note: "server error"
         )
-    }
-
-    func reportJSON(_ c: Call) -> JSONValue {
-        .object([
-            ("agent", .string(c.agent)), ("session", .string(c.session)), ("tool", .string(c.tool)),
-            ("action", .string(c.action)), ("decision", .string(c.verdict.rawValue)),
-            ("rules", .array(c.rules.map { .string($0) })), ("labels", .array(c.labels.map { .string($0) })),
-            ("effects", .array(c.effects.map { .string($0) })), ("digest", .string(c.digest)),
-            ("repository", .string(c.repository)), ("environment", .string(c.environment)),
-            ("elapsed_ms", c.elapsedMS.map { .number(($0 * 100).rounded() / 100) } ?? .null),
-        ])
     }
 
     // MARK: the audit spool
@@ -308,10 +241,16 @@ struct ServerGate {
     var spoolPath: String { link.store.home + "/server-spool.jsonl" }
 
     /// Keeps a decision made while the server was unreachable, to be sent with the next successful call.
-    func spool(_ c: Call, enforced: Verdict) {
-        guard case .object(var members) = reportJSON(c) else { return }
-        members.append(("time", .number(Double(time(nil)))))
-        if enforced != c.verdict { members.append(("enforced", .string(enforced.rawValue))) }
+    func spool(_ request: ActionRequest, judgement j: Judgement, enforced: Verdict) {
+        var members: [(String, JSONValue)] = [
+            ("agent", .string(request.agent)), ("session", .string(request.session)), ("tool", .string(request.tool)),
+            ("action", .string(j.summary)), ("decision", .string(j.verdict.rawValue)),
+            ("rules", .array(j.rules.map { .string($0) })), ("labels", .array(j.labels.map { .string($0) })),
+            ("effects", .array(j.effects.map { .string($0) })), ("digest", .string(j.digest)),
+            ("repository", .string(request.repository)), ("environment", .string(request.environment)),
+            ("time", .number(Double(time(nil)))),
+        ]
+        if enforced != j.verdict { members.append(("enforced", .string(enforced.rawValue))) }
         try? link.store.ensureHome()
         var st = stat()
         if stat(spoolPath, &st) == 0 && st.st_size > 16 << 20 { return }  // bounded; the local audit log has it all
@@ -348,42 +287,67 @@ struct ServerGate {
         if sent < reports.count { appendToSpool(reports[sent...].map { $0.serialized + "\n" }.joined()) }
         unlink(taken)
     }
+}
 
-    /// The server cannot be reached: last known stops hold, asks become denies, allows still run; the
-    /// decision is spooled for the server's audit log.
-    func offline(_ c: Call, _ why: String) -> Result {
-        let result = offlineDecision(c, why)
-        spool(c, enforced: result.verdict)
-        return result
-    }
-
-    func offlineDecision(_ c: Call, _ why: String) -> Result {
-        let cache = cached()
-        let scope = ActionScope(
-            user: cache.user,
-            agent: c.agent,
-            session: c.session.isEmpty ? nil : c.session,
-            repository: c.repository.isEmpty ? nil : c.repository,
-            environment: c.environment.isEmpty ? nil : c.environment
+/// What every entry point shares to build its guard flow: the local ledger, the control link, the clock.
+enum GuardSetup {
+    /// The flow for this process, with the repositories of the places an action touches read from disk.
+    static func flow(policy: Policy, store: LocalStore, env: [String: String], wait: Double?) -> GuardFlow<LocalStore> {
+        let control = ServerControl.load(env: env, store: store)
+        var problem: String?
+        if control == nil {
+            problem =
+                "the server settings are incomplete (BRAKE_SERVER without BRAKE_TOKEN, or a damaged \(store.home)/server.json)"
+        }
+        return GuardFlow(
+            policy: policy,
+            ledger: store,
+            link: control ?? nil,
+            linkProblem: problem,
+            clock: SystemClock(),
+            wait: ServerControl.wait(env: env, override: wait),
+            repositoriesOf: { places in
+                var out: [String] = []
+                for p in places {
+                    var dir = p
+                    while !dir.isEmpty, dir != "/", !Loader.isDirectory(dir) { dir = Paths.dirname(dir) }
+                    if let r = RepositoryName.of(projectRoot: Loader.projectRoot(from: dir)), !out.contains(r) {
+                        out.append(r)
+                    }
+                }
+                return out
+            }
         )
-        if let stop = cache.stops.first(where: { $0.covers(scope) }) {
-            return Result(
-                verdict: .deny,
-                message:
-                    "Brake: a stop is in force (\(stop.describe)): \(stop.reason.isEmpty ? "no reason given" : stop.reason). Do not try other ways; wait for your human.",
-                note: "stopped (last known; server unreachable)"
-            )
-        }
-        if c.verdict == .ask {
-            return Result(
-                verdict: .deny,
-                message:
-                    "Brake: \(c.reason) It needs a person's approval, but \(why), so it is refused. Retry once the server is back.",
-                note: "server unreachable"
-            )
-        }
-        return Result(verdict: c.verdict, message: "", note: c.verdict == .allow ? "server unreachable" : "")
     }
+
+    /// The context of an action on this machine, with its targets resolved from files.
+    static func context(cwd: String, env: [String: String], actor: Actor = .agent) -> Context {
+        var context = Context(
+            cwd: cwd,
+            home: env["HOME"] ?? "/",
+            projectRoot: Loader.projectRoot(from: cwd),
+            env: env,
+            actor: actor,
+            user: env["USER"]
+        )
+        context.env["PWD"] = nil
+        Targets.resolve(&context, env: env)
+        return context
+    }
+
+    /// The plan a `terraform apply PLANFILE` applies, and its digest.
+    static func planDigest(_ request: ActionRequest) -> (path: String, digest: String)? {
+        guard request.actions.count == 1, case .shell(let command) = request.actions[0],
+            let path = Judge.appliedPlanOperand(command, context: request.context), Loader.exists(path),
+            let bytes = try? PlanFiles.bytes(path)
+        else { return nil }
+        return (path, Engine.hexDigest(bytes: bytes))
+    }
+}
+
+struct SystemClock: GuardClock {
+    func now() -> Int { Int(time(nil)) }
+    func newID() -> String { LocalStore.newID() }
 }
 
 /// Milliseconds on a monotonic clock (for the elapsed time hooks report).

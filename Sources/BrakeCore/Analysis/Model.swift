@@ -28,6 +28,12 @@ public struct Context: Sendable, Equatable {
     public var kubeContext: String?
     /// The current Terraform workspace, if the adapter read it.
     public var terraformWorkspace: String?
+    /// The AWS profile in effect (`AWS_PROFILE`, `AWS_DEFAULT_PROFILE`, or `default`), if the adapter read it.
+    public var awsProfile: String?
+    /// The gcloud project of the active configuration, if the adapter read it.
+    public var gcloudProject: String?
+    /// The git branch checked out in the project, if the adapter read it.
+    public var gitBranch: String?
 
     /// Creates a context.
     public init(
@@ -52,6 +58,17 @@ public struct Context: Sendable, Equatable {
         self.user = user
         self.kubeContext = kubeContext
         self.terraformWorkspace = terraformWorkspace
+    }
+
+    /// The resolved targets as `(name, value)` pairs, in a fixed order (for digests and for people).
+    public var targets: [(String, String)] {
+        var out: [(String, String)] = []
+        if let k = kubeContext { out.append(("kube_context", k)) }
+        if let w = terraformWorkspace { out.append(("terraform_workspace", w)) }
+        if let a = awsProfile { out.append(("aws_profile", a)) }
+        if let g = gcloudProject { out.append(("gcloud_project", g)) }
+        if let b = gitBranch { out.append(("git_branch", b)) }
+        return out
     }
 
     /// The effective project root.

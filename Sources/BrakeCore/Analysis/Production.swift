@@ -9,6 +9,13 @@ extension Analyzer {
         "docker", "kubectx", "argocd", "flux", "kustomize", "duckdb",
     ]
 
+    /// Variables whose value can say an invocation acts on production.
+    static let productionVariables = [
+        "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "TF_WORKSPACE", "KUBE_CONTEXT", "PULUMI_STACK",
+        "CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT", "AZURE_SUBSCRIPTION", "DATABASE_URL", "PGHOST",
+        "PGDATABASE", "MYSQL_HOST", "REDIS_URL", "MONGODB_URI",
+    ]
+
     /// True when a value names production: a production word as a whole token, or a configured glob.
     func looksProduction(_ value: String) -> Bool {
         let lower = value.lowercased()
@@ -28,12 +35,7 @@ extension Analyzer {
         let aware = Analyzer.environmentAwarePrograms.contains(program)
         var env = context.env
         for (k, v) in inv.assignments where !v.dynamic { env[k] = v.text }
-        let envNames =
-            [
-                "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "TF_WORKSPACE", "KUBE_CONTEXT", "PULUMI_STACK",
-                "CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT", "AZURE_SUBSCRIPTION", "DATABASE_URL", "PGHOST",
-                "PGDATABASE", "MYSQL_HOST", "REDIS_URL", "MONGODB_URI",
-            ] + settings.environmentVariables
+        let envNames = Analyzer.productionVariables + settings.environmentVariables
         for name in envNames {
             guard let v = env[name] else { continue }
             if name == "NODE_ENV" && !aware { continue }
@@ -50,6 +52,18 @@ extension Analyzer {
             looksProduction(kc)
         {
             out.append(ProductionEvidence(source: "kube context", value: kc))
+        }
+        // Targets the adapter resolved from files (the profile in ~/.aws/config, gcloud's active project).
+        if ["aws", "eksctl", "sam", "cdk"].contains(program), let p = context.awsProfile, env["AWS_PROFILE"] == nil,
+            !inv.args.contains(where: { $0.text == "--profile" || $0.text.hasPrefix("--profile=") }), looksProduction(p)
+        {
+            out.append(ProductionEvidence(source: "aws profile", value: p))
+        }
+        if ["gcloud", "gsutil", "bq"].contains(program), let p = context.gcloudProject,
+            env["CLOUDSDK_CORE_PROJECT"] == nil,
+            !inv.args.contains(where: { $0.text == "--project" || $0.text.hasPrefix("--project=") }), looksProduction(p)
+        {
+            out.append(ProductionEvidence(source: "gcloud project", value: p))
         }
         if ["terraform", "tofu", "terragrunt"].contains(program) {
             if let ws = context.terraformWorkspace, looksProduction(ws) {

@@ -209,8 +209,8 @@ public enum Engine {
         var env: [(String, JSONValue)] = []
         for n in present.sorted() { env.append((n, .string(context.env[n]!))) }
         var ctx: [(String, JSONValue)] = [("cwd", .string(Paths.normalize(context.cwd))), ("env", .object(env))]
-        if let k = context.kubeContext { ctx.append(("kube_context", .string(k))) }
-        if let w = context.terraformWorkspace { ctx.append(("terraform_workspace", .string(w))) }
+        // Where the action lands: an approval never follows a switch of context, workspace, profile or project.
+        for (name, value) in context.targets { ctx.append((name, .string(value))) }
         let canonical = JSONValue.object([
             ("v", .number(1)), ("kind", .string("shell")), ("command", .string(command)), ("context", .object(ctx)),
         ]).serialized

@@ -168,9 +168,12 @@ extension Engine {
 
     /// The digest of a non-shell action and where it happens.
     static func digest(action: Action, context: Context) -> String {
-        let canonical = JSONValue.object([
+        var members: [(String, JSONValue)] = [
             ("v", .number(1)), ("action", action.canonical), ("cwd", .string(Paths.normalize(context.cwd))),
-        ]).serialized
+        ]
+        let targets = context.targets
+        if !targets.isEmpty { members.append(("targets", .object(targets.map { ($0.0, .string($0.1)) }))) }
+        let canonical = JSONValue.object(members).serialized
         return hexDigest(canonical)
     }
 }

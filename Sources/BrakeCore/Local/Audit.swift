@@ -8,6 +8,12 @@ public enum Redact {
         "sk_test_", "rk_live_", "AIza", "ya29.", "npm_", "pypi-", "hf_",
     ]
 
+    /// True for a variable name that looks like it holds a credential (`GITHUB_TOKEN`, `DB_PASSWORD` …).
+    public static func isSecretName(_ name: String) -> Bool {
+        let upper = name.uppercased()
+        return secretNames.contains { upper.contains($0) }
+    }
+
     /// The text with credentials replaced by `***`: URL passwords, `Authorization:` headers, `-p…` and
     /// `--password` arguments, `NAME=value` for secret-looking names, AWS keys and well-known token formats.
     public static func text(_ s: String) -> String {

@@ -36,6 +36,29 @@ public struct ApprovalRequest: Sendable, Equatable {
     public var expires: Int
     /// `pending`, `approved`, `denied` or `used`.
     public var status: String
+
+    /// Creates a request.
+    public init(
+        id: String,
+        digest: String,
+        summary: String,
+        agent: String,
+        session: String?,
+        rules: [String],
+        created: Int,
+        expires: Int,
+        status: String
+    ) {
+        self.id = id
+        self.digest = digest
+        self.summary = summary
+        self.agent = agent
+        self.session = session
+        self.rules = rules
+        self.created = created
+        self.expires = expires
+        self.status = status
+    }
 }
 
 /// A denied or asked attempt, remembered to notice an agent rerouting around a decision.
@@ -67,6 +90,8 @@ public struct LocalState: Sendable, Equatable {
     public var requests: [ApprovalRequest] = []
     public var strikes: [Strike] = []
     public var applied: [AppliedState] = []
+    /// When each session's allowed destructive actions ran (for the local circuit breaker).
+    public var bursts: [String: [Int]] = [:]
 
     public init() {}
 
@@ -166,10 +191,22 @@ public struct LocalState: Sendable, Equatable {
         return worst
     }
 
+    /// Records an allowed destructive action; returns how many this session ran within `window` seconds.
+    public mutating func burst(session: String, now: Int, window: Int = 600) -> Int {
+        var times = (bursts[session] ?? []).filter { $0 > now - window }
+        times.append(now)
+        bursts[session] = times
+        return times.count
+    }
+
     /// Drops expired requests and old strikes.
     public mutating func prune(now: Int) {
         requests.removeAll { $0.expires + 24 * 3600 < now }
         strikes.removeAll { $0.time + 24 * 3600 < now }
+        bursts = bursts.compactMapValues { times in
+            let recent = times.filter { $0 > now - 3600 }
+            return recent.isEmpty ? nil : recent
+        }
     }
 
     // MARK: - JSON
@@ -224,6 +261,10 @@ public struct LocalState: Sendable, Equatable {
                         ])
                     }
                 )
+            ),
+            (
+                "bursts",
+                .object(bursts.keys.sorted().map { ($0, .array(bursts[$0]!.map { .number(Double($0)) })) })
             ),
         ])
     }
@@ -285,6 +326,9 @@ public struct LocalState: Sendable, Equatable {
                 else { throw LocalStateError(message: "a strike in the state file is malformed") }
                 strikes.append(Strike(session: session, rule: rule, digest: digest, time: time))
             }
+        }
+        if case .object(let members)? = json["bursts"] {
+            for (session, times) in members { bursts[session] = (times.arrayValue ?? []).compactMap { int($0) } }
         }
     }
 }

@@ -1,0 +1,84 @@
+import BrakeCore
+
+/// The entry points' translations into one `ActionRequest`: adapters translate, they hold no policy.
+public enum Requests {
+    /// An agent hook call (`brake hook AGENT`); `input` is the tool input, for the content digest.
+    public static func hook(_ call: HookCall, context: Context, input: String?, settings: AnalysisSettings)
+        -> ActionRequest
+    {
+        make(
+            agent: call.agent.rawValue,
+            session: call.session ?? "",
+            tool: call.tool,
+            actions: call.actions,
+            context: context,
+            inputDigest: input.map { Engine.hexDigest($0) },
+            settings: settings
+        )
+    }
+
+    /// A command run through `brake exec -- ARGV…`.
+    public static func exec(_ argv: [String], session: String, context: Context, settings: AnalysisSettings)
+        -> ActionRequest
+    {
+        make(
+            agent: "exec",
+            session: session,
+            tool: "exec",
+            actions: [.shell(command: argv.map(Hooks.shellQuote).joined(separator: " "))],
+            context: context,
+            inputDigest: nil,
+            settings: settings
+        )
+    }
+
+    /// An MCP `tools/call` through `brake mcp`.
+    public static func mcp(
+        server: String,
+        tool: String,
+        arguments: String,
+        hints: [String: Bool],
+        session: String,
+        context: Context,
+        settings: AnalysisSettings
+    ) -> ActionRequest {
+        var r = make(
+            agent: "mcp:" + server,
+            session: session,
+            tool: tool,
+            actions: [.mcp(server: server, tool: tool, arguments: arguments)],
+            context: context,
+            inputDigest: nil,
+            settings: settings
+        )
+        r.toolHints = hints
+        return r
+    }
+
+    static func make(
+        agent: String,
+        session: String,
+        tool: String,
+        actions: [Action],
+        context: Context,
+        inputDigest: String?,
+        settings: AnalysisSettings
+    ) -> ActionRequest {
+        // Only what the engine reads leaves the machine: the place variables and what the commands reference.
+        var referenced: Set<String> = []
+        for case .shell(let command) in actions {
+            referenced.formUnion(Engine.analyze(command, context: context, settings: settings).referencedVariables)
+        }
+        var ctx = context
+        ctx.env = ActionRequest.environment(context.env, referenced: referenced, settings: settings)
+        return ActionRequest(
+            agent: agent,
+            session: session,
+            tool: tool,
+            actions: actions,
+            context: ctx,
+            inputDigest: inputDigest,
+            environment: context.env["BRAKE_ENVIRONMENT"] ?? ""
+        )
+    }
+}

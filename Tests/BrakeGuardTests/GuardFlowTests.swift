@@ -1,0 +1,279 @@
+import BrakeCore
+import BrakeGuard
+import Synchronization
+import Testing
+
+/// The same situations through the hook, exec and MCP adapters give the same verdicts: the guard flow is one.
+@Suite("Guard flow")
+struct GuardFlowTests {
+    static let home = "/home/dev"
+    static let context = Context(cwd: "/home/dev/project", home: home, projectRoot: "/home/dev/project")
+
+    /// A policy with a deny for one MCP tool, so every adapter has a harmless, a risky and a catastrophic action.
+    static let policy: Policy = {
+        var p = Policy.standard
+        try! p.merge(
+            yaml: """
+                rules:
+                  - id: org.no-wipes
+                    decision: deny
+                    message: Agents do not wipe mailboxes.
+                    match: {effect: mcp.call, attrs: {tool: [wipe_mailbox]}}
+                    examples: {match: [], no_match: []}
+                """,
+            source: "org.yaml"
+        )
+        return p
+    }()
+
+    enum Entry: String, CaseIterable, Sendable {
+        case hook, exec, mcp
+    }
+
+    enum Kind: Sendable {
+        case harmless, risky, catastrophic
+    }
+
+    static func request(_ entry: Entry, _ kind: Kind, session: String = "s1") -> ActionRequest {
+        let settings = policy.settings
+        switch entry {
+        case .hook:
+            let command: String
+            switch kind {
+            case .harmless: command = "ls -la"
+            case .risky: command = "git push --force origin main"
+            case .catastrophic: command = "rm -rf ~"
+            }
+            let payload =
+                #"{"session_id":"\#(session)","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":\#(JSONValue.string(command).serialized)},"cwd":"/home/dev/project"}"#
+            let call = try! Hooks.parse(agent: .claudeCode, payload: payload)
+            return Requests.hook(call, context: context, input: nil, settings: settings)
+        case .exec:
+            let argv: [String]
+            switch kind {
+            case .harmless: argv = ["ls", "-la"]
+            case .risky: argv = ["git", "push", "--force", "origin", "main"]
+            case .catastrophic: argv = ["rm", "-rf", home]
+            }
+            return Requests.exec(argv, session: session, context: context, settings: settings)
+        case .mcp:
+            let tool: String
+            switch kind {
+            case .harmless: tool = "read_message"
+            case .risky: tool = "delete_message"
+            case .catastrophic: tool = "wipe_mailbox"
+            }
+            return Requests.mcp(
+                server: "mail",
+                tool: tool,
+                arguments: #"{"id":"42"}"#,
+                hints: [:],
+                session: session,
+                context: context,
+                settings: settings
+            )
+        }
+    }
+
+    static func flow(_ ledger: FakeLedger, _ link: FakeLink?, problem: String? = nil) -> GuardFlow<FakeLedger> {
+        GuardFlow(policy: policy, ledger: ledger, link: link, linkProblem: problem, clock: FixedClock(), wait: 0)
+    }
+
+    @Test("each adapter's actions are judged as their kind", arguments: Entry.allCases)
+    func kinds(_ entry: Entry) {
+        #expect(Judge.evaluate(Self.request(entry, .harmless), policy: Self.policy).verdict == .allow)
+        #expect(Judge.evaluate(Self.request(entry, .risky), policy: Self.policy).verdict == .ask)
+        #expect(Judge.evaluate(Self.request(entry, .catastrophic), policy: Self.policy).verdict == .deny)
+    }
+
+    struct Situation: Sendable, CustomStringConvertible {
+        var name: String
+        var kind: Kind
+        var expected: Verdict
+        var run: @Sendable (ActionRequest) -> GuardOutcome
+        var description: String { name }
+    }
+
+    static let situations: [Situation] = [
+        Situation(name: "local: harmless runs", kind: .harmless, expected: .allow) {
+            flow(FakeLedger(), nil).run($0)
+        },
+        Situation(name: "local: risky is put to the person", kind: .risky, expected: .ask) {
+            flow(FakeLedger(), nil).run($0)
+        },
+        Situation(name: "local: catastrophic is refused", kind: .catastrophic, expected: .deny) {
+            flow(FakeLedger(), nil).run($0)
+        },
+        Situation(name: "local: an approval of exactly this action lets it run once", kind: .risky, expected: .allow) {
+            let digest = Judge.evaluate($0, policy: policy).digest
+            var state = LocalState()
+            state.requests.append(
+                ApprovalRequest(
+                    id: "r1",
+                    digest: digest,
+                    summary: "",
+                    agent: "",
+                    session: nil,
+                    rules: [],
+                    created: 1,
+                    expires: 2_000_000,
+                    status: "approved"
+                )
+            )
+            let ledger = FakeLedger(state)
+            let first = flow(ledger, nil).run($0)
+            let second = flow(ledger, nil).run($0)
+            return second.verdict == .ask ? first : second  // the second use must not pass
+        },
+        Situation(name: "local: a stop on everything refuses even harmless work", kind: .harmless, expected: .deny) {
+            var state = LocalState()
+            state.stops.append(StopOrder(scope: "all", value: "", reason: "incident", created: 1))
+            return flow(FakeLedger(state), nil).run($0)
+        },
+        Situation(name: "local: a session stop refuses that session", kind: .harmless, expected: .deny) {
+            var state = LocalState()
+            state.stops.append(StopOrder(scope: "session", value: "s1", reason: "", created: 1))
+            return flow(FakeLedger(state), nil).run($0)
+        },
+        Situation(name: "local: the state cannot be used", kind: .harmless, expected: .deny) {
+            flow(FakeLedger(broken: true), nil).run($0)
+        },
+        Situation(name: "server settings damaged", kind: .harmless, expected: .deny) {
+            flow(FakeLedger(), FakeLink(.answer(.allow)), problem: "the server settings are damaged").run($0)
+        },
+        Situation(name: "server: a signed allow of a risky action runs", kind: .risky, expected: .allow) {
+            flow(FakeLedger(), FakeLink(.answer(.allow, request: "req_1"))).run($0)
+        },
+        Situation(name: "server: still pending after the wait is refused", kind: .risky, expected: .deny) {
+            flow(FakeLedger(), FakeLink(.answer(.ask, message: "needs 1 × senior", request: "req_1"))).run($0)
+        },
+        Situation(name: "server: a signed deny refuses harmless work", kind: .harmless, expected: .deny) {
+            flow(FakeLedger(), FakeLink(.answer(.deny, message: "a stop is in force"))).run($0)
+        },
+        Situation(name: "server: allow cannot loosen a local deny", kind: .catastrophic, expected: .deny) {
+            flow(FakeLedger(), FakeLink(.answer(.allow))).run($0)
+        },
+        Situation(name: "server: an answer signed by another key is refused", kind: .risky, expected: .deny) {
+            flow(FakeLedger(), FakeLink(.forged(.allow))).run($0)
+        },
+        Situation(name: "server: a forged allow of harmless work is refused too", kind: .harmless, expected: .deny) {
+            flow(FakeLedger(), FakeLink(.forged(.allow))).run($0)
+        },
+        Situation(name: "server: a replayed answer is refused", kind: .risky, expected: .deny) {
+            flow(FakeLedger(), FakeLink(.replayed(.allow))).run($0)
+        },
+        Situation(name: "server: an error answer never allows", kind: .harmless, expected: .deny) {
+            flow(FakeLedger(), FakeLink(.error)).run($0)
+        },
+        Situation(name: "offline: harmless still runs", kind: .harmless, expected: .allow) {
+            flow(FakeLedger(), FakeLink(.unreachable)).run($0)
+        },
+        Situation(name: "offline: an ask is refused", kind: .risky, expected: .deny) {
+            flow(FakeLedger(), FakeLink(.unreachable)).run($0)
+        },
+        Situation(name: "offline: the last known stops hold", kind: .harmless, expected: .deny) {
+            let stop = ServerStop(
+                id: "stp_1",
+                scope: "user",
+                value: "dev",
+                reason: "",
+                createdBy: "ops",
+                created: 1,
+                liftRole: "senior",
+                automatic: false
+            )
+            return flow(FakeLedger(), FakeLink(.unreachable, stops: [stop])).run($0)
+        },
+    ]
+
+    @Test("the same situation gives the same verdict through every entry point", arguments: situations)
+    func situation(_ s: Situation) {
+        for entry in Entry.allCases {
+            let o = s.run(Self.request(entry, s.kind))
+            #expect(o.verdict == s.expected, "\(entry.rawValue): \(o.message)")
+            if o.verdict == .deny { #expect(!o.message.isEmpty && !o.agentMessage.isEmpty, "\(entry.rawValue)") }
+        }
+    }
+
+    @Test("the server is sent the raw action and this machine's verdict, never a summary or a requirement")
+    func rawAction() {
+        for entry in Entry.allCases {
+            let link = FakeLink(.answer(.allow))
+            let request = Self.request(entry, .risky)
+            _ = Self.flow(FakeLedger(), link).run(request)
+            let sent = link.sent.withLock { $0 }
+            #expect(sent.count == 1)
+            #expect(sent.first?.actions == request.actions)
+            #expect(sent.first?.localVerdict == .ask)
+            let wire = sent.first?.json.serialized ?? ""
+            #expect(!wire.contains("\"summary\"") && !wire.contains("\"approvers\""))
+        }
+    }
+
+    @Test("a session that keeps trying other ways is stopped, whatever the entry point", arguments: Entry.allCases)
+    func rerouting(_ entry: Entry) {
+        let ledger = FakeLedger()
+        let f = Self.flow(ledger, nil)
+        // Three different refused attempts at what the same rule refuses.
+        var last: GuardOutcome?
+        for branch in ["main", "release", "prod"] {
+            var r = Self.request(entry, .risky)
+            if case .shell = r.actions[0] { r.actions = [.shell(command: "git push --force origin \(branch)")] }
+            if case .mcp(let s, let t, _) = r.actions[0] {
+                r.actions = [.mcp(server: s, tool: t, arguments: #"{"id":"\#(branch)"}"#)]
+            }
+            last = f.run(r)
+        }
+        #expect(last?.verdict == .deny)
+        #expect(last?.note == "rerouting stop")
+        #expect(f.run(Self.request(entry, .harmless)).verdict == .deny)
+    }
+
+    @Test("the local breaker stops a burst of destructive MCP calls that were each allowed")
+    func burst() {
+        var p = Policy.standard
+        try! p.merge(yaml: "settings:\n  mcp_destructive_limit: 3\n", source: "org.yaml")
+        let ledger = FakeLedger()
+        let f = GuardFlow(policy: p, ledger: ledger, link: nil, clock: FixedClock(), wait: 0)
+        var r = Self.request(.mcp, .risky)
+        r.toolHints = ["destructiveHint": true]
+        // Approved each time, as a person would have: the breaker still counts them.
+        var verdicts: [Verdict] = []
+        for i in 0..<5 {
+            r.actions = [.mcp(server: "mail", tool: "delete_message", arguments: #"{"id":"\#(i)"}"#)]
+            let digest = Judge.evaluate(r, policy: p).digest
+            _ = try? ledger.transact { (s, _) throws(GuardFailure) in
+                s.requests.append(
+                    ApprovalRequest(
+                        id: "a\(i)",
+                        digest: digest,
+                        summary: "",
+                        agent: "",
+                        session: nil,
+                        rules: [],
+                        created: 1,
+                        expires: 2_000_000,
+                        status: "approved"
+                    )
+                )
+            }
+            verdicts.append(f.run(r).verdict)
+        }
+        #expect(verdicts == [.allow, .allow, .allow, .deny, .deny])
+    }
+
+    @Test("offline decisions are spooled for the server's audit log with what was enforced")
+    func spool() {
+        let link = FakeLink(.unreachable)
+        _ = Self.flow(FakeLedger(), link).run(Self.request(.hook, .risky))
+        #expect(link.spooled.withLock { $0 } == [.deny])
+    }
+
+    @Test("every call leaves exactly one local audit record")
+    func audit() {
+        let ledger = FakeLedger()
+        _ = Self.flow(ledger, FakeLink(.answer(.allow))).run(Self.request(.exec, .harmless))
+        _ = Self.flow(ledger, nil).run(Self.request(.exec, .catastrophic))
+        #expect(ledger.decisions == ["allow", "deny"])
+    }
+}
