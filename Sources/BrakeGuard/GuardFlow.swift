@@ -68,7 +68,9 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
         let j = Judge.evaluate(request, policy: policy)
         var request = request
         if let repositoriesOf {
-            for r in repositoriesOf([request.context.project] + j.places) where !request.repositories.contains(r) { request.repositories.append(r) }
+            for r in repositoriesOf([request.context.project] + j.places) where !request.repositories.contains(r) {
+                request.repositories.append(r)
+            }
         }
         let now = clock.now()
         var base = GuardOutcome(

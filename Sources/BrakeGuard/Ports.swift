@@ -7,7 +7,9 @@ public typealias AuditRecord = [(String, JSONValue)]
 public protocol Ledger {
     /// Runs `body` under the ledger's exclusive lock with the state loaded; saves the state and appends the
     /// records `body` added, together.
-    func transact<T>(_ body: (inout LocalState, inout [AuditRecord]) throws(GuardFailure) -> T) throws(GuardFailure) -> T
+    func transact<T>(
+        _ body: (inout LocalState, inout [AuditRecord]) throws(GuardFailure) -> T
+    ) throws(GuardFailure) -> T
     /// Appends records without loading the state.
     func append(_ records: [AuditRecord]) throws(GuardFailure)
 }

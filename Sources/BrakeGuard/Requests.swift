@@ -3,7 +3,12 @@ import BrakeCore
 /// The entry points' translations into one `ActionRequest`: adapters translate, they hold no policy.
 public enum Requests {
     /// An agent hook call (`brake hook AGENT`); `input` is the tool input, for the content digest.
-    public static func hook(_ call: HookCall, context: Context, input: String?, settings: AnalysisSettings)
+    public static func hook(
+        _ call: HookCall,
+        context: Context,
+        input: String?,
+        settings: AnalysisSettings
+    )
         -> ActionRequest
     {
         make(
@@ -18,7 +23,12 @@ public enum Requests {
     }
 
     /// A command run through `brake exec -- ARGV…`.
-    public static func exec(_ argv: [String], session: String, context: Context, settings: AnalysisSettings)
+    public static func exec(
+        _ argv: [String],
+        session: String,
+        context: Context,
+        settings: AnalysisSettings
+    )
         -> ActionRequest
     {
         make(

@@ -431,6 +431,12 @@ public struct ControlPlane: Sendable {
         if scope != "all" && value.isEmpty {
             throw APIError.badRequest("a \(scope) stop needs 'value': which \(scope) to stop")
         }
+        // An agent token may stop a session or an agent (its own brake), never people, repositories or everyone.
+        if user.scope != "person" && !["session", "agent"].contains(scope) {
+            throw APIError.forbidden(
+                "an agent token may stop only a session or an agent; stopping a \(scope) needs a person's token"
+            )
+        }
         let t = now()
         let s = ServerStop(
             id: "stp_" + Self.randomString(10),

@@ -322,7 +322,7 @@ public enum Routes {
         // Audit
         router.get("/v1/audit") { req, _ in
             await api {
-                _ = try await auth(req)
+                try plane.requirePerson(try await auth(req), to: "reading the audit log")
                 let from = max(1, try intQuery(req, "from", 1, max: Int.max))
                 let entries = try await plane.store.auditRange(
                     from: from,
@@ -339,7 +339,7 @@ public enum Routes {
         }
         router.get("/v1/audit/verify") { req, _ in
             await api {
-                _ = try await auth(req)
+                try plane.requirePerson(try await auth(req), to: "reading the audit log")
                 return Reply(body: try await plane.verify().json)
             }
         }

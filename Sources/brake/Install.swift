@@ -317,7 +317,6 @@ extension [Action] {
     }
 }
 
-
 /// `brake install mcp-servers AGENT` / `brake uninstall mcp-servers AGENT`: wrap or unwrap configured MCP servers.
 struct InstallMCPServers: ParsableCommand {
     static let configuration = CommandConfiguration(

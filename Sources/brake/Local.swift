@@ -253,7 +253,9 @@ enum HookRunner {
 
 /// The local state as the guard flow's ledger: one lock for the state and the hash-chained log.
 extension LocalStore: Ledger {
-    func transact<T>(_ body: (inout LocalState, inout [AuditRecord]) throws(GuardFailure) -> T) throws(GuardFailure)
+    func transact<T>(
+        _ body: (inout LocalState, inout [AuditRecord]) throws(GuardFailure) -> T
+    ) throws(GuardFailure)
         -> T
     {
         do {

@@ -208,7 +208,8 @@ final class ProxyLoop {
         )
         let outcome = flow.run(request)
         if outcome.verdict == .allow { return nil }
-        let text = outcome.agentMessage.hasPrefix("Brake: ") ? String(outcome.agentMessage.dropFirst(7)) : outcome.agentMessage
+        let text =
+            outcome.agentMessage.hasPrefix("Brake: ") ? String(outcome.agentMessage.dropFirst(7)) : outcome.agentMessage
         let what = "\(session.server)/\(call.tool)"
         let head = outcome.pending ? "Refused by Brake, pending approval: \(what) — " : "Refused by Brake: \(what) — "
         return MCPSession.refusal(id: call.id, text: head + text)

@@ -119,7 +119,8 @@ enum Remote {
     }
 
     static func decide(id: String, approve: Bool, reason: String?, json: Bool) throws {
-        let (_, client) = try ServerLink.required("deciding a request")
+        let (link, client) = try ServerLink.required("deciding a request", person: true)
+        let me = try call(client, "GET", "/v1/me")
         let a = try call(
             client,
             "POST",
@@ -130,8 +131,12 @@ enum Remote {
             let status = a["status"]?.stringValue ?? "?"
             let n = a["approvals"]?.intValue ?? 0
             let need = a["required"]?["count"]?.intValue ?? 1
-            if status == "pending" { return "recorded your approval of \(id): \(n) of \(need); still pending\n" }
-            return "\(status) \(id): \(a["summary"]?.stringValue ?? "")\n"
+            let who =
+                "as \(me["name"]?.stringValue ?? "?") (\(me["role"]?.stringValue ?? "?"), token from \(link.tokenSource))"
+            if status == "pending" {
+                return "recorded your approval of \(id) \(who): \(n) of \(need); still pending\n"
+            }
+            return "\(status) \(id) \(who): \(a["summary"]?.stringValue ?? "")\n"
         }
     }
 }
@@ -147,41 +152,106 @@ struct FormatOption: ParsableArguments {
 struct Login: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "login",
-        abstract: "Connect this machine's hooks and commands to a Brake server (saved in $BRAKE_HOME/server.json).",
-        discussion:
-            "The server's audit-signing key is pinned at login; `brake audit verify` checks checkpoints against it."
+        abstract:
+            "Connect this machine's hooks to a Brake server with an agent token (saved in $BRAKE_HOME/server.json).",
+        discussion: """
+            Hooks need an agent-scoped token (`brake tokens create --agent`): it can report, ask and use the \
+            approval of its own exact action, never decide, lift or manage. A person's token is refused unless \
+            --person says this machine runs no agent. The server's signing key is pinned at login: every answer \
+            a hook acts on must be signed with it, and `brake audit verify` checks checkpoints against it.
+            """
     )
     @Option(name: .long, help: ArgumentHelp("The server's URL.", valueName: "URL")) var server: String
     @Option(
         name: .long,
-        help: ArgumentHelp("Your API token (default: $BRAKE_TOKEN; '-' reads stdin).", valueName: "TOKEN")
+        help: ArgumentHelp("The token (default: $BRAKE_TOKEN; '-' reads stdin).", valueName: "TOKEN")
     )
     var token: String?
+    @Option(name: .long, help: ArgumentHelp("Read the token from this file.", valueName: "FILE")) var tokenFile: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Pin this server key (base64, from the server's banner or /v1/audit/public-key) instead of trusting the first answer.",
+            valueName: "KEY"
+        )
+    )
+    var serverKey: String?
+    @Flag(name: .long, help: "Save a person's token: only for a machine on which no agent runs.") var person = false
+
+    func validate() throws {
+        if token != nil && tokenFile != nil { throw ValidationError("give --token or --token-file, not both") }
+    }
 
     func run() throws {
         let env = Loader.environment()
-        var t = token ?? env["BRAKE_TOKEN"] ?? ""
-        if t == "-" { t = HookRunner.readStdin().trimmingCharacters }
-        t = t.trimmingCharacters
-        guard !t.isEmpty else { throw ValidationError("give --token TOKEN (or set BRAKE_TOKEN)") }
         let store = LocalStore(env: env)
         do {
+            var t = token ?? env["BRAKE_TOKEN"] ?? ""
+            if let tokenFile { t = try Loader.readFile(tokenFile) }
+            if t == "-" { t = HookRunner.readStdin() }
+            t = t.trimmingCharacters.split(separator: "\n").first.map(String.init) ?? ""
+            guard !t.isEmpty else { throw ValidationError("give --token-file FILE, --token TOKEN or set BRAKE_TOKEN") }
             let client: ServerClient
             do { client = try ServerClient(url: server, token: t) } catch {
                 throw Failure(status: ExitStatus.usage, message: "\(error)")
             }
             let me = try Remote.call(client, "GET", "/v1/me")
+            let scope = me["scope"]?.stringValue ?? "person"
+            let name = me["name"]?.stringValue ?? "?"
+            if scope != "agent" && !person {
+                throw Failure(
+                    status: ExitStatus.usage,
+                    message:
+                        "this is \(name)'s own token (a person's, role \(me["role"]?.stringValue ?? "?")); the agents on this machine would act with it. Create an agent token for the hooks (`brake tokens create --agent`, with your own BRAKE_TOKEN) and log in with that, or pass --person on a machine no agent uses"
+                )
+            }
             let key = try Remote.call(client, "GET", "/v1/audit/public-key")
+            guard let served = key["public_key"]?.stringValue, !served.isEmpty else {
+                throw Failure(status: ExitStatus.badInput, message: "the server did not give its signing key")
+            }
+            if let serverKey, serverKey.trimmingCharacters != served {
+                throw Failure(
+                    status: ExitStatus.badInput,
+                    message:
+                        "the server at \(server) signs with another key than --server-key (\(served)); is this the right server?"
+                )
+            }
             let record = JSONValue.object([
-                ("server", .string(server)), ("token", .string(t)), ("user", me["name"] ?? .null),
-                ("public_key", key["public_key"] ?? .null),
+                ("server", .string(server)), ("token", .string(t)), ("user", .string(name)),
+                ("scope", .string(scope)), ("public_key", .string(served)),
             ])
             try store.ensureHome()
             try store.writeAtomically(ServerLink.credentialsPath(store), record.serialized + "\n")
             chmod(ServerLink.credentialsPath(store), 0o600)
             FileHandleOut.stdout(
-                "logged in to \(server) as \(me["name"]?.stringValue ?? "?") (\(me["role"]?.stringValue ?? "?")); hooks on this machine now use it\n"
+                "logged in to \(server) as \(name) (\(scope == "agent" ? "agent token" : me["role"]?.stringValue ?? "?")); hooks on this machine now use it; server key \(served.prefix(12))… pinned\n"
             )
+        } catch {
+            Loader.fail(error)
+        }
+    }
+}
+
+/// `brake whoami`: which server, which identity, and where the token came from.
+struct WhoAmI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "whoami",
+        abstract: "Show whom Brake acts as on the server, and where the token comes from."
+    )
+    @OptionGroup var output: FormatOption
+
+    func run() throws {
+        do {
+            let (link, client) = try ServerLink.required("whoami")
+            let me = try Remote.call(client, "GET", "/v1/me")
+            let v = JSONValue.object([
+                ("server", .string(link.url)), ("user", me["name"] ?? .null), ("role", me["role"] ?? .null),
+                ("scope", me["scope"] ?? .null), ("token_from", .string(link.tokenSource)),
+                ("server_key_pinned", .bool(link.pinnedKey != nil)),
+            ])
+            Remote.print(v, json: output.json) {
+                "\(me["name"]?.stringValue ?? "?") (\(me["role"]?.stringValue ?? "?"), \(me["scope"]?.stringValue ?? "?") token from \(link.tokenSource)) at \(link.url)\(link.pinnedKey == nil ? "; no server key pinned: hooks refuse every action until `brake login` pins it" : "")\n"
+            }
         } catch {
             Loader.fail(error)
         }

@@ -8,29 +8,55 @@ import Glibc
 import Darwin
 #endif
 
-/// How this machine reaches the control plane: `BRAKE_SERVER` + `BRAKE_TOKEN`, or `brake login`'s file.
+/// How this machine reaches the control plane. The server and its pinned key come from `brake login`
+/// (`$BRAKE_HOME/server.json`) or `BRAKE_SERVER` / `BRAKE_SERVER_KEY`; the token from `BRAKE_TOKEN` when it is
+/// set (it always wins), else the saved one.
 struct ServerLink {
     let url: String
     let token: String
     let store: LocalStore
-    /// The server's checkpoint key pinned at login (base64), if any.
+    /// The server's signing key pinned at login (base64), if any.
     let pinnedKey: String?
+    /// `agent` (a hook's token), `person`, or nil when not known (a token from the environment).
+    let scope: String?
+    /// Where the token came from, for saying whom a command acts as.
+    let tokenSource: String
 
     static func credentialsPath(_ store: LocalStore) -> String { store.home + "/server.json" }
 
     /// Nil when no server is configured (Brake then works on local state alone).
     static func load(env: [String: String], store: LocalStore) throws -> ServerLink? {
+        let saved = try saved(store)
+        let envToken = env["BRAKE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        let pinned = env["BRAKE_SERVER_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? saved?.pinnedKey
         if let url = env["BRAKE_SERVER"], !url.isEmpty {
-            guard let token = env["BRAKE_TOKEN"], !token.isEmpty else {
+            guard let token = envToken else {
                 throw Failure(
                     status: ExitStatus.usage,
                     message: "BRAKE_SERVER is set but BRAKE_TOKEN is not; set both, or run `brake login`"
                 )
             }
-            let pinned = (try? ServerLink.saved(store))?.pinnedKey
-            return ServerLink(url: url, token: token, store: store, pinnedKey: pinned)
+            return ServerLink(
+                url: url,
+                token: token,
+                store: store,
+                pinnedKey: pinned,
+                scope: nil,
+                tokenSource: "BRAKE_TOKEN"
+            )
         }
-        return try saved(store)
+        guard let saved else { return nil }
+        if let envToken {
+            return ServerLink(
+                url: saved.url,
+                token: envToken,
+                store: store,
+                pinnedKey: pinned,
+                scope: nil,
+                tokenSource: "BRAKE_TOKEN"
+            )
+        }
+        return saved
     }
 
     static func saved(_ store: LocalStore) throws -> ServerLink? {
@@ -42,7 +68,14 @@ struct ServerLink {
         else {
             throw Failure(status: ExitStatus.badInput, message: "\(path) is damaged; run `brake login` again")
         }
-        return ServerLink(url: url, token: token, store: store, pinnedKey: v["public_key"]?.stringValue)
+        return ServerLink(
+            url: url,
+            token: token,
+            store: store,
+            pinnedKey: v["public_key"]?.stringValue,
+            scope: v["scope"]?.stringValue,
+            tokenSource: path
+        )
     }
 
     func client(timeout: Double = 5) throws -> ServerClient {
@@ -51,14 +84,22 @@ struct ServerLink {
         }
     }
 
-    /// A required link for the people-facing commands.
-    static func required(_ what: String) throws -> (ServerLink, ServerClient) {
+    /// A required link for the people-facing commands. People act with their own token (`BRAKE_TOKEN` in their
+    /// own terminal, or a machine logged in with `--person`), never with the hooks' agent token.
+    static func required(_ what: String, person: Bool = false) throws -> (ServerLink, ServerClient) {
         let env = Loader.environment()
         guard let link = try load(env: env, store: LocalStore(env: env)) else {
             throw Failure(
                 status: ExitStatus.usage,
                 message:
-                    "\(what) needs the Brake server: run `brake login --server URL --token TOKEN` or set BRAKE_SERVER and BRAKE_TOKEN"
+                    "\(what) needs the Brake server: run `brake login --server URL --token-file FILE` or set BRAKE_SERVER and BRAKE_TOKEN"
+            )
+        }
+        if person, link.scope == "agent" {
+            throw Failure(
+                status: ExitStatus.usage,
+                message:
+                    "\(what) needs a person's token, and this machine holds only the hooks' agent token. Set BRAKE_TOKEN to your own token in your own terminal (or use the approver's page)."
             )
         }
         return (link, try link.client())
@@ -216,7 +257,12 @@ final class ServerControl: ControlLink, @unchecked Sendable {
         // The common call changes nothing: one read of the cache, no parse, no write.
         let previous = try? Loader.readFile(cachePath)
         let etag = answer["policy_etag"]?.stringValue
-        if remember(user: answer["user"]?.stringValue, stops: answer["stops"] ?? .array([]), etag: etag, previous: previous),
+        if remember(
+            user: answer["user"]?.stringValue,
+            stops: answer["stops"] ?? .array([]),
+            etag: etag,
+            previous: previous
+        ),
             let etag, etag != previous.flatMap({ try? JSONValue.parse($0) })?["policy_etag"]?.stringValue
         {
             refreshPolicy(client)

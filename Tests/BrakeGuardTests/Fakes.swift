@@ -16,7 +16,9 @@ final class FakeLedger: Ledger, Sendable {
     var state: LocalState { box.withLock { $0.0 } }
     var decisions: [String] { box.withLock { $0.1.compactMap { r in r.first { $0.0 == "decision" }?.1.stringValue } } }
 
-    func transact<T>(_ body: (inout LocalState, inout [AuditRecord]) throws(GuardFailure) -> T) throws(GuardFailure)
+    func transact<T>(
+        _ body: (inout LocalState, inout [AuditRecord]) throws(GuardFailure) -> T
+    ) throws(GuardFailure)
         -> T
     {
         if broken { throw GuardFailure("the state file is damaged") }

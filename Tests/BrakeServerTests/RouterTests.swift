@@ -29,12 +29,64 @@ struct Harness {
         return (Int(r.status.code), (try? JSONValue.parse(text)) ?? .null, r.headers, text)
     }
 
+    /// Test rules: an MCP tool `op_ROLE` (or `op_ROLE_2` for two approvers) asks for that role.
+    static let testPolicy: String = {
+        var out = "rules:\n"
+        for role in ["junior", "mid", "senior", "admin"] {
+            for n in [1, 2] {
+                out += "  - id: test.\(role)-\(n)\n"
+                out += "    decision: ask\n"
+                out += "    message: A test operation for \(n) x \(role).\n"
+                out += "    approvers: {role: \(role), count: \(n)}\n"
+                out += "    match: {effect: mcp.call, attrs: {tool: [op_\(role)\(n == 2 ? "_2" : "")]}}\n"
+                out += "    examples: {match: [], no_match: []}\n"
+            }
+        }
+        return out
+    }()
+
+    /// A raw action for `POST /v1/judge` and `POST /v1/approvals`: the MCP tool that asks for `role` × `count`,
+    /// with `tag` in its arguments so different tags are different actions.
+    static func action(_ tag: String, role: String = "senior", count: Int = 1, session: String = "s1") -> JSONValue {
+        let tool = "op_\(role)\(count == 2 ? "_2" : "")"
+        return .object([
+            ("agent", .string("claude-code")), ("session", .string(session)), ("tool", .string(tool)),
+            (
+                "actions",
+                .array([
+                    .object([
+                        ("kind", .string("mcp")), ("server", .string("test")), ("tool", .string(tool)),
+                        ("arguments", .string(JSONValue.object([("tag", .string(tag))]).serialized)),
+                    ])
+                ])
+            ),
+            ("context", .object([("cwd", .string("/home/dev/shop")), ("home", .string("/home/dev"))])),
+            ("repositories", .array([.string("github.com/acme/shop")])), ("environment", .string("staging")),
+        ])
+    }
+
+    /// A raw shell action.
+    static func shell(_ command: String, session: String = "s1") -> JSONValue {
+        .object([
+            ("agent", .string("claude-code")), ("session", .string(session)), ("tool", .string("Bash")),
+            ("actions", .array([.object([("kind", .string("shell")), ("command", .string(command))])])),
+            ("context", .object([("cwd", .string("/home/dev/shop")), ("home", .string("/home/dev"))])),
+            ("repositories", .array([.string("github.com/acme/shop")])),
+        ])
+    }
+
     /// Runs `body` against a fresh server with users admin, sam and sue (senior), dev (mid), jo (junior).
     static func with(
         config: ServerConfig = ServerConfig(),
         _ body: @escaping @Sendable (Harness) async throws -> Void
     ) async throws {
         let dir = try TempDir()
+        var config = config
+        if config.policyFile == nil {
+            let file = dir.path + "/test-policy.yaml"
+            try FileIO.write(file, testPolicy)
+            config.policyFile = file
+        }
         let store = try SQLiteStore(path: dir.path + "/brake.sqlite")
         let clock = TestClock()
         let plane = try BrakeServerMain.plane(
@@ -64,23 +116,10 @@ struct Harness {
         }
     }
 
-    func ask(
-        _ digest: String,
-        as user: String = "dev",
-        rules: [String] = [],
-        role: String? = nil,
-        count: Int = 1
-    )
-        async throws -> JSONValue
+    /// Asks for approval of the test action `tag` that needs `role` × `count` (the server computes both).
+    func ask(_ tag: String, as user: String = "dev", role: String = "senior", count: Int = 1) async throws -> JSONValue
     {
-        var body: [(String, JSONValue)] = [
-            ("digest", .string(digest)), ("summary", .string("rm -rf build")), ("agent", .string("claude-code")),
-            ("session", .string("s1")), ("rules", .array(rules.map { .string($0) })),
-        ]
-        if let role {
-            body.append(("approvers", .object([("role", .string(role)), ("count", .number(Double(count)))])))
-        }
-        return try await call(.post, "/v1/approvals", as: user, .object(body)).json
+        try await call(.post, "/v1/approvals", as: user, Harness.action(tag, role: role, count: count)).json
     }
 
     func report(
@@ -195,12 +234,12 @@ struct RouterTests {
     @Test("approvals: bound to digest and requester, N approvers of a role, never self, one deny ends, used once")
     func approvals() async throws {
         try await Harness.with { h in
-            let a = try await h.ask("sha256:one", role: "senior")
+            let a = try await h.ask("one")
             let id = a["id"]!.stringValue!
             #expect(a["status"]?.stringValue == "pending")
             #expect(a["required"]?["role"]?.stringValue == "senior")
             // The same ask again returns the same pending request.
-            #expect(try await h.ask("sha256:one", role: "senior")["id"]?.stringValue == id)
+            #expect(try await h.ask("one")["id"]?.stringValue == id)
             // Requester, junior and mid cannot approve a senior request.
             let selfApprove = try await h.call(.post, "/v1/approvals/\(id)/approve", as: "dev")
             #expect(
@@ -218,14 +257,14 @@ struct RouterTests {
             #expect(ok.json["status"]?.stringValue == "approved")
             #expect(try await h.call(.post, "/v1/approvals/\(id)/approve", as: "sue").status == 409)
             // Someone else asking for the same digest does not get this approval.
-            #expect(try await h.ask("sha256:one", as: "jo")["status"]?.stringValue == "pending")
+            #expect(try await h.ask("one", as: "jo")["status"]?.stringValue == "pending")
             // The requester's identical retry consumes it once; the next one opens a new request.
-            let used = try await h.ask("sha256:one", role: "senior")
+            let used = try await h.ask("one")
             #expect(used["status"]?.stringValue == "used" && used["id"]?.stringValue == id)
-            let again = try await h.ask("sha256:one", role: "senior")
+            let again = try await h.ask("one")
             #expect(again["status"]?.stringValue == "pending" && again["id"]?.stringValue != id)
             // One deny ends a request, whoever else approves.
-            let two = try await h.ask("sha256:two", role: "senior", count: 2)
+            let two = try await h.ask("two", count: 2)
             let tid = two["id"]!.stringValue!
             #expect(
                 try await h.call(.post, "/v1/approvals/\(tid)/approve", as: "sam").json["status"]?.stringValue
@@ -238,7 +277,7 @@ struct RouterTests {
             #expect(try await h.call(.post, "/v1/approvals/\(tid)/approve", as: "sue").status == 409)
             #expect(try await h.call(.post, "/v1/approvals/\(tid)/consume", as: "dev").status == 409)
             // Two seniors make a two-person request approved.
-            let three = try await h.ask("sha256:three", role: "senior", count: 2)
+            let three = try await h.ask("three", count: 2)
             let rid = three["id"]!.stringValue!
             _ = try await h.call(.post, "/v1/approvals/\(rid)/approve", as: "sam")
             #expect(
@@ -276,15 +315,15 @@ struct RouterTests {
             #expect(try await h.call(.get, "/v1/me", as: agent).json["scope"]?.stringValue == "agent")
             #expect(try await h.report("allow", as: agent)["decision"]?.stringValue == "allow")
             // Another person's request: the agent token cannot approve it, though sam could.
-            let other = try await h.ask("sha256:other-person")
+            let other = try await h.ask("other-person")
             let oid = other["id"]!.stringValue!
             let vote = try await h.call(.post, "/v1/approvals/\(oid)/approve", as: agent)
             #expect(vote.status == 403 && vote.json["error"]?.stringValue?.contains("agent token") == true)
             // Its own request goes through the normal path: a person approves, the agent uses it once.
-            let mine = try await h.ask("sha256:agent-own", as: agent)
+            let mine = try await h.ask("agent-own", as: agent)
             let mid = mine["id"]!.stringValue!
             #expect(try await h.call(.post, "/v1/approvals/\(mid)/approve", as: "sue").status == 200)
-            #expect(try await h.ask("sha256:agent-own", as: agent)["status"]?.stringValue == "used")
+            #expect(try await h.ask("agent-own", as: agent)["status"]?.stringValue == "used")
             // No managing, no lifting, no new tokens.
             #expect(try await h.call(.post, "/v1/tokens", as: agent, .object([])).status == 403)
             #expect(
@@ -296,8 +335,23 @@ struct RouterTests {
                 )
                 .status == 403
             )
-            let stop = try await h.call(.post, "/v1/stops", as: agent, .object([("scope", .string("all"))]))
-            #expect(stop.status == 201)  // stopping is always allowed
+            // An agent token may stop a session or an agent (its own brake), never everyone or a person.
+            #expect(try await h.call(.post, "/v1/stops", as: agent, .object([("scope", .string("all"))])).status == 403)
+            let userStop = try await h.call(
+                .post,
+                "/v1/stops",
+                as: agent,
+                .object([("scope", .string("user")), ("value", .string("sue"))])
+            )
+            #expect(userStop.status == 403)
+            let stop = try await h.call(
+                .post,
+                "/v1/stops",
+                as: agent,
+                .object([("scope", .string("session")), ("value", .string("s9"))])
+            )
+            #expect(stop.status == 201)
+            #expect(try await h.call(.get, "/v1/audit", as: agent).status == 403)
             #expect(try await h.call(.post, "/v1/stops/\(stop.json["id"]!.stringValue!)/lift", as: agent).status == 403)
             #expect(
                 try await h.call(.post, "/v1/tokens", as: "sam", .object([("scope", .string("root"))])).status == 400
@@ -316,16 +370,16 @@ struct RouterTests {
     @Test("approvals expire; an approved request past its expiry cannot be used")
     func expiry() async throws {
         try await Harness.with { h in
-            let a = try await h.ask("sha256:exp")
+            let a = try await h.ask("exp")
             let id = a["id"]!.stringValue!
             h.clock.advance(16 * 60)
             #expect(try await h.call(.get, "/v1/approvals/\(id)", as: "dev").json["status"]?.stringValue == "expired")
             #expect(try await h.call(.post, "/v1/approvals/\(id)/approve", as: "sam").status == 409)
-            let b = try await h.ask("sha256:exp2")
+            let b = try await h.ask("exp2")
             let bid = b["id"]!.stringValue!
             _ = try await h.call(.post, "/v1/approvals/\(bid)/approve", as: "sam")
             h.clock.advance(16 * 60)
-            #expect(try await h.ask("sha256:exp2")["status"]?.stringValue == "pending")
+            #expect(try await h.ask("exp2")["status"]?.stringValue == "pending")
             #expect(
                 try await h.call(.get, "/v1/approvals?status=expired", as: "dev").json["approvals"]?.arrayValue?.count
                     == 2
@@ -333,21 +387,43 @@ struct RouterTests {
         }
     }
 
-    @Test("the requirement comes from the server's policy; a hook's claim can only tighten it")
+    @Test("the server judges the raw action: a forged digest, summary, rules or requirement changes nothing")
     func requirementFromServerPolicy() async throws {
         let dir = try TempDir()
         let file = dir.path + "/org.yaml"
-        try FileIO.write(file, "overrides:\n  - rule: git.force-push\n    approvers: {role: senior, count: 2}\n")
+        try FileIO.write(
+            file,
+            Harness.testPolicy + "overrides:\n  - rule: git.force-push\n    approvers: {role: senior, count: 2}\n"
+        )
         var config = ServerConfig()
         config.policyFile = file
         try await Harness.with(config: config) { h in
-            let a = try await h.ask("sha256:fp", rules: ["git.force-push"], role: "junior", count: 1)
+            // A request for a two-senior action dressed up as a harmless, junior-approvable one.
+            guard case .object(var forged) = Harness.action("payments", role: "senior", count: 2) else { return }
+            forged += [
+                ("digest", .string("sha256:chosen")), ("summary", .string("kubectl get pods")),
+                ("rules", .array([.string("git.force-push")])),
+                ("approvers", .object([("role", .string("junior")), ("count", .number(1))])),
+            ]
+            let a = try await h.call(.post, "/v1/approvals", as: "dev", .object(forged)).json
             #expect(a["required"]?["role"]?.stringValue == "senior")
             #expect(a["required"]?["count"]?.intValue == 2)
-            let b = try await h.ask("sha256:other", rules: ["no.such.rule"])
-            #expect(b["required"]?["role"]?.stringValue == "senior")
-            let c = try await h.ask("sha256:admin", role: "admin")
-            #expect(c["required"]?["role"]?.stringValue == "admin")
+            #expect(a["digest"]?.stringValue != "sha256:chosen")
+            #expect(a["summary"]?.stringValue?.contains("op_senior_2") == true)
+            #expect(a["summary"]?.stringValue?.contains("get pods") == false)
+            #expect(try await h.call(.post, "/v1/approvals/\(a["id"]!.stringValue!)/approve", as: "jo").status == 403)
+            // The server policy's own override applies to the rule the real command meets.
+            let push = try await h.call(
+                .post,
+                "/v1/approvals",
+                as: "dev",
+                Harness.shell("git push --force origin main")
+            )
+            #expect(push.json["required"]?["role"]?.stringValue == "senior")
+            #expect(push.json["required"]?["count"]?.intValue == 2)
+            // What the server allows or refuses cannot be requested at all.
+            #expect(try await h.call(.post, "/v1/approvals", as: "dev", Harness.shell("ls")).status == 409)
+            #expect(try await h.call(.post, "/v1/approvals", as: "dev", Harness.shell("rm -rf ~")).status == 403)
             // The policy with its ETag.
             let p = try await h.call(.get, "/v1/policy", as: "dev")
             #expect(p.status == 200 && p.text.contains("git.force-push"))
@@ -490,14 +566,13 @@ struct RouterTests {
                 as: "dev",
                 .object([("decision", .string("allow")), ("action", .string("aws s3 ls --access-key \(secret)"))])
             )
-            _ = try await h.call(
+            let asked = try await h.call(
                 .post,
                 "/v1/approvals",
                 as: "dev",
-                .object([
-                    ("digest", .string("sha256:r")), ("summary", .string("curl -H 'Authorization: Bearer \(secret)'")),
-                ])
+                Harness.shell("git push --force https://x:\(secret)@github.com/acme/shop main")
             )
+            #expect(asked.status == 201)
             let audit = try await h.call(.get, "/v1/audit?limit=1000", as: "sam")
             #expect(!audit.text.contains(secret))
             #expect(!(try await h.call(.get, "/v1/approvals", as: "sam").text.contains(secret)))

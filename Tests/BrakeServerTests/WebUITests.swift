@@ -66,7 +66,7 @@ struct WebUITests {
             #expect(lift.headers[.location]?.contains("error=") == true)
             #expect(try await h.call(.get, "/v1/stops", as: "sam").json["stops"]?.arrayValue?.count == 1)
             // Approving from the page follows the API's rules.
-            let req = try await h.ask("sha256:web", role: "senior")
+            let req = try await h.ask("web")
             let rid = req["id"]!.stringValue!
             let no = try await form(h, "/ui/requests/\(rid)/decide", cookie, "csrf=\(csrf)&decision=approve")
             #expect(no.headers[.location]?.contains("error=") == true)
@@ -103,7 +103,7 @@ struct WebUITests {
                 as: "dev",
                 .object([("decision", .string("ask")), ("rules", .array([.string("git.force-push")]))])
             )
-            _ = try await h.ask("sha256:m")
+            _ = try await h.ask("m")
             let r = try await h.client.execute(uri: "/metrics", method: .get)
             let text = String(buffer: r.body)
             #expect(text.contains(#"brake_decisions_total{outcome="ask",rule="git.force-push"} 1"#))
@@ -150,7 +150,7 @@ struct WebUITests {
                 .post,
                 "/v1/approvals",
                 as: "dev",
-                .object([("digest", .string("sha256:esc")), ("summary", .string(sneaky)), ("session", .string(sneaky))])
+                Harness.action(sneaky, session: sneaky)
             )
             let (cookie, _) = try await signIn(h, as: "sam")
             let page = try await h.client.execute(uri: "/ui", method: .get, headers: [.cookie: cookie])

@@ -288,6 +288,7 @@ extension Analyzer {
         default:
             if Analyzer.cloudCLIs.contains(p) { recognizeCloudGeneric(idx, inv) }
         }
+        recognizeTargetSwitch(idx, inv)
         recognizeData(idx, inv)
         recognizeFrameworkReset(idx, inv)
         recognizeBrake(idx, inv)
@@ -1363,5 +1364,47 @@ extension Analyzer {
         ["localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal"].contains(host)
             || host.hasSuffix(".localhost")
             || host.hasSuffix(".local") || host.hasSuffix(".test") || host.hasPrefix("127.")
+    }
+}
+
+extension Analyzer {
+    /// Commands that switch where later commands land: the kube context, the Terraform workspace, the gcloud
+    /// project or configuration. An approval never follows such a switch (targets are in the digest); a
+    /// switch to production is itself a `target.switch` effect with `production: true`.
+    func recognizeTargetSwitch(_ idx: Int, _ inv: Invocation) {
+        let words = inv.args.filter { !$0.text.hasPrefix("-") }
+        var target: Field?
+        switch inv.program {
+        case "kubectl", "oc":
+            if words.count >= 3, words[0].text == "config", words[1].text == "use-context" || words[1].text == "use" {
+                target = words[2]
+            }
+        case "kubectx", "kubens":
+            if inv.program == "kubectx", let w = words.first, !w.text.contains("=") { target = w }
+        case "terraform", "tofu":
+            if words.count >= 3, words[0].text == "workspace", ["select", "new"].contains(words[1].text) {
+                target = words[2]
+            }
+        case "gcloud":
+            if words.count >= 4, words[0].text == "config", words[1].text == "set", words[2].text == "project" {
+                target = words[3]
+            } else if words.count >= 4, words[0].text == "config", words[1].text == "configurations",
+                words[2].text == "activate"
+            {
+                target = words[3]
+            }
+        default:
+            return
+        }
+        guard let t = target else { return }
+        addEffect(
+            "target.switch",
+            attrs: [
+                "tool": .string(inv.program), "target": .string(t.text),
+                "production": .bool(t.dynamic || looksProduction(t.text)),
+            ],
+            invocation: idx,
+            detail: "switches \(inv.program) to \(t.dynamic ? "a target not known until it runs" : t.text)"
+        )
     }
 }

@@ -151,7 +151,9 @@ public struct ActionRequest: Sendable, Equatable {
         switch c["env"] {
         case .object(let members)?:
             for (k, value) in members {
-                guard case .string(let s) = value else { throw ActionRequestError("'context.env.\(k)' must be a string") }
+                guard case .string(let s) = value else {
+                    throw ActionRequestError("'context.env.\(k)' must be a string")
+                }
                 env[k] = s
             }
         case nil, .null?: break
@@ -188,7 +190,9 @@ public struct ActionRequest: Sendable, Equatable {
         var hints: [String: Bool] = [:]
         if case .object(let members)? = v["tool_hints"] {
             for (k, value) in members {
-                guard case .bool(let b) = value else { throw ActionRequestError("'tool_hints.\(k)' must be true or false") }
+                guard case .bool(let b) = value else {
+                    throw ActionRequestError("'tool_hints.\(k)' must be true or false")
+                }
                 hints[k] = b
             }
         }
@@ -219,7 +223,9 @@ extension Action {
     public init(json v: JSONValue) throws(ActionRequestError) {
         func field(_ key: String) throws(ActionRequestError) -> String {
             guard let s = v[key]?.stringValue else {
-                throw ActionRequestError("an action of kind '\(v["kind"]?.stringValue ?? "?")' needs '\(key)' (a string)")
+                throw ActionRequestError(
+                    "an action of kind '\(v["kind"]?.stringValue ?? "?")' needs '\(key)' (a string)"
+                )
             }
             return s
         }

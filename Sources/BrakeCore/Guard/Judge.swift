@@ -76,7 +76,8 @@ public enum Judge {
             if let plan = request.planDigest, executesChangeSet(command, context: context) {
                 if verdict != .deny { verdict = .ask }
                 digest = plan
-            } else if verdict == .ask, let plan = request.planDigest, appliedPlanOperand(command, context: context) != nil
+            } else if verdict == .ask, let plan = request.planDigest,
+                appliedPlanOperand(command, context: context) != nil
             {
                 digest = plan
             }
@@ -87,7 +88,8 @@ public enum Judge {
             verdict = local
             rules = Array(Set(rules + request.localRules)).sorted()
             if reason.isEmpty {
-                reason = "this machine's policy \(local == .deny ? "refuses" : "asks about") it (\(request.localRules.joined(separator: ", ")))"
+                reason =
+                    "this machine's policy \(local == .deny ? "refuses" : "asks about") it (\(request.localRules.joined(separator: ", ")))"
             }
         }
         return Judgement(

@@ -579,6 +579,24 @@ enum BuiltinPolicy {
             matches: [],
             doesNotMatch: []
         ),
+        rule(
+            "infra.switch-to-production",
+            .ask,
+            labels: ["production"],
+            message: "Switches the kube context, Terraform workspace or gcloud project to production.",
+            agentMessage:
+                "Commands after this would act on production. Ask your human before switching targets; run against a non-production target instead.",
+            approvers: Approvers(role: "senior", count: 1),
+            match: when(["target.switch"], attrs: ["production": ["true"]]),
+            matches: [
+                "kubectl config use-context prod", "terraform workspace select production",
+                "gcloud config set project acme-prod", "kubectx $CLUSTER",
+            ],
+            doesNotMatch: [
+                "kubectl config use-context dev", "terraform workspace select staging",
+                "gcloud config set project acme-sandbox", "kubectl config get-contexts",
+            ]
+        ),
         // MARK: MCP tools
         rule(
             "mcp.destructive-tool",
