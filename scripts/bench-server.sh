@@ -17,23 +17,25 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.05; done
 export BRAKE_HOME="$tmp/admin"
-"$BIN/brake" login --server "http://127.0.0.1:$port" --token "$(cat "$tmp/server/admin-token")" >/dev/null
-TOKEN=$("$BIN/brake" users add bench --role mid --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+"$BIN/brake" login --person --server "http://127.0.0.1:$port" --token "$(cat "$tmp/server/admin-token")" >/dev/null
+PERSON=$("$BIN/brake" users add bench --role mid --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+TOKEN=$(BRAKE_TOKEN="$PERSON" "$BIN/brake" tokens create --agent --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+KEY=$(curl -sf "http://127.0.0.1:$port/v1/audit/public-key" | python3 -c 'import json,sys; print(json.load(sys.stdin)["public_key"])')
 export TOKEN
 
-cat > "$tmp/decisions.lua" <<'LUA'
+cat > "$tmp/judge.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
 local n = 0
 request = function()
   n = n + 1
-  local body = string.format('{"decision":"allow","agent":"claude-code","session":"bench-%d","tool":"Bash","action":"git status","rules":[],"labels":[],"effects":["fs.read"],"digest":"sha256:%d"}', n % 500, n)
+  local body = string.format('{"agent":"claude-code","session":"bench-%d","tool":"Bash","actions":[{"kind":"shell","command":"git status --short %d"}],"context":{"cwd":"/home/dev/project","home":"/home/dev"},"nonce":"bench-nonce-%016d"}', n % 500, n, n)
   return wrk.format(nil, nil, nil, body)
 end
 LUA
-echo "== 1. decision reports: wrk -t1 -c32 -d15s (reports are group-committed: one SQLite transaction per batch, each with its audit event; a reply only after commit)"
-wrk -t1 -c32 -d15s --latency -s "$tmp/decisions.lua" "http://127.0.0.1:$port/v1/decisions" | grep -E "Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx"
+echo "== 1. judged actions: wrk -t1 -c32 -d15s POST /v1/judge (the server parses and judges each raw action, records it group-committed with its audit event, and signs the answer; a reply only after commit)"
+wrk -t1 -c32 -d15s --latency -s "$tmp/judge.lua" "http://127.0.0.1:$port/v1/judge" | grep -E "Requests/sec|Latency|50%|90%|99%|requests in|Non-2xx"
 "$BIN/brake" audit verify | sed 's/^/  /'
 
 echo "== 2. round trips a hook pays"
@@ -44,6 +46,8 @@ mkdir -p "$tmp/home/project" && git -C "$tmp/home/project" init -q
 printf '{"session_id":"bench","cwd":"%s","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"git status"},"tool_use_id":"t","permission_mode":"default"}' "$tmp/home/project" > "$tmp/payload.json"
 hookrun() { local start end; start=$(date +%s%N); for _ in $(seq 200); do "$@" "$BIN/brake" hook claude-code < "$tmp/payload.json" >/dev/null; done; end=$(date +%s%N); echo $(( (end - start) / 200000 )); }
 localonly=$(hookrun env HOME="$tmp/home" BRAKE_HOME="$tmp/home/.brake-local")
-withserver=$(hookrun env HOME="$tmp/home" BRAKE_HOME="$tmp/home/.brake-server" BRAKE_SERVER="http://127.0.0.1:$port" BRAKE_TOKEN="$TOKEN")
+withserver=$(hookrun env HOME="$tmp/home" BRAKE_HOME="$tmp/home/.brake-server" BRAKE_SERVER="http://127.0.0.1:$port" BRAKE_TOKEN="$TOKEN" BRAKE_SERVER_KEY="$KEY")
+truerun=$(hookrun /bin/true)
+echo "  /bin/true:               ${truerun} µs per call"
 echo "  local only:              ${localonly} µs per call"
-echo "  with the server (report + stop check): ${withserver} µs per call"
+echo "  with the server (judged there, answer signed and verified): ${withserver} µs per call"

@@ -41,7 +41,8 @@ def wait_http(url, proc=None, tries=200):
 
 def api(base, method, path, token, body=None):
     req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body is not None else None,
-                                 headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+                                 headers={"Content-Type": "application/json",
+                                          **({"Authorization": "Bearer " + token} if token else {})})
     with urllib.request.urlopen(req, timeout=10) as r:
         return json.loads(r.read())
 

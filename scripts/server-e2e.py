@@ -58,7 +58,10 @@ admin_token = open(os.path.join(data, "admin-token")).read().strip()
 check(oct(os.stat(os.path.join(data, "admin-token")).st_mode & 0o777) == "0o600", "admin-token is mode 0600")
 ADMIN = env_for("admin")
 r = brake(["login", "--server", URL, "--token", admin_token], ADMIN)
-check(r.returncode == 0 and "as admin" in r.stdout, "brake login as admin")
+check(r.returncode == 64 and "agent token" in r.stderr and not os.path.exists(os.path.join(ADMIN["BRAKE_HOME"], "server.json")),
+      "brake login refuses a person's token for a machine's hooks (the agents would act with it)")
+r = brake(["login", "--server", URL, "--token", admin_token, "--person"], ADMIN)
+check(r.returncode == 0 and "as admin" in r.stdout, "brake login --person as admin (a machine no agent uses)")
 tokens = {}
 for name, role in [("sam", "senior"), ("jo", "junior"), ("dev", "mid")]:
     r = brake(["users", "add", name, "--role", role, "--format", "json"], ADMIN)
@@ -66,14 +69,21 @@ for name, role in [("sam", "senior"), ("jo", "junior"), ("dev", "mid")]:
     check(r.returncode == 0 and out["user"] == name and out["token"].startswith("brk_"), f"users add {name} --role {role}")
     tokens[name] = out["token"]
 SAM, JO = env_for("sam"), env_for("jo")
-brake(["login", "--server", URL, "--token", tokens["sam"]], SAM)
-brake(["login", "--server", URL, "--token", tokens["jo"]], JO)
+brake(["login", "--server", URL, "--token", tokens["sam"], "--person"], SAM)
+brake(["login", "--server", URL, "--token", tokens["jo"], "--person"], JO)
 # dev's hooks run with an agent token (reports, asks, uses approvals; never decides); dev the person has their own.
 r = brake(["tokens", "create", "--agent", "--label", "hooks", "--format", "json"],
           env_for("dev-person", BRAKE_SERVER=URL, BRAKE_TOKEN=tokens["dev"]))
 agent_token = json.loads(r.stdout)["token"] if r.returncode == 0 else ""
 check(agent_token.startswith("brk_"), "brake tokens create --agent makes a hook token")
-DEV = env_for("dev", BRAKE_SERVER=URL, BRAKE_TOKEN=agent_token, BRAKE_ASK_WAIT="0")
+DEV = env_for("dev", BRAKE_ASK_WAIT="0")
+token_file = os.path.join(work, "agent-token")
+open(token_file, "w").write(agent_token + "\n")
+r = brake(["login", "--server", URL, "--token-file", token_file], DEV)
+check(r.returncode == 0 and "agent token" in r.stdout and "pinned" in r.stdout, "brake login with the agent token pins the server key")
+r = brake(["whoami", "--format", "json"], DEV)
+who = json.loads(r.stdout) if r.returncode == 0 else {}
+check(who.get("scope") == "agent" and who.get("user") == "dev" and who.get("server_key_pinned"), "brake whoami names the agent identity")
 DEV_PERSON = env_for("dev-person", BRAKE_SERVER=URL, BRAKE_TOKEN=tokens["dev"])
 
 
@@ -94,7 +104,7 @@ try:
     doc = yaml.safe_load(urllib.request.urlopen(URL + "/v1/openapi.yaml", timeout=5).read())
     validate(doc)
     paths = set(doc["paths"])
-    needed = {"/v1/decisions", "/v1/approvals", "/v1/approvals/{id}/wait", "/v1/approvals/{id}/approve", "/v1/stops",
+    needed = {"/v1/judge", "/v1/decisions", "/v1/approvals", "/v1/approvals/{id}/wait", "/v1/approvals/{id}/approve", "/v1/stops",
               "/v1/stops/{id}/lift", "/v1/sessions/{id}", "/v1/audit", "/v1/audit/checkpoints", "/v1/policy",
               "/v1/users", "/v1/tokens/{id}", "/v1/webhooks/deliveries", "/metrics"}
     check(needed <= paths, f"/v1/openapi.yaml validates as OpenAPI and documents the routes (missing: {needed - paths})")
@@ -269,7 +279,9 @@ def burst(n):
         i += 1
         try:
             if i % 3 == 0:
-                a = api("POST", "/v1/approvals", tokens["dev"], {"digest": f"sha256:burst-{n}-{i}", "summary": "x"})
+                a = api("POST", "/v1/approvals", tokens["dev"], {
+                    "agent": "claude-code", "tool": "Bash", "context": {"cwd": proj, "home": work},
+                    "actions": [{"kind": "shell", "command": f"git push --force origin burst-{n}-{i}"}]})
                 with lock:
                     acked["approvals"].append(a["id"])
             elif i % 7 == 0:

@@ -73,8 +73,11 @@ def api(method, path, token, body=None):
 
 sam = api("POST", "/v1/users", admin, {"name": "sam", "role": "senior"})["token"]
 dev = api("POST", "/v1/users", admin, {"name": "dev", "role": "mid"})["token"]
-DEV = dict(os.environ, HOME=work, BRAKE_HOME=os.path.join(work, ".brake-dev"), BRAKE_SERVER=URL, BRAKE_TOKEN=dev,
-           BRAKE_ASK_WAIT="0")
+# dev's hooks act with an agent token of dev's, and trust only answers signed with the server's key.
+hooks_token = api("POST", "/v1/tokens", dev, {"scope": "agent", "label": "hooks"})["token"]
+server_key = api("GET", "/v1/audit/public-key", None)["public_key"]
+DEV = dict(os.environ, HOME=work, BRAKE_HOME=os.path.join(work, ".brake-dev"), BRAKE_SERVER=URL, BRAKE_TOKEN=hooks_token,
+           BRAKE_SERVER_KEY=server_key, BRAKE_ASK_WAIT="0")
 
 
 def hook(command, session="ui-1"):

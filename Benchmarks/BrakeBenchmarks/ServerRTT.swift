@@ -47,5 +47,24 @@ enum ServerRTT {
             "decision    POST /v1/decisions ",
             try measure(count) { _ = try client.call("POST", "/v1/decisions", report) }
         )
+        // What a hook really sends now: the raw action; the server judges it and signs the answer.
+        let context = Context(cwd: "/home/dev/project", home: "/home/dev", projectRoot: "/home/dev/project")
+        let request = ActionRequest(
+            agent: "claude-code",
+            session: "rtt",
+            tool: "Bash",
+            actions: [.shell(command: "git status")],
+            context: context
+        )
+        guard case .object(let members) = request.json else { return }
+        let key = try client.call("GET", "/v1/audit/public-key")["public_key"]?.stringValue ?? ""
+        var verified = 0
+        let judged = try measure(count) {
+            let nonce = SignedAnswer.newNonce()
+            let answer = try client.call("POST", "/v1/judge", .object(members + [("nonce", .string(nonce))]))
+            if case .success = SignedAnswer.verify(answer, nonce: nonce, publicKey: key) { verified += 1 }
+        }
+        line("judge       POST /v1/judge + verify", judged)
+        if verified != count { print("  ERROR: \(count - verified) answers did not verify") }
     }
 }

@@ -44,6 +44,52 @@ public enum OpenAPI {
                 automatic: {type: boolean}
                 lifted_by: {type: string}
                 lifted: {type: integer}
+            Action:
+              type: object
+              required: [kind]
+              properties:
+                kind: {type: string, enum: [shell, write, edit, delete, read, mcp, other]}
+                command: {type: string}
+                path: {type: string}
+                server: {type: string}
+                tool: {type: string}
+                arguments: {type: string, description: the tool arguments as JSON text}
+            ActionRequest:
+              type: object
+              description: >-
+                The raw action as the hook saw it; never a verdict, a summary or a requirement (those the
+                server computes with its own policy).
+              required: [agent, tool, actions, context]
+              properties:
+                agent: {type: string}
+                session: {type: string}
+                tool: {type: string}
+                actions: {type: array, minItems: 1, maxItems: 64, items: {$ref: '#/components/schemas/Action'}}
+                context:
+                  type: object
+                  required: [cwd, home]
+                  properties:
+                    cwd: {type: string, description: an absolute path}
+                    home: {type: string, description: an absolute path}
+                    project_root: {type: [string, 'null']}
+                    env: {type: object, additionalProperties: {type: string}}
+                    user: {type: [string, 'null']}
+                    kube_context: {type: [string, 'null']}
+                    terraform_workspace: {type: [string, 'null']}
+                    aws_profile: {type: [string, 'null']}
+                    gcloud_project: {type: [string, 'null']}
+                    git_branch: {type: [string, 'null']}
+                repositories: {type: array, items: {type: string}}
+                environment: {type: string}
+                input_digest: {type: [string, 'null']}
+                plan_digest: {type: [string, 'null']}
+                tool_hints: {type: object, additionalProperties: {type: boolean}}
+                local:
+                  type: object
+                  description: this machine's own verdict; the server may only tighten with it
+                  properties:
+                    decision: {type: string, enum: [allow, ask, deny]}
+                    rules: {type: array, items: {type: string}}
             Approval:
               type: object
               properties:
@@ -135,9 +181,53 @@ public enum OpenAPI {
               responses:
                 '200': {description: the user, content: {application/json: {schema: {$ref: '#/components/schemas/User'}}}}
                 '401': {$ref: '#/components/responses/Problem'}
+          /v1/judge:
+            post:
+              summary: >-
+                Judge a raw action with the server's policy, apply stops and the circuit breaker, open or use an
+                approval (waiting up to `wait` seconds for a person), and answer with a verdict signed over the
+                caller's nonce
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      allOf:
+                        - {$ref: '#/components/schemas/ActionRequest'}
+                        - type: object
+                          required: [nonce]
+                          properties:
+                            nonce: {type: string, minLength: 16, maxLength: 128}
+                            wait: {type: number, minimum: 0}
+                            elapsed_ms: {type: number, minimum: 0}
+              responses:
+                '200':
+                  description: >-
+                    the signed answer: Ed25519 over "brake-answer/v1\nNONCE\nDIGEST\nDECISION\nREQUEST_ID\nTIME" with
+                    the key at /v1/audit/public-key
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        properties:
+                          decision: {type: string, enum: [allow, ask, deny]}
+                          digest: {type: string}
+                          request_id: {type: string}
+                          nonce: {type: string}
+                          time: {type: integer}
+                          signature: {type: string}
+                          message: {type: string}
+                          rules: {type: array, items: {type: string}}
+                          request: {$ref: '#/components/schemas/Approval'}
+                          stops: {type: array, items: {$ref: '#/components/schemas/Stop'}}
+                          policy_etag: {type: string}
+                '400': {$ref: '#/components/responses/Problem'}
+                '401': {$ref: '#/components/responses/Problem'}
           /v1/decisions:
             post:
-              summary: Report a hook's decision; a stop in scope or a tripped circuit breaker turns it into deny
+              summary: >-
+                Record a decision a client made (reporting only: enforcement goes through /v1/judge); a stop in
+                scope or a tripped circuit breaker turns it into deny
               requestBody:
                 required: true
                 content: {application/json: {schema: {$ref: '#/components/schemas/Decision'}}}
@@ -240,25 +330,15 @@ public enum OpenAPI {
               responses: {'200': {description: requests}}
             post:
               summary: >-
-                Ask for approval of an action digest. If the caller holds an approved, unused request for the
-                same digest it is consumed and returned with status `used` (the action may run once).
+                Ask for approval of a raw action. The server judges it: only an action its policy asks about can
+                be requested, with the digest, summary and requirement it computes. If the caller holds an
+                approved, unused request for the same digest it is consumed and returned with status `used`.
               requestBody:
-                content:
-                  application/json:
-                    schema:
-                      type: object
-                      required: [digest]
-                      properties:
-                        digest: {type: string}
-                        summary: {type: string}
-                        agent: {type: string}
-                        session: {type: string}
-                        repository: {type: string}
-                        environment: {type: string}
-                        rules: {type: array, items: {type: string}}
-                        approvers: {type: object, properties: {role: {type: string}, count: {type: integer}}}
-                        detail: {type: object}
+                content: {application/json: {schema: {$ref: '#/components/schemas/ActionRequest'}}}
               responses:
+                '400': {$ref: '#/components/responses/Problem'}
+                '403': {description: 'the server policy refuses this action: it cannot be approved'}
+                '409': {description: 'the server policy allows this action: nothing to approve'}
                 '201': {description: a new request, content: {application/json: {schema: {$ref: '#/components/schemas/Approval'}}}}
                 '200': {description: 'an existing pending request, or a consumed approval (status used)'}
           /v1/approvals/{id}:

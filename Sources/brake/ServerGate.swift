@@ -243,8 +243,9 @@ final class ServerControl: ControlLink, @unchecked Sendable {
         let answer: JSONValue
         do {
             answer = try client.call("POST", "/v1/judge", .object(body), extraTimeout: wait)
-        } catch ClientError.unreachable(let why) {
-            return .unreachable(why)
+        } catch let e as ClientError {
+            if case .unreachable = e { return .unreachable("\(e)") }
+            return .failed("\(e)")
         } catch {
             return .failed("\(error)")
         }
