@@ -161,8 +161,14 @@ try:
     # A plan's request shows its blast radius
     fixture = os.path.join(os.path.dirname(here), "Tests", "BrakeCoreTests", "Resources", "fixtures", "terraform",
                            "strata-danger-rds-replace.json")
+    # dev the person asks (the server takes the actor from the token: a person's plan asks two seniors,
+    # an agent's plan that loses data for good is refused outright).
+    agent_plan = subprocess.run([BRAKE, "plan", fixture, "--request", "--format", "json"], capture_output=True, text=True,
+                                env=DEV, cwd=proj)
+    check(agent_plan.returncode != 0 and "refuses this plan" in agent_plan.stderr,
+          "an agent's request for a plan that loses data for good is refused by the server")
     pr = subprocess.run([BRAKE, "plan", fixture, "--actor", "human", "--request", "--format", "json"],
-                        capture_output=True, text=True, env=DEV, cwd=proj)
+                        capture_output=True, text=True, env=dict(DEV, BRAKE_TOKEN=dev), cwd=proj)
     preq = json.loads(pr.stdout).get("request", "") if pr.stdout.strip() else ""
     check(preq.startswith("req_"), f"brake plan --request opens a server request ({pr.stderr.strip()[:200]})")
     driver.get(URL + "/ui/requests/" + preq)

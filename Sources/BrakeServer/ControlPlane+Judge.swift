@@ -110,3 +110,68 @@ extension ControlPlane {
         }
     }
 }
+
+extension ControlPlane {
+    /// `POST /v1/plans`: open a request bound to an infrastructure plan. The server analyses the plan itself
+    /// (blast radius, data-loss classes, production evidence) with its own policy; what the requester says
+    /// about it is not used. A plan the policy refuses cannot be requested.
+    public func requestPlan(_ body: JSONValue, by user: User) async throws -> RequestResult {
+        guard let text = body["plan"]?.stringValue, !text.isEmpty else {
+            throw APIError.badRequest("'plan' is required: the plan as JSON text (`terraform show -json`, a change set …)")
+        }
+        guard let fileDigest = body["digest"]?.stringValue, fileDigest.hasPrefix("sha256:") else {
+            throw APIError.badRequest("'digest' is required: sha256:… of the plan file that will be applied")
+        }
+        // A JSON plan file is its own text: the digest must match it.
+        if body["binary"]?.boolValue != true, Engine.hexDigest(text) != fileDigest {
+            throw APIError.badRequest("'digest' does not match the plan text; send the file's own digest")
+        }
+        let type = body["format"]?.stringValue
+        if let type, !["terraform", "cloudformation", "kubernetes"].contains(type) {
+            throw APIError.badRequest("'format' must be terraform, cloudformation or kubernetes")
+        }
+        let c = body["context"] ?? .object([])
+        guard let cwd = c["cwd"]?.stringValue, cwd.hasPrefix("/"), let home = c["home"]?.stringValue, home.hasPrefix("/")
+        else {
+            throw APIError.badRequest("'context.cwd' and 'context.home' are required (absolute paths)")
+        }
+        // Who asks is known from the token, not from what the requester says: a person's plan or an agent's.
+        var context = Context(cwd: cwd, home: home, actor: user.scope == "person" ? .human : .agent)
+        context.kubeContext = c["kube_context"]?.stringValue
+        context.terraformWorkspace = c["terraform_workspace"]?.stringValue
+        let report: PlanReport
+        switch PlanInput.analyze(text, type: type, context: context, settings: policy.settings) {
+        case .success(let r): report = r
+        case .failure(let e): throw APIError.badRequest("the plan cannot be read: \(e.message)")
+        }
+        let digest = report.format == "cloudformation" ? (ChangeSet.contentDigest(text) ?? fileDigest) : fileDigest
+        let decision = Engine.decide(plan: report, digest: digest, context: context, policy: policy)
+        if decision.verdict == .deny {
+            let why = decision.reasons.first.map { "\($0.message) (\($0.rule))" } ?? ""
+            throw APIError.forbidden("the server's policy refuses this plan (\(why)); it cannot be approved")
+        }
+        let file = String((body["file"]?.stringValue ?? "plan").prefix(200))
+        let summary =
+            "plan \(file): "
+            + ["create", "update", "replace", "delete", "forget"].map { "\(report.counts[$0] ?? 0) \($0)" }
+            .joined(separator: ", ")
+        let planJSON = (try? JSONValue.parse(PlanInput.json(report, decision, nil))) ?? .null
+        return try await open(
+            Ask(
+                digest: digest,
+                summary: summary,
+                detail: .object([
+                    ("plan", planJSON), ("commands", .array([.string("apply \(file)")])),
+                    ("reasons", decision.reasonsJSON), ("labels", .array(decision.labels.map { .string($0) })),
+                ]),
+                rules: decision.reasons.map(\.rule),
+                approvers: decision.approvers,
+                agent: body["agent"]?.stringValue ?? "",
+                session: body["session"]?.stringValue ?? "",
+                repository: body["repository"]?.stringValue ?? "",
+                environment: body["environment"]?.stringValue ?? ""
+            ),
+            by: user
+        )
+    }
+}

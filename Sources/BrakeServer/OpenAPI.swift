@@ -341,6 +341,36 @@ public enum OpenAPI {
                 '409': {description: 'the server policy allows this action: nothing to approve'}
                 '201': {description: a new request, content: {application/json: {schema: {$ref: '#/components/schemas/Approval'}}}}
                 '200': {description: 'an existing pending request, or a consumed approval (status used)'}
+          /v1/plans:
+            post:
+              summary: >-
+                Ask for approval of an infrastructure plan. The server analyses the plan itself (blast radius,
+                data-loss classes, production evidence) with its own policy and binds the request to the plan
+                file's digest (a change set: to what it does). A plan the policy refuses cannot be requested.
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [plan, digest]
+                      properties:
+                        plan: {type: string, description: the plan as JSON text}
+                        digest: {type: string, description: sha256 of the plan file that will be applied}
+                        binary: {type: boolean, description: the file is a binary plan (its JSON came from terraform show)}
+                        format: {type: [string, 'null'], enum: [terraform, cloudformation, kubernetes, null]}
+                        file: {type: string}
+                        agent: {type: string}
+                        session: {type: string}
+                        repository: {type: string}
+                        environment: {type: string}
+                        context:
+                          type: object
+                          properties: {cwd: {type: string}, home: {type: string}, terraform_workspace: {type: string}}
+              responses:
+                '201': {description: a new request, content: {application/json: {schema: {$ref: '#/components/schemas/Approval'}}}}
+                '200': {description: 'an existing pending request, or a consumed approval (status used)'}
+                '400': {$ref: '#/components/responses/Problem'}
+                '403': {description: 'the server policy refuses this plan'}
           /v1/approvals/{id}:
             get:
               parameters: [{name: id, in: path, required: true, schema: {type: string}}]

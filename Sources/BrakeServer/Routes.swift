@@ -41,9 +41,9 @@ public enum Routes {
         }
     }
 
-    static func body(_ req: Request) async throws -> JSONValue {
+    static func body(_ req: Request, limit: Int = 1 << 20) async throws -> JSONValue {
         var r = req
-        let buf = try await r.body.collect(upTo: 1 << 20)
+        let buf = try await r.body.collect(upTo: limit)
         let text = String(buffer: buf)
         if text.isEmpty { return .object([]) }
         do { return try JSONValue.parse(text) } catch {
@@ -227,6 +227,13 @@ public enum Routes {
             await api {
                 let u = try await auth(req)
                 let r = try await plane.request(try await body(req), by: u)
+                return Reply(status: r.created ? .created : .ok, body: r.approval.json(now: plane.now()))
+            }
+        }
+        router.post("/v1/plans") { req, _ in
+            await api {
+                let u = try await auth(req)
+                let r = try await plane.requestPlan(try await body(req, limit: 64 << 20), by: u)
                 return Reply(status: r.created ? .created : .ok, body: r.approval.json(now: plane.now()))
             }
         }

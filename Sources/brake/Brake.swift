@@ -220,7 +220,11 @@ enum Loader {
     /// Built-in < organisation file < repository file.
     static func policy(_ opts: LoadOptions, env: [String: String], projectRoot: String?) throws(Failure) -> Policy {
         var layers: [(String, String)] = []
-        if let p = opts.policy {
+        let system = SystemConfig.directory(env)
+        if opts.policy == nil, exists(SystemConfig.path(env)) {
+            // A system install: the organisation layer is root's; nothing in the agent's home counts.
+            if exists(system + "/policy.yaml") { layers.append((system + "/policy.yaml", try readFile(system + "/policy.yaml"))) }
+        } else if let p = opts.policy {
             layers.append((p, try readFile(p)))
         } else if let p = env["BRAKE_POLICY"], !p.isEmpty {
             layers.append((p, try readFile(p)))
@@ -228,8 +232,8 @@ enum Loader {
             // The organisation policy served by the control plane (refreshed when its ETag changes).
             layers.append((cached, try readFile(cached)))
         }
-        if opts.policy == nil, env["BRAKE_POLICY"].map({ $0.isEmpty }) ?? true, let home = env["HOME"],
-            exists(home + "/.brake/policy.yaml")
+        if opts.policy == nil, !exists(SystemConfig.path(env)), env["BRAKE_POLICY"].map({ $0.isEmpty }) ?? true,
+            let home = env["HOME"], exists(home + "/.brake/policy.yaml")
         {
             layers.append((home + "/.brake/policy.yaml", try readFile(home + "/.brake/policy.yaml")))
         }

@@ -46,7 +46,7 @@ struct PlanCommand: ParsableCommand {
             let digest = Engine.hexDigest(bytes: bytes)
             let json = try PlanFiles.json(file, bytes: bytes)
             // The format comes from the content (parsed once); --type forces it.
-            let analyzed = PlanFiles.analyze(json, type: type, context: context, settings: pol.settings)
+            let analyzed = PlanInput.analyze(json, type: type, context: context, settings: pol.settings)
             guard case .success(var report) = analyzed else {
                 if case .failure(let e) = analyzed {
                     throw Failure(status: ExitStatus.badInput, message: "\(file): \(e.message)")
@@ -72,29 +72,18 @@ struct PlanCommand: ParsableCommand {
                     + ["create", "update", "replace", "delete", "forget"].map { "\(report.counts[$0] ?? 0) \($0)" }
                     .joined(separator: ", ")
                 if let link = try ServerLink.load(env: env, store: store) {
-                    // Through the control plane: approvers see the blast-radius table on the request page.
-                    let plan = (try? JSONValue.parse(PlanFiles.json(report, decision, nil))) ?? .null
-                    var body: [(String, JSONValue)] = [
-                        ("digest", .string(requestDigest)), ("summary", .string(summary)), ("agent", .string(actor)),
+                    // Through the control plane, which analyses the plan itself: approvers see its blast radius.
+                    var ctx: [(String, JSONValue)] = [("cwd", .string(context.cwd)), ("home", .string(context.home))]
+                    if let w = context.terraformWorkspace { ctx.append(("terraform_workspace", .string(w))) }
+                    let body: [(String, JSONValue)] = [
+                        ("plan", .string(json)), ("digest", .string(digest)), ("file", .string(file)),
+                        ("binary", .bool(json.utf8.count != bytes.count || Engine.hexDigest(json) != digest)),
+                        ("format", type.map { .string($0) } ?? .null), ("agent", .string(actor)),
                         ("session", .string(env["BRAKE_SESSION"] ?? "")),
                         ("repository", .string(RepositoryName.of(projectRoot: context.projectRoot) ?? "")),
-                        ("environment", .string(env["BRAKE_ENVIRONMENT"] ?? "")),
-                        ("rules", .array(decision.reasons.map { .string($0.rule) })),
-                        (
-                            "detail",
-                            .object([
-                                ("plan", plan), ("commands", .array([.string("apply \(file)")])),
-                                ("reasons", decision.reasonsJSON),
-                                ("labels", .array(decision.labels.map { .string($0) })),
-                            ])
-                        ),
+                        ("environment", .string(env["BRAKE_ENVIRONMENT"] ?? "")), ("context", .object(ctx)),
                     ]
-                    if let a = decision.approvers {
-                        body.append(
-                            ("approvers", .object([("role", .string(a.role)), ("count", .number(Double(a.count)))]))
-                        )
-                    }
-                    let r = try Remote.call(try link.client(), "POST", "/v1/approvals", .object(body))
+                    let r = try Remote.call(try link.client(timeout: 60), "POST", "/v1/plans", .object(body))
                     requestID = r["id"]?.stringValue
                 } else {
                     requestID = try store.withState { (state: inout LocalState) throws(Failure) -> String in
@@ -118,7 +107,7 @@ struct PlanCommand: ParsableCommand {
             }
             FileHandleOut.stdout(
                 format == "json"
-                    ? PlanFiles.json(report, decision, requestID) + "\n" : PlanFiles.text(report, decision, requestID)
+                    ? PlanInput.json(report, decision, requestID) + "\n" : PlanFiles.text(report, decision, requestID)
             )
             Glibc.exit(
                 decision.verdict == .allow
@@ -164,38 +153,6 @@ enum PlanFiles {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Parses once, detects the format, and dispatches to the right reader. A Result keeps typed errors out of the
-    /// caller's do/catch.
-    static func analyze(
-        _ json: String,
-        type: String?,
-        context: Context,
-        settings: AnalysisSettings
-    ) -> Result<PlanReport, PlanError> {
-        do {
-            if type == nil || type == "terraform" {
-                // The streaming UI output is rejected before parsing, with the command that produces a plan.
-                let first = String(decoding: json.utf8.prefix(while: { $0 != 0x0A }).prefix(4096), as: UTF8.self)
-                if first.contains("\"@level\"") || first.contains("\"@message\"") {
-                    return .success(try TerraformPlan.analyze(json, context: context, settings: settings))
-                }
-            }
-            let root: JSONValue
-            do { root = try JSONValue.parse(json) } catch {
-                return .failure(PlanError(message: "not valid JSON (\(error.description)); the file may be truncated"))
-            }
-            let changeSet = type == "cloudformation" || (type == nil && ChangeSet.recognizes(root))
-            let kubernetes = type == "kubernetes" || (type == nil && !changeSet && KubernetesRemoval.recognizes(root))
-            if changeSet { return .success(try ChangeSet.analyze(root: root, context: context, settings: settings)) }
-            if kubernetes {
-                return .success(try KubernetesRemoval.analyze(root: root, context: context, settings: settings))
-            }
-            return .success(try TerraformPlan.analyze(root: root, context: context, settings: settings))
-        } catch {
-            return .failure(error)
-        }
-    }
-
     /// The lineage and serial of the state inside a binary plan file (`unzip -p PLAN tfstate`).
     static func stateIdentity(_ path: String, bytes: [UInt8]) -> (String, Int)? {
         guard bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]),
@@ -216,55 +173,6 @@ enum PlanFiles {
             if n < buf.count { break }
         }
         return pclose(p) == 0 ? String(decoding: out, as: UTF8.self) : nil
-    }
-
-    static func json(_ r: PlanReport, _ d: Decision, _ request: String?) -> String {
-        var members: [(String, JSONValue)] = [
-            ("decision", .string(d.verdict.rawValue)),
-            ("reasons", d.reasonsJSON),
-            (
-                "counts",
-                .object(
-                    ["create", "update", "delete", "replace", "forget", "read", "no-op"].map {
-                        ($0, .number(Double(r.counts[$0] ?? 0)))
-                    }
-                )
-            ),
-            (
-                "changes",
-                .array(
-                    r.changes.map { c in
-                        .object([
-                            ("address", .string(c.address)), ("type", .string(c.type)), ("action", .string(c.action)),
-                            ("data_loss", .string(c.dataLoss)), ("evidence", .array(c.evidence.map { .string($0) })),
-                        ])
-                    }
-                )
-            ),
-            ("destroyed_fraction", r.managedKnown ? .number((r.destroyedFraction * 1000).rounded() / 1000) : .null),
-            (
-                "production",
-                .array(r.production.map { .object([("source", .string($0.source)), ("value", .string($0.value))]) })
-            ),
-            ("digest", .string(d.digest)),
-            ("managed", .number(Double(r.managed))), ("modules", .array(r.modules.map { .string($0) })),
-            ("drift", .number(Double(r.drift))),
-            ("destroy_mode", .bool(r.destroyMode)),
-            (
-                "state",
-                r.stateLineage.map { l in
-                    .object([
-                        ("lineage", .string(l)), ("serial", .number(Double(r.stateSerial ?? 0))),
-                        ("warning", r.stateWarning.map { .string($0) } ?? .null),
-                    ])
-                } ?? .null
-            ), ("labels", .array(d.labels.map { .string($0) })),
-        ]
-        if let a = d.approvers, d.verdict == .ask {
-            members.append(("approval", .object([("role", .string(a.role)), ("count", .number(Double(a.count)))])))
-        }
-        if let request { members.append(("request", .string(request))) }
-        return JSONValue.object(members).serialized
     }
 
     static func text(_ r: PlanReport, _ d: Decision, _ request: String?) -> String {

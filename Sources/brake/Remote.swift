@@ -177,9 +177,16 @@ struct Login: ParsableCommand {
     )
     var serverKey: String?
     @Flag(name: .long, help: "Save a person's token: only for a machine on which no agent runs.") var person = false
+    @Flag(
+        name: .long,
+        help:
+            "As root: write the system install ($BRAKE_SYSTEM_ROOT/etc/brake: server, pinned key, agent token) that hooks use instead of anything the agent's account can write."
+    )
+    var system = false
 
     func validate() throws {
         if token != nil && tokenFile != nil { throw ValidationError("give --token or --token-file, not both") }
+        if system && person { throw ValidationError("--system takes an agent token; --person is for a person's own machine") }
     }
 
     func run() throws {
@@ -216,6 +223,10 @@ struct Login: ParsableCommand {
                         "the server at \(server) signs with another key than --server-key (\(served)); is this the right server?"
                 )
             }
+            if system {
+                try writeSystem(env: env, token: t, key: served, user: name)
+                return
+            }
             let record = JSONValue.object([
                 ("server", .string(server)), ("token", .string(t)), ("user", .string(name)),
                 ("scope", .string(scope)), ("public_key", .string(served)),
@@ -229,6 +240,42 @@ struct Login: ParsableCommand {
         } catch {
             Loader.fail(error)
         }
+    }
+}
+
+extension Login {
+    /// `/etc/brake/server.json` and `/etc/brake/agent-token`, owned by root: readable by the agent's account,
+    /// never writable by it.
+    func writeSystem(env: [String: String], token: String, key: String, user: String) throws {
+        guard geteuid() == 0 else {
+            throw Failure(
+                status: ExitStatus.usage,
+                message:
+                    "--system writes configuration the agent's account must not be able to change: run it as root (sudo)"
+            )
+        }
+        let dir = SystemConfig.directory(env)
+        var path = ""
+        for part in dir.split(separator: "/") {
+            path += "/" + part
+            if !Loader.exists(path) && mkdir(path, 0o755) != 0 {
+                throw Failure(status: ExitStatus.badInput, message: "cannot create \(path)")
+            }
+        }
+        let store = LocalStore(env: ["BRAKE_HOME": dir])
+        let tokenFile = dir + "/agent-token"
+        try store.writeAtomically(tokenFile, token + "\n")
+        chmod(tokenFile, 0o644)
+        let record = JSONValue.object([
+            ("server", .string(server)), ("public_key", .string(key)), ("token_file", .string(tokenFile)),
+            ("user", .string(user)),
+        ])
+        try store.writeAtomically(SystemConfig.path(env), record.serialized + "\n")
+        chmod(SystemConfig.path(env), 0o644)
+        chmod(dir, 0o755)
+        FileHandleOut.stdout(
+            "system install: hooks on this machine use \(server) as \(user) (agent token), server key \(key.prefix(12))… pinned in \(SystemConfig.path(env))\n"
+        )
     }
 }
 

@@ -24,8 +24,31 @@ struct ServerLink {
 
     static func credentialsPath(_ store: LocalStore) -> String { store.home + "/server.json" }
 
-    /// Nil when no server is configured (Brake then works on local state alone).
-    static func load(env: [String: String], store: LocalStore) throws -> ServerLink? {
+    /// Nil when no server is configured (Brake then works on local state alone). With a system install
+    /// (`/etc/brake/server.json`, written by root with `brake login --system`) the server, its key and the
+    /// hooks' token come from there only: nothing the agent's account can write redirects the hooks.
+    static func load(env: [String: String], store: LocalStore, forPerson: Bool = false) throws -> ServerLink? {
+        if let system = try SystemConfig.load(env: env) {
+            let envToken = env["BRAKE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+            if forPerson, let envToken {
+                return ServerLink(
+                    url: system.server,
+                    token: envToken,
+                    store: store,
+                    pinnedKey: system.publicKey,
+                    scope: nil,
+                    tokenSource: "BRAKE_TOKEN"
+                )
+            }
+            return ServerLink(
+                url: system.server,
+                token: try system.token(),
+                store: store,
+                pinnedKey: system.publicKey,
+                scope: "agent",
+                tokenSource: system.tokenFile
+            )
+        }
         let saved = try saved(store)
         let envToken = env["BRAKE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         let pinned = env["BRAKE_SERVER_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? saved?.pinnedKey
@@ -88,7 +111,7 @@ struct ServerLink {
     /// own terminal, or a machine logged in with `--person`), never with the hooks' agent token.
     static func required(_ what: String, person: Bool = false) throws -> (ServerLink, ServerClient) {
         let env = Loader.environment()
-        guard let link = try load(env: env, store: LocalStore(env: env)) else {
+        guard let link = try load(env: env, store: LocalStore(env: env), forPerson: true) else {
             throw Failure(
                 status: ExitStatus.usage,
                 message:
@@ -103,6 +126,47 @@ struct ServerLink {
             )
         }
         return (link, try link.client())
+    }
+}
+
+/// The system install's trusted configuration: `$BRAKE_SYSTEM_ROOT/etc/brake/server.json` (root-owned,
+/// not writable by the agent's account) with the server URL, its pinned key and the agent token's file.
+struct SystemConfig {
+    let server: String
+    let publicKey: String
+    let tokenFile: String
+
+    static func root(_ env: [String: String]) -> String {
+        var r = env["BRAKE_SYSTEM_ROOT"] ?? ""
+        while r.hasSuffix("/") { r.removeLast() }
+        return r
+    }
+
+    static func directory(_ env: [String: String]) -> String { root(env) + "/etc/brake" }
+    static func path(_ env: [String: String]) -> String { directory(env) + "/server.json" }
+
+    /// Nil without a system install; an error when it exists but cannot be read (hooks then refuse).
+    static func load(env: [String: String]) throws -> SystemConfig? {
+        let path = path(env)
+        guard Loader.exists(path) else { return nil }
+        let text = try Loader.readFile(path)
+        guard let v = try? JSONValue.parse(text), let server = v["server"]?.stringValue,
+            let key = v["public_key"]?.stringValue, let tokenFile = v["token_file"]?.stringValue
+        else {
+            throw Failure(
+                status: ExitStatus.badInput,
+                message: "\(path) is damaged; an administrator must run `brake login --system` again"
+            )
+        }
+        return SystemConfig(server: server, publicKey: key, tokenFile: tokenFile)
+    }
+
+    func token() throws -> String {
+        let t = try Loader.readFile(tokenFile).trimmingCharacters
+        guard t.hasPrefix("brk_") else {
+            throw Failure(status: ExitStatus.badInput, message: "\(tokenFile) holds no Brake token")
+        }
+        return t.split(separator: "\n").first.map(String.init) ?? t
     }
 }
 

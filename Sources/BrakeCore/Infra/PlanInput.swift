@@ -1,0 +1,86 @@
+/// Plan input as `brake plan` and the control plane read it: one parse, the format detected from the content
+/// (Terraform/OpenTofu JSON, a CloudFormation change set, Kubernetes removals), and the report as JSON.
+public enum PlanInput {
+
+    /// Parses once, detects the format, and dispatches to the right reader. A Result keeps typed errors out of the
+    /// caller's do/catch.
+    public static func analyze(
+        _ json: String,
+        type: String?,
+        context: Context,
+        settings: AnalysisSettings
+    ) -> Result<PlanReport, PlanError> {
+        do {
+            if type == nil || type == "terraform" {
+                // The streaming UI output is rejected before parsing, with the command that produces a plan.
+                let first = String(decoding: json.utf8.prefix(while: { $0 != 0x0A }).prefix(4096), as: UTF8.self)
+                if first.contains("\"@level\"") || first.contains("\"@message\"") {
+                    return .success(try TerraformPlan.analyze(json, context: context, settings: settings))
+                }
+            }
+            let root: JSONValue
+            do { root = try JSONValue.parse(json) } catch {
+                return .failure(PlanError(message: "not valid JSON (\(error.description)); the file may be truncated"))
+            }
+            let changeSet = type == "cloudformation" || (type == nil && ChangeSet.recognizes(root))
+            let kubernetes = type == "kubernetes" || (type == nil && !changeSet && KubernetesRemoval.recognizes(root))
+            if changeSet { return .success(try ChangeSet.analyze(root: root, context: context, settings: settings)) }
+            if kubernetes {
+                return .success(try KubernetesRemoval.analyze(root: root, context: context, settings: settings))
+            }
+            return .success(try TerraformPlan.analyze(root: root, context: context, settings: settings))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The report and decision as `brake plan --format json` prints them.
+    public static func json(_ r: PlanReport, _ d: Decision, _ request: String?) -> String {
+        var members: [(String, JSONValue)] = [
+            ("decision", .string(d.verdict.rawValue)),
+            ("reasons", d.reasonsJSON),
+            (
+                "counts",
+                .object(
+                    ["create", "update", "delete", "replace", "forget", "read", "no-op"].map {
+                        ($0, .number(Double(r.counts[$0] ?? 0)))
+                    }
+                )
+            ),
+            (
+                "changes",
+                .array(
+                    r.changes.map { c in
+                        .object([
+                            ("address", .string(c.address)), ("type", .string(c.type)), ("action", .string(c.action)),
+                            ("data_loss", .string(c.dataLoss)), ("evidence", .array(c.evidence.map { .string($0) })),
+                        ])
+                    }
+                )
+            ),
+            ("destroyed_fraction", r.managedKnown ? .number((r.destroyedFraction * 1000).rounded() / 1000) : .null),
+            (
+                "production",
+                .array(r.production.map { .object([("source", .string($0.source)), ("value", .string($0.value))]) })
+            ),
+            ("digest", .string(d.digest)),
+            ("managed", .number(Double(r.managed))), ("modules", .array(r.modules.map { .string($0) })),
+            ("drift", .number(Double(r.drift))),
+            ("destroy_mode", .bool(r.destroyMode)),
+            (
+                "state",
+                r.stateLineage.map { l in
+                    .object([
+                        ("lineage", .string(l)), ("serial", .number(Double(r.stateSerial ?? 0))),
+                        ("warning", r.stateWarning.map { .string($0) } ?? .null),
+                    ])
+                } ?? .null
+            ), ("labels", .array(d.labels.map { .string($0) })),
+        ]
+        if let a = d.approvers, d.verdict == .ask {
+            members.append(("approval", .object([("role", .string(a.role)), ("count", .number(Double(a.count)))])))
+        }
+        if let request { members.append(("request", .string(request))) }
+        return JSONValue.object(members).serialized
+    }
+}
