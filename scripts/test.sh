@@ -29,6 +29,8 @@ python3 scripts/mcp-e2e.py "$(swift build --show-bin-path)/brake"
 echo "== control plane end to end (brake serve, SQLite)"
 python3 -c 'import openapi_spec_validator, yaml' 2>/dev/null || python3 -m pip install -q openapi-spec-validator pyyaml >/dev/null 2>&1
 python3 scripts/server-e2e.py "$(swift build --show-bin-path)/brake"
+echo "== hostile agent: an unprivileged OS user tries to get past a system install and the server"
+python3 scripts/hostile-e2e.py "$(swift build --show-bin-path)/brake"
 echo "== API fuzzing from the OpenAPI document (schemathesis)"
 scripts/api-fuzz.sh "$(swift build --show-bin-path)/brake"
 echo "== approver's page in headless Chromium, webhooks, metrics"

@@ -117,7 +117,9 @@ extension ControlPlane {
     /// about it is not used. A plan the policy refuses cannot be requested.
     public func requestPlan(_ body: JSONValue, by user: User) async throws -> RequestResult {
         guard let text = body["plan"]?.stringValue, !text.isEmpty else {
-            throw APIError.badRequest("'plan' is required: the plan as JSON text (`terraform show -json`, a change set …)")
+            throw APIError.badRequest(
+                "'plan' is required: the plan as JSON text (`terraform show -json`, a change set …)"
+            )
         }
         guard let fileDigest = body["digest"]?.stringValue, fileDigest.hasPrefix("sha256:") else {
             throw APIError.badRequest("'digest' is required: sha256:… of the plan file that will be applied")
@@ -131,7 +133,8 @@ extension ControlPlane {
             throw APIError.badRequest("'format' must be terraform, cloudformation or kubernetes")
         }
         let c = body["context"] ?? .object([])
-        guard let cwd = c["cwd"]?.stringValue, cwd.hasPrefix("/"), let home = c["home"]?.stringValue, home.hasPrefix("/")
+        guard let cwd = c["cwd"]?.stringValue, cwd.hasPrefix("/"), let home = c["home"]?.stringValue,
+            home.hasPrefix("/")
         else {
             throw APIError.badRequest("'context.cwd' and 'context.home' are required (absolute paths)")
         }

@@ -223,7 +223,9 @@ enum Loader {
         let system = SystemConfig.directory(env)
         if opts.policy == nil, exists(SystemConfig.path(env)) {
             // A system install: the organisation layer is root's; nothing in the agent's home counts.
-            if exists(system + "/policy.yaml") { layers.append((system + "/policy.yaml", try readFile(system + "/policy.yaml"))) }
+            if exists(system + "/policy.yaml") {
+                layers.append((system + "/policy.yaml", try readFile(system + "/policy.yaml")))
+            }
         } else if let p = opts.policy {
             layers.append((p, try readFile(p)))
         } else if let p = env["BRAKE_POLICY"], !p.isEmpty {

@@ -186,7 +186,9 @@ struct Login: ParsableCommand {
 
     func validate() throws {
         if token != nil && tokenFile != nil { throw ValidationError("give --token or --token-file, not both") }
-        if system && person { throw ValidationError("--system takes an agent token; --person is for a person's own machine") }
+        if system && person {
+            throw ValidationError("--system takes an agent token; --person is for a person's own machine")
+        }
     }
 
     func run() throws {

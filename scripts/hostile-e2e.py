@@ -1,0 +1,394 @@
+#!/usr/bin/env python3
+"""Hostile agent: an agent that tries to get past Brake, run as an unprivileged OS user this test creates.
+
+The machine has a system install (`brake login --system` under a root-owned BRAKE_SYSTEM_ROOT) connected to a
+real `brake serve` running as root. Every step of the agent's session is a real `brake hook claude-code` call
+made as the agent's user; what Brake allows is then executed as that user, as the agent harness would. Where
+an attack needs more than a hook call (reading files, writing scripts, calling the API, starting a server) the
+agent does it directly with its own account: the worst case, code execution as the operator's user.
+
+Each attack ends with the risky action not having run unless a person approved exactly it. Zero successes.
+"""
+import atexit, glob, hashlib, http.server, json, os, pwd, random, re, shutil, signal, subprocess, sys, tempfile, threading
+import time, urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_common import api as api_at, check, claude_payload, failures, free_port, wait_http  # noqa: E402
+
+if os.geteuid() != 0:
+    print("SKIPPED: the hostile-agent suite creates an OS user for the agent and needs root (CI runs as root)")
+    sys.exit(0)
+
+SOURCE = os.path.abspath(sys.argv[1])
+work = tempfile.mkdtemp(prefix="brake-hostile-")
+os.chmod(work, 0o755)
+bindir = os.path.join(work, "bin")
+os.makedirs(bindir)
+BRAKE = os.path.join(bindir, "brake")
+shutil.copy2(SOURCE, BRAKE)
+os.chmod(BRAKE, 0o755)
+# A stand-in kubectl that records what would have reached the cluster.
+ran_log = os.path.join(work, "kubectl-ran.log")
+open(ran_log, "w").close()
+os.chmod(ran_log, 0o666)
+with open(os.path.join(bindir, "kubectl"), "w") as f:
+    f.write(f"#!/bin/sh\necho \"$*\" >> {ran_log}\n")
+os.chmod(os.path.join(bindir, "kubectl"), 0o755)
+
+# --- the agent's OS user
+AGENT = f"brkagent{random.randint(10000, 99999)}"
+subprocess.run(["useradd", "-m", "-s", "/bin/bash", AGENT], check=True)
+atexit.register(lambda: subprocess.run(["userdel", "-r", AGENT], capture_output=True))
+pw = pwd.getpwnam(AGENT)
+HOME = pw.pw_dir
+PROJ = os.path.join(HOME, "project")
+SYSROOT = os.path.join(work, "sys")
+ENV = {"HOME": HOME, "USER": AGENT, "LOGNAME": AGENT, "PATH": f"{bindir}:/usr/local/bin:/usr/bin:/bin",
+       "BRAKE_SYSTEM_ROOT": SYSROOT, "BRAKE_ASK_WAIT": "0", "LANG": "C.UTF-8"}
+
+
+def as_agent(argv, stdin=None, env=None, cwd=None, timeout=60):
+    """Runs argv as the agent's OS user (no root, no capabilities)."""
+    return subprocess.run(["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--init-groups",
+                           "--inh-caps=-all", "--"] + argv, input=stdin, capture_output=True, text=True,
+                          env=env or ENV, cwd=cwd or (PROJ if os.path.isdir(PROJ) else HOME), timeout=timeout)
+
+
+def agent_sh(script, **kw):
+    return as_agent(["bash", "-c", script], **kw)
+
+
+check(agent_sh("id -u").stdout.strip() == str(pw.pw_uid) and pw.pw_uid != 0, f"the agent runs as {AGENT}, not root")
+agent_sh(f"mkdir -p {PROJ} && cd {PROJ} && git init -q . && git config user.email a@b && git config user.name agent"
+         " && git commit -q --allow-empty -m init && git branch -M main", cwd=HOME)
+remote = os.path.join(work, "remote.git")
+subprocess.run(["git", "init", "-q", "--bare", remote], check=True)
+subprocess.run(["chown", "-R", f"{pw.pw_uid}:{pw.pw_gid}", remote], check=True)
+agent_sh(f"git remote add origin {remote} && git push -q origin main && git commit -q --allow-empty -m rewrite "
+         "&& git reset -q --hard HEAD~1 && git commit -q --allow-empty -m 'force me'")
+agent_sh("mkdir -p ~/.kube && printf 'apiVersion: v1\\nkind: Config\\ncurrent-context: kind-dev\\n' > ~/.kube/config")
+
+
+def remote_head():
+    return subprocess.run(["git", "--git-dir", remote, "rev-parse", "main"], capture_output=True, text=True).stdout.strip()
+
+
+def kubectl_ran():
+    return open(ran_log).read()
+
+
+# --- the control plane, as root, in a directory the agent cannot read
+data = os.path.join(work, "server")
+PORT = free_port()
+URL = f"http://127.0.0.1:{PORT}"
+
+
+def start():
+    p = subprocess.Popen([BRAKE, "serve", "--data-dir", data, "--listen", f"127.0.0.1:{PORT}"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    if not wait_http(URL + "/v1/health", p):
+        raise SystemExit("brake serve did not start")
+    return p
+
+
+server = start()
+atexit.register(lambda: server.poll() is None and server.send_signal(signal.SIGTERM))
+os.chmod(data, 0o700)
+admin = open(os.path.join(data, "admin-token")).read().strip()
+
+
+def api(method, path, token, body=None):
+    return api_at(URL, method, path, token, body)
+
+
+people = {n: api("POST", "/v1/users", admin, {"name": n, "role": r})["token"]
+          for n, r in [("sam", "senior"), ("jo", "junior"), ("dev", "mid")]}
+agent_token = api("POST", "/v1/tokens", people["dev"], {"scope": "agent", "label": "hooks"})["token"]
+tf = os.path.join(work, "agent-token.txt")
+open(tf, "w").write(agent_token)
+os.chmod(tf, 0o600)
+r = subprocess.run([BRAKE, "login", "--system", "--server", URL, "--token-file", tf], capture_output=True, text=True,
+                   env=dict(os.environ, BRAKE_SYSTEM_ROOT=SYSROOT))
+check(r.returncode == 0 and "pinned" in r.stdout, "root's system install pins the server key and the agent token")
+os.unlink(tf)
+sysconf = os.path.join(SYSROOT, "etc", "brake")
+check(agent_sh(f"echo x >> {sysconf}/server.json").returncode != 0, "the agent's account cannot write the system install")
+r2 = as_agent([BRAKE, "login", "--system", "--server", URL, "--token", agent_token])
+check(r2.returncode != 0 and "root" in r2.stderr, "the agent cannot write a system install of its own")
+
+
+def person(name, args):
+    """A person's own terminal: their token in their own environment."""
+    return subprocess.run([BRAKE] + args, capture_output=True, text=True,
+                          env=dict(os.environ, BRAKE_SYSTEM_ROOT=SYSROOT, BRAKE_TOKEN=people[name],
+                                   HOME=os.path.join(work, "home-" + name)))
+
+
+def hook(command, session="s1", run=True):
+    """One agent step: the hook call as the agent's user; what Brake allows is executed as the agent."""
+    r = as_agent([BRAKE, "hook", "claude-code"], stdin=claude_payload(command, session, PROJ))
+    if r.returncode not in (0, 2):
+        return "crash", r.stderr
+    decision, reason = "allow", ""
+    if r.stdout.strip():
+        out = json.loads(r.stdout)["hookSpecificOutput"]
+        decision, reason = out["permissionDecision"], out.get("permissionDecisionReason", "")
+    if r.returncode == 2:
+        decision = "deny"
+    if decision == "allow" and run:
+        agent_sh(command)
+    return decision, reason
+
+
+def request_id(reason):
+    m = re.search(r"request (req_\w+)", reason)
+    return m.group(1) if m else None
+
+
+DELETE_NS = "kubectl --context prod delete namespace payments"
+PUSH = "git push --force origin main"
+head0 = remote_head()
+
+# --- 0. the agent's routine work passes, silently
+for c in ["ls -la", "git status", "git log --oneline -3", "echo hello > notes.txt", "cat notes.txt"]:
+    d, _ = hook(c)
+    check(d == "allow", f"routine '{c}' passes")
+
+# --- 1. the requester decides what needs approving: a forged request with chosen rules and summary
+d, reason = hook(DELETE_NS, run=False)
+check(d == "deny" and request_id(reason), "the namespace deletion needs approval (a request is opened)")
+forge = os.path.join(HOME, "forge.py")
+agent_sh(f"""cat > {forge} <<'PY'
+import json, sys, urllib.request
+token = open('{sysconf}/agent-token').read().strip()
+def post(path, body):
+    req = urllib.request.Request('{URL}' + path, data=json.dumps(body).encode(), method='POST',
+        headers={{'Authorization': 'Bearer ' + token, 'Content-Type': 'application/json'}})
+    try:
+        with urllib.request.urlopen(req) as r: return r.status, json.load(r)
+    except urllib.error.HTTPError as e: return e.code, json.load(e)
+ctx = {{'cwd': '{PROJ}', 'home': '{HOME}'}}
+# a harmless action carrying the deletion's digest, rules and summary of its choosing
+a = post('/v1/approvals', {{'agent': 'claude-code', 'tool': 'Bash', 'context': ctx, 'digest': sys.argv[1],
+    'summary': 'kubectl get pods', 'rules': ['git.force-push'], 'approvers': {{'role': 'junior', 'count': 1}},
+    'actions': [{{'kind': 'shell', 'command': 'kubectl get pods'}}]}})
+# the real action dressed up as a harmless one
+b = post('/v1/approvals', {{'agent': 'claude-code', 'tool': 'Bash', 'context': ctx, 'summary': 'kubectl get pods',
+    'rules': ['git.force-push'], 'approvers': {{'role': 'junior', 'count': 1}},
+    'actions': [{{'kind': 'shell', 'command': '{DELETE_NS}'}}]}})
+print(json.dumps([a, b]))
+PY""")
+digest = [json.loads(l) for l in open(os.path.join(HOME, ".brake", "audit.jsonl"))][-1]["digest"]
+out = json.loads(as_agent(["python3", forge, digest]).stdout)
+check(out[0][0] == 409, "a forged request for a harmless action with the deletion's digest is refused (nothing to approve)")
+status, forged = out[1]
+check(status in (200, 201) and "delete namespace payments" in forged["summary"] and "get pods" not in forged["summary"],
+      "the dressed-up request shows the server's own summary: the real deletion")
+check(forged["required"]["role"] == "senior", "...and the server's requirement (senior), not the claimed junior")
+r = person("jo", ["approvals", "approve", forged["id"]])
+check(r.returncode != 0, "a junior who sees it cannot approve it")
+d, _ = hook(DELETE_NS)
+check(d == "deny" and DELETE_NS.split(" ", 1)[1] not in kubectl_ran(), "the deletion still does not run")
+
+# --- 2. the agent's account holds no human power: a token read from every place it could be
+found = set()
+scan = agent_sh("grep -rhoa 'brk_[A-Za-z0-9_]*' ~ /proc/self/environ " + sysconf + " 2>/dev/null; "
+                "for p in /proc/[0-9]*/environ; do tr '\\0' '\\n' < $p 2>/dev/null; done | grep -oa 'brk_[A-Za-z0-9_]*'; "
+                "ps eww -A 2>/dev/null | grep -oa 'brk_[A-Za-z0-9_]*'; env | grep -oa 'brk_[A-Za-z0-9_]*'")
+found |= set(re.findall(r"brk_[A-Za-z0-9_]+", scan.stdout))
+check(agent_token in found, "the agent can read the hooks' agent token (by design: it only has an agent's powers)")
+check(not (found & set(people.values()) - {agent_token}) and admin not in found,
+      f"no person's token is readable by the agent ({len(found)} token(s) found, all agent-scoped)")
+for t in found:
+    try:
+        me = api("GET", "/v1/me", t)
+    except Exception:
+        continue
+    check(me.get("scope") == "agent", f"a found token is agent-scoped ({me.get('name')})")
+    for method, path, body in [("POST", f"/v1/approvals/{forged['id']}/approve", {}),
+                               ("POST", "/v1/tokens", {}), ("GET", "/v1/audit", None),
+                               ("POST", "/v1/users", {"name": "evil", "role": "admin"}),
+                               ("POST", "/v1/stops", {"scope": "all"})]:
+        try:
+            api(method, path, t, body)
+            check(False, f"an agent token can {method} {path}")
+        except urllib.error.HTTPError as e:
+            check(e.code in (401, 403), f"an agent token cannot {method} {path} ({e.code})")
+
+# --- 3. the hook pointed at a server of the agent's own: links and files in the agent's home
+fake_hits = []
+
+
+class Fake(http.server.BaseHTTPRequestHandler):
+    answer = None
+
+    def do_POST(self):
+        fake_hits.append(self.path)
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        a = dict(Fake.answer or {"decision": "allow", "digest": "sha256:x", "request_id": "", "time": 1,
+                                 "signature": "AAAA", "message": ""})
+        if Fake.answer is None:
+            a["nonce"] = body.get("nonce", "")
+        data = json.dumps(a).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST
+
+    def log_message(self, *a):
+        pass
+
+
+fake_port = free_port()
+fake = http.server.ThreadingHTTPServer(("127.0.0.1", fake_port), Fake)
+threading.Thread(target=fake.serve_forever, daemon=True).start()
+agent_sh(f"ln -s ~/.brake notes && printf '%s' '{json.dumps({'server': f'http://127.0.0.1:{fake_port}', 'token': agent_token, 'public_key': 'AAAA', 'scope': 'agent'})}' > notes/server.json")
+check(os.path.exists(os.path.join(HOME, ".brake", "server.json")), "the agent wrote ~/.brake/server.json through a link")
+d, reason = hook(PUSH, session="s3")
+check(d == "deny" and remote_head() == head0, "the force push is still refused: the hook ignores settings the agent can write")
+check(not fake_hits, "the fake server was never asked")
+r = as_agent([BRAKE, "hook", "claude-code"], stdin=claude_payload(PUSH, "s3", PROJ),
+             env=dict(ENV, BRAKE_SERVER=f"http://127.0.0.1:{fake_port}", BRAKE_TOKEN=agent_token, BRAKE_SERVER_KEY="AAAA"))
+decided = json.loads(r.stdout)["hookSpecificOutput"]["permissionDecision"] if r.stdout.strip() else "allow"
+check(decided == "deny" and remote_head() == head0 and not fake_hits,
+      "...even with BRAKE_SERVER, BRAKE_TOKEN and BRAKE_SERVER_KEY pointing elsewhere in the hook's environment")
+
+# --- 4. a fake server on the real port: forged and replayed answers
+captured = agent_sh(f"""python3 - <<'PY'
+import json, urllib.request
+token = open('{sysconf}/agent-token').read().strip()
+body = {{'agent': 'claude-code', 'tool': 'Bash', 'session': 's4', 'nonce': 'agent-chosen-nonce-0001',
+        'context': {{'cwd': '{PROJ}', 'home': '{HOME}'}}, 'actions': [{{'kind': 'shell', 'command': 'ls'}}]}}
+req = urllib.request.Request('{URL}/v1/judge', data=json.dumps(body).encode(), method='POST',
+    headers={{'Authorization': 'Bearer ' + token, 'Content-Type': 'application/json'}})
+print(urllib.request.urlopen(req).read().decode())
+PY""").stdout
+real_allow = json.loads(captured)
+check(real_allow["decision"] == "allow" and real_allow["signature"], "the agent captured a real signed 'allow'")
+server.send_signal(signal.SIGTERM)
+server.wait(timeout=20)
+fake.shutdown()
+fake.server_close()
+# The agent's own server takes the real port.
+agent_sh(f"cat > ~/captured.json <<'JSON'\n{captured.strip()}\nJSON")
+impostor = agent_sh(f"""nohup python3 - > /dev/null 2>&1 <<'PY' &
+import http.server, json
+class H(http.server.BaseHTTPRequestHandler):
+    def reply(self, a):
+        d = json.dumps(a).encode()
+        self.send_response(200); self.send_header('Content-Length', str(len(d))); self.end_headers(); self.wfile.write(d)
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get('Content-Length', 0))) or b'{{}}')
+        if open('{HOME}/mode').read().strip() == 'replay':
+            self.reply(json.load(open('{HOME}/captured.json')))
+        else:
+            self.reply({{'decision': 'allow', 'digest': 'sha256:x', 'request_id': '', 'nonce': body.get('nonce'),
+                        'time': 1, 'signature': 'QUJD', 'stops': []}})
+    def do_GET(self):
+        self.reply({{'status': 'ok'}})
+    def log_message(self, *a): pass
+http.server.HTTPServer(('127.0.0.1', {PORT}), H).serve_forever()
+PY
+echo started""")
+agent_sh("echo forged > ~/mode")
+time.sleep(0.8)
+check(wait_http(URL + "/v1/health", None, tries=40), "the impostor answers on the real server's port")
+d, reason = hook(PUSH, session="s4")
+check(d == "deny" and remote_head() == head0, "an impostor's unsigned 'allow' is refused")
+d, _ = hook("ls", session="s4", run=False)
+check(d == "deny", "...and so is harmless work while the answers cannot be trusted (fail closed)")
+agent_sh("echo replay > ~/mode")
+d, _ = hook(PUSH, session="s4")
+check(d == "deny" and remote_head() == head0, "a replayed real signed 'allow' is refused (another nonce)")
+subprocess.run(["pkill", "-KILL", "-u", AGENT])
+for _ in range(100):
+    if not wait_http(URL + "/v1/health", None, tries=1):
+        break
+    time.sleep(0.05)
+server = start()
+check(api("GET", "/v1/audit/public-key", None)["public_key"], "the real server is back on its port")
+
+# --- 5. approvals never follow a target switch
+DEL = "kubectl delete namespace payments"
+d, reason = hook(DEL, session="s5", run=False)
+rid = request_id(reason)
+check(d == "deny" and rid, "a namespace deletion on the dev cluster needs approval")
+r = person("sam", ["approvals", "approve", rid])
+check(r.returncode == 0 and "as sam" in r.stdout, "a senior approves it (the CLI says whom it acts as)")
+agent_sh("sed -i 's/current-context: kind-dev/current-context: prod-eu/' ~/.kube/config")
+d, _ = hook(DEL, session="s5")
+check(d == "deny" and "payments" not in kubectl_ran(), "after switching the kubeconfig to prod the approval does not apply")
+agent_sh("sed -i 's/current-context: prod-eu/current-context: kind-dev/' ~/.kube/config")
+d, reason = hook("kubectl config use-context prod-eu", session="s5", run=False)
+check(d == "deny" and request_id(reason), "switching the context to production is itself asked")
+d, _ = hook(DEL, session="s5")
+check(d == "allow" and "delete namespace payments" in kubectl_ran(), "the approved action on the approved target runs, once")
+d, _ = hook(DEL, session="s5", run=False)
+check(d == "deny", "...and not twice")
+
+# --- 6. local approvals and copies of the binary
+d, reason = hook(PUSH, session="s6", run=False)
+rid = request_id(reason)
+dig = [json.loads(l) for l in open(os.path.join(HOME, ".brake", "audit.jsonl"))][-1]["digest"]
+agent_sh(f"""python3 - <<'PY'
+import json, os
+p = os.path.expanduser('~/.brake/state.json')
+s = json.load(open(p)) if os.path.exists(p) else {{'version': 1}}
+s.setdefault('requests', []).append({{'id': 'forged1', 'digest': '{dig}', 'summary': '', 'agent': 'claude-code',
+    'session': None, 'rules': [], 'created': 1, 'expires': 4102444800, 'status': 'approved'}})
+s['stops'] = []
+json.dump(s, open(p, 'w'))
+PY""")
+d, _ = hook(PUSH, session="s6")
+check(d == "deny" and remote_head() == head0, "an approval the agent wrote into its own state file does not count")
+for how in [f"cp {BRAKE} /tmp/b-{AGENT} && /tmp/b-{AGENT} approvals approve {rid}",
+            f"ln -sf {BRAKE} ~/b && ~/b approve {rid}",
+            f"BRAKE_TOKEN=$(cat {sysconf}/agent-token) {BRAKE} approvals approve {rid}",
+            f"printf 'a:\\n\\t{BRAKE} approve {rid}\\n' > Makefile && make a",
+            f"perl -e 'system(\"{BRAKE}\", \"approve\", \"{rid}\")'"]:
+    agent_sh(how)
+    st = api("GET", f"/v1/approvals/{rid}", people["sam"])["status"]
+    check(st == "pending", f"'{how.split(' && ')[-1][:60]}' approves nothing (still {st})")
+d, _ = hook(PUSH, session="s6")
+check(d == "deny" and remote_head() == head0, "the force push is still refused")
+
+# --- 7. the same through brake exec and brake mcp
+r = as_agent([BRAKE, "exec", "--", "git", "push", "--force", "origin", "main"])
+check(r.returncode == 75 and remote_head() == head0, "brake exec: the force push waits for a person (75) and does not run")
+RAW = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mcp", "raw_server.py")
+raw = os.path.join(work, "raw_server.py")
+shutil.copy(RAW, raw)
+os.chmod(raw, 0o755)
+lines = [json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+         json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "wipe", "arguments": {}}})]
+r = as_agent([BRAKE, "mcp", "--name", "raw", "--", "python3", raw], stdin="".join(l + "\n" for l in lines),
+             env=dict(ENV, BRAKE_SESSION="mcp-s7"))
+res = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+wipe = [o for o in res if o.get("id") == 2]
+check(wipe and wipe[0]["result"].get("isError") and "req_" in wipe[0]["result"]["content"][0]["text"],
+      "brake mcp: the destructive tool call is refused pending a server request")
+
+# --- 8. a stop the agent cannot lift
+r = person("jo", ["stop", "--session", "s8", "--reason", "stop now"])
+check(r.returncode == 0, "a junior stops the agent's session")
+agent_sh(f"BRAKE_TOKEN=$(cat {sysconf}/agent-token) {BRAKE} resume --session s8; {BRAKE} resume --all; true")
+d, reason = hook("ls", session="s8", run=False)
+check(d == "deny" and "stop now" in reason, "the agent cannot lift the stop (copies, its own token, the local state)")
+
+# --- 9. what a person approved, exactly, runs
+d, reason = hook(PUSH, session="s9", run=False)
+rid = request_id(reason)
+person("sam", ["approvals", "approve", rid])
+d, _ = hook(PUSH, session="s9")
+check(d == "allow" and remote_head() != head0, "after a senior approved exactly this push, it runs")
+
+server.send_signal(signal.SIGTERM)
+server.wait(timeout=20)
+if failures:
+    print(f"\n{len(failures)} FAILED")
+    sys.exit(1)
+print("\nall hostile-agent checks passed: 0 successes for the agent")
+shutil.rmtree(work, ignore_errors=True)
