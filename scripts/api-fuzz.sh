@@ -4,7 +4,7 @@
 # (/v1/approvals/{id}/wait) is left out: a generated timeout may legitimately hold the request for minutes.
 set -euo pipefail
 BRAKE="$1"
-command -v st >/dev/null || python3 -m pip install -q schemathesis >/dev/null 2>&1
+command -v st >/dev/null || { echo 'schemathesis is missing: run through scripts/test.sh (it installs .venv-test)'; exit 1; }
 tmp=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$BRAKE" serve --data-dir "$tmp/server" --listen "127.0.0.1:$port" >"$tmp/serve.log" 2>&1 &

@@ -4,8 +4,8 @@
 # brake exec is held and the stack survives until a person approves.
 set -uo pipefail
 BRAKE=${1:?usage: cfn-e2e.sh PATH-TO-BRAKE}
-command -v moto_server >/dev/null || python3 -m pip install -q 'moto[server]' >/dev/null 2>&1
-command -v aws >/dev/null || python3 -m pip install -q awscli >/dev/null 2>&1
+command -v moto_server >/dev/null || { echo 'moto_server is missing: run through scripts/test.sh (it installs .venv-test)'; exit 1; }
+command -v aws >/dev/null || { echo 'the aws CLI is missing: run through scripts/test.sh (it installs .venv-test)'; exit 1; }
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &

@@ -358,7 +358,7 @@ check(d == "deny" and remote_head() == head0, "the force push is still refused")
 # --- 7. the same through brake exec and brake mcp
 r = as_agent([BRAKE, "exec", "--", "git", "push", "--force", "origin", "main"])
 check(r.returncode == 75 and remote_head() == head0, "brake exec: the force push waits for a person (75) and does not run")
-RAW = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mcp", "raw_server.py")
+RAW = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mcp_fixtures", "raw_server.py")
 raw = os.path.join(work, "raw_server.py")
 shutil.copy(RAW, raw)
 os.chmod(raw, 0o755)

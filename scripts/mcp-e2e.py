@@ -5,9 +5,9 @@ import asyncio, json, os, statistics, subprocess, sys, tempfile, time
 BRAKE = sys.argv[1]
 here = os.path.dirname(os.path.abspath(__file__))
 try:
-    import mcp  # noqa: F401
+    from mcp import ClientSession as _  # noqa: F401
 except ImportError:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "mcp"], check=True)
+    sys.exit("the MCP Python SDK is missing: run through scripts/test.sh (it installs .venv-test)")
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
@@ -39,7 +39,7 @@ open(allow_policy, "w").write("overrides:\n  - rule: mcp.destructive-tool\n    d
 
 
 async def session_run(box, policy, actions):
-    args = ["mcp", "--name", "mail"] + (["--policy", policy] if policy else []) + ["--", sys.executable, os.path.join(here, "mcp", "mailbox_server.py")]
+    args = ["mcp", "--name", "mail"] + (["--policy", policy] if policy else []) + ["--", sys.executable, os.path.join(here, "mcp_fixtures", "mailbox_server.py")]
     params = StdioServerParameters(command=BRAKE, args=args, env=dict(ENV, MAILBOX=box, BRAKE_SESSION="mail-session"))
     async with stdio_client(params) as (r, w):
         async with ClientSession(r, w) as s:
@@ -86,7 +86,7 @@ subprocess.run([BRAKE, "resume", "--all"], env=ENV, check=True, capture_output=T
 
 # 4. Framing with a raw server.
 def raw(lines, extra=()):
-    p = subprocess.Popen([BRAKE, "mcp", "--name", "raw", *extra, "--", sys.executable, os.path.join(here, "mcp", "raw_server.py")],
+    p = subprocess.Popen([BRAKE, "mcp", "--name", "raw", *extra, "--", sys.executable, os.path.join(here, "mcp_fixtures", "raw_server.py")],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=ENV, text=True, encoding="utf-8")
     out, _ = p.communicate("".join(l + "\n" for l in lines), timeout=60)
     return p.returncode, [json.loads(l) for l in out.splitlines() if l.strip()]
@@ -123,8 +123,8 @@ def latency(cmd):
     p.stdin.close(); p.wait()
     return statistics.median(xs) * 1e6
 
-direct = latency([sys.executable, os.path.join(here, "mcp", "raw_server.py")])
-proxied = latency([BRAKE, "mcp", "--name", "raw", "--", sys.executable, os.path.join(here, "mcp", "raw_server.py")])
+direct = latency([sys.executable, os.path.join(here, "mcp_fixtures", "raw_server.py")])
+proxied = latency([BRAKE, "mcp", "--name", "raw", "--", sys.executable, os.path.join(here, "mcp_fixtures", "raw_server.py")])
 print(f"     median per tools/call: direct {direct:.0f} µs, through brake mcp {proxied:.0f} µs, added {proxied - direct:.0f} µs")
 
 # 6. Streamable HTTP mode: brake mcp --listen … --upstream … in front of the SDK's HTTP server.
@@ -152,7 +152,7 @@ def wait_port(port):
 
 box = reset_box()
 up_port, proxy_port = free_port(), free_port()
-upstream = subprocess.Popen([sys.executable, os.path.join(here, "mcp", "mailbox_server.py")],
+upstream = subprocess.Popen([sys.executable, os.path.join(here, "mcp_fixtures", "mailbox_server.py")],
                             env=dict(ENV, MAILBOX=box, MCP_PORT=str(up_port)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 proxy = subprocess.Popen([BRAKE, "mcp", "--name", "mail", "--listen", f"127.0.0.1:{proxy_port}",
                           "--upstream", f"http://127.0.0.1:{up_port}/mcp"],
@@ -212,7 +212,7 @@ upstream.wait(timeout=10)
 
 # HTTP mode: added latency per allowed tools/call, keep-alive client, 300 sequential calls, proxy vs direct.
 raw_port, raw_proxy_port = free_port(), free_port()
-raw = subprocess.Popen([sys.executable, os.path.join(here, "mcp", "raw_http_server.py"), str(raw_port)])
+raw = subprocess.Popen([sys.executable, os.path.join(here, "mcp_fixtures", "raw_http_server.py"), str(raw_port)])
 raw_proxy = subprocess.Popen([BRAKE, "mcp", "--name", "raw", "--listen", f"127.0.0.1:{raw_proxy_port}",
                               "--upstream", f"http://127.0.0.1:{raw_port}/mcp"], env=ENV,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -199,7 +199,7 @@ er = subprocess.run([BRAKE, "exec", "--", "git", "push", "--force", "origin", "m
 check(er.returncode == 0, "brake exec: after approval the identical command runs")
 
 # --- MCP tool calls through the server
-RAW = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mcp", "raw_server.py")
+RAW = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mcp_fixtures", "raw_server.py")
 
 
 def mcp(lines):

@@ -8,6 +8,22 @@ if ! dpkg -s libsqlite3-dev >/dev/null 2>&1; then
     echo "== installing libsqlite3-dev"
     apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libsqlite3-dev >/dev/null
 fi
+# The suite's own Python environment: pinned packages in .venv-test, first on PATH for every script below
+# (never the system Python's site-packages, which a stock Debian Python refuses to change anyway).
+if [ ! -x .venv-test/bin/python ]; then
+    echo "== creating the suite's Python venv (.venv-test)"
+    python3 -m venv .venv-test 2>/dev/null || {
+        apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >/dev/null
+        rm -rf .venv-test && python3 -m venv .venv-test
+    }
+fi
+if ! cmp -s scripts/requirements-test.txt .venv-test/requirements-installed.txt; then
+    echo "== installing the suite's Python packages (scripts/requirements-test.txt)"
+    .venv-test/bin/python -m pip install -q --upgrade pip >/dev/null
+    .venv-test/bin/python -m pip install -q -r scripts/requirements-test.txt
+    cp scripts/requirements-test.txt .venv-test/requirements-installed.txt
+fi
+export PATH="$PWD/.venv-test/bin:$PATH"
 echo "== build"
 swift build --build-tests
 echo "== format lint (swift format, .swift-format)"
@@ -27,7 +43,6 @@ python3 scripts/gate-e2e.py "$(swift build --show-bin-path)/brake"
 echo "== MCP proxy end to end (official MCP Python SDK)"
 python3 scripts/mcp-e2e.py "$(swift build --show-bin-path)/brake"
 echo "== control plane end to end (brake serve, SQLite)"
-python3 -c 'import openapi_spec_validator, yaml' 2>/dev/null || python3 -m pip install -q openapi-spec-validator pyyaml >/dev/null 2>&1
 python3 scripts/server-e2e.py "$(swift build --show-bin-path)/brake"
 echo "== hostile agent: an unprivileged OS user tries to get past a system install and the server"
 python3 scripts/hostile-e2e.py "$(swift build --show-bin-path)/brake"
@@ -37,6 +52,5 @@ echo "== approver's page in headless Chromium, webhooks, metrics"
 if ! command -v chromedriver >/dev/null; then
     apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null
 fi
-python3 -c 'import selenium, prometheus_client' 2>/dev/null || python3 -m pip install -q selenium prometheus-client >/dev/null 2>&1
 python3 scripts/ui-e2e.py "$(swift build --show-bin-path)/brake"
 echo "all checks passed"

@@ -401,7 +401,9 @@ public struct ControlPlane: Sendable {
         // All or nothing: a malformed report refuses the call before anything is recorded.
         let reports = try items.map { item in (try DecisionReport(json: item), item) }
         for (r, item) in reports {
-            let when = min(t, max(t - 7 * 86400, item["time"]?.intValue ?? t))
+            // An agent token's offline window is a day; a person's machine may catch up on a week.
+            let window = user.scope == "person" ? 7 * 86400 : 86400
+            let when = min(t, max(t - window, item["time"]?.intValue ?? t))
             var fields: [(String, JSONValue)] = [
                 ("agent", .string(r.agent)), ("tool", .string(r.tool)), ("action", .string(Redact.text(r.action))),
                 ("decision", .string(r.decision)), ("rules", .array(r.rules.map { .string($0) })),

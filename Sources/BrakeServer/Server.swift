@@ -162,10 +162,15 @@ public struct BrakeServerMain: Sendable {
         }
         let banner = """
             brake serve: listening on \(url), data in \(dataDir)/brake.sqlite
-              connect this machine:  brake login --server \(url) --token "$(cat \(dataDir)/admin-token)"
-              or for one hook:       BRAKE_SERVER=\(url) BRAKE_TOKEN=<token> brake hook claude-code
-              add a person:          brake users add alice --role senior
-              approver's page:       \(url)/ui (sign in with a token)
+              server key (pin it):   \(plane.publicKeyBase64)
+              people act with their own token, in their own terminal:
+                export BRAKE_SERVER=\(url) BRAKE_TOKEN="$(cat \(dataDir)/admin-token)"
+                brake users add alice --role senior
+              the agents' hooks get an agent token (it never decides, lifts or manages):
+                brake tokens create --agent --label hooks --format json    # → {"token": …}
+                brake login --server \(url) --token-file FILE --server-key \(plane.publicKeyBase64)
+                (or, as root, `brake login --system …` so the agent's account cannot change it)
+              approver's page:       \(url)/ui (sign in with a person's token)
             """
         let router = Routes.router(plane: plane, openAPI: OpenAPI.document)
         let app = Application(
