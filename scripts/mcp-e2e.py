@@ -63,8 +63,13 @@ box = reset_box()
 res = asyncio.run(session_run(box, None, delete_all))
 check(all(e for e, _ in res) and count(box) == 200, "without approval none of 200 deletes happens")
 check("brake approve" in res[0][1], "the refusal tells the model the request id and what to do")
+check("different ways" in res[2][1] and all("stopped" in t or "stop" in t for _, t in res[3:]),
+      "the rerouting watch stops the session at the third refused delete, as it does for hooks and exec")
 listed = asyncio.run(session_run(box, None, lambda s: s.call_tool("list_messages", {})))
-check(not listed.is_error and len(json.loads(listed.content[0].text)) == 200, "read-only list_messages passes")
+check(listed.is_error, "while the session is stopped even read-only calls are refused")
+subprocess.run([BRAKE, "resume", "--session", "mail-session"], env=ENV, check=True, capture_output=True)
+listed = asyncio.run(session_run(box, None, lambda s: s.call_tool("list_messages", {})))
+check(not listed.is_error and len(json.loads(listed.content[0].text)) == 200, "after resume, read-only list_messages passes")
 
 # 2. Deletes allowed but limited: the circuit breaker stops the session at the limit.
 box = reset_box()
@@ -181,7 +186,16 @@ async def five_deletes(sess):
 tools, (results, listed) = asyncio.run(http_run(five_deletes))
 check({t.name for t in tools.tools} == {"list_messages", "delete_message"}, "HTTP mode: tools/list passes through")
 check(all(e for e, _ in results) and count(box) == 200, "HTTP mode: deletes without approval are refused, nothing deleted")
-check(not listed.is_error, "HTTP mode: a read-only tool passes")
+check(listed.is_error and "different ways" in results[2][1], "HTTP mode: the third refused delete stops the session (rerouting watch)")
+subprocess.run([BRAKE, "resume", "--session", "http-session"], env=ENV, check=True, capture_output=True)
+
+
+async def list_only(sess):
+    return await sess.call_tool("list_messages", {})
+
+
+_, listed = asyncio.run(http_run(list_only))
+check(not listed.is_error, "HTTP mode: after resume a read-only tool passes")
 rid = re.search(r"brake approve (\w+)", results[0][1])
 check(rid is not None, "HTTP mode: the refusal names the request to approve")
 subprocess.run([BRAKE, "approve", rid.group(1) if rid else "x"], env=ENV, capture_output=True)

@@ -96,7 +96,7 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
             first = try ledger.transact { (state, records) throws(GuardFailure) -> Phase1 in
                 if let stop = Self.localStop(state, request) {
                     let m =
-                        "Brake: a stop is in force (\(stop.scope == "all" ? "everything" : "\(stop.scope) \(stop.value)")): \(stop.reason.isEmpty ? "no reason given" : stop.reason). Do not try other ways; wait for your human."
+                        "Brake: a stop is in force (\(stop.describe)): \(stop.reason.isEmpty ? "no reason given" : stop.reason). Do not try other ways; wait for your human."
                     records.append(Self.record(request, j, .deny, ["stop"], "stopped"))
                     return .done(refuse(m, note: "stopped"))
                 }
@@ -246,7 +246,7 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
     }
 
     /// A local stop on this agent (or its family: `mcp` for `mcp:github`) or session.
-    static func localStop(_ state: LocalState, _ request: ActionRequest) -> StopOrder? {
+    static func localStop(_ state: LocalState, _ request: ActionRequest) -> Stop? {
         let session = request.session.isEmpty ? nil : request.session
         if let s = state.stop(for: request.agent, session: session) { return s }
         if let colon = request.agent.firstIndex(of: ":") {
@@ -256,8 +256,8 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
     }
 
     static func stopSession(_ state: inout LocalState, _ session: String, _ reason: String, _ now: Int) {
-        if !state.stops.contains(where: { $0.scope == "session" && $0.value == session }) {
-            state.stops.append(StopOrder(scope: "session", value: session, reason: reason, created: now))
+        if !state.stops.contains(where: { $0.scope == .session && $0.value == session }) {
+            state.stops.append(Stop.local(scope: .session, value: session, reason: reason, created: now))
         }
     }
 

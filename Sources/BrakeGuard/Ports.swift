@@ -52,7 +52,7 @@ public protocol ControlLink {
     /// Sends the raw action; waits up to `wait` seconds for a person on an ask; verifies the signed answer.
     func judge(_ request: ActionRequest, wait: Double) -> LinkResult
     /// The stops (and the user they were fetched for) from the last successful call.
-    func lastKnownStops() -> (user: String?, stops: [ServerStop])
+    func lastKnownStops() -> (user: String?, stops: [Stop])
     /// Keeps a decision made while unreachable, for the server's audit log.
     func spool(_ request: ActionRequest, judgement: Judgement, enforced: Verdict)
 }

@@ -8,7 +8,7 @@ import Synchronization
 /// operator's SQL) is seen within that time.
 final class Caches: Sendable {
     let users = Mutex<[String: (User, ContinuousClock.Instant)]>([:])
-    let stops = Mutex<([ServerStop], ContinuousClock.Instant)?>(nil)
+    let stops = Mutex<([Stop], ContinuousClock.Instant)?>(nil)
     /// Destructive actions per breaker key admitted by this process, including those not yet committed:
     /// parallel calls cannot all slip under the limit while the database count lags behind.
     let breaker = Mutex<[String: [Int]]>([:])
@@ -93,7 +93,7 @@ public struct ControlPlane: Sendable {
     }
 
     /// The active stops, from the cache when it is fresh.
-    public func activeStops() async throws -> [ServerStop] {
+    public func activeStops() async throws -> [Stop] {
         let now = ContinuousClock.now
         if let (list, until) = caches.stops.withLock({ $0 }), until > now { return list }
         let list = try await store.stops(includeLifted: false)
@@ -263,8 +263,8 @@ public struct ControlPlane: Sendable {
 
     public struct Outcome: Sendable {
         public var decision: String
-        public var stop: ServerStop?
-        public var stops: [ServerStop]
+        public var stop: Stop?
+        public var stops: [Stop]
         public var seq: Int
         public var message: String
     }
@@ -321,9 +321,9 @@ public struct ControlPlane: Sendable {
                     let what = b.perTool ? "destructive \(r.tool) calls" : "destructive actions"
                     let reason =
                         "circuit breaker \(b.name): more than \(b.limit) \(what) by \(b.scope) \(key) in \(b.window / 60) minutes"
-                    let auto = ServerStop(
+                    let auto = Stop(
                         id: "stp_" + Self.randomString(10),
-                        scope: b.scope,
+                        scope: StopScope(rawValue: b.scope) ?? .session,
                         value: key,
                         reason: reason,
                         createdBy: "circuit-breaker",
@@ -424,26 +424,31 @@ public struct ControlPlane: Sendable {
         return n
     }
 
-    public func createStop(scope: String, value: String, reason: String, by user: User) async throws -> ServerStop {
-        guard ServerStop.scopes.contains(scope) else {
+    /// Reads a stop scope from a request, naming the valid ones when it is not one.
+    public static func stopScope(_ text: String?) throws -> StopScope {
+        guard let text, let scope = StopScope(rawValue: text) else {
             throw APIError.badRequest(
-                "unknown scope '\(scope)'; use one of: \(ServerStop.scopes.joined(separator: ", "))"
+                "'scope' must be one of: \(StopScope.allCases.map(\.rawValue).joined(separator: ", "))"
             )
         }
-        if scope != "all" && value.isEmpty {
+        return scope
+    }
+
+    public func createStop(scope: StopScope, value: String, reason: String, by user: User) async throws -> Stop {
+        if scope != .all && value.isEmpty {
             throw APIError.badRequest("a \(scope) stop needs 'value': which \(scope) to stop")
         }
         // An agent token may stop a session or an agent (its own brake), never people, repositories or everyone.
-        if user.scope != "person" && !["session", "agent"].contains(scope) {
+        if user.scope != "person" && ![.session, .agent].contains(scope) {
             throw APIError.forbidden(
                 "an agent token may stop only a session or an agent; stopping a \(scope) needs a person's token"
             )
         }
         let t = now()
-        let s = ServerStop(
+        let s = Stop(
             id: "stp_" + Self.randomString(10),
             scope: scope,
-            value: scope == "all" ? "" : value,
+            value: scope == .all ? "" : value,
             reason: reason,
             createdBy: user.name,
             created: t,
@@ -467,7 +472,7 @@ public struct ControlPlane: Sendable {
         return s
     }
 
-    public func liftStop(id: String, reason: String, by user: User) async throws -> ServerStop {
+    public func liftStop(id: String, reason: String, by user: User) async throws -> Stop {
         try requirePerson(user, to: "lifting a stop")
         let config = self.config
         let t = now()
@@ -491,7 +496,7 @@ public struct ControlPlane: Sendable {
                         kind: "stop.lifted",
                         actor: user.name,
                         fields: [
-                            ("stop", .string(id)), ("scope", .string(s.scope)), ("value", .string(s.value)),
+                            ("stop", .string(id)), ("scope", .string(s.scope.rawValue)), ("value", .string(s.value)),
                             ("reason", .string(reason)),
                         ]
                     )
@@ -508,14 +513,14 @@ public struct ControlPlane: Sendable {
     }
 
     /// Lifts every active stop matching scope and value (`brake resume --session S`).
-    public func liftStops(scope: String, value: String, reason: String, by user: User) async throws -> [ServerStop] {
+    public func liftStops(scope: StopScope, value: String, reason: String, by user: User) async throws -> [Stop] {
         let matching = try await store.stops(includeLifted: false).filter {
-            $0.scope == scope && (scope == "all" || $0.value == value)
+            $0.scope == scope && (scope == .all || $0.value == value)
         }
         if matching.isEmpty {
-            throw APIError.notFound("no active stop for \(scope == "all" ? "everything" : "\(scope) \(value)")")
+            throw APIError.notFound("no active stop for \(scope == .all ? "everything" : "\(scope) \(value)")")
         }
-        var out: [ServerStop] = []
+        var out: [Stop] = []
         for s in matching { out.append(try await liftStop(id: s.id, reason: reason, by: user)) }
         return out
     }

@@ -101,9 +101,8 @@ public struct Vote: Sendable, Equatable {
 
 /// An approval request: bound to one action digest and its context, waiting for N approvers of a role.
 public struct Approval: Sendable, Equatable {
-    public enum Status: String, Sendable, CaseIterable {
-        case pending, approved, denied, expired, used
-    }
+    /// The one vocabulary for where a request stands (shared with local requests).
+    public typealias Status = ApprovalStatus
 
     public var id: String
     public var digest: String

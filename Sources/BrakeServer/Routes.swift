@@ -181,13 +181,8 @@ public enum Routes {
             await api {
                 let u = try await auth(req)
                 let b = try await body(req)
-                guard let scope = b["scope"]?.stringValue else {
-                    throw APIError.badRequest(
-                        "'scope' is required: one of \(ServerStop.scopes.joined(separator: ", "))"
-                    )
-                }
                 let s = try await plane.createStop(
-                    scope: scope,
+                    scope: try ControlPlane.stopScope(b["scope"]?.stringValue),
                     value: b["value"]?.stringValue ?? "",
                     reason: b["reason"]?.stringValue ?? "",
                     by: u
@@ -199,9 +194,8 @@ public enum Routes {
             await api {
                 let u = try await auth(req)
                 let b = try await body(req)
-                guard let scope = b["scope"]?.stringValue else { throw APIError.badRequest("'scope' is required") }
                 let lifted = try await plane.liftStops(
-                    scope: scope,
+                    scope: try ControlPlane.stopScope(b["scope"]?.stringValue),
                     value: b["value"]?.stringValue ?? "",
                     reason: b["reason"]?.stringValue ?? "",
                     by: u

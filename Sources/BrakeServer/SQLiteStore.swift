@@ -503,10 +503,11 @@ public final class SQLiteStore: ControlStore {
 
     // MARK: stops
 
-    static func stop(_ r: Row) -> ServerStop {
-        ServerStop(
+    static func stop(_ r: Row) -> Stop {
+        Stop(
             id: r["id"],
-            scope: r["scope"],
+            // A scope this version does not know (a newer writer) covers everything: it fails closed.
+            scope: StopScope(rawValue: r["scope"] as String) ?? .all,
             value: r["value"],
             reason: r["reason"],
             createdBy: r["created_by"],
@@ -518,20 +519,22 @@ public final class SQLiteStore: ControlStore {
         )
     }
 
-    public func insertStop(_ s: ServerStop, audit: AuditDraft, now: Int) async throws {
+    public func insertStop(_ s: Stop, audit: AuditDraft, now: Int) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO stops (id, scope, value, reason, created_by, created, lift_role, automatic)
                     VALUES (?,?,?,?,?,?,?,?)
                     """,
-                arguments: [s.id, s.scope, s.value, s.reason, s.createdBy, s.created, s.liftRole, s.automatic ? 1 : 0]
+                arguments: [
+                    s.id, s.scope.rawValue, s.value, s.reason, s.createdBy, s.created, s.liftRole, s.automatic ? 1 : 0,
+                ]
             )
             _ = try Self.append(db, audit, now: now)
         }
     }
 
-    public func stops(includeLifted: Bool) async throws -> [ServerStop] {
+    public func stops(includeLifted: Bool) async throws -> [Stop] {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
@@ -545,8 +548,8 @@ public final class SQLiteStore: ControlStore {
     public func updateStop(
         id: String,
         now: Int,
-        _ body: @escaping @Sendable (inout ServerStop) throws -> AuditDraft?
-    ) async throws -> ServerStop? {
+        _ body: @escaping @Sendable (inout Stop) throws -> AuditDraft?
+    ) async throws -> Stop? {
         try await pool.write { db in
             guard var s = try Row.fetchOne(db, sql: "SELECT * FROM stops WHERE id = ?", arguments: [id]).map(Self.stop)
             else { return nil }

@@ -42,13 +42,13 @@ public protocol ControlStore: Sendable {
     ) async throws -> Approval?
 
     // Stops
-    func insertStop(_ s: ServerStop, audit: AuditDraft, now: Int) async throws
-    func stops(includeLifted: Bool) async throws -> [ServerStop]
+    func insertStop(_ s: Stop, audit: AuditDraft, now: Int) async throws
+    func stops(includeLifted: Bool) async throws -> [Stop]
     func updateStop(
         id: String,
         now: Int,
-        _ body: @escaping @Sendable (inout ServerStop) throws -> AuditDraft?
-    ) async throws -> ServerStop?
+        _ body: @escaping @Sendable (inout Stop) throws -> AuditDraft?
+    ) async throws -> Stop?
 
     // Web sessions (the approver's page)
     /// A browser session opened with the token whose hash is `tokenHash`; it ends when that token is revoked.

@@ -423,7 +423,7 @@ public enum WebUI {
         router.post("/ui/stops") { req, _ in
             await post(req, back: "/ui/stops") { s, f in
                 let stop = try await plane.createStop(
-                    scope: f["scope"] ?? "",
+                    scope: try ControlPlane.stopScope(f["scope"]),
                     value: f["value"] ?? "",
                     reason: f["reason"] ?? "",
                     by: s.user

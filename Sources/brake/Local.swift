@@ -359,7 +359,7 @@ struct StopCommand: ParsableCommand {
                 )
                 return
             }
-            guard ["all", "session", "agent"].contains(scope) else {
+            guard let kind = StopScope(rawValue: scope), StopScope.local.contains(kind) else {
                 throw Failure(
                     status: ExitStatus.usage,
                     message:
@@ -367,9 +367,9 @@ struct StopCommand: ParsableCommand {
                 )
             }
             try store.withState { (state: inout LocalState) throws(Failure) in
-                state.stops.removeAll { $0.scope == scope && $0.value == value }
+                state.stops.removeAll { $0.scope == kind && $0.value == value }
                 state.stops.append(
-                    StopOrder(scope: scope, value: value, reason: reason ?? "", created: LocalStore.now())
+                    Stop.local(scope: kind, value: value, reason: reason ?? "", created: LocalStore.now())
                 )
                 try store.audit([
                     ("decision", .string("stop")), ("scope", .string(scope)), ("value", .string(value)),
@@ -439,24 +439,19 @@ struct Resume: ParsableCommand {
     func run() throws {
         let env = Loader.environment()
         let store = LocalStore(env: env)
-        let all = scope.all
-        let session = scope.session
-        let agent = scope.agent
+        // The scopes this machine's own stops can have.
+        var localScope: (StopScope, String)?
+        if scope.all { localScope = (.all, "") }
+        if let session = scope.session { localScope = (.session, session) }
+        if let agent = scope.agent { localScope = (.agent, agent) }
         do {
             if try ServerLink.load(env: env, store: store) != nil {
-                let (_, client) = try ServerLink.required("resuming")
+                let (_, client) = try ServerLink.required("resuming", person: true)
                 var lifted = 0
                 // A session's local rerouting stop and strikes go too.
-                if all || session != nil || agent != nil {
+                if let local = localScope {
                     lifted += try store.withState { (state: inout LocalState) throws(Failure) -> Int in
-                        let before = state.stops.count
-                        if all { state.stops.removeAll() }
-                        if let session {
-                            state.stops.removeAll { $0.scope == "session" && $0.value == session }
-                            state.strikes.removeAll { $0.session == session }
-                        }
-                        if let agent { state.stops.removeAll { $0.scope == "agent" && $0.value == agent } }
-                        return before - state.stops.count
+                        state.resume(scope: local.0, value: local.1)
                     }
                 }
                 let body = JSONValue.object([("reason", .string(reason ?? ""))])
@@ -490,17 +485,9 @@ struct Resume: ParsableCommand {
                         "that scope lives on the Brake server (`brake login`); locally: --all, --agent or --session"
                 )
             }
+            guard let local = localScope else { return }
             let n = try store.withState { (state: inout LocalState) throws(Failure) -> Int in
-                let before = state.stops.count
-                if all {
-                    state.stops.removeAll()
-                } else if let session {
-                    state.stops.removeAll { $0.scope == "session" && $0.value == session }
-                    state.strikes.removeAll { $0.session == session }
-                } else if let agent {
-                    state.stops.removeAll { $0.scope == "agent" && $0.value == agent }
-                }
-                let removed = before - state.stops.count
+                let removed = state.resume(scope: local.0, value: local.1)
                 try store.audit([("decision", .string("resume")), ("lifted", .number(Double(removed)))])
                 return removed
             }
@@ -535,7 +522,7 @@ struct Status: ParsableCommand {
                         .array(
                             local.stops.map {
                                 .object([
-                                    ("scope", .string($0.scope)), ("value", .string($0.value)),
+                                    ("scope", .string($0.scope.rawValue)), ("value", .string($0.value)),
                                     ("reason", .string($0.reason)),
                                 ])
                             }
@@ -544,14 +531,14 @@ struct Status: ParsableCommand {
                 ])
                 Remote.print(v, json: format == "json") {
                     var out = "server \(link.url)\n"
-                    let ss = (stops["stops"]?.arrayValue ?? []).compactMap(ServerStop.init(json:))
+                    let ss = (stops["stops"]?.arrayValue ?? []).compactMap(Stop.init(json:))
                     out += ss.isEmpty ? "no stops\n" : "stops:\n"
                     for s in ss {
                         out +=
                             "  \(s.id)  \(s.describe)  by \(s.createdBy)\(s.reason.isEmpty ? "" : ": \(s.reason)")  (lift: \(s.liftRole))\n"
                     }
                     for s in local.stops {
-                        out += "  local  \(s.scope == "all" ? "everything" : "\(s.scope) \(s.value)"): \(s.reason)\n"
+                        out += "  local  \(s.describe): \(s.reason)\n"
                     }
                     let ps = pending["approvals"]?.arrayValue ?? []
                     out += ps.isEmpty ? "no pending requests\n" : "pending requests:\n"
@@ -565,7 +552,7 @@ struct Status: ParsableCommand {
             }
             let state = try store.withState { (s: inout LocalState) throws(Failure) -> LocalState in s }
             let now = LocalStore.now()
-            let pending = state.requests.filter { $0.status == "pending" && $0.expires > now }
+            let pending = state.requests.filter { $0.status == .pending && $0.expires > now }
             if format == "json" {
                 let v = JSONValue.object([
                     (
@@ -573,7 +560,7 @@ struct Status: ParsableCommand {
                         .array(
                             state.stops.map {
                                 .object([
-                                    ("scope", .string($0.scope)), ("value", .string($0.value)),
+                                    ("scope", .string($0.scope.rawValue)), ("value", .string($0.value)),
                                     ("reason", .string($0.reason)),
                                 ])
                             }
@@ -597,7 +584,7 @@ struct Status: ParsableCommand {
             }
             var out = state.stops.isEmpty ? "no stops\n" : "stops:\n"
             for s in state.stops {
-                out += "  \(s.scope == "all" ? "everything" : "\(s.scope) \(s.value)"): \(s.reason)\n"
+                out += "  \(s.describe): \(s.reason)\n"
             }
             out += pending.isEmpty ? "no pending requests\n" : "pending requests:\n"
             for r in pending {

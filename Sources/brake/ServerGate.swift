@@ -251,17 +251,17 @@ final class ServerControl: ControlLink, @unchecked Sendable {
     var cachePath: String { link.store.home + "/server-cache.json" }
     var policyPath: String { link.store.home + "/server-policy.yaml" }
 
-    func lastKnownStops() -> (user: String?, stops: [ServerStop]) {
+    func lastKnownStops() -> (user: String?, stops: [Stop]) {
         let c = cached()
         return (c.user, c.stops)
     }
 
-    func cached() -> (user: String?, stops: [ServerStop], etag: String?) {
+    func cached() -> (user: String?, stops: [Stop], etag: String?) {
         guard let text = try? Loader.readFile(cachePath), let v = try? JSONValue.parse(text) else {
             return (nil, [], nil)
         }
         return (
-            v["user"]?.stringValue, (v["stops"]?.arrayValue ?? []).compactMap(ServerStop.init(json:)),
+            v["user"]?.stringValue, (v["stops"]?.arrayValue ?? []).compactMap(Stop.init(json:)),
             v["policy_etag"]?.stringValue
         )
     }

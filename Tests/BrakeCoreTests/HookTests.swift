@@ -267,12 +267,12 @@ struct LocalTests {
     @Test("Stops cover their scope")
     func stops() {
         var s = LocalState()
-        s.stops = [StopOrder(scope: "session", value: "s1", reason: "r", created: 0)]
+        s.stops = [Stop.local(scope: .session, value: "s1", reason: "r", created: 0)]
         #expect(s.stop(for: "claude-code", session: "s1") != nil)
         #expect(s.stop(for: "claude-code", session: "s2") == nil)
-        s.stops.append(StopOrder(scope: "agent", value: "codex", reason: "r", created: 0))
+        s.stops.append(Stop.local(scope: .agent, value: "codex", reason: "r", created: 0))
         #expect(s.stop(for: "codex", session: nil) != nil)
-        s.stops.append(StopOrder(scope: "all", value: "", reason: "r", created: 0))
+        s.stops.append(Stop.local(scope: .all, value: "", reason: "r", created: 0))
         #expect(s.stop(for: "kiro", session: nil) != nil)
     }
 

@@ -51,11 +51,11 @@ final class FakeLink: ControlLink, Sendable {
 
     let script: Script
     let serverKey = Curve25519.Signing.PrivateKey()
-    let stops: [ServerStop]
+    let stops: [Stop]
     let sent = Mutex<[ActionRequest]>([])
     let spooled = Mutex<[Verdict]>([])
 
-    init(_ script: Script, stops: [ServerStop] = []) {
+    init(_ script: Script, stops: [Stop] = []) {
         self.script = script
         self.stops = stops
     }
@@ -95,7 +95,7 @@ final class FakeLink: ControlLink, Sendable {
         }
     }
 
-    func lastKnownStops() -> (user: String?, stops: [ServerStop]) { ("dev", stops) }
+    func lastKnownStops() -> (user: String?, stops: [Stop]) { ("dev", stops) }
 
     func spool(_ request: ActionRequest, judgement: Judgement, enforced: Verdict) {
         spooled.withLock { $0.append(enforced) }

@@ -117,7 +117,7 @@ struct GuardFlowTests {
                     rules: [],
                     created: 1,
                     expires: 2_000_000,
-                    status: "approved"
+                    status: .approved
                 )
             )
             let ledger = FakeLedger(state)
@@ -127,12 +127,12 @@ struct GuardFlowTests {
         },
         Situation(name: "local: a stop on everything refuses even harmless work", kind: .harmless, expected: .deny) {
             var state = LocalState()
-            state.stops.append(StopOrder(scope: "all", value: "", reason: "incident", created: 1))
+            state.stops.append(Stop.local(scope: .all, value: "", reason: "incident", created: 1))
             return flow(FakeLedger(state), nil).run($0)
         },
         Situation(name: "local: a session stop refuses that session", kind: .harmless, expected: .deny) {
             var state = LocalState()
-            state.stops.append(StopOrder(scope: "session", value: "s1", reason: "", created: 1))
+            state.stops.append(Stop.local(scope: .session, value: "s1", reason: "", created: 1))
             return flow(FakeLedger(state), nil).run($0)
         },
         Situation(name: "local: the state cannot be used", kind: .harmless, expected: .deny) {
@@ -172,9 +172,9 @@ struct GuardFlowTests {
             flow(FakeLedger(), FakeLink(.unreachable)).run($0)
         },
         Situation(name: "offline: the last known stops hold", kind: .harmless, expected: .deny) {
-            let stop = ServerStop(
+            let stop = Stop(
                 id: "stp_1",
-                scope: "user",
+                scope: .user,
                 value: "dev",
                 reason: "",
                 createdBy: "ops",
@@ -253,7 +253,7 @@ struct GuardFlowTests {
                         rules: [],
                         created: 1,
                         expires: 2_000_000,
-                        status: "approved"
+                        status: .approved
                     )
                 )
             }

@@ -136,9 +136,9 @@ enum StoreConformance {
         #expect(try await store.updateApproval(id: "nope", now: 1) { _ in nil } == nil)
 
         // Stops
-        let stop = ServerStop(
+        let stop = Stop(
             id: "stp_1",
-            scope: "session",
+            scope: .session,
             value: "s1",
             reason: "r",
             createdBy: "ada",

@@ -230,13 +230,12 @@ public struct ActionScope: Sendable, Equatable {
     }
 }
 
-/// A stop order held by the control plane.
-public struct ServerStop: Sendable, Equatable {
-    public static let scopes = ["all", "environment", "repository", "user", "agent", "session"]
-
+/// A stop order: while it is in force, every action in its scope is denied. The same type on this machine
+/// (`brake stop --local`, the rerouting watch, the local breaker) and on the control plane.
+public struct Stop: Sendable, Equatable {
     public var id: String
-    /// One of `scopes`.
-    public var scope: String
+    /// Who or what it covers.
+    public var scope: StopScope
     /// The environment, repository, user, agent or session (empty for `all`).
     public var value: String
     public var reason: String
@@ -251,7 +250,7 @@ public struct ServerStop: Sendable, Equatable {
 
     public init(
         id: String,
-        scope: String,
+        scope: StopScope,
         value: String,
         reason: String,
         createdBy: String,
@@ -273,23 +272,47 @@ public struct ServerStop: Sendable, Equatable {
         self.lifted = lifted
     }
 
+    /// A stop made on this machine alone.
+    public static func local(scope: StopScope, value: String, reason: String, created: Int) -> Stop {
+        Stop(
+            id: "local",
+            scope: scope,
+            value: value,
+            reason: reason,
+            createdBy: "local",
+            created: created,
+            liftRole: "",
+            automatic: false
+        )
+    }
+
     public func covers(_ s: ActionScope) -> Bool {
         switch scope {
-        case "all": return true
-        case "environment": return s.environment == value
-        case "repository": return s.repository == value
-        case "user": return s.user == value
-        case "agent": return s.agent == value
-        case "session": return s.session == value
-        default: return true  // an unknown scope fails closed
+        case .all: return true
+        case .environment: return s.environment == value
+        case .repository: return s.repository == value
+        case .user: return s.user == value
+        case .agent: return s.agent == value
+        case .session: return s.session == value
         }
     }
 
-    public var describe: String { scope == "all" ? "everything" : "\(scope) \(value)" }
+    /// Whether it covers an agent's action in a session (the scopes this machine knows about).
+    public func covers(agent: String, session: String?) -> Bool {
+        switch scope {
+        case .all: return true
+        case .agent: return value == agent
+        case .session: return session != nil && value == session
+        case .environment, .repository, .user: return false
+        }
+    }
+
+    public var describe: String { scope == .all ? "everything" : "\(scope) \(value)" }
 
     public var json: JSONValue {
         var m: [(String, JSONValue)] = [
-            ("id", .string(id)), ("scope", .string(scope)), ("value", .string(value)), ("reason", .string(reason)),
+            ("id", .string(id)), ("scope", .string(scope.rawValue)), ("value", .string(value)),
+            ("reason", .string(reason)),
             ("created_by", .string(createdBy)), ("created", .number(Double(created))),
             ("lift_role", .string(liftRole)), ("automatic", .bool(automatic)),
         ]
@@ -298,11 +321,13 @@ public struct ServerStop: Sendable, Equatable {
         return .object(m)
     }
 
+    /// Reads a stop; a scope this version does not know is read as `all` (it fails closed), and a stop
+    /// written by an older local state file (no id) is a local one.
     public init?(json v: JSONValue) {
-        guard let id = v["id"]?.stringValue, let scope = v["scope"]?.stringValue else { return nil }
+        guard let scope = v["scope"]?.stringValue else { return nil }
         self.init(
-            id: id,
-            scope: scope,
+            id: v["id"]?.stringValue ?? "local",
+            scope: StopScope(rawValue: scope) ?? .all,
             value: v["value"]?.stringValue ?? "",
             reason: v["reason"]?.stringValue ?? "",
             createdBy: v["created_by"]?.stringValue ?? "",

@@ -1,29 +1,3 @@
-/// A stop order: while it is in force, every action in its scope is denied.
-public struct StopOrder: Sendable, Equatable {
-    /// `all`, `agent` or `session`.
-    public var scope: String
-    /// The agent name or session id (empty for `all`).
-    public var value: String
-    public var reason: String
-    public var created: Int
-
-    public init(scope: String, value: String, reason: String, created: Int) {
-        self.scope = scope
-        self.value = value
-        self.reason = reason
-        self.created = created
-    }
-
-    func covers(agent: String, session: String?) -> Bool {
-        switch scope {
-        case "all": return true
-        case "agent": return value == agent
-        case "session": return session != nil && value == session
-        default: return true  // an unknown scope fails closed
-        }
-    }
-}
-
 /// An approval request bound to one action digest.
 public struct ApprovalRequest: Sendable, Equatable {
     public var id: String
@@ -34,8 +8,8 @@ public struct ApprovalRequest: Sendable, Equatable {
     public var rules: [String]
     public var created: Int
     public var expires: Int
-    /// `pending`, `approved`, `denied` or `used`.
-    public var status: String
+    /// Where it stands (`expired` is not stored: a request past `expires` is treated as expired).
+    public var status: ApprovalStatus
 
     /// Creates a request.
     public init(
@@ -47,7 +21,7 @@ public struct ApprovalRequest: Sendable, Equatable {
         rules: [String],
         created: Int,
         expires: Int,
-        status: String
+        status: ApprovalStatus
     ) {
         self.id = id
         self.digest = digest
@@ -86,7 +60,7 @@ public struct AppliedState: Sendable, Equatable {
 
 /// Brake's local state on one machine: stops, approval requests, strikes. Pure values; the CLI stores them.
 public struct LocalState: Sendable, Equatable {
-    public var stops: [StopOrder] = []
+    public var stops: [Stop] = []
     public var requests: [ApprovalRequest] = []
     public var strikes: [Strike] = []
     public var applied: [AppliedState] = []
@@ -114,17 +88,17 @@ public struct LocalState: Sendable, Equatable {
     /// Attempts at the same denied effect by other means before the session is stopped.
     public static let defaultRerouteLimit = 3
 
-    public func stop(for agent: String, session: String?) -> StopOrder? {
+    public func stop(for agent: String, session: String?) -> Stop? {
         stops.first { $0.covers(agent: agent, session: session) }
     }
 
     /// Uses an approval for exactly this digest, once. Returns the request it consumed.
     public mutating func consumeApproval(digest: String, now: Int) -> ApprovalRequest? {
-        guard let i = requests.firstIndex(where: { $0.digest == digest && $0.status == "approved" && $0.expires > now })
+        guard let i = requests.firstIndex(where: { $0.digest == digest && $0.status == .approved && $0.expires > now })
         else {
             return nil
         }
-        requests[i].status = "used"
+        requests[i].status = .used
         return requests[i]
     }
 
@@ -139,7 +113,7 @@ public struct LocalState: Sendable, Equatable {
         newID: String,
         ttl: Int = LocalState.defaultTTL
     ) -> ApprovalRequest {
-        if let r = requests.first(where: { $0.digest == digest && $0.status == "pending" && $0.expires > now }) {
+        if let r = requests.first(where: { $0.digest == digest && $0.status == .pending && $0.expires > now }) {
             return r
         }
         let r = ApprovalRequest(
@@ -151,7 +125,7 @@ public struct LocalState: Sendable, Equatable {
             rules: rules,
             created: now,
             expires: now + ttl,
-            status: "pending"
+            status: .pending
         )
         requests.append(r)
         return r
@@ -162,13 +136,13 @@ public struct LocalState: Sendable, Equatable {
         guard let i = requests.firstIndex(where: { $0.id == id }) else {
             return .failure(LocalStateError(message: "no request \(id); `brake status` lists the pending ones"))
         }
-        guard requests[i].status == "pending" else {
+        guard requests[i].status == .pending else {
             return .failure(LocalStateError(message: "request \(id) is already \(requests[i].status)"))
         }
         guard requests[i].expires > now else {
             return .failure(LocalStateError(message: "request \(id) expired; let the agent retry to get a new one"))
         }
-        requests[i].status = approve ? "approved" : "denied"
+        requests[i].status = approve ? .approved : .denied
         if approve { requests[i].expires = now + LocalState.defaultTTL }
         return .success(requests[i])
     }
@@ -189,6 +163,26 @@ public struct LocalState: Sendable, Equatable {
             if n > (worst?.1 ?? 0) { worst = (rule, n) }
         }
         return worst
+    }
+
+    /// Lifts this machine's stops of a scope (`all` lifts every one) and forgets what put them there: a
+    /// session's refused attempts (the rerouting watch) and its destructive burst (the breaker). Returns how
+    /// many stops were lifted.
+    public mutating func resume(scope: StopScope, value: String) -> Int {
+        let before = stops.count
+        switch scope {
+        case .all:
+            stops.removeAll()
+            strikes.removeAll()
+            bursts.removeAll()
+        case .session:
+            stops.removeAll { $0.scope == .session && $0.value == value }
+            strikes.removeAll { $0.session == value }
+            bursts[value] = nil
+        default:
+            stops.removeAll { $0.scope == scope && $0.value == value }
+        }
+        return before - stops.count
     }
 
     /// Records an allowed destructive action; returns how many this session ran within `window` seconds.
@@ -217,12 +211,7 @@ public struct LocalState: Sendable, Equatable {
             (
                 "stops",
                 .array(
-                    stops.map {
-                        .object([
-                            ("scope", .string($0.scope)), ("value", .string($0.value)), ("reason", .string($0.reason)),
-                            ("created", .number(Double($0.created))),
-                        ])
-                    }
+                    stops.map(\.json)
                 )
             ),
             (
@@ -235,7 +224,7 @@ public struct LocalState: Sendable, Equatable {
                             ("session", r.session.map { .string($0) } ?? .null),
                             ("rules", .array(r.rules.map { .string($0) })),
                             ("created", .number(Double(r.created))), ("expires", .number(Double(r.expires))),
-                            ("status", .string(r.status)),
+                            ("status", .string(r.status.rawValue)),
                         ])
                     }
                 )
@@ -274,23 +263,16 @@ public struct LocalState: Sendable, Equatable {
         guard case .object = json else { throw LocalStateError(message: "the state file is not a JSON object") }
         if case .array(let items)? = json["stops"] {
             for s in items {
-                guard let scope = s["scope"]?.stringValue, let created = int(s["created"]) else {
+                guard let stop = Stop(json: s), int(s["created"]) != nil else {
                     throw LocalStateError(message: "a stop in the state file is malformed")
                 }
-                stops.append(
-                    StopOrder(
-                        scope: scope,
-                        value: s["value"]?.stringValue ?? "",
-                        reason: s["reason"]?.stringValue ?? "",
-                        created: created
-                    )
-                )
+                stops.append(stop)
             }
         }
         if case .array(let items)? = json["requests"] {
             for r in items {
                 guard let id = r["id"]?.stringValue, let digest = r["digest"]?.stringValue,
-                    let status = r["status"]?.stringValue,
+                    let status = r["status"]?.stringValue.flatMap(ApprovalStatus.init(rawValue:)),
                     let created = int(r["created"]), let expires = int(r["expires"])
                 else { throw LocalStateError(message: "a request in the state file is malformed") }
                 var rules: [String] = []
