@@ -136,7 +136,6 @@ public enum Judge {
 
     /// True for `aws … cloudformation execute-change-set …`.
     public static func executesChangeSet(_ command: String, context: Context) -> Bool {
-        guard command.contains("execute-change-set") else { return false }
         let analysis = Engine.analyze(command, context: context)
         return analysis.invocations.contains { inv in
             guard inv.program == "aws" || inv.program == "awslocal" else { return false }
