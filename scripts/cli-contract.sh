@@ -67,17 +67,34 @@ expect_status 0 "exec runs it once approved" -- "$BRAKE" exec -- rm -rf "$HOME/e
 [ ! -e "$HOME/elsewhere" ] && echo "ok   ...and the command really ran" || { echo "FAIL approved exec did not run"; fail=1; }
 expect_status 75 "the approval was single-use" -- "$BRAKE" exec -- rm -rf "$HOME/elsewhere"
 
-# brake install / uninstall round trip on configuration files that hold other hooks
+# brake install never writes a build directory into an agent's configuration (a hook that cannot start
+# fails open in Claude Code); an installed copy, or --command, is what agents run.
 mkdir -p .claude .cursor .gemini .codex
+expect_status 64 "install from a build directory is refused (no build path in an agent's configuration)" -- \
+  env PATH=/usr/bin:/bin "$BRAKE" install claude-code
+mkdir -p "$work/bin" && cp "$BRAKE" "$work/bin/brake"
+INSTALLED="$work/bin/brake"
+"$INSTALLED" install claude-code --dry-run | grep -q "$work/bin/brake' hook claude-code\|$work/bin/brake hook claude-code" \
+  && echo "ok   an installed brake writes its own stable path" || { echo "FAIL install path"; fail=1; }
+env PATH="$work/bin:/usr/bin:/bin" "$BRAKE" install claude-code --dry-run | grep -q "$work/bin/brake" \
+  && echo "ok   from a build directory, the installed brake on PATH is written instead" || { echo "FAIL install PATH lookup"; fail=1; }
+# brake hook never fails open: a misconfigured hook answers deny (exit 2, or the agent's own deny)
+echo '{}' | "$BRAKE" hook claude >/dev/null 2>&1; [ $? = 2 ] && echo "ok   brake hook with an unknown agent name blocks (exit 2)" || { echo "FAIL hook unknown agent"; fail=1; }
+echo '{}' | "$BRAKE" hook >/dev/null 2>&1; [ $? = 2 ] && echo "ok   brake hook without an agent name blocks (exit 2)" || { echo "FAIL hook no agent"; fail=1; }
+out=$(echo '{"tool_name":"Bash","tool_input":{"command":"ls"}}' | "$BRAKE" hook claude-code --bogus 2>/dev/null)
+echo "$out" | grep -q '"permissionDecision":"deny"' && echo "ok   brake hook claude-code with a bad option answers deny in Claude Code's protocol" || { echo "FAIL hook bad option: $out"; fail=1; }
+out=$(echo '{"tool_name":"Bash","tool_input":{"command":"ls"}}' | "$BRAKE" hook claude-code --wait soon 2>/dev/null)
+echo "$out" | grep -q '"permissionDecision":"deny"' && echo "ok   brake hook with a bad --wait answers deny" || { echo "FAIL hook bad wait: $out"; fail=1; }
+# brake install / uninstall round trip on configuration files that hold other hooks
 printf '{\n  "permissions": {"allow": ["Bash(ls)"]},\n  "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "python3 guard.py"}]}]}\n}\n' > .claude/settings.json
 printf '{"version": 1, "hooks": {"beforeShellExecution": [{"command": "./audit.sh"}]}}\n' > .cursor/hooks.json
 printf '{"theme": "dark"}\n' > .gemini/settings.json
 for agent in claude-code cursor gemini codex copilot kiro; do
   case $agent in claude-code) f=.claude/settings.json;; cursor) f=.cursor/hooks.json;; gemini) f=.gemini/settings.json;; codex) f=.codex/hooks.json;; copilot) f=.github/hooks/brake.json;; kiro) f=.kiro/hooks/brake.json;; esac
   before=$(cat "$f" 2>/dev/null | python3 -c 'import json,sys; t=sys.stdin.read(); print(json.dumps(json.loads(t), sort_keys=True) if t.strip() else "")')
-  "$BRAKE" install $agent --dry-run > "$work/dry" && [ "$(cat "$f" 2>/dev/null | python3 -c 'import json,sys; t=sys.stdin.read(); print(json.dumps(json.loads(t), sort_keys=True) if t.strip() else "")')" = "$before" ] && grep -q "hook $agent" "$work/dry" \
+  "$INSTALLED" install $agent --dry-run > "$work/dry" && [ "$(cat "$f" 2>/dev/null | python3 -c 'import json,sys; t=sys.stdin.read(); print(json.dumps(json.loads(t), sort_keys=True) if t.strip() else "")')" = "$before" ] && grep -q "hook $agent" "$work/dry" \
     && echo "ok   install $agent --dry-run shows the change and writes nothing" || { echo "FAIL install $agent --dry-run"; fail=1; }
-  "$BRAKE" install $agent >/dev/null && cp "$f" "$work/once" && "$BRAKE" install $agent >/dev/null
+  "$INSTALLED" install $agent >/dev/null && cp "$f" "$work/once" && "$INSTALLED" install $agent >/dev/null
   grep -q "hook $agent" "$f" && cmp -s "$f" "$work/once" && echo "ok   install $agent adds the hook once (idempotent)" || { echo "FAIL install $agent is not idempotent"; fail=1; }
   "$BRAKE" uninstall $agent >/dev/null
   after=$(cat "$f" 2>/dev/null | python3 -c 'import json,sys; t=sys.stdin.read(); print(json.dumps(json.loads(t), sort_keys=True) if t.strip() else "")')
@@ -90,7 +107,7 @@ printf '{"theme": "dark", "mcpServers": {"fs": {"command": "fs-mcp"}}}\n' > .gem
 for pair in claude-code:.mcp.json cursor:.cursor/mcp.json gemini:.gemini/settings.json; do
   agent=${pair%%:*}; f=${pair#*:}
   before=$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), sort_keys=True))' "$f")
-  "$BRAKE" install mcp-servers $agent >/dev/null
+  "$INSTALLED" install mcp-servers $agent >/dev/null
   grep -q '"--name"' "$f" && python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["mcpServers"]; assert all(s.get("args",[""])[0]=="mcp" for s in d.values() if "command" in s), d' "$f" \
     && echo "ok   install mcp-servers $agent wraps every stdio server in brake mcp" || { echo "FAIL install mcp-servers $agent"; fail=1; }
   "$BRAKE" uninstall mcp-servers $agent >/dev/null
@@ -98,6 +115,6 @@ for pair in claude-code:.mcp.json cursor:.cursor/mcp.json gemini:.gemini/setting
   [ "$after" = "$before" ] && echo "ok   uninstall mcp-servers $agent restores them" || { echo "FAIL uninstall mcp-servers $agent"; fail=1; }
 done
 printf '{broken' > .gemini/settings.json
-expect_status 65 "install refuses a configuration file that is not JSON" -- "$BRAKE" install gemini
+expect_status 65 "install refuses a configuration file that is not JSON" -- "$INSTALLED" install gemini
 grep -q '{broken' .gemini/settings.json && echo "ok   ...and leaves it untouched" || { echo "FAIL broken file was changed"; fail=1; }
 exit $fail

@@ -156,7 +156,9 @@ rc, g = gate(f"{aider}~1..{aider}")
 check(rc == 1 and g["commits"][0]["provenance"] == "ai-assisted", "aider's author suffix marks the change AI-assisted")
 
 # The pre-push hook.
-r = sh(BRAKE, "install", "git-hooks", cwd=repo, check_rc=False)
+r = sh(BRAKE, "install", "git-hooks", cwd=repo, env=dict(ENV, PATH="/usr/bin:/bin"), check_rc=False)
+check(r.returncode == 64 and "build directory" in r.stderr, "brake install git-hooks refuses to write a build directory into the hook")
+r = sh(BRAKE, "install", "git-hooks", "--command", BRAKE, cwd=repo, check_rc=False)
 check(r.returncode == 0 and os.access(os.path.join(repo, ".git/hooks/pre-push"), os.X_OK), "brake install git-hooks writes an executable pre-push hook")
 origin = os.path.join(work, "origin.git")
 sh("git", "init", "-q", "--bare", origin)

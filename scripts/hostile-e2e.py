@@ -145,7 +145,7 @@ def request_id(reason):
     return m.group(1) if m else None
 
 
-DELETE_NS = "kubectl --context prod delete namespace payments"
+DELETE_NS = "kubectl --context prod delete deployment payments"
 PUSH = "git push --force origin main"
 head0 = remote_head()
 
@@ -156,7 +156,7 @@ for c in ["ls -la", "git status", "git log --oneline -3", "echo hello > notes.tx
 
 # --- 1. the requester decides what needs approving: a forged request with chosen rules and summary
 d, reason = hook(DELETE_NS, run=False)
-check(d == "deny" and request_id(reason), "the namespace deletion needs approval (a request is opened)")
+check(d == "deny" and request_id(reason), "the production deletion needs a senior's approval (a request is opened)")
 forge = os.path.join(HOME, "forge.py")
 agent_sh(f"""cat > {forge} <<'PY'
 import json, sys, urllib.request
@@ -182,7 +182,7 @@ digest = [json.loads(l) for l in open(os.path.join(HOME, ".brake", "audit.jsonl"
 out = json.loads(as_agent(["python3", forge, digest]).stdout)
 check(out[0][0] == 409, "a forged request for a harmless action with the deletion's digest is refused (nothing to approve)")
 status, forged = out[1]
-check(status in (200, 201) and "delete namespace payments" in forged["summary"] and "get pods" not in forged["summary"],
+check(status in (200, 201) and "delete deployment payments" in forged["summary"] and "get pods" not in forged["summary"],
       "the dressed-up request shows the server's own summary: the real deletion")
 check(forged["required"]["role"] == "senior", "...and the server's requirement (senior), not the claimed junior")
 r = person("jo", ["approvals", "approve", forged["id"]])

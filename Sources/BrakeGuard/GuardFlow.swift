@@ -38,6 +38,11 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
     /// The repositories of the places an action runs in or changes (read from the file system by the
     /// adapter), so a repository stop follows the target wherever the session started.
     public var repositoriesOf: (@Sendable ([String]) -> [String])?
+    /// Where the places an action touches really lead (symbolic links resolved on the file system at decision
+    /// time, by the adapter): a path through a link is judged by the most protected place it reaches.
+    public var linksOf: (@Sendable ([String]) -> [String: [String]])?
+    /// The digest of a plan file an action applies (read by the adapter), binding it to the plan approved.
+    public var planDigestOf: (@Sendable (String) -> String?)?
 
     /// Creates a flow.
     public init(
@@ -47,9 +52,13 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
         linkProblem: String? = nil,
         clock: any GuardClock & Sendable,
         wait: Double = 20,
-        repositoriesOf: (@Sendable ([String]) -> [String])? = nil
+        repositoriesOf: (@Sendable ([String]) -> [String])? = nil,
+        linksOf: (@Sendable ([String]) -> [String: [String]])? = nil,
+        planDigestOf: (@Sendable (String) -> String?)? = nil
     ) {
+        self.planDigestOf = planDigestOf
         self.repositoriesOf = repositoriesOf
+        self.linksOf = linksOf
         self.policy = policy
         self.ledger = ledger
         self.link = link
@@ -65,9 +74,24 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
 
     /// Judges and enforces one action request.
     public func run(_ request: ActionRequest) -> GuardOutcome {
-        let j = Judge.evaluate(request, policy: policy)
+        var j = Judge.evaluate(request, policy: policy)
         var request = request
-        if let repositoriesOf {
+        var again = false
+        // `terraform apply PLANFILE` is bound to the plan file's own digest (approved with `brake plan --request`).
+        if request.planDigest == nil, let plan = j.appliedPlan, let digest = planDigestOf?(plan) {
+            request.planDigest = digest
+            again = true
+        }
+        if let linksOf {
+            let links = linksOf(j.places)
+            if !links.isEmpty {
+                request.context.links = links
+                again = true
+            }
+        }
+        if again { j = Judge.evaluate(request, policy: policy) }
+        // Repositories matter only to the server's stops (and their cached copy).
+        if link != nil, let repositoriesOf {
             for r in repositoriesOf([request.context.project] + j.places) where !request.repositories.contains(r) {
                 request.repositories.append(r)
             }
@@ -175,6 +199,13 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
         // Phase 2, without the lock (a long poll must not hold up other agents): the control plane judges the
         // raw action itself; this machine's judgement can only tighten it.
         var sent = request
+        // Only what the engine reads leaves the machine: the place variables and what the commands reference,
+        // values of secret-looking names replaced.
+        sent.context.env = ActionRequest.environment(
+            request.context.env,
+            referenced: j.referencedVariables,
+            settings: policy.settings
+        )
         sent.localVerdict = j.verdict
         sent.localRules = j.rules
         var o = pending

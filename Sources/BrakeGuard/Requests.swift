@@ -74,19 +74,14 @@ public enum Requests {
         inputDigest: String?,
         settings: AnalysisSettings
     ) -> ActionRequest {
-        // Only what the engine reads leaves the machine: the place variables and what the commands reference.
-        var referenced: Set<String> = []
-        for case .shell(let command) in actions {
-            referenced.formUnion(Engine.analyze(command, context: context, settings: settings).referencedVariables)
-        }
-        var ctx = context
-        ctx.env = ActionRequest.environment(context.env, referenced: referenced, settings: settings)
-        return ActionRequest(
+        // The whole environment stays here for this machine's judgement; the guard flow sends the server only
+        // what the engine reads (`ActionRequest.environment`).
+        ActionRequest(
             agent: agent,
             session: session,
             tool: tool,
             actions: actions,
-            context: ctx,
+            context: context,
             inputDigest: inputDigest,
             environment: context.env["BRAKE_ENVIRONMENT"] ?? ""
         )

@@ -30,9 +30,7 @@ struct Brake: ParsableCommand {
     static func main() {
         let args = Array(CommandLine.arguments.dropFirst())
         if let fast = FastCheck(args) { fast.run() }
-        if args.count == 2, args[0] == "hook", let agent = Agent(rawValue: args[1]) {
-            HookRunner.run(agent: agent, policyFile: nil)
-        }
+        _ = HookEntry.run(args)
         main(nil)
     }
 

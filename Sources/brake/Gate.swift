@@ -346,9 +346,12 @@ struct InstallGitHooks: ParsableCommand {
         abstract: "Install a pre-push hook that runs the gate for protected branches."
     )
     @Flag(name: .long, help: "Show the hook without writing it.") var dryRun = false
+    @Option(name: .long, help: ArgumentHelp("The brake the hook runs (never a build directory).", valueName: "PATH"))
+    var command: String?
 
     func run() throws {
         do {
+            let brake = try Install.stableCommand(explicit: command, env: Loader.environment())
             let root = try Git.root()
             let hooksDir = Git.run(["rev-parse", "--git-path", "hooks"])?.trimmingCharacters(in: "\n ") ?? ".git/hooks"
             let path = (hooksDir.hasPrefix("/") ? "" : root + "/") + hooksDir + "/pre-push"
@@ -363,7 +366,7 @@ struct InstallGitHooks: ParsableCommand {
                   esac
                   [ "$local_sha" = "$z" ] && continue
                   if [ "$remote_sha" = "$z" ]; then range="$local_sha"; else range="$remote_sha..$local_sha"; fi
-                  \(Hooks.shellQuote(Install.selfPath())) gate --range "$range" || exit 1
+                  \(Hooks.shellQuote(brake)) gate --range "$range" || exit 1
                 done
                 exit 0
 

@@ -14,6 +14,14 @@ struct InstallOptions: ParsableArguments {
     @Flag(name: .long, help: "Write the project's configuration (the default).") var project = false
     @Flag(name: .long, help: "Write the user's configuration in the home directory.") var user = false
     @Flag(name: .long, help: "Show the change without writing it.") var dryRun = false
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The brake the agent runs (default: this binary when it is installed, else `brake` on PATH; never a build directory).",
+            valueName: "PATH"
+        )
+    )
+    var command: String?
 
     func validate() throws {
         if project && user { throw ValidationError("give --project or --user, not both") }
@@ -89,6 +97,35 @@ struct Install: ParsableCommand {
     /// The absolute path of this executable, so the agent does not depend on PATH.
     static func selfPath() -> String { InstallAgent.selfPath() }
 
+    /// The brake an agent's configuration names: `explicit`, else this binary when it is installed, else the
+    /// first `brake` on PATH that is installed. A build directory never: another checkout or a `swift package
+    /// clean` would make the hook fail to start, and an agent runs the tool when its hook cannot start.
+    static func stableCommand(explicit: String?, env: [String: String]) throws(Failure) -> String {
+        if let explicit, !explicit.isEmpty { return explicit }
+        let me = selfPath()
+        if !isBuildPath(me) { return me }
+        for dir in (env["PATH"] ?? "").split(separator: ":") {
+            let candidate = String(dir) + "/brake"
+            if access(candidate, X_OK) == 0, !isBuildPath(realPath(candidate)) { return candidate }
+        }
+        throw Failure(
+            status: ExitStatus.usage,
+            message:
+                "this brake runs from a build directory (\(me)); an agent's configuration must not point there. Install it first (e.g. `sudo install -m 0755 \(me) /usr/local/bin/brake`) and run the installed one, or pass --command PATH"
+        )
+    }
+
+    static func isBuildPath(_ path: String) -> Bool {
+        path.contains("/.build/") || path.contains("/.build-") || path.contains("/.build_")
+            || path.contains("/DerivedData/")
+    }
+
+    static func realPath(_ path: String) -> String {
+        guard let r = realpath(path, nil) else { return path }
+        defer { free(r) }
+        return String(cString: r)
+    }
+
     /// A line diff good enough to show a configuration change.
     static func diff(_ a: String, _ b: String) -> String { InstallAgent.diff(a, b) }
 }
@@ -106,7 +143,8 @@ struct InstallAgent: ParsableCommand {
             let a = Agent(rawValue: options.agent)!
             let path = try options.file(env: env)
             let existing = try ConfigFile.load(path)
-            let command = Install.selfPath() + " hook " + a.rawValue
+            let command =
+                Hooks.shellQuote(try Install.stableCommand(explicit: options.command, env: env)) + " hook " + a.rawValue
             let updated = HookConfig.install(agent: a, existing: existing, command: command)
             let text = updated.pretty() + "\n"
             let before = existing.map { $0.pretty() + "\n" } ?? ""
@@ -264,9 +302,6 @@ struct Exec: ParsableCommand {
                 context: context,
                 settings: pol.settings
             )
-            // `terraform apply PLANFILE` is bound to the plan's own digest, approved through `brake plan --request`.
-            let plan = GuardSetup.planDigest(request)
-            request.planDigest = plan?.digest
             // A change set runs only once what it does has been approved (`brake plan CHANGESET.json --request`).
             if let describe = PlanFiles.describeForExecute(request.actions.summaryText, context: context) {
                 // Fail closed: a change set that cannot be described cannot have a matching approval.
@@ -276,8 +311,9 @@ struct Exec: ParsableCommand {
             switch outcome.verdict {
             case .allow:
                 // Remember the state this approved plan applies to, to flag stale or foreign states later.
-                if outcome.judgement.verdict == .ask, let plan, let bytes = try? PlanFiles.bytes(plan.path),
-                    let (lineage, serial) = PlanFiles.stateIdentity(plan.path, bytes: bytes)
+                if outcome.judgement.verdict == .ask, let plan = outcome.judgement.appliedPlan,
+                    let bytes = try? PlanFiles.bytes(plan),
+                    let (lineage, serial) = PlanFiles.stateIdentity(plan, bytes: bytes)
                 {
                     let dir = context.cwd
                     try store.withState { (state: inout LocalState) throws(Failure) in
@@ -359,7 +395,8 @@ struct InstallMCPServers: ParsableCommand {
                 updated = MCPConfig.unwrap(existing)
                 note = "restored the MCP servers in \(path)"
             } else {
-                let (w, wrapped, skipped) = MCPConfig.wrap(existing, brake: Install.selfPath())
+                let brake = try Install.stableCommand(explicit: options.command, env: env)
+                let (w, wrapped, skipped) = MCPConfig.wrap(existing, brake: brake)
                 updated = w
                 note = "wrapped \(wrapped.isEmpty ? "no new servers" : wrapped.joined(separator: ", ")) in \(path)"
                 if !skipped.isEmpty { note += "; not stdio (left alone): \(skipped.joined(separator: ", "))" }

@@ -235,9 +235,7 @@ enum HookRunner {
         if call.actions.contains(where: \.isFileChange), let root = try? JSONValue.parse(payload) {
             input = (root["tool_input"] ?? root["toolArgs"] ?? root["tool_args"] ?? root["input"])?.serialized
         }
-        var request = Requests.hook(call, context: context, input: input, settings: policy.settings)
-        // An agent's `terraform apply PLANFILE` is bound to that plan, approved through `brake plan --request`.
-        request.planDigest = GuardSetup.planDigest(request)?.digest
+        let request = Requests.hook(call, context: context, input: input, settings: policy.settings)
         let outcome = GuardSetup.flow(policy: policy, store: store, env: env, wait: wait).run(request)
         emit(
             Hooks.render(

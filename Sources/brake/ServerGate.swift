@@ -427,6 +427,11 @@ enum GuardSetup {
                     }
                 }
                 return out
+            },
+            linksOf: { places in Links.resolve(places) },
+            planDigestOf: { path in
+                guard Loader.exists(path), let bytes = try? PlanFiles.bytes(path) else { return nil }
+                return Engine.hexDigest(bytes: bytes)
             }
         )
     }
@@ -446,13 +451,35 @@ enum GuardSetup {
         return context
     }
 
-    /// The plan a `terraform apply PLANFILE` applies, and its digest.
-    static func planDigest(_ request: ActionRequest) -> (path: String, digest: String)? {
-        guard request.actions.count == 1, case .shell(let command) = request.actions[0],
-            let path = Judge.appliedPlanOperand(command, context: request.context), Loader.exists(path),
-            let bytes = try? PlanFiles.bytes(path)
-        else { return nil }
-        return (path, Engine.hexDigest(bytes: bytes))
+}
+
+/// Symbolic links on the way to the places an action touches, resolved on the file system now.
+enum Links {
+    /// For each place whose directory or itself leads elsewhere: the real path of its directory joined with its
+    /// name (what unlink, rename and create touch) and, when it exists, its own real path (what open follows).
+    static func resolve(_ places: [String]) -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for p in places where p.hasPrefix("/") && p != "/" {
+            var aliases: [String] = []
+            let dir = Paths.dirname(p)
+            let name = String(p[p.index(after: p.lastIndex(of: "/")!)...])
+            // The nearest existing ancestor, resolved, with the rest of the path appended.
+            var existing = dir
+            var tail: [String] = [name]
+            while existing != "/" && !Loader.exists(existing) {
+                tail.insert(String(existing[existing.index(after: existing.lastIndex(of: "/")!)...]), at: 0)
+                existing = Paths.dirname(existing)
+            }
+            let realDir = Install.realPath(existing)
+            let viaParent = (realDir == "/" ? "" : realDir) + "/" + tail.joined(separator: "/")
+            if viaParent != p { aliases.append(viaParent) }
+            if Loader.exists(p) {
+                let full = Install.realPath(p)
+                if full != p && !aliases.contains(full) { aliases.append(full) }
+            }
+            if !aliases.isEmpty { out[p] = aliases }
+        }
+        return out
     }
 }
 

@@ -30,10 +30,14 @@ struct LabelledCase: CustomTestStringConvertible, Sendable {
 
     /// Whether a verdict satisfies the label.
     func accepts(_ v: Verdict) -> Bool {
+        // Exact labels: `ask` and `deny` mean exactly that; `escalate` (either) only where both are right by
+        // design, said in the case's `why`; an unknown label never passes.
         switch expect {
         case "deny": return v == .deny
+        case "ask": return v == .ask
         case "escalate": return v != .allow
-        default: return v == .allow
+        case "allow": return v == .allow
+        default: return false
         }
     }
 }
@@ -83,7 +87,9 @@ enum Tables {
         return out
     }
 
-    static let caseFiles = ["filesystem", "shell_evasion", "vcs", "infra", "data", "misc", "routine"].map {
+    static let caseFiles = [
+        "filesystem", "shell_evasion", "vcs", "infra", "data", "misc", "routine", "brake_ground",
+    ].map {
         "cases/\($0).jsonl"
     }
     static let corpus = load("corpus.jsonl")

@@ -8,6 +8,7 @@ extension Analyzer {
         var dynamic: Bool
         var temp: Bool = false
         var glob: Bool = false
+        var secret: Bool = false
         /// Ends the current field before this piece (`"${a[@]}"` elements).
         var breakBefore: Bool = false
     }
@@ -31,6 +32,7 @@ extension Analyzer {
             f.temp = f.temp || p.temp
             f.quoted = f.quoted || p.quoted
             f.glob = f.glob || p.glob
+            f.secret = f.secret || p.secret
         }
         return f
     }
@@ -78,6 +80,7 @@ extension Analyzer {
             c.temp = c.temp || p.temp
             c.quoted = c.quoted || p.quoted
             c.glob = c.glob || p.glob
+            c.secret = c.secret || p.secret
             current = c
         }
         flush()
@@ -116,15 +119,15 @@ extension Analyzer {
                 appendParameter(pe, quoted: quoted, into: &pieces)
             case .commandSubstitution(let script):
                 let f = substitute(script)
-                pieces.append(
-                    Piece(
-                        text: f.text,
-                        quoted: quoted,
-                        splittable: !quoted && !f.temp,
-                        dynamic: f.dynamic,
-                        temp: f.temp
-                    )
+                var piece = Piece(
+                    text: f.text,
+                    quoted: quoted,
+                    splittable: !quoted && !f.temp,
+                    dynamic: f.dynamic,
+                    temp: f.temp
                 )
+                piece.secret = f.secret
+                pieces.append(piece)
             case .arithmetic(let expr):
                 scanArithmetic(expr, site: ExecSite())
                 if let v = Int(expr.trimmingSpaces) {
@@ -254,6 +257,7 @@ extension Analyzer {
         }
         for (i, v) in vals.enumerated() {
             var p = Piece(text: v.text, quoted: quoted, splittable: !quoted, dynamic: v.dynamic, temp: v.temp)
+            p.secret = v.secret
             if i > 0 {
                 if arrayAll {
                     p.breakBefore = true
@@ -304,6 +308,10 @@ extension Analyzer {
             return Field(s)
         case .paths(let roots):
             return Field(roots.first.map { $0 + "/*" } ?? "$(…)", dynamic: roots.isEmpty, glob: true)
+        case .secret, .environment:
+            var f = Field("$(…)", dynamic: true)
+            f.secret = true
+            return f
         default:
             return Field("$(…)", dynamic: true)
         }

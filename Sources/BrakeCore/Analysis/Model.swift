@@ -34,6 +34,10 @@ public struct Context: Sendable, Equatable {
     public var gcloudProject: String?
     /// The git branch checked out in the project, if the adapter read it.
     public var gitBranch: String?
+    /// Where paths really lead, read by the adapter from the file system at decision time: for a path that
+    /// goes through a symbolic link (or `..` across one), the other paths the same operation touches. A path is
+    /// judged by the most protected of them, so a link into `~/.brake` or `~/.ssh` is no way around a rule.
+    public var links: [String: [String]] = [:]
 
     /// Creates a context.
     public init(
@@ -68,6 +72,7 @@ public struct Context: Sendable, Equatable {
         if let a = awsProfile { out.append(("aws_profile", a)) }
         if let g = gcloudProject { out.append(("gcloud_project", g)) }
         if let b = gitBranch { out.append(("git_branch", b)) }
+        for path in links.keys.sorted() { out.append(("link:" + path, links[path]!.joined(separator: "|"))) }
         return out
     }
 
@@ -87,6 +92,9 @@ public struct Field: Sendable, Hashable, CustomStringConvertible {
     public var temp: Bool
     /// True when some part of the word was quoted or escaped (so it is not an alias or reserved word).
     public var quoted: Bool
+    /// True when some part of the value is a secret: the output of a command that prints credentials or the
+    /// environment (`"$(cat ~/.aws/credentials)"`, `$(env)`), directly or through a variable.
+    public var secret: Bool = false
 
     /// Creates a field.
     public init(_ text: String, dynamic: Bool = false, glob: Bool = false, temp: Bool = false, quoted: Bool = false) {
@@ -137,6 +145,9 @@ public struct ExecSite: Sendable, Equatable {
     public var dynamicArguments: Bool = false
     /// The wrappers and shells this invocation was found through, outermost first.
     public var via: [String] = []
+    /// Set when the remote side is production (an ssh host named like production, a `kubectl exec` into a
+    /// production context or namespace): what runs there acts on production.
+    public var production: String?
 }
 
 /// One command that will really execute, as Brake found it.

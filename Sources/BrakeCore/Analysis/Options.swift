@@ -10,6 +10,12 @@ struct Options {
     /// Operand positions in the original argument list.
     var operandIndices: [Int] = []
 
+    /// True when `given` is `full` or an abbreviation of it at least `minimum` characters long (`--sym` for
+    /// `--symbolic-link`), as GNU getopt accepts unique prefixes.
+    static func abbreviates(_ given: String, _ full: String, _ minimum: Int) -> Bool {
+        given.count >= minimum && full.hasPrefix(given)
+    }
+
     /// Parses `args`; `withValue` names the options that take a value (`-X`, `--request`).
     init(_ args: [Field], withValue: Set<String> = [], stopAtFirstOperand: Bool = false) {
         var i = 0

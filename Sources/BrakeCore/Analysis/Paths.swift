@@ -133,18 +133,22 @@ public enum Paths {
         ".zlogin", ".zlogout", ".cshrc", ".tcshrc", ".kshrc", ".inputrc", ".gitconfig", ".git-credentials",
         ".vault-token", ".terraformrc", ".terraform.d", ".password-store", ".pgpass", ".my.cnf", ".config/gcloud",
         ".config/gh", ".config/fish", ".config/git", ".config/op", ".local/share/keyrings", "Library/Keychains",
-        "Library/LaunchAgents", ".oci", ".ansible", ".mozilla", ".config/google-chrome", ".thunderbird",
+        "Library/LaunchAgents", ".config/systemd", ".config/autostart", ".oci", ".ansible", ".mozilla",
+        ".config/google-chrome", ".thunderbird",
         ".bitcoin", ".ethereum", ".electrum",
     ]
 
     /// Agents' hook configuration and Brake's own state: an agent must not edit these.
     static let brakeHomeEntries: Set<String> = [
-        ".brake", ".claude", ".cursor", ".gemini", ".codex", ".kiro", ".aws/amazonq", ".copilot",
+        ".brake", ".claude", ".claude.json", ".cursor", ".gemini", ".codex", ".kiro", ".aws/amazonq", ".copilot",
         ".config/github-copilot",
     ]
+    /// In the project: Brake's files, the agents' hook and MCP configuration, and the git hooks and config that
+    /// run (or switch off) the pre-push gate.
     static let brakeProjectEntries: Set<String> = [
         ".brake", ".claude/settings.json", ".claude/settings.local.json", ".cursor/hooks.json", ".gemini/settings.json",
-        ".codex", ".kiro", ".github/hooks", ".amazonq",
+        ".codex", ".kiro", ".github/hooks", ".amazonq", ".mcp.json", ".cursor/mcp.json", ".vscode/mcp.json",
+        ".git/hooks", ".git/config",
     ]
 
     static let cacheHomeEntries: [String] = [
@@ -155,8 +159,36 @@ public enum Paths {
         ".ccache", ".sccache", ".terraform.d/plugin-cache", ".local/share/Trash", ".Trash",
     ]
 
-    /// Classifies an absolute, normalized path.
+    /// Classes from the most protected down: a path reachable through a link takes the first of its aliases'.
+    static let protection: [TargetClass] = [
+        .root, .device, .brake, .sensitive, .home, .system, .automation, .gitInternal, .projectRoot, .unknown,
+        .outside, .project, .build, .cache, .temp, .null,
+    ]
+
+    /// Classifies an absolute, normalized path; where the adapter found that the path goes through a link,
+    /// the most protected class of every place it really touches.
     public static func classify(
+        _ path: String,
+        context: Context,
+        settings: AnalysisSettings
+    ) -> TargetClass {
+        let direct = classifyPath(path, context: context, settings: settings)
+        guard let aliases = context.links[path], !aliases.isEmpty else { return direct }
+        var best = direct
+        for a in aliases {
+            let c = classifyPath(a, context: context, settings: settings)
+            if (protection.firstIndex(of: c) ?? 99) < (protection.firstIndex(of: best) ?? 99) { best = c }
+        }
+        return best
+    }
+
+    /// Brake's and the agents' system-wide configuration.
+    static let brakeSystemPrefixes = [
+        "/etc/brake", "/etc/claude-code", "/etc/cursor", "/etc/gemini-cli", "/etc/codex", "/etc/github-copilot",
+        "/Library/Application Support/ClaudeCode",
+    ]
+
+    static func classifyPath(
         _ path: String,
         context: Context,
         settings: AnalysisSettings
@@ -164,6 +196,7 @@ public enum Paths {
         let home = normalize(context.home)
         let project = normalize(context.project)
         if path == "/" { return .root }
+        for p in brakeSystemPrefixes where path == p || path.hasPrefix(p + "/") { return .brake }
         if path.hasPrefix("/dev/") || path == "/dev" {
             if harmlessDevices.contains(path) || path.hasPrefix("/dev/fd/") || path.hasPrefix("/dev/shm/") {
                 return .null
@@ -179,7 +212,7 @@ public enum Paths {
             if path == project { return .projectRoot }
             let rel = String(path.dropFirst(project.count + 1))
             for entry in brakeProjectEntries where rel == entry || rel.hasPrefix(entry + "/") { return .brake }
-            if rel == ".git/hooks" || rel.hasPrefix(".git/hooks/") || rel.hasPrefix(".github/workflows")
+            if rel.hasPrefix(".github/workflows")
                 || rel == ".gitlab-ci.yml" || rel == ".husky" || rel.hasPrefix(".husky/")
                 || rel == ".pre-commit-config.yaml" || rel.hasPrefix(".circleci/") || rel == "Jenkinsfile"
                 || rel.hasPrefix(".buildkite/")
@@ -215,6 +248,8 @@ public enum Paths {
         // Other users' homes.
         let comps = path.split(separator: "/")
         if comps.count == 2 && (comps[0] == "home" || comps[0] == "Users") { return .home }
+        // The directory that holds everyone's home directories.
+        if comps.count == 1 && (comps[0] == "home" || comps[0] == "Users") { return .home }
         if comps.count >= 1, systemTops.contains(String(comps[0])) {
             if comps[0] == "Users" || comps[0] == "home" { return .outside }
             if comps[0] == "var" && comps.count >= 2 && comps[1] == "cache" { return .cache }

@@ -31,6 +31,7 @@ extension Analyzer {
     /// Production evidence for one invocation.
     func productionEvidence(_ inv: Invocation) -> [ProductionEvidence] {
         var out: [ProductionEvidence] = []
+        if let remote = inv.site.production { out.append(ProductionEvidence(source: "remote", value: remote)) }
         let program = inv.program
         let aware = Analyzer.environmentAwarePrograms.contains(program)
         var env = context.env

@@ -222,6 +222,14 @@ extension Analyzer {
                     invocation: idx,
                     detail: "kills init or every process"
                 )
+            } else if let name = ops.first(where: { Self.guardianNames(in: $0.text) }), p != "kill" {
+                // Brake itself or the agent harness: stopping them switches the brake off.
+                addEffect(
+                    "brake.self",
+                    attrs: ["subcommand": .string("kill")],
+                    invocation: idx,
+                    detail: "\(p) \(name.text) stops Brake or the agent harness it guards"
+                )
             } else if p == "killall" && !ops.isEmpty {
                 addEffect(
                     "system.kill",
@@ -289,6 +297,7 @@ extension Analyzer {
             if Analyzer.cloudCLIs.contains(p) { recognizeCloudGeneric(idx, inv) }
         }
         recognizeTargetSwitch(idx, inv)
+        if inv.program == "mount" || inv.program == "bindfs" { recognizeBindMount(idx, inv) }
         recognizeData(idx, inv)
         recognizeFrameworkReset(idx, inv)
         recognizeBrake(idx, inv)
@@ -304,6 +313,28 @@ extension Analyzer {
                 "--exclude", "--include", "--filter",
             ]
         )
+        // A link (symbolic or hard) makes another name for its target: one into Brake's files or credentials is
+        // a way around every rule about those paths. GNU tools accept unique prefixes of long options.
+        let cpLinks =
+            p == "cp"
+            && (o.short.contains("s") || o.short.contains("l")
+                || o.long.contains {
+                    Options.abbreviates($0, "--symbolic-link", 4) || Options.abbreviates($0, "--link", 4)
+                })
+        if p == "ln" || cpLinks {
+            let linkOps =
+                o.value("-t", "--target-directory") == nil && o.operands.count >= 2
+                ? Array(o.operands.dropLast()) : o.operands
+            if !linkOps.isEmpty {
+                addEffect(
+                    "fs.link",
+                    attrs: ["via": .string(p)],
+                    targets: linkOps.map { makeTarget($0, site: inv.site) },
+                    invocation: idx,
+                    detail: "\(p) makes a new name for \(linkOps.map(\.text).joined(separator: " "))"
+                )
+            }
+        }
         var ops = o.operands
         if p == "rsync" { ops = ops.filter { !$0.text.contains(":") || $0.text.hasPrefix("/") } }
         guard let dest = o.value("-t", "--target-directory") ?? (ops.count >= 2 ? ops.last : nil) else { return }
@@ -434,7 +465,7 @@ extension Analyzer {
             addEffect("secret.read", invocation: idx, detail: "exports private keys")
             return
         }
-        if sender && (inv.stdin?.isSensitive == true || !secretArgs.isEmpty) {
+        if sender && (inv.stdin?.isSensitive == true || !secretArgs.isEmpty || inv.args.contains(where: \.secret)) {
             addEffect(
                 "secret.exfiltrate",
                 attrs: ["channel": .string(p)],
@@ -1405,6 +1436,37 @@ extension Analyzer {
             ],
             invocation: idx,
             detail: "switches \(inv.program) to \(t.dynamic ? "a target not known until it runs" : t.text)"
+        )
+    }
+}
+
+extension Analyzer {
+    /// Process names and patterns that name Brake or an agent harness.
+    static func guardianNames(in pattern: String) -> Bool {
+        let lower = pattern.lowercased()
+        if lower.contains("brake") { return true }
+        let words = lower.split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "-" }).map(String.init)
+        let harnesses: Set<String> = [
+            "claude", "cursor", "cursor-agent", "codex", "gemini", "copilot", "kiro", "kiro-cli", "amazon-q", "qchat",
+        ]
+        return words.contains { harnesses.contains($0) }
+    }
+
+    /// `mount --bind SRC DST`, `mount -o bind …`, `bindfs SRC DST`: another path onto the same files.
+    func recognizeBindMount(_ idx: Int, _ inv: Invocation) {
+        let o = Options(inv.args, withValue: ["-o", "--options", "-t", "--types"])
+        let bind =
+            inv.program == "bindfs" || o.long.contains("--bind") || o.long.contains("--rbind")
+            || o.long.contains("-B") || o.short.contains("B") || o.short.contains("R")
+            || (o.value("-o", "--options")?.text.split(separator: ",").contains { $0 == "bind" || $0 == "rbind" }
+                ?? false)
+        guard bind, let source = o.operands.first, o.operands.count >= 2 else { return }
+        addEffect(
+            "fs.link",
+            attrs: ["via": .string(inv.program)],
+            targets: [makeTarget(source, site: inv.site)],
+            invocation: idx,
+            detail: "\(inv.program) makes \(source.text) appear at another path"
         )
     }
 }

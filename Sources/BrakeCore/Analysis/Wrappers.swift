@@ -675,6 +675,7 @@ extension Analyzer {
         let idx = record(argv, program: "ssh", site: site, assignments: assignments, stdin: stdin)
         var s = via(site, "ssh")
         s.remote = host.text
+        if looksProduction(host.text) { s.production = host.text }
         if stdin?.isSensitive == true {
             addEffect(
                 "secret.exfiltrate",
@@ -717,10 +718,12 @@ extension Analyzer {
         guard let sub = kubectlSubcommand(args), sub.name == "exec" || sub.name == "debug" else { return nil }
         guard let dd = args.firstIndex(where: { $0.text == "--" }) else { return nil }
         let idx = record(argv, program: program, site: site, assignments: assignments, stdin: stdin)
+        let evidence = result.production.count
         recognize(idx)
         let target = args[(sub.index + 1)..<dd].first(where: { !$0.text.hasPrefix("-") })?.text ?? "pod"
         var s = via(site, "kubectl exec")
         s.remote = "pod/" + target
+        if result.production.count > evidence { s.production = result.production[evidence].value }
         let inner = Array(args[(dd + 1)...])
         if inner.isEmpty { return .output(.known("")) }
         return .output(execute(inner, assignments: [:], stdin: stdin, site: s, inPipeline: false, background: false))

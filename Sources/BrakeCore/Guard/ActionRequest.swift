@@ -86,7 +86,15 @@ public struct ActionRequest: Sendable, Equatable {
             ("env", .object(context.env.keys.sorted().map { ($0, .string(context.env[$0]!)) })),
             ("user", context.user.map { .string($0) } ?? .null),
         ]
-        for (name, value) in context.targets { ctx.append((name, .string(value))) }
+        for (name, value) in context.targets where !name.hasPrefix("link:") { ctx.append((name, .string(value))) }
+        if !context.links.isEmpty {
+            ctx.append(
+                (
+                    "links",
+                    .object(context.links.keys.sorted().map { ($0, .array(context.links[$0]!.map { .string($0) })) })
+                )
+            )
+        }
         var m: [(String, JSONValue)] = [
             ("agent", .string(agent)), ("session", .string(session)), ("tool", .string(tool)),
             ("actions", .array(actions.map(\.canonical))), ("context", .object(ctx)),
@@ -172,6 +180,17 @@ public struct ActionRequest: Sendable, Equatable {
         ctx.awsProfile = try optional("aws_profile", in: c)
         ctx.gcloudProject = try optional("gcloud_project", in: c)
         ctx.gitBranch = try optional("git_branch", in: c)
+        if case .object(let members)? = c["links"] {
+            guard members.count <= 64 else { throw ActionRequestError("'context.links' holds at most 64 paths") }
+            for (path, aliases) in members {
+                guard path.hasPrefix("/"), let list = aliases.arrayValue, list.count <= 8,
+                    list.allSatisfy({ $0.stringValue?.hasPrefix("/") == true })
+                else {
+                    throw ActionRequestError("'context.links' maps absolute paths to lists of absolute paths")
+                }
+                ctx.links[path] = list.compactMap(\.stringValue)
+            }
+        }
         context = ctx
         context.agent = agent
         context.session = session.isEmpty ? nil : session

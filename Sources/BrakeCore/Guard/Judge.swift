@@ -28,6 +28,10 @@ public struct Judgement: Sendable {
     public var production: [String]
     /// Absolute directories the commands run in and paths they change (for repository stops).
     public var places: [String]
+    /// The environment variables the commands read (what of the environment the server needs).
+    public var referencedVariables: Set<String>
+    /// The plan file a single `terraform|tofu|terragrunt apply PLANFILE` applies, for the adapter to digest.
+    public var appliedPlan: String?
 
     /// The detail a person sees on a request: tool, directory, targets, commands, reasons, labels.
     public func detail(_ request: ActionRequest) -> JSONValue {
@@ -77,7 +81,7 @@ public enum Judge {
                 if verdict != .deny { verdict = .ask }
                 digest = plan
             } else if verdict == .ask, let plan = request.planDigest,
-                appliedPlanOperand(command, context: context) != nil
+                appliedPlan(worst.analysis, context: context) != nil
             {
                 digest = plan
             }
@@ -106,7 +110,11 @@ public enum Judge {
                 ? (worst.approvers ?? decisions.compactMap(\.approvers).first) : nil,
             reasonsJSON: .array(decisions.flatMap { $0.reasonsJSON.arrayValue ?? [] }),
             production: decisions.flatMap { $0.analysis.production.map { "\($0.source)=\($0.value)" } },
-            places: places(decisions)
+            places: places(decisions),
+            referencedVariables: decisions.reduce(into: Set<String>()) {
+                $0.formUnion($1.analysis.referencedVariables)
+            },
+            appliedPlan: request.actions.count == 1 ? appliedPlan(worst.analysis, context: context) : nil
         )
     }
 
@@ -123,7 +131,10 @@ public enum Judge {
 
     /// The plan file operand of a `terraform|tofu|terragrunt apply PLANFILE` (relative to where it runs).
     public static func appliedPlanOperand(_ command: String, context: Context) -> String? {
-        let analysis = Engine.analyze(command, context: context)
+        appliedPlan(Engine.analyze(command, context: context), context: context)
+    }
+
+    static func appliedPlan(_ analysis: Analysis, context: Context) -> String? {
         for inv in analysis.invocations where ["terraform", "tofu", "terragrunt"].contains(inv.program) {
             let words = inv.args.map(\.text)
             guard let apply = words.firstIndex(of: "apply"), !words.contains("-destroy") else { continue }

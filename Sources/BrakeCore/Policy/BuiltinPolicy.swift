@@ -17,6 +17,88 @@ enum BuiltinPolicy {
             doesNotMatch: ["rm -rf ./build", "rm -rf ~/proj"]
         ),
         rule(
+            "fs.wipe-system",
+            .deny,
+            overridable: false,
+            labels: ["irreversible", "data-loss", "bulk"],
+            message: "Deletes an operating-system directory (/etc, /usr, /var/log …) or a whole tree of it.",
+            agentMessage: "Never delete system directories. Delete only the files you created inside the project.",
+            match: {
+                var m = when(["fs.delete", "fs.move"], targets: [.system], attrs: ["recursive": ["true"]])
+                // The trees themselves and everything in them at once (`/var/log/*`); `[*]` is a literal `*`.
+                let tops = [
+                    "/", "/bin", "/boot", "/etc", "/lib", "/lib64", "/opt", "/sbin", "/srv", "/usr", "/var", "/usr/bin",
+                    "/usr/lib", "/usr/local", "/usr/sbin", "/usr/share", "/var/lib", "/var/log", "/var/backups",
+                ]
+                // `find ROOT … -delete` reaches everything under ROOT (`ROOT/**/*`).
+                let under = tops.map { $0 == "/" ? "" : $0 }
+                m.paths = tops + under.map { $0 + "/[*]" } + under.map { $0 + "/[*][*]/[*]" }
+                return m
+            }(),
+            matches: ["rm -rf /etc", "sudo rm -rf /var/log/*", "rm -rf /usr", "find / -name '*.log' -delete"],
+            doesNotMatch: ["rm -rf ./build", "sudo rm -rf /usr/local/lib/node_modules/left-pad"]
+        ),
+        rule(
+            "fs.delete-backups",
+            .deny,
+            labels: ["irreversible", "data-loss"],
+            message: "Deletes backups.",
+            agentMessage: "Never delete backups. Tell the person what you wanted to remove.",
+            match: {
+                var m = when(["fs.delete"])
+                m.paths = ["**/backup", "**/backup/**", "**/backups", "**/backups/**", "**/Backups", "**/Backups/**"]
+                return m
+            }(),
+            matches: ["rm -rf /mnt/backup/*", "rsync -a --delete empty/ ~/backups/"],
+            doesNotMatch: ["rm -rf build/", "rm backup-notes.txt"]
+        ),
+        rule(
+            "fs.permissions-system",
+            .deny,
+            labels: ["privilege"],
+            message: "Opens up or hands over operating-system files (/etc/sudoers, /etc …).",
+            agentMessage: "Never change the owner or open up the permissions of system files. Ask the person.",
+            match: when(["fs.permissions"], targets: [.system], attrs: ["world_writable": ["true"]]),
+            unless: [],
+            matches: ["sudo chmod 777 /etc/sudoers"],
+            doesNotMatch: ["chmod 755 build/app", "sudo chmod 644 /etc/hosts"]
+        ),
+        rule(
+            "fs.permissions-system-tree",
+            .deny,
+            labels: ["privilege"],
+            message: "Changes the owner or permissions of a whole operating-system tree.",
+            agentMessage: "Never change the owner or permissions of system directories. Ask the person.",
+            match: {
+                var m = when(["fs.permissions"], targets: [.system], attrs: ["recursive": ["true"]])
+                let tops = ["/", "/bin", "/boot", "/etc", "/lib", "/lib64", "/sbin", "/usr", "/var"]
+                m.paths = tops + tops.map { $0 + "/[*]" }
+                return m
+            }(),
+            matches: ["sudo chown -R dev:dev /etc"],
+            doesNotMatch: ["chown -R dev:dev ./build", "sudo chown dev /etc/hosts", "sudo chown -R dev:dev /usr/local"]
+        ),
+        rule(
+            "fs.delete-production-host",
+            .deny,
+            labels: ["irreversible", "data-loss", "production"],
+            message: "Deletes data recursively on a production host or container.",
+            agentMessage: "Never delete data on production machines. Stop and tell the person.",
+            match: when(["fs.delete"], attrs: ["recursive": ["true"]], production: true, actor: .agent),
+            matches: ["ssh prod-web 'rm -rf /srv/data'"],
+            doesNotMatch: ["ssh dev-box 'rm -rf /tmp/cache'", "rm -rf build"]
+        ),
+        rule(
+            "system.firewall-off",
+            .deny,
+            labels: ["privilege", "availability"],
+            message: "Flushes, resets or disables the firewall.",
+            agentMessage: "Never disable or flush the firewall. Ask the person.",
+            match: when(["system.firewall"], actor: .agent),
+            matches: ["sudo iptables -F", "sudo ufw disable"],
+            doesNotMatch: ["sudo iptables -L", "sudo ufw status"]
+        ),
+        rule(
             "fs.permissions-root",
             .deny,
             overridable: false,
@@ -61,11 +143,14 @@ enum BuiltinPolicy {
             agentMessage:
                 "You may not approve, resume, reconfigure or remove Brake, or edit the agent hook settings. Ask the person to do it.",
             match: when(
-                ["brake.self", "fs.write", "fs.delete", "fs.truncate", "fs.move", "fs.permissions"],
+                ["brake.self", "fs.write", "fs.delete", "fs.truncate", "fs.move", "fs.permissions", "fs.link"],
                 targets: [.brake],
                 actor: .agent
             ),
-            matches: ["rm -rf .brake", "echo '{}' > .claude/settings.json"],
+            matches: [
+                "rm -rf .brake", "echo '{}' > .claude/settings.json", "ln -s ~/.brake notes",
+                "rm .git/hooks/pre-push", "ln -s ~/.claude cfg",
+            ],
             doesNotMatch: ["cat .claude/settings.json"]
         ),
         rule(
@@ -117,6 +202,18 @@ enum BuiltinPolicy {
             ),
             matches: ["> ~/.zshrc", "cp /dev/null ~/.ssh/known_hosts", "truncate -s 0 ~/Library/Logs/app.log"],
             doesNotMatch: ["> out.log", ": > /tmp/x.log"]
+        ),
+        rule(
+            "fs.link-to-sensitive",
+            .ask,
+            labels: ["secret-exfiltration"],
+            message: "Makes a link to credentials, keys, shell profiles or a home directory.",
+            agentMessage:
+                "A link is another way to read or change what it points to. Work with the files in the project instead, or ask your human.",
+            approvers: Approvers(role: "senior", count: 1),
+            match: when(["fs.link"], targets: [.sensitive, .home, .root, .device]),
+            matches: ["ln -s ~/.ssh keys", "ln -sf ~/.aws/credentials creds", "cp -s ~/.bashrc b"],
+            doesNotMatch: ["ln -s ../shared/config.yml config.yml", "ln -s /usr/bin/python3 python"]
         ),
         rule(
             "fs.write-sensitive",
@@ -360,6 +457,17 @@ enum BuiltinPolicy {
             doesNotMatch: ["terraform apply tfplan"]
         ),
         rule(
+            "infra.auto-apply-production",
+            .deny,
+            labels: ["production", "review-bypass"],
+            message: "Applies changes to production without a reviewed plan (auto-approve).",
+            agentMessage:
+                "Never auto-approve on production. Save a plan (`terraform plan -out=tfplan`), run `brake plan tfplan --request`, and let a person approve it.",
+            match: when(["infra.apply"], attrs: ["auto_approve": ["true"]], production: true, actor: .agent),
+            matches: ["TF_WORKSPACE=prod terraform apply -auto-approve", "pulumi up -y -s acme/prod"],
+            doesNotMatch: ["terraform apply -auto-approve", "TF_WORKSPACE=prod terraform apply tfplan"]
+        ),
+        rule(
             "infra.state-surgery",
             .ask,
             labels: ["irreversible"],
@@ -383,6 +491,27 @@ enum BuiltinPolicy {
                 "kubectl scale deploy/web --replicas=0",
             ],
             doesNotMatch: ["kubectl delete pod web-1 --dry-run=client -o yaml", "kubectl get pods -A"]
+        ),
+        rule(
+            "k8s.delete-production",
+            .deny,
+            labels: ["data-loss", "irreversible", "production"],
+            message: "Deletes a production namespace, volumes, custom resource definitions or nodes.",
+            agentMessage:
+                "Deleting what holds production's data or workloads is never done by an agent. Stop and tell the person.",
+            match: when(
+                ["k8s.delete"],
+                attrs: [
+                    "kind": [
+                        "ns", "namespace", "namespaces", "pv", "persistentvolume*", "pvc", "persistentvolumeclaim*",
+                        "crd", "crds", "customresourcedefinition*", "node", "nodes", "all", "release",
+                    ]
+                ],
+                production: true,
+                actor: .agent
+            ),
+            matches: ["kubectl delete ns prod", "kubectl --context prod delete namespace payments"],
+            doesNotMatch: ["kubectl delete ns feature-x", "kubectl -n prod delete pod web-1"]
         ),
         rule(
             "k8s.production-change",
@@ -409,6 +538,36 @@ enum BuiltinPolicy {
             ],
             doesNotMatch: [
                 "aws s3 ls", "aws ec2 describe-instances", "aws ec2 terminate-instances --instance-ids i-1 --dry-run",
+            ]
+        ),
+        rule(
+            "cloud.destroy-production",
+            .deny,
+            labels: ["data-loss", "irreversible", "production", "bulk"],
+            message: "Deletes a production stack, cluster, database cluster, table, bucket, file system or project.",
+            agentMessage:
+                "Destroying production infrastructure is never done by an agent. Stop and tell the person; they can do it themselves.",
+            match: when(
+                ["cloud.delete"],
+                attrs: [
+                    "operation": [
+                        "delete-stack*", "*clusters delete*", "delete-cluster", "delete-db-cluster",
+                        "delete-global-cluster",
+                        "delete-table", "delete-bucket", "rb", "delete-file-system", "projects delete*",
+                        "group delete*",
+                        "delete-environment", "delete-application", "*instances delete*",
+                    ]
+                ],
+                production: true,
+                actor: .agent
+            ),
+            matches: [
+                "aws cloudformation delete-stack --stack-name api-prod",
+                "gcloud container clusters delete prod --region us-east1 --quiet",
+            ],
+            doesNotMatch: [
+                "aws --profile prod ec2 terminate-instances --instance-ids i-0",
+                "aws cloudformation delete-stack --stack-name api-dev",
             ]
         ),
         rule(
@@ -445,6 +604,19 @@ enum BuiltinPolicy {
                 "mongosh --eval 'db.dropDatabase()'",
             ],
             doesNotMatch: ["psql -c 'SELECT count(*) FROM users'", "sqlite3 app.db \"DELETE FROM s WHERE id = 3\""]
+        ),
+        rule(
+            "db.destroy-production",
+            .deny,
+            labels: ["data-loss", "irreversible", "production"],
+            message: "Drops, truncates, resets or rewrites every row of a production database.",
+            agentMessage:
+                "Destroying production data is never done by an agent. Stop and tell the person; work on a copy instead.",
+            match: when(["db.destructive", "db.reset"], production: true, actor: .agent),
+            // A cache can be rebuilt: flushing production Redis is asked, not refused.
+            unless: [when(["db.destructive"], attrs: ["engine": ["redis", "memcached", "valkey", "keydb"]])],
+            matches: ["psql -h prod-db -c 'DROP TABLE users'", "dropdb shop_production"],
+            doesNotMatch: ["psql -h localhost -c 'DROP TABLE users'", "dropdb shop_test"]
         ),
         rule(
             "db.reset",
