@@ -378,11 +378,24 @@ agent_sh(f"BRAKE_TOKEN=$(cat {sysconf}/agent-token) {BRAKE} resume --session s8;
 d, reason = hook("ls", session="s8", run=False)
 check(d == "deny" and "stop now" in reason, "the agent cannot lift the stop (copies, its own token, the local state)")
 
-# --- 9. what a person approved, exactly, runs
-d, reason = hook(PUSH, session="s9", run=False)
+# --- 9. Brake's own ground: links, the gate's git hook, the agents' configuration, the server process
+for c in ["ln -s ~/.brake notes2", "ln -s ~/.claude cfg", "cp -s ~/.brake/audit.jsonl a", "rm .git/hooks/pre-push",
+          "echo 'exit 0' > .git/hooks/pre-push", "git config core.hooksPath /dev/null", "echo '{}' > .mcp.json",
+          "pkill -f 'brake serve'", "killall brake"]:
+    d, _ = hook(c, session="s9a", run=False)
+    check(d == "deny", f"'{c}' is refused")
+agent_sh("ln -sfn ~/.brake ~/project/notes3 && ln -sfn ~/.claude ~/project/cfg3 && mkdir -p ~/.claude")
+for c in ["echo '{}' > notes3/server.json", "rm -rf cfg3/", "echo '{}' > cfg3/settings.json"]:
+    d, _ = hook(c, session="s9b", run=False)
+    check(d == "deny", f"through a link the agent made itself, '{c}' is judged where it really lands: refused")
+subprocess.run(["rm", "-f", os.path.join(PROJ, "notes3"), os.path.join(PROJ, "cfg3")])
+check(server.poll() is None, "the control plane is still running")
+
+# --- 10. what a person approved, exactly, runs
+d, reason = hook(PUSH, session="s10", run=False)
 rid = request_id(reason)
 person("sam", ["approvals", "approve", rid])
-d, _ = hook(PUSH, session="s9")
+d, _ = hook(PUSH, session="s10")
 check(d == "allow" and remote_head() != head0, "after a senior approved exactly this push, it runs")
 
 server.send_signal(signal.SIGTERM)
