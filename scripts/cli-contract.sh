@@ -83,6 +83,10 @@ echo '{}' | "$BRAKE" hook claude >/dev/null 2>&1; [ $? = 2 ] && echo "ok   brake
 echo '{}' | "$BRAKE" hook >/dev/null 2>&1; [ $? = 2 ] && echo "ok   brake hook without an agent name blocks (exit 2)" || { echo "FAIL hook no agent"; fail=1; }
 out=$(echo '{"tool_name":"Bash","tool_input":{"command":"ls"}}' | "$BRAKE" hook claude-code --bogus 2>/dev/null)
 echo "$out" | grep -q '"permissionDecision":"deny"' && echo "ok   brake hook claude-code with a bad option answers deny in Claude Code's protocol" || { echo "FAIL hook bad option: $out"; fail=1; }
+for agent in claude-code cursor gemini codex copilot kiro; do
+  echo '{}' | BRAKE_HOOK_TEST_CRASH=1 "$BRAKE" hook $agent >/dev/null 2>"$work/crash"; rc=$?
+  [ $rc = 2 ] && grep -q "crashed" "$work/crash" && echo "ok   a crashing brake hook $agent blocks (exit 2, reason on stderr)" || { echo "FAIL crash $agent: exit $rc"; fail=1; }
+done
 out=$(echo '{"tool_name":"Bash","tool_input":{"command":"ls"}}' | "$BRAKE" hook claude-code --wait soon 2>/dev/null)
 echo "$out" | grep -q '"permissionDecision":"deny"' && echo "ok   brake hook with a bad --wait answers deny" || { echo "FAIL hook bad wait: $out"; fail=1; }
 # brake install / uninstall round trip on configuration files that hold other hooks

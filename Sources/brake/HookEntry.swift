@@ -47,6 +47,8 @@ enum HookEntry {
             }
         }
         guardCrashes(agent)
+        // For the test suite: a crash on purpose must still block (it only ever makes the hook deny).
+        if getenv("BRAKE_HOOK_TEST_CRASH") != nil { fatalError("crash requested by BRAKE_HOOK_TEST_CRASH") }
         HookRunner.run(agent: agent, policyFile: policy, wait: wait)
     }
 

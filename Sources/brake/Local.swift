@@ -114,14 +114,24 @@ struct LocalStore {
         try ensureHome()
         let (prev, seq) = AuditLog.tail(lastLine(auditPath))
         let stamped: [(String, JSONValue)] = [("time", .number(Double(LocalStore.now())))] + fields
-        let (line, _) = AuditLog.line(fields: stamped, seq: seq + 1, previous: prev)
+        let (line, hash) = AuditLog.line(fields: stamped, seq: seq + 1, previous: prev)
         guard let f = fopen(auditPath, "ab") else {
             throw Failure(status: ExitStatus.badInput, message: "cannot append to \(auditPath)")
         }
-        defer { fclose(f) }
         var t = line + "\n"
         _ = t.withUTF8 { fwrite($0.baseAddress, 1, $0.count, f) }
+        fclose(f)
+        // The head, kept beside the log, so a cut or rewritten tail is reported (against accidents: the agent's
+        // account can write both; the server's log is the one with signed checkpoints).
+        let fd = open(headPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            let bytes = Array(AuditLog.headLine(seq: seq + 1, hash: hash).utf8)
+            _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
     }
+
+    var headPath: String { auditPath + ".head" }
 
     /// The last line of a file, read from its end.
     func lastLine(_ path: String) -> String? {
@@ -738,7 +748,9 @@ struct AuditCommand: ParsableCommand {
                 }
                 let path = file ?? store.auditPath
                 let text = try Loader.readFile(path)
-                if let problem = AuditLog.verify(text) {
+                let headFile = path + ".head"
+                let head = Loader.exists(headFile) ? (try? Loader.readFile(headFile)).flatMap(AuditLog.parseHead) : nil
+                if let problem = AuditLog.verify(text, head: head) {
                     FileHandleOut.stderr("brake: \(path): \(problem)\n")
                     Glibc.exit(1)
                 }

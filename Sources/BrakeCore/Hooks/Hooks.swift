@@ -181,6 +181,12 @@ public enum Hooks {
         )
     }
 
+    /// Cursor sends MCP parameters as a JSON string: the arguments are what it holds, not the string.
+    static func cursorToolInput(_ v: JSONValue?) -> String {
+        if case .string(let s)? = v, let parsed = try? JSONValue.parse(s) { return parsed.serialized }
+        return v?.serialized ?? "{}"
+    }
+
     static func parseCursor(_ root: JSONValue) throws(HookError) -> HookCall {
         let event = try require(root["hook_event_name"], "hook_event_name")
         var cwd = string(root["cwd"])
@@ -202,7 +208,8 @@ public enum Hooks {
             )
         case "beforeMCPExecution":
             let raw = try require(root["tool_name"], "tool_name")
-            var server = string(root["url"]) ?? string(root["command"]) ?? "mcp"
+            // `mcp_server_name` is the server's key in mcp.json; older Cursor versions only sent url or command.
+            var server = string(root["mcp_server_name"]) ?? string(root["url"]) ?? string(root["command"]) ?? "mcp"
             var tool = raw
             if raw.hasPrefix("MCP:") {
                 let parts = raw.split(separator: ":", maxSplits: 2).map(String.init)
@@ -217,7 +224,7 @@ public enum Hooks {
                 session: session,
                 cwd: cwd,
                 tool: raw,
-                actions: [.mcp(server: server, tool: tool, arguments: root["tool_input"]?.serialized ?? "{}")]
+                actions: [.mcp(server: server, tool: tool, arguments: cursorToolInput(root["tool_input"]))]
             )
         case "beforeReadFile":
             return HookCall(
@@ -302,9 +309,13 @@ public enum Hooks {
         userMessage: String,
         agentMessage: String
     ) -> HookOutput {
-        if verdict == .allow { return HookOutput(stdout: "", stderr: "", status: 0) }
-        let word = verdict == .deny ? "deny" : "ask"
         func json(_ v: JSONValue) -> HookOutput { HookOutput(stdout: v.serialized + "\n", stderr: "", status: 0) }
+        if verdict == .allow {
+            // Cursor's IDE reads empty output under failClosed as a failure and blocks; its answer is explicit.
+            if agent == .cursor { return json(.object([("permission", .string("allow"))])) }
+            return HookOutput(stdout: "", stderr: "", status: 0)
+        }
+        let word = verdict == .deny ? "deny" : "ask"
         switch agent {
         case .claudeCode:
             // For deny the reason reaches the model; for ask it reaches the person.
@@ -334,7 +345,10 @@ public enum Hooks {
                 ])
             )
         case .cursor:
-            let w = event == "beforeReadFile" ? "deny" : word
+            // Cursor enforces ask only for shell and MCP calls: for preToolUse it "is accepted by the schema but not
+            // enforced" (cursor.com/docs/hooks), and beforeReadFile has no ask. There an ask is a deny that tells
+            // the agent how to get approval.
+            let w = event == "beforeShellExecution" || event == "beforeMCPExecution" ? word : "deny"
             return json(
                 .object([
                     ("permission", .string(w)), ("user_message", .string(userMessage)),

@@ -117,7 +117,10 @@ public enum HookConfig {
             ])
         case .cursor:
             // failClosed: a crashed or timed-out hook blocks instead of letting the action through.
-            var m: [(String, JSONValue)] = [("command", .string(command)), ("failClosed", .bool(true))]
+            // An explicit timeout: Cursor's default is the platform's, and under failClosed a timeout blocks.
+            var m: [(String, JSONValue)] = [
+                ("command", .string(command)), ("failClosed", .bool(true)), ("timeout", .number(30)),
+            ]
             if let matcher { m.append(("matcher", .string(matcher))) }
             return .object(m)
         case .copilot, .kiro:

@@ -170,6 +170,39 @@ public enum AuditLog {
     }
 
     /// Verifies a whole log; returns the first problem (edit, deletion, reordering, insertion), or nil.
+    /// Verifies the chain, and — given the head recorded beside the log at the last append — that the log
+    /// still reaches it: a cut tail, or a tail rewritten and re-hashed, no longer ends at the recorded head.
+    public static func verify(_ text: String, head: (seq: Int, hash: String)?) -> String? {
+        if let problem = verify(text) { return problem }
+        guard let head else { return nil }
+        var last = (seq: 0, hash: genesis)
+        var atHead: String?
+        for raw in text.split(separator: "\n") {
+            guard let v = try? JSONValue.parse(String(raw)), case .number(let n)? = v["seq"],
+                let h = v["hash"]?.stringValue
+            else { continue }
+            last = (Int(n), h)
+            if Int(n) == head.seq { atHead = h }
+        }
+        if last.seq < head.seq {
+            return "the log ends at record \(last.seq), but \(head.seq) were written (the tail was cut)"
+        }
+        if atHead != head.hash {
+            return "record \(head.seq) is not the one written there (the tail was rewritten)"
+        }
+        return nil
+    }
+
+    /// The head line kept beside the log: `SEQ HASH`.
+    public static func headLine(seq: Int, hash: String) -> String { "\(seq) \(hash)\n" }
+
+    /// Reads a head line.
+    public static func parseHead(_ text: String) -> (seq: Int, hash: String)? {
+        let parts = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard parts.count == 2, let n = Int(parts[0]) else { return nil }
+        return (n, String(parts[1]))
+    }
+
     public static func verify(_ text: String) -> String? {
         var previous = genesis
         var expectedSeq = 1
