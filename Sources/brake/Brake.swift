@@ -243,7 +243,12 @@ enum Loader {
         if layers.isEmpty { return Policy.standard }
         var policy = Policy.standard
         do {
-            for (source, text) in layers { try policy.merge(yaml: text, source: source) }
+            // Only the organisation's layer — given by the operator (--policy, $BRAKE_POLICY) or root's system
+            // install — may loosen; what the agent's account can write (the repository's file, ~/.brake) tightens.
+            for (source, text) in layers {
+                let trusted = source == opts.policy || source == env["BRAKE_POLICY"] || source.hasPrefix(system + "/")
+                try policy.merge(yaml: text, source: source, mayLoosen: trusted)
+            }
         } catch {
             throw Failure(status: ExitStatus.badInput, message: "policy error: \(error)")
         }
@@ -440,7 +445,9 @@ struct Explain: ParsableCommand {
             var out = "command: \(command)\n"
             out +=
                 "context: cwd=\(context.cwd) project=\(context.project) home=\(context.home) actor=\(context.actor.rawValue)\n"
-            out += "policy layers: \(policy.layers.joined(separator: " < "))\n\n"
+            out += "policy layers: \(policy.layers.joined(separator: " < "))\n"
+            for i in policy.ignored { out += "  ignored: \(i)\n" }
+            out += "\n"
             out += "parsed structure:\n"
             if let err = decision.analysis.syntaxError {
                 out += "  (not parseable: \(err))\n"

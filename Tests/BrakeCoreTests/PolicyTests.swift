@@ -198,3 +198,53 @@ struct MCPPolicyTests {
         )
     }
 }
+
+@Suite("Policy layers the agent can write only tighten")
+struct TightenOnlyTests {
+    let ctx = Context(cwd: "/home/dev/project", home: "/home/dev", projectRoot: "/home/dev/project")
+    let loosen = """
+        overrides:
+          - rule: "infra.*"
+            decision: allow
+          - rule: git.force-push
+            approvers: {role: member, count: 1}
+        exceptions:
+          - rules: [fs.delete-outside-project]
+            paths: ["{home}/**"]
+            reason: the agent says so
+        """
+
+    @Test("a repository layer, however it arrived, cannot loosen any rule; it can tighten")
+    func repository() throws {
+        var p = Policy.standard
+        try p.merge(yaml: loosen, source: "/home/dev/project/.brake/policy.yaml", mayLoosen: false)
+        #expect(Engine.decide("terraform destroy", context: ctx, policy: p).verdict == .ask)
+        #expect(Engine.decide("rm -rf ~/other-project", context: ctx, policy: p).verdict == .ask)
+        #expect(p.ignored.count >= 3 && p.ignored.allSatisfy { $0.contains("may only tighten") }, "\(p.ignored)")
+        try p.merge(
+            yaml: "overrides:\n  - rule: git.force-push\n    decision: deny\n",
+            source: "/home/dev/project/.brake/policy.yaml",
+            mayLoosen: false
+        )
+        #expect(Engine.decide("git push --force origin main", context: ctx, policy: p).verdict == .deny)
+    }
+
+    @Test("the organisation's layer loosens what is overridable, and only that")
+    func organisation() throws {
+        var p = Policy.standard
+        try p.merge(
+            yaml: "overrides:\n  - rule: infra.destroy\n    decision: allow\n",
+            source: "/etc/brake/policy.yaml",
+            mayLoosen: true
+        )
+        #expect(Engine.decide("terraform destroy", context: ctx, policy: p).verdict == .allow)
+        #expect(p.ignored.isEmpty)
+        #expect(throws: PolicyError.self) {
+            var q = Policy.standard
+            try q.merge(
+                yaml: "overrides:\n  - rule: fs.wipe-root-or-home\n    decision: allow\n",
+                source: "/etc/brake/policy.yaml"
+            )
+        }
+    }
+}

@@ -93,6 +93,10 @@ public struct Policy: Sendable {
     public var rerouteLimit: Int = LocalState.defaultRerouteLimit
     /// Destructive MCP tool calls allowed per session in ten minutes before the session is stopped.
     public var mcpDestructiveLimit: Int = 20
+    /// What a tighten-only layer tried to loosen and was not allowed to (shown by `brake explain`).
+    public var ignored: [String] = []
+    /// Whether the layer being merged may loosen (set for the duration of `merge`).
+    var mayLoosen = true
 
     /// The built-in policy: the rule packs compiled into the binary.
     public static let standard = Policy(
@@ -192,8 +196,13 @@ struct YAMLReader {
 }
 
 extension Policy {
-    /// Merges one layer (YAML text) into this policy. Lower layers tighten freely and loosen only what is overridable.
-    public mutating func merge(yaml: String, source: String) throws(PolicyError) {
+    /// Merges one layer (YAML text) into this policy. Lower layers tighten freely and loosen only what is
+    /// overridable — and only when `mayLoosen`: a layer the agent's account can write (the repository's
+    /// `.brake/policy.yaml`, files in its home) only tightens, whatever it says; what it tried to loosen is
+    /// ignored and listed in `ignored`.
+    public mutating func merge(yaml: String, source: String, mayLoosen: Bool = true) throws(PolicyError) {
+        self.mayLoosen = mayLoosen
+        defer { self.mayLoosen = true }
         let node: Node?
         do {
             node = try Yams.compose(yaml: yaml, .basic)
@@ -448,6 +457,10 @@ extension Policy {
                     "rule '\(rule.id)' is not overridable (locked by \(rule.layer)); a lower layer may tighten it but not loosen it"
                 )
             }
+            if loosens && !mayLoosen {
+                ignored.append("\(layer): an override that loosens \(rule.id) (this layer may only tighten)")
+                continue
+            }
             if let decision { rule.decision = decision }
             if let approvers { rule.approvers = approvers }
             if let overridable { rule.overridable = overridable }
@@ -486,6 +499,10 @@ extension Policy {
             if let locked = hit.first(where: { !$0.overridable }) {
                 throw r.error(node, "exception: rule '\(locked.id)' is not overridable (locked by \(locked.layer))")
             }
+        }
+        if !mayLoosen {
+            ignored.append("\(layer): an exception to \(e.rules.joined(separator: ", ")) (this layer may only tighten)")
+            return
         }
         exceptions.append(e)
     }
