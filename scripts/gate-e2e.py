@@ -155,6 +155,32 @@ aider = commit("Jo Junior (aider)", "jo@acme.io", "aider: refactor", path="app.p
 rc, g = gate(f"{aider}~1..{aider}")
 check(rc == 1 and g["commits"][0]["provenance"] == "ai-assisted", "aider's author suffix marks the change AI-assisted")
 
+# The roster comes from the protected base, never from the commits being judged.
+roster_base = sh("git", "rev-parse", "HEAD", cwd=repo).stdout.strip()
+forged = roster().replace(f'level: senior, keys: ["{keys["senior"][1]}"]',
+                          f'level: senior, keys: ["{keys["senior"][1]}", "{keys["junior"][1]}"]')
+open(os.path.join(repo, "team.yaml"), "w").write(forged)
+sh("git", "add", "team.yaml", cwd=repo)
+sh("git", "-c", "user.name=Jo Junior", "-c", "user.email=jo@acme.io", "commit", "-q", "-m", "roster: fix sam's keys", cwd=repo)
+roster_commit = sh("git", "rev-parse", "HEAD", cwd=repo).stdout.strip()
+ai = commit("Jo Junior", "jo@acme.io", "feat: checkout rewrite\n\nCo-authored-by: Claude <noreply@anthropic.com>", path="checkout.py")
+signoff("junior", rev=roster_commit)
+signoff("junior", rev=ai)
+rc, g = gate(f"{roster_base}..HEAD")
+by = {c["commit"]: c for c in g.get("commits", [])}
+check(roster_base[:12] in g.get("roster", ""),
+      "the gate names the roster it used: the one at the base of the range")
+check(rc == 1 and not by.get(ai, {}).get("passed", True),
+      "a junior's key added to a senior's entry inside the judged range signs nothing: the AI-assisted commit fails")
+check(not by.get(roster_commit, {}).get("passed", True)
+      and any("roster" in r["why"] for r in by.get(roster_commit, {}).get("requirements", [])),
+      "a roster change needs the base roster's high-risk sign-offs")
+signoff("senior", rev=roster_commit)
+signoff("senior2", rev=roster_commit)
+rc, g = gate(f"{roster_base}..{roster_commit}")
+check(rc == 0, "with two seniors of the base roster signing it, the roster change passes")
+sh("git", "reset", "-q", "--hard", roster_base, cwd=repo)
+
 # The pre-push hook.
 r = sh(BRAKE, "install", "git-hooks", cwd=repo, env=dict(ENV, PATH="/usr/bin:/bin"), check_rc=False)
 check(r.returncode == 64 and "build directory" in r.stderr, "brake install git-hooks refuses to write a build directory into the hook")

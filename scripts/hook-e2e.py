@@ -68,18 +68,33 @@ def hook(agent, data):
 
 
 def verdict(agent, r):
-    """What the agent will do with this answer: allow, ask or deny."""
-    if r.returncode == 0 and r.stdout == "":
+    """What the agent does with this answer, computed the way that agent computes it (see README, agent table):
+    allow, ask or deny; "crash" when the hook died from a signal, which a test must never count as a pass."""
+    if r.returncode < 0:
+        return "crash"
+    if r.returncode == 2:
+        return "deny"  # every agent blocks on exit 2
+    if r.returncode != 0:
+        # Claude Code, Codex, Gemini and Kiro run the tool on any other exit; Copilot's preToolUse and Cursor's
+        # failClosed hooks block.
+        return "deny" if agent in ("copilot", "cursor") else "allow"
+    if r.stdout.strip() == "":
         return "allow"
-    if agent == "kiro":
-        return "deny" if r.returncode == 2 and r.stderr else "broken"
     try:
         out = json.loads(r.stdout)
     except ValueError:
         return "broken"
     d = (out.get("hookSpecificOutput", {}).get("permissionDecision") or out.get("permission")
          or out.get("decision") or out.get("permissionDecision"))
-    return d
+    return d or "allow"
+
+
+def silent_allow(agent, r):
+    """An allow that leaves the agent's own prompt alone: no output, or Cursor's explicit allow (its IDE blocks
+    on empty output when the hook is failClosed)."""
+    if agent == "cursor":
+        return r.returncode == 0 and json.loads(r.stdout or "{}") == {"permission": "allow"} and r.stderr == ""
+    return r.returncode == 0 and r.stdout == "" and r.stderr == ""
 
 
 def brake(*args):
@@ -105,7 +120,7 @@ for agent in ["claude-code", "codex", "gemini", "cursor", "copilot", "kiro"]:
     session = f"sess-{agent}"
     print(f"== {agent}")
     silent = [hook(agent, payload(agent, session, k, v)) for k, v in SAFE]
-    check(all(r.returncode == 0 and r.stdout == "" and r.stderr == "" for r in silent),
+    check(all(silent_allow(agent, r) for r in silent),
           f"{agent}: {len(SAFE)} safe tool calls pass silently")
     danger = "rm -rf ~/other-project"
     r = hook(agent, payload(agent, session, "shell", danger))
@@ -122,15 +137,15 @@ for agent in ["claude-code", "codex", "gemini", "cursor", "copilot", "kiro"]:
     a = brake("approve", rid)
     check(a.returncode == 0, f"{agent}: brake approve {rid}")
     check(verdict(agent, hook(agent, payload(agent, session, "shell", danger))) == "allow", f"{agent}: identical retry passes once")
-    check(verdict(agent, hook(agent, payload(agent, session, "shell", danger))) != "allow", f"{agent}: a second retry does not pass")
-    check(verdict(agent, hook(agent, payload(agent, session, "shell", danger + "2"))) != "allow", f"{agent}: a non-identical retry does not pass")
+    check(verdict(agent, hook(agent, payload(agent, session, "shell", danger))) in ("ask", "deny"), f"{agent}: a second retry does not pass")
+    check(verdict(agent, hook(agent, payload(agent, session, "shell", danger + "2"))) in ("ask", "deny"), f"{agent}: a non-identical retry does not pass")
     check(brake("stop", "--session", session, "--reason", "e2e stop").returncode == 0, f"{agent}: brake stop --session")
     r = hook(agent, payload(agent, session, "shell", "git status"))
     check(verdict(agent, r) == "deny" and "e2e stop" in (r.stdout + r.stderr), f"{agent}: the stop blocks the next safe call with its reason")
     check(brake("resume", "--session", session).returncode == 0, f"{agent}: brake resume --session")
     check(verdict(agent, hook(agent, payload(agent, session, "shell", "git status"))) == "allow", f"{agent}: after resume the safe call passes")
     check(verdict(agent, hook(agent, "{not json")) == "deny", f"{agent}: an unreadable payload is blocked")
-    check(verdict(agent, hook(agent, payload(agent, session, "write", os.path.join(home, ".ssh/authorized_keys")))) != "allow",
+    check(verdict(agent, hook(agent, payload(agent, session, "write", os.path.join(home, ".ssh/authorized_keys")))) in ("ask", "deny"),
           f"{agent}: writing ~/.ssh/authorized_keys is not allowed")
     check(verdict(agent, hook(agent, payload(agent, session, "shell", "brake approve abcdefgh"))) == "deny",
           f"{agent}: the agent cannot approve its own request")

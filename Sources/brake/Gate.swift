@@ -100,6 +100,50 @@ extension String {
 }
 
 enum RosterFile {
+    /// The roster files a repository may hold.
+    static let names = ["team.yaml", ".brake/team.yaml"]
+
+    /// The roster the gate judges with: `--roster FILE` when given, else the one at the base of the range (the
+    /// target branch's commit, `--roster-ref`, `origin/main` or `HEAD^`), never the commits being judged. A change
+    /// to the roster inside the range then needs the base roster's high-risk sign-offs.
+    static func protected(explicit: String?, ref: String?, spec: String, root: String) throws -> (Roster, String) {
+        if let explicit { return (try load(explicit, root: root), "\(explicit) (given with --roster)") }
+        var candidates: [String] = []
+        if let ref { candidates.append(ref) }
+        if spec.contains("..") {
+            let base = spec.components2(separatedBy: "..").first ?? ""
+            if !base.isEmpty { candidates.append(base) }
+        }
+        candidates += ["origin/main", "HEAD^"]
+        for candidate in candidates {
+            guard
+                let sha = Git.run(["rev-parse", "--verify", "-q", candidate + "^{commit}"])?.trimmingCharacters(
+                    in: "\n "
+                )
+            else { continue }
+            for name in names {
+                if let text = Git.run(["show", "\(sha):\(name)"]) {
+                    do {
+                        var r = try Roster.parse(yaml: text, source: "\(candidate):\(name)")
+                        r.guarded = names
+                        return (r, "\(name) at \(candidate) (\(sha.prefix(12)))")
+                    } catch {
+                        throw Failure(status: ExitStatus.badInput, message: "roster error: \(error)")
+                    }
+                }
+            }
+            throw Failure(
+                status: ExitStatus.badInput,
+                message:
+                    "no roster at the base \(candidate) (\(sha.prefix(12))): the gate reads team.yaml from the base, never from the commits it judges; merge the roster first, or pass --roster FILE from a trusted place"
+            )
+        }
+        throw Failure(
+            status: ExitStatus.badInput,
+            message: "no base to read the roster from: pass --roster-ref REF (the protected branch) or --roster FILE"
+        )
+    }
+
     static func load(_ path: String?, root: String) throws -> Roster {
         let candidates = path.map { [$0] } ?? [root + "/team.yaml", root + "/.brake/team.yaml"]
         guard let file = candidates.first(where: Loader.exists) else {
@@ -237,8 +281,18 @@ struct Gate: ParsableCommand {
     )
     @Option(name: .long, help: "BASE..HEAD (default: origin/main..HEAD when it exists, else HEAD).") var range: String?
     @Option(name: .long, help: "text or json") var format: String = "text"
-    @Option(name: .long, help: "The roster (default: team.yaml or .brake/team.yaml at the repository root).")
+    @Option(
+        name: .long,
+        help: "A roster file from a trusted place (default: team.yaml or .brake/team.yaml at the base of the range)."
+    )
     var roster: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The protected ref whose roster applies (default: the range's base, else origin/main, else HEAD^).",
+            valueName: "REF"
+        )
+    ) var rosterRef: String?
     @Option(
         name: .long,
         help: "Who pushes (e-mail or alias); their sign-offs do not count (default: $BRAKE_PUSHER or $GITHUB_ACTOR)."
@@ -257,10 +311,10 @@ struct Gate: ParsableCommand {
         let env = Loader.environment()
         do {
             let root = try Git.root()
-            let r = try RosterFile.load(roster, root: root)
             let spec =
                 range
                 ?? (Git.run(["rev-parse", "--verify", "-q", "origin/main"]) != nil ? "origin/main..HEAD" : "HEAD")
+            let (r, rosterSource) = try RosterFile.protected(explicit: roster, ref: rosterRef, spec: spec, root: root)
             let commits = try Git.commits(spec)
             let signoffs = Git.notes("brake-signoffs")
             let aiNotes = Set(Git.notes("ai").keys)
@@ -286,7 +340,7 @@ struct Gate: ParsableCommand {
             if format == "json" {
                 FileHandleOut.stdout(
                     JSONValue.object([
-                        ("passed", .bool(passed)), ("range", .string(spec)),
+                        ("passed", .bool(passed)), ("range", .string(spec)), ("roster", .string(rosterSource)),
                         (
                             "commits",
                             .array(
@@ -323,6 +377,7 @@ struct Gate: ParsableCommand {
                     passed
                     ? "PASS  \(results.count) commits in \(spec)\n"
                     : "FAIL  \(results.filter { !$0.passed }.count) of \(results.count) commits in \(spec) lack sign-offs\n"
+                out += "  roster: \(rosterSource)\n"
                 for x in results where !x.passed {
                     out +=
                         "  \(x.commit.sha.prefix(12)) \(x.commit.message.split(separator: "\n").first ?? "")  [\(x.provenance.rawValue)\(x.evidence.isEmpty ? "" : ": " + x.evidence.joined(separator: "; "))]\n"
@@ -391,5 +446,13 @@ struct InstallGitHooks: ParsableCommand {
         } catch {
             Loader.fail(error)
         }
+    }
+}
+
+extension String {
+    /// The parts between occurrences of `separator` (without Foundation).
+    func components2(separatedBy separator: String) -> [String] {
+        guard let r = firstRange(of: separator) else { return [self] }
+        return [String(self[..<r.lowerBound])] + String(self[r.upperBound...]).components2(separatedBy: separator)
     }
 }

@@ -165,6 +165,9 @@ public struct Roster: Sendable {
     public var people: [Person] = []
     public var paths: [PathRule] = []
     public var requirements = Requirements()
+    /// Paths whose change always needs the high-risk sign-offs, whoever made it and however: the roster itself
+    /// (set by the gate, not read from the file).
+    public var guarded: [String] = []
 
     public static let levels = ["junior", "mid", "senior", "staff", "principal", "admin"]
 

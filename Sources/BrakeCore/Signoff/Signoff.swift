@@ -213,6 +213,18 @@ public enum Signoff {
                 )
             )
         }
+        let guarded = c.paths.filter { path in roster.guarded.contains { Roster.pathMatches($0, path) } }
+        if !guarded.isEmpty {
+            out.append(
+                Requirement(
+                    role: q.highRiskRole,
+                    count: q.highRiskCount,
+                    owners: [],
+                    why:
+                        "changes the roster (\(guarded.joined(separator: ", "))): who may sign off is decided by the base's roster"
+                )
+            )
+        }
         for rule in roster.rules(for: c.paths) where rule.risk == "high" && (effective == .aiAssisted || !out.isEmpty) {
             out.append(
                 Requirement(
