@@ -364,6 +364,16 @@ r = tampered("swap", ["UPDATE audit SET seq = -1 WHERE seq = 20", "UPDATE audit 
 check(r.returncode == 1, "swapping two rows is reported")
 r = tampered("truncate", ["DELETE FROM audit WHERE seq > 30"])
 check(r.returncode == 1 and "truncation" in r.stderr, "truncating before the last checkpoint is reported")
+r = tampered("ghost", ["INSERT INTO users (name, role, created) VALUES ('mallory', 'admin', 1)"])
+check(r.returncode == 1 and "mallory" in r.stderr and "not in the audit chain" in r.stderr,
+      "an admin inserted straight into the users table is reported")
+r = tampered("rekey", ["DELETE FROM checkpoints"])
+os.unlink(os.path.join(work, "tamper-rekey", "audit-signing-key"))
+r = brake(["audit", "verify", "--data-dir", os.path.join(work, "tamper-rekey")], SAM)
+check(r.returncode == 1 and "no signed checkpoints" in r.stderr and not os.path.exists(os.path.join(work, "tamper-rekey", "audit-signing-key")),
+      "deleting the checkpoints and the key is reported against the pinned key (and verify makes no new key)")
+r = brake(["audit", "verify", "--data-dir", data], env_for("nobody"))
+check(r.returncode == 64 and "--key" in r.stderr, "without a pinned or given key, --data-dir verification refuses to trust the key beside the database")
 # Whoever can write the database could drop the newest events together with their checkpoints; the machine
 # that verified earlier remembers the checkpoint it saw.
 db = sqlite3.connect(os.path.join(data, "brake.sqlite"))

@@ -341,7 +341,7 @@ public enum Routes {
         router.get("/v1/audit/verify") { req, _ in
             await api {
                 try plane.requirePerson(try await auth(req), to: "reading the audit log")
-                return Reply(body: try await plane.verify().json)
+                return Reply(body: try await plane.verifyAll().json)
             }
         }
         router.get("/v1/audit/public-key") { _, _ in

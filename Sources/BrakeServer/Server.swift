@@ -160,6 +160,14 @@ public struct BrakeServerMain: Sendable {
                 """
             )
         }
+        // The state tables must be what the chain says: a user or token written into the database directly is
+        // reported at once (and by every `brake audit verify`).
+        let ghosts = StateCheck.problems(
+            entries: try await plane.allEntries(),
+            users: try await store.users(),
+            tokens: try await store.tokens(user: nil)
+        )
+        for g in ghosts { say("brake serve: WARNING: \(g)") }
         let banner = """
             brake serve: listening on \(url), data in \(dataDir)/brake.sqlite
               server key (pin it):   \(plane.publicKeyBase64)

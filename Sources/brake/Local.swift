@@ -697,6 +697,14 @@ struct AuditCommand: ParsableCommand {
         @Argument(help: "An audit log or export (default: the server's log, else the local one).") var file: String?
         @Option(name: .long, help: ArgumentHelp("Check a server's data directory directly.", valueName: "DIR"))
         var dataDir: String?
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "The server's public key (base64) to check checkpoints with (default: the key pinned by `brake login`); never the key beside the database.",
+                valueName: "KEY"
+            )
+        )
+        var key: String?
         @Flag(name: .long, help: "Check this machine's local log even when a server is configured.") var local = false
         @OptionGroup var output: FormatOption
 
@@ -705,7 +713,16 @@ struct AuditCommand: ParsableCommand {
             let store = LocalStore(env: env)
             do {
                 if let dataDir {
-                    let key = try BrakeServerMain.loadKey(dataDir: dataDir)
+                    // The trust root lives elsewhere: a key given here or pinned at login, never the one in DIR
+                    // (whoever rewrote the database could have re-signed with that one).
+                    let pinned = try? ServerLink.load(env: env, store: store)?.pinnedKey
+                    guard let keyText = key ?? pinned ?? nil, let publicKey = ServerAudit.key(keyText) else {
+                        throw Failure(
+                            status: ExitStatus.usage,
+                            message:
+                                "give --key (the server's public key, from its banner or /v1/audit/public-key, kept apart from its data directory) or `brake login` to pin it; the key beside the database proves nothing"
+                        )
+                    }
                     let db = dataDir + "/brake.sqlite"
                     guard Loader.exists(db) else {
                         throw Failure(status: ExitStatus.badInput, message: "no database at \(db)")
@@ -714,8 +731,7 @@ struct AuditCommand: ParsableCommand {
                     final class Box: @unchecked Sendable { var report: AuditChain.Report? }
                     let box = Box()
                     if let e = blockingRun({
-                        let plane = try BrakeServerMain.plane(store: sqlite, config: ServerConfig(), key: key)
-                        box.report = try await plane.verify()
+                        box.report = try await ServerAudit.verifyStore(sqlite, publicKey: publicKey)
                     }) {
                         throw Failure(status: ExitStatus.badInput, message: "\(e)")
                     }

@@ -641,6 +641,37 @@ enum ServerAudit {
         )
     }
 
+    /// A server's database checked against a pinned key: the chain, its checkpoints (their absence is a
+    /// problem), and the state tables against the chain.
+    static func verifyStore(
+        _ store: SQLiteStore,
+        publicKey: Curve25519.Signing.PublicKey
+    ) async throws
+        -> AuditChain.Report
+    {
+        let checkpoints = try await store.checkpoints()
+        var entries: [AuditChain.Entry] = []
+        var from = 1
+        while true {
+            let page = try await store.auditRange(from: from, limit: 5000)
+            entries += page
+            guard let last = page.last, page.count == 5000 else { break }
+            from = last.seq + 1
+        }
+        var r = AuditChain.verify(entries, checkpoints: checkpoints, publicKey: publicKey)
+        if !entries.isEmpty && checkpoints.isEmpty {
+            r.problems.append(
+                "no signed checkpoints: the log cannot be checked against the key (deleted with the key?)"
+            )
+        }
+        r.problems += StateCheck.problems(
+            entries: entries,
+            users: try await store.users(),
+            tokens: try await store.tokens(user: nil)
+        )
+        return r
+    }
+
     static func key(_ base64: String) -> Curve25519.Signing.PublicKey? {
         Base64.decode(base64).flatMap { try? Curve25519.Signing.PublicKey(rawRepresentation: $0) }
     }

@@ -160,3 +160,29 @@ extension String {
         return out + rest
     }
 }
+
+@Suite("State tables against the chain")
+struct StateTamperTests {
+    @Test("a ghost admin, a role bumped by SQL and a revoked token brought back are reported")
+    func ghosts() async throws {
+        let dir = try TempDir()
+        let store = try SQLiteStore(path: dir.path + "/brake.sqlite")
+        let plane = try BrakeServerMain.plane(store: store, config: ServerConfig(), key: Curve25519Key.make())
+        let adminToken = try await plane.bootstrap()!
+        let admin = try await plane.authenticate(bearer: adminToken)
+        _ = try await plane.addUser(name: "jo", role: "junior", by: admin)
+        let (record, _) = try await plane.createToken(for: "jo", label: "laptop", scope: "person", by: admin)
+        _ = try await plane.revokeToken(id: record.id, by: admin)
+        #expect(try await plane.verifyAll().ok)
+        let db = try DatabaseQueue(path: dir.path + "/brake.sqlite")
+        try await db.write {
+            try $0.execute(sql: "INSERT INTO users (name, role, created) VALUES ('mallory', 'admin', 1)")
+            try $0.execute(sql: "UPDATE users SET role = 'admin' WHERE name = 'jo'")
+            try $0.execute(sql: "UPDATE tokens SET revoked = NULL WHERE id = ?", arguments: [record.id])
+        }
+        let r = try await plane.verifyAll()
+        #expect(r.problems.contains { $0.contains("mallory") && $0.contains("not in the audit chain") })
+        #expect(r.problems.contains { $0.contains("jo is admin in the database") })
+        #expect(r.problems.contains { $0.contains(record.id) && $0.contains("revoked") })
+    }
+}
