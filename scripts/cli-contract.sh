@@ -89,6 +89,15 @@ for agent in claude-code cursor gemini codex copilot kiro; do
 done
 out=$(echo '{"tool_name":"Bash","tool_input":{"command":"ls"}}' | "$BRAKE" hook claude-code --wait soon 2>/dev/null)
 echo "$out" | grep -q '"permissionDecision":"deny"' && echo "ok   brake hook with a bad --wait answers deny" || { echo "FAIL hook bad wait: $out"; fail=1; }
+# brake doctor: a hook that runs a build directory is a failure; reinstalled from the installed copy it is fine
+"$INSTALLED" install claude-code --command "$BRAKE" >/dev/null
+"$INSTALLED" doctor > "$work/doctor" 2>&1; rc=$?
+[ $rc = 1 ] && grep -q "runs a build directory" "$work/doctor" && echo "ok   brake doctor reports a hook that runs a build directory (exit 1)" || { echo "FAIL doctor build dir: $rc"; cat "$work/doctor"; fail=1; }
+"$INSTALLED" install claude-code >/dev/null
+"$INSTALLED" doctor --format json > "$work/doctor.json"; rc=$?
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and any("claude-code hook in" in f["what"] for f in d["findings"]), d' "$work/doctor.json" && [ $rc = 0 ] \
+  && echo "ok   after reinstalling from the installed brake, brake doctor is satisfied (exit 0, JSON findings)" || { echo "FAIL doctor after reinstall"; fail=1; }
+"$INSTALLED" uninstall claude-code >/dev/null
 # brake install / uninstall round trip on configuration files that hold other hooks
 printf '{\n  "permissions": {"allow": ["Bash(ls)"]},\n  "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "python3 guard.py"}]}]}\n}\n' > .claude/settings.json
 printf '{"version": 1, "hooks": {"beforeShellExecution": [{"command": "./audit.sh"}]}}\n' > .cursor/hooks.json

@@ -25,10 +25,33 @@ public enum HookConfig {
         return false
     }
 
+    /// The commands of Brake's hook entries in a configuration (for `brake doctor`).
+    public static func brakeCommands(agent: Agent, in v: JSONValue) -> [String] {
+        var out: [String] = []
+        func walk(_ v: JSONValue) {
+            switch v {
+            case .object(let members):
+                if isBrake(v, agent: agent) {
+                    if let c = v["command"]?.stringValue ?? v["bash"]?.stringValue
+                        ?? v["action"]?["command"]?.stringValue
+                    {
+                        out.append(c)
+                    }
+                }
+                for (_, m) in members { walk(m) }
+            case .array(let items): items.forEach(walk)
+            default: break
+            }
+        }
+        walk(v)
+        return out
+    }
+
     /// The configuration with Brake's hook present exactly once.
     public static func install(agent: Agent, existing: JSONValue?, command: String) -> JSONValue {
         if ownFile(agent) { return ownConfig(agent: agent, command: command) }
-        var root = existing ?? .object([])
+        // An older entry of Brake's (another path, another version's shape) is replaced, not kept beside the new one.
+        var root = existing.map { uninstall(agent: agent, existing: $0) ?? .object([]) } ?? .object([])
         for (event, matcher) in events(agent) {
             var groups = array(root["hooks"]?[event])
             let already = groups.contains { g in
