@@ -48,6 +48,8 @@ hookrun() { local start end; start=$(date +%s%N); for _ in $(seq 200); do "$@" "
 localonly=$(hookrun env HOME="$tmp/home" BRAKE_HOME="$tmp/home/.brake-local")
 withserver=$(hookrun env HOME="$tmp/home" BRAKE_HOME="$tmp/home/.brake-server" BRAKE_SERVER="http://127.0.0.1:$port" BRAKE_TOKEN="$TOKEN" BRAKE_SERVER_KEY="$KEY")
 truerun=$(hookrun /bin/true)
+catrun=$(start=$(date +%s%N); for _ in $(seq 200); do /bin/cat < "$tmp/payload.json" >/dev/null; done; end=$(date +%s%N); echo $(( (end - start) / 200000 )))
 echo "  /bin/true:               ${truerun} µs per call"
+echo "  /bin/cat (reads the same stdin): ${catrun} µs per call"
 echo "  local only:              ${localonly} µs per call"
 echo "  with the server (judged there, answer signed and verified): ${withserver} µs per call"
