@@ -243,6 +243,47 @@ check(any(s["id"] == "s-burst" for s in json.loads(r.stdout)["sessions"]), "brak
 r = brake(["sessions", "s1"], SAM)
 check(r.returncode == 0 and "git push --force" in r.stdout, "brake sessions ID shows recent actions")
 
+# --- a server that answers wrongly: every answer that is not a verified one blocks; silence is "unreachable"
+import http.server
+
+
+class Wrong(http.server.BaseHTTPRequestHandler):
+    mode = "401"
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if Wrong.mode == "slow":
+            time.sleep(6)
+        body = {"401": b'{"error":"unauthorized"}', "500": b'{"error":"boom"}', "garbage": b"<html>not json",
+                "unsigned": b'{"decision":"allow","digest":"x","nonce":"n","time":1,"signature":"AAAA"}'}.get(Wrong.mode, b"{}")
+        code = {"401": 401, "500": 500}.get(Wrong.mode, 200)
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *a):
+        pass
+
+
+wrong_port = free_port()
+wrong = http.server.ThreadingHTTPServer(("127.0.0.1", wrong_port), Wrong)
+threading.Thread(target=wrong.serve_forever, daemon=True).start()
+server_key = api("GET", "/v1/audit/public-key", None)["public_key"]
+WRONG = env_for("wrong", BRAKE_SERVER=f"http://127.0.0.1:{wrong_port}", BRAKE_TOKEN=agent_token,
+                BRAKE_SERVER_KEY=server_key, BRAKE_ASK_WAIT="0")
+for mode in ["401", "500", "garbage", "unsigned"]:
+    Wrong.mode = mode
+    r = brake(["hook", "claude-code"], WRONG, stdin=claude_payload("ls", "s-wrong", proj))
+    out = json.loads(r.stdout)["hookSpecificOutput"]["permissionDecision"] if r.returncode == 0 and r.stdout.strip() else ("deny" if r.returncode == 2 else "allow")
+    check(out == "deny", f"a server answering {mode} blocks even harmless work (no fallback to allow)")
+Wrong.mode = "slow"
+r = brake(["hook", "claude-code"], WRONG, stdin=claude_payload(ASK, "s-wrong", proj))
+out = json.loads(r.stdout)["hookSpecificOutput"]["permissionDecision"] if r.stdout.strip() else "allow"
+check(r.returncode == 0 and out == "deny", "a server too slow to answer: an ask is refused (treated as unreachable)")
+wrong.shutdown()
+wrong.server_close()
+
 # --- server unreachable: fail closed for asks, last known stops hold, allowed actions run
 brake(["stop", "--session", "s-cached", "--reason", "held offline"], SAM)
 hook("ls", session="s-cached")  # this call learns the stop

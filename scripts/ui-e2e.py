@@ -290,7 +290,13 @@ deliveries = api("GET", "/v1/webhooks/deliveries", admin)["deliveries"]
 check(any(d["status"] == "delivered" and d["attempts"] >= 2 for d in deliveries), "deliveries and their attempts are visible to admins")
 
 # --- /metrics through a Prometheus text-format parser
-text = urllib.request.urlopen(URL + "/metrics", timeout=5).read().decode()
+try:
+    urllib.request.urlopen(URL + "/metrics", timeout=5)
+    check(False, "/metrics needs a token")
+except urllib.error.HTTPError as e:
+    check(e.code == 401, "/metrics needs a person's token")
+text = urllib.request.urlopen(urllib.request.Request(URL + "/metrics", headers={"Authorization": "Bearer " + admin}),
+                              timeout=5).read().decode()
 families = {f.name: f for f in text_string_to_metric_families(text)}
 for name in ["brake_decisions", "brake_pending_requests", "brake_approval_latency_seconds", "brake_active_stops",
              "brake_hook_call_seconds", "brake_audit_chain_length", "brake_stops_created"]:

@@ -524,9 +524,11 @@ public enum OpenAPI {
                 '403': {$ref: '#/components/responses/Problem'}
           /metrics:
             get:
-              security: []
-              summary: Prometheus metrics (text format)
-              responses: {'200': {description: metrics, content: {text/plain: {}}}}
+              summary: Prometheus metrics (text format); needs a person's token (a scraper's)
+              responses:
+                '200': {description: metrics, content: {text/plain: {}}}
+                '401': {$ref: '#/components/responses/Problem'}
+                '403': {$ref: '#/components/responses/Problem'}
           /v1/tokens/{id}:
             delete:
               summary: Revoke a token (your own, or any with the top role)

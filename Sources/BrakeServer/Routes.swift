@@ -43,7 +43,14 @@ public enum Routes {
 
     static func body(_ req: Request, limit: Int = 1 << 20) async throws -> JSONValue {
         var r = req
-        let buf = try await r.body.collect(upTo: limit)
+        let tooLarge = APIError(
+            status: 413,
+            message:
+                "the body is larger than \(limit >> 20) MiB; send less (a plan: only what `terraform show -json` prints)"
+        )
+        if let length = req.headers[.contentLength].flatMap({ Int($0) }), length > limit { throw tooLarge }
+        let buf: ByteBuffer
+        do { buf = try await r.body.collect(upTo: limit) } catch { throw tooLarge }
         let text = String(buffer: buf)
         if text.isEmpty { return .object([]) }
         do { return try JSONValue.parse(text) } catch {
@@ -93,8 +100,10 @@ public enum Routes {
         }
 
         // Decisions and stops
-        router.get("/metrics") { _, _ in
+        router.get("/metrics") { req, _ in
             do {
+                // Metrics name sessions, rules and volumes: a person's token (a scraper's, say), not the public.
+                try plane.requirePerson(try await auth(req), to: "reading metrics")
                 plane.metrics.pending.set(
                     Double(
                         try await plane.store.approvals(status: .pending, limit: 100_000).filter {

@@ -153,6 +153,24 @@ struct HookTests {
             Hooks.render(agent: .cursor, event: "preToolUse", verdict: .allow, userMessage: u, agentMessage: a).stdout
                 == #"{"permission":"allow"}"# + "\n"
         )
+        // Claude Code PermissionRequest wants `decision: {behavior, message}` (code.claude.com/docs/en/hooks);
+        // an ask there leaves the person's own prompt alone.
+        #expect(
+            Hooks.render(
+                agent: .claudeCode,
+                event: "PermissionRequest",
+                verdict: .deny,
+                userMessage: u,
+                agentMessage: a
+            )
+            .stdout
+                == #"{"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":{"behavior":"deny","message":"for the agent"}}}"#
+                + "\n"
+        )
+        #expect(
+            Hooks.render(agent: .claudeCode, event: "PermissionRequest", verdict: .ask, userMessage: u, agentMessage: a)
+                == HookOutput(stdout: "", stderr: "", status: 0)
+        )
         // Cursor: ask "is accepted by the schema but not enforced for preToolUse today" (cursor.com/docs/hooks).
         #expect(
             Hooks.render(agent: .cursor, event: "preToolUse", verdict: .ask, userMessage: u, agentMessage: a).stdout

@@ -153,9 +153,11 @@ struct JudgeTests {
         }
     }
 
-    @Test("malformed raw actions are refused with the field named")
+    @Test("malformed raw actions are refused with the field named; an oversize body is 413")
     func malformed() async throws {
         try await Harness.with { h in
+            let huge = JSONValue.object([("agent", .string(String(repeating: "x", count: 2 << 20)))])
+            #expect(try await h.call(.post, "/v1/judge", as: "dev", huge).status == 413)
             for (body, field) in [
                 (JSONValue.object([("agent", .string("x"))]), "tool"),
                 (.object([("agent", .string("x")), ("tool", .string("Bash")), ("actions", .array([]))]), "actions"),

@@ -104,8 +104,9 @@ struct WebUITests {
                 .object([("decision", .string("ask")), ("rules", .array([.string("git.force-push")]))])
             )
             _ = try await h.ask("m")
-            let r = try await h.client.execute(uri: "/metrics", method: .get)
-            let text = String(buffer: r.body)
+            #expect(try await h.client.execute(uri: "/metrics", method: .get).status == .unauthorized)
+            let r = try await h.call(.get, "/metrics", as: "sam")
+            let text = r.text
             #expect(text.contains(#"brake_decisions_total{outcome="ask",rule="git.force-push"} 1"#))
             #expect(text.contains("brake_pending_requests 1"))
             #expect(text.contains("brake_hook_call_seconds_count 1"))
@@ -135,9 +136,7 @@ struct WebUITests {
             }
             #expect(status == "failed")
             #expect(
-                String(buffer: try await h.client.execute(uri: "/metrics", method: .get).body).contains(
-                    "brake_webhook_failures_total 1"
-                )
+                try await h.call(.get, "/metrics", as: "sam").text.contains("brake_webhook_failures_total 1")
             )
         }
     }

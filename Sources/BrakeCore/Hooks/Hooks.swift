@@ -109,7 +109,8 @@ public enum Hooks {
             return [.shell(command: c)]
         case "write", "create", "write_file", "createfile", "fs_write":
             return [.write(path: try require(input?["file_path"] ?? input?["path"] ?? input?["filePath"], "file path"))]
-        case "edit", "multiedit", "replace", "str_replace", "strreplace", "editfiles", "notebookedit":
+        case "edit", "multiedit", "replace", "str_replace", "strreplace", "editfiles", "notebookedit",
+            "str_replace_editor":
             return [
                 .edit(
                     path: try require(
@@ -317,6 +318,24 @@ public enum Hooks {
         }
         let word = verdict == .deny ? "deny" : "ask"
         switch agent {
+        case .claudeCode where event == "PermissionRequest":
+            // The person is being asked already: a deny answers for them (`decision: {behavior, message}`, per
+            // code.claude.com/docs/en/hooks); an ask leaves the prompt to the person.
+            if verdict == .ask { return HookOutput(stdout: "", stderr: "", status: 0) }
+            return json(
+                .object([
+                    (
+                        "hookSpecificOutput",
+                        .object([
+                            ("hookEventName", .string("PermissionRequest")),
+                            (
+                                "decision",
+                                .object([("behavior", .string("deny")), ("message", .string(agentMessage))])
+                            ),
+                        ])
+                    )
+                ])
+            )
         case .claudeCode:
             // For deny the reason reaches the model; for ask it reaches the person.
             return json(
