@@ -791,15 +791,7 @@ public struct ControlPlane: Sendable {
     public func verify() async throws -> AuditChain.Report {
         // Checkpoints first: one signed while the events are read is then never mistaken for truncation.
         let checkpoints = try await store.checkpoints()
-        var entries: [AuditChain.Entry] = []
-        var from = 1
-        while true {
-            let page = try await store.auditRange(from: from, limit: 5000)
-            entries += page
-            guard let last = page.last, page.count == 5000 else { break }
-            from = last.seq + 1
-        }
-        return AuditChain.verify(entries, checkpoints: checkpoints, publicKey: publicKey)
+        return AuditChain.verify(try await store.allAuditEntries(), checkpoints: checkpoints, publicKey: publicKey)
     }
 }
 

@@ -70,15 +70,5 @@ extension ControlPlane {
         return r
     }
 
-    func allEntries() async throws -> [AuditChain.Entry] {
-        var entries: [AuditChain.Entry] = []
-        var from = 1
-        while true {
-            let page = try await store.auditRange(from: from, limit: 5000)
-            entries += page
-            guard let last = page.last, page.count == 5000 else { break }
-            from = last.seq + 1
-        }
-        return entries
-    }
+    func allEntries() async throws -> [AuditChain.Entry] { try await store.allAuditEntries() }
 }

@@ -78,3 +78,18 @@ public struct WebSession: Sendable, Equatable {
         self.expires = expires
     }
 }
+
+extension ControlStore {
+    /// The whole audit log, read page by page.
+    public func allAuditEntries() async throws -> [AuditChain.Entry] {
+        var entries: [AuditChain.Entry] = []
+        var from = 1
+        while true {
+            let page = try await auditRange(from: from, limit: 5000)
+            entries += page
+            guard let last = page.last, page.count == 5000 else { break }
+            from = last.seq + 1
+        }
+        return entries
+    }
+}

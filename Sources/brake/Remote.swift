@@ -650,14 +650,7 @@ enum ServerAudit {
         -> AuditChain.Report
     {
         let checkpoints = try await store.checkpoints()
-        var entries: [AuditChain.Entry] = []
-        var from = 1
-        while true {
-            let page = try await store.auditRange(from: from, limit: 5000)
-            entries += page
-            guard let last = page.last, page.count == 5000 else { break }
-            from = last.seq + 1
-        }
+        let entries = try await store.allAuditEntries()
         var r = AuditChain.verify(entries, checkpoints: checkpoints, publicKey: publicKey)
         if !entries.isEmpty && checkpoints.isEmpty {
             r.problems.append(

@@ -75,6 +75,20 @@ struct GuardFlowTests {
         }
     }
 
+    static func approved(_ id: String, _ digest: String) -> ApprovalRequest {
+        ApprovalRequest(
+            id: id,
+            digest: digest,
+            summary: "",
+            agent: "",
+            session: nil,
+            rules: [],
+            created: 1,
+            expires: 2_000_000,
+            status: .approved
+        )
+    }
+
     static func flow(_ ledger: FakeLedger, _ link: FakeLink?, problem: String? = nil) -> GuardFlow<FakeLedger> {
         GuardFlow(policy: policy, ledger: ledger, link: link, linkProblem: problem, clock: FixedClock(), wait: 0)
     }
@@ -108,17 +122,7 @@ struct GuardFlowTests {
             let digest = Judge.evaluate($0, policy: policy).digest
             var state = LocalState()
             state.requests.append(
-                ApprovalRequest(
-                    id: "r1",
-                    digest: digest,
-                    summary: "",
-                    agent: "",
-                    session: nil,
-                    rules: [],
-                    created: 1,
-                    expires: 2_000_000,
-                    status: .approved
-                )
+                approved("r1", digest)
             )
             let ledger = FakeLedger(state)
             let first = flow(ledger, nil).run($0)
@@ -244,17 +248,7 @@ struct GuardFlowTests {
             let digest = Judge.evaluate(r, policy: p).digest
             _ = try? ledger.transact { (s, _) throws(GuardFailure) in
                 s.requests.append(
-                    ApprovalRequest(
-                        id: "a\(i)",
-                        digest: digest,
-                        summary: "",
-                        agent: "",
-                        session: nil,
-                        rules: [],
-                        created: 1,
-                        expires: 2_000_000,
-                        status: .approved
-                    )
+                    Self.approved("a\(i)", digest)
                 )
             }
             verdicts.append(f.run(r).verdict)
