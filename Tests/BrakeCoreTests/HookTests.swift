@@ -368,6 +368,19 @@ struct LocalTests {
             ("echo sk-live1234567890abcdef", "echo sk-***"),
             ("git status", "git status"),
             ("ls -p src", "ls -p src"),
+            // The forms the review found stored in clear.
+            ("docker login -u ci -p s3cr3tpw registry.example", "docker login -u ci -p *** registry.example"),
+            ("sshpass -p hunter2 ssh deploy@web", "sshpass -p *** ssh deploy@web"),
+            ("curl -u alice:hunter2 https://api.example", "curl -u alice:*** https://api.example"),
+            ("curl --user=alice:hunter2 https://api.example", "curl --user=alice:*** https://api.example"),
+            ("openssl enc -aes-256-cbc -k hunter2 -in a", "openssl enc -aes-256-cbc -k *** -in a"),
+            ("openssl rsa -passin pass:hunter2 -in k.pem", "openssl rsa -passin *** -in k.pem"),
+            ("htpasswd -b .htpasswd alice hunter2", "htpasswd -b .htpasswd alice ***"),
+            ("curl -H 'Authorization: Bearer brk_abcdefghij_0123456789abcdef' https://x", "curl -H 'Authorization: *** ***' https://x"),
+            ("echo brk_abcdefghij_0123456789abcdefghij", "echo brk_***"),
+            ("ssh -p 2222 host", "ssh -p 2222 host"),
+            ("git push -u origin main", "git push -u origin main"),
+            ("curl -u alice https://api.example", "curl -u alice https://api.example"),
         ]
         for (input, want) in cases { #expect(Redact.text(input) == want, "\(input)") }
     }

@@ -5,7 +5,7 @@ public enum Redact {
     ]
     static let tokenPrefixes = [
         "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xoxb-", "xoxp-", "xoxa-", "sk-", "sk_live_",
-        "sk_test_", "rk_live_", "AIza", "ya29.", "npm_", "pypi-", "hf_",
+        "sk_test_", "rk_live_", "AIza", "ya29.", "npm_", "pypi-", "hf_", "brk_",
     ]
 
     /// True for a variable name that looks like it holds a credential (`GITHUB_TOKEN`, `DB_PASSWORD` …).
@@ -20,6 +20,11 @@ public enum Redact {
         guard mightHoldSecret(s) else { return s }
         var words = s.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
         var redactNext = false
+        var userNext = false
+        // The program of the current simple command, and whether it is a registry login.
+        var program = ""
+        var login = false
+        var htpasswdBatch: Int?
         for (i, w) in words.enumerated() {
             if redactNext {
                 words[i] = redactedQuoted(w)
@@ -27,8 +32,43 @@ public enum Redact {
                 redactNext = scheme == "bearer" || scheme == "basic" || scheme == "token"
                 continue
             }
-            words[i] = word(w)
+            if userNext {
+                // curl -u user:password: the user stays readable.
+                words[i] = userPassword(w)
+                userNext = false
+                continue
+            }
             let lower = w.lowercased().trimmingCharacters(in: "'\"")
+            // openssl's `-passin`/`-passout` are option names, not mysql's glued `-pPASSWORD`.
+            words[i] = program == "openssl" && lower.hasPrefix("-pass") ? w : word(w)
+            if program.isEmpty || [";", "&&", "||", "|", "&"].contains(lower) {
+                if let slash = lower.lastIndex(of: "/") {
+                    program = String(lower[lower.index(after: slash)...])
+                } else {
+                    program = [";", "&&", "||", "|", "&"].contains(lower) ? "" : lower
+                }
+                login = false
+                if program == "htpasswd" { htpasswdBatch = nil }
+                continue
+            }
+            if lower == "login" { login = true }
+            if (login || program == "sshpass") && (lower == "-p" || lower == "--password-stdin" && false) {
+                redactNext = true
+            }
+            if ["curl", "wget", "http", "https", "xh"].contains(program) && (lower == "-u" || lower == "--user") {
+                userNext = true
+            }
+            if ["curl", "wget"].contains(program), lower.hasPrefix("--user=") || lower.hasPrefix("-u") && lower.count > 2 {
+                words[i] = userPassword(w)
+            }
+            if program == "openssl" {
+                if lower == "-k" { redactNext = true }
+                if ["-pass", "-passin", "-passout"].contains(lower) { redactNext = true }
+            }
+            if program == "htpasswd" && lower.hasPrefix("-") && lower.contains("b") { htpasswdBatch = i }
+            if lower == "--http-password" || lower == "--ftp-password" || lower == "--proxy-password" {
+                redactNext = true
+            }
             if lower == "--password" || lower == "--token" || lower == "--secret" || lower == "--api-key"
                 || lower == "-u" && false
                 || lower == "authorization:" || lower == "bearer" || lower == "basic" || lower == "--pass"
@@ -39,7 +79,19 @@ public enum Redact {
                 redactNext = true
             }
         }
+        // `htpasswd -b FILE USER PASSWORD`: the last argument is the password.
+        if htpasswdBatch != nil, let last = words.indices.last, last > (htpasswdBatch ?? 0) + 2 {
+            words[last] = redactedQuoted(words[last])
+        }
         return words.joined(separator: " ")
+    }
+
+    /// `user:password` → `user:***` (a bare user, with no colon, stays).
+    static func userPassword(_ w: String) -> String {
+        guard let colon = w.firstIndex(of: ":") else { return w }
+        var out = String(w[...colon]) + "***"
+        if let l = w.last, l == "'" || l == "\"" { out.append(l) }
+        return out
     }
 
     /// Everything `text` reacts to, as lower-case byte strings: a cheap test that lets the common command
@@ -47,7 +99,8 @@ public enum Redact {
     static let triggers: [[UInt8]] =
         ([
             "://", "-p", "--pass", "--token", "--secret", "--api-key", "akia", "asia", "authorization", "bearer",
-            "basic", "x-api-key", "private-token",
+            "basic", "x-api-key", "private-token", "-u", "--user", "htpasswd", "openssl", "-k", "--http-password",
+            "--ftp-password", "--proxy-password",
         ]
         + secretNames.map { $0.lowercased() } + tokenPrefixes.map { $0.lowercased() }).map { Array($0.utf8) }
 
