@@ -113,6 +113,27 @@ for agent in claude-code cursor gemini codex copilot kiro; do
   after=$(cat "$f" 2>/dev/null | python3 -c 'import json,sys; t=sys.stdin.read(); print(json.dumps(json.loads(t), sort_keys=True) if t.strip() else "")')
   [ "$after" = "$before" ] && echo "ok   uninstall $agent restores the file" || { echo "FAIL uninstall $agent: $before -> $after"; fail=1; }
 done
+# Amazon Q CLI and Kiro 2.x read hooks only from agent files: brake install kiro adds its hook there and removes it
+mkdir -p .kiro/agents .amazonq/cli-agents
+printf '{"name": "dev", "tools": ["*"], "hooks": {"preToolUse": [{"matcher": "fs_write", "command": "./lint.sh"}]}}\n' > .kiro/agents/dev.json
+printf '{"name": "ops", "description": "ops agent"}\n' > .amazonq/cli-agents/ops.json
+canon() { python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), sort_keys=True))' "$1"; }
+k0=$(canon .kiro/agents/dev.json); q0=$(canon .amazonq/cli-agents/ops.json)
+"$INSTALLED" install kiro >/dev/null
+python3 - <<'PY' && echo "ok   install kiro adds a preToolUse hook to every Q / Kiro 2.x agent file, keeping theirs" || { echo "FAIL install kiro agent files"; fail=1; }
+import json
+for f in [".kiro/agents/dev.json", ".amazonq/cli-agents/ops.json"]:
+    pre = json.load(open(f))["hooks"]["preToolUse"]
+    assert sum(" hook kiro" in h["command"] for h in pre) == 1 and pre[-1]["timeout_ms"] == 30000, (f, pre)
+assert json.load(open(".kiro/agents/dev.json"))["hooks"]["preToolUse"][0]["command"] == "./lint.sh"
+PY
+"$INSTALLED" install kiro >/dev/null
+[ "$(python3 -c 'import json; print(sum(" hook kiro" in h["command"] for h in json.load(open(".kiro/agents/dev.json"))["hooks"]["preToolUse"]))')" = 1 ] \
+  && echo "ok   install kiro twice keeps one hook per agent file" || { echo "FAIL install kiro twice"; fail=1; }
+"$INSTALLED" uninstall kiro >/dev/null
+[ "$(canon .kiro/agents/dev.json)" = "$k0" ] && [ "$(canon .amazonq/cli-agents/ops.json)" = "$q0" ] \
+  && echo "ok   uninstall kiro restores every agent file" || { echo "FAIL uninstall kiro agent files"; fail=1; }
+rm -rf .kiro/agents .amazonq
 # MCP servers: wrapped behind brake mcp and restored exactly
 printf '{"mcpServers": {"mail": {"command": "python3", "args": ["mail.py"], "env": {"X": "1"}}, "remote": {"url": "https://mcp.example/mcp"}}}\n' > .mcp.json
 mkdir -p .cursor && printf '{"mcpServers": {"db": {"command": "npx", "args": ["-y", "db-mcp"]}}}\n' > .cursor/mcp.json

@@ -158,6 +158,7 @@ struct InstallAgent: ParsableCommand {
             }
             try ConfigFile.write(path, text, backup: true)
             FileHandleOut.stdout("installed Brake's \(a.rawValue) hook in \(path)\n")
+            if a == .kiro { try KiroAgentFiles.apply(options: options, env: env, command: command, install: true) }
             if a == .codex {
                 FileHandleOut.stdout("Codex: open /hooks in Codex and trust the new hook, or it will not run.\n")
             }
@@ -260,6 +261,9 @@ struct UninstallAgent: ParsableCommand {
                 unlink(path)
             }
             FileHandleOut.stdout("removed Brake's \(a.rawValue) hook from \(path)\n")
+            if a == .kiro && !options.dryRun {
+                try KiroAgentFiles.apply(options: options, env: env, command: "", install: false)
+            }
         } catch {
             Loader.fail(error)
         }
@@ -415,6 +419,49 @@ struct InstallMCPServers: ParsableCommand {
             FileHandleOut.stdout(note + "\n")
         } catch {
             Loader.fail(error)
+        }
+    }
+}
+
+/// Amazon Q Developer CLI and Kiro CLI 2.x: hooks live in each agent's file, so Brake's is added to (or removed
+/// from) every agent file in the project's (or, with --user, the home's) agent folders; Kiro v3 reads the
+/// standalone `.kiro/hooks/brake.json` written above.
+enum KiroAgentFiles {
+    static func apply(options: InstallOptions, env: [String: String], command: String, install: Bool) throws {
+        let base: String
+        if options.user {
+            base = env["HOME"] ?? "/"
+        } else {
+            guard let root = Loader.projectRoot(from: Loader.currentDirectory()) else { return }
+            base = root
+        }
+        var touched = 0
+        for folder in HookConfig.agentFileFolders(project: !options.user) {
+            let dir = base + "/" + folder
+            guard let listing = PlanFiles.run("ls -1 \(Hooks.shellQuote(dir)) 2>/dev/null") else { continue }
+            for name in listing.split(separator: "\n") where name.hasSuffix(".json") {
+                let path = dir + "/" + name
+                guard let existing = try ConfigFile.load(path) else { continue }
+                let updated =
+                    install
+                    ? HookConfig.installAgentFile(existing: existing, command: command)
+                    : HookConfig.uninstallAgentFile(existing: existing)
+                if updated == existing { continue }
+                if options.dryRun {
+                    FileHandleOut.stdout(
+                        "would write \(path):\n" + Install.diff(existing.pretty() + "\n", updated.pretty() + "\n")
+                    )
+                    continue
+                }
+                try ConfigFile.write(path, updated.pretty() + "\n", backup: install)
+                FileHandleOut.stdout("\(install ? "added Brake's hook to" : "removed Brake's hook from") \(path)\n")
+                touched += 1
+            }
+        }
+        if install && touched == 0 && !options.dryRun {
+            FileHandleOut.stdout(
+                "no Amazon Q / Kiro 2.x agent files found (\(HookConfig.agentFileFolders(project: !options.user).joined(separator: ", "))); those versions read hooks only from agent files: create your agent, then run this again\n"
+            )
         }
     }
 }

@@ -376,7 +376,10 @@ struct LocalTests {
             ("openssl enc -aes-256-cbc -k hunter2 -in a", "openssl enc -aes-256-cbc -k *** -in a"),
             ("openssl rsa -passin pass:hunter2 -in k.pem", "openssl rsa -passin *** -in k.pem"),
             ("htpasswd -b .htpasswd alice hunter2", "htpasswd -b .htpasswd alice ***"),
-            ("curl -H 'Authorization: Bearer brk_abcdefghij_0123456789abcdef' https://x", "curl -H 'Authorization: *** ***' https://x"),
+            (
+                "curl -H 'Authorization: Bearer brk_abcdefghij_0123456789abcdef' https://x",
+                "curl -H 'Authorization: *** ***' https://x"
+            ),
             ("echo brk_abcdefghij_0123456789abcdefghij", "echo brk_***"),
             ("ssh -p 2222 host", "ssh -p 2222 host"),
             ("git push -u origin main", "git push -u origin main"),
@@ -500,5 +503,18 @@ struct MCPSessionTests {
             Engine.decide(action: .mcp(server: "m", tool: "get_weather", arguments: "{}"), context: ctx).verdict
                 == .allow
         )
+    }
+}
+
+@Suite("Amazon Q and Kiro payloads")
+struct KiroPayloadTests {
+    @Test("MCP tools arrive as @server/tool (aws/amazon-q-developer-cli docs/hooks.md)")
+    func mcpNames() throws {
+        let call = try Hooks.parse(
+            agent: .kiro,
+            payload:
+                #"{"hook_event_name":"preToolUse","cwd":"/w","tool_name":"@postgres/query","tool_input":{"sql":"DROP TABLE t"}}"#
+        )
+        #expect(call.actions == [.mcp(server: "postgres", tool: "query", arguments: #"{"sql":"DROP TABLE t"}"#)])
     }
 }

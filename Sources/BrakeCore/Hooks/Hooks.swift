@@ -285,6 +285,11 @@ public enum Hooks {
             acts = ops.compactMap { string($0["path"]).map { Action.read(path: $0) } }
         } else if tool == "fs_write", let path = string(input?["path"]) {
             acts = [string(input?["command"]) == "create" ? .write(path: path) : .edit(path: path)]
+        } else if tool.hasPrefix("@"), let slash = tool.firstIndex(of: "/") {
+            // Q CLI and Kiro name MCP tools `@server/tool` (docs/hooks.md in aws/amazon-q-developer-cli).
+            let server = String(tool[tool.index(after: tool.startIndex)..<slash])
+            let name = String(tool[tool.index(after: slash)...])
+            acts = [.mcp(server: server, tool: name, arguments: input?.serialized ?? "{}")]
         } else {
             acts = try actions(tool: tool, input: input, mcpSeparator: "__")
         }

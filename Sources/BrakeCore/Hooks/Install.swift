@@ -186,6 +186,41 @@ public enum HookConfig {
         ])
     }
 
+    /// Amazon Q Developer CLI and Kiro CLI 2.x read hooks only from agent files (`hooks.preToolUse` of
+    /// `.amazonq/cli-agents/*.json`, `.kiro/agents/*.json`): the folders, project-relative or home-relative.
+    public static func agentFileFolders(project: Bool) -> [String] {
+        project ? [".kiro/agents", ".amazonq/cli-agents"] : [".kiro/agents", ".aws/amazonq/cli-agents"]
+    }
+
+    /// An agent file with Brake's `preToolUse` hook present exactly once (the command replaced if it changed).
+    public static func installAgentFile(existing: JSONValue, command: String) -> JSONValue {
+        let base = uninstallAgentFile(existing: existing)
+        var hooks = base["hooks"] ?? .object([])
+        var pre = array(hooks["preToolUse"])
+        pre.append(
+            .object([("matcher", .string("*")), ("command", .string(command)), ("timeout_ms", .number(30000))])
+        )
+        hooks = set(hooks, "preToolUse", .array(pre))
+        return set(base, "hooks", hooks)
+    }
+
+    /// An agent file without Brake's hook (other hooks and settings kept as they were).
+    public static func uninstallAgentFile(existing: JSONValue) -> JSONValue {
+        guard let hooks = existing["hooks"], case .array(let pre)? = hooks["preToolUse"] else { return existing }
+        let rest = pre.filter { !isBrake($0, agent: .kiro) }
+        if rest.count == pre.count { return existing }
+        var h = hooks
+        if rest.isEmpty, case .object(let m) = h {
+            h = .object(m.filter { $0.0 != "preToolUse" })
+        } else {
+            h = set(h, "preToolUse", .array(rest))
+        }
+        if case .object(let m) = h, m.isEmpty, case .object(let root) = existing {
+            return .object(root.filter { $0.0 != "hooks" })
+        }
+        return set(existing, "hooks", h)
+    }
+
     static func array(_ v: JSONValue?) -> [JSONValue] {
         if case .array(let a)? = v { return a }
         return []

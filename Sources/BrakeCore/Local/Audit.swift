@@ -58,7 +58,9 @@ public enum Redact {
             if ["curl", "wget", "http", "https", "xh"].contains(program) && (lower == "-u" || lower == "--user") {
                 userNext = true
             }
-            if ["curl", "wget"].contains(program), lower.hasPrefix("--user=") || lower.hasPrefix("-u") && lower.count > 2 {
+            if ["curl", "wget"].contains(program),
+                lower.hasPrefix("--user=") || lower.hasPrefix("-u") && lower.count > 2
+            {
                 words[i] = userPassword(w)
             }
             if program == "openssl" {
