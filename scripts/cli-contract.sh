@@ -98,6 +98,10 @@ echo "$out" | grep -q '"permissionDecision":"deny"' && echo "ok   brake hook wit
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] and any("claude-code hook in" in f["what"] for f in d["findings"]), d' "$work/doctor.json" && [ $rc = 0 ] \
   && echo "ok   after reinstalling from the installed brake, brake doctor is satisfied (exit 0, JSON findings)" || { echo "FAIL doctor after reinstall"; fail=1; }
 "$INSTALLED" uninstall claude-code >/dev/null
+mkdir -p .gemini && printf '{"hooksConfig": {"disabled": ["brake"]}}\n' > .gemini/settings.json
+"$INSTALLED" doctor > "$work/doctor" 2>&1; rc=$?
+[ $rc = 1 ] && grep -q "hooksConfig.disabled" "$work/doctor" && echo "ok   brake doctor reports a Gemini setting that switches Brake off" || { echo "FAIL doctor gemini disabled"; fail=1; }
+rm -f .gemini/settings.json
 # brake install / uninstall round trip on configuration files that hold other hooks
 printf '{\n  "permissions": {"allow": ["Bash(ls)"]},\n  "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "python3 guard.py"}]}]}\n}\n' > .claude/settings.json
 printf '{"version": 1, "hooks": {"beforeShellExecution": [{"command": "./audit.sh"}]}}\n' > .cursor/hooks.json

@@ -79,6 +79,24 @@ struct Doctor: ParsableCommand {
                 }
             }
         }
+        // Gemini CLI merges `hooksConfig.disabled` from every scope as a union and matches it against the hook's
+        // name: any settings file listing "brake" switches Brake off (google-gemini/gemini-cli settingsSchema.ts).
+        var geminiFiles = [
+            SystemConfig.root(env) + "/etc/gemini-cli/settings.json", (env["HOME"] ?? "/") + "/.gemini/settings.json",
+        ]
+        if let root { geminiFiles.append(root + "/.gemini/settings.json") }
+        for path in geminiFiles where Loader.exists(path) {
+            if let text = try? Loader.readFile(path), let v = try? JSONValue.parse(text),
+                v["hooksConfig"]?["disabled"]?.strings.contains(where: { $0 == "brake" || $0.contains(" hook gemini") })
+                    == true
+            {
+                add(
+                    "fail",
+                    "\(path) lists Brake in hooksConfig.disabled: Gemini CLI will not run its hook",
+                    "remove it from the list"
+                )
+            }
+        }
         if !findings.contains(where: { $0.what.contains(" hook in ") || $0.what.contains("hook runs") }) {
             add(
                 "warn",
