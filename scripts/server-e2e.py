@@ -22,7 +22,7 @@ PORT = free_port()
 URL = f"http://127.0.0.1:{PORT}"
 config = os.path.join(work, "server.yaml")
 with open(config, "w") as f:
-    f.write("checkpoint_interval_seconds: 1\nbreakers:\n  - {name: burst, limit: 5, window_minutes: 10, scope: session, lift_role: senior}\n")
+    f.write("checkpoint_interval_seconds: 1\nidle_timeout_seconds: 2\nbreakers:\n  - {name: burst, limit: 5, window_minutes: 10, scope: session, lift_role: senior}\n")
 
 
 def start():
@@ -96,6 +96,25 @@ def hook(command, session="s1", env=DEV, extra=()):
         return out["permissionDecision"], out.get("permissionDecisionReason", ""), ms
     return "allow", "", ms
 
+
+# --- silent connections do not hold the server: they are closed when idle, and hooks get in meanwhile
+silent = []
+for _ in range(300):
+    c = socket.create_connection(("127.0.0.1", PORT), timeout=5)
+    c.sendall(b"POST /v1/judge HTTP/1.1\r\nHost: x\r\n")  # a request that never finishes its headers
+    silent.append(c)
+d, _, _ = hook("ls", session="s-idle")
+check(d == "allow", "with 300 silent half-open connections, a hook's call is still answered")
+time.sleep(3.5)
+closed = 0
+for c in silent:
+    try:
+        c.settimeout(0.5)
+        closed += c.recv(1) == b""
+    except OSError:
+        closed += 1
+    c.close()
+check(closed == len(silent), f"idle connections are closed after idle_timeout_seconds ({closed} of {len(silent)})")
 
 # --- the API description is a valid OpenAPI 3.1 document, and names every route the CLI uses
 try:

@@ -10,6 +10,9 @@ public struct ServerConfig: Sendable {
     public var approvalTTL = 15 * 60
     /// The longest a long-poll may wait; hooks keep theirs under their agent's hook timeout.
     public var maxWait = 300
+    /// Seconds a connection may stay idle (no request in progress) before the server closes it: half-open or
+    /// silent connections cannot pile up until the server runs out of descriptors.
+    public var idleTimeout = 30
     public var checkpointInterval = 60
     /// The least role that may lift a person's stop order.
     public var stopLiftRole = "senior"
@@ -86,6 +89,9 @@ public struct ServerConfig: Sendable {
             case "policy": policyFile = try string(v, key)
             case "approval_ttl_minutes": approvalTTL = try int(v, key) * 60
             case "max_wait_seconds": maxWait = try int(v, key)
+            case "idle_timeout_seconds":
+                idleTimeout = try int(v, key)
+                if idleTimeout < 1 { throw fail("'idle_timeout_seconds' must be at least 1") }
             case "checkpoint_interval_seconds": checkpointInterval = try int(v, key)
             case "stop_lift_role": stopLiftRole = try string(v, key)
             case "destructive":
@@ -170,7 +176,7 @@ public struct ServerConfig: Sendable {
                 }
             default:
                 throw fail(
-                    "unknown key '\(key)'; expected roles, policy, approval_ttl_minutes, max_wait_seconds, checkpoint_interval_seconds, stop_lift_role, destructive, breakers, webhooks, webhook_retries, public_url"
+                    "unknown key '\(key)'; expected roles, policy, approval_ttl_minutes, max_wait_seconds, idle_timeout_seconds, checkpoint_interval_seconds, stop_lift_role, destructive, breakers, webhooks, webhook_retries, public_url"
                 )
             }
         }

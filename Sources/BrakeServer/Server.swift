@@ -183,6 +183,18 @@ public struct BrakeServerMain: Sendable {
         let router = Routes.router(plane: plane, openAPI: OpenAPI.document)
         let app = Application(
             router: router,
+            // Idle connections are closed and headers are bounded: connections that never finish a request
+            // cannot hold the server's descriptors (a hook's call must always find a way in).
+            server: .http1(
+                configuration: .init(
+                    idleTimeout: .seconds(Int64(config.idleTimeout)),
+                    httpDecoderConfiguration: .init(
+                        maxHeaderFieldSize: 16 * 1024,
+                        maxHeaderListSize: 64 * 1024,
+                        maxHeaderFieldCount: 100
+                    )
+                )
+            ),
             configuration: .init(address: .hostname(host, port: port), serverName: "brake"),
             services: [Housekeeping(plane: plane, interval: config.checkpointInterval, logger: logger)],
             onServerRunning: { _ in say(banner) },
