@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "brake", targets: ["brake"]),
+        .executable(name: "brake-hook", targets: ["brake-hook"]),
         .library(name: "BrakeCore", targets: ["BrakeCore"]),
     ],
     dependencies: [
@@ -68,11 +69,30 @@ let package = Package(
             dependencies: ["BrakeCore"],
             swiftSettings: swiftSettings
         ),
+        // Brake on the agent's machine: its files, settings, link to the control plane and the hook runner —
+        // everything a hook needs, without the server, the CLI parser or an event loop.
+        .target(
+            name: "BrakeHost",
+            dependencies: ["BrakeCore", "BrakeGuard", "BrakeClient", "BrakeWire", "CBrakeSystem"],
+            swiftSettings: swiftSettings
+        ),
+        // The few Linux calls the Glibc module does not expose: per-thread file-system identity, peer credentials.
+        .target(name: "CBrakeSystem"),
+        // The guard service's socket protocol: length-prefixed frames, no dependencies.
+        .target(name: "BrakeWire", swiftSettings: swiftSettings),
+        // The hook as agents run it on every action: a small client of the guard service (`brake daemon`) that
+        // starts about as fast as /bin/true, and runs `brake hook` when no service listens.
+        .executableTarget(
+            name: "brake-hook",
+            dependencies: ["BrakeWire"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "brake",
             dependencies: [
                 "BrakeCore",
                 "BrakeGuard",
+                "BrakeHost",
                 "BrakeServer",
                 "BrakeClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -98,6 +118,11 @@ let package = Package(
         .testTarget(
             name: "BrakeGuardTests",
             dependencies: ["BrakeGuard", "BrakeCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BrakeHostTests",
+            dependencies: ["BrakeHost", "BrakeWire", "BrakeCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

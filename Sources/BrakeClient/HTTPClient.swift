@@ -71,18 +71,114 @@ public struct HTTPClient: Sendable {
         }
     }
 
-    /// One request; `timeout` bounds connecting and the whole exchange (seconds).
+    /// A connection opened in the background while its caller does other work: a hook opens it first thing,
+    /// so the TCP handshake overlaps reading and judging the action. Used by at most one `send`.
+    public final class Opening: @unchecked Sendable {
+        // @unchecked: owned by one thread (the hook's), handed over once.
+        fileprivate var fd: Int32
+
+        fileprivate init(fd: Int32) { self.fd = fd }
+
+        /// Takes the socket (once); nil afterwards.
+        fileprivate func take() -> Int32? {
+            guard fd >= 0 else { return nil }
+            defer { fd = -1 }
+            return fd
+        }
+
+        deinit { if fd >= 0 { close(fd) } }
+    }
+
+    /// Idle keep-alive connections for a long-running caller (the guard service): a call then skips the
+    /// handshake and the server's connection setup. A connection idle for longer than `maxIdle` is not reused
+    /// (the server closes idle connections itself).
+    public final class Pool: @unchecked Sendable {
+        // @unchecked: every access to `idle` holds `lock`.
+        private var idle: [(fd: Int32, since: Double)] = []
+        private let lock = PthreadLock()
+        public let maxIdle: Double
+
+        public init(maxIdle: Double = 10) { self.maxIdle = maxIdle }
+
+        fileprivate func take() -> Int32? {
+            lock.locked {
+                let now = HTTPClient.monotonic()
+                while let last = idle.popLast() {
+                    if now - last.since < maxIdle { return last.fd }
+                    close(last.fd)
+                }
+                return nil
+            }
+        }
+
+        fileprivate func give(_ fd: Int32) {
+            let kept: Bool = lock.locked {
+                guard idle.count < 64 else { return false }
+                idle.append((fd, HTTPClient.monotonic()))
+                return true
+            }
+            if !kept { close(fd) }
+        }
+
+        deinit { for c in idle { close(c.fd) } }
+    }
+
+    /// Starts connecting without waiting for the handshake; nil when that cannot even start (the request then
+    /// connects as usual and reports the error).
+    public func open() -> Opening? {
+        guard let started = try? startConnect(deadline: Self.monotonic() + 1, wait: false) else { return nil }
+        return Opening(fd: started.0)
+    }
+
+    /// One request; `timeout` bounds connecting and the whole exchange (seconds). `opening` is a connection
+    /// started earlier with `open()`; when it failed, the request connects afresh.
     public func send(
         method: String,
         path: String,
         headers: [(String, String)] = [],
         body: String? = nil,
-        timeout: Double
+        timeout: Double,
+        opening: Opening? = nil,
+        pool: Pool? = nil
     ) throws -> Response {
         let deadline = Self.monotonic() + timeout
-        let fd = try connect(deadline: deadline)
-        defer { close(fd) }
-        var req = "\(method) \(basePath)\(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
+        if let pool, let fd = pool.take() {
+            // A kept connection the server may have closed meanwhile: if it fails before any answer arrives,
+            // the call is made again on a fresh connection.
+            do {
+                return try exchange(fd, method, path, headers, body, deadline, pool: pool)
+            } catch is Unanswered {}
+        }
+        var early: Int32?
+        if let fd = opening?.take() {
+            if (try? finishConnect(fd, deadline: deadline)) != nil { early = fd } else { close(fd) }
+        }
+        let fd = try early ?? connect(deadline: deadline)
+        do {
+            return try exchange(fd, method, path, headers, body, deadline, pool: pool)
+        } catch is Unanswered {
+            throw ClientError.unreachable("the server closed the connection without answering")
+        }
+    }
+
+    /// The connection closed before any byte of an answer.
+    struct Unanswered: Error {}
+
+    /// One request and its response on `fd`; the connection goes back to `pool` when the response was read
+    /// whole and the server keeps it open, else it is closed.
+    func exchange(
+        _ fd: Int32,
+        _ method: String,
+        _ path: String,
+        _ headers: [(String, String)],
+        _ body: String?,
+        _ deadline: Double,
+        pool: Pool?
+    ) throws -> Response {
+        var reusable = false
+        defer { if reusable, let pool { pool.give(fd) } else { close(fd) } }
+        let connection = pool == nil ? "Connection: close\r\n" : ""
+        var req = "\(method) \(basePath)\(path) HTTP/1.1\r\nHost: \(host):\(port)\r\n\(connection)"
         req += "User-Agent: brake\r\nAccept: application/json\r\n"
         for (k, v) in headers { req += "\(k): \(v)\r\n" }
         if let body {
@@ -99,6 +195,7 @@ public struct HTTPClient: Sendable {
             }
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
+                if pool != nil && (errno == EPIPE || errno == ECONNRESET) { throw Unanswered() }
                 throw ClientError.unreachable("send: \(String(cString: strerror(errno)))")
             }
             sent += n
@@ -113,9 +210,13 @@ public struct HTTPClient: Sendable {
             let n = recv(fd, &buf, buf.count, 0)
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
+                if pool != nil && bytes.isEmpty && errno == ECONNRESET { throw Unanswered() }
                 throw ClientError.unreachable("receive: \(String(cString: strerror(errno)))")
             }
-            if n == 0 { break }
+            if n == 0 {
+                if pool != nil && bytes.isEmpty { throw Unanswered() }
+                break
+            }
             bytes.append(contentsOf: buf[0..<n])
             if bytes.count > 64 << 20 { throw ClientError.malformed("response larger than 64 MiB") }
             if headerEnd == nil, let e = Self.find(bytes, Array("\r\n\r\n".utf8)) {
@@ -145,10 +246,28 @@ public struct HTTPClient: Sendable {
             }
         }
         let bodyEnd = contentLength.map { min(bytes.count, end + $0) } ?? bytes.count
+        reusable =
+            contentLength != nil && bytes.count == bodyEnd
+            && !hs.contains { $0.0.lowercased() == "connection" && $0.1.lowercased() == "close" }
         return Response(status: status, headers: hs, body: String(decoding: bytes[end..<bodyEnd], as: UTF8.self))
     }
 
     func connect(deadline: Double) throws -> Int32 {
+        try startConnect(deadline: deadline, wait: true).0
+    }
+
+    /// Waits for a non-blocking connect to complete.
+    func finishConnect(_ fd: Int32, deadline: Double) throws {
+        try wait(fd, events: Int16(POLLOUT), deadline: deadline)
+        var err: Int32 = 0
+        var len = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
+        if err != 0 { throw ClientError.unreachable("connect to \(host):\(port): \(String(cString: strerror(err)))") }
+    }
+
+    /// Resolves the host and connects to its first address that answers; without `wait`, returns the first
+    /// socket whose connect has started (the handshake completes in the background).
+    func startConnect(deadline: Double, wait waiting: Bool) throws -> (Int32, Bool) {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -168,15 +287,12 @@ public struct HTTPClient: Sendable {
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             let flags = fcntl(fd, F_GETFL)
             _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
-            if Glibc.connect(fd, a.pointee.ai_addr, a.pointee.ai_addrlen) == 0 { return fd }
+            if Glibc.connect(fd, a.pointee.ai_addr, a.pointee.ai_addrlen) == 0 { return (fd, true) }
             if errno == EINPROGRESS {
+                if !waiting { return (fd, false) }
                 do {
-                    try wait(fd, events: Int16(POLLOUT), deadline: deadline)
-                    var err: Int32 = 0
-                    var len = socklen_t(MemoryLayout<Int32>.size)
-                    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
-                    if err == 0 { return fd }
-                    lastError = String(cString: strerror(err))
+                    try finishConnect(fd, deadline: deadline)
+                    return (fd, true)
                 } catch {
                     lastError = "\(error)"
                 }
@@ -233,7 +349,11 @@ public struct ServerClient: Sendable {
     /// Seconds for ordinary calls (long polls add their own wait).
     public var timeout: Double
 
-    public init(url: String, token: String, timeout: Double = 5) throws {
+    /// Kept connections (a long-running caller's); nil closes each connection after its call.
+    public var pool: HTTPClient.Pool?
+
+    public init(url: String, token: String, timeout: Double = 5, pool: HTTPClient.Pool? = nil) throws {
+        self.pool = pool
         self.url = url
         self.http = try HTTPClient(url: url)
         self.token = token
@@ -245,7 +365,8 @@ public struct ServerClient: Sendable {
         _ method: String,
         _ path: String,
         _ body: JSONValue? = nil,
-        extraTimeout: Double = 0
+        extraTimeout: Double = 0,
+        opening: HTTPClient.Opening? = nil
     )
         throws -> JSONValue
     {
@@ -254,7 +375,9 @@ public struct ServerClient: Sendable {
             path: path,
             headers: [("Authorization", "Bearer \(token)")],
             body: body?.serialized,
-            timeout: timeout + extraTimeout
+            timeout: timeout + extraTimeout,
+            opening: opening,
+            pool: pool
         )
         let parsed = try? JSONValue.parse(r.body)
         guard (200..<300).contains(r.status) else {
@@ -271,4 +394,18 @@ public struct ServerClient: Sendable {
 
     /// Percent-encodes a query or path value.
     public static func escape(_ s: String) -> String { Percent.encode(s) }
+}
+
+/// A mutex for the few shared structures of a blocking client.
+final class PthreadLock: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return try body()
+    }
 }

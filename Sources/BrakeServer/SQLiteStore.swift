@@ -581,7 +581,22 @@ actor DecisionBatcher {
     init(pool: DatabasePool) { self.pool = pool }
 
     func submit(_ item: Item) async throws -> Int {
-        try await withCheckedThrowingContinuation { c in
+        if !draining {
+            // Nobody is writing: this report is written at once, in the caller's task (no hop to a drain task);
+            // reports arriving meanwhile wait for the next group.
+            draining = true
+            defer {
+                if pending.isEmpty {
+                    draining = false
+                } else {
+                    Task { await self.drain() }
+                }
+            }
+            return try await pool.write { db in
+                try SQLiteStore.writeDecision(db, item.report, user: item.user, audit: item.audit, now: item.now)
+            }
+        }
+        return try await withCheckedThrowingContinuation { c in
             pending.append((item, c))
             if !draining {
                 draining = true

@@ -1,27 +1,12 @@
 import ArgumentParser
 import BrakeCore
+import BrakeHost
 
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-/// Exit statuses other tools rely on.
-enum ExitStatus {
-    static let allow: Int32 = 0
-    static let ask: Int32 = 1
-    static let deny: Int32 = 2
-    static let usage: Int32 = 64
-    static let badInput: Int32 = 65
-}
-
-/// An error that ends the command with a status and a message on stderr.
-struct Failure: Error, CustomStringConvertible {
-    var status: Int32
-    var message: String
-    var description: String { message }
-}
 
 @main
 struct Brake: ParsableCommand {
@@ -42,7 +27,7 @@ struct Brake: ParsableCommand {
             Check.self, Explain.self, PolicyCommand.self, Hook.self, Approve.self, DenyRequest.self, StopCommand.self,
             Resume.self, Status.self, Log.self, AuditCommand.self, Install.self, Uninstall.self, Exec.self,
             PlanCommand.self, Keys.self, SignoffCommand.self, Gate.self, MCPProxy.self, Serve.self, Login.self,
-            WhoAmI.self, Doctor.self,
+            WhoAmI.self, Doctor.self, Daemon.self,
             Logout.self, Approvals.self, Sessions.self, Users.self, Tokens.self,
         ]
     )
@@ -70,13 +55,6 @@ struct PolicyOptions: ParsableArguments {
     var actor: String = "agent"
 
     var plain: LoadOptions { LoadOptions(policy: policy, cwd: cwd, actor: actor) }
-}
-
-/// The options that locate the policy and the context, as plain values.
-struct LoadOptions {
-    var policy: String?
-    var cwd: String?
-    var actor: String = "agent"
 }
 
 /// `brake check [--cwd DIR] [--policy FILE] [--format text|json] [--actor A] COMMAND` without the general parser.
@@ -132,161 +110,6 @@ struct FastCheck {
 
     func run() -> Never {
         Check.decideAndExit(command, options: options, format: format)
-    }
-}
-
-enum Loader {
-    static func readFile(_ path: String) throws(Failure) -> String {
-        guard let f = fopen(path, "rb") else {
-            throw Failure(
-                status: ExitStatus.badInput,
-                message: "cannot read \(path): \(Loader.string(strerror(errno)))"
-            )
-        }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = fread(&buf, 1, buf.count, f)
-            if n > 0 { bytes.append(contentsOf: buf[0..<n]) }
-            if n < buf.count { break }
-        }
-        if ferror(f) != 0 { throw Failure(status: ExitStatus.badInput, message: "cannot read \(path)") }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// A NUL-terminated C string as a String (invalid UTF-8 is repaired, never trusted).
-    static func string(_ p: UnsafePointer<CChar>) -> String {
-        String(decoding: UnsafeRawBufferPointer(start: p, count: strlen(p)), as: UTF8.self)
-    }
-
-    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
-
-    static func isDirectory(_ path: String) -> Bool {
-        var st = stat()
-        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
-    }
-
-    static func currentDirectory() -> String {
-        var buf = [CChar](repeating: 0, count: 4096)
-        guard getcwd(&buf, buf.count) != nil else { return "/" }
-        return buf.withUnsafeBufferPointer { Loader.string($0.baseAddress!) }
-    }
-
-    static func environment() -> [String: String] {
-        var env: [String: String] = [:]
-        var p = environ
-        while let entry = p.pointee {
-            let s = Loader.string(entry)
-            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
-            p += 1
-        }
-        return env
-    }
-
-    /// The repository root: the nearest directory upwards that holds `.git`.
-    static func projectRoot(from dir: String) -> String? {
-        var d = dir
-        while true {
-            if exists(d + "/.git") { return d }
-            if d == "/" || d.isEmpty { return nil }
-            let parent = d.split(separator: "/").dropLast().joined(separator: "/")
-            d = "/" + parent
-        }
-    }
-
-    static func context(_ opts: LoadOptions, env: [String: String]) throws(Failure) -> Context {
-        let base = currentDirectory()
-        var cwd = opts.cwd ?? base
-        if !cwd.hasPrefix("/") { cwd = base + "/" + cwd }
-        guard let actor = Actor(rawValue: opts.actor) else {
-            throw Failure(status: ExitStatus.usage, message: "--actor must be agent or human, not '\(opts.actor)'")
-        }
-        let home = env["HOME"] ?? "/"
-        return Context(
-            cwd: cwd,
-            home: home,
-            projectRoot: projectRoot(from: cwd),
-            env: env,
-            actor: actor,
-            user: env["USER"],
-            kubeContext: nil,
-            terraformWorkspace: env["TF_WORKSPACE"]
-        )
-    }
-
-    /// Built-in < organisation file < repository file.
-    static func policy(_ opts: LoadOptions, env: [String: String], projectRoot: String?) throws(Failure) -> Policy {
-        var layers: [(String, String)] = []
-        let system = SystemConfig.directory(env)
-        if opts.policy == nil, exists(SystemConfig.path(env)) {
-            // A system install: the organisation layer is root's; nothing in the agent's home counts.
-            if exists(system + "/policy.yaml") {
-                layers.append((system + "/policy.yaml", try readFile(system + "/policy.yaml")))
-            }
-        } else if let p = opts.policy {
-            layers.append((p, try readFile(p)))
-        } else if let p = env["BRAKE_POLICY"], !p.isEmpty {
-            layers.append((p, try readFile(p)))
-        } else if case let cached = LocalStore(env: env).home + "/server-policy.yaml", exists(cached) {
-            // The organisation policy served by the control plane (refreshed when its ETag changes).
-            layers.append((cached, try readFile(cached)))
-        }
-        if opts.policy == nil, !exists(SystemConfig.path(env)), env["BRAKE_POLICY"].map({ $0.isEmpty }) ?? true,
-            let home = env["HOME"], exists(home + "/.brake/policy.yaml")
-        {
-            layers.append((home + "/.brake/policy.yaml", try readFile(home + "/.brake/policy.yaml")))
-        }
-        if let root = projectRoot, exists(root + "/.brake/policy.yaml") {
-            layers.append((root + "/.brake/policy.yaml", try readFile(root + "/.brake/policy.yaml")))
-        }
-        if layers.isEmpty { return Policy.standard }
-        var policy = Policy.standard
-        do {
-            // Only the organisation's layer — given by the operator (--policy, $BRAKE_POLICY) or root's system
-            // install — may loosen; what the agent's account can write (the repository's file, ~/.brake) tightens.
-            for (source, text) in layers {
-                let trusted = source == opts.policy || source == env["BRAKE_POLICY"] || source.hasPrefix(system + "/")
-                try policy.merge(yaml: text, source: source, mayLoosen: trusted)
-            }
-        } catch {
-            throw Failure(status: ExitStatus.badInput, message: "policy error: \(error)")
-        }
-        let failures = Engine.checkExamples(policy, onlyLayers: Set(layers.map(\.0)))
-        if !failures.isEmpty {
-            throw Failure(
-                status: ExitStatus.badInput,
-                message: "policy examples failed:\n" + failures.joined(separator: "\n")
-            )
-        }
-        return policy
-    }
-
-    static func fail(_ e: any Error) -> Never {
-        let f = (e as? Failure) ?? Failure(status: ExitStatus.badInput, message: "\(e)")
-        FileHandleOut.stderr("brake: " + f.message + "\n")
-        Glibc.exit(f.status)
-    }
-}
-
-enum FileHandleOut {
-    static func stdout(_ s: String) {
-        var s = s
-        s.withUTF8 { buf in writeAll(1, buf) }
-    }
-
-    static func stderr(_ s: String) {
-        var s = s
-        s.withUTF8 { buf in writeAll(2, buf) }
-    }
-
-    static func writeAll(_ fd: Int32, _ buf: UnsafeBufferPointer<UInt8>) {
-        var offset = 0
-        while offset < buf.count {
-            let n = write(fd, buf.baseAddress! + offset, buf.count - offset)
-            if n <= 0 { return }
-            offset += n
-        }
     }
 }
 

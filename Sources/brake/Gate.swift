@@ -1,5 +1,6 @@
 import ArgumentParser
 import BrakeCore
+import BrakeHost
 
 #if canImport(Glibc)
 import Glibc

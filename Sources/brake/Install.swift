@@ -1,6 +1,7 @@
 import ArgumentParser
 import BrakeCore
 import BrakeGuard
+import BrakeHost
 
 #if canImport(Glibc)
 import Glibc
@@ -106,7 +107,7 @@ struct Install: ParsableCommand {
         if !isBuildPath(me) { return me }
         for dir in (env["PATH"] ?? "").split(separator: ":") {
             let candidate = String(dir) + "/brake"
-            if access(candidate, X_OK) == 0, !isBuildPath(realPath(candidate)) { return candidate }
+            if access(candidate, X_OK) == 0, !isBuildPath(Loader.realPath(candidate)) { return candidate }
         }
         throw Failure(
             status: ExitStatus.usage,
@@ -118,12 +119,6 @@ struct Install: ParsableCommand {
     static func isBuildPath(_ path: String) -> Bool {
         path.contains("/.build/") || path.contains("/.build-") || path.contains("/.build_")
             || path.contains("/DerivedData/")
-    }
-
-    static func realPath(_ path: String) -> String {
-        guard let r = realpath(path, nil) else { return path }
-        defer { free(r) }
-        return String(cString: r)
     }
 
     /// A line diff good enough to show a configuration change.
@@ -316,7 +311,7 @@ struct Exec: ParsableCommand {
             case .allow:
                 // Remember the state this approved plan applies to, to flag stale or foreign states later.
                 if outcome.judgement.verdict == .ask, let plan = outcome.judgement.appliedPlan,
-                    let bytes = try? PlanFiles.bytes(plan),
+                    let bytes = try? Loader.bytes(plan),
                     let (lineage, serial) = PlanFiles.stateIdentity(plan, bytes: bytes)
                 {
                     let dir = context.cwd

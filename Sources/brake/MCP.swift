@@ -1,6 +1,7 @@
 import ArgumentParser
 import BrakeCore
 import BrakeGuard
+import BrakeHost
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import BrakeCore
+import BrakeHost
 import Dispatch
 import HTTPTypes
 import Hummingbird

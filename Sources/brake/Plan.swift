@@ -1,5 +1,6 @@
 import ArgumentParser
 import BrakeCore
+import BrakeHost
 
 #if canImport(Glibc)
 import Glibc
@@ -42,7 +43,7 @@ struct PlanCommand: ParsableCommand {
             let opts = LoadOptions(policy: policy, cwd: nil, actor: actor)
             let context = try Loader.context(opts, env: env)
             let pol = try Loader.policy(opts, env: env, projectRoot: context.projectRoot)
-            let bytes = try PlanFiles.bytes(file)
+            let bytes = try Loader.bytes(file)
             let digest = Engine.hexDigest(bytes: bytes)
             let json = try PlanFiles.json(file, bytes: bytes)
             // The format comes from the content (parsed once); --type forces it.
@@ -120,24 +121,6 @@ struct PlanCommand: ParsableCommand {
 }
 
 enum PlanFiles {
-    static func bytes(_ path: String) throws(Failure) -> [UInt8] {
-        guard let f = fopen(path, "rb") else {
-            throw Failure(
-                status: ExitStatus.badInput,
-                message: "cannot read \(path): \(Loader.string(strerror(errno)))"
-            )
-        }
-        defer { fclose(f) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = fread(&buf, 1, buf.count, f)
-            if n > 0 { out.append(contentsOf: buf[0..<n]) }
-            if n < buf.count { break }
-        }
-        return out
-    }
-
     /// The plan as JSON text; a binary plan (a zip file) is converted with `terraform show -json`.
     static func json(_ path: String, bytes: [UInt8]) throws(Failure) -> String {
         if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {

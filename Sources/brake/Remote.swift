@@ -1,6 +1,7 @@
 import ArgumentParser
 import BrakeClient
 import BrakeCore
+import BrakeHost
 import BrakeServer
 import Crypto
 import Dispatch

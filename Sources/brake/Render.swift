@@ -1,4 +1,5 @@
 import BrakeCore
+import BrakeHost
 
 /// Text renderings for people.
 enum Render {

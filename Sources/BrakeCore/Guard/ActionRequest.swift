@@ -67,14 +67,17 @@ public struct ActionRequest: Sendable, Equatable {
         settings: AnalysisSettings
     ) -> [String: String] {
         var out: [String: String] = [:]
-        let names = Set(Engine.placeVariables + Analyzer.productionVariables + settings.environmentVariables)
-            .union(referenced).union(["HOME", "USER", "SHELL", "OLDPWD"])
-        for n in names {
-            guard let v = env[n] else { continue }
+        for (n, v) in env
+        where alwaysSent.contains(n) || referenced.contains(n) || settings.environmentVariables.contains(n) {
             out[n] = Redact.isSecretName(n) ? "[redacted]" : v
         }
         return out
     }
+
+    /// The variables that always go with an action: where it runs and which production it may reach.
+    static let alwaysSent = Set(
+        Engine.placeVariables + Analyzer.productionVariables + ["HOME", "USER", "SHELL", "OLDPWD"]
+    )
 
     // MARK: JSON
 

@@ -9,9 +9,17 @@ public enum Redact {
     ]
 
     /// True for a variable name that looks like it holds a credential (`GITHUB_TOKEN`, `DB_PASSWORD` …).
+    static let secretNameBytes = secretNames.map { Array($0.utf8) }
+
     public static func isSecretName(_ name: String) -> Bool {
-        let upper = name.uppercased()
-        return secretNames.contains { upper.contains($0) }
+        let upper = Array(name.uppercased().utf8)
+        return secretNameBytes.contains { needle in
+            guard needle.count <= upper.count else { return false }
+            for start in 0...(upper.count - needle.count) where upper[start] == needle[0] {
+                if upper[start..<(start + needle.count)].elementsEqual(needle) { return true }
+            }
+            return false
+        }
     }
 
     /// The text with credentials replaced by `***`: URL passwords, `Authorization:` headers, `-p…` and
@@ -249,7 +257,11 @@ public enum AuditLog {
     }
 
     /// The head line kept beside the log: `SEQ HASH`.
-    public static func headLine(seq: Int, hash: String) -> String { "\(seq) \(hash)\n" }
+    /// Always 100 bytes (padded with spaces), so it is rewritten in place without truncating the file.
+    public static func headLine(seq: Int, hash: String) -> String {
+        let line = "\(seq) \(hash)"
+        return line + String(repeating: " ", count: max(0, 99 - line.utf8.count)) + "\n"
+    }
 
     /// Reads a head line.
     public static func parseHead(_ text: String) -> (seq: Int, hash: String)? {

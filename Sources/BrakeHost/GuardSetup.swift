@@ -1,0 +1,156 @@
+import BrakeClient
+import BrakeCore
+import BrakeGuard
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What every entry point shares to build its guard flow: the local ledger, the control link, the clock.
+package enum GuardSetup {
+    /// The flow for this process, with the repositories of the places an action touches read from disk.
+    /// `control` is the link loaded earlier (`ServerControl.load`), when the caller opened it ahead of time.
+    package static func flow(
+        policy: Policy,
+        store: LocalStore,
+        env: [String: String],
+        wait: Double?,
+        control preloaded: ServerControl?? = nil,
+        files: AgentFiles = .own
+    ) -> GuardFlow<LocalStore> {
+        let control = preloaded ?? ServerControl.load(env: env, store: store)
+        var problem: String?
+        if control == nil {
+            problem =
+                "the server settings are incomplete (BRAKE_SERVER without BRAKE_TOKEN, or a damaged \(store.home)/server.json)"
+        }
+        return GuardFlow(
+            policy: policy,
+            ledger: store,
+            link: control ?? nil,
+            linkProblem: problem,
+            clock: SystemClock(),
+            wait: ServerControl.wait(env: env, override: wait),
+            repositoriesOf: { places in
+                files.read {
+                    var out: [String] = []
+                    for p in places {
+                        var dir = p
+                        while !dir.isEmpty, dir != "/", !Loader.isDirectory(dir) { dir = Paths.dirname(dir) }
+                        if let r = RepositoryName.of(projectRoot: Loader.projectRoot(from: dir)), !out.contains(r) {
+                            out.append(r)
+                        }
+                    }
+                    return out
+                }
+            },
+            linksOf: { places in files.read { Links.resolve(places) } },
+            planDigestOf: { path in
+                files.read {
+                    guard Loader.exists(path), let bytes = try? Loader.bytes(path) else { return nil }
+                    return Engine.hexDigest(bytes: bytes)
+                }
+            }
+        )
+    }
+
+    /// The context of an action on this machine, with its targets resolved from files.
+    package static func context(cwd: String, env: [String: String], actor: Actor = .agent) -> Context {
+        var context = Context(
+            cwd: cwd,
+            home: env["HOME"] ?? "/",
+            projectRoot: Loader.projectRoot(from: cwd),
+            env: env,
+            actor: actor,
+            user: env["USER"]
+        )
+        context.env["PWD"] = nil
+        Targets.resolve(&context, env: env)
+        return context
+    }
+
+}
+
+/// Symbolic links on the way to the places an action touches, resolved on the file system now.
+package enum Links {
+    /// For each place whose directory or itself leads elsewhere: the real path of its directory joined with its
+    /// name (what unlink, rename and create touch) and, when it exists, its own real path (what open follows).
+    package static func resolve(_ places: [String]) -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for p in places where p.hasPrefix("/") && p != "/" {
+            var aliases: [String] = []
+            let dir = Paths.dirname(p)
+            let name = String(p[p.index(after: p.lastIndex(of: "/")!)...])
+            // The nearest existing ancestor, resolved, with the rest of the path appended.
+            var existing = dir
+            var tail: [String] = [name]
+            while existing != "/" && !Loader.exists(existing) {
+                tail.insert(String(existing[existing.index(after: existing.lastIndex(of: "/")!)...]), at: 0)
+                existing = Paths.dirname(existing)
+            }
+            let realDir = Loader.realPath(existing)
+            let viaParent = (realDir == "/" ? "" : realDir) + "/" + tail.joined(separator: "/")
+            if viaParent != p { aliases.append(viaParent) }
+            if Loader.exists(p) {
+                let full = Loader.realPath(p)
+                if full != p && !aliases.contains(full) { aliases.append(full) }
+            }
+            if !aliases.isEmpty { out[p] = aliases }
+        }
+        return out
+    }
+}
+
+package struct SystemClock: GuardClock {
+    package init() {}
+    package func now() -> Int { Int(time(nil)) }
+    package func newID() -> String { LocalStore.newID() }
+}
+
+/// The repository an action happens in, as stop orders name it: the origin remote without scheme, user
+/// and `.git` (github.com/org/repo), or the project's path when it has no remote.
+package enum RepositoryName {
+    package static func of(projectRoot: String?) -> String? {
+        guard let root = projectRoot else { return nil }
+        guard let config = try? Loader.readFile(root + "/.git/config") else { return root }
+        var inOrigin = false
+        for raw in config.split(separator: "\n") {
+            let line = raw.trimmingCharacters
+            if line.hasPrefix("[") {
+                inOrigin = line == "[remote \"origin\"]"
+            } else if inOrigin, line.hasPrefix("url") {
+                guard let eq = line.firstIndex(of: "=") else { continue }
+                return normalize(String(line[line.index(after: eq)...]).trimmingCharacters)
+            }
+        }
+        return root
+    }
+
+    package static func normalize(_ url: String) -> String {
+        var s = Substring(url)
+        if let r = s.firstRange(of: "://") { s = s[r.upperBound...] }
+        if let at = s.firstIndex(of: "@"), !s[..<at].contains("/") { s = s[s.index(after: at)...] }
+        var out = String(s)
+        if !url.contains("://"), let colon = out.firstIndex(of: ":") {
+            out.replaceSubrange(colon...colon, with: "/")
+        }
+        if out.hasSuffix(".git") { out.removeLast(4) }
+        while out.hasSuffix("/") { out.removeLast() }
+        return out
+    }
+}
+
+extension Substring {
+    package var trimmingCharacters: String {
+        var s = self
+        while let c = s.first, c == " " || c == "\t" || c == "\r" { s = s.dropFirst() }
+        while let c = s.last, c == " " || c == "\t" || c == "\r" { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+extension String {
+    package var trimmingCharacters: String { Substring(self).trimmingCharacters }
+}

@@ -1,0 +1,124 @@
+import BrakeCore
+import BrakeGuard
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+package enum HookRunner {
+    package static func readStdin() -> String {
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(0, &buf, buf.count)
+            if n <= 0 { break }
+            bytes.append(contentsOf: buf[0..<n])
+            if bytes.count > 64 << 20 { break }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    package static func emit(_ out: HookOutput) -> Never {
+        FileHandleOut.stdout(out.stdout)
+        FileHandleOut.stderr(out.stderr)
+        exit(out.status)
+    }
+
+    package static func message(_ base: String, request: ApprovalRequest?, approvers: Approvers?) -> String {
+        guard let r = request else { return "Brake: " + base }
+        let who = approvers.map { " (\($0.count) × \($0.role))" } ?? ""
+        return
+            "Brake: \(base) This needs a person's approval\(who). Stop and ask your human to run `brake approve \(r.id)` in their own terminal, then retry the identical action. Request \(r.id) expires in 15 minutes."
+    }
+
+    /// Answers one hook call in this process: reads stdin, judges, prints the agent's answer and exits.
+    package static func run(agent: Agent, policyFile: String?, wait: Double? = nil) -> Never {
+        let env = Loader.environment()
+        let store = LocalStore(env: env)
+        // The server's connection is opened first, so its handshake overlaps reading and judging the call.
+        let control = ServerControl.load(env: env, store: store)
+        control??.open()
+        emit(
+            answer(
+                agent: agent,
+                policyFile: policyFile,
+                wait: wait,
+                payload: readStdin(),
+                env: env,
+                cwd: Loader.currentDirectory(),
+                store: store,
+                control: control
+            )
+        )
+    }
+
+    /// One hook call's whole answer — what the agent's hook prints and its exit status — for a payload read
+    /// elsewhere: in this process, or by the guard service for a caller on its socket (`files` then reads the
+    /// caller's files with the caller's own rights).
+    package static func answer(
+        agent: Agent,
+        policyFile: String?,
+        wait: Double?,
+        payload: String,
+        env: [String: String],
+        cwd processCwd: String,
+        store: LocalStore,
+        control: ServerControl??,
+        files: AgentFiles = .own
+    ) -> HookOutput {
+        let call: HookCall
+        do {
+            call = try Hooks.parse(agent: agent, payload: payload)
+        } catch {
+            let m =
+                "Brake could not read this hook call (\(error.message)), so it is blocked. Check that the hook is configured for \(agent.rawValue)."
+            try? store.append([
+                [
+                    ("agent", .string(agent.rawValue)), ("decision", .string("deny")),
+                    ("error", .string(error.message)),
+                ]
+            ])
+            return Hooks.render(agent: agent, event: "", verdict: .deny, userMessage: m, agentMessage: m)
+        }
+        let cwd = call.cwd.flatMap { $0.hasPrefix("/") ? $0 : nil } ?? processCwd
+        let context = files.read { GuardSetup.context(cwd: cwd, env: env) }
+        let policy: Policy
+        do {
+            policy = try files.read { () throws(Failure) -> Policy in
+                try Loader.policy(
+                    LoadOptions(policy: policyFile, cwd: cwd, actor: "agent"),
+                    env: env,
+                    projectRoot: context.projectRoot
+                )
+            }
+        } catch {
+            let m =
+                "Brake's policy cannot be loaded (\(error.message)), so every action is blocked until it is fixed."
+            return Hooks.render(agent: agent, event: call.event, verdict: .deny, userMessage: m, agentMessage: m)
+        }
+        // A file tool's approval covers the content it writes: the digest includes the tool input.
+        var input: String?
+        if call.actions.contains(where: \.isFileChange), let root = try? JSONValue.parse(payload) {
+            input = (root["tool_input"] ?? root["toolArgs"] ?? root["tool_args"] ?? root["input"])?.serialized
+        }
+        let request = Requests.hook(call, context: context, input: input, settings: policy.settings)
+        let outcome = GuardSetup.flow(
+            policy: policy,
+            store: store,
+            env: env,
+            wait: wait,
+            control: control,
+            files: files
+        )
+        .run(request)
+        return Hooks.render(
+            agent: agent,
+            event: call.event,
+            verdict: outcome.verdict,
+            userMessage: outcome.message,
+            agentMessage: outcome.agentMessage
+        )
+    }
+}

@@ -1,0 +1,175 @@
+import BrakeCore
+import BrakeHost
+import BrakeWire
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A fresh directory under /tmp that every account may enter (the service reads it as its caller).
+func scratch() -> String {
+    var template = Array("/tmp/brake-host-XXXXXX".utf8CString)
+    let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    chmod(dir, 0o755)
+    return dir
+}
+
+func write(_ path: String, _ text: String, mode: mode_t = 0o644) {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)
+    precondition(fd >= 0, "cannot write \(path)")
+    _ = Array(text.utf8).withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    close(fd)
+    chmod(path, mode)
+}
+
+func claudeCall(_ command: String, cwd: String, env: [String] = []) -> GuardWire.Call {
+    let payload =
+        #"{"session_id":"s1","cwd":"\#(cwd)","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"\#(command)"},"tool_use_id":"t1"}"#
+    return GuardWire.Call(
+        args: ["claude-code"],
+        cwd: cwd,
+        env: ["PATH=/usr/bin:/bin"] + env,
+        payload: Array(payload.utf8)
+    )
+}
+
+/// Claude Code's verdict for an answer: exit 2 or a JSON deny blocks, any other answer lets the tool run.
+func verdict(_ out: HookOutput) -> String {
+    if out.status == 2 || out.stdout.contains(#""permissionDecision":"deny""#) { return "deny" }
+    if out.stdout.contains(#""permissionDecision":"ask""#) { return "ask" }
+    return out.status == 0 ? "allow" : "crash"
+}
+
+@Suite("The guard service's wire format")
+struct GuardWireTests {
+    func reader(_ bytes: [UInt8]) -> (Int) throws(GuardWire.WireError) -> [UInt8] {
+        var offset = 0
+        return { (n: Int) throws(GuardWire.WireError) -> [UInt8] in
+            guard offset + n <= bytes.count else { throw .closed }
+            defer { offset += n }
+            return Array(bytes[offset..<(offset + n)])
+        }
+    }
+
+    @Test("a call and an answer survive the trip, bytes intact")
+    func roundTrip() throws {
+        let call = GuardWire.Call(
+            args: ["claude-code", "--wait", "3"],
+            cwd: "/home/dev/pröject",
+            env: ["A=1", "EMPTY=", "B=x=y"],
+            payload: Array("{\"x\":\"\u{0}é\"}".utf8) + [0xFF, 0xFE]
+        )
+        #expect(try GuardWire.decodeCall(reader(GuardWire.encode(call))) == call)
+        let answer = GuardWire.Answer(status: 2, stdout: Array("{}".utf8), stderr: [])
+        #expect(try GuardWire.decodeAnswer(reader(GuardWire.encode(answer))) == answer)
+    }
+
+    @Test("a cut, foreign or oversized frame is an error, never a call")
+    func malformed() {
+        let whole = GuardWire.encode(claudeCall("ls", cwd: "/tmp"))
+        #expect(throws: GuardWire.WireError.closed) { try GuardWire.decodeCall(reader(Array(whole.dropLast()))) }
+        #expect(throws: GuardWire.WireError.self) { try GuardWire.decodeCall(reader(Array("HTTP/1.1 200".utf8))) }
+        var huge = GuardWire.magic
+        withUnsafeBytes(of: UInt32(GuardWire.maxField + 1).littleEndian) { huge.append(contentsOf: $0) }
+        #expect(throws: GuardWire.WireError.self) { try GuardWire.decodeCall(reader(huge)) }
+    }
+}
+
+@Suite("The guard service answers hooks for other accounts")
+struct GuardServiceTests {
+    static let nobody: UInt32 = 65534
+
+    func service(_ root: String) -> GuardService {
+        GuardService(socketPath: root + "/run/brake/guard.sock", systemRoot: root, ownEnv: [:])
+    }
+
+    @Test("routine work passes and a wipe is denied, recorded in the caller's own state directory")
+    func judges() {
+        let root = scratch()
+        let project = scratch()
+        let s = service(root)
+        #expect(
+            verdict(s.answer(claudeCall("git status", cwd: project), uid: Self.nobody, gid: Self.nobody)) == "allow"
+        )
+        #expect(verdict(s.answer(claudeCall("rm -rf ~", cwd: project), uid: Self.nobody, gid: Self.nobody)) == "deny")
+        let state = GuardService.stateDirectory(root: root, uid: Self.nobody)
+        let log = (try? Loader.readFile(state + "/audit.jsonl")) ?? ""
+        #expect(log.split(separator: "\n").count == 2)
+        var st = stat()
+        #expect(stat(state, &st) == 0 && st.st_uid == geteuid() && st.st_mode & 0o077 == 0)
+    }
+
+    @Test("Brake settings in the caller's environment are ignored: its state, policy and server stay the service's")
+    func ignoresCallerSettings() {
+        let root = scratch()
+        let project = scratch()
+        let elsewhere = scratch()
+        // Honoured, this layer would loosen the wipe to an ask and the dead server would answer for it.
+        write(elsewhere + "/loose.yaml", "overrides:\n  - rule: fs.wipe-root-or-home\n    decision: ask\n")
+        let env = [
+            "BRAKE_HOME=\(elsewhere)", "BRAKE_POLICY=\(elsewhere)/loose.yaml", "BRAKE_SERVER=http://127.0.0.1:9",
+            "BRAKE_TOKEN=brk_fake", "BRAKE_SYSTEM_ROOT=\(elsewhere)", "HOME=\(elsewhere)",
+        ]
+        let out = service(root).answer(
+            claudeCall("rm -rf ~", cwd: project, env: env),
+            uid: Self.nobody,
+            gid: Self.nobody
+        )
+        #expect(verdict(out) == "deny")
+        #expect(out.stdout.contains("Never delete / or a home directory") && !out.stdout.contains("server"))
+        #expect(access(elsewhere + "/audit.jsonl", F_OK) != 0)
+        #expect(access(GuardService.stateDirectory(root: root, uid: Self.nobody) + "/audit.jsonl", F_OK) == 0)
+    }
+
+    @Test(
+        "the caller's files are read with its own rights: a policy it cannot read is an error, not root's secret",
+        .enabled(if: geteuid() == 0, "reading as another account needs root")
+    )
+    func readsAsCaller() {
+        let root = scratch()
+        let project = scratch()
+        mkdir(project + "/.git", 0o755)
+        mkdir(project + "/.brake", 0o755)
+        // Root's file, which the caller's account cannot read, reached through the repository's policy layer.
+        let secret = scratch() + "/root-only.yaml"
+        write(
+            secret,
+            "rules:\n  - id: secret.marker\n    decision: deny\n    message: secret marker\n    match: {effect: fs.delete}\n",
+            mode: 0o600
+        )
+        symlink(secret, project + "/.brake/policy.yaml")
+        let out = service(root).answer(claudeCall("rm notes.txt", cwd: project), uid: Self.nobody, gid: Self.nobody)
+        #expect(verdict(out) == "deny")
+        #expect(out.stdout.contains("cannot read") && !out.stdout.contains("secret marker"))
+        // The same layer readable by the caller applies (and only tightens).
+        chmod(secret, 0o644)
+        let tightened = service(root).answer(
+            claudeCall("rm notes.txt", cwd: project),
+            uid: Self.nobody,
+            gid: Self.nobody
+        )
+        #expect(verdict(tightened) == "deny" && tightened.stdout.contains("secret marker"))
+        // The thread's own identity is back: root reads root's file again.
+        chmod(secret, 0o600)
+        #expect((try? Loader.readFile(secret)) != nil)
+        #expect(
+            (try? AgentFiles(uid: Self.nobody, gid: Self.nobody).read { () throws(Failure) in
+                try Loader.readFile(secret)
+            }) == nil
+        )
+    }
+
+    @Test("a misconfigured hook and a root caller are refused in the agent's protocol")
+    func refusals() {
+        let root = scratch()
+        var call = claudeCall("ls", cwd: "/tmp")
+        call.args = ["claude-cod"]
+        #expect(verdict(service(root).answer(call, uid: Self.nobody, gid: Self.nobody)) == "deny")
+        call.args = ["claude-code", "--wiat", "3"]
+        #expect(verdict(service(root).answer(call, uid: Self.nobody, gid: Self.nobody)) == "deny")
+        if geteuid() == 0 {
+            #expect(verdict(service(root).answer(claudeCall("ls", cwd: "/tmp"), uid: 0, gid: 0)) == "deny")
+        }
+    }
+}
