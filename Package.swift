@@ -93,6 +93,7 @@ let package = Package(
                 "BrakeCore",
                 "BrakeGuard",
                 "BrakeHost",
+                "BrakeWire",
                 "BrakeServer",
                 "BrakeClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

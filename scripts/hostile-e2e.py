@@ -124,9 +124,10 @@ def person(name, args):
                                    HOME=os.path.join(work, "home-" + name)))
 
 
-def hook(command, session="s1", run=True):
-    """One agent step: the hook call as the agent's user; what Brake allows is executed as the agent."""
-    r = as_agent([BRAKE, "hook", "claude-code"], stdin=claude_payload(command, session, PROJ))
+def hook(command, session="s1", run=True, via=None, env=None):
+    """One agent step: the hook call as the agent's user; what Brake allows is executed as the agent.
+    `via` is the hook's command (default `brake hook claude-code`, judged in the agent's own process)."""
+    r = as_agent(via or [BRAKE, "hook", "claude-code"], stdin=claude_payload(command, session, PROJ), env=env)
     if r.returncode not in (0, 2):
         return "crash", r.stderr
     decision, reason = "allow", ""
@@ -397,6 +398,62 @@ rid = request_id(reason)
 person("sam", ["approvals", "approve", rid])
 d, _ = hook(PUSH, session="s10")
 check(d == "allow" and remote_head() != head0, "after a senior approved exactly this push, it runs")
+
+# --- 11. the guard service: hooks answered by a root daemon the agent cannot impersonate, redirect or write
+HOOKC = os.path.join(bindir, "brake-hook")
+shutil.copy2(os.path.join(os.path.dirname(SOURCE), "brake-hook"), HOOKC)
+os.chmod(HOOKC, 0o755)
+VIA = [HOOKC, "claude-code"]
+r = as_agent([BRAKE, "daemon"], timeout=10)
+check(r.returncode != 0 and "root" in r.stderr, "the agent cannot run the system's guard service itself")
+sock = os.path.join(SYSROOT, "run", "brake", "guard.sock")
+daemon = subprocess.Popen([BRAKE, "daemon"], env=dict(os.environ, BRAKE_SYSTEM_ROOT=SYSROOT),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+atexit.register(lambda: daemon.poll() is None and daemon.kill())
+for _ in range(100):
+    if os.path.exists(sock):
+        break
+    time.sleep(0.05)
+check(os.path.exists(sock), "root's guard service listens on the system socket")
+statedir = os.path.join(SYSROOT, "var", "lib", "brake", "users", str(pw.pw_uid))
+own_log = os.path.join(HOME, ".brake", "audit.jsonl")
+own_before = open(own_log).read()
+d, _ = hook("git status", session="s11", via=VIA)
+check(d == "allow", "routine work passes through the guard service")
+check(os.path.exists(os.path.join(statedir, "audit.jsonl")) and open(own_log).read() == own_before,
+      "...recorded in the agent's state under the root-owned directory, not in the agent's own files")
+check(agent_sh(f"cat {statedir}/audit.jsonl").returncode != 0 and
+      agent_sh(f"echo '{{}}' > {statedir}/state.json").returncode != 0,
+      "the agent can neither read nor write the state the service keeps for it (no forged approvals or lifted stops)")
+d, reason = hook(DELETE_NS, session="s11", via=VIA)
+check(d == "deny" and "delete deployment payments" not in kubectl_ran(), "the production deletion is refused")
+agent_sh("printf 'overrides:\n  - rule: \"k8s.*\"\n    decision: allow\n' > ~/loose.yaml && mkdir -p ~/fake")
+loose = dict(ENV, BRAKE_POLICY=os.path.join(HOME, "loose.yaml"), BRAKE_HOME=os.path.join(HOME, "fake"),
+             BRAKE_SERVER="http://127.0.0.1:9", BRAKE_TOKEN=agent_token, BRAKE_SERVER_KEY="AAAA")
+d, _ = hook(DELETE_NS, session="s11", via=VIA, env=loose)
+check(d == "deny" and "delete deployment payments" not in kubectl_ran(),
+      "Brake settings in the hook's environment (policy, state, server, token, key) change nothing")
+fake = agent_sh(f"python3 -c \"import socket; s=socket.socket(socket.AF_UNIX); s.bind('{sock}.evil')\"; "
+                f"rm -f {sock}; mv {sock} {sock}.old")
+check(fake.returncode != 0 and os.path.exists(sock) and not os.path.exists(sock + ".evil"),
+      "the agent can neither put a socket of its own beside the service's nor replace it")
+check(agent_sh(f"kill {daemon.pid}").returncode != 0 and daemon.poll() is None, "nor stop the service")
+secret = os.path.join(work, "root-only.yaml")
+open(secret, "w").write("rules:\n  - id: root.secret\n    decision: deny\n    message: ROOT-SECRET-7731\n"
+                        "    match: {effect: fs.delete}\n")
+os.chmod(secret, 0o600)
+agent_sh(f"mkdir -p .brake && ln -sfn {secret} .brake/policy.yaml && echo x > notes.txt")
+d, reason = hook("rm notes.txt", session="s11b", via=VIA, run=False)
+check(d == "deny" and "ROOT-SECRET-7731" not in reason and "cannot read" in reason,
+      "a link from the repository to a file only root can read is read with the agent's rights: nothing leaks")
+agent_sh("rm -f .brake/policy.yaml")
+daemon.send_signal(signal.SIGTERM)
+daemon.wait(timeout=10)
+d, _ = hook(DELETE_NS, session="s11", via=VIA)
+check(d == "deny" and "delete deployment payments" not in kubectl_ran(),
+      "with the service stopped, brake-hook judges in-process: still refused")
+d, _ = hook("git status", session="s11", via=VIA)
+check(d == "allow", "...and routine work still passes")
 
 server.send_signal(signal.SIGTERM)
 server.wait(timeout=20)

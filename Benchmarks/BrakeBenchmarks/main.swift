@@ -24,6 +24,10 @@ let allCommands = [
     "echo cm0gLXJmIH4vcHJvag== | base64 -d | sh",
     "git push --force origin main",
 ]
+if CommandLine.arguments.count >= 3, CommandLine.arguments[1] == "plan" {
+    PlanBench.run(path: CommandLine.arguments[2])
+    exit(0)
+}
 if CommandLine.arguments.count >= 4, CommandLine.arguments[1] == "server-rtt" {
     let a = CommandLine.arguments
     try ServerRTT.run(url: a[2], token: a[3], count: a.count > 4 ? Int(a[4]) ?? 2000 : 2000)
@@ -69,3 +73,5 @@ for (c, m) in perCommand.sorted(by: { $0.1 > $1.1 }).prefix(5) {
     let short = c.replacingOccurrences(of: "\n", with: "⏎")
     print("  slowest: \(String(format: "%6.1f", m)) µs  \(short.prefix(60))")
 }
+// For scripts/bench.sh --check.
+print(String(format: "result in_process_median_us=%.2f", pct(0.5)))

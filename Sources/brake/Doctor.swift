@@ -2,6 +2,7 @@ import ArgumentParser
 import BrakeClient
 import BrakeCore
 import BrakeHost
+import BrakeWire
 
 #if canImport(Glibc)
 import Glibc
@@ -73,6 +74,17 @@ struct Doctor: ParsableCommand {
                             "fail",
                             "\(path): the \(agent.rawValue) hook runs \(program), which is not there",
                             "install brake, or `brake install \(agent.rawValue) --command PATH`"
+                        )
+                    } else if program.hasSuffix("brake-hook"),
+                        let fd = GuardWire.connect(GuardWire.socketPath(env: env))
+                    {
+                        close(fd)
+                        add("ok", "\(agent.rawValue) hook in \(path) (through the guard service)")
+                    } else if program.hasSuffix("brake-hook") {
+                        add(
+                            "warn",
+                            "\(path): the \(agent.rawValue) hook uses the guard service, which is not running at \(GuardWire.socketPath(env: env)); hooks judge in-process meanwhile (slower)",
+                            "start it: `brake daemon` (a system install: the unit from `brake daemon --unit`)"
                         )
                     } else {
                         add("ok", "\(agent.rawValue) hook in \(path)")

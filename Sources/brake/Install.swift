@@ -2,6 +2,7 @@ import ArgumentParser
 import BrakeCore
 import BrakeGuard
 import BrakeHost
+import BrakeWire
 
 #if canImport(Glibc)
 import Glibc
@@ -116,6 +117,19 @@ struct Install: ParsableCommand {
         )
     }
 
+    /// The hook an agent runs: `brake-hook AGENT` (the small client of the guard service) when it is installed
+    /// beside brake and this machine has a guard service (a system install, or a running `brake daemon`), else
+    /// `brake hook AGENT`, which judges in the agent's own process.
+    static func hookCommand(brake: String, agent: Agent, env: [String: String]) -> String {
+        let client = Paths.dirname(brake) + "/brake-hook"
+        let service =
+            Loader.exists(SystemConfig.path(env)) || Loader.exists(GuardWire.socketPath(env: env))
+        if brake.hasPrefix("/"), access(client, X_OK) == 0, service {
+            return Hooks.shellQuote(client) + " " + agent.rawValue
+        }
+        return Hooks.shellQuote(brake) + " hook " + agent.rawValue
+    }
+
     static func isBuildPath(_ path: String) -> Bool {
         path.contains("/.build/") || path.contains("/.build-") || path.contains("/.build_")
             || path.contains("/DerivedData/")
@@ -138,8 +152,11 @@ struct InstallAgent: ParsableCommand {
             let a = Agent(rawValue: options.agent)!
             let path = try options.file(env: env)
             let existing = try ConfigFile.load(path)
-            let command =
-                Hooks.shellQuote(try Install.stableCommand(explicit: options.command, env: env)) + " hook " + a.rawValue
+            let command = Install.hookCommand(
+                brake: try Install.stableCommand(explicit: options.command, env: env),
+                agent: a,
+                env: env
+            )
             let updated = HookConfig.install(agent: a, existing: existing, command: command)
             let text = updated.pretty() + "\n"
             let before = existing.map { $0.pretty() + "\n" } ?? ""

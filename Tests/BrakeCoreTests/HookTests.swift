@@ -430,6 +430,28 @@ struct InstallTests {
         #expect(try JSONValue.parse(once.pretty()) == once)
     }
 
+    @Test(
+        "The guard service's client replaces the in-process hook and back, and is recognised as Brake's",
+        arguments: [Agent.claudeCode, .codex, .gemini, .cursor]
+    )
+    func serviceClient(_ agent: Agent) throws {
+        let before = try JSONValue.parse(Self.existing[agent]!)
+        let inProcess = HookConfig.install(agent: agent, existing: before, command: "/usr/local/bin/brake hook \(agent.rawValue)")
+        let client = HookConfig.install(agent: agent, existing: inProcess, command: "/usr/local/bin/brake-hook \(agent.rawValue)")
+        #expect(!client.serialized.contains("brake hook"))
+        #expect(Set(HookConfig.brakeCommands(agent: agent, in: client)) == ["/usr/local/bin/brake-hook \(agent.rawValue)"])
+        #expect(HookConfig.uninstall(agent: agent, existing: client) == before)
+        // Another agent's client, or a program merely named like it, is not this agent's Brake hook.
+        let other = agent == .cursor ? "claude-code" : "cursor"
+        #expect(HookConfig.brakeCommands(agent: agent, in: .object([("command", .string("brake-hook \(other)"))])).isEmpty)
+        #expect(
+            HookConfig.brakeCommands(
+                agent: agent,
+                in: .object([("command", .string("brake-hooks \(agent.rawValue)x"))])
+            ).isEmpty
+        )
+    }
+
     @Test("Agents with their own file get a whole file and lose it on uninstall", arguments: [Agent.copilot, .kiro])
     func ownFile(_ agent: Agent) {
         let c = HookConfig.install(agent: agent, existing: nil, command: "brake hook \(agent.rawValue)")

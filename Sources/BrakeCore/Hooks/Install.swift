@@ -17,12 +17,21 @@ public enum HookConfig {
     public static func ownFile(_ agent: Agent) -> Bool { agent == .copilot || agent == .kiro }
 
     static func isBrake(_ v: JSONValue, agent: Agent) -> Bool {
-        let marker = " hook " + agent.rawValue
         for key in ["command", "bash"] {
-            if let c = v[key]?.stringValue, c.contains(marker), c.contains("brake") { return true }
+            if let c = v[key]?.stringValue, isBrakeCommand(c, agent: agent) { return true }
         }
-        if let action = v["action"], let c = action["command"]?.stringValue, c.contains(marker) { return true }
+        if let action = v["action"], let c = action["command"]?.stringValue, isBrakeCommand(c, agent: agent) {
+            return true
+        }
         return false
+    }
+
+    /// `… brake hook AGENT …` (judged in-process) or `… brake-hook AGENT …` (through the guard service).
+    static func isBrakeCommand(_ c: String, agent: Agent) -> Bool {
+        if c.contains(" hook " + agent.rawValue) && c.contains("brake") { return true }
+        guard let client = c.firstRange(of: "brake-hook") else { return false }
+        let rest = c[client.upperBound...].drop { $0 == "'" || $0 == "\"" || $0 == " " }
+        return rest == agent.rawValue || rest.hasPrefix(agent.rawValue + " ")
     }
 
     /// The commands of Brake's hook entries in a configuration (for `brake doctor`).
