@@ -33,7 +33,7 @@ print("%.2f %.2f %.2f %d %d" % (statistics.median(r), min(r), max(r), statistics
   echo "    rounds (µs, /bin/true → command): $(paste -d'>' <(printf '%s\n' "${bases[@]}") <(printf '%s\n' "${cmds[@]}") | tr '\n' ' ')"
 }
 
-# goal DESCRIPTION VALUE OP LIMIT: records whether VALUE OP LIMIT holds (OP: <= or >= or <).
+# goal DESCRIPTION VALUE OP LIMIT: records whether VALUE OP LIMIT holds (OP: <=, >=, <, ==).
 goal() {
   local what=$1 value=$2 op=$3 limit=$4
   if python3 -c "import sys; v, l = float(sys.argv[1]), float(sys.argv[3]); sys.exit(0 if eval(f'v {sys.argv[2]} l') else 1)" "$value" "$op" "$limit"; then

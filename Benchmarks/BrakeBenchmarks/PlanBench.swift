@@ -25,11 +25,26 @@ enum PlanBench {
         let policy = Policy.standard
         let parse = median(5) { precondition((try? JSONValue.parse(json)) != nil) }
         let whole = median(5) {
-            guard case .success(let report) = PlanInput.analyze(json, type: nil, context: context, settings: policy.settings)
+            guard
+                case .success(let report) = PlanInput.analyze(
+                    json,
+                    type: nil,
+                    context: context,
+                    settings: policy.settings
+                )
             else { preconditionFailure("the plan does not analyse") }
-            precondition(!Engine.decide(plan: report, digest: "sha256:x", context: context, policy: policy).digest.isEmpty)
+            precondition(
+                !Engine.decide(plan: report, digest: "sha256:x", context: context, policy: policy).digest.isEmpty
+            )
         }
-        print(String(format: "plan of %.1f MB: parse alone %.1f ms, parse + analysis + decision %.1f ms", Double(data.count) / 1e6, parse, whole))
+        print(
+            String(
+                format: "plan of %.1f MB: parse alone %.1f ms, parse + analysis + decision %.1f ms",
+                Double(data.count) / 1e6,
+                parse,
+                whole
+            )
+        )
         print(String(format: "result plan_parse_ms=%.2f plan_whole_ms=%.2f", parse, whole))
     }
 }

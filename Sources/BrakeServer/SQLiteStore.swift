@@ -565,7 +565,10 @@ public final class SQLiteStore: ControlStore {
     }
 }
 
-/// Group commit for decision reports.
+/// Group commit for decision reports. A report that arrives while nothing is being written is written at once
+/// and synchronously: a commit without fsync (WAL, `synchronous = NORMAL`) takes a fraction of a millisecond,
+/// less than the thread hops of an asynchronous write (the hook's latency when agents are few). Reports that
+/// arrive meanwhile are written as groups, asynchronously (the throughput when they are many).
 actor DecisionBatcher {
     struct Item: Sendable {
         var report: DecisionReport
@@ -577,22 +580,17 @@ actor DecisionBatcher {
     let pool: DatabasePool
     var pending: [(Item, CheckedContinuation<Int, any Error>)] = []
     var draining = false
+    /// When the last write ended: a report arriving after a quiet moment is written at once.
+    var lastWrite = ContinuousClock.now - .seconds(1)
 
     init(pool: DatabasePool) { self.pool = pool }
 
     func submit(_ item: Item) async throws -> Int {
-        if !draining {
-            // Nobody is writing: this report is written at once, in the caller's task (no hop to a drain task);
-            // reports arriving meanwhile wait for the next group.
-            draining = true
-            defer {
-                if pending.isEmpty {
-                    draining = false
-                } else {
-                    Task { await self.drain() }
-                }
-            }
-            return try await pool.write { db in
+        if !draining && ContinuousClock.now - lastWrite > .milliseconds(2) {
+            // Quiet: written at once, synchronously, in the caller's task (the actor is busy meanwhile, so others
+            // queue behind it and are written as the next group).
+            defer { lastWrite = ContinuousClock.now }
+            return try Self.writeNow(pool) { db in
                 try SQLiteStore.writeDecision(db, item.report, user: item.user, audit: item.audit, now: item.now)
             }
         }
@@ -603,6 +601,11 @@ actor DecisionBatcher {
                 Task { await self.drain() }
             }
         }
+    }
+
+    /// GRDB's synchronous write (from an async context the asynchronous overload would be chosen).
+    static func writeNow<T>(_ pool: DatabasePool, _ body: (Database) throws -> T) throws -> T {
+        try pool.write(body)
     }
 
     func drain() async {
@@ -616,6 +619,7 @@ actor DecisionBatcher {
                         try SQLiteStore.writeDecision(db, $0.report, user: $0.user, audit: $0.audit, now: $0.now)
                     }
                 }
+                lastWrite = ContinuousClock.now
                 for (i, entry) in batch.enumerated() { entry.1.resume(returning: seqs[i]) }
             } catch {
                 for entry in batch { entry.1.resume(throwing: error) }

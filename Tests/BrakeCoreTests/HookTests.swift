@@ -436,14 +436,26 @@ struct InstallTests {
     )
     func serviceClient(_ agent: Agent) throws {
         let before = try JSONValue.parse(Self.existing[agent]!)
-        let inProcess = HookConfig.install(agent: agent, existing: before, command: "/usr/local/bin/brake hook \(agent.rawValue)")
-        let client = HookConfig.install(agent: agent, existing: inProcess, command: "/usr/local/bin/brake-hook \(agent.rawValue)")
+        let inProcess = HookConfig.install(
+            agent: agent,
+            existing: before,
+            command: "/usr/local/bin/brake hook \(agent.rawValue)"
+        )
+        let client = HookConfig.install(
+            agent: agent,
+            existing: inProcess,
+            command: "/usr/local/bin/brake-hook \(agent.rawValue)"
+        )
         #expect(!client.serialized.contains("brake hook"))
-        #expect(Set(HookConfig.brakeCommands(agent: agent, in: client)) == ["/usr/local/bin/brake-hook \(agent.rawValue)"])
+        #expect(
+            Set(HookConfig.brakeCommands(agent: agent, in: client)) == ["/usr/local/bin/brake-hook \(agent.rawValue)"]
+        )
         #expect(HookConfig.uninstall(agent: agent, existing: client) == before)
         // Another agent's client, or a program merely named like it, is not this agent's Brake hook.
         let other = agent == .cursor ? "claude-code" : "cursor"
-        #expect(HookConfig.brakeCommands(agent: agent, in: .object([("command", .string("brake-hook \(other)"))])).isEmpty)
+        #expect(
+            HookConfig.brakeCommands(agent: agent, in: .object([("command", .string("brake-hook \(other)"))])).isEmpty
+        )
         #expect(
             HookConfig.brakeCommands(
                 agent: agent,
