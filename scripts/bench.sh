@@ -27,9 +27,13 @@ tmp=$(mktemp -d)
 daemon=""
 trap 'if [ -n "$daemon" ]; then kill $daemon 2>/dev/null; fi; rm -rf "$tmp"' EXIT
 
-echo "== 1. in-process decision (BrakeBenchmarks: typical agent commands, 400 rounds each)"
-"$BIN/BrakeBenchmarks" | tee "$tmp/inproc.txt" | grep -v '^result'
-goal "in-process median decision (µs)" "$(grep -o 'in_process_median_us=[0-9.]*' "$tmp/inproc.txt" | cut -d= -f2)" "<=" 20
+echo "== 1. in-process decision (BrakeBenchmarks: typical agent commands, 400 rounds each; 3 runs, the median run)"
+for i in 1 2 3; do "$BIN/BrakeBenchmarks" > "$tmp/inproc$i.txt"; done
+medians=$(cat "$tmp"/inproc?.txt | grep -o 'in_process_median_us=[0-9.]*' | cut -d= -f2 | sort -n | tr '\n' ' ')
+middle=$(echo "$medians" | awk '{print $2}')
+grep -v '^result' "$(grep -l "in_process_median_us=$middle" "$tmp"/inproc?.txt | head -1)"
+echo "  medians of the 3 runs: $medians µs"
+goal "in-process median decision (µs)" "$middle" "<=" 20
 
 echo "== 2. brake check --batch, 10,000 commands (3 runs, median)"
 cat Tests/BrakeCoreTests/Resources/cases/*.jsonl Tests/BrakeCoreTests/Resources/corpus.jsonl \

@@ -24,6 +24,8 @@ struct ShellState {
 /// that could run them is reported, so the rules can ask instead of guessing.
 final class Analyzer {
     let context: Context
+    /// The home directory, normalised once per analysis.
+    lazy var normalizedHome = Paths.normalize(context.home)
     let settings: AnalysisSettings
     var result = Analysis()
     var state: ShellState
@@ -200,7 +202,7 @@ final class Analyzer {
 
     /// `$(( … ))` and `(( … ))` may hold command substitutions; run them.
     func scanArithmetic(_ expr: String, site: ExecSite) {
-        guard expr.contains("$(") || expr.contains("`") else { return }
+        guard expr.includes("$(") || expr.includes("`") else { return }
         if let script = try? ShellParser.parse("echo \"$((" + expr + "))\"") {
             run(script, site: site, stdin: nil)
         }
@@ -486,7 +488,7 @@ final class Analyzer {
 
     func isSecretFile(_ path: String) -> Bool {
         let base = Paths.basename(path)
-        if base.hasPrefix("id_") && !base.hasSuffix(".pub") && path.contains("/.ssh/") { return true }
+        if base.hasPrefix("id_") && !base.hasSuffix(".pub") && path.includes("/.ssh/") { return true }
         if base == ".env" { return false }
         let lower = base.lowercased()
         return lower.hasSuffix(".pem") || lower.hasSuffix(".p12") || lower.hasSuffix(".pfx") || lower.hasSuffix(".key")

@@ -332,8 +332,8 @@ extension Analyzer {
             }
         }
         text = text.replacingAll("//", with: "/")
-        if text.contains("$BRAKE_DYNAMIC") { dynamic = true }
-        return Field(text, dynamic: dynamic, glob: text.contains("*"))
+        if text.includes("$BRAKE_DYNAMIC") { dynamic = true }
+        return Field(text, dynamic: dynamic, glob: text.includes("*"))
     }
 
     /// The argument text of the call whose `(` is at `open`.
@@ -464,7 +464,7 @@ extension Analyzer {
                 }
                 var expr = String(rest[inRange.upperBound...])
                 if expr.hasSuffix(":") || expr.hasSuffix("{") { expr.removeLast() }
-                if expr.hasSuffix(")") && name.hasPrefix("") && line.contains("(") && !expr.contains("(") {
+                if expr.hasSuffix(")") && name.hasPrefix("") && line.includes("(") && !expr.includes("(") {
                     expr.removeLast()
                 }
                 if name.allSatisfy({ $0.isIdentifierCharacter || $0 == "$" }) && !name.isEmpty {
@@ -528,7 +528,7 @@ extension Analyzer {
             return
         }
         let hasChildProcess =
-            text.contains("child_process") || program != "node" && program != "bun" && program != "deno"
+            text.includes("child_process") || program != "node" && program != "bun" && program != "deno"
         // Exec calls.
         let called = calledNames(code)
         for call in Analyzer.execCalls where mayCall(call, called) {
@@ -546,7 +546,7 @@ extension Analyzer {
                     code[at - 1].isLetter || code[at - 1] == "_"
                         || (code[at - 1] == "."
                             && ["exec(", "spawn(", "system(", "popen(", "unlink(", "rmdir("].contains(call)
-                            && !call.contains("."))
+                            && !call.includes("."))
                 {
                     if !(call == "system(" && at > 0 && code[at - 1] == ".") && !(call == "exec(" || call == "spawn(") {
                         continue
@@ -597,13 +597,13 @@ extension Analyzer {
                     analyzeSource(first.text, site: site, stdin: nil, origin: "osascript do shell script")
                 }
             }
-            if text.lowercased().contains("empty trash") || text.lowercased().contains("empty the trash") {
+            if text.lowercased().includes("empty trash") || text.lowercased().includes("empty the trash") {
                 addEffect("system.trash", invocation: idx, detail: "empties the Trash")
             }
         }
         if program == "awk" {
             let compact = text.filter { !$0.isWhitespace }
-            if compact.contains("|\"sh\"") || compact.contains("|\"bash\"") || compact.contains("|\"/bin/sh\"") {
+            if compact.includes("|\"sh\"") || compact.includes("|\"bash\"") || compact.includes("|\"/bin/sh\"") {
                 reportDynamic("awk pipe to shell", invocation: idx, detail: "awk pipes generated text into a shell")
             }
         }
@@ -630,7 +630,7 @@ extension Analyzer {
                 arg = resolveBinding(arg, binds)
                 let field = pathExpression(arg) ?? Field("$(…)", dynamic: true)
                 let target = makeTarget(field, site: site)
-                let rec = recursive || arg.contains("recursive") || arg.contains("force: true")
+                let rec = recursive || arg.includes("recursive") || arg.includes("force: true")
                 addEffect(
                     "fs.delete",
                     attrs: ["recursive": .bool(rec), "via": .string("\(program) \(call.dropLast())")],
@@ -685,9 +685,9 @@ extension Analyzer {
                 || $0.hasPrefix("batch_delete") || $0.hasPrefix("deregister_") || $0 == "schedule_key_deletion"
                 || $0 == "request"
         })
-            || text.contains("DELETE") || text.contains("execute(") || text.contains("query(") || text.contains("sql(")
-            || text.contains("raw(") || text.contains(".exec(") || text.contains(".run(") || text.contains("db.")
-            || text.contains("collection") || text.contains("Net::HTTP::Delete")
+            || text.includes("DELETE") || text.includes("execute(") || text.includes("query(") || text.includes("sql(")
+            || text.includes("raw(") || text.includes(".exec(") || text.includes(".run(") || text.includes("db.")
+            || text.includes("collection") || text.includes("Net::HTTP::Delete")
         {
             scanSDK(text, code: code, program: program, idx: idx)
         }
@@ -753,8 +753,8 @@ extension Analyzer {
                 )
             } else if name == "delete" {
                 let before = String(code[max(0, at - 40)..<at])
-                if before.hasSuffix(".all()") || before.contains("objects.filter(") || before.contains("objects.all")
-                    || before.contains("Bucket(") || before.contains("bucket")
+                if before.hasSuffix(".all()") || before.includes("objects.filter(") || before.includes("objects.all")
+                    || before.includes("Bucket(") || before.includes("bucket")
                 {
                     addEffect(
                         "cloud.delete",
@@ -780,12 +780,12 @@ extension Analyzer {
             }
         }
         let compact = text.filter { !$0.isWhitespace }
-        if compact.contains("method:'DELETE'") || compact.contains("method:\"DELETE\"")
-            || compact.contains("method=\"DELETE\"") || compact.contains("method='DELETE'")
-            || compact.contains("Net::HTTP::Delete") || compact.contains("request(\"DELETE\"")
-            || compact.contains("request('DELETE'")
+        if compact.includes("method:'DELETE'") || compact.includes("method:\"DELETE\"")
+            || compact.includes("method=\"DELETE\"") || compact.includes("method='DELETE'")
+            || compact.includes("Net::HTTP::Delete") || compact.includes("request(\"DELETE\"")
+            || compact.includes("request('DELETE'")
         {
-            let urls = stringLiterals(code, from: 0, to: code.count).filter { $0.text.contains("://") }
+            let urls = stringLiterals(code, from: 0, to: code.count).filter { $0.text.includes("://") }
             let hosts = urls.map { urlHost($0.text) }
             if hosts.isEmpty || hosts.contains(where: { !isLocalHost($0) }) {
                 addEffect(
@@ -797,9 +797,9 @@ extension Analyzer {
             }
         }
         // SQL run from code.
-        if text.contains("execute(") || text.contains(".query(") || text.contains("executescript(")
-            || text.contains(".exec(") || text.contains("raw(") || text.contains(".run(")
-            || text.contains("executemany(") || text.contains("sql(")
+        if text.includes("execute(") || text.includes(".query(") || text.includes("executescript(")
+            || text.includes(".exec(") || text.includes("raw(") || text.includes(".run(")
+            || text.includes("executemany(") || text.includes("sql(")
         {
             for lit in stringLiterals(code, from: 0, to: code.count) {
                 let kinds = SQL.destructive(lit.text)
@@ -814,7 +814,7 @@ extension Analyzer {
             }
         }
         let mongo = SQL.mongoDestructive(text)
-        if !mongo.isEmpty && (text.contains("db.") || text.contains("collection")) {
+        if !mongo.isEmpty && (text.includes("db.") || text.includes("collection")) {
             addEffect(
                 "db.destructive",
                 attrs: ["statement": .list(mongo), "engine": .string("mongodb")],

@@ -111,8 +111,8 @@ enum SQL {
     static func mongoDestructive(_ js: String) -> [String] {
         var out: [String] = []
         let compact = js.filter { !$0.isWhitespace }
-        if compact.contains(".dropDatabase(") { out.append("drop") }
-        if compact.contains(".drop()") || compact.contains(".dropCollection(") { out.append("drop") }
+        if compact.includes(".dropDatabase(") { out.append("drop") }
+        if compact.includes(".drop()") || compact.includes(".dropCollection(") { out.append("drop") }
         for call in [".deleteMany(", ".remove(", ".updateMany("] {
             var rest = Substring(compact)
             while let r = rest.firstRange(of: call) {
@@ -319,7 +319,7 @@ extension Analyzer {
             case "npx", "bunx", "pnpx":
                 break
             case "alembic", "flask":
-                if joined.contains("downgrade base") { hit = "\(p) downgrade base" }
+                if joined.includes("downgrade base") { hit = "\(p) downgrade base" }
             case "diesel", "sqlx":
                 if joined.hasPrefix("database reset") || joined.hasPrefix("database drop") { hit = "\(p) \(joined)" }
             case "goose":

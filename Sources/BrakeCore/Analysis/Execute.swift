@@ -10,7 +10,7 @@ extension Analyzer {
 
     /// The program's normalized name: basename, interpreter versions folded, copies of binaries resolved.
     func normalizeProgram(_ text: String) -> String {
-        if text.contains("/") {
+        if text.includes("/") {
             let path = resolvePath(text)
             if let alias = files[path]?.programAlias { return alias }
         }
@@ -92,7 +92,7 @@ extension Analyzer {
         }
 
         // A script written earlier in the same command and now run by its path.
-        if name.contains("/"), site.remote == nil, !site.container,
+        if name.includes("/"), site.remote == nil, !site.container,
             case .known(let text)? = files[resolvePath(name)]?.content,
             files[resolvePath(name)]?.programAlias == nil
         {

@@ -203,18 +203,18 @@ extension Analyzer {
             case "+": out = a
             case ":?", "?": out = v.text
             case "#", "##":
-                if argField?.glob == false || !(a.contains("*")) {
+                if argField?.glob == false || !(a.includes("*")) {
                     out = v.text.hasPrefix(a) ? String(v.text.dropFirst(a.count)) : v.text
                 }
             case "%", "%%":
-                if !(a.contains("*")) {
+                if !(a.includes("*")) {
                     out = v.text.hasSuffix(a) ? String(v.text.dropLast(a.count)) : v.text
                 }
             case "/", "//":
                 let parts = a.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
                 let pat = parts.first.map(String.init) ?? ""
                 let rep = parts.count > 1 ? String(parts[1]) : ""
-                if !pat.isEmpty && !pat.contains("*") {
+                if !pat.isEmpty && !pat.includes("*") {
                     if op == "//" {
                         out = v.text.replacingAll(pat, with: rep)
                     } else if let r = v.text.firstRange(of: pat) {

@@ -51,7 +51,7 @@ struct Options {
                 continue
             }
             // Single-dash long options used by some tools (`-chdir=dir`, `-auto-approve`).
-            if a.count > 2, withValue.contains(String(a.prefix(while: { $0 != "=" }))) || a.contains("=") {
+            if a.count > 2, withValue.contains(String(a.prefix(while: { $0 != "=" }))) || a.includes("=") {
                 let name = String(a.prefix(while: { $0 != "=" }))
                 long.insert(name)
                 if let eq = a.firstIndex(of: "=") {

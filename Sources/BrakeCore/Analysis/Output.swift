@@ -13,8 +13,8 @@ extension Analyzer {
             var newline = true
             var escapes = false
             while let f = words.first, f.hasPrefix("-"), f.count > 1, f.dropFirst().allSatisfy({ "neE".contains($0) }) {
-                if f.contains("n") { newline = false }
-                if f.contains("e") { escapes = true }
+                if f.includes("n") { newline = false }
+                if f.includes("e") { escapes = true }
                 words.removeFirst()
             }
             var s = words.joined(separator: " ")
@@ -148,7 +148,7 @@ extension Analyzer {
             files[resolvePath(Paths.basename(url))] = FileInfo(content: .network(url))
             return .known("")
         case "fetch", "http", "https", "xh", "aria2c":
-            return .network(args.first(where: { $0.text.contains("://") })?.text ?? "a URL")
+            return .network(args.first(where: { $0.text.includes("://") })?.text ?? "a URL")
         case "find", "ls", "fd", "fdfind", "git", "du", "tree", "locate":
             if inv.program == "git" {
                 let (sub, _) = gitSubcommand(args)
@@ -285,7 +285,7 @@ extension Analyzer {
                 out.append(c)
                 i += 1
             }
-        } while !rest.isEmpty && rounds < 64 && format.contains("%")
+        } while !rest.isEmpty && rounds < 64 && format.includes("%")
         return out
     }
 

@@ -96,7 +96,7 @@ extension Analyzer {
             } else if k > 0, inv.args[k - 1].text.hasPrefix("-") {
                 source = inv.args[k - 1].text
             }
-            if value.contains(" ") && value.count > 60 { continue }
+            if value.includes(" ") && value.count > 60 { continue }
             if looksProduction(value) {
                 out.append(ProductionEvidence(source: source, value: value))
             }

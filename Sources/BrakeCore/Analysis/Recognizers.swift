@@ -80,7 +80,7 @@ extension Analyzer {
             if o.has("-i", "--in-place")
                 || args.contains(where: {
                     $0.text.hasPrefix("-i") || $0.text.hasPrefix("--in-place")
-                        || ($0.text.hasPrefix("-") && !$0.text.hasPrefix("--") && $0.text.contains("i")) && p == "perl"
+                        || ($0.text.hasPrefix("-") && !$0.text.hasPrefix("--") && $0.text.includes("i")) && p == "perl"
                 })
             {
                 let files =
@@ -115,7 +115,7 @@ extension Analyzer {
             if p != "chattr" && p != "setfacl" && !ops.isEmpty { ops.removeFirst() }
             let mode = p == "chmod" ? (Options(args).operands.first?.text ?? "") : ""
             let worldWritable =
-                mode.hasSuffix("7") || mode.hasSuffix("6") || mode.contains("o+w") || mode.contains("a+w")
+                mode.hasSuffix("7") || mode.hasSuffix("6") || mode.includes("o+w") || mode.includes("a+w")
                 || mode == "+w" && false
             addEffect(
                 "fs.permissions",
@@ -336,7 +336,7 @@ extension Analyzer {
             }
         }
         var ops = o.operands
-        if p == "rsync" { ops = ops.filter { !$0.text.contains(":") || $0.text.hasPrefix("/") } }
+        if p == "rsync" { ops = ops.filter { !$0.text.includes(":") || $0.text.hasPrefix("/") } }
         guard let dest = o.value("-t", "--target-directory") ?? (ops.count >= 2 ? ops.last : nil) else { return }
         let sources = o.value("-t", "--target-directory") == nil ? Array(ops.dropLast()) : ops
         let target = makeTarget(dest, site: inv.site)
@@ -400,6 +400,8 @@ extension Analyzer {
 
     // MARK: - Secrets
 
+    static let secretHomePrefixes = secretHomeEntries.map { $0 + "/" }
+
     static let secretHomeEntries = [
         ".aws/credentials", ".aws/sso/cache", ".netrc", ".git-credentials", ".docker/config.json", ".kube/config",
         ".config/gh/hosts.yml", ".pgpass", ".vault-token", ".npmrc", ".pypirc", ".gnupg", ".password-store",
@@ -419,10 +421,11 @@ extension Analyzer {
         {
             return true
         }
-        let home = Paths.normalize(context.home)
+        let home = normalizedHome
         guard Paths.isWithin(path, home), path != home else { return false }
         let rel = String(path.dropFirst(home.count + 1))
-        if Analyzer.secretHomeEntries.contains(where: { rel == $0 || rel.hasPrefix($0 + "/") }) { return true }
+        if Analyzer.secretHomeEntries.contains(where: { rel == $0 }) { return true }
+        if Analyzer.secretHomePrefixes.contains(where: { rel.hasPrefix($0) }) { return true }
         if rel.hasPrefix(".ssh/") {
             let b = Paths.basename(rel)
             return
@@ -455,7 +458,7 @@ extension Analyzer {
                     continue
                 }
             }
-            if text.isEmpty || text.contains("://") { continue }
+            if text.isEmpty || text.includes("://") { continue }
             let path = resolvePath(text)
             if isCredentialPath(path, includeDotEnv: sender) {
                 secretArgs.append(Target(path: path, cls: .sensitive, written: a.text))
@@ -502,7 +505,7 @@ extension Analyzer {
             if let slash = host.firstIndex(of: "/") { host = host[..<slash] }
             if !host.isEmpty && text.contains(host) { return true }
         }
-        return text.contains(":8377/")
+        return text.includes(":8377/")
     }
 
     /// Variables that point Brake somewhere else (another server, state, policy or session).
@@ -806,7 +809,7 @@ extension Analyzer {
                     invocation: idx,
                     detail: "DELETE \(path) on GitHub"
                 )
-            } else if method != "GET" && (path.contains("/protection") || path.contains("/rulesets")) {
+            } else if method != "GET" && (path.includes("/protection") || path.includes("/rulesets")) {
                 addEffect(
                     "forge.branch-protection",
                     attrs: ["api": .string(path)],
@@ -1218,7 +1221,7 @@ extension Analyzer {
         for w in words.prefix(5) {
             let parts = w.split(whereSeparator: { $0 == ":" || $0 == "-" || $0 == "_" }).map(String.init)
             if Analyzer.deleteWords.contains(w)
-                || (w.contains(":") || w.contains("-")) && parts.contains(where: { Analyzer.deleteWords.contains($0) })
+                || (w.includes(":") || w.includes("-")) && parts.contains(where: { Analyzer.deleteWords.contains($0) })
                 || w == "delete-batch"
             {
                 if (p == "supabase" && words.starts(with: ["db", "reset"])) || (p == "heroku" && w == "pg:reset") {
@@ -1322,7 +1325,7 @@ extension Analyzer {
         case "pod": publishes = sub == "trunk" && words.dropFirst().first == "push"
         case "dotnet", "nuget": publishes = (sub == "nuget" && words.dropFirst().first == "push") || sub == "push"
         case "mvn": publishes = words.contains("deploy")
-        case "gradle": publishes = words.contains(where: { $0.hasPrefix("publish") && !$0.contains("Local") })
+        case "gradle": publishes = words.contains(where: { $0.hasPrefix("publish") && !$0.includes("Local") })
         case "vsce", "ovsx": publishes = sub == "publish"
         case "swift": publishes = sub == "package-registry" && words.dropFirst().first == "publish"
         case "changeset": publishes = sub == "publish"
@@ -1357,7 +1360,7 @@ extension Analyzer {
             method = o.value("-X", "--request")?.text.uppercased() ?? "GET"
             url =
                 o.value("--url")?.text
-                ?? o.operands.first(where: { $0.text.contains("://") || $0.text.contains(".") })?.text
+                ?? o.operands.first(where: { $0.text.includes("://") || $0.text.includes(".") })?.text
         } else if p == "wget" {
             let o = Options(
                 inv.args,
@@ -1411,7 +1414,7 @@ extension Analyzer {
                 target = words[2]
             }
         case "kubectx", "kubens":
-            if inv.program == "kubectx", let w = words.first, !w.text.contains("=") { target = w }
+            if inv.program == "kubectx", let w = words.first, !w.text.includes("=") { target = w }
         case "terraform", "tofu":
             if words.count >= 3, words[0].text == "workspace", ["select", "new"].contains(words[1].text) {
                 target = words[2]
@@ -1444,7 +1447,7 @@ extension Analyzer {
     /// Process names and patterns that name Brake or an agent harness.
     static func guardianNames(in pattern: String) -> Bool {
         let lower = pattern.lowercased()
-        if lower.contains("brake") { return true }
+        if lower.includes("brake") { return true }
         let words = lower.split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "-" }).map(String.init)
         let harnesses: Set<String> = [
             "claude", "cursor", "cursor-agent", "codex", "gemini", "copilot", "kiro", "kiro-cli", "amazon-q", "qchat",

@@ -16,7 +16,7 @@ extension Analyzer {
             if a == "--" && stopAtDoubleDash { return i + 1 }
             guard a.hasPrefix("-") && a.count > 1 else { return i }
             if a.hasPrefix("--") {
-                if !a.contains("=") && withValue.contains(a) { i += 2 } else { i += 1 }
+                if !a.includes("=") && withValue.contains(a) { i += 2 } else { i += 1 }
                 continue
             }
             // A short cluster: the first option letter that takes a value consumes the rest or the next word.
@@ -528,7 +528,7 @@ extension Analyzer {
         let rep = values.first ?? Field("{}", dynamic: true)
         var substituted = false
         var inner: [Field] = rest.map { f in
-            guard f.text.contains("{") else { return f }
+            guard f.text.includes("{") else { return f }
             var g = f
             for token in ["{}", "{.}", "{/}", "{//}", "{/.}", "{1}"] where g.text.contains(token) {
                 g.text = g.text.replacingAll(token, with: rep.text)
@@ -618,7 +618,7 @@ extension Analyzer {
                 let rep = Field(patterns.first ?? "{}", dynamic: roots.contains(where: \.dynamic), glob: true)
                 var replaced = false
                 inner = inner.map { f in
-                    guard f.text.contains("{}") else { return f }
+                    guard f.text.includes("{}") else { return f }
                     replaced = true
                     var g = f
                     g.text = f.text.replacingAll("{}", with: rep.text)
@@ -741,7 +741,7 @@ extension Analyzer {
         while i < args.count {
             let a = args[i].text
             if a.hasPrefix("-") {
-                i += (withValue.contains(a) && !a.contains("=")) ? 2 : 1
+                i += (withValue.contains(a) && !a.includes("=")) ? 2 : 1
                 continue
             }
             return (a, i)
@@ -837,7 +837,7 @@ extension Analyzer {
                 if let v = value {
                     var host: String?
                     var inside: String?
-                    if a.contains("mount") {
+                    if a.includes("mount") {
                         for kv in v.text.split(separator: ",") {
                             let p = kv.split(separator: "=", maxSplits: 1).map(String.init)
                             guard p.count == 2 else { continue }
@@ -882,7 +882,7 @@ extension Analyzer {
                         detail: "shares the host's \(a)"
                     )
                 }
-                if runValue.contains(a) && !a.contains("=") { k += 2 } else { k += 1 }
+                if runValue.contains(a) && !a.includes("=") { k += 2 } else { k += 1 }
             }
             guard k < args.count else { return .output(.known("")) }
             let inner = compose ? Array(args[(k + 1)...]) : Array(args[(k + 1)...])

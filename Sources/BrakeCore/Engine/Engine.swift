@@ -92,14 +92,32 @@ public enum Engine {
     ) -> Decision {
         var trace: [String] = []
         var matched: [(Rule, Effect)] = []
+        // The rules that consider each effect kind, found once per kind: a plan brings thousands of effects of a
+        // few kinds (a command, a handful: every rule is tried). An explanation goes through every rule, to say
+        // why each one did not match.
+        var candidates: [String: [Int]] = [:]
+        let allRules = Array(policy.rules.indices)
+        let byKind = !wantTrace && analysis.effects.count > 8
         for effect in analysis.effects {
+            let indices: [Int]
+            if !byKind {
+                indices = allRules
+            } else if let known = candidates[effect.kind] {
+                indices = known
+            } else {
+                indices = policy.rules.indices.filter { i in
+                    policy.rules[i].match.effects.contains { $0 == effect.kind || Glob.match($0, effect.kind) }
+                }
+                candidates[effect.kind] = indices
+            }
             if wantTrace {
                 trace.append(
                     "effect \(effect.kind) \(describe(effect.attrs)) targets=[\(effect.targets.map { "\($0.written)→\($0.cls.rawValue)" }.joined(separator: ", "))]: \(effect.detail)"
                 )
             }
             var otherKinds: [String] = []
-            for rule in policy.rules {
+            for i in indices {
+                let rule = policy.rules[i]
                 let (ok, why) = matches(
                     rule,
                     effect,

@@ -13,7 +13,7 @@ public enum PlanInput {
         do {
             if type == nil || type == "terraform" {
                 // The streaming UI output is rejected before parsing, with the command that produces a plan.
-                let first = String(decoding: json.utf8.prefix(while: { $0 != 0x0A }).prefix(4096), as: UTF8.self)
+                let first = String(decoding: json.utf8.prefix(4096).prefix(while: { $0 != 0x0A }), as: UTF8.self)
                 if first.contains("\"@level\"") || first.contains("\"@message\"") {
                     return .success(try TerraformPlan.analyze(json, context: context, settings: settings))
                 }
