@@ -56,6 +56,5 @@ python3 scripts/ui-e2e.py "$(swift build --show-bin-path)/brake"
 echo "== speed goals (release build): the hook through the guard service, in-process decisions, batch, plan"
 scripts/bench.sh --check --quick
 echo "== speed goals with the server judging: the hook's allow path, every answer a 2xx, the audit log exact"
-command -v wrk >/dev/null || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; }
 scripts/bench-server.sh --check --quick
 echo "all checks passed"
