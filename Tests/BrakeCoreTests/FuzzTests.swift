@@ -2,6 +2,28 @@ import BrakeCore
 import Foundation
 import Testing
 
+/// A small seeded generator (SplitMix64): every random test prints its seed on failure and takes
+/// `BRAKE_FUZZ_SEED` to replay one.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// `BRAKE_FUZZ_SEED` when set, else a fresh seed; either way it is in every failure message.
+    static func seed() -> UInt64 {
+        if let s = ProcessInfo.processInfo.environment["BRAKE_FUZZ_SEED"], let v = UInt64(s) { return v }
+        return UInt64.random(in: 1...UInt64.max)
+    }
+}
+
 /// The parser and analyzer never crash or hang, and what cannot be parsed is never allowed.
 @Suite("Robustness")
 struct FuzzTests {
@@ -14,55 +36,148 @@ struct FuzzTests {
         return (v, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
     }
 
-    @Test("Adversarial inputs get a decision in bounded time")
+    @Test("Adversarial inputs get their exact decision in bounded time")
     func adversarial() {
         let mb = String(repeating: "echo hello world; ", count: 1_000_000 / 18)
-        let cases: [(String, Bool)] = [
-            (mb, false),
-            (String(repeating: "( ", count: 10_000) + "ls" + String(repeating: " )", count: 10_000), true),
+        // What each input must get, judged from what bash would do with it: harmless work passes; what cannot be
+        // parsed, or lies beyond the analysis bounds (12 levels of nested shell code, a step budget), goes to a
+        // person — whatever it hides, it never passes silently.
+        let cases: [(String, Verdict)] = [
+            (mb, .ask),
+            (String(repeating: "( ", count: 10_000) + "ls" + String(repeating: " )", count: 10_000), .ask),
             // Bash reads `((((…))))` as one arithmetic command: parseable, and nothing runs.
-            (String(repeating: "(", count: 10_000) + "ls" + String(repeating: ")", count: 10_000), false),
-            (String(repeating: "$(", count: 5_000) + "ls" + String(repeating: ")", count: 5_000), true),
-            (String(repeating: "{ ", count: 5_000), true),
-            ("echo 'unterminated " + String(repeating: "x", count: 100_000), true),
-            ("echo \"" + String(repeating: "$(", count: 1000), true),
-            (String(repeating: "a=$a$a; ", count: 40) + "echo $a", false),
-            (String(repeating: "eval ", count: 200) + "ls", false),
-            ("f(){ f; }; f", false),
-            (String(repeating: "|", count: 10_000), true),
-            (String(repeating: "x", count: 1_000_000), false),
+            (String(repeating: "(", count: 10_000) + "ls" + String(repeating: ")", count: 10_000), .allow),
+            (String(repeating: "$(", count: 5_000) + "ls" + String(repeating: ")", count: 5_000), .ask),
+            (String(repeating: "{ ", count: 5_000), .ask),
+            ("echo 'unterminated " + String(repeating: "x", count: 100_000), .ask),
+            ("echo \"" + String(repeating: "$(", count: 1000), .ask),
+            // 2^40 bytes if expanded: the analysis must bound it, and echo is harmless.
+            (String(repeating: "a=$a$a; ", count: 40) + "echo $a", .allow),
+            (String(repeating: "eval ", count: 200) + "ls", .ask),
+            ("f(){ f; }; f", .allow),
+            (String(repeating: "|", count: 10_000), .ask),
+            (String(repeating: "x", count: 1_000_000), .allow),
+            // A wipe below the bound is not seen as a wipe: it is held for a person, marked as obfuscation.
+            ("bash -c \"" + String(repeating: "eval ", count: 300) + "rm -rf ~\"", .ask),
+            // Within the bound it is seen, and refused.
+            ("bash -c \"" + String(repeating: "eval ", count: 8) + "rm -rf ~\"", .deny),
         ]
-        for (input, mustNotAllow) in cases {
+        for (input, expected) in cases {
             let (v, secs) = timed(input)
             #expect(secs < 5, "took \(secs)s for input of \(input.utf8.count) bytes")
-            if mustNotAllow { #expect(v != .allow, "unparseable input allowed: \(input.prefix(40))") }
+            #expect(v == expected, "\(input.prefix(60))… (\(input.utf8.count) bytes): \(v), expected \(expected)")
         }
     }
 
-    @Test("Invalid UTF-8 is handled")
+    @Test("Invalid UTF-8 goes to the parser as bytes and never hides a command")
     func invalidUTF8() throws {
-        let bytes: [UInt8] = [0x72, 0x6D, 0x20, 0xFF, 0xFE, 0x2D, 0x72, 0x66, 0x20, 0x7E, 0xC3]
-        let s = String(decoding: bytes, as: UTF8.self)
-        let (v, secs) = timed(s)
-        #expect(secs < 1)
-        #expect(v != .allow)
-        _ = try? ShellParser.parse(bytes: bytes)
+        // `rm -rf ~` followed by a comment of invalid bytes; and an argument with them.
+        let wipe: [UInt8] = Array("rm -rf ~ # ".utf8) + [0xFF, 0xFE, 0xC3]
+        let script = try ShellParser.parse(bytes: wipe)
+        #expect(!script.items.isEmpty)
+        #expect(Engine.decide(String(decoding: wipe, as: UTF8.self), context: ctx).verdict == .deny)
+        let arg: [UInt8] = Array("cat notes".utf8) + [0xFF] + Array(".txt".utf8)
+        #expect(throws: Never.self) { try ShellParser.parse(bytes: arg) }
+        #expect(Engine.decide(String(decoding: arg, as: UTF8.self), context: ctx).verdict == .allow)
+        let unterminated: [UInt8] = Array("echo '".utf8) + [0xE2, 0x82]
+        #expect(throws: ShellSyntaxError.self) { try ShellParser.parse(bytes: unterminated) }
+        #expect(Engine.decide(String(decoding: unterminated, as: UTF8.self), context: ctx).verdict != .allow)
     }
 
-    @Test("Random inputs: no crash, bounded time, unparseable never allowed")
-    func random() {
-        var rng = SystemRandomNumberGenerator()
-        let alphabet = Array("abc rm-f/~$(){}[]'\"`\\;&|<>*?!#=\n\t0123456789EOF")
+    @Test("Random bytes: the parser and the engine never crash or hang, and unparseable is never allowed")
+    func randomBytes() {
+        let seed = SeededGenerator.seed()
+        var rng = SeededGenerator(seed: seed)
+        // Shell metacharacters weighted up, plus every byte value (invalid UTF-8 included).
+        let meta = Array("rm -f/~$(){}[]'\"`\\;&|<>*?!#=\n\t0123456789EOFbash -c eval".utf8)
         var worst = 0.0
-        for _ in 0..<3000 {
-            let n = Int.random(in: 0..<200, using: &rng)
-            let s = String((0..<n).map { _ in alphabet.randomElement(using: &rng)! })
+        for i in 0..<3000 {
+            let n = i % 50 == 0 ? Int.random(in: 1000..<20_000, using: &rng) : Int.random(in: 0..<200, using: &rng)
+            let bytes: [UInt8] = (0..<n).map { _ in
+                Bool.random(using: &rng) ? meta.randomElement(using: &rng)! : UInt8.random(in: 0...255, using: &rng)
+            }
             let start = ContinuousClock.now
-            let d = Engine.decide(s, context: ctx)
+            let parsed: Bool
+            do {
+                _ = try ShellParser.parse(bytes: bytes)
+                parsed = true
+            } catch {
+                parsed = false
+            }
+            let d = Engine.decide(String(decoding: bytes, as: UTF8.self), context: ctx)
             let el = ContinuousClock.now - start
             worst = max(worst, Double(el.components.attoseconds) / 1e18 + Double(el.components.seconds))
-            if d.analysis.syntaxError != nil { #expect(d.verdict != .allow, "\(s)") }
+            if !parsed || d.analysis.syntaxError != nil {
+                #expect(d.verdict != .allow, "seed \(seed), input \(i): unparseable input allowed: \(bytes.prefix(80))")
+            }
         }
-        #expect(worst < 1)
+        #expect(worst < 2, "seed \(seed): slowest input took \(worst)s")
+    }
+
+    @Test("Deep and long inputs stay bounded")
+    func deepAndLong() {
+        let seed = SeededGenerator.seed()
+        var rng = SeededGenerator(seed: seed)
+        let openers = ["$(", "`", "(", "{ ", "bash -c '", "eval \"", "if true; then ", "for x in 1; do "]
+        for _ in 0..<40 {
+            let depth = Int.random(in: 50..<2_000, using: &rng)
+            var s = ""
+            for _ in 0..<depth { s += openers.randomElement(using: &rng)! }
+            s += "rm -rf ~"
+            let (v, secs) = timed(s)
+            #expect(secs < 5, "seed \(seed): \(secs)s at depth \(depth)")
+            #expect(v != .allow, "seed \(seed): an unterminated nest of depth \(depth) around a wipe was allowed")
+        }
+    }
+}
+
+/// Rewritings bash treats as the same command never lower a decision: over every deny and ask case in the
+/// tables, wrapped in `bash -c`, behind `env`, `command` and `builtin eval`, with quoted program names, line
+/// continuations and redundant spaces.
+@Suite("Metamorphic")
+struct MetamorphicTests {
+    static func quoted(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
+    static let rewritings: [(String, @Sendable (String) -> String)] = [
+        ("bash -c", { "bash -c \(quoted($0))" }),
+        ("sh -c", { "sh -c \(quoted($0))" }),
+        ("env bash -c", { "env bash -c \(quoted($0))" }),
+        ("env -i PATH=… bash -c", { "env -i PATH=/usr/bin:/bin bash -c \(quoted($0))" }),
+        ("command bash -c", { "command bash -c \(quoted($0))" }),
+        ("builtin eval", { "builtin eval \(quoted($0))" }),
+        ("eval", { "eval \(quoted($0))" }),
+        ("quoted program", { "'bash' -c \(quoted($0))" }),
+        ("split program", { "ba''sh -c \(quoted($0))" }),
+        ("escaped program", { "b\\ash -c \(quoted($0))" }),
+        ("line continuation", { "bash \\\n  -c \(quoted($0))" }),
+        ("redundant spaces", { "   bash   -c    \(quoted($0))   " }),
+        ("leading spaces and tab", { " \t" + $0 }),
+        ("subshell", { "( \($0)\n)" }),
+        ("brace group", { "{ \($0)\n}" }),
+    ]
+
+    static func rank(_ v: Verdict) -> Int { v == .allow ? 0 : v == .ask ? 1 : 2 }
+
+    @Test("No rewriting lowers the decision of a deny or ask case")
+    func neverLower() {
+        let cases = (Tables.all + Tables.corpus).filter {
+            $0.expect == "deny" || $0.expect == "ask" || $0.expect == "escalate"
+        }
+        #expect(cases.count > 300)
+        var lowered: [String] = []
+        for c in cases {
+            let base = Engine.decide(c.command, context: c.context).verdict
+            guard base != .allow else { continue }  // a miss of its own: the table test reports it
+            for (name, rewrite) in Self.rewritings {
+                let v = Engine.decide(rewrite(c.command), context: c.context).verdict
+                if Self.rank(v) < Self.rank(base) {
+                    lowered.append("\(c.file):\(c.line) [\(name)] \(base) → \(v): \(c.command.prefix(70))")
+                }
+            }
+        }
+        #expect(
+            lowered.isEmpty,
+            "\(lowered.count) rewritings lowered a decision:\n\(lowered.prefix(40).joined(separator: "\n"))"
+        )
     }
 }
