@@ -26,7 +26,7 @@ ROUNDS=$([ "$QUICK" = 1 ] && echo 5 || echo 9)
 command -v wrk >/dev/null || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; }
 swift build -c release --product brake -Xswiftc -static-executable >/dev/null
 swift build -c release --product brake-hook -Xswiftc -static-executable >/dev/null
-swift build -c release --product BrakeBenchmarks >/dev/null
+swift build -c release --product BrakeBenchmarks -Xswiftc -static-executable >/dev/null  # same flags: nothing rebuilt
 BIN=$(swift build -c release --show-bin-path)
 tmp=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -155,4 +155,29 @@ done
 printf '{broken' > .gemini/settings.json
 expect_status 65 "install refuses a configuration file that is not JSON" -- "$INSTALLED" install gemini
 grep -q '{broken' .gemini/settings.json && echo "ok   ...and leaves it untouched" || { echo "FAIL broken file was changed"; fail=1; }
+# Managed, system-wide configuration (root only; below a test BRAKE_SYSTEM_ROOT)
+if [ "$(id -u)" = 0 ]; then
+  sysroot="$work/sysroot"
+  for pair in claude-code:etc/claude-code/managed-settings.d/brake.json cursor:etc/cursor/hooks.json \
+              gemini:etc/gemini-cli/settings.json copilot:etc/github-copilot/policy.d/brake.json; do
+    agent=${pair%%:*}; f="$sysroot/${pair#*:}"
+    BRAKE_SYSTEM_ROOT="$sysroot" "$INSTALLED" install $agent --system >/dev/null
+    mode=$(stat -c '%a %U' "$f" 2>/dev/null)
+    grep -q "$work/bin/brake" "$f" 2>/dev/null && [ "$mode" = "644 root" ] \
+      && echo "ok   install $agent --system writes $f (root, 0644)" || { echo "FAIL install $agent --system ($mode)"; fail=1; }
+    BRAKE_SYSTEM_ROOT="$sysroot" "$INSTALLED" uninstall $agent --system >/dev/null
+    { [ ! -e "$f" ] || ! grep -q brake "$f"; } && echo "ok   uninstall $agent --system removes it" || { echo "FAIL uninstall $agent --system"; fail=1; }
+  done
+  grep -q allowManagedHooksOnly <(BRAKE_SYSTEM_ROOT="$sysroot" "$INSTALLED" install claude-code --system --dry-run) \
+    && echo "ok   Claude Code's managed drop-in allows managed hooks only" || { echo "FAIL allowManagedHooksOnly"; fail=1; }
+  expect_status 64 "install codex --system says why it cannot (managed Codex hooks are TOML)" -- env BRAKE_SYSTEM_ROOT="$sysroot" "$INSTALLED" install codex --system
+fi
+# Units for the two long-running services: the control plane as its own user, the guard service as root.
+"$INSTALLED" serve --unit --listen 127.0.0.1:9000 > "$work/server.unit"
+grep -q '^User=brake$' "$work/server.unit" && grep -q "^ExecStart=.*$work/bin/brake.* serve --data-dir /var/lib/brake-server --listen 127.0.0.1:9000$" "$work/server.unit" \
+  && grep -q '^StateDirectoryMode=0700$' "$work/server.unit" \
+  && echo "ok   serve --unit runs the control plane as its own user with a private data directory" || { echo "FAIL serve --unit"; cat "$work/server.unit"; fail=1; }
+"$INSTALLED" daemon --unit > "$work/guard.unit"
+grep -q "^ExecStart=.*$work/bin/brake.* daemon$" "$work/guard.unit" && ! grep -q '^User=' "$work/guard.unit" \
+  && echo "ok   daemon --unit runs the guard service as root" || { echo "FAIL daemon --unit"; cat "$work/guard.unit"; fail=1; }
 exit $fail

@@ -438,6 +438,10 @@ fake = agent_sh(f"python3 -c \"import socket; s=socket.socket(socket.AF_UNIX); s
 check(fake.returncode != 0 and os.path.exists(sock) and not os.path.exists(sock + ".evil"),
       "the agent can neither put a socket of its own beside the service's nor replace it")
 check(agent_sh(f"kill {daemon.pid}").returncode != 0 and daemon.poll() is None, "nor stop the service")
+frozen = agent_sh(f"kill -STOP {server.pid}; kill -KILL {server.pid}; pkill -f 'brake serve'")
+check(frozen.returncode != 0 and server.poll() is None
+      and urllib.request.urlopen(URL + "/v1/health", timeout=5).status == 200,
+      "nor kill or freeze the control plane running as another user (its own, with `brake serve --unit`)")
 secret = os.path.join(work, "root-only.yaml")
 open(secret, "w").write("rules:\n  - id: root.secret\n    decision: deny\n    message: ROOT-SECRET-7731\n"
                         "    match: {effect: fs.delete}\n")

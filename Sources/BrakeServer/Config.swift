@@ -13,6 +13,8 @@ public struct ServerConfig: Sendable {
     /// Seconds a connection may stay idle (no request in progress) before the server closes it: half-open or
     /// silent connections cannot pile up until the server runs out of descriptors.
     public var idleTimeout = 30
+    /// Open connections past which the longest-idle ones are closed (default: the descriptor limit less 256).
+    public var maxConnections: Int?
     public var checkpointInterval = 60
     /// The least role that may lift a person's stop order.
     public var stopLiftRole = "senior"
@@ -92,6 +94,10 @@ public struct ServerConfig: Sendable {
             case "idle_timeout_seconds":
                 idleTimeout = try int(v, key)
                 if idleTimeout < 1 { throw fail("'idle_timeout_seconds' must be at least 1") }
+            case "max_connections":
+                let n = try int(v, key)
+                if n < 16 { throw fail("'max_connections' must be at least 16") }
+                maxConnections = n
             case "checkpoint_interval_seconds": checkpointInterval = try int(v, key)
             case "stop_lift_role": stopLiftRole = try string(v, key)
             case "destructive":
@@ -176,7 +182,7 @@ public struct ServerConfig: Sendable {
                 }
             default:
                 throw fail(
-                    "unknown key '\(key)'; expected roles, policy, approval_ttl_minutes, max_wait_seconds, idle_timeout_seconds, checkpoint_interval_seconds, stop_lift_role, destructive, breakers, webhooks, webhook_retries, public_url"
+                    "unknown key '\(key)'; expected roles, policy, approval_ttl_minutes, max_wait_seconds, idle_timeout_seconds, max_connections, checkpoint_interval_seconds, stop_lift_role, destructive, breakers, webhooks, webhook_retries, public_url"
                 )
             }
         }

@@ -31,6 +31,7 @@ public struct ControlPlane: Sendable {
     let key: Curve25519.Signing.PrivateKey
     let clock: @Sendable () -> Int
     let caches = Caches()
+    let signals = ApprovalSignals()
     public let metrics: ServerMetrics
     public let notifier: Notifier
 
@@ -644,6 +645,7 @@ public struct ControlPlane: Sendable {
         try requirePerson(user, to: "deciding a request")
         let config = self.config
         let t = now()
+        defer { signals.signal(id) }
         guard
             let a = try await store.updateApproval(
                 id: id,
@@ -715,6 +717,7 @@ public struct ControlPlane: Sendable {
     /// Marks an approved request used by its requester; returns nil (quiet) or throws when it cannot be.
     public func consume(id: String, by user: User, quiet: Bool = false) async throws -> Approval? {
         let t = now()
+        defer { signals.signal(id) }
         do {
             return try await store.updateApproval(
                 id: id,
@@ -743,13 +746,21 @@ public struct ControlPlane: Sendable {
         }
     }
 
+    /// How often a waiting long-poll looks at its request when no signal came: every change made through this
+    /// process signals; this catches one made by another process (a replica, an operator).
+    static let waitRecheck = Duration.seconds(15)
+
     /// Waits until the request is decided or `timeout` seconds pass (long poll).
+
     public func wait(id: String, timeout: Double) async throws -> Approval {
         let deadline = ContinuousClock.now + .milliseconds(Int(min(timeout, Double(config.maxWait)) * 1000))
         while true {
             let a = try await approval(id: id)
             if a.effectiveStatus(now: now()) != .pending || ContinuousClock.now >= deadline { return a }
-            try await Task.sleep(for: .milliseconds(100))
+            // Woken at once by a decision made through this process; otherwise looked at again now and then.
+            let left = deadline - ContinuousClock.now
+            await signals.wait(for: id, upTo: min(left, Self.waitRecheck))
+            try Task.checkCancellation()
         }
     }
 
@@ -759,6 +770,7 @@ public struct ControlPlane: Sendable {
         var n = 0
         for status in [Approval.Status.pending, .approved] {
             for a in try await store.approvals(status: status, limit: 1000) where a.expires <= t {
+                defer { signals.signal(a.id) }
                 _ = try await store.updateApproval(id: a.id, now: t) { a in
                     guard a.status == status, a.expires <= t else { return nil }
                     a.status = .expired

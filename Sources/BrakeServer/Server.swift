@@ -181,12 +181,14 @@ public struct BrakeServerMain: Sendable {
               approver's page:       \(url)/ui (sign in with a person's token)
             """
         let router = Routes.router(plane: plane, openAPI: OpenAPI.document)
+        let shedder = ConnectionShedder(limit: config.maxConnections ?? ConnectionShedder.processLimit())
         let app = Application(
             router: router,
             // Idle connections are closed and headers are bounded: connections that never finish a request
             // cannot hold the server's descriptors (a hook's call must always find a way in).
             server: .http1(
                 configuration: .init(
+                    additionalChannelHandlers: [ConnectionShedderHandler(shedder)],
                     idleTimeout: .seconds(Int64(config.idleTimeout)),
                     httpDecoderConfiguration: .init(
                         maxHeaderFieldSize: 16 * 1024,

@@ -146,6 +146,35 @@ public enum WebUI {
     // MARK: routes
 
     public static func add(to router: Router<BasicRequestContext>, plane: ControlPlane) {
+        /// A browser's form post from another site (login CSRF, or a form on another origin) carries that site in
+        /// `Origin` and `Sec-Fetch-Site`; only this server's own origin may post. Requests without them (not a
+        /// browser) are not forms another site could make a browser send.
+        @Sendable func sameOrigin(_ req: Request) -> Bool {
+            // The browser's own word first; our `Referrer-Policy: no-referrer` makes it send `Origin: null` on
+            // form posts, so `Origin` is compared only when it names one.
+            if let site = req.headers[HTTPField.Name("Sec-Fetch-Site")!] {
+                return site == "same-origin" || site == "none"
+            }
+            guard let origin = req.headers[.origin], origin != "null" else { return true }
+            var allowed: Set<String> = []
+            if let host = req.head.authority, !host.isEmpty {
+                allowed.insert("http://" + host)
+                allowed.insert("https://" + host)
+            }
+            var own = plane.config.publicURL
+            while own.hasSuffix("/") { own.removeLast() }
+            if let slash = own.dropFirst(8).firstIndex(of: "/") { own = String(own[..<slash]) }
+            if !own.isEmpty { allowed.insert(own) }
+            return allowed.contains(origin)
+        }
+        @Sendable func crossOrigin() -> Response {
+            render(
+                Page(title: "Sign in", template: "login", context: [:]),
+                session: nil,
+                error: "Refused: this form was posted from another site. Open this server's own page to sign in.",
+                status: .forbidden
+            )
+        }
         @Sendable func current(_ req: Request) async throws -> WebSession? {
             guard let id = cookieValue(req) else { return nil }
             return try await plane.store.webSession(hash: sessionHash(id), now: plane.now())
@@ -178,6 +207,7 @@ public enum WebUI {
                 return redirect(back)
             }
             let fields = form(text)
+            guard sameOrigin(req) else { return crossOrigin() }
             do {
                 guard let s = try await current(req) else { return redirect("/ui/login") }
                 guard let token = fields["csrf"], constantTimeEqual(token, s.csrf) else {
@@ -209,6 +239,7 @@ public enum WebUI {
             return render(Page(title: "Sign in", template: "login", context: [:]), session: nil, error: error)
         }
         router.post("/ui/login") { req, _ in
+            guard sameOrigin(req) else { return crossOrigin() }
             var r = req
             let fields = form(String(buffer: (try? await r.body.collect(upTo: 1 << 16)) ?? ByteBuffer()))
             do {

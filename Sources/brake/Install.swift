@@ -15,6 +15,11 @@ struct InstallOptions: ParsableArguments {
     @Argument(help: "claude-code, cursor, gemini, codex, copilot or kiro") var agent: String
     @Flag(name: .long, help: "Write the project's configuration (the default).") var project = false
     @Flag(name: .long, help: "Write the user's configuration in the home directory.") var user = false
+    @Flag(
+        name: .long,
+        help:
+            "Write the agent's managed, system-wide configuration (as root; below $BRAKE_SYSTEM_ROOT): the agent's user can neither change it nor switch it off."
+    ) var system = false
     @Flag(name: .long, help: "Show the change without writing it.") var dryRun = false
     @Option(
         name: .long,
@@ -26,7 +31,9 @@ struct InstallOptions: ParsableArguments {
     var command: String?
 
     func validate() throws {
-        if project && user { throw ValidationError("give --project or --user, not both") }
+        if [project, user, system].filter({ $0 }).count > 1 {
+            throw ValidationError("give one of --project, --user and --system")
+        }
         if Agent(rawValue: agent) == nil {
             throw ValidationError(
                 "unknown agent '\(agent)'; expected one of: \(Agent.allCases.map(\.rawValue).joined(separator: ", "))"
@@ -37,6 +44,23 @@ struct InstallOptions: ParsableArguments {
     /// The configuration file this install touches.
     func file(env: [String: String]) throws(Failure) -> String {
         let a = Agent(rawValue: agent)!
+        if system {
+            guard let path = HookConfig.systemPath(agent: a) else {
+                throw Failure(
+                    status: ExitStatus.usage,
+                    message: a == .codex
+                        ? "Codex keeps managed hooks in /etc/codex/config.toml (TOML), which Brake does not write yet; use --user or --project, and see the README"
+                        : "\(a.rawValue) has no documented system-wide hook configuration; use --user or --project"
+                )
+            }
+            guard geteuid() == 0 else {
+                throw Failure(
+                    status: ExitStatus.usage,
+                    message: "--system writes root-owned files the agent's user cannot change; run it as root"
+                )
+            }
+            return SystemConfig.root(env) + path
+        }
         let rel = HookConfig.path(agent: a, project: !user)
         if user { return (env["HOME"] ?? "/") + "/" + rel }
         let cwd = Loader.currentDirectory()
@@ -157,7 +181,10 @@ struct InstallAgent: ParsableCommand {
                 agent: a,
                 env: env
             )
-            let updated = HookConfig.install(agent: a, existing: existing, command: command)
+            let updated =
+                options.system
+                ? HookConfig.installSystem(agent: a, existing: existing, command: command)
+                : HookConfig.install(agent: a, existing: existing, command: command)
             let text = updated.pretty() + "\n"
             let before = existing.map { $0.pretty() + "\n" } ?? ""
             if text == before {
@@ -169,6 +196,11 @@ struct InstallAgent: ParsableCommand {
                 return
             }
             try ConfigFile.write(path, text, backup: true)
+            if options.system {
+                // Root's, readable by all, writable by nobody else (Copilot refuses policy files that are not).
+                chown(path, 0, 0)
+                chmod(path, 0o644)
+            }
             FileHandleOut.stdout("installed Brake's \(a.rawValue) hook in \(path)\n")
             if a == .kiro { try KiroAgentFiles.apply(options: options, env: env, command: command, install: true) }
             if a == .codex {
@@ -259,7 +291,9 @@ struct UninstallAgent: ParsableCommand {
                 FileHandleOut.stdout("\(path): nothing to remove\n")
                 return
             }
-            let updated = HookConfig.uninstall(agent: a, existing: existing)
+            // Claude Code's drop-in is Brake's alone: it goes whole.
+            let updated =
+                options.system && a == .claudeCode ? nil : HookConfig.uninstall(agent: a, existing: existing)
             if options.dryRun {
                 FileHandleOut.stdout(
                     "would \(updated == nil ? "remove" : "write") \(path):\n"

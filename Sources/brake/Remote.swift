@@ -28,6 +28,8 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Server configuration (YAML).", valueName: "FILE"))
     var config: String?
     @Flag(name: .long, help: "Print the API's OpenAPI document and exit.") var openapi = false
+    @Flag(name: .long, help: "Print a systemd unit that runs the server as its own `brake` user, and exit.")
+    var unit = false
 
     static func parseListen(_ s: String) throws -> (String, Int) {
         var host = "127.0.0.1"
@@ -49,8 +51,21 @@ struct Serve: ParsableCommand {
             return
         }
         let (host, port) = try Self.parseListen(listen)
+        if unit {
+            let command = try Install.stableCommand(explicit: nil, env: Loader.environment())
+            FileHandleOut.stdout(
+                Self.unit(command: command, listen: "\(host):\(port)", dataDir: dataDir, config: config)
+            )
+            return
+        }
         let env = Loader.environment()
         let dir = dataDir ?? ((env["HOME"] ?? "/") + "/.brake/server")
+        // Every connection is a descriptor: take the whole hard limit (idle ones are closed after the idle timeout).
+        var limit = rlimit()
+        if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        }
         let server = BrakeServerMain(dataDir: dir, host: host, port: port, configFile: config)
         let failure = blockingRun { try await server.run() }
         if let failure {
@@ -58,6 +73,48 @@ struct Serve: ParsableCommand {
             FileHandleOut.stderr("brake serve: \(m)\n")
             Glibc.exit(ExitStatus.badInput)
         }
+    }
+}
+
+extension Serve {
+    /// The control plane as its own system user: the agents' accounts can neither read its data nor signal it
+    /// (`kill`, `kill -STOP` need the same user or root).
+    static func unit(command: String, listen: String, dataDir: String?, config: String?) -> String {
+        let dir = dataDir ?? "/var/lib/brake-server"
+        let configArgument = config.map { " --config \(Hooks.shellQuote($0))" } ?? ""
+        return """
+            # /etc/systemd/system/brake-server.service — Brake's control plane as its own user (`brake serve --unit`)
+            # First: useradd --system --home-dir \(dir) --shell /usr/sbin/nologin brake
+            [Unit]
+            Description=Brake control plane: approvals, stops, the signed audit log
+            After=network-online.target
+            Wants=network-online.target
+
+            [Service]
+            User=brake
+            Group=brake
+            StateDirectory=\(dir.hasPrefix("/var/lib/") ? String(dir.dropFirst(9)) : "brake-server")
+            StateDirectoryMode=0700
+            UMask=0077
+            ExecStart=\(Hooks.shellQuote(command)) serve --data-dir \(Hooks.shellQuote(dir)) --listen \(listen)\(configArgument)
+            Restart=always
+            RestartSec=1
+            LimitNOFILE=65536
+            NoNewPrivileges=yes
+            ProtectSystem=strict
+            ProtectHome=yes
+            PrivateTmp=yes
+            PrivateDevices=yes
+            ProtectKernelTunables=yes
+            ProtectKernelModules=yes
+            ProtectControlGroups=yes
+            RestrictSUIDSGID=yes
+            LockPersonality=yes
+
+            [Install]
+            WantedBy=multi-user.target
+
+            """
     }
 }
 

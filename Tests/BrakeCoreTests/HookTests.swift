@@ -464,6 +464,34 @@ struct InstallTests {
         )
     }
 
+    @Test("A managed install: documented system paths, and Claude Code allows managed hooks only")
+    func system() throws {
+        #expect(HookConfig.systemPath(agent: .claudeCode) == "/etc/claude-code/managed-settings.d/brake.json")
+        #expect(HookConfig.systemPath(agent: .gemini) == "/etc/gemini-cli/settings.json")
+        #expect(HookConfig.systemPath(agent: .cursor) == "/etc/cursor/hooks.json")
+        #expect(HookConfig.systemPath(agent: .copilot) == "/etc/github-copilot/policy.d/brake.json")
+        #expect(HookConfig.systemPath(agent: .codex) == nil && HookConfig.systemPath(agent: .kiro) == nil)
+        let once = HookConfig.installSystem(
+            agent: .claudeCode,
+            existing: nil,
+            command: "/usr/local/bin/brake-hook claude-code"
+        )
+        #expect(once["allowManagedHooksOnly"] == .bool(true))
+        #expect(HookConfig.brakeCommands(agent: .claudeCode, in: once) == ["/usr/local/bin/brake-hook claude-code"])
+        #expect(
+            HookConfig.installSystem(
+                agent: .claudeCode,
+                existing: once,
+                command: "/usr/local/bin/brake-hook claude-code"
+            ) == once
+        )
+        // Another agent's managed file keeps what the organisation put there.
+        let org = try JSONValue.parse(#"{"security":{"auth":"oauth"}}"#)
+        let gemini = HookConfig.installSystem(agent: .gemini, existing: org, command: "brake-hook gemini")
+        #expect(gemini["security"] == org["security"] && gemini["allowManagedHooksOnly"] == nil)
+        #expect(HookConfig.uninstall(agent: .gemini, existing: gemini) == org)
+    }
+
     @Test("Agents with their own file get a whole file and lose it on uninstall", arguments: [Agent.copilot, .kiro])
     func ownFile(_ agent: Agent) {
         let c = HookConfig.install(agent: agent, existing: nil, command: "brake hook \(agent.rawValue)")

@@ -81,9 +81,12 @@ struct JudgeTests {
             let id = try v1.get().request
             async let answer = Self.judge(h, Harness.action("wait"), wait: 10)
             try await Task.sleep(for: .milliseconds(300))
+            let decided = ContinuousClock.now
             _ = try await h.call(.post, "/v1/approvals/\(id)/approve", as: "sue")
             let (_, v2) = try await answer
             #expect(try v2.get().decision == .allow)
+            // Woken by the decision itself: well before the waiter would look again on its own (every 15 s).
+            #expect(ContinuousClock.now - decided < .seconds(2))
         }
     }
 

@@ -1,5 +1,6 @@
 import BrakeCore
 import BrakeServer
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -53,6 +54,44 @@ struct WebUITests {
             let page = try await h.client.execute(uri: "/ui", method: .get, headers: [.cookie: cookie])
             #expect(page.status == .ok)
             #expect(page.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
+            // Another site's form: sign-in (login CSRF) and a valid-looking form post are refused, nothing happens.
+            for headers: HTTPFields in [
+                [.contentType: "application/x-www-form-urlencoded", .origin: "http://evil.example"],
+                [.contentType: "application/x-www-form-urlencoded", HTTPField.Name("Sec-Fetch-Site")!: "cross-site"],
+                [
+                    .contentType: "application/x-www-form-urlencoded", .origin: "null",
+                    HTTPField.Name("Sec-Fetch-Site")!: "same-site",
+                ],
+            ] {
+                let foreign = try await h.client.execute(
+                    uri: "/ui/login",
+                    method: .post,
+                    headers: headers,
+                    body: ByteBuffer(string: "token=" + h.tokens["jo"]!)
+                )
+                #expect(foreign.status == .forbidden && foreign.headers[.setCookie] == nil)
+                var withSession = headers
+                withSession[.cookie] = cookie
+                let stop = try await h.client.execute(
+                    uri: "/ui/stops",
+                    method: .post,
+                    headers: withSession,
+                    body: ByteBuffer(string: "csrf=\(csrf)&scope=all&reason=x")
+                )
+                #expect(stop.status == .forbidden)
+            }
+            #expect(try await h.call(.get, "/v1/stops", as: "sam").json["stops"]?.arrayValue?.isEmpty == true)
+            // This page's own form, as a browser posts it under `Referrer-Policy: no-referrer`, signs in.
+            let own = try await h.client.execute(
+                uri: "/ui/login",
+                method: .post,
+                headers: [
+                    .contentType: "application/x-www-form-urlencoded", .origin: "null",
+                    HTTPField.Name("Sec-Fetch-Site")!: "same-origin",
+                ],
+                body: ByteBuffer(string: "token=" + h.tokens["jo"]!)
+            )
+            #expect(own.status == .seeOther)
             // No CSRF token: refused, nothing stopped.
             #expect(try await form(h, "/ui/stops", cookie, "scope=all&reason=x").status == .forbidden)
             #expect(try await h.call(.get, "/v1/stops", as: "sam").json["stops"]?.arrayValue?.isEmpty == true)

@@ -13,6 +13,29 @@ public enum HookConfig {
         }
     }
 
+    /// The agent's managed, system-wide configuration (below `$BRAKE_SYSTEM_ROOT`), which the agent's user cannot
+    /// write and which outranks or survives its user and project settings; nil where the agent has none Brake can
+    /// write (Codex keeps its managed hooks in TOML, Kiro documents no system configuration).
+    public static func systemPath(agent: Agent) -> String? {
+        switch agent {
+        case .claudeCode: return "/etc/claude-code/managed-settings.d/brake.json"
+        case .cursor: return "/etc/cursor/hooks.json"
+        case .gemini: return "/etc/gemini-cli/settings.json"
+        case .copilot: return "/etc/github-copilot/policy.d/brake.json"
+        case .codex, .kiro: return nil
+        }
+    }
+
+    /// A managed install: Brake's entry merged as usual; Claude Code's drop-in also allows managed hooks only, so
+    /// no user or project setting can add a hook that runs before Brake's or switch hooks off.
+    public static func installSystem(agent: Agent, existing: JSONValue?, command: String) -> JSONValue {
+        let merged = install(agent: agent, existing: existing, command: command)
+        guard agent == .claudeCode, case .object(var members) = merged else { return merged }
+        members.removeAll { $0.0 == "allowManagedHooksOnly" }
+        members.append(("allowManagedHooksOnly", .bool(true)))
+        return .object(members)
+    }
+
     /// True when the file belongs to Brake alone (removed whole on uninstall).
     public static func ownFile(_ agent: Agent) -> Bool { agent == .copilot || agent == .kiro }
 
