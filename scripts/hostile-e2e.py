@@ -420,6 +420,10 @@ own_log = os.path.join(HOME, ".brake", "audit.jsonl")
 own_before = open(own_log).read()
 d, _ = hook("git status", session="s11", via=VIA)
 check(d == "allow", "routine work passes through the guard service")
+for _ in range(40):  # the service writes its log record just after the answer
+    if os.path.exists(os.path.join(statedir, "audit.jsonl")):
+        break
+    time.sleep(0.05)
 check(os.path.exists(os.path.join(statedir, "audit.jsonl")) and open(own_log).read() == own_before,
       "...recorded in the agent's state under the root-owned directory, not in the agent's own files")
 check(agent_sh(f"cat {statedir}/audit.jsonl").returncode != 0 and

@@ -26,6 +26,8 @@ package struct GuardService: Sendable {
     package var concurrency = 128
     /// Kept connections to the control plane, shared by every call.
     let pool = HTTPClient.Pool()
+    /// Writes the local log records of answered calls, in order, after their answers have gone out.
+    let logWriter = DispatchQueue(label: "brake.guard.log")
 
     package init(socketPath: String, systemRoot: String?, ownEnv: [String: String]) {
         self.socketPath = socketPath
@@ -203,14 +205,14 @@ package struct GuardService: Sendable {
                     .output
             }
             env["BRAKE_HOME"] = dir
-            store = LocalStore(env: env)
+            store = LocalStore(env: env, afterAnswer: logWriter)
             files = AgentFiles(uid: uid, gid: gid)
         } else {
             guard uid == geteuid() else {
                 return HookEntry.Refusal("this guard service answers only its own user", arguments.agent).output
             }
             for (k, v) in ownEnv where k.hasPrefix("BRAKE_") { env[k] = v }
-            store = LocalStore(env: env)
+            store = LocalStore(env: env, afterAnswer: logWriter)
         }
         let control = ServerControl.load(env: env, store: store)
         control??.pool = pool

@@ -1,5 +1,6 @@
 import BrakeCore
 import BrakeGuard
+import Dispatch
 
 #if canImport(Glibc)
 import Glibc
@@ -11,12 +12,17 @@ import Darwin
 package struct LocalStore {
     package let home: String
 
-    package init(env: [String: String]) {
+    /// Set in the guard service: records written after a call's answer go to this serial queue, so the answer
+    /// does not wait for the log (the server's log already holds the decision; this one follows within moments).
+    package var afterAnswer: DispatchQueue?
+
+    package init(env: [String: String], afterAnswer: DispatchQueue? = nil) {
         if let h = env["BRAKE_HOME"], !h.isEmpty {
             home = h
         } else {
             home = (env["HOME"] ?? "/") + "/.brake"
         }
+        self.afterAnswer = afterAnswer
     }
 
     package var statePath: String { home + "/state.json" }
@@ -184,6 +190,11 @@ extension LocalStore: Ledger {
     }
 
     package func append(_ records: [AuditRecord]) throws(GuardFailure) {
+        if let queue = afterAnswer {
+            let store = self
+            queue.async { try? store.withLock { () throws(Failure) in for r in records { try store.audit(r) } } }
+            return
+        }
         do {
             try withLock { () throws(Failure) in for r in records { try audit(r) } }
         } catch {

@@ -586,7 +586,7 @@ actor DecisionBatcher {
     init(pool: DatabasePool) { self.pool = pool }
 
     func submit(_ item: Item) async throws -> Int {
-        if !draining && ContinuousClock.now - lastWrite > .milliseconds(2) {
+        if !draining && ContinuousClock.now - lastWrite > .microseconds(500) {
             // Quiet: written at once, synchronously, in the caller's task (the actor is busy meanwhile, so others
             // queue behind it and are written as the next group).
             defer { lastWrite = ContinuousClock.now }
