@@ -97,14 +97,13 @@ struct FuzzTests {
                 Bool.random(using: &rng) ? meta.randomElement(using: &rng)! : UInt8.random(in: 0...255, using: &rng)
             }
             let start = ContinuousClock.now
-            let parsed: Bool
-            do {
-                _ = try ShellParser.parse(bytes: bytes)
-                parsed = true
-            } catch {
-                parsed = false
-            }
-            let d = Engine.decide(String(decoding: bytes, as: UTF8.self), context: ctx)
+            // The raw bytes straight into the parser: it must return or throw, never crash or hang.
+            _ = try? ShellParser.parse(bytes: bytes)
+            // The engine sees text (a hook's payload is JSON, so UTF-8; invalid bytes arrive as U+FFFD): what that
+            // text does not parse as must never be allowed.
+            let text = String(decoding: bytes, as: UTF8.self)
+            let parsed = (try? ShellParser.parse(text)) != nil
+            let d = Engine.decide(text, context: ctx)
             let el = ContinuousClock.now - start
             worst = max(worst, Double(el.components.attoseconds) / 1e18 + Double(el.components.seconds))
             if !parsed || d.analysis.syntaxError != nil {
