@@ -36,6 +36,7 @@ package enum Loader {
             if n > 0 { out.append(contentsOf: buf[0..<n]) }
             if n < buf.count { break }
         }
+        if ferror(f) != 0 { throw Failure(status: ExitStatus.badInput, message: "cannot read \(path)") }
         return out
     }
 
@@ -47,22 +48,7 @@ package enum Loader {
     }
 
     package static func readFile(_ path: String) throws(Failure) -> String {
-        guard let f = fopen(path, "rb") else {
-            throw Failure(
-                status: ExitStatus.badInput,
-                message: "cannot read \(path): \(Loader.string(strerror(errno)))"
-            )
-        }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = fread(&buf, 1, buf.count, f)
-            if n > 0 { bytes.append(contentsOf: buf[0..<n]) }
-            if n < buf.count { break }
-        }
-        if ferror(f) != 0 { throw Failure(status: ExitStatus.badInput, message: "cannot read \(path)") }
-        return String(decoding: bytes, as: UTF8.self)
+        String(decoding: try bytes(path), as: UTF8.self)
     }
 
     /// A NUL-terminated C string as a String (invalid UTF-8 is repaired, never trusted).
