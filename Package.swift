@@ -75,7 +75,11 @@ let package = Package(
         // everything a hook needs, without the server, the CLI parser or an event loop.
         .target(
             name: "BrakeHost",
-            dependencies: ["BrakeCore", "BrakeGuard", "BrakeClient", "BrakeWire", "CBrakeSystem"],
+            dependencies: [
+                "BrakeCore", "BrakeGuard", "BrakeClient", "BrakeWire", "CBrakeSystem",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The few Linux calls the Glibc module does not expose: per-thread file-system identity, peer credentials.
@@ -136,6 +140,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

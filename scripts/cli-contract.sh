@@ -170,7 +170,29 @@ if [ "$(id -u)" = 0 ]; then
   done
   grep -q allowManagedHooksOnly <(BRAKE_SYSTEM_ROOT="$sysroot" "$INSTALLED" install claude-code --system --dry-run) \
     && echo "ok   Claude Code's managed drop-in allows managed hooks only" || { echo "FAIL allowManagedHooksOnly"; fail=1; }
-  expect_status 64 "install codex --system says why it cannot (managed Codex hooks are TOML)" -- env BRAKE_SYSTEM_ROOT="$sysroot" "$INSTALLED" install codex --system
+  # Codex's system layer is TOML: Brake's block goes beside the operator's own settings and hooks, and comes out whole.
+  mkdir -p "$sysroot/etc/codex"
+  printf 'model = "o3"\n\n[mcp_servers.docs]\ncommand = "docs-mcp"\n\n[[hooks.PreToolUse]]\nmatcher = "Bash"\n\n[[hooks.PreToolUse.hooks]]\ntype = "command"\ncommand = "audit-hook"\n' > "$sysroot/etc/codex/config.toml"
+  cp "$sysroot/etc/codex/config.toml" "$work/codex-before.toml"
+  BRAKE_SYSTEM_ROOT="$sysroot" "$INSTALLED" install codex --system >/dev/null
+  python3 - "$sysroot/etc/codex/config.toml" "$work/bin/brake" <<'PY' && echo "ok   install codex --system adds a managed [[hooks.PreToolUse]] to /etc/codex/config.toml, keeping the rest" || { echo "FAIL install codex --system"; cat "$sysroot/etc/codex/config.toml"; fail=1; }
+import sys, tomllib
+t = tomllib.load(open(sys.argv[1], "rb"))
+pre = t["hooks"]["PreToolUse"]
+assert t["model"] == "o3" and t["mcp_servers"]["docs"]["command"] == "docs-mcp", t
+assert pre[0]["hooks"][0]["command"] == "audit-hook", pre
+ours = [h for g in pre for h in g["hooks"] if sys.argv[2] in h["command"] and h["command"].endswith("codex")]
+assert len(ours) == 1 and ours[0]["timeout"] == 30 and ours[0]["type"] == "command", pre
+PY
+  [ "$(stat -c '%a %U' "$sysroot/etc/codex/config.toml")" = "644 root" ] && echo "ok   ...root-owned, 0644" || { echo "FAIL codex system file mode"; fail=1; }
+  BRAKE_SYSTEM_ROOT="$sysroot" "$INSTALLED" install codex --system | grep -q "already installed" \
+    && echo "ok   installing again changes nothing" || { echo "FAIL codex --system twice"; fail=1; }
+  BRAKE_SYSTEM_ROOT="$sysroot" "$INSTALLED" uninstall codex --system >/dev/null
+  cmp -s "$sysroot/etc/codex/config.toml" "$work/codex-before.toml" \
+    && echo "ok   uninstall codex --system leaves the operator's file exactly as it was" || { echo "FAIL uninstall codex --system"; diff "$work/codex-before.toml" "$sysroot/etc/codex/config.toml"; fail=1; }
+  printf '[hooks.PreToolUse]\nmatcher = "x"\n' > "$sysroot/etc/codex/config.toml"
+  expect_status 65 "install codex --system refuses a file that declares PreToolUse as a plain table" -- env BRAKE_SYSTEM_ROOT="$sysroot" "$INSTALLED" install codex --system
+  expect_status 64 "install kiro --system says Kiro has no system configuration" -- env BRAKE_SYSTEM_ROOT="$sysroot" "$INSTALLED" install kiro --system
 fi
 # Units for the two long-running services: the control plane as its own user, the guard service as root.
 "$INSTALLED" serve --unit --listen 127.0.0.1:9000 > "$work/server.unit"

@@ -8,6 +8,7 @@ an attack needs more than a hook call (reading files, writing scripts, calling t
 agent does it directly with its own account: the worst case, code execution as the operator's user.
 
 Each attack ends with the risky action not having run unless a person approved exactly it. Zero successes.
+Section 12 repeats the local attacks against a local system install (no server, `brake secret set`).
 """
 import atexit, glob, hashlib, http.server, json, os, pwd, random, re, shutil, signal, subprocess, sys, tempfile, threading
 import time, urllib.request
@@ -462,6 +463,93 @@ check(d == "deny" and "delete deployment payments" not in kubectl_ran(),
       "with the service stopped, brake-hook judges in-process: still refused")
 d, _ = hook("git status", session="s11", via=VIA)
 check(d == "allow", "...and routine work still passes")
+
+# --- 12. a local system install (no server): approving and resuming need a secret the agent cannot learn
+LOCALROOT = os.path.join(work, "sys-local")
+SECRET = "purple-otter-ledger-42"
+r = subprocess.run([BRAKE, "secret", "set", "--stdin"], input=SECRET + "\n", capture_output=True, text=True,
+                   env=dict(os.environ, BRAKE_SYSTEM_ROOT=LOCALROOT))
+check(r.returncode == 0 and oct(os.stat(os.path.join(LOCALROOT, "etc", "brake", "approver.json")).st_mode)[-3:] == "600",
+      "root sets the approver secret; only its hash is kept, readable by root alone")
+r = as_agent([BRAKE, "secret", "set", "--stdin"], stdin="agents-own-secret-123\n",
+             env=dict(ENV, BRAKE_SYSTEM_ROOT=LOCALROOT))
+check(r.returncode != 0, "the agent cannot set a secret of its own")
+LENV = dict(ENV, BRAKE_SYSTEM_ROOT=LOCALROOT)
+local_daemon = subprocess.Popen([BRAKE, "daemon"], env=dict(os.environ, BRAKE_SYSTEM_ROOT=LOCALROOT),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+atexit.register(lambda: local_daemon.poll() is None and local_daemon.kill())
+lsock = os.path.join(LOCALROOT, "run", "brake", "guard.sock")
+for _ in range(100):
+    if os.path.exists(lsock):
+        break
+    time.sleep(0.05)
+check(os.path.exists(lsock), "root's guard service keeps the local state")
+
+
+def local_status():
+    r = subprocess.run([BRAKE, "status", "--account", AGENT, "--format", "json"], capture_output=True, text=True,
+                       env=dict(os.environ, BRAKE_SYSTEM_ROOT=LOCALROOT))
+    return json.loads(r.stdout)
+
+
+agent_sh("git commit -q --allow-empty -m 'section 12'")
+head1 = remote_head()
+d, reason = hook(PUSH, session="s12", via=VIA, env=LENV, run=False)
+m = re.search(r"brake approve (\w+)", reason)
+lid = m.group(1) if m else None
+check(d == "ask" and lid and any(p["id"] == lid for p in local_status()["pending"]),
+      "a force push asks, with a request kept by the service")
+for how in [f"cp {BRAKE} /tmp/lb-{AGENT} && /tmp/lb-{AGENT} approve {lid}",
+            f"printf 'a:\\n\\t{BRAKE} approve {lid} < /dev/null\\n' > Makefile && make a",
+            f"perl -e 'system(\"{BRAKE}\", \"approve\", \"{lid}\")'",
+            f"echo {AGENT}-guess | {BRAKE} approve {lid} --secret-stdin",
+            f"echo 'password1234' | {BRAKE} approve {lid} --secret-stdin",
+            f"BRAKE_HOME=~/.brake {BRAKE} approve {lid}",
+            f"{BRAKE} approve {lid} --account root --secret-stdin < /dev/null"]:
+    agent_sh(how + " < /dev/null", env=LENV)
+    pend = [p["id"] for p in local_status()["pending"]]
+    check(lid in pend, f"'{how.split(' && ')[-1][:60]}' approves nothing")
+check(agent_sh(f"ls {LOCALROOT}/var/lib/brake/users/{pw.pw_uid}").returncode != 0,
+      "the agent cannot reach the state the service keeps for it")
+d, _ = hook(PUSH, session="s12", via=VIA, env=LENV)
+check(d != "allow" and remote_head() == head1, "the force push is still not allowed")
+d, _ = hook(PUSH, session="s12b", via=[BRAKE, "hook", "claude-code"], env=LENV)
+check(d == "deny" and remote_head() == head1, "the full binary judging in the agent's own process refuses")
+r = as_agent([BRAKE, "exec", "--", "git", "push", "--force", "origin", "main"], env=LENV)
+check(r.returncode == 2 and remote_head() == head1, "brake exec in the agent's own process refuses")
+check(agent_sh(f"kill {local_daemon.pid}").returncode != 0 and local_daemon.poll() is None, "nor can it stop the service")
+# A person at their terminal, as the same account (the laptop case), types the secret. The agent's three wrong
+# secrets above (the empty one included) made this account wait a few seconds first.
+r = as_agent([BRAKE, "approve", lid, "--secret-stdin"], stdin=SECRET + "\n", env=LENV)
+check(r.returncode == 77 and "try again in" in r.stderr and lid in [p["id"] for p in local_status()["pending"]],
+      "after three wrong secrets even the right one waits (guessing is slowed to a crawl)")
+time.sleep(5.5)
+r = as_agent([BRAKE, "approve", lid, "--secret-stdin"], stdin=SECRET + "\n", env=LENV)
+check(r.returncode == 0 and "approved" in r.stdout, "the person with the secret approves")
+d, _ = hook(PUSH, session="s12", via=VIA, env=LENV)
+check(d == "allow" and remote_head() != head1, "...and exactly that push runs")
+# Stops: the agent cannot lift them, not even with a loop started earlier.
+agent_sh(f"nohup bash -c 'while true; do {BRAKE} resume --session s12s < /dev/null; sleep 0.2; done' "
+         ">/dev/null 2>&1 &", env=LENV)
+r = as_agent([BRAKE, "stop", "--session", "s12s", "--reason", "hold it"], env=LENV)
+check(r.returncode == 0, "a stop needs no secret")
+time.sleep(1.5)
+d, reason = hook("ls", session="s12s", via=VIA, env=LENV, run=False)
+check(d == "deny" and "hold it" in reason, "the agent's background resume loop lifts nothing")
+agent_sh(f"pkill -u {AGENT} -f 'resume --session' ; true")
+for guess in ["guess-one-1234", "guess-two-1234", "guess-three-123"]:
+    r = as_agent([BRAKE, "resume", "--session", "s12s", "--secret-stdin"], stdin=guess + "\n", env=LENV)
+    check(r.returncode == 77, f"a wrong secret does not resume ({r.stderr.strip()[:60]})")
+d, _ = hook("ls", session="s12s", via=VIA, env=LENV, run=False)
+check(d == "deny", "the session is still stopped")
+r = subprocess.run([BRAKE, "resume", "--session", "s12s", "--account", AGENT], capture_output=True, text=True,
+                   env=dict(os.environ, BRAKE_SYSTEM_ROOT=LOCALROOT))
+d, _ = hook("ls", session="s12s", via=VIA, env=LENV, run=False)
+check(r.returncode == 0 and d == "allow", "an administrator (root) lifts the stop")
+local_daemon.send_signal(signal.SIGTERM)
+local_daemon.wait(timeout=10)
+d, _ = hook("git status", session="s12", via=VIA, env=LENV, run=False)
+check(d == "deny", "with the service stopped, a local system install refuses (its state is the service's)")
 
 server.send_signal(signal.SIGTERM)
 server.wait(timeout=20)

@@ -13,6 +13,8 @@ package enum ExitStatus {
     package static let deny: Int32 = 2
     package static let usage: Int32 = 64
     package static let badInput: Int32 = 65
+    /// A person's credential was wrong or missing (sysexits' EX_NOPERM).
+    package static let noPermission: Int32 = 77
 }
 
 /// An error that ends the command with a status and a message on stderr.

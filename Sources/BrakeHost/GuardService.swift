@@ -28,6 +28,8 @@ package struct GuardService: Sendable {
     let pool = HTTPClient.Pool()
     /// Writes the local log records of answered calls, in order, after their answers have gone out.
     let logWriter = DispatchQueue(label: "brake.guard.log")
+    /// Wrong approver secrets per account (a local system install).
+    let attempts = SecretAttempts()
 
     package init(socketPath: String, systemRoot: String?, ownEnv: [String: String]) {
         self.socketPath = socketPath
@@ -38,7 +40,7 @@ package struct GuardService: Sendable {
     /// The configuration for this process: a system service when `$BRAKE_SYSTEM_ROOT/etc/brake/server.json`
     /// exists (root only), else the user's own.
     package static func configured(env: [String: String], socket: String?) throws(Failure) -> GuardService {
-        if Loader.exists(SystemConfig.path(env)) {
+        if SystemConfig.installed(env) {
             guard geteuid() == 0 else {
                 throw Failure(
                     status: ExitStatus.usage,
@@ -91,10 +93,10 @@ package struct GuardService: Sendable {
         let dir = Paths.dirname(socketPath)
         if systemRoot != nil {
             // The directory is root's: no other account can put a socket of its own in its place.
-            try makeDirectories(dir, mode: 0o755)
+            try Self.makeDirectories(dir, mode: 0o755)
             chmod(dir, 0o755)
         } else {
-            try makeDirectories(dir, mode: 0o700)
+            try Self.makeDirectories(dir, mode: 0o700)
         }
         if let fd = GuardWire.connect(socketPath) {
             close(fd)
@@ -128,7 +130,7 @@ package struct GuardService: Sendable {
         return fd
     }
 
-    func makeDirectories(_ dir: String, mode: mode_t) throws(Failure) {
+    package static func makeDirectories(_ dir: String, mode: mode_t) throws(Failure) {
         var path = ""
         for part in dir.split(separator: "/") {
             path += "/" + part
@@ -170,6 +172,23 @@ package struct GuardService: Sendable {
 
     /// The answer to one call from the user `uid`.
     package func answer(_ call: GuardWire.Call, uid: UInt32, gid: UInt32) -> HookOutput {
+        if call.args.first == "control" {
+            guard let root = systemRoot, let order = LocalOrder(wireArgs: call.args) else {
+                return LocalControl.refusal(
+                    ExitStatus.usage,
+                    systemRoot == nil
+                        ? "only a system install's guard service keeps local state for others"
+                        : "the guard service did not understand this order; is `brake` the same version as the service?"
+                )
+            }
+            return LocalControl.serve(
+                order,
+                secret: String(decoding: call.payload, as: UTF8.self),
+                caller: uid,
+                root: root,
+                attempts: attempts
+            )
+        }
         let arguments: HookEntry.Arguments
         switch HookEntry.parse(call.args) {
         case .failure(let refusal): return refusal.output
@@ -200,7 +219,7 @@ package struct GuardService: Sendable {
                 env["LOGNAME"] = account.name
             }
             let dir = Self.stateDirectory(root: root, uid: uid)
-            do { try makeDirectories(dir, mode: 0o700) } catch {
+            do { try Self.makeDirectories(dir, mode: 0o700) } catch {
                 return HookEntry.Refusal("the guard service cannot keep state (\(error.message))", arguments.agent)
                     .output
             }
@@ -227,6 +246,15 @@ package struct GuardService: Sendable {
             control: control,
             files: files
         )
+    }
+
+    /// The account of this name: its uid, name and home directory.
+    static func account(named name: String) -> (uid: UInt32, name: String, home: String)? {
+        var pw = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buf = [CChar](repeating: 0, count: 16384)
+        guard getpwnam_r(name, &pw, &buf, buf.count, &result) == 0, result != nil else { return nil }
+        return (pw.pw_uid, Loader.string(pw.pw_name), Loader.string(pw.pw_dir))
     }
 
     /// The account's name and home directory, from the system's user database.

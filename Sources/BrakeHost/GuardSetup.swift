@@ -56,6 +56,14 @@ package enum GuardSetup {
         )
     }
 
+    /// Why this process may not judge with its own local state: on a local system install the state is the
+    /// guard service's (root), and what sits in the agent's home could have been written by the agent.
+    package static func inProcessProblem(env: [String: String], what: String) -> String? {
+        guard SystemConfig.localOnly(env), geteuid() != 0 else { return nil }
+        return
+            "this machine has a local system install, whose state only the guard service keeps, and \(what) cannot use it from this account; start the service as root (`brake daemon`) and hook the agent with `brake-hook`"
+    }
+
     /// The context of an action on this machine, with its targets resolved from files.
     package static func context(cwd: String, env: [String: String], actor: Actor = .agent) -> Context {
         var context = Context(

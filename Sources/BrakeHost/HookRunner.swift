@@ -36,6 +36,9 @@ package enum HookRunner {
     /// Answers one hook call in this process: reads stdin, judges, prints the agent's answer and exits.
     package static func run(agent: Agent, policyFile: String?, wait: Double? = nil) -> Never {
         let env = Loader.environment()
+        if let problem = GuardSetup.inProcessProblem(env: env, what: "the hook") {
+            HookEntry.refuse(problem, agent)
+        }
         let store = LocalStore(env: env)
         // The server's connection is opened first, so its handshake overlaps reading and judging the call.
         let control = ServerControl.load(env: env, store: store)

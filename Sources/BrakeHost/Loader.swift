@@ -119,7 +119,7 @@ package enum Loader {
     ) throws(Failure) -> Policy {
         var layers: [(String, String)] = []
         let system = SystemConfig.directory(env)
-        if opts.policy == nil, exists(SystemConfig.path(env)) {
+        if opts.policy == nil, SystemConfig.installed(env) {
             // A system install: the organisation layer is root's; nothing in the agent's home counts.
             if exists(system + "/policy.yaml") {
                 layers.append((system + "/policy.yaml", try readFile(system + "/policy.yaml")))
@@ -132,7 +132,7 @@ package enum Loader {
             // The organisation policy served by the control plane (refreshed when its ETag changes).
             layers.append((cached, try readFile(cached)))
         }
-        if opts.policy == nil, !exists(SystemConfig.path(env)), env["BRAKE_POLICY"].map({ $0.isEmpty }) ?? true,
+        if opts.policy == nil, !SystemConfig.installed(env), env["BRAKE_POLICY"].map({ $0.isEmpty }) ?? true,
             let home = env["HOME"], exists(home + "/.brake/policy.yaml")
         {
             layers.append((home + "/.brake/policy.yaml", try readFile(home + "/.brake/policy.yaml")))

@@ -49,6 +49,8 @@ package struct ServerLink {
                 tokenSource: system.tokenFile
             )
         }
+        // A local system install has no server, whatever the agent's home or environment says.
+        if SystemConfig.localOnly(env) { return nil }
         let saved = try saved(store)
         let envToken = env["BRAKE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         let pinned = env["BRAKE_SERVER_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? saved?.pinnedKey
@@ -144,6 +146,18 @@ package struct SystemConfig {
 
     package static func directory(_ env: [String: String]) -> String { root(env) + "/etc/brake" }
     package static func path(_ env: [String: String]) -> String { directory(env) + "/server.json" }
+
+    /// Whether the machine has a system install: with a server (`server.json`, `brake login --system`) or local
+    /// only (`approver.json`, `brake secret set`). Either way hooks ignore Brake settings in the agent's home.
+    package static func installed(_ env: [String: String]) -> Bool {
+        Loader.exists(path(env)) || Loader.exists(ApproverSecret.path(env))
+    }
+
+    /// A local system install: no server, local state kept by the guard service (root), approvals and resumes
+    /// need the approver secret.
+    package static func localOnly(_ env: [String: String]) -> Bool {
+        !Loader.exists(path(env)) && Loader.exists(ApproverSecret.path(env))
+    }
 
     /// Nil without a system install; an error when it exists but cannot be read (hooks then refuse).
     package static func load(env: [String: String]) throws -> SystemConfig? {

@@ -15,6 +15,8 @@ public struct ServerConfig: Sendable {
     public var idleTimeout = 30
     /// Open connections past which the longest-idle ones are closed (default: the descriptor limit less 256).
     public var maxConnections: Int?
+    /// Connections one client (remote address) may hold before its longest-idle ones are closed.
+    public var maxConnectionsPerClient: Int?
     public var checkpointInterval = 60
     /// The least role that may lift a person's stop order.
     public var stopLiftRole = "senior"
@@ -98,6 +100,10 @@ public struct ServerConfig: Sendable {
                 let n = try int(v, key)
                 if n < 16 { throw fail("'max_connections' must be at least 16") }
                 maxConnections = n
+            case "max_connections_per_client":
+                let n = try int(v, key)
+                if n < 16 { throw fail("'max_connections_per_client' must be at least 16") }
+                maxConnectionsPerClient = n
             case "checkpoint_interval_seconds": checkpointInterval = try int(v, key)
             case "stop_lift_role": stopLiftRole = try string(v, key)
             case "destructive":
@@ -182,7 +188,7 @@ public struct ServerConfig: Sendable {
                 }
             default:
                 throw fail(
-                    "unknown key '\(key)'; expected roles, policy, approval_ttl_minutes, max_wait_seconds, idle_timeout_seconds, max_connections, checkpoint_interval_seconds, stop_lift_role, destructive, breakers, webhooks, webhook_retries, public_url"
+                    "unknown key '\(key)'; expected roles, policy, approval_ttl_minutes, max_wait_seconds, idle_timeout_seconds, max_connections, max_connections_per_client, checkpoint_interval_seconds, stop_lift_role, destructive, breakers, webhooks, webhook_retries, public_url"
                 )
             }
         }

@@ -11,18 +11,45 @@ import Glibc
 /// connections that never finish a request (or a leak in some client) would otherwise use the process's last
 /// descriptor and leave a hook's call unanswered. Past `limit` open connections, the ones idle longest — not in
 /// the middle of a request, not answering a long-poll — are closed, oldest first. (The idle timeout closes them
-/// in any case; this handles a burst faster than the timeout.)
+/// in any case; this handles a burst faster than the timeout.) One client (one remote address) holding more than
+/// `perClient` connections has its own longest-idle ones closed the same way, so one host cannot take every
+/// descriptor from the others; a client's request is never refused for it, only its idle connections go.
 final class ConnectionShedder: Sendable {
     struct Entry {
         let channel: any Channel
+        let client: String
         var lastActive: ContinuousClock.Instant
         var inFlight: Bool
     }
 
-    let limit: Int
-    private let open = Mutex<[ObjectIdentifier: Entry]>([:])
+    struct Table {
+        var open: [ObjectIdentifier: Entry] = [:]
+        var perClient: [String: Int] = [:]
 
-    init(limit: Int) { self.limit = max(16, limit) }
+        mutating func remove(_ key: ObjectIdentifier) -> Entry? {
+            guard let e = open.removeValue(forKey: key) else { return nil }
+            let n = (perClient[e.client] ?? 1) - 1
+            perClient[e.client] = n > 0 ? n : nil
+            return e
+        }
+
+        /// Removes up to `n` of the longest-idle connections matching `which` (never `keep`) and returns them.
+        mutating func shed(_ n: Int, keep: ObjectIdentifier, where which: (Entry) -> Bool) -> [any Channel] {
+            let idle = open.filter { !$0.value.inFlight && $0.key != keep && which($0.value) }
+                .sorted { $0.value.lastActive < $1.value.lastActive }
+                .prefix(n)
+            return idle.compactMap { remove($0.key)?.channel }
+        }
+    }
+
+    let limit: Int
+    let perClient: Int
+    private let table = Mutex(Table())
+
+    init(limit: Int, perClient: Int? = nil) {
+        self.limit = max(16, limit)
+        self.perClient = max(16, perClient ?? self.limit)
+    }
 
     /// The limit for this process: its descriptor limit less a reserve for the database, logs and webhooks.
     static func processLimit() -> Int {
@@ -31,32 +58,41 @@ final class ConnectionShedder: Sendable {
         return Int(min(l.rlim_cur, 1 << 30)) - 256
     }
 
-    var count: Int { open.withLock { $0.count } }
+    var count: Int { table.withLock { $0.open.count } }
+
+    func count(client: String) -> Int { table.withLock { $0.perClient[client] ?? 0 } }
+
+    /// A connection's client: its remote IP address (all of a Unix socket's callers are one client).
+    static func client(_ channel: any Channel) -> String { channel.remoteAddress?.ipAddress ?? "local" }
 
     func opened(_ channel: any Channel) {
-        let victims = open.withLock { open -> [any Channel] in
-            open[ObjectIdentifier(channel)] = Entry(channel: channel, lastActive: .now, inFlight: false)
-            guard open.count > limit else { return [] }
+        let key = ObjectIdentifier(channel)
+        let client = Self.client(channel)
+        let victims = table.withLock { t -> [any Channel] in
+            t.open[key] = Entry(channel: channel, client: client, lastActive: .now, inFlight: false)
+            t.perClient[client, default: 0] += 1
+            var out: [any Channel] = []
             // Close a batch at once (1 % of the limit), so a flood costs one sort per batch, not one per connection.
-            let excess = open.count - limit + max(1, limit / 100)
-            let idle = open.filter { !$0.value.inFlight && $0.key != ObjectIdentifier(channel) }
-                .sorted { $0.value.lastActive < $1.value.lastActive }
-                .prefix(excess)
-            for (key, _) in idle { open[key] = nil }
-            return idle.map(\.value.channel)
+            if let mine = t.perClient[client], mine > perClient {
+                out += t.shed(mine - perClient + max(1, perClient / 100), keep: key) { $0.client == client }
+            }
+            if t.open.count > limit {
+                out += t.shed(t.open.count - limit + max(1, limit / 100), keep: key) { _ in true }
+            }
+            return out
         }
         for c in victims { c.close(promise: nil) }
     }
 
     func request(_ channel: any Channel, started: Bool) {
-        open.withLock { open in
-            open[ObjectIdentifier(channel)]?.inFlight = started
-            open[ObjectIdentifier(channel)]?.lastActive = .now
+        table.withLock { t in
+            t.open[ObjectIdentifier(channel)]?.inFlight = started
+            t.open[ObjectIdentifier(channel)]?.lastActive = .now
         }
     }
 
     func closed(_ channel: any Channel) {
-        _ = open.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+        _ = table.withLock { $0.remove(ObjectIdentifier(channel)) }
     }
 }
 

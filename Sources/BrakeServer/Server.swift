@@ -181,7 +181,9 @@ public struct BrakeServerMain: Sendable {
               approver's page:       \(url)/ui (sign in with a person's token)
             """
         let router = Routes.router(plane: plane, openAPI: OpenAPI.document)
-        let shedder = ConnectionShedder(limit: config.maxConnections ?? ConnectionShedder.processLimit())
+        let limit = config.maxConnections ?? ConnectionShedder.processLimit()
+        // By default one host may hold half the connections: the rest stay for everyone else.
+        let shedder = ConnectionShedder(limit: limit, perClient: config.maxConnectionsPerClient ?? limit / 2)
         let app = Application(
             router: router,
             // Idle connections are closed and headers are bounded: connections that never finish a request

@@ -164,11 +164,13 @@ public enum GuardWire {
     // MARK: where the socket is
 
     /// The socket a hook uses: the system install's (`$BRAKE_SYSTEM_ROOT/run/brake/guard.sock`, in a directory
-    /// only root can write) when the machine has one, else the user's own (`$BRAKE_HOME/guard.sock`).
+    /// only root can write) when the machine has one (`etc/brake/server.json` or `approver.json`), else the user's own (`$BRAKE_HOME/guard.sock`).
     public static func socketPath(env: [String: String]) -> String {
         var root = env["BRAKE_SYSTEM_ROOT"] ?? ""
         while root.hasSuffix("/") { root.removeLast() }
-        if access(root + "/etc/brake/server.json", F_OK) == 0 { return systemSocket(root: root) }
+        if access(root + "/etc/brake/server.json", F_OK) == 0 || access(root + "/etc/brake/approver.json", F_OK) == 0 {
+            return systemSocket(root: root)
+        }
         if let h = env["BRAKE_HOME"], !h.isEmpty { return h + "/guard.sock" }
         return (env["HOME"] ?? "/") + "/.brake/guard.sock"
     }

@@ -50,8 +50,16 @@ struct Doctor: ParsableCommand {
             var places: [String] = []
             if let root { places.append(root + "/" + HookConfig.path(agent: agent, project: true)) }
             places.append((env["HOME"] ?? "/") + "/" + HookConfig.path(agent: agent, project: false))
+            if let system = HookConfig.systemPath(agent: agent) { places.append(SystemConfig.root(env) + system) }
+            let codexSystem = SystemConfig.root(env) + CodexSystemConfig.path
+            if agent == .codex { places.append(codexSystem) }
             for path in Set(places).sorted() where Loader.exists(path) {
-                guard let text = try? Loader.readFile(path), let v = try? JSONValue.parse(text) else {
+                let commands: [String]
+                if path == codexSystem {
+                    commands = CodexSystemConfig.commands((try? Loader.readFile(path)) ?? "")
+                } else if let text = try? Loader.readFile(path), let v = try? JSONValue.parse(text) {
+                    commands = HookConfig.brakeCommands(agent: agent, in: v)
+                } else {
                     add(
                         "fail",
                         "\(path) is not valid JSON: \(agent.rawValue) may ignore every hook in it",
@@ -59,7 +67,6 @@ struct Doctor: ParsableCommand {
                     )
                     continue
                 }
-                let commands = HookConfig.brakeCommands(agent: agent, in: v)
                 if commands.isEmpty { continue }
                 for c in Set(commands) {
                     let program = Self.firstWord(c)
@@ -132,6 +139,18 @@ struct Doctor: ParsableCommand {
         // The server.
         if Loader.exists(SystemConfig.path(env)) {
             add("ok", "system install at \(SystemConfig.path(env)) (hooks ignore settings in the agent's home)")
+        } else if SystemConfig.localOnly(env) {
+            add(
+                "ok",
+                "local system install (\(ApproverSecret.path(env))): local state is the guard service's, approvals and resumes need the approver secret"
+            )
+            if !Loader.exists(GuardWire.socketPath(env: env)) {
+                add(
+                    "fail",
+                    "the guard service is not running, so every hook denies",
+                    "start it as root: `brake daemon` (systemd unit: `brake daemon --unit`)"
+                )
+            }
         }
         do {
             if let link = try ServerLink.load(env: env, store: store) {

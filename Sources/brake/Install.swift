@@ -45,12 +45,11 @@ struct InstallOptions: ParsableArguments {
     func file(env: [String: String]) throws(Failure) -> String {
         let a = Agent(rawValue: agent)!
         if system {
-            guard let path = HookConfig.systemPath(agent: a) else {
+            guard let path = a == .codex ? CodexSystemConfig.path : HookConfig.systemPath(agent: a) else {
                 throw Failure(
                     status: ExitStatus.usage,
-                    message: a == .codex
-                        ? "Codex keeps managed hooks in /etc/codex/config.toml (TOML), which Brake does not write yet; use --user or --project, and see the README"
-                        : "\(a.rawValue) has no documented system-wide hook configuration; use --user or --project"
+                    message:
+                        "\(a.rawValue) has no documented system-wide hook configuration; use --user or --project (see the README's agent table)"
                 )
             }
             guard geteuid() == 0 else {
@@ -147,7 +146,7 @@ struct Install: ParsableCommand {
     static func hookCommand(brake: String, agent: Agent, env: [String: String]) -> String {
         let client = Paths.dirname(brake) + "/brake-hook"
         let service =
-            Loader.exists(SystemConfig.path(env)) || Loader.exists(GuardWire.socketPath(env: env))
+            SystemConfig.installed(env) || Loader.exists(GuardWire.socketPath(env: env))
         if brake.hasPrefix("/"), access(client, X_OK) == 0, service {
             return Hooks.shellQuote(client) + " " + agent.rawValue
         }
@@ -175,6 +174,10 @@ struct InstallAgent: ParsableCommand {
         do {
             let a = Agent(rawValue: options.agent)!
             let path = try options.file(env: env)
+            if a == .codex && options.system {
+                try installCodexSystem(path: path, env: env)
+                return
+            }
             let existing = try ConfigFile.load(path)
             let command = Install.hookCommand(
                 brake: try Install.stableCommand(explicit: options.command, env: env),
@@ -209,6 +212,35 @@ struct InstallAgent: ParsableCommand {
         } catch {
             Loader.fail(error)
         }
+    }
+
+    /// Codex's system layer is TOML: Brake's marked block is added to (or replaced in) `/etc/codex/config.toml`.
+    func installCodexSystem(path: String, env: [String: String]) throws(Failure) {
+        let existing = Loader.exists(path) ? try Loader.readFile(path) : nil
+        let command = Install.hookCommand(
+            brake: try Install.stableCommand(explicit: options.command, env: env),
+            agent: .codex,
+            env: env
+        )
+        let text: String
+        switch CodexSystemConfig.install(existing: existing, command: command) {
+        case .success(let t): text = t
+        case .failure(let e): throw Failure(status: ExitStatus.badInput, message: e.message + "; nothing was changed")
+        }
+        if text == existing {
+            FileHandleOut.stdout("\(path): Brake's hook is already installed\n")
+            return
+        }
+        if options.dryRun {
+            FileHandleOut.stdout("would write \(path):\n" + Install.diff(existing ?? "", text))
+            return
+        }
+        try ConfigFile.write(path, text, backup: true)
+        chown(path, 0, 0)
+        chmod(path, 0o644)
+        FileHandleOut.stdout(
+            "installed Brake's codex hook in \(path) (Codex's system layer: managed, so it runs without a trust review)\n"
+        )
     }
 
     /// The absolute path of this executable, so the agent does not depend on PATH.
@@ -287,6 +319,23 @@ struct UninstallAgent: ParsableCommand {
         do {
             let a = Agent(rawValue: options.agent)!
             let path = try options.file(env: env)
+            if a == .codex && options.system {
+                guard Loader.exists(path), case let text = try Loader.readFile(path), CodexSystemConfig.installed(text)
+                else {
+                    FileHandleOut.stdout("\(path): nothing to remove\n")
+                    return
+                }
+                let rest = CodexSystemConfig.uninstall(existing: text)
+                if options.dryRun {
+                    FileHandleOut.stdout(
+                        "would \(rest == nil ? "remove" : "write") \(path):\n" + Install.diff(text, rest ?? "")
+                    )
+                    return
+                }
+                if let rest { try ConfigFile.write(path, rest, backup: false) } else { unlink(path) }
+                FileHandleOut.stdout("removed Brake's codex hook from \(path)\n")
+                return
+            }
             guard let existing = try ConfigFile.load(path) else {
                 FileHandleOut.stdout("\(path): nothing to remove\n")
                 return
@@ -337,6 +386,9 @@ struct Exec: ParsableCommand {
         let env = Loader.environment()
         let store = LocalStore(env: env)
         do {
+            if let problem = GuardSetup.inProcessProblem(env: env, what: "brake exec") {
+                throw Failure(status: ExitStatus.deny, message: problem)
+            }
             guard let who = Actor(rawValue: actor) else {
                 throw Failure(status: ExitStatus.usage, message: "--actor must be agent or human, not '\(actor)'")
             }

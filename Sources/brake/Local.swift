@@ -44,39 +44,50 @@ struct Approve: ParsableCommand {
     )
     @Argument(help: "The request id the agent was given.") var id: String
     @Option(name: .long, help: "Why (recorded in the audit log).") var reason: String?
-    func run() throws { Decide.run(id: id, approve: true, reason: reason) }
+    @OptionGroup var person: LocalPersonOptions
+    func run() throws { Decide.run(id: id, approve: true, reason: reason, person: person) }
 }
 
 struct DenyRequest: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "deny", abstract: "Deny a pending request.")
     @Argument(help: "The request id the agent was given.") var id: String
     @Option(name: .long, help: "Why (shown to the agent and recorded).") var reason: String?
-    func run() throws { Decide.run(id: id, approve: false, reason: reason) }
+    @OptionGroup var person: LocalPersonOptions
+    func run() throws { Decide.run(id: id, approve: false, reason: reason, person: person) }
+}
+
+/// For a local system install (`brake secret set`): whose state, and where the approver secret comes from.
+struct LocalPersonOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Local system install: act on this account's agents (needs the approver secret).",
+            valueName: "NAME"
+        )
+    ) var account: String?
+    @Flag(name: .long, help: "Read the approver secret from standard input instead of the terminal.")
+    var secretStdin = false
+
+    func order(_ verb: LocalOrder.Verb) -> LocalOrder {
+        var o = LocalOrder(verb)
+        o.user = account
+        return o
+    }
 }
 
 enum Decide {
-    static func run(id: String, approve: Bool, reason: String?) {
+    static func run(id: String, approve: Bool, reason: String?, person: LocalPersonOptions) {
         let env = Loader.environment()
-        let store = LocalStore(env: env)
         do {
             // Requests made through the server are decided there (with roles); local ones here.
-            if try ServerLink.load(env: env, store: store) != nil, id.hasPrefix("req_") {
+            if try ServerLink.load(env: env, store: LocalStore(env: env)) != nil, id.hasPrefix("req_") {
                 try Remote.decide(id: id, approve: approve, reason: reason, json: false)
                 return
             }
-            let r = try store.withState { (state: inout LocalState) throws(Failure) -> ApprovalRequest in
-                switch state.decide(id: id, approve: approve, now: LocalStore.now()) {
-                case .success(let r):
-                    try store.audit([
-                        ("decision", .string(approve ? "approved" : "denied")), ("request", .string(id)),
-                        ("digest", .string(r.digest)), ("by", .string(env["USER"] ?? "unknown")),
-                    ])
-                    return r
-                case .failure(let e):
-                    throw Failure(status: ExitStatus.badInput, message: e.message)
-                }
-            }
-            FileHandleOut.stdout("\(approve ? "approved" : "denied") \(r.id): \(r.summary)\n")
+            var order = person.order(approve ? .approve : .deny)
+            order.id = id
+            order.reason = reason ?? ""
+            try LocalControl.run(order, env: env, secretFromStdin: person.secretStdin)
         } catch {
             Loader.fail(error)
         }
@@ -91,6 +102,7 @@ struct StopCommand: ParsableCommand {
     @OptionGroup var scope: StopScopeOptions
     @Option(name: .long, help: "Why; shown to the agent and the person.") var reason: String?
     @Flag(name: .long, help: "Only on this machine, even when a server is configured.") var local = false
+    @OptionGroup var person: LocalPersonOptions
 
     func validate() throws { try scope.check() }
 
@@ -119,17 +131,11 @@ struct StopCommand: ParsableCommand {
                         "stopping a \(scope) needs the Brake server (`brake login`); locally: --all, --agent or --session"
                 )
             }
-            try store.withState { (state: inout LocalState) throws(Failure) in
-                state.stops.removeAll { $0.scope == kind && $0.value == value }
-                state.stops.append(
-                    Stop.local(scope: kind, value: value, reason: reason ?? "", created: LocalStore.now())
-                )
-                try store.audit([
-                    ("decision", .string("stop")), ("scope", .string(scope)), ("value", .string(value)),
-                    ("reason", .string(reason ?? "")),
-                ])
-            }
-            FileHandleOut.stdout("stopped \(scope == "all" ? "everything" : "\(scope) \(value)")\n")
+            var order = person.order(.stop)
+            order.scope = kind
+            order.value = value
+            order.reason = reason ?? ""
+            try LocalControl.run(order, env: env, secretFromStdin: person.secretStdin)
         } catch {
             Loader.fail(error)
         }
@@ -186,6 +192,7 @@ struct Resume: ParsableCommand {
     @OptionGroup var scope: StopScopeOptions
     @Option(name: .long, help: "One stop by its id (server).") var id: String?
     @Option(name: .long, help: "Why (recorded).") var reason: String?
+    @OptionGroup var person: LocalPersonOptions
 
     func validate() throws { try scope.check(allowID: true, id: id) }
 
@@ -239,12 +246,11 @@ struct Resume: ParsableCommand {
                 )
             }
             guard let local = localScope else { return }
-            let n = try store.withState { (state: inout LocalState) throws(Failure) -> Int in
-                let removed = state.resume(scope: local.0, value: local.1)
-                try store.audit([("decision", .string("resume")), ("lifted", .number(Double(removed)))])
-                return removed
-            }
-            FileHandleOut.stdout("lifted \(n) stop\(n == 1 ? "" : "s")\n")
+            var order = person.order(.resume)
+            order.scope = local.0
+            order.value = local.1
+            order.reason = reason ?? ""
+            try LocalControl.run(order, env: env, secretFromStdin: person.secretStdin)
         } catch {
             Loader.fail(error)
         }
@@ -257,6 +263,7 @@ struct Status: ParsableCommand {
         abstract: "Show stops and pending approval requests."
     )
     @Option(name: .long, help: "text or json") var format: String = "text"
+    @OptionGroup var person: LocalPersonOptions
 
     func run() throws {
         let env = Loader.environment()
@@ -303,48 +310,9 @@ struct Status: ParsableCommand {
                 }
                 return
             }
-            let state = try store.withState { (s: inout LocalState) throws(Failure) -> LocalState in s }
-            let now = LocalStore.now()
-            let pending = state.requests.filter { $0.status == .pending && $0.expires > now }
-            if format == "json" {
-                let v = JSONValue.object([
-                    (
-                        "stops",
-                        .array(
-                            state.stops.map {
-                                .object([
-                                    ("scope", .string($0.scope.rawValue)), ("value", .string($0.value)),
-                                    ("reason", .string($0.reason)),
-                                ])
-                            }
-                        )
-                    ),
-                    (
-                        "pending",
-                        .array(
-                            pending.map {
-                                .object([
-                                    ("id", .string($0.id)), ("summary", .string($0.summary)),
-                                    ("agent", .string($0.agent)), ("rules", .array($0.rules.map { .string($0) })),
-                                    ("expires_in", .number(Double($0.expires - now))),
-                                ])
-                            }
-                        )
-                    ),
-                ])
-                FileHandleOut.stdout(v.serialized + "\n")
-                return
-            }
-            var out = state.stops.isEmpty ? "no stops\n" : "stops:\n"
-            for s in state.stops {
-                out += "  \(s.describe): \(s.reason)\n"
-            }
-            out += pending.isEmpty ? "no pending requests\n" : "pending requests:\n"
-            for r in pending {
-                out +=
-                    "  \(r.id)  \(r.agent)  \(r.summary)  [\(r.rules.joined(separator: ", "))]  expires in \((r.expires - now) / 60) min\n"
-            }
-            FileHandleOut.stdout(out)
+            var order = person.order(.status)
+            order.json = format == "json"
+            try LocalControl.run(order, env: env, secretFromStdin: person.secretStdin)
         } catch {
             Loader.fail(error)
         }

@@ -220,6 +220,9 @@ final class ProxyLoop {
 extension MCPProxy {
     /// The judge shared by the stdio and HTTP modes: policy, local state, the server gate.
     func makeLoop(server: String, argv: [String], env: [String: String]) throws -> ProxyLoop {
+        if let problem = GuardSetup.inProcessProblem(env: env, what: "brake mcp") {
+            throw Failure(status: ExitStatus.deny, message: problem)
+        }
         let options = LoadOptions(policy: policy, cwd: nil, actor: "agent")
         let context = GuardSetup.context(cwd: Loader.currentDirectory(), env: env)
         let pol = try Loader.policy(options, env: env, projectRoot: context.projectRoot)

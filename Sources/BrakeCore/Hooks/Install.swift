@@ -15,7 +15,7 @@ public enum HookConfig {
 
     /// The agent's managed, system-wide configuration (below `$BRAKE_SYSTEM_ROOT`), which the agent's user cannot
     /// write and which outranks or survives its user and project settings; nil where the agent has none Brake can
-    /// write (Codex keeps its managed hooks in TOML, Kiro documents no system configuration).
+    /// write as JSON (Codex's system layer is TOML: `CodexSystemConfig`; Kiro documents no system configuration).
     public static func systemPath(agent: Agent) -> String? {
         switch agent {
         case .claudeCode: return "/etc/claude-code/managed-settings.d/brake.json"
