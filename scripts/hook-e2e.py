@@ -125,7 +125,8 @@ for agent in ["claude-code", "codex", "gemini", "cursor", "copilot", "kiro"]:
     danger = "rm -rf ~/other-project"
     r = hook(agent, payload(agent, session, "shell", danger))
     v = verdict(agent, r)
-    expected = {"codex": "deny", "kiro": "deny"}.get(agent, "ask")
+    # Codex rejects ask, Kiro has none, and a Gemini hook's ask would override Gemini's own policy deny.
+    expected = {"codex": "deny", "kiro": "deny", "gemini": "deny"}.get(agent, "ask")
     check(v == expected, f"{agent}: destructive command answered '{v}' (want {expected})")
     m = re.search(r"brake approve ([a-z0-9]{8})", r.stdout + r.stderr)
     check(m is not None, f"{agent}: the answer names a request id")

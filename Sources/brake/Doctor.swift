@@ -46,6 +46,7 @@ struct Doctor: ParsableCommand {
         // Each agent's hook, in the project and the user's configuration.
         let cwd = Loader.currentDirectory()
         let root = Loader.projectRoot(from: cwd)
+        var brakeAt: [Agent: [String]] = [:]
         for agent in Agent.allCases {
             var places: [String] = []
             if let root { places.append(root + "/" + HookConfig.path(agent: agent, project: true)) }
@@ -68,6 +69,7 @@ struct Doctor: ParsableCommand {
                     continue
                 }
                 if commands.isEmpty { continue }
+                brakeAt[agent, default: []].append(path)
                 for c in Set(commands) {
                     let program = Self.firstWord(c)
                     if Install.isBuildPath(program) {
@@ -99,23 +101,8 @@ struct Doctor: ParsableCommand {
                 }
             }
         }
-        // Gemini CLI merges `hooksConfig.disabled` from every scope as a union and matches it against the hook's
-        // name: any settings file listing "brake" switches Brake off (google-gemini/gemini-cli settingsSchema.ts).
-        var geminiFiles = [
-            SystemConfig.root(env) + "/etc/gemini-cli/settings.json", (env["HOME"] ?? "/") + "/.gemini/settings.json",
-        ]
-        if let root { geminiFiles.append(root + "/.gemini/settings.json") }
-        for path in geminiFiles where Loader.exists(path) {
-            if let text = try? Loader.readFile(path), let v = try? JSONValue.parse(text),
-                v["hooksConfig"]?["disabled"]?.strings.contains(where: { $0 == "brake" || $0.contains(" hook gemini") })
-                    == true
-            {
-                add(
-                    "fail",
-                    "\(path) lists Brake in hooksConfig.disabled: Gemini CLI will not run its hook",
-                    "remove it from the list"
-                )
-            }
+        for f in AgentChecks.findings(env: env, projectRoot: root, cwd: cwd, brakeAt: brakeAt) {
+            add(f.level, f.what, f.fix)
         }
         if !findings.contains(where: { $0.what.contains(" hook in ") || $0.what.contains("hook runs") }) {
             add(

@@ -536,8 +536,7 @@ enum KiroAgentFiles {
         var touched = 0
         for folder in HookConfig.agentFileFolders(project: !options.user) {
             let dir = base + "/" + folder
-            guard let listing = PlanFiles.run("ls -1 \(Hooks.shellQuote(dir)) 2>/dev/null") else { continue }
-            for name in listing.split(separator: "\n") where name.hasSuffix(".json") {
+            for name in Loader.listDirectory(dir) where name.hasSuffix(".json") {
                 let path = dir + "/" + name
                 guard let existing = try ConfigFile.load(path) else { continue }
                 let updated =

@@ -153,6 +153,16 @@ struct MetamorphicTests {
         ("leading spaces and tab", { " \t" + $0 }),
         ("subshell", { "( \($0)\n)" }),
         ("brace group", { "{ \($0)\n}" }),
+        // Bash's brace expansion: `{bash,-c}` is the two words `bash -c`.
+        ("brace-expanded words", { "{bash,-c} \(quoted($0))" }),
+        // Tools that run a command they are handed.
+        ("tmux new -d", { "tmux new -d \(quoted($0))" }),
+        ("git submodule foreach", { "git submodule foreach \(quoted($0))" }),
+        ("git -c core.pager", { "git -c core.pager=\(quoted($0)) log" }),
+        ("ssh ProxyCommand", { "ssh -o ProxyCommand=\(quoted($0)) host" }),
+        ("vim -c !", { "vim -c \(quoted("!" + $0)) -c q" }),
+        ("systemd-run sh -c", { "systemd-run --user sh -c \(quoted($0))" }),
+        ("positional parameters", { "set -- \(quoted($0)); eval \"$1\"" }),
     ]
 
     static func rank(_ v: Verdict) -> Int { v == .allow ? 0 : v == .ask ? 1 : 2 }

@@ -209,7 +209,7 @@ struct HookTests {
         )
         #expect(
             out(.gemini, .ask).stdout
-                == #"{"decision":"ask","reason":"for the agent","systemMessage":"for the person"}"# + "\n"
+                == #"{"decision":"deny","reason":"for the agent","systemMessage":"for the person"}"# + "\n"
         )
         #expect(
             out(.copilot, .deny).stdout == #"{"permissionDecision":"deny","permissionDecisionReason":"for the agent"}"#

@@ -88,7 +88,7 @@ enum Tables {
     }
 
     static let caseFiles = [
-        "filesystem", "shell_evasion", "vcs", "infra", "data", "misc", "routine", "brake_ground",
+        "filesystem", "shell_evasion", "vcs", "infra", "data", "misc", "routine", "brake_ground", "bash_and_carriers",
     ].map {
         "cases/\($0).jsonl"
     }

@@ -32,6 +32,8 @@ final class Analyzer {
     var files: [String: FileInfo] = [:]
     var gitAliases: [String: String] = [:]
     var decodedTexts: Set<String> = []
+    /// Shell code found inside the command and analysed as such (`bash -c '…'`, remote commands, decoded text).
+    var sourcesRead: Set<String> = []
     var callStack: [String] = []
     var steps = 0
     var reparseDepth = 0
@@ -54,6 +56,7 @@ final class Analyzer {
     /// Analyses a whole command line.
     func analyze(_ source: String) {
         analyzeSource(source, site: ExecSite(), stdin: nil, origin: "command")
+        SecondOpinion.scan(&result, readSources: sourcesRead, home: normalizedHome)
     }
 
     /// Parses and runs shell source found somewhere (the command itself, `bash -c`, a script file …).
@@ -63,6 +66,7 @@ final class Analyzer {
             markTooComplex("shell code nested more than \(Analyzer.maxReparse) levels deep (\(origin))")
             return .unknown("nested", suspicious: true)
         }
+        if origin != "command" { sourcesRead.insert(source) }
         let script: Script
         do {
             script = try ShellParser.parse(source, depth: 0)

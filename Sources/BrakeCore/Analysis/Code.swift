@@ -33,6 +33,19 @@ extension Analyzer {
                 codes.append(Field(String(a.text.dropFirst(2)), dynamic: a.dynamic))
                 break
             }
+            // Clustered flags ending in the code flag: `python3 -Ic CODE`, `ruby -we CODE`, `lua -Ee`? (`-E` alone
+            // is an option for lua).
+            if a.text.hasPrefix("-"), !a.text.hasPrefix("--"), a.text.count > 2, i + 1 < args.count,
+                a.text.dropFirst().allSatisfy({ $0.isLetter }),
+                let flag = codeFlags.first(where: { $0.count == 2 && a.text.hasSuffix(String($0.last!)) }),
+                program == "python" || program == "ruby" || program == "node" || program == "php"
+            {
+                _ = flag
+                codes.append(args[i + 1])
+                i += 2
+                if program == "python" { break }
+                continue
+            }
             if program == "perl",
                 a.text.hasPrefix("-") && !a.text.hasPrefix("--") && (a.text.hasSuffix("e") || a.text.hasSuffix("E"))
                     && a.text.count > 2, i + 1 < args.count
@@ -390,6 +403,19 @@ extension Analyzer {
             }
             return (words.joined(separator: " "), dynamic)
         }
+        // `system("rm", "-rf", "/")` (Perl, Ruby): a list of words, run without a shell.
+        if lits.count >= 2, String(chars[0..<lits[0].range.lowerBound]).allSatisfy({ " \n\t".contains($0) }) {
+            var words = [lits[0]]
+            for l in lits.dropFirst() {
+                let gap = String(chars[words.last!.range.upperBound..<l.range.lowerBound])
+                guard gap.filter({ !" \n\t".contains($0) }) == "," else { break }
+                words.append(l)
+            }
+            let after = String(chars[words.last!.range.upperBound...]).trimmingSpaces
+            if words.count >= 2, after.isEmpty || after.hasPrefix(")") || after.hasPrefix(";") {
+                return (words.map { quoteForShell($0.text) }.joined(separator: " "), words.contains(where: \.dynamic))
+            }
+        }
         // A string built from literals and expressions: expressions become a dynamic value.
         var text = ""
         var last = 0
@@ -427,7 +453,7 @@ extension Analyzer {
         "cp.spawn(", "exec(", "spawn(", "execFile(", "system(", "IO.popen(", "Open3.capture2(", "Open3.capture3(",
         "Open3.popen3(", "Open3.capture2e(", "shell_exec(", "passthru(", "proc_open(", "popen(", "pcntl_exec(",
         "Deno.Command(", "Bun.spawn(", "Bun.spawnSync(", "sh.run(", "invoke.run(", "fabric.run(", "%x(", "qx(", "qx{",
-        "Process.run(", "shell(",
+        "Process.run(", "shell(", "os.execute(", "io.popen(",
     ]
     static let deleteCalls: [(String, Bool)] = [
         ("shutil.rmtree(", true), ("os.remove(", false), ("os.unlink(", false), ("os.rmdir(", false),
@@ -520,7 +546,8 @@ extension Analyzer {
     }
 
     /// Scans program text for the calls that matter.
-    func scanCode(_ text: String, program: String, idx: Int, site: ExecSite) {
+    func scanCode(_ source: String, program: String, idx: Int, site: ExecSite) {
+        let text = program == "python" ? Self.pythonAliasesResolved(source) : source
         let code = Array(text)
         let binds = bindings(code)
         guard code.count < 2_000_000 else {
@@ -830,5 +857,74 @@ extension Character {
     var isIdentifierCharacter: Bool {
         guard let a = asciiValue else { return isLetter || isNumber }
         return (a >= 0x61 && a <= 0x7A) || (a >= 0x41 && a <= 0x5A) || (a >= 0x30 && a <= 0x39) || a == 0x5F
+    }
+}
+
+extension Analyzer {
+    static let pythonModules = ["os", "subprocess", "shutil", "pty", "commands", "pathlib"]
+
+    /// Python that names a module or a function another way, written the usual way so the call scanner sees
+    /// it: `__import__("os")` and `importlib.import_module("os")` → `os`; `import os as o` → `os.`; `from os import
+    /// system as s` (or `from os import system`) → `os.system(`; `getattr(os, "system")` → `os.system`.
+    static func pythonAliasesResolved(_ code: String) -> String {
+        guard code.includes("import") || code.includes("getattr") else { return code }
+        var text = code
+        for m in pythonModules {
+            for q in ["\"", "'"] {
+                text = text.replacingAll("__import__(\(q)\(m)\(q))", with: m)
+                text = text.replacingAll("importlib.import_module(\(q)\(m)\(q))", with: m)
+                for attr in [
+                    "system", "popen", "rmtree", "remove", "unlink", "run", "call", "Popen", "spawn", "check_output",
+                    "check_call", "getoutput", "execvp", "execv",
+                ] {
+                    text = text.replacingAll("getattr(\(m), \(q)\(attr)\(q))", with: "\(m).\(attr)")
+                    text = text.replacingAll("getattr(\(m),\(q)\(attr)\(q))", with: "\(m).\(attr)")
+                }
+            }
+        }
+        let words = SecondOpinion.tokenize(text.replacingAll(".", with: " . "))
+        var renames: [(String, String)] = []
+        var i = 0
+        while i < words.count {
+            if words[i] == "import", i + 3 < words.count, words[i + 2] == "as", pythonModules.contains(words[i + 1]) {
+                renames.append((words[i + 3] + ".", words[i + 1] + "."))
+            }
+            if words[i] == "from", i + 3 < words.count, pythonModules.contains(words[i + 1]), words[i + 2] == "import" {
+                var j = i + 3
+                while j < words.count, words[j] != ";" {
+                    let name = words[j]
+                    if j + 2 < words.count, words[j + 1] == "as" {
+                        renames.append((words[j + 2] + "(", words[i + 1] + "." + name + "("))
+                        j += 3
+                    } else {
+                        if name != "*" { renames.append((name + "(", words[i + 1] + "." + name + "(")) }
+                        j += 1
+                    }
+                }
+            }
+            i += 1
+        }
+        for (from, to) in renames where from != to {
+            text = replacingCalls(text, from, to)
+        }
+        return text
+    }
+
+    /// Replaces `from` where it starts a name (not after a letter, digit, `_` or `.`).
+    static func replacingCalls(_ text: String, _ from: String, _ to: String) -> String {
+        var out = ""
+        var rest = Substring(text)
+        while let r = rest.firstRange(of: from) {
+            let before = rest[..<r.lowerBound]
+            let prev = before.last ?? out.last
+            out += before
+            if let p = prev, p.isLetter || p.isNumber || p == "_" || p == "." {
+                out += rest[r]
+            } else {
+                out += to
+            }
+            rest = rest[r.upperBound...]
+        }
+        return out + rest
     }
 }

@@ -251,6 +251,7 @@ extension Analyzer {
         if program == "git", let out = runGitAlias(args, idx: idx, site: site, stdin: stdin) {
             return out
         }
+        runCarried(program: program, args: args, idx: idx, site: site, stdin: stdin)
         recognize(idx)
         trackFiles(idx)
         return output(of: idx)

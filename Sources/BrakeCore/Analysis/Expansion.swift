@@ -13,8 +13,16 @@ extension Analyzer {
         var breakBefore: Bool = false
     }
 
-    /// Expands a word into fields, the way bash does for command arguments.
+    /// Expands a word into fields, the way bash does for command arguments: braces first, then the rest.
     func expandWord(_ w: Word) -> [Field] {
+        switch w.braceExpansion() {
+        case .none: return expandBraceless(w)
+        case .words(let ws): return ws.flatMap(expandBraceless)
+        case .tooMany: return [Field("{…}", dynamic: true)]
+        }
+    }
+
+    private func expandBraceless(_ w: Word) -> [Field] {
         var pieces: [Piece] = []
         appendPieces(w.parts, quoted: false, into: &pieces, atStart: true)
         return assemble(pieces)
@@ -186,7 +194,7 @@ extension Analyzer {
                 pieces.append(Piece(text: placeholder, quoted: quoted, splittable: false, dynamic: true))
                 return
             }
-        } else if vals.count > 1 {
+        } else if vals.count > 1 && pe.name != "@" && pe.name != "*" {
             vals = [vals[0]]
         }
         if let op = pe.op {
@@ -249,7 +257,8 @@ extension Analyzer {
             }
             return
         }
-        let arrayAll = pe.index == "@" && quoted
+        // `"${a[@]}"` and `"$@"`: one field per element.
+        let arrayAll = (pe.index == "@" || (pe.index == nil && pe.name == "@")) && quoted
         // Values that grow without bound (`a=$a$a` in a loop) stop being tracked.
         if vals.reduce(0, { $0 + $1.text.utf8.count }) > Analyzer.maxValueBytes {
             pieces.append(Piece(text: placeholder, quoted: quoted, splittable: false, dynamic: true))

@@ -321,6 +321,8 @@ extension Analyzer {
         case "find":
             return .output(runFind(args, argv: argv, site: site, assignments: assignments, stdin: stdin))
         case "ssh":
+            // What ssh runs locally (ProxyCommand, LocalCommand), besides what it runs on the host.
+            runCarried(program: program, args: args, idx: -1, site: site, stdin: nil)
             return unwrapSSH(args, argv: argv, site: site, assignments: assignments, stdin: stdin)
         case "kubectl", "oc":
             return unwrapKubectlExec(

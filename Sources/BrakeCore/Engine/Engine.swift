@@ -156,6 +156,10 @@ public enum Engine {
                 "no effect that any of the \(policy.rules.count) rules considers: \(policy.rules.map(\.id).joined(separator: ", "))"
             )
         }
+        // The lexical second opinion speaks only where the analysis itself found nothing to stop.
+        if matched.contains(where: { $0.1.kind != SecondOpinion.kind && $0.0.decision != .allow }) {
+            matched.removeAll { $0.1.kind == SecondOpinion.kind }
+        }
         var verdict = Verdict.allow
         for (r, _) in matched where r.decision > verdict { verdict = r.decision }
         var reasons: [Reason] = []

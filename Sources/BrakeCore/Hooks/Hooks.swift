@@ -380,9 +380,13 @@ public enum Hooks {
                 ])
             )
         case .gemini:
+            // A hook's `ask` replaces the verdict of Gemini's own policy engine, a deny included
+            // (packages/core/src/scheduler/scheduler.ts: `if (hookDecision === 'ask') { decision =
+            // PolicyDecision.ASK_USER; }`), so an ask could open a prompt the organisation's Gemini policy had
+            // closed. Brake answers deny there, with how to get approval.
             return json(
                 .object([
-                    ("decision", .string(word)), ("reason", .string(agentMessage)),
+                    ("decision", .string("deny")), ("reason", .string(agentMessage)),
                     ("systemMessage", .string(userMessage)),
                 ])
             )

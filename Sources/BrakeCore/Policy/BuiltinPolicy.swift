@@ -282,6 +282,24 @@ enum BuiltinPolicy {
             doesNotMatch: ["echo $HOME"]
         ),
         rule(
+            "text.catastrophic-shape",
+            .ask,
+            labels: ["obfuscation"],
+            message:
+                "Hands a program text that would wipe a root, home or system directory, a disk, or infrastructure, in a way Brake does not model.",
+            agentMessage:
+                "Brake cannot tell what this will really run. Run the specific command directly, so it can be checked, or ask the person.",
+            match: when(["text.catastrophic-shape"]),
+            matches: [
+                "mytool --on-exit 'rm -rf ~'", "deploy --post-hook 'mkfs.ext4 /dev/sda1'",
+                "runner --cleanup='terraform destroy -auto-approve'",
+            ],
+            doesNotMatch: [
+                "git commit -m 'docs: never run rm -rf ~'", "echo 'rm -rf /' > notes.txt",
+                "grep -rn 'rm -rf /' scripts", "python3 -c 'print(\"rm -rf /\")'",
+            ]
+        ),
+        rule(
             "shell.unanalysable",
             .ask,
             labels: ["obfuscation"],
