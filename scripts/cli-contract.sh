@@ -102,6 +102,26 @@ mkdir -p .gemini && printf '{"hooksConfig": {"disabled": ["brake"]}}\n' > .gemin
 "$INSTALLED" doctor > "$work/doctor" 2>&1; rc=$?
 [ $rc = 1 ] && grep -q "hooksConfig.disabled" "$work/doctor" && echo "ok   brake doctor reports a Gemini setting that switches Brake off" || { echo "FAIL doctor gemini disabled"; fail=1; }
 rm -f .gemini/settings.json
+# Gemini CLI runs no hooks in a folder the person has not trusted (longest rule wins, TRUST_PARENT covers the parent).
+"$INSTALLED" install gemini >/dev/null
+"$INSTALLED" doctor > "$work/doctor" 2>&1; rc=$?
+[ $rc = 1 ] && grep -q "Gemini CLI does not trust" "$work/doctor" && echo "ok   brake doctor reports a folder Gemini CLI does not trust" || { echo "FAIL doctor gemini untrusted: $rc"; cat "$work/doctor"; fail=1; }
+mkdir -p "$HOME/.gemini"
+printf '{"%s": "TRUST_PARENT"}\n' "$PWD/sub" > "$HOME/.gemini/trustedFolders.json"
+"$INSTALLED" doctor > "$work/doctor" 2>&1
+! grep -q "Gemini CLI does not trust" "$work/doctor" && echo "ok   ...and not once TRUST_PARENT on a child trusts it" || { echo "FAIL doctor gemini trusted"; cat "$work/doctor"; fail=1; }
+printf '{"%s": "TRUST_FOLDER", "%s": "DO_NOT_TRUST"}\n' "$(dirname "$PWD")" "$PWD" > "$HOME/.gemini/trustedFolders.json"
+"$INSTALLED" doctor > "$work/doctor" 2>&1
+grep -q "Gemini CLI does not trust.*DO_NOT_TRUST" "$work/doctor" && echo "ok   ...while the longest rule, DO_NOT_TRUST, wins over a trusted parent" || { echo "FAIL doctor gemini longest rule"; cat "$work/doctor"; fail=1; }
+GEMINI_CLI_TRUST_WORKSPACE=true "$INSTALLED" doctor > "$work/doctor" 2>&1
+! grep -q "Gemini CLI does not trust" "$work/doctor" && echo "ok   ...and GEMINI_CLI_TRUST_WORKSPACE=true overrides the file" || { echo "FAIL doctor gemini env"; fail=1; }
+rm -f "$HOME/.gemini/trustedFolders.json"; "$INSTALLED" uninstall gemini >/dev/null; rm -f .gemini/settings.json
+# Claude Code: with allowManagedHooksOnly in managed settings, a project-level hook never runs.
+mkdir -p "$work/managed/etc/claude-code" && printf '{"allowManagedHooksOnly": true}\n' > "$work/managed/etc/claude-code/managed-settings.json"
+"$INSTALLED" install claude-code >/dev/null
+BRAKE_SYSTEM_ROOT="$work/managed" "$INSTALLED" doctor > "$work/doctor" 2>&1; rc=$?
+[ $rc = 1 ] && grep -q "allows managed hooks only" "$work/doctor" && echo "ok   brake doctor reports a project hook that managed-hooks-only switches off" || { echo "FAIL doctor managed only: $rc"; cat "$work/doctor"; fail=1; }
+"$INSTALLED" uninstall claude-code >/dev/null
 # brake install / uninstall round trip on configuration files that hold other hooks
 printf '{\n  "permissions": {"allow": ["Bash(ls)"]},\n  "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "python3 guard.py"}]}]}\n}\n' > .claude/settings.json
 printf '{"version": 1, "hooks": {"beforeShellExecution": [{"command": "./audit.sh"}]}}\n' > .cursor/hooks.json
@@ -155,6 +175,32 @@ done
 printf '{broken' > .gemini/settings.json
 expect_status 65 "install refuses a configuration file that is not JSON" -- "$INSTALLED" install gemini
 grep -q '{broken' .gemini/settings.json && echo "ok   ...and leaves it untouched" || { echo "FAIL broken file was changed"; fail=1; }
+# Copilot's cloud agent: the hook runs /usr/local/bin/brake, and the setup steps put a checked download there.
+"$INSTALLED" install copilot --cloud >/dev/null
+python3 - "$PWD/.github/hooks/brake.json" "$PWD/.github/workflows/copilot-setup-steps.yml" <<'PY' && echo "ok   install copilot --cloud: the hook runs /usr/local/bin/brake and copilot-setup-steps installs it there" || { echo "FAIL install copilot --cloud"; fail=1; }
+import json, sys
+hook = json.load(open(sys.argv[1]))
+assert hook["hooks"]["preToolUse"][0]["bash"] == "/usr/local/bin/brake hook copilot", hook
+wf = open(sys.argv[2]).read()
+assert "\n  copilot-setup-steps:\n" in wf and "sha256sum -c" in wf and "BRAKE_INSTALL_DIR: /usr/local/bin" in wf, wf
+PY
+# The install step itself, run here against a local download: a wrong digest installs nothing.
+python3 - "$PWD/.github/workflows/copilot-setup-steps.yml" > "$work/setup-step.sh" <<'PY'
+import sys
+text = open(sys.argv[1]).read()
+body = text.split("run: |\n", 1)[1]
+print("\n".join(line[10:] for line in body.splitlines()))
+PY
+mkdir -p "$work/dl" "$work/cloudbin" && cp "$INSTALLED" "$work/dl/brake"
+(cd "$work/dl" && python3 -m http.server 0 --bind 127.0.0.1 > "$work/http.log" 2>&1 & echo $! > "$work/http.pid")
+for _ in $(seq 50); do port=$(grep -o 'port [0-9]*' "$work/http.log" | grep -o '[0-9]*'); [ -n "$port" ] && break; sleep 0.1; done
+sum=$(sha256sum "$work/dl/brake" | cut -d' ' -f1)
+BRAKE_DOWNLOAD_URL="http://127.0.0.1:$port/brake" BRAKE_SHA256=0000 BRAKE_INSTALL_DIR="$work/cloudbin" bash "$work/setup-step.sh" >/dev/null 2>&1
+[ $? != 0 ] && [ ! -e "$work/cloudbin/brake" ] && echo "ok   the setup step refuses a download whose digest is wrong" || { echo "FAIL setup step wrong digest"; fail=1; }
+BRAKE_DOWNLOAD_URL="http://127.0.0.1:$port/brake" BRAKE_SHA256="$sum" BRAKE_INSTALL_DIR="$work/cloudbin" bash "$work/setup-step.sh" >/dev/null 2>&1
+[ $? = 0 ] && [ -x "$work/cloudbin/brake" ] && echo "ok   ...and installs the checked one" || { echo "FAIL setup step install"; fail=1; }
+kill "$(cat "$work/http.pid")" 2>/dev/null
+"$INSTALLED" uninstall copilot >/dev/null; rm -f .github/workflows/copilot-setup-steps.yml
 # Managed, system-wide configuration (root only; below a test BRAKE_SYSTEM_ROOT)
 if [ "$(id -u)" = 0 ]; then
   sysroot="$work/sysroot"
@@ -174,6 +220,7 @@ if [ "$(id -u)" = 0 ]; then
   mkdir -p "$sysroot/etc/codex"
   printf 'model = "o3"\n\n[mcp_servers.docs]\ncommand = "docs-mcp"\n\n[[hooks.PreToolUse]]\nmatcher = "Bash"\n\n[[hooks.PreToolUse.hooks]]\ntype = "command"\ncommand = "audit-hook"\n' > "$sysroot/etc/codex/config.toml"
   cp "$sysroot/etc/codex/config.toml" "$work/codex-before.toml"
+  printf 'allowed_sandbox_modes = ["read-only"]\n' > "$sysroot/etc/codex/requirements.toml"
   BRAKE_SYSTEM_ROOT="$sysroot" "$INSTALLED" install codex --system >/dev/null
   python3 - "$sysroot/etc/codex/config.toml" "$work/bin/brake" <<'PY' && echo "ok   install codex --system adds a managed [[hooks.PreToolUse]] to /etc/codex/config.toml, keeping the rest" || { echo "FAIL install codex --system"; cat "$sysroot/etc/codex/config.toml"; fail=1; }
 import sys, tomllib
@@ -185,11 +232,25 @@ ours = [h for g in pre for h in g["hooks"] if sys.argv[2] in h["command"] and h[
 assert len(ours) == 1 and ours[0]["timeout"] == 30 and ours[0]["type"] == "command", pre
 PY
   [ "$(stat -c '%a %U' "$sysroot/etc/codex/config.toml")" = "644 root" ] && echo "ok   ...root-owned, 0644" || { echo "FAIL codex system file mode"; fail=1; }
+  python3 -c 'import sys, tomllib; t = tomllib.load(open(sys.argv[1], "rb")); assert t["features"]["hooks"] is True and t["allowed_sandbox_modes"] == ["read-only"], t' "$sysroot/etc/codex/requirements.toml" \
+    && echo "ok   ...and hooks are pinned on in requirements.toml, beside the operator's requirements" || { echo "FAIL codex requirements pin"; cat "$sysroot/etc/codex/requirements.toml"; fail=1; }
   BRAKE_SYSTEM_ROOT="$sysroot" "$INSTALLED" install codex --system | grep -q "already installed" \
     && echo "ok   installing again changes nothing" || { echo "FAIL codex --system twice"; fail=1; }
   BRAKE_SYSTEM_ROOT="$sysroot" "$INSTALLED" uninstall codex --system >/dev/null
   cmp -s "$sysroot/etc/codex/config.toml" "$work/codex-before.toml" \
     && echo "ok   uninstall codex --system leaves the operator's file exactly as it was" || { echo "FAIL uninstall codex --system"; diff "$work/codex-before.toml" "$sysroot/etc/codex/config.toml"; fail=1; }
+  [ "$(cat "$sysroot/etc/codex/requirements.toml")" = 'allowed_sandbox_modes = ["read-only"]' ] \
+    && echo "ok   ...and its requirements file too" || { echo "FAIL codex requirements unpin"; cat "$sysroot/etc/codex/requirements.toml"; fail=1; }
+  printf '[features]\nhooks = false\n' > "$sysroot/etc/codex/requirements.toml"
+  expect_status 65 "install codex --system refuses requirements that pin hooks off" -- env BRAKE_SYSTEM_ROOT="$sysroot" "$INSTALLED" install codex --system
+  printf '[features]\nweb_search = true\n\n[sandbox]\nx = 1\n' > "$sysroot/etc/codex/requirements.toml"
+  BRAKE_SYSTEM_ROOT="$sysroot" "$INSTALLED" install codex --system >/dev/null
+  python3 -c 'import sys, tomllib; t = tomllib.load(open(sys.argv[1], "rb")); assert t["features"] == {"web_search": True, "hooks": True} and t["sandbox"] == {"x": 1}, t' "$sysroot/etc/codex/requirements.toml" \
+    && echo "ok   ...and adds hooks = true to an existing [features] table" || { echo "FAIL codex features table"; cat "$sysroot/etc/codex/requirements.toml"; fail=1; }
+  BRAKE_SYSTEM_ROOT="$sysroot" "$INSTALLED" uninstall codex --system >/dev/null
+  [ "$(cat "$sysroot/etc/codex/requirements.toml")" = "$(printf '[features]\nweb_search = true\n\n[sandbox]\nx = 1')" ] \
+    && echo "ok   ...which uninstall takes out again" || { echo "FAIL codex features unpin"; cat "$sysroot/etc/codex/requirements.toml"; fail=1; }
+  rm -f "$sysroot/etc/codex/requirements.toml"
   printf '[hooks.PreToolUse]\nmatcher = "x"\n' > "$sysroot/etc/codex/config.toml"
   expect_status 65 "install codex --system refuses a file that declares PreToolUse as a plain table" -- env BRAKE_SYSTEM_ROOT="$sysroot" "$INSTALLED" install codex --system
   expect_status 64 "install kiro --system says Kiro has no system configuration" -- env BRAKE_SYSTEM_ROOT="$sysroot" "$INSTALLED" install kiro --system

@@ -60,7 +60,7 @@ enum AgentChecks {
         // In a folder the person has not trusted, Gemini CLI runs no settings hooks at all, system ones included
         // (packages/core/src/hooks/hookRegistry.ts); folder trust is on by default.
         if brakeAt[.gemini] != nil, trustChecked {
-            switch GeminiTrust.of(cwd, file: home + "/.gemini/trustedFolders.json") {
+            switch GeminiTrust.of(cwd, env: env) {
             case .trusted: break
             case .untrusted(let why):
                 out.append(
@@ -68,7 +68,8 @@ enum AgentChecks {
                         level: "fail",
                         what:
                             "Gemini CLI does not trust \(cwd) (\(why)), so it runs none of its hooks here, Brake's included",
-                        fix: "trust the folder in Gemini CLI (/permissions), or do not run Gemini here"
+                        fix:
+                            "trust the folder in Gemini CLI (/permissions), or do not run Gemini here (headless runs refuse to start there)"
                     )
                 )
             }
@@ -77,31 +78,46 @@ enum AgentChecks {
     }
 }
 
-/// Gemini CLI's folder trust, read from `~/.gemini/trustedFolders.json` (a map from a path to `TRUST_FOLDER`,
-/// `TRUST_PARENT` or `DO_NOT_TRUST`, google-gemini/gemini-cli packages/cli/src/config/trustedFolders.ts): a folder is
-/// trusted when it or an ancestor is trusted (`TRUST_PARENT` trusts the parent of the path named); a folder named
-/// `DO_NOT_TRUST`, or one no rule covers, is not.
+/// Gemini CLI's folder trust, read from `~/.gemini/trustedFolders.json` (or `$GEMINI_CLI_TRUSTED_FOLDERS_PATH`): a
+/// map from a path to `TRUST_FOLDER`, `TRUST_PARENT` (trusts the path's parent and everything under it) or
+/// `DO_NOT_TRUST`. Among the rules whose directory contains the folder, the longest key wins; no rule is untrusted;
+/// `GEMINI_CLI_TRUST_WORKSPACE=true|false` overrides the file (google-gemini/gemini-cli trust.ts `isPathTrusted`,
+/// `checkPathTrust`).
 enum GeminiTrust: Equatable {
     case trusted
     case untrusted(String)
 
-    static func of(_ folder: String, file: String) -> GeminiTrust {
+    static func of(_ folder: String, env: [String: String]) -> GeminiTrust {
+        switch env["GEMINI_CLI_TRUST_WORKSPACE"] {
+        case "true": return .trusted
+        case "false": return .untrusted("GEMINI_CLI_TRUST_WORKSPACE=false")
+        default: break
+        }
+        let file =
+            env["GEMINI_CLI_TRUSTED_FOLDERS_PATH"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (env["HOME"] ?? "/") + "/.gemini/trustedFolders.json"
         guard let text = try? Loader.readFile(file), let v = try? JSONValue.parse(text), case .object(let rules) = v
         else { return .untrusted("no folder is trusted in \(file)") }
-        var dir = folder
-        while dir.count > 1 && dir.hasSuffix("/") { dir.removeLast() }
-        var trusted = false
+        let dir = trimmed(Loader.realPath(folder))
+        var best: (length: Int, level: String)?
         for (path, value) in rules {
-            var p = path
-            while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
-            switch value.stringValue {
-            case "TRUST_FOLDER": if within(dir, p) { trusted = true }
-            case "TRUST_PARENT": if within(dir, Paths.dirname(p)) { trusted = true }
-            case "DO_NOT_TRUST": if dir == p { return .untrusted("marked DO_NOT_TRUST in \(file)") }
-            default: continue
-            }
+            guard let level = value.stringValue else { continue }
+            let rule = trimmed(path)
+            let covered = level == "TRUST_PARENT" ? Paths.dirname(rule) : rule
+            guard within(dir, covered), rule.count > (best?.length ?? -1) else { continue }
+            best = (rule.count, level)
         }
-        return trusted ? .trusted : .untrusted("no rule in \(file) trusts it")
+        switch best?.level {
+        case "TRUST_FOLDER", "TRUST_PARENT": return .trusted
+        case "DO_NOT_TRUST": return .untrusted("marked DO_NOT_TRUST in \(file)")
+        default: return .untrusted("no rule in \(file) trusts it")
+        }
+    }
+
+    static func trimmed(_ p: String) -> String {
+        var p = p
+        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+        return p
     }
 
     static func within(_ dir: String, _ root: String) -> Bool {

@@ -20,6 +20,11 @@ struct InstallOptions: ParsableArguments {
         help:
             "Write the agent's managed, system-wide configuration (as root; below $BRAKE_SYSTEM_ROOT): the agent's user can neither change it nor switch it off."
     ) var system = false
+    @Flag(
+        name: .long,
+        help:
+            "Copilot's cloud agent: the repository's hook runs /usr/local/bin/brake, which .github/workflows/copilot-setup-steps.yml installs in the agent's sandbox."
+    ) var cloud = false
     @Flag(name: .long, help: "Show the change without writing it.") var dryRun = false
     @Option(
         name: .long,
@@ -33,6 +38,11 @@ struct InstallOptions: ParsableArguments {
     func validate() throws {
         if [project, user, system].filter({ $0 }).count > 1 {
             throw ValidationError("give one of --project, --user and --system")
+        }
+        if cloud && (agent != "copilot" || user || system) {
+            throw ValidationError(
+                "--cloud is for Copilot's cloud agent, which reads the repository's hooks: `brake install copilot --cloud`"
+            )
         }
         if Agent(rawValue: agent) == nil {
             throw ValidationError(
@@ -179,11 +189,15 @@ struct InstallAgent: ParsableCommand {
                 return
             }
             let existing = try ConfigFile.load(path)
-            let command = Install.hookCommand(
-                brake: try Install.stableCommand(explicit: options.command, env: env),
-                agent: a,
-                env: env
-            )
+            // In the cloud agent's sandbox Brake is where the setup steps put it.
+            let command =
+                options.cloud
+                ? Hooks.shellQuote(options.command ?? CopilotCloud.brakePath) + " hook copilot"
+                : Install.hookCommand(
+                    brake: try Install.stableCommand(explicit: options.command, env: env),
+                    agent: a,
+                    env: env
+                )
             let updated =
                 options.system
                 ? HookConfig.installSystem(agent: a, existing: existing, command: command)
@@ -206,6 +220,9 @@ struct InstallAgent: ParsableCommand {
             }
             FileHandleOut.stdout("installed Brake's \(a.rawValue) hook in \(path)\n")
             if a == .kiro { try KiroAgentFiles.apply(options: options, env: env, command: command, install: true) }
+            if options.cloud {
+                try CopilotCloud.writeSetupSteps(projectRoot: Paths.dirname(Paths.dirname(Paths.dirname(path))))
+            }
             if a == .codex {
                 FileHandleOut.stdout("Codex: open /hooks in Codex and trust the new hook, or it will not run.\n")
             }
@@ -227,19 +244,35 @@ struct InstallAgent: ParsableCommand {
         case .success(let t): text = t
         case .failure(let e): throw Failure(status: ExitStatus.badInput, message: e.message + "; nothing was changed")
         }
-        if text == existing {
+        if text == existing, Loader.exists(SystemConfig.root(env) + CodexSystemConfig.requirementsPath) {
             FileHandleOut.stdout("\(path): Brake's hook is already installed\n")
             return
         }
+        // Hooks are a feature a user's own config.toml could turn off: the requirements file pins them on.
+        let requirements = SystemConfig.root(env) + CodexSystemConfig.requirementsPath
+        let before = Loader.exists(requirements) ? try Loader.readFile(requirements) : nil
+        let pinned: String
+        switch CodexSystemConfig.pinHooks(existing: before) {
+        case .success(let t): pinned = t
+        case .failure(let e): throw Failure(status: ExitStatus.badInput, message: e.message + "; nothing was changed")
+        }
         if options.dryRun {
             FileHandleOut.stdout("would write \(path):\n" + Install.diff(existing ?? "", text))
+            if pinned != before {
+                FileHandleOut.stdout("would write \(requirements):\n" + Install.diff(before ?? "", pinned))
+            }
             return
         }
         try ConfigFile.write(path, text, backup: true)
         chown(path, 0, 0)
         chmod(path, 0o644)
+        if pinned != before {
+            try ConfigFile.write(requirements, pinned, backup: true)
+            chown(requirements, 0, 0)
+            chmod(requirements, 0o644)
+        }
         FileHandleOut.stdout(
-            "installed Brake's codex hook in \(path) (Codex's system layer: managed, so it runs without a trust review)\n"
+            "installed Brake's codex hook in \(path) (Codex's system layer: managed, so it runs without a trust review), with hooks pinned on in \(requirements)\n"
         )
     }
 
@@ -333,6 +366,15 @@ struct UninstallAgent: ParsableCommand {
                     return
                 }
                 if let rest { try ConfigFile.write(path, rest, backup: false) } else { unlink(path) }
+                let requirements = SystemConfig.root(env) + CodexSystemConfig.requirementsPath
+                if Loader.exists(requirements) {
+                    let r = try Loader.readFile(requirements)
+                    if let kept = CodexSystemConfig.unpinHooks(existing: r) {
+                        if kept != r { try ConfigFile.write(requirements, kept, backup: false) }
+                    } else {
+                        unlink(requirements)
+                    }
+                }
                 FileHandleOut.stdout("removed Brake's codex hook from \(path)\n")
                 return
             }

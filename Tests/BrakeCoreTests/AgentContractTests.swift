@@ -217,6 +217,25 @@ struct AgentContractTests {
             action: .shell(command: "git push --force origin main"),
             askEffect: .blocked
         ),
+        // Kiro CLI v3 (kiro.dev/docs/cli/v3/hooks): "Receives hook context as JSON on stdin"; the IDE's captured
+        // payload is {session_id, hook_event_name, cwd, tool_name, tool_input}, MCP tools `mcp_<server>_<tool>`.
+        // Exit 2 blocks. (The full v3 field list is not documented: docs/agent-contracts-research-2.md §1.)
+        Case(
+            agent: .kiro,
+            event: "preToolUse",
+            payload:
+                #"{"session_id":"k","hook_event_name":"preToolUse","cwd":"/p","tool_name":"mcp_postgres_query","tool_input":{"sql":"DROP TABLE users"}}"#,
+            action: .mcp(server: "postgres", tool: "query", arguments: #"{"sql":"DROP TABLE users"}"#),
+            askEffect: .blocked
+        ),
+        Case(
+            agent: .kiro,
+            event: "preToolUse",
+            payload:
+                #"{"session_id":"k","hook_event_name":"preToolUse","cwd":"/p","tool_name":"delete_file","tool_input":{"path":"/p/.git/hooks/pre-push"}}"#,
+            action: .delete(path: "/p/.git/hooks/pre-push"),
+            askEffect: .blocked
+        ),
     ]
 
     @Test("The documented payload becomes the action", arguments: cases)

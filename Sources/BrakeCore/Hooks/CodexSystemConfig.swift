@@ -49,6 +49,58 @@ public enum CodexSystemConfig {
         return rest.allSatisfy(\.isWhitespace) ? nil : rest
     }
 
+    /// Codex's requirements file: what users cannot change. Hooks are a feature a user's own `config.toml` can turn
+    /// off (the user layer outranks the system one); `[features] hooks = true` here pins them on
+    /// (developers.openai.com/codex/enterprise/managed-configuration).
+    public static let requirementsPath = "/etc/codex/requirements.toml"
+    static let pinMarker = "# brake: keeps managed hooks on (brake install codex --system)"
+
+    /// The requirements file with `[features] hooks = true`: a line added to an existing `[features]` table, or a
+    /// marked block; an error when the operator's file pins hooks to something else.
+    public static func pinHooks(existing: String?) -> Result<String, HookConfigError> {
+        let text = existing ?? ""
+        if installed(text) || text.includes(pinMarker) { return .success(text) }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if let header = lines.firstIndex(where: { $0.trimmingSpaces == "[features]" }) {
+            var i = header + 1
+            while i < lines.count, !lines[i].trimmingSpaces.hasPrefix("[") {
+                let l = lines[i].trimmingSpaces
+                if l.hasPrefix("hooks") && l.dropFirst(5).trimmingSpaces.hasPrefix("=") {
+                    let value = l.split(separator: "=", maxSplits: 1).last.map { String($0).trimmingSpaces } ?? ""
+                    if value.hasPrefix("true") { return .success(text) }
+                    return .failure(
+                        HookConfigError(
+                            message:
+                                "\(requirementsPath) pins [features] hooks = \(value); Brake's hook needs them on: set it to true"
+                        )
+                    )
+                }
+                i += 1
+            }
+            lines.insert("hooks = true  " + pinMarker, at: header + 1)
+            return .success(lines.joined(separator: "\n"))
+        }
+        if text.includes("features.") {
+            return .failure(
+                HookConfigError(
+                    message: "\(requirementsPath) sets features with dotted keys; add features.hooks = true there"
+                )
+            )
+        }
+        var out = text
+        if !out.isEmpty && !out.hasSuffix("\n") { out += "\n" }
+        if !out.isEmpty { out += "\n" }
+        return .success(out + "\(begin)\n[features]\nhooks = true\n\(end)\n")
+    }
+
+    /// The requirements file without Brake's pin; nil when nothing else is left.
+    public static func unpinHooks(existing: String) -> String? {
+        let lines = without(existing).split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasSuffix(pinMarker) }
+        let rest = lines.joined(separator: "\n")
+        return rest.allSatisfy(\.isWhitespace) ? nil : rest
+    }
+
     /// Whether the file holds Brake's block.
     public static func installed(_ text: String) -> Bool { text.contains(begin) }
 

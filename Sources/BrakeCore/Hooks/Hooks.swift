@@ -291,7 +291,9 @@ public enum Hooks {
             let name = String(tool[tool.index(after: slash)...])
             acts = [.mcp(server: server, tool: name, arguments: input?.serialized ?? "{}")]
         } else {
-            acts = try actions(tool: tool, input: input, mcpSeparator: "__")
+            // Kiro v3 names MCP tools `mcp_<server>_<tool>`; Q CLI and Kiro 2.x `@server/tool` (above).
+            let separator = tool.hasPrefix("mcp_") && !tool.hasPrefix("mcp__") ? "_" : "__"
+            acts = try actions(tool: tool, input: input, mcpSeparator: separator)
         }
         if acts.isEmpty { acts = [.other(tool: tool)] }
         return HookCall(

@@ -209,7 +209,9 @@ public enum HookConfig {
                 "hooks",
                 .array([
                     .object([
-                        ("name", .string("brake")), ("trigger", .string("PreToolUse")), ("matcher", .string("*")),
+                        // No matcher: Kiro v3 reads it as a regular expression and matches every tool without
+                        // one (kiro.dev/docs/cli/v3/hooks), and `*` is not a valid one.
+                        ("name", .string("brake")), ("trigger", .string("PreToolUse")),
                         ("action", .object([("type", .string("command")), ("command", .string(command))])),
                         ("timeout", .number(30)), ("enabled", .bool(true)),
                     ])
