@@ -123,10 +123,11 @@ for i in range(10000):
 subprocess.run(["git", "-C", repo, "fast-import", "--quiet"], input="".join(lines).encode(), check=True)
 PY
 git -C "$repo" checkout -q main
-printf 'version: 1\npeople:\n  - {name: Dev, emails: [dev0@acme.io], level: senior}\npaths:\n  - {pattern: "src/f1*", owners: [dev0@acme.io], risk: high}\n' > "$repo/team.yaml"
+# The roster comes from a trusted place, never from the commits judged (the gate reads it from the base, or --roster).
+printf 'version: 1\npeople:\n  - {name: Dev, emails: [dev0@acme.io], level: senior}\npaths:\n  - {pattern: "src/f1*", owners: [dev0@acme.io], risk: high}\n' > "$tmp/team.yaml"
 first=$(git -C "$repo" rev-list --max-parents=0 HEAD)
 for i in 1 2 3; do
-  ( cd "$repo" && /usr/bin/time -f "  brake gate, 10,000 commits: %e s, %M KB" "$BIN/brake" gate --range "$first..HEAD" --format json > "$tmp/gate.json" ) || true
+  ( cd "$repo" && /usr/bin/time -f "  brake gate, 10,000 commits: %e s, %M KB" "$BIN/brake" gate --range "$first..HEAD" --roster "$tmp/team.yaml" --format json > "$tmp/gate.json" ) || true
 done
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('  commits judged:', len(d['commits']), ' failing:', sum(not c['passed'] for c in d['commits']))" "$tmp/gate.json"
 ( cd "$repo" && /usr/bin/time -f "  git log alone (same format): %e s" git log --reverse -z --name-only --format=%H "$first..HEAD" > /dev/null )

@@ -122,6 +122,11 @@ mkdir -p "$work/managed/etc/claude-code" && printf '{"allowManagedHooksOnly": tr
 BRAKE_SYSTEM_ROOT="$work/managed" "$INSTALLED" doctor > "$work/doctor" 2>&1; rc=$?
 [ $rc = 1 ] && grep -q "allows managed hooks only" "$work/doctor" && echo "ok   brake doctor reports a project hook that managed-hooks-only switches off" || { echo "FAIL doctor managed only: $rc"; cat "$work/doctor"; fail=1; }
 "$INSTALLED" uninstall claude-code >/dev/null
+mkdir -p "$work/managed/etc/codex" && printf 'allow_managed_hooks_only = true\n' > "$work/managed/etc/codex/requirements.toml"
+"$INSTALLED" install codex >/dev/null
+BRAKE_SYSTEM_ROOT="$work/managed" "$INSTALLED" doctor > "$work/doctor" 2>&1; rc=$?
+[ $rc = 1 ] && grep -q "Codex allows managed hooks only" "$work/doctor" && echo "ok   ...and one that Codex's allow_managed_hooks_only switches off" || { echo "FAIL doctor codex managed only: $rc"; cat "$work/doctor"; fail=1; }
+"$INSTALLED" uninstall codex >/dev/null
 # brake install / uninstall round trip on configuration files that hold other hooks
 printf '{\n  "permissions": {"allow": ["Bash(ls)"]},\n  "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "python3 guard.py"}]}]}\n}\n' > .claude/settings.json
 printf '{"version": 1, "hooks": {"beforeShellExecution": [{"command": "./audit.sh"}]}}\n' > .cursor/hooks.json

@@ -109,6 +109,44 @@ package struct ApproverSecret: Sendable {
     }
 }
 
+extension ApproverSecret {
+    /// `brake secret set`: reads the secret (twice at a terminal, once from standard input), installs its hash,
+    /// and returns what to print.
+    package static func set(env: [String: String], fromStdin: Bool) -> Result<String, Failure> {
+        let first = Result { () throws(Failure) -> String in try LocalControl.readSecret(fromStdin: fromStdin) }
+        guard case .success(let secret) = first else { return first }
+        if !fromStdin {
+            let again = Result { () throws(Failure) -> String in try LocalControl.readSecret(fromStdin: false) }
+            guard case .success(let repeated) = again else { return again }
+            if repeated != secret {
+                return .failure(
+                    Failure(status: ExitStatus.usage, message: "the two secrets differ; nothing was changed")
+                )
+            }
+        }
+        let installed = Result { () throws(Failure) in try make(secret).install(env: env) }
+        if case .failure(let e) = installed { return .failure(e) }
+        return .success(
+            "approver secret set (\(path(env)), scrypt hash only). Local approvals and resumes on this machine now go through the guard service: run `brake daemon` as root (systemd unit: `brake daemon --unit`).\n"
+        )
+    }
+
+    /// `brake secret remove` (root): what to print.
+    package static func remove(env: [String: String]) -> Result<String, Failure> {
+        guard geteuid() == 0 else {
+            return .failure(Failure(status: ExitStatus.usage, message: "removing the approver secret needs root"))
+        }
+        let p = path(env)
+        guard Loader.exists(p) else { return .success("no approver secret is set\n") }
+        guard unlink(p) == 0 else {
+            return .failure(
+                Failure(status: ExitStatus.badInput, message: "cannot remove \(p): \(Loader.string(strerror(errno)))")
+            )
+        }
+        return .success("approver secret removed (\(p))\n")
+    }
+}
+
 /// Wrong secrets, per caller: after three, each further try waits twice as long (5 s, 10 s, 20 s … up to an hour),
 /// so guessing through the service gets nowhere.
 package final class SecretAttempts: Sendable {

@@ -37,6 +37,23 @@ enum AgentChecks {
                 )
             )
         }
+        // Codex: `allow_managed_hooks_only = true` in requirements.toml drops every hook outside the managed layers
+        // (openai/codex discovery.rs: `!self.allow_managed_hooks_only || source.is_managed`).
+        if let text = try? Loader.readFile(sys + CodexSystemConfig.requirementsPath),
+            text.split(separator: "\n").contains(where: {
+                $0.filter { $0 != " " && $0 != "\t" }.hasPrefix("allow_managed_hooks_only=true")
+            }),
+            let places = brakeAt[.codex], !places.contains(where: { managed(.codex, $0) })
+        {
+            out.append(
+                .init(
+                    level: "fail",
+                    what:
+                        "Codex allows managed hooks only on this machine, so Brake's hook in \(places.joined(separator: ", ")) never runs",
+                    fix: "as root: `brake install codex --system`"
+                )
+            )
+        }
         // Gemini CLI merges `hooksConfig.disabled` from every scope as a union and matches it against the hook's
         // name: any settings file listing "brake" switches Brake off (google-gemini/gemini-cli settingsSchema.ts).
         var geminiFiles = [sys + "/etc/gemini-cli/settings.json", home + "/.gemini/settings.json"]

@@ -51,7 +51,7 @@ enum CopilotCloud {
 
         """
 
-    static func writeSetupSteps(projectRoot: String) throws(Failure) {
+    static func writeSetupSteps(projectRoot: String) throws {
         let path = projectRoot + "/" + workflow
         if Loader.exists(path) {
             let text = try Loader.readFile(path)

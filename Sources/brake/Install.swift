@@ -232,8 +232,9 @@ struct InstallAgent: ParsableCommand {
     }
 
     /// Codex's system layer is TOML: Brake's marked block is added to (or replaced in) `/etc/codex/config.toml`.
-    func installCodexSystem(path: String, env: [String: String]) throws(Failure) {
-        let existing = Loader.exists(path) ? try Loader.readFile(path) : nil
+    func installCodexSystem(path: String, env: [String: String]) throws {
+        var existing: String?
+        if Loader.exists(path) { existing = try Loader.readFile(path) }
         let command = Install.hookCommand(
             brake: try Install.stableCommand(explicit: options.command, env: env),
             agent: .codex,
@@ -250,7 +251,8 @@ struct InstallAgent: ParsableCommand {
         }
         // Hooks are a feature a user's own config.toml could turn off: the requirements file pins them on.
         let requirements = SystemConfig.root(env) + CodexSystemConfig.requirementsPath
-        let before = Loader.exists(requirements) ? try Loader.readFile(requirements) : nil
+        var before: String?
+        if Loader.exists(requirements) { before = try Loader.readFile(requirements) }
         let pinned: String
         switch CodexSystemConfig.pinHooks(existing: before) {
         case .success(let t): pinned = t
@@ -353,8 +355,9 @@ struct UninstallAgent: ParsableCommand {
             let a = Agent(rawValue: options.agent)!
             let path = try options.file(env: env)
             if a == .codex && options.system {
-                guard Loader.exists(path), case let text = try Loader.readFile(path), CodexSystemConfig.installed(text)
-                else {
+                var text = ""
+                if Loader.exists(path) { text = try Loader.readFile(path) }
+                guard CodexSystemConfig.installed(text) else {
                     FileHandleOut.stdout("\(path): nothing to remove\n")
                     return
                 }

@@ -2,12 +2,6 @@ import ArgumentParser
 import BrakeCore
 import BrakeHost
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// `brake secret`: the approver secret of a local system install (no server), set by root.
 struct Secret: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,18 +26,9 @@ struct Secret: ParsableCommand {
         var stdin = false
 
         func run() throws {
-            let env = Loader.environment()
-            do {
-                let secret = try LocalControl.readSecret(fromStdin: stdin)
-                if !stdin, try LocalControl.readSecret(fromStdin: false) != secret {
-                    throw Failure(status: ExitStatus.usage, message: "the two secrets differ; nothing was changed")
-                }
-                try ApproverSecret.make(secret).install(env: env)
-                FileHandleOut.stdout(
-                    "approver secret set (\(ApproverSecret.path(env)), scrypt hash only). Local approvals and resumes on this machine now go through the guard service: run `brake daemon` as root (systemd unit: `brake daemon --unit`).\n"
-                )
-            } catch {
-                Loader.fail(error)
+            switch ApproverSecret.set(env: Loader.environment(), fromStdin: stdin) {
+            case .success(let text): FileHandleOut.stdout(text)
+            case .failure(let e): Loader.fail(e)
             }
         }
     }
@@ -55,25 +40,9 @@ struct Secret: ParsableCommand {
         )
 
         func run() throws {
-            let env = Loader.environment()
-            let path = ApproverSecret.path(env)
-            do {
-                guard geteuid() == 0 else {
-                    throw Failure(status: ExitStatus.usage, message: "removing the approver secret needs root")
-                }
-                guard Loader.exists(path) else {
-                    FileHandleOut.stdout("no approver secret is set\n")
-                    return
-                }
-                guard unlink(path) == 0 else {
-                    throw Failure(
-                        status: ExitStatus.badInput,
-                        message: "cannot remove \(path): \(Loader.string(strerror(errno)))"
-                    )
-                }
-                FileHandleOut.stdout("approver secret removed (\(path))\n")
-            } catch {
-                Loader.fail(error)
+            switch ApproverSecret.remove(env: Loader.environment()) {
+            case .success(let text): FileHandleOut.stdout(text)
+            case .failure(let e): Loader.fail(e)
             }
         }
     }
