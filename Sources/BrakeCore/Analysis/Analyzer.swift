@@ -56,6 +56,7 @@ final class Analyzer {
     /// Analyses a whole command line.
     func analyze(_ source: String) {
         analyzeSource(source, site: ExecSite(), stdin: nil, origin: "command")
+        Scratch.reclassify(&result, context: context)
         SecondOpinion.scan(&result, readSources: sourcesRead, home: normalizedHome)
     }
 
@@ -470,6 +471,10 @@ final class Analyzer {
     func remoteClass(_ text: String) -> TargetClass {
         if text == "/" { return .root }
         if text == "~" || text == "~/" || text == "$HOME" { return .home }
+        // `~` was expanded with this machine's home; on the host it is that host's home, wherever it lies.
+        let h = normalizedHome
+        if h != "/" && (text == h || text == h + "/" || text == h + "/*") { return .home }
+        if h != "/" && text.hasPrefix(h + "/") { return .outside }
         if text.hasPrefix("/tmp/") { return .temp }
         if text.hasPrefix("/") {
             let comps = text.split(separator: "/")

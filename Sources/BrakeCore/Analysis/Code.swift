@@ -758,9 +758,15 @@ extension Analyzer {
 
     func scanSDK(_ text: String, code: [Character], program: String, idx: Int) {
         // boto3: client.delete_bucket(...), ec2.terminate_instances(...), bucket.objects.all().delete()
+        // Text inside string literals is data (an edit script's `s.replace("objects.delete()", …)`), not a call.
+        var quoted = [Bool](repeating: false, count: code.count)
+        for l in stringLiterals(code, from: 0, to: code.count) {
+            for k in l.range where k < quoted.count { quoted[k] = true }
+        }
         var from = 0
         while let at = find(".", in: code, from: from) {
             from = at + 1
+            if quoted[at] { continue }
             var j = at + 1
             var name = ""
             while j < code.count && (code[j].isIdentifierCharacter || code[j] == "_") {

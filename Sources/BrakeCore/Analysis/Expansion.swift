@@ -175,6 +175,13 @@ extension Analyzer {
             return
         }
         guard var vals = values else {
+            // `${TMPDIR:-/tmp}`: the temporary directory, whether set or not.
+            if Analyzer.tempVariables.contains(pe.name), let op = pe.op, op == ":-" || op == ":=", let a = argField,
+                !a.dynamic, a.text == "/tmp" || a.text == "/var/tmp" || a.text.hasPrefix("/tmp/")
+            {
+                pieces.append(Piece(text: a.text, quoted: quoted, splittable: false, dynamic: false, temp: true))
+                return
+            }
             // Unset or unknown: the default word is one possibility, not a certainty.
             if let op = pe.op, op == ":-" || op == "-" || op == ":=" || op == "=", let a = argField, !a.dynamic,
                 isLocallyUnset(pe.name)
@@ -337,4 +344,9 @@ extension StringProtocol {
         while let l = s.last, l == " " || l == "\t" || l == "\n" || l == "\r" { s = s.dropLast() }
         return String(s)
     }
+}
+
+extension Analyzer {
+    /// Variables that name the temporary directory.
+    static let tempVariables: Set<String> = ["TMPDIR", "TMP", "TEMP", "RUNNER_TEMP"]
 }

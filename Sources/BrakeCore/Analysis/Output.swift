@@ -7,6 +7,10 @@ extension Analyzer {
         if args.contains(where: \.dynamic) && !["cat", "curl", "wget", "find", "ls"].contains(inv.program) {
             return .unknown(inv.program, suspicious: false)
         }
+        if Analyzer.isShellSetup(program: inv.program, args: args.map(\.text)) {
+            // `eval "$(pyenv init -)"` and friends: shell integration that defines variables and functions.
+            return .known("")
+        }
         switch inv.program {
         case "echo":
             var words = args.map(\.text)
@@ -303,5 +307,33 @@ extension Analyzer {
             bytes.append(v)
         }
         return String(validating: bytes, as: UTF8.self)
+    }
+}
+
+extension Analyzer {
+    /// Tools whose output is their own shell integration (exports, functions, completions), printed to be `eval`ed
+    /// when a shell starts: `ssh-agent -s`, `pyenv init -`, `direnv hook bash`, `brew shellenv`, `conda shell.bash
+    /// hook`, `starship init bash`, `kubectl completion bash` …
+    static func isShellSetup(program: String, args: [String]) -> Bool {
+        let first = args.first ?? ""
+        switch program {
+        case "ssh-agent": return args.isEmpty || args.allSatisfy { ["-s", "-c"].contains($0) }
+        case "pyenv", "rbenv", "nodenv", "goenv", "jenv", "plenv", "phpenv", "swiftenv":
+            return ["init", "virtualenv-init"].contains(first)
+        case "direnv": return first == "hook" || first == "export"
+        case "brew": return first == "shellenv"
+        case "conda", "mamba", "micromamba":
+            return first.hasPrefix("shell.") || (first == "shell" && args.contains("hook"))
+        case "starship", "zoxide", "atuin", "mcfly", "fzf":
+            return first == "init" || first == "--bash" || first == "--zsh"
+        case "fnm", "opam": return first == "env"
+        case "mise", "rtx": return first == "activate"
+        case "dircolors": return args.allSatisfy { $0.hasPrefix("-") }
+        case "keychain": return args.contains("--eval")
+        case "thefuck": return first == "--alias"
+        case "kubectl", "helm", "gh", "glab", "docker", "npm", "pip", "rustup", "poetry", "uv", "deno", "just", "task":
+            return first == "completion" || (args.count >= 2 && args[0] == "generate-shell-completion")
+        default: return false
+        }
     }
 }

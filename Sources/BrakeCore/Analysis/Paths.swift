@@ -209,7 +209,11 @@ public enum Paths {
             return .device
         }
         for g in settings.sensitivePaths where Glob.match(expand(g, context), path) { return .sensitive }
-        for g in settings.tempPaths where Glob.match(expand(g, context), path) { return .temp }
+        // Home and the project win over temp: a CI runner's or a container's HOME under /tmp is still home.
+        let inHomeOrProject =
+            isWithin(path, home) || path == home
+            || (project != "/" && project != home && isWithin(path, project))
+        for g in settings.tempPaths where !inHomeOrProject && Glob.match(expand(g, context), path) { return .temp }
         for g in settings.cachePaths where Glob.match(expand(g, context), path) { return .cache }
 
         let projectIsReal = project != "/" && project != home && !(home.hasPrefix(project + "/"))

@@ -117,13 +117,23 @@ extension Analyzer {
             let worldWritable =
                 mode.hasSuffix("7") || mode.hasSuffix("6") || mode.includes("o+w") || mode.includes("a+w")
                 || mode == "+w" && false
+            let targets = ops.map { makeTarget($0, site: inv.site) }
+            // Taking permissions away from group and others (`chmod 600 ~/.ssh/config`, `go-w`), or making a file
+            // of one's own executable (`chmod +x ~/bin/tool.sh`), opens nothing up: it is not a permission change
+            // the rules ask about. System trees, devices and what cannot be known stay `fs.permissions`.
+            let ordinary: Set<TargetClass> = [.sensitive, .outside, .project, .build, .cache, .temp, .automation]
+            let harmless =
+                p == "chmod" && !targets.isEmpty && targets.allSatisfy { ordinary.contains($0.cls) }
+                && !o.has("-R", "--recursive")
+                && (Self.chmodTightens(mode)
+                    || (Self.chmodOnlyExecutable(mode) && !targets.contains { $0.cls == .sensitive }))
             addEffect(
-                "fs.permissions",
+                harmless ? "fs.permissions-tighten" : "fs.permissions",
                 attrs: [
                     "recursive": .bool(o.has("-R", "--recursive")), "world_writable": .bool(worldWritable),
                     "via": .string(p),
                 ],
-                targets: ops.map { makeTarget($0, site: inv.site) },
+                targets: targets,
                 invocation: idx,
                 detail: "\(p) \(args.map(\.text).joined(separator: " "))"
             )
@@ -1471,5 +1481,33 @@ extension Analyzer {
             invocation: idx,
             detail: "\(inv.program) makes \(source.text) appear at another path"
         )
+    }
+}
+
+extension Analyzer {
+    /// A chmod mode that only takes access away from group and others, and leaves the owner able to read: `600`,
+    /// `0700`, `400`, `go-w`, `o-rwx`, `u+rw`, `g-w,o-w`.
+    static func chmodTightens(_ mode: String) -> Bool {
+        let digits = mode.hasPrefix("0") && mode.count == 4 ? String(mode.dropFirst()) : mode
+        if digits.count == 3, digits.allSatisfy({ $0 >= "0" && $0 <= "7" }) {
+            let d = digits.map { Int(String($0))! }
+            return d[0] >= 4 && d[1] == 0 && d[2] == 0
+        }
+        let clauses = mode.split(separator: ",")
+        guard !clauses.isEmpty else { return false }
+        return clauses.allSatisfy { c in
+            guard let op = c.firstIndex(where: { $0 == "+" || $0 == "-" || $0 == "=" }) else { return false }
+            let who = c[..<op]
+            let perms = c[c.index(after: op)...]
+            guard perms.allSatisfy({ "rwxX".contains($0) }) else { return false }
+            return c[op] == "-" && !who.isEmpty || who == "u" && c[op] != "=" || who == "u" && perms.contains("r")
+        }
+    }
+
+    /// A chmod mode that only makes a file executable: `+x`, `u+x`, `a+x`, `ug+x`.
+    static func chmodOnlyExecutable(_ mode: String) -> Bool {
+        guard let plus = mode.firstIndex(of: "+") else { return false }
+        let who = mode[..<plus]
+        return mode[mode.index(after: plus)...] == "x" && who.allSatisfy { "uga".contains($0) }
     }
 }

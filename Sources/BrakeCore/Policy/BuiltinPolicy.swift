@@ -232,8 +232,10 @@ enum BuiltinPolicy {
             message: "Changes permissions or ownership outside the project.",
             agentMessage: "Changing permissions outside the project needs a person's approval.",
             match: when(["fs.permissions"], targets: [.system, .sensitive, .outside, .unknown, .device]),
-            matches: ["chown -R nobody /etc", "chmod 600 ~/.ssh/id_rsa"],
-            doesNotMatch: ["chmod +x scripts/run.sh"]
+            matches: ["chown -R nobody /etc", "chmod 644 ~/.ssh/id_rsa", "chmod o+w ~/.bashrc"],
+            doesNotMatch: [
+                "chmod +x scripts/run.sh", "chmod 600 ~/.ssh/config", "chmod go-w ~/.ssh", "chmod +x ~/bin/tool.sh",
+            ]
         ),
         // MARK: Secrets and remote code
         rule(
