@@ -61,6 +61,15 @@ struct FuzzTests {
             ("bash -c \"" + String(repeating: "eval ", count: 300) + "rm -rf ~\"", .ask),
             // Within the bound it is seen, and refused.
             ("bash -c \"" + String(repeating: "eval ", count: 8) + "rm -rf ~\"", .deny),
+            // Brace expansion: a word of 4^8 alternatives is more than the analysis expands; it is held.
+            ("rm -rf " + String(repeating: "{a,b,c,d}", count: 8), .ask),
+            // Nested braces that make the program name, and a sequence into the options.
+            ("{r{m,},x} -rf ~", .deny),
+            ("rm -{r,f}{,} ~", .deny),
+            ("echo " + String(repeating: "{", count: 5_000), .allow),
+            ("echo {1..100000}", .allow),
+            // Abbreviated long options, clustered and after operands.
+            ("rm / --recu --no-preserve --forc", .deny),
         ]
         for (input, expected) in cases {
             let (v, secs) = timed(input)
@@ -163,7 +172,19 @@ struct MetamorphicTests {
         ("vim -c !", { "vim -c \(quoted("!" + $0)) -c q" }),
         ("systemd-run sh -c", { "systemd-run --user sh -c \(quoted($0))" }),
         ("positional parameters", { "set -- \(quoted($0)); eval \"$1\"" }),
+        ("long options abbreviated", abbreviated),
     ]
+
+    /// GNU getopt_long and git take unique prefixes of long options: `--force` may be written `--forc`. Only for
+    /// programs that accept them (Go and clap tools do not, so there the rewriting would change the command).
+    @Sendable static func abbreviated(_ command: String) -> String {
+        let programs: Set<String> = ["git", "rm", "rsync", "cp", "mv", "chmod", "chown", "shred", "tar"]
+        guard let first = command.split(separator: " ").first, programs.contains(String(first)) else { return command }
+        return command.split(separator: " ", omittingEmptySubsequences: false).map { word -> String in
+            guard word.hasPrefix("--"), !word.contains("="), word.count >= 8 else { return String(word) }
+            return String(word.dropLast(2))
+        }.joined(separator: " ")
+    }
 
     static func rank(_ v: Verdict) -> Int { v == .allow ? 0 : v == .ask ? 1 : 2 }
 

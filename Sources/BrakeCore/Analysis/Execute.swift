@@ -38,7 +38,7 @@ extension Analyzer {
     func record(_ argv: [Field], program: String, site: ExecSite, assignments: [String: Field], stdin: Content?) -> Int
     {
         let inv = Invocation(
-            argv: argv,
+            argv: LongOptions.expand(program: program, argv: argv),
             program: program,
             cwd: site.remote == nil ? state.cwd : nil,
             site: site,

@@ -103,3 +103,61 @@ struct Options {
         return nil
     }
 }
+
+/// Unique-prefix abbreviations of long options, which GNU getopt_long, git's parse-options, Python's argparse and
+/// npm accept (`git push --forc`, `rm --recu --forc /`, `rsync --del`): each is written out in full before the
+/// recognizers read the arguments. A prefix of one of the options that matter here means that option, or else it
+/// is ambiguous and the tool refuses to run: either way nothing is lost by reading it as the option. (Go, cobra and
+/// clap programs take no abbreviations and are left alone.)
+enum LongOptions {
+    static let table: [String: [String]] = [
+        "git": [
+            "--force", "--force-with-lease", "--force-if-includes", "--delete", "--mirror", "--hard", "--no-verify",
+            "--prune", "--prune-tags", "--recurse-submodules", "--exec", "--expire", "--expire-unreachable",
+            "--aggressive", "--all", "--tags", "--set-upstream", "--discard-changes", "--merge", "--orphan",
+            "--staged", "--worktree", "--source", "--keep", "--interactive", "--onto", "--env-filter",
+            "--index-filter", "--msg-filter", "--tree-filter", "--subdirectory-filter", "--replace-text",
+            "--receive-pack", "--push-option", "--unset", "--strategy", "--strategy-option", "--dry-run",
+        ],
+        "rm": ["--recursive", "--force", "--no-preserve-root", "--dir", "--one-file-system", "--interactive"],
+        "cp": ["--recursive", "--force", "--remove-destination", "--no-target-directory", "--symbolic-link", "--link"],
+        "mv": ["--force", "--no-target-directory", "--target-directory"],
+        "ln": ["--symbolic", "--force", "--no-dereference", "--target-directory"],
+        "rsync": [
+            "--delete", "--delete-before", "--delete-during", "--delete-delay", "--delete-after", "--delete-excluded",
+            "--remove-source-files", "--rsh", "--recursive", "--force",
+        ],
+        "chmod": ["--recursive", "--reference", "--no-preserve-root"],
+        "chown": ["--recursive", "--reference", "--no-preserve-root", "--from"],
+        "chgrp": ["--recursive", "--reference", "--no-preserve-root"],
+        "tar": [
+            "--checkpoint-action", "--to-command", "--use-compress-program", "--remove-files", "--overwrite",
+            "--unlink-first", "--recursive-unlink", "--directory", "--info-script", "--new-volume-script",
+        ],
+        "shred": ["--remove", "--zero", "--iterations", "--force"],
+        "truncate": ["--size", "--reference"],
+        "npm": ["--force", "--registry", "--yes", "--global"],
+        "sed": ["--in-place", "--expression", "--file"],
+    ]
+
+    static func expand(program: String, argv: [Field]) -> [Field] {
+        guard let known = table[program], !known.isEmpty else { return argv }
+        var out = argv
+        for i in out.indices.dropFirst() {
+            let f = out[i]
+            if f.text == "--" { break }
+            guard !f.dynamic, f.text.hasPrefix("--"), f.text.count >= 4 else { continue }
+            let name = String(f.text.prefix { $0 != "=" })
+            let rest = f.text.dropFirst(name.count)
+            guard !known.contains(name) else { continue }
+            let candidates = known.filter { $0.hasPrefix(name) }
+            // Several candidates: the tool would refuse an ambiguous prefix unless it names a family that acts
+            // alike (`--del` for rsync's `--delete*`); the shortest stands for them.
+            guard let full = candidates.min(by: { $0.count < $1.count }),
+                candidates.allSatisfy({ $0.hasPrefix(full) }) || candidates.count == 1
+            else { continue }
+            out[i].text = full + rest
+        }
+        return out
+    }
+}

@@ -670,6 +670,8 @@ extension Analyzer {
                 add("git.discard", ["op": .string("stash \(v)")], "git stash \(v) deletes stashed work")
             }
         case "push":
+            // `--dry-run` / `-n` sends nothing.
+            if o.has("--dry-run", "-n") { return }
             recognizeGitPush(idx, rest, o)
         case "branch":
             if o.has("-D") || ((o.has("-d", "--delete")) && o.has("-f", "--force")) {
