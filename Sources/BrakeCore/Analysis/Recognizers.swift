@@ -367,6 +367,8 @@ extension Analyzer {
             let srcTargets = sources.map { makeTarget($0, site: inv.site) }
             addEffect(
                 "fs.move",
+                // A move takes a directory's whole tree with it.
+                attrs: ["recursive": .bool(true)],
                 targets: srcTargets,
                 invocation: idx,
                 detail: "moves \(sources.map(\.text).joined(separator: " ")) away"

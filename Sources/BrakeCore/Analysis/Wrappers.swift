@@ -630,7 +630,13 @@ extension Analyzer {
                 }
                 if !replaced && !inner.isEmpty { _ = replaced }
                 if !inner.isEmpty {
+                    let before = result.effects.count
                     _ = execute(inner, assignments: [:], stdin: nil, site: s, inPipeline: false, background: false)
+                    // find walks the whole tree: what the command deletes for each match, it deletes all the way down.
+                    for e in before..<result.effects.count where result.effects[e].kind == "fs.delete" && replaced {
+                        result.effects[e].attrs["recursive"] = .bool(true)
+                        result.effects[e].attrs["filtered"] = .bool(filtered)
+                    }
                 }
                 j = k + 1
                 continue

@@ -2,6 +2,13 @@
 /// `brake policy show` prints them (merged with the organisation and repository layers) as YAML; a rule's
 /// examples are checked by `brake policy test` and by the test suite.
 enum BuiltinPolicy {
+    /// Files the operating system cannot run without.
+    static let criticalSystemFiles = [
+        "/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow", "/etc/sudoers", "/etc/sudoers.d/**", "/etc/fstab",
+        "/etc/pam.d/**", "/boot/**", "/bin/**", "/sbin/**", "/usr/bin/**", "/usr/sbin/**", "/lib/**", "/lib64/**",
+        "/usr/lib/**",
+    ]
+
     static let rules: [Rule] = [
         // MARK: Critical: never loosened by a lower layer
         rule(
@@ -37,6 +44,43 @@ enum BuiltinPolicy {
             }(),
             matches: ["rm -rf /etc", "sudo rm -rf /var/log/*", "rm -rf /usr", "find / -name '*.log' -delete"],
             doesNotMatch: ["rm -rf ./build", "sudo rm -rf /usr/local/lib/node_modules/left-pad"]
+        ),
+        rule(
+            "fs.wipe-system-file",
+            .deny,
+            overridable: false,
+            labels: ["irreversible", "data-loss"],
+            message:
+                "Empties, shreds or deletes a file the operating system cannot run without (accounts, sudoers, boot, binaries).",
+            agentMessage:
+                "Never empty or delete the system's own files. Ask the person if something there needs to change.",
+            match: {
+                var m = when(["fs.delete", "fs.truncate"], targets: [.system, .sensitive])
+                m.paths = criticalSystemFiles
+                return m
+            }(),
+            matches: [
+                "truncate -s 0 /etc/passwd", "shred -u /etc/shadow", ": > /etc/sudoers", "rm -f /usr/bin/python3",
+            ],
+            doesNotMatch: [
+                "truncate -s 0 /var/log/nginx/access.log", "sudo cp deploy/nginx.conf /etc/nginx/nginx.conf",
+                "sudo install -m 755 tool /usr/bin/tool",
+            ]
+        ),
+        rule(
+            "fs.overwrite-system-file",
+            .deny,
+            overridable: false,
+            labels: ["irreversible", "data-loss"],
+            message: "Replaces a file the operating system cannot run without with a command's output.",
+            agentMessage: "Never overwrite the system's own files. Ask the person if something there needs to change.",
+            match: {
+                var m = when(["fs.write"], targets: [.system, .sensitive], attrs: ["truncate": ["true"]])
+                m.paths = criticalSystemFiles
+                return m
+            }(),
+            matches: ["cat /dev/null > /etc/passwd", "echo root::0:0::/root:/bin/sh > /etc/passwd"],
+            doesNotMatch: ["echo '127.0.0.1 dev' | sudo tee -a /etc/hosts", "echo x > /tmp/passwd"]
         ),
         rule(
             "fs.delete-backups",
