@@ -391,6 +391,14 @@ for c in ["echo '{}' > notes3/server.json", "rm -rf cfg3/", "echo '{}' > cfg3/se
     d, _ = hook(c, session="s9b", run=False)
     check(d == "deny", f"through a link the agent made itself, '{c}' is judged where it really lands: refused")
 subprocess.run(["rm", "-f", os.path.join(PROJ, "notes3"), os.path.join(PROJ, "cfg3")])
+# Write, then run: a script, a Makefile target and an npm script the agent wrote are judged by what they hold
+# (read by the hook with the agent's rights and sent to the server along with the action).
+agent_sh("printf '#!/bin/sh\\nrm -rf ~\\n' > wipe.sh && chmod +x wipe.sh && printf 'tidy:\\n\\trm -rf ~\\n' > Makefile "
+         "&& printf '{\"scripts\": {\"tidy\": \"rm -rf ~\"}}' > package.json")
+for c in ["./wipe.sh", "bash wipe.sh", "make tidy", "npm run tidy"]:
+    d, _ = hook(c, session="s9c", run=False)
+    check(d == "deny", f"write, then run: '{c}' is judged by the file's content and refused")
+agent_sh("rm -f wipe.sh Makefile package.json")
 check(server.poll() is None, "the control plane is still running")
 
 # --- 10. what a person approved, exactly, runs

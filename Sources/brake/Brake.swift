@@ -164,8 +164,10 @@ struct Check: ParsableCommand {
     static func decideAndExit(_ command: String, options: LoadOptions, format: String) -> Never {
         let env = Loader.environment()
         do {
-            let context = try Loader.context(options, env: env)
+            var context = try Loader.context(options, env: env)
             let policy = try Loader.policy(options, env: env, projectRoot: context.projectRoot)
+            // The scripts and task files the command runs, read as a hook reads them.
+            ScriptFiles.load(into: &context, commands: [command], settings: policy.settings)
             let decision = Engine.decide(command, context: context, policy: policy)
             if format == "json" {
                 FileHandleOut.stdout(decision.json.serialized + "\n")
@@ -262,8 +264,9 @@ struct Explain: ParsableCommand {
     func run() throws {
         let env = Loader.environment()
         do {
-            let context = try Loader.context(options.plain, env: env)
+            var context = try Loader.context(options.plain, env: env)
             let policy = try Loader.policy(options.plain, env: env, projectRoot: context.projectRoot)
+            ScriptFiles.load(into: &context, commands: [command], settings: policy.settings)
             let decision = Engine.decide(command, context: context, policy: policy, trace: true)
             var out = "command: \(command)\n"
             out +=

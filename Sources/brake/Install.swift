@@ -437,11 +437,16 @@ struct Exec: ParsableCommand {
             guard let who = Actor(rawValue: actor) else {
                 throw Failure(status: ExitStatus.usage, message: "--actor must be agent or human, not '\(actor)'")
             }
-            let context = GuardSetup.context(cwd: Loader.currentDirectory(), env: env, actor: who)
+            var context = GuardSetup.context(cwd: Loader.currentDirectory(), env: env, actor: who)
             let pol = try Loader.policy(
                 LoadOptions(policy: policy, cwd: nil, actor: actor),
                 env: env,
                 projectRoot: context.projectRoot
+            )
+            ScriptFiles.load(
+                into: &context,
+                commands: [argv.map(Hooks.shellQuote).joined(separator: " ")],
+                settings: pol.settings
             )
             var request = Requests.exec(
                 argv,

@@ -97,6 +97,13 @@ extension Analyzer {
             if !s.dynamic, case .network? = files[resolvePath(s.text)]?.content {
                 return ([Field("", dynamic: true)], false)
             }
+            // A program file on disk: the host reads it (or says why it could not).
+            if !s.dynamic {
+                let path = resolvePath(s.text)
+                if let text = context.scripts[path] { return ([Field(text)], false) }
+                if context.scriptProblems[path] != nil { return ([Field("", dynamic: true)], false) }
+                if !result.wantedFiles.contains(path) { result.wantedFiles.append(path) }
+            }
             return ([], false)
         }
         // No program argument: the interpreter reads its program from standard input.

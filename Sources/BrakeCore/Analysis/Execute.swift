@@ -242,6 +242,20 @@ extension Analyzer {
         args = argv.dropFirst().map { $0 }
         let idx = record(argv, program: program, site: site, assignments: assignments, stdin: stdin)
 
+        // `./cleanup.sh`, `tools/x`: a file of the project or the user run directly is read and judged.
+        if Analyzer.runsOwnFile(first), !first.dynamic, site.remote == nil, !site.container,
+            files[resolvePath(first.text)] == nil
+        {
+            // What the file does is judged, and so is the command itself (`bin/rails db:reset` is still Rails).
+            _ = runFileFromDisk(
+                resolvePath(first.text),
+                positional: args,
+                site: site,
+                invocation: idx,
+                origin: "run \(first.text)"
+            )
+        }
+
         if Analyzer.shells.contains(program) {
             return runShell(args, idx: idx, site: site, stdin: stdin)
         }
@@ -252,6 +266,7 @@ extension Analyzer {
             return out
         }
         runCarried(program: program, args: args, idx: idx, site: site, stdin: stdin)
+        runTaskFile(program: program, args: args, idx: idx, site: site)
         recognize(idx)
         trackFiles(idx)
         return output(of: idx)
@@ -417,7 +432,74 @@ extension Analyzer {
             }
             return .unknown(origin, suspicious: false)
         }
-        return .unknown(origin, suspicious: false)
+        return runFileFromDisk(path, positional: positional, site: site, invocation: idx, origin: "\(origin) \(f.text)")
+    }
+
+    /// A shell script on disk: analysed from the content the host read, asked about when it could not be read,
+    /// and requested (`Analysis.wantedFiles`) when the context does not hold it yet.
+    func runFileFromDisk(
+        _ path: String,
+        positional: [Field],
+        site: ExecSite,
+        invocation idx: Int,
+        origin: String
+    )
+        -> Content
+    {
+        guard site.remote == nil, !site.container else { return .unknown(origin, suspicious: false) }
+        if let why = context.scriptProblems[path] {
+            addEffect(
+                "exec.unread-script",
+                attrs: ["path": .string(path)],
+                invocation: idx,
+                detail: "\(origin): \(why)"
+            )
+            return .unknown(origin, suspicious: true)
+        }
+        guard let text = context.scripts[path] else {
+            if !result.wantedFiles.contains(path) { result.wantedFiles.append(path) }
+            return .unknown(origin, suspicious: false)
+        }
+        result.notes.append("\(origin): analysing the file on disk")
+        // A script with another interpreter's shebang is that interpreter's program.
+        if text.hasPrefix("#!"), let line = text.split(separator: "\n").first {
+            let words = line.dropFirst(2).split(separator: " ").map(String.init)
+            let interp = words.first == "/usr/bin/env" ? words.dropFirst().first { !$0.hasPrefix("-") } : words.first
+            if let i = interp, case let name = normalizeProgram(i), Analyzer.interpreters.contains(name) {
+                scanCode(text, program: name, idx: idx, site: site)
+                return .unknown(origin, suspicious: false)
+            }
+        }
+        let saved = state.positional
+        let savedZero = state.vars["0"]
+        state.positional = positional
+        state.vars["0"] = [Field(path)]
+        defer {
+            state.positional = saved
+            state.vars["0"] = savedZero
+        }
+        return analyzeFileText(text, site: site, origin: origin)
+    }
+
+    /// Code read from disk: what it concretely does is judged like the command; what it leaves to run time
+    /// (`exec "$JAVACMD" "$@"` in a build wrapper) is not held against it, but its text gets the lexical second
+    /// opinion.
+    func analyzeFileText(_ text: String, site: ExecSite, origin: String) -> Content {
+        let before = result.effects.count
+        let out = analyzeSource(text, site: site, stdin: nil, origin: origin)
+        let vague: Set<String> = ["exec.dynamic", "shell.unparsed", "shell.too-complex", "exec.decoded"]
+        var kept = Array(result.effects[..<before])
+        kept += result.effects[before...].filter { !vague.contains($0.kind) }
+        result.effects = kept
+        if let shape = SecondOpinion.shape(in: text, home: normalizedHome) {
+            addEffect(
+                SecondOpinion.kind,
+                attrs: ["shape": .string(shape), "program": .string(origin)],
+                invocation: -1,
+                detail: "\(origin) holds text that \(shape)"
+            )
+        }
+        return out
     }
 
     /// `git config alias.x '!cmd'` then `git x`.
@@ -506,5 +588,18 @@ extension Analyzer {
         default:
             break
         }
+    }
+}
+
+extension Analyzer {
+    /// A command named by a path outside the system's own directories (`./deploy.sh`, `bin/setup`, `~/x.sh`).
+    static func runsOwnFile(_ f: Field) -> Bool {
+        let t = f.text
+        guard t.contains("/") else { return false }
+        for system in ["/usr/", "/bin/", "/sbin/", "/opt/homebrew/", "/usr/local/bin/", "/nix/", "/snap/", "/proc/"]
+        where t.hasPrefix(system) {
+            return false
+        }
+        return true
     }
 }

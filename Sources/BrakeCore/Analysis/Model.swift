@@ -38,6 +38,11 @@ public struct Context: Sendable, Equatable {
     /// goes through a symbolic link (or `..` across one), the other paths the same operation touches. A path is
     /// judged by the most protected of them, so a link into `~/.brake` or `~/.ssh` is no way around a rule.
     public var links: [String: [String]] = [:]
+    /// The content of files the command will run (scripts, Makefiles, package.json), read from disk at decision
+    /// time by the host (`Engine.wantedFiles` says which): path → text.
+    public var scripts: [String: String] = [:]
+    /// Files the command will run that could not be read, or were too large: path → why. They are asked about.
+    public var scriptProblems: [String: String] = [:]
 
     /// Creates a context.
     public init(
@@ -73,6 +78,8 @@ public struct Context: Sendable, Equatable {
         if let g = gcloudProject { out.append(("gcloud_project", g)) }
         if let b = gitBranch { out.append(("git_branch", b)) }
         for path in links.keys.sorted() { out.append(("link:" + path, links[path]!.joined(separator: "|"))) }
+        // What a run script held when it was judged: an approval does not cover a file changed afterwards.
+        for path in scripts.keys.sorted() { out.append(("script:" + path, Engine.hexDigest(scripts[path]!))) }
         return out
     }
 
@@ -296,4 +303,6 @@ public struct Analysis: Sendable, Equatable {
     public var notes: [String] = []
     /// Environment variables the command reads (for the digest).
     public var referencedVariables: Set<String> = []
+    /// Files the command runs whose content the context does not hold yet (the host reads them and asks again).
+    public var wantedFiles: [String] = []
 }

@@ -111,6 +111,13 @@ extension Analyzer {
             return .unknown(inv.program, suspicious: false)
         case "pwd":
             return state.cwd.map { .known($0 + "\n") } ?? .unknown("pwd", suspicious: false)
+        case "dirname":
+            let ops = Options(args).operands.map(\.text)
+            guard !ops.isEmpty else { return .unknown("dirname", suspicious: false) }
+            return .known(
+                ops.map { Paths.dirname($0.count > 1 && $0.hasSuffix("/") ? String($0.dropLast()) : $0) }
+                    .joined(separator: "\n") + "\n"
+            )
         case "mktemp":
             return .known(Analyzer.tempMarker + "/tmp/tmp.brake\(result.invocations.count)\n")
         case "which", "type", "whereis":

@@ -89,12 +89,25 @@ public struct ActionRequest: Sendable, Equatable {
             ("env", .object(context.env.keys.sorted().map { ($0, .string(context.env[$0]!)) })),
             ("user", context.user.map { .string($0) } ?? .null),
         ]
-        for (name, value) in context.targets where !name.hasPrefix("link:") { ctx.append((name, .string(value))) }
+        for (name, value) in context.targets where !name.hasPrefix("link:") && !name.hasPrefix("script:") {
+            ctx.append((name, .string(value)))
+        }
         if !context.links.isEmpty {
             ctx.append(
                 (
                     "links",
                     .object(context.links.keys.sorted().map { ($0, .array(context.links[$0]!.map { .string($0) })) })
+                )
+            )
+        }
+        if !context.scripts.isEmpty {
+            ctx.append(("scripts", .object(context.scripts.keys.sorted().map { ($0, .string(context.scripts[$0]!)) })))
+        }
+        if !context.scriptProblems.isEmpty {
+            ctx.append(
+                (
+                    "script_problems",
+                    .object(context.scriptProblems.keys.sorted().map { ($0, .string(context.scriptProblems[$0]!)) })
                 )
             )
         }
@@ -194,6 +207,19 @@ public struct ActionRequest: Sendable, Equatable {
                 ctx.links[path] = list.compactMap(\.stringValue)
             }
         }
+        // Files the action runs, as the machine read them (bounded like the machine reads them).
+        for (key, limit) in [("scripts", ScriptLimits.bytes), ("script_problems", 512)] {
+            guard case .object(let members)? = c[key] else { continue }
+            guard members.count <= ScriptLimits.files else {
+                throw ActionRequestError("'context.\(key)' holds at most \(ScriptLimits.files) files")
+            }
+            for (path, value) in members {
+                guard path.hasPrefix("/"), let text = value.stringValue, text.utf8.count <= limit else {
+                    throw ActionRequestError("'context.\(key)' maps absolute paths to texts of at most \(limit) bytes")
+                }
+                if key == "scripts" { ctx.scripts[path] = text } else { ctx.scriptProblems[path] = text }
+            }
+        }
         context = ctx
         context.agent = agent
         context.session = session.isEmpty ? nil : session
@@ -265,4 +291,10 @@ extension Action {
             )
         }
     }
+}
+
+/// How much of the files an action runs the machine reads and sends along.
+public enum ScriptLimits {
+    public static let files = 16
+    public static let bytes = 256 * 1024
 }

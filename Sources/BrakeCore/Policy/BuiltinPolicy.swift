@@ -351,7 +351,7 @@ enum BuiltinPolicy {
             labels: ["obfuscation"],
             message: "Brake could not parse or fully analyse this command.",
             agentMessage: "Simplify the command (split it into smaller commands) so it can be checked.",
-            match: when(["shell.unparsed", "shell.too-complex"]),
+            match: when(["shell.unparsed", "shell.too-complex", "exec.unread-script"]),
             matches: ["echo 'unterminated"],
             doesNotMatch: ["echo 'terminated'"]
         ),

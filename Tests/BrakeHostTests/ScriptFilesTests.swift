@@ -1,0 +1,105 @@
+import BrakeCore
+import BrakeHost
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Write, then run: what a command runs from disk is read and judged")
+struct ScriptFilesTests {
+    func project(_ files: [String: String]) -> String {
+        let dir = scratch()
+        for (name, text) in files {
+            let path = dir + "/" + name
+            var parent = ""
+            for part in path.split(separator: "/").dropLast() {
+                parent += "/" + part
+                mkdir(parent, 0o755)
+            }
+            write(path, text, mode: name.hasSuffix(".sh") ? 0o755 : 0o644)
+        }
+        return dir
+    }
+
+    func decide(_ command: String, in dir: String) -> Decision {
+        var context = Context(cwd: dir, home: "/home/dev", projectRoot: dir, env: ["HOME": "/home/dev"])
+        ScriptFiles.load(into: &context, commands: [command], settings: .standard)
+        return Engine.decide(command, context: context)
+    }
+
+    @Test("a script, a Makefile target, an npm script and a Python program the agent wrote are judged by content")
+    func judged() {
+        let dir = project([
+            "tools/cleanup.sh": "#!/bin/bash\nset -e\nrm -rf ~\n",
+            "Makefile":
+                "deploy:\n\t@echo deploying\n\trm -rf $(HOME_DIR)\nHOME_DIR = /home/dev\n\ntest:\n\tgo test ./...\n",
+            "package.json": #"{"scripts": {"reset": "rm -rf ~", "test": "jest"}}"#,
+            "migrate.py": "import shutil\nshutil.rmtree('/etc')\n",
+        ])
+        for c in [
+            "./tools/cleanup.sh", "bash tools/cleanup.sh", "source tools/cleanup.sh", "make deploy", "npm run reset",
+            "python3 migrate.py",
+        ] {
+            #expect(decide(c, in: dir).verdict == .deny, "\(c)")
+        }
+        for c in ["make test", "npm test", "ls -la", "git status"] {
+            #expect(decide(c, in: dir).verdict == .allow, "\(c)")
+        }
+    }
+
+    @Test("routine build files stay silent: wrappers that exec at run time, recipes with make's own variables")
+    func routine() {
+        let dir = project([
+            "gradlew.sh":
+                "#!/bin/sh\nJAVACMD=${JAVA_HOME:+$JAVA_HOME/bin/java}\nexec \"${JAVACMD:-java}\" -jar wrapper.jar \"$@\"\n",
+            "Makefile":
+                "CC ?= gcc\nSRC = $(wildcard src/*.c)\nall: app\napp: $(SRC)\n\t$(CC) -o $@ $^\ncheck: app\n\t$(MAKE) -C tests\nclean:\n\trm -rf build *.o app\n",
+            "scripts/test.sh": "#!/usr/bin/env bash\ncd \"$(dirname \"$0\")/..\"\nrm -rf tmp/out\n",
+        ])
+        for c in ["./gradlew.sh build", "make", "make check", "make clean", "./scripts/test.sh"] {
+            #expect(decide(c, in: dir).verdict == .allow, "\(c): \(decide(c, in: dir).reasons.map(\.rule))")
+        }
+    }
+
+    @Test("a file too large to read is asked about, never allowed; a missing one changes nothing")
+    func unreadable() {
+        let dir = project(["big.sh": String(repeating: "echo hi\n", count: ScriptLimits.bytes / 8 + 10)])
+        #expect(decide("./big.sh", in: dir).verdict == .ask)
+        #expect(decide("./not-there.sh", in: dir).verdict == .allow)
+    }
+
+    @Test("the digest covers what the file held: an approval does not follow a changed script")
+    func digest() {
+        let dir = project(["deploy.sh": "#!/bin/sh\ngit push --force origin main\n"])
+        let first = decide("./deploy.sh", in: dir)
+        #expect(first.verdict == .ask)
+        write(dir + "/deploy.sh", "#!/bin/sh\ngit push --force origin main # and more\n", mode: 0o755)
+        #expect(decide("./deploy.sh", in: dir).digest != first.digest)
+    }
+
+    @Test("the files travel with the action to the server, bounded")
+    func wire() throws {
+        var context = Context(cwd: "/p", home: "/home/dev", projectRoot: "/p", env: [:])
+        context.scripts["/p/x.sh"] = "rm -rf ~\n"
+        context.scriptProblems["/p/y.sh"] = "cannot be read"
+        let request = ActionRequest(
+            agent: "claude-code",
+            session: "s",
+            tool: "Bash",
+            actions: [.shell(command: "./x.sh")],
+            context: context
+        )
+        let back = try ActionRequest(json: request.json)
+        #expect(back.context.scripts == context.scripts && back.context.scriptProblems == context.scriptProblems)
+        var tooMany = request.json
+        if case .object(var m) = tooMany, case .object(var c)? = m.first(where: { $0.0 == "context" })?.1 {
+            c.removeAll { $0.0 == "scripts" }
+            c.append(("scripts", .object((0...ScriptLimits.files).map { ("/p/\($0).sh", .string("ls")) })))
+            m.removeAll { $0.0 == "context" }
+            m.append(("context", .object(c)))
+            tooMany = .object(m)
+        }
+        #expect(throws: ActionRequestError.self) { try ActionRequest(json: tooMany) }
+    }
+}
