@@ -32,6 +32,8 @@ final class Analyzer {
     var files: [String: FileInfo] = [:]
     var gitAliases: [String: String] = [:]
     var decodedTexts: Set<String> = []
+    /// Symbolic links made earlier in the command: link path → where it leads.
+    var madeLinks: [String: String] = [:]
     /// Shell code found inside the command and analysed as such (`bash -c '…'`, remote commands, decoded text).
     var sourcesRead: Set<String> = []
     var callStack: [String] = []
@@ -411,9 +413,22 @@ final class Analyzer {
         if t == "~" || t.hasPrefix("~/") {
             t = context.home + t.dropFirst(1)
         }
-        if t.hasPrefix("/") { return Paths.normalize(t) }
+        if t.hasPrefix("/") { return throughMadeLinks(Paths.normalize(t)) }
         guard let cwd = state.cwd else { return Paths.normalize("/\u{0}unknown/" + t) }
-        return Paths.resolve(t, cwd: cwd)
+        return throughMadeLinks(Paths.resolve(t, cwd: cwd))
+    }
+
+    /// A path through a symbolic link the command made earlier (`ln -s / r; cd r`) is where the link leads.
+    func throughMadeLinks(_ path: String) -> String {
+        guard !madeLinks.isEmpty else { return path }
+        var p = path
+        for _ in 0..<4 {
+            guard let (link, target) = madeLinks.first(where: { p == $0.key || p.hasPrefix($0.key + "/") }) else {
+                break
+            }
+            p = Paths.normalize(target + "/" + p.dropFirst(link.count))
+        }
+        return p
     }
 
     /// Builds a target from an expanded word, classifying it.

@@ -162,6 +162,18 @@ extension Analyzer {
                     out.append(.shell(v, "\(program) \(marker.trimmingSpaces)"))
                 }
             }
+        case "man":
+            out += Self.optionValues(args, names: ["-P", "--pager"]).map { .shell($0, "man --pager") }
+        case "less", "more":
+            // `less +!cmd` / `-+!`: a command run when less starts.
+            for a in args where a.text.hasPrefix("+!") {
+                var v = a
+                v.text = String(a.text.dropFirst(2))
+                out.append(.shell(v, "less +!"))
+            }
+        case "coproc":
+            // `coproc CMD …` runs CMD in the background (a NAME before a compound command is not handled).
+            if !args.isEmpty { out.append(.argv(args, "coproc")) }
         case "sed", "gsed":
             // GNU sed's `e COMMAND` runs COMMAND; `s/…/…/e` runs the pattern space (unknown here).
             var scripts = Self.optionValues(args, names: ["-e", "--expression"])

@@ -588,7 +588,11 @@ extension Analyzer {
                     if call == "system(" && at >= 3 && String(code[(at - 3)..<at]) == "os." { continue }
                 }
                 let open = at + call.count - 1
-                let (arg, _) = callArgument(code, open: open)
+                var (arg, _) = callArgument(code, open: open)
+                // `os.execvp(FILE, ARGV)` and `os.execlp(FILE, ARG0, ARG1 …)`: the words run come after the file.
+                if call.hasPrefix("os.exec"), let comma = arg.firstIndex(of: ",") {
+                    arg = String(arg[arg.index(after: comma)...])
+                }
                 let (shell, dynamic) = shellTextOfExecArgument(arg)
                 result.notes.append("\(program): \(call)… runs `\(shell)`")
                 if dynamic && shell.hasPrefix("$BRAKE_DYNAMIC") {

@@ -10,11 +10,13 @@ extension Analyzer {
 
     /// The program's normalized name: basename, interpreter versions folded, copies of binaries resolved.
     func normalizeProgram(_ text: String) -> String {
+        var name = Paths.basename(text)
         if text.includes("/") {
             let path = resolvePath(text)
             if let alias = files[path]?.programAlias { return alias }
+            // Through a link made on the line (`ln -s /bin/rm ./tidy`): the program it leads to.
+            if !madeLinks.isEmpty { name = Paths.basename(path) }
         }
-        var name = Paths.basename(text)
         if name.hasSuffix(".exe") { name.removeLast(4) }
         for base in ["python", "pypy", "ruby", "perl", "php", "node", "pip", "lua", "psql"] where name.hasPrefix(base) {
             let rest = name.dropFirst(base.count)
@@ -559,6 +561,19 @@ extension Analyzer {
         let operands = inv.args.filter { !$0.text.hasPrefix("-") }
         guard operands.count >= 2, let dest = operands.last, !dest.dynamic else { return }
         let destPath = resolvePath(dest.text)
+        // `ln -s / r`: later paths through r land in /.
+        if inv.program == "ln", operands.count == 2, !operands[0].dynamic,
+            inv.args.contains(where: {
+                $0.text == "-s" || $0.text == "--symbolic"
+                    || ($0.text.hasPrefix("-") && !$0.text.hasPrefix("--") && $0.text.contains("s"))
+            })
+        {
+            let target = operands[0].text
+            let absolute =
+                target.hasPrefix("/") || target.hasPrefix("~")
+                ? resolvePath(target) : Paths.resolve(target, cwd: Paths.dirname(destPath))
+            madeLinks[destPath] = absolute
+        }
         switch inv.program {
         case "cp", "ln", "install", "rsync":
             let src = operands[operands.count - 2]

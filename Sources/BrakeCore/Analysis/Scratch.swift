@@ -138,15 +138,25 @@ enum Scratch {
         var s = Substring(u)
         if let r = s.firstRange(of: "://") { s = s[r.upperBound...] }
         let host = s.prefix { $0 != ":" && $0 != "/" }
-        return isLocal(String(host)) || host == "localstack"
+        let port = s.dropFirst(host.count).dropFirst().prefix { $0.isNumber }
+        // LocalStack: its host name, or its edge port on this machine. Another port on localhost may be a tunnel
+        // or proxy to the real cloud, so it stays what it was.
+        if host.contains("localstack") { return true }
+        return isLocal(String(host)) && (port == "4566" || (Int(port).map { (4510...4559).contains($0) } ?? false))
+    }
+
+    /// A registry on this machine (`localhost:5000`, the usual local registry).
+    static func localRegistryURL(_ u: String) -> Bool {
+        var s = Substring(u)
+        if let r = s.firstRange(of: "://") { s = s[r.upperBound...] }
+        let host = s.prefix { $0 != ":" && $0 != "/" }
+        return isLocal(String(host))
     }
 
     /// `docker push localhost:5000/app`, `npm publish --registry http://localhost:4873`.
     static func localRegistry(_ inv: Invocation) -> Bool {
         let args = inv.args.map(\.text)
-        if let i = args.firstIndex(of: "--registry"), i + 1 < args.count {
-            return localEndpoint(Invocation.withArgs(["--endpoint-url", args[i + 1]]), env: [:])
-        }
+        if let i = args.firstIndex(of: "--registry"), i + 1 < args.count { return localRegistryURL(args[i + 1]) }
         guard let image = args.last(where: { !$0.hasPrefix("-") && $0 != "push" }) else { return false }
         let host = image.split(separator: "/").first.map(String.init) ?? ""
         return image.contains("/") && isLocal(host.split(separator: ":").first.map(String.init) ?? "")
@@ -156,20 +166,6 @@ enum Scratch {
     static func onlyIgnored(_ inv: Invocation) -> Bool {
         let flags = inv.args.map(\.text).filter { $0.hasPrefix("-") && !$0.hasPrefix("--") }
         return flags.contains { $0.contains("X") } && !flags.contains { $0.contains("x") }
-    }
-}
-
-extension Invocation {
-    /// A stand-in invocation with only these arguments (for reusing argument readers).
-    static func withArgs(_ args: [String]) -> Invocation {
-        Invocation(
-            argv: [Field("")] + args.map { Field($0) },
-            program: "",
-            cwd: nil,
-            site: ExecSite(),
-            assignments: [:],
-            stdin: nil
-        )
     }
 }
 
