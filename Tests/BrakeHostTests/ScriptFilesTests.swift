@@ -36,14 +36,15 @@ struct ScriptFilesTests {
                 "deploy:\n\t@echo deploying\n\trm -rf $(HOME_DIR)\nHOME_DIR = /home/dev\n\ntest:\n\tgo test ./...\n",
             "package.json": #"{"scripts": {"reset": "rm -rf ~", "test": "jest"}}"#,
             "migrate.py": "import shutil\nshutil.rmtree('/etc')\n",
+            "justfile": "build:\n    cargo build\n\nnuke: clean\n    @rm -rf ~\n\nclean:\n    rm -rf target\n",
         ])
         for c in [
             "./tools/cleanup.sh", "bash tools/cleanup.sh", "source tools/cleanup.sh", "make deploy", "npm run reset",
-            "python3 migrate.py",
+            "python3 migrate.py", "just nuke",
         ] {
             #expect(decide(c, in: dir).verdict == .deny, "\(c)")
         }
-        for c in ["make test", "npm test", "ls -la", "git status"] {
+        for c in ["make test", "npm test", "ls -la", "git status", "just build", "just clean", "just"] {
             #expect(decide(c, in: dir).verdict == .allow, "\(c)")
         }
     }

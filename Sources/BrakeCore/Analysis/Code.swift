@@ -554,7 +554,10 @@ extension Analyzer {
 
     /// Scans program text for the calls that matter.
     func scanCode(_ source: String, program: String, idx: Int, site: ExecSite) {
-        let text = program == "python" ? Self.pythonAliasesResolved(source) : source
+        let text =
+            program == "python"
+            ? Self.pythonAliasesResolved(source)
+            : (program == "node" || program == "bun" || program == "deno") ? Self.nodeAliasesResolved(source) : source
         let code = Array(text)
         let binds = bindings(code)
         guard code.count < 2_000_000 else {
@@ -943,5 +946,37 @@ extension Analyzer {
             rest = rest[r.upperBound...]
         }
         return out + rest
+    }
+}
+
+extension Analyzer {
+    static let childProcessCalls: Set<String> = [
+        "exec", "execSync", "execFile", "execFileSync", "spawn", "spawnSync", "fork",
+    ]
+
+    /// Node code that takes child_process's functions under other names, written the usual way:
+    /// `const {execSync: x} = require("child_process")` and `import {exec as run} from "node:child_process"` make
+    /// `x(` and `run(` into `child_process.execSync(` and `child_process.exec(`.
+    static func nodeAliasesResolved(_ code: String) -> String {
+        guard code.includes("child_process") else { return code }
+        var renames: [(String, String)] = []
+        var rest = Substring(code)
+        while let open = rest.firstIndex(of: "{") {
+            guard let close = rest[open...].firstIndex(of: "}") else { break }
+            let after = rest[rest.index(after: close)...].prefix(60)
+            let inside = rest[rest.index(after: open)..<close]
+            if String(after).includes("child_process") {
+                for item in inside.split(separator: ",") {
+                    let parts = item.split(whereSeparator: { $0 == ":" || $0 == " " }).filter { $0 != "as" }
+                    guard let name = parts.first.map(String.init), childProcessCalls.contains(name) else { continue }
+                    let local = parts.count >= 2 ? String(parts.last!) : name
+                    renames.append((local + "(", "child_process." + name + "("))
+                }
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        var text = code
+        for (from, to) in renames { text = replacingCalls(text, from, to) }
+        return text
     }
 }

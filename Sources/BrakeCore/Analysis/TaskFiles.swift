@@ -80,9 +80,66 @@ extension Analyzer {
                     origin: "\(program) run \(script)"
                 )
             }
+        case "just":
+            // justfile recipes: `name args:` then indented lines (`@` quiets a line).
+            let dir = state.cwd ?? context.cwd
+            let candidates = ["justfile", "Justfile", ".justfile"].map { dir + "/" + $0 }
+            guard let path = candidates.first(where: { context.scripts[$0] != nil }) else {
+                if !candidates.contains(where: { context.scriptProblems[$0] != nil }) {
+                    for c in candidates where !result.wantedFiles.contains(c) { result.wantedFiles.append(c) }
+                }
+                return
+            }
+            let recipe = words.first { !$0.hasPrefix("-") && !$0.contains("=") }
+            let lines = Justfile.recipe(context.scripts[path] ?? "", named: recipe)
+            if !lines.isEmpty {
+                _ = analyzeFileText(lines, site: via(site, "just"), origin: "just \(recipe ?? "")")
+            }
         default:
             return
         }
+    }
+}
+
+/// Enough of a justfile to know what a recipe runs: its body and its dependencies' bodies.
+enum Justfile {
+    static func recipe(_ text: String, named: String?, depth: Int = 0) -> String {
+        var bodies: [String: (deps: [String], lines: [String])] = [:]
+        var first: String?
+        var current: String?
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if raw.hasPrefix(" ") || raw.hasPrefix("\t") {
+                if let c = current, !raw.trimmingSpaces.isEmpty {
+                    var line = Substring(raw.trimmingSpaces)
+                    while line.first == "@" || line.first == "-" { line = line.dropFirst() }
+                    bodies[c]?.lines.append(String(line))
+                }
+                continue
+            }
+            current = nil
+            let line = raw.trimmingSpaces
+            guard !line.isEmpty, !line.hasPrefix("#"), !line.hasPrefix("set "), !line.hasPrefix("export "),
+                !line.hasPrefix("alias "), let colon = line.firstIndex(of: ":"), !line.contains(":=")
+            else { continue }
+            let head = line[..<colon].split(separator: " ")
+            guard var name = head.first.map(String.init) else { continue }
+            if name.hasPrefix("@") { name.removeFirst() }
+            let deps = line[line.index(after: colon)...].split(separator: " ").map(String.init)
+            bodies[name] = ([], [])
+            bodies[name]?.deps = deps
+            if first == nil { first = name }
+            current = name
+        }
+        guard let target = named ?? first else { return "" }
+        var out: [String] = []
+        var seen: Set<String> = []
+        func visit(_ n: String, _ d: Int) {
+            guard d < 16, seen.insert(n).inserted, let b = bodies[n] else { return }
+            for dep in b.deps { visit(dep, d + 1) }
+            out += b.lines
+        }
+        visit(target, 0)
+        return out.joined(separator: "\n")
     }
 }
 
