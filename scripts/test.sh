@@ -30,6 +30,8 @@ echo "== format lint (swift format, .swift-format)"
 swift format lint --strict --recursive Sources Tests Benchmarks Package.swift
 echo "== tests"
 swift test --skip-build --parallel
+echo "== cloud catalogs: regenerated from their pinned upstream versions and compared"
+python3 scripts/catalogs/check.py
 echo "== CLI contract"
 scripts/cli-contract.sh "$(swift build --show-bin-path)/brake"
 echo "== agent hooks end to end"

@@ -89,6 +89,7 @@ enum Tables {
 
     static let caseFiles = [
         "filesystem", "shell_evasion", "vcs", "infra", "data", "misc", "routine", "brake_ground", "bash_and_carriers",
+        "clouds",
     ].map {
         "cases/\($0).jsonl"
     }

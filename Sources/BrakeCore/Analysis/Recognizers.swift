@@ -295,6 +295,10 @@ extension Analyzer {
             recognizeKubernetes(idx, inv)
         case "aws", "awslocal":
             recognizeAWS(idx, inv)
+        case "gcloud", "gsutil", "bq":
+            recognizeGoogleCloud(idx, inv)
+        case "az":
+            recognizeAzure(idx, inv)
         case "docker", "docker-compose":
             recognizeDocker(idx, inv)
         case "npm", "pnpm", "yarn", "cargo", "twine", "gem", "pod", "poetry", "flit", "hatch", "uv", "dotnet", "nuget",
@@ -1137,126 +1141,6 @@ extension Analyzer {
             }
         default:
             break
-        }
-    }
-
-    func recognizeAWS(_ idx: Int, _ inv: Invocation) {
-        let o = Options(
-            inv.args,
-            withValue: [
-                "--profile", "--region", "--output", "--endpoint-url", "--query", "--color", "--cli-read-timeout",
-                "--cli-connect-timeout", "--ca-bundle", "--cli-binary-format", "--bucket", "--key", "--include",
-                "--exclude", "--storage-class", "--acl", "--expires", "--sse", "--metadata",
-            ]
-        )
-        if o.has("--dry-run") || o.operands.contains(where: { $0.text == "help" }) { return }
-        let words = o.operands.map(\.text)
-        guard words.count >= 2 else { return }
-        let service = words[0]
-        let op = words[1]
-        var attrs: [String: AttrValue] = [
-            "provider": .string("aws"), "service": .string(service), "operation": .string(op),
-        ]
-        if let prof = o.value("--profile") { attrs["profile"] = .string(prof.text) }
-        if service == "s3" {
-            switch op {
-            case "rm", "rb":
-                attrs["recursive"] = .bool(o.has("--recursive", "--force"))
-                addEffect(
-                    "cloud.delete",
-                    attrs: attrs,
-                    invocation: idx,
-                    detail: "aws s3 \(op) deletes \(words.dropFirst(2).joined(separator: " "))"
-                )
-            case "mv":
-                if words.count > 2 && words[2].hasPrefix("s3://") {
-                    addEffect(
-                        "cloud.delete",
-                        attrs: attrs,
-                        invocation: idx,
-                        detail: "aws s3 mv removes the source objects"
-                    )
-                } else {
-                    addEffect("cloud.mutate", attrs: attrs, invocation: idx, detail: "aws s3 mv")
-                }
-            case "sync":
-                if o.has("--delete") {
-                    addEffect(
-                        "cloud.delete",
-                        attrs: attrs,
-                        invocation: idx,
-                        detail: "aws s3 sync --delete removes objects missing from the source"
-                    )
-                } else if words.count > 3 && words[3].hasPrefix("s3://") {
-                    addEffect("cloud.mutate", attrs: attrs, invocation: idx, detail: "aws s3 sync uploads")
-                }
-            case "cp":
-                if words.count > 3 && words[3].hasPrefix("s3://") {
-                    addEffect("cloud.mutate", attrs: attrs, invocation: idx, detail: "aws s3 cp uploads")
-                }
-            default: break
-            }
-            return
-        }
-        let destructivePrefixes = [
-            "delete-", "terminate-", "remove-", "deregister-", "purge-", "batch-delete-", "schedule-key-deletion",
-            "disable-key", "cancel-key-deletion-never", "detach-volume", "release-address", "revoke-", "reset-",
-            "stop-db-", "delete",
-        ]
-        if destructivePrefixes.contains(where: { op.hasPrefix($0) }) && op != "reset-instance-attribute-never" {
-            addEffect("cloud.delete", attrs: attrs, invocation: idx, detail: "aws \(service) \(op)")
-            return
-        }
-        let readPrefixes = [
-            "describe-", "list-", "get-", "head-", "search-", "lookup-", "filter-", "validate-", "estimate-",
-            "preview-", "test-", "check-", "simulate-", "decode-", "generate-", "wait", "tail", "help", "scan", "query",
-            "ls", "download-", "select-", "batch-get-", "verify", "receive-message", "start-query",
-        ]
-        if readPrefixes.contains(where: { op.hasPrefix($0) })
-            || ["sts", "configure", "sso", "ecr-public"].contains(service) && !op.hasPrefix("delete") || op == "login"
-            || (service == "ecr" && op == "get-login-password")
-        {
-            return
-        }
-        addEffect("cloud.mutate", attrs: attrs, invocation: idx, detail: "aws \(service) \(op) changes cloud resources")
-    }
-
-    func recognizeCloudGeneric(_ idx: Int, _ inv: Invocation) {
-        let o = Options(
-            inv.args,
-            withValue: [
-                "--project", "--region", "--zone", "-g", "--resource-group", "--subscription", "--format", "--account",
-                "-a", "--app", "--context", "--profile",
-            ]
-        )
-        let words = o.operands.map { $0.text.lowercased() }
-        let p = inv.program
-        let attrs: [String: AttrValue] = ["provider": .string(p), "operation": .string(words.joined(separator: " "))]
-        for w in words.prefix(5) {
-            let parts = w.split(whereSeparator: { $0 == ":" || $0 == "-" || $0 == "_" }).map(String.init)
-            if Analyzer.deleteWords.contains(w)
-                || (w.includes(":") || w.includes("-")) && parts.contains(where: { Analyzer.deleteWords.contains($0) })
-                || w == "delete-batch"
-            {
-                if (p == "supabase" && words.starts(with: ["db", "reset"])) || (p == "heroku" && w == "pg:reset") {
-                    addEffect(
-                        "db.reset",
-                        attrs: attrs,
-                        invocation: idx,
-                        detail: "\(p) \(words.joined(separator: " ")) resets a database"
-                    )
-                    return
-                }
-                addEffect("cloud.delete", attrs: attrs, invocation: idx, detail: "\(p) \(words.joined(separator: " "))")
-                return
-            }
-            if (p == "heroku" && w == "pg:reset") || (p == "supabase" && w == "reset") {
-                addEffect("db.reset", attrs: attrs, invocation: idx, detail: "\(p) resets a database")
-                return
-            }
-        }
-        if p == "gsutil", let v = words.first, v == "rm" || v == "rb" {
-            addEffect("cloud.delete", attrs: attrs, invocation: idx, detail: "gsutil \(v)")
         }
     }
 

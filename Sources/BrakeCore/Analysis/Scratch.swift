@@ -14,7 +14,7 @@ enum Scratch {
             let scratch: Bool
             switch e.kind {
             case "db.destructive", "db.reset": scratch = testDatabase(inv, env: context.env)
-            case _ where e.kind.hasPrefix("cloud."): scratch = localEndpoint(inv, env: context.env)
+            case _ where e.kind.hasPrefix("cloud."), "infra.apply": scratch = localEndpoint(inv, env: context.env)
             case "package.publish": scratch = localRegistry(inv)
             case "git.clean": scratch = onlyIgnored(inv)
             default: scratch = false
@@ -129,6 +129,7 @@ enum Scratch {
 
     /// A cloud command aimed at an emulator on this machine (`--endpoint-url`, `AWS_ENDPOINT_URL`).
     static func localEndpoint(_ inv: Invocation, env: [String: String]) -> Bool {
+        if inv.program == "awslocal" || inv.program == "tflocal" || inv.program == "cdklocal" { return true }
         let args = inv.args.map(\.text)
         var url: String?
         if let i = args.firstIndex(of: "--endpoint-url"), i + 1 < args.count { url = args[i + 1] }

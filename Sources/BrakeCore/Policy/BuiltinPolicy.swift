@@ -655,6 +655,119 @@ enum BuiltinPolicy {
             matches: ["aws --profile prod ec2 run-instances --image-id ami-1"],
             doesNotMatch: ["aws --profile prod ec2 describe-instances", "aws s3 cp a.txt s3://dev-bucket/"]
         ),
+        rule(
+            "cloud.grant",
+            .ask,
+            labels: ["privilege"],
+            message:
+                "Grants access in the cloud: an IAM or resource policy, a role binding, an access key, a password.",
+            agentMessage: "Granting access needs a person's approval. Say who gets what, and why.",
+            match: when(["cloud.grant"]),
+            matches: [
+                "aws iam attach-role-policy --role-name ci --policy-arn arn:aws:iam::aws:policy/ReadOnlyAccess",
+                "aws iam create-access-key --user-name deploy",
+                "aws s3api put-bucket-policy --bucket b --policy file://p.json",
+                "gcloud projects add-iam-policy-binding acme --member user:a@b.c --role roles/viewer",
+                "az role assignment create --assignee a@b.c --role Reader",
+            ],
+            doesNotMatch: ["aws iam list-roles", "gcloud projects get-iam-policy acme", "az role assignment list"]
+        ),
+        rule(
+            "cloud.grant-admin",
+            .deny,
+            labels: ["privilege", "irreversible"],
+            message: "Grants administrator rights in the cloud (AdministratorAccess, roles/owner, Owner, Action *).",
+            agentMessage:
+                "An agent never grants administrator rights. Stop and tell the person what access is needed; they can grant a narrower role.",
+            match: when(["cloud.grant"], attrs: ["admin": ["*"]], actor: .agent),
+            matches: [
+                "aws iam attach-user-policy --user-name bob --policy-arn arn:aws:iam::aws:policy/AdministratorAccess",
+                "gcloud projects add-iam-policy-binding acme --member user:x@y.z --role roles/owner",
+                "az role assignment create --assignee x@y.z --role Owner --scope /subscriptions/1",
+            ],
+            doesNotMatch: ["gcloud projects add-iam-policy-binding acme --member user:x@y.z --role roles/viewer"]
+        ),
+        rule(
+            "cloud.unprotect",
+            .ask,
+            labels: ["data-loss", "audit"],
+            message:
+                "Turns off a protection: deletion protection, backups or snapshots, audit logging, threat detection, an encryption key, a public-access block.",
+            agentMessage: "Turning a protection off needs a person's approval. Say why it must be off.",
+            match: when(["cloud.unprotect"]),
+            matches: [
+                "aws cloudtrail stop-logging --name main", "aws kms schedule-key-deletion --key-id k",
+                "aws rds modify-db-instance --db-instance-identifier db --no-deletion-protection",
+                "aws s3api put-bucket-versioning --bucket b --versioning-configuration Status=Suspended",
+                "gcloud sql instances patch db --no-deletion-protection", "az lock delete --name keep",
+            ],
+            doesNotMatch: [
+                "aws cloudtrail describe-trails",
+                "aws rds modify-db-instance --db-instance-identifier db --deletion-protection",
+            ]
+        ),
+        rule(
+            "cloud.unprotect-production",
+            .deny,
+            labels: ["data-loss", "audit", "production"],
+            message: "Turns off a production protection: backups, deletion protection, audit logs, detectors, keys.",
+            agentMessage:
+                "An agent never turns off production's protections. Stop and tell the person; they can do it themselves.",
+            match: when(["cloud.unprotect"], production: true, actor: .agent),
+            matches: [
+                "aws --profile prod cloudtrail stop-logging --name main",
+                "aws rds delete-db-instance --db-instance-identifier shop-prod --skip-final-snapshot",
+            ],
+            doesNotMatch: ["aws --profile dev cloudtrail stop-logging --name main"]
+        ),
+        rule(
+            "cloud.remote-exec",
+            .ask,
+            labels: ["remote"],
+            message: "Runs commands on cloud machines or containers (ssm send-command, ecs execute-command, ssh).",
+            agentMessage: "Running commands on cloud machines needs a person's approval. Show the exact commands.",
+            match: when(["cloud.remote-exec"]),
+            matches: [
+                "aws ssm send-command --document-name AWS-RunShellScript --targets Key=tag:app,Values=web",
+                "az vm run-command invoke -g rg -n vm --command-id RunShellScript --scripts 'id'",
+            ],
+            doesNotMatch: ["aws ssm list-commands"]
+        ),
+        rule(
+            "cloud.unknown-operation",
+            .ask,
+            labels: ["unknown"],
+            message: "A cloud CLI command Brake's catalog of that CLI does not know.",
+            agentMessage:
+                "Brake does not know this cloud command, so a person decides. Check its spelling, or ask the person.",
+            match: when(["cloud.unknown-operation"]),
+            matches: ["aws ec2 frobnicate-instances", "gcloud compute instances frobnicate vm1"],
+            doesNotMatch: ["aws ec2 describe-instances", "gcloud compute instances list"]
+        ),
+        rule(
+            "deploy.release",
+            .ask,
+            labels: ["production", "availability"],
+            message: "Deploys a release to a live service (production hosting, a promoted revision).",
+            agentMessage:
+                "Deploying to a live service needs a person's approval. Deploy a preview instead, and share its URL.",
+            match: when(["deploy.release"], attrs: ["live": ["true"]]),
+            matches: [
+                "gcloud run deploy api --image gcr.io/acme/api", "az webapp deploy -g rg -n app --src-path app.zip",
+            ],
+            doesNotMatch: ["gcloud run services list"]
+        ),
+        rule(
+            "deploy.release-production",
+            .ask,
+            labels: ["production", "availability"],
+            message: "Deploys a release to production.",
+            agentMessage: "Production deploys need a senior engineer's approval.",
+            approvers: Approvers(role: "senior", count: 1),
+            match: when(["deploy.release"], production: true),
+            matches: ["gcloud run deploy api --project acme-prod --image gcr.io/acme/api"],
+            doesNotMatch: ["gcloud run deploy api --project acme-dev --image gcr.io/acme/api --no-traffic"]
+        ),
         // MARK: Databases
         rule(
             "db.destructive-statement",
