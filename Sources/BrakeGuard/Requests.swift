@@ -48,6 +48,8 @@ public enum Requests {
         tool: String,
         arguments: String,
         hints: [String: Bool],
+        description: String = "",
+        parameters: [String] = [],
         session: String,
         context: Context,
         settings: AnalysisSettings
@@ -62,6 +64,8 @@ public enum Requests {
             settings: settings
         )
         r.toolHints = hints
+        r.toolDescription = description
+        r.toolParameters = parameters
         return r
     }
 

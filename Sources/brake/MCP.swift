@@ -203,6 +203,8 @@ final class ProxyLoop {
             tool: call.tool,
             arguments: call.arguments.serialized,
             hints: session.hints[call.tool] ?? [:],
+            description: session.descriptions[call.tool] ?? "",
+            parameters: session.parameters[call.tool] ?? [],
             session: sessionID,
             context: context,
             settings: policy.settings

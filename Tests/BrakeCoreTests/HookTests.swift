@@ -522,11 +522,12 @@ struct MCPSessionTests {
     func framing() throws {
         let s = MCPSession(server: "mail")
         s.fromServer(
-            #"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"list","annotations":{"readOnlyHint":true}},{"name":"purge_box","annotations":{"readOnlyHint":true}},{"name":"archive_all","annotations":{"destructiveHint":true}}]}}"#
+            #"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"list","annotations":{"readOnlyHint":true}},{"name":"purge_box","description":"Permanently deletes a mailbox.","inputSchema":{"type":"object","properties":{"ids":{"type":"array"}}},"annotations":{"readOnlyHint":true}},{"name":"archive_all","annotations":{"destructiveHint":true}}]}}"#
         )
+        #expect(s.hints["purge_box"] == ["readOnlyHint": true] && s.hints["archive_all"] == ["destructiveHint": true])
         #expect(
-            !s.isDestructive("list") && !s.isDestructive("purge_box") && s.isDestructive("archive_all")
-                && s.isDestructive("delete_message")
+            s.descriptions["purge_box"] == "Permanently deletes a mailbox."
+                && s.parameters["purge_box"] == ["ids:array"]
         )
         let (calls, forward) = s.fromAgent(
             #"[{"jsonrpc":"2.0","id":2,"method":"ping"},{"jsonrpc":"2.0","id":"x","method":"tools/call","params":{"name":"archive_all","arguments":{"box":"ü"}}}]"#
@@ -541,30 +542,61 @@ struct MCPSessionTests {
         #expect(refusal["result"]?["isError"] == .bool(true) && refusal["id"] == .number(5))
     }
 
-    @Test("Annotations decide: a read-only hint clears a scary name, a destructive hint marks a calm one")
-    func hints() {
+    @Test("Annotations only raise risk, unless a layer the agent cannot write trusts the server")
+    func hints() throws {
         let ctx = Context(cwd: "/home/dev/project", home: "/home/dev")
-        #expect(
+        func verdict(
+            _ server: String,
+            _ tool: String,
+            _ args: String = "{}",
+            hints: [String: Bool] = [:],
+            description: String = "",
+            parameters: [String] = [],
+            policy: Policy = .standard
+        ) -> Verdict {
             Engine.decide(
-                action: .mcp(server: "m", tool: "purge_cache_report", arguments: "{}"),
+                action: .mcp(server: server, tool: tool, arguments: args),
                 context: ctx,
-                toolHints: ["readOnlyHint": true]
-            ).verdict == .allow
+                policy: policy,
+                toolHints: hints,
+                toolDescription: description,
+                toolParameters: parameters
+            ).verdict
+        }
+        // A server that marks a deleting tool read-only is not believed.
+        #expect(verdict("mail", "delete_message", hints: ["readOnlyHint": true]) == .ask)
+        #expect(verdict("m", "purge_cache_report", hints: ["readOnlyHint": true]) == .ask)
+        // A trusted server, named by a layer that may loosen, is believed.
+        var trusting = Policy.standard
+        try trusting.merge(yaml: "settings:\n  mcp_trusted_servers: [m]\n", source: "/etc/brake/policy.yaml")
+        #expect(verdict("m", "purge_cache_report", hints: ["readOnlyHint": true], policy: trusting) == .allow)
+        #expect(verdict("other", "purge_cache_report", hints: ["readOnlyHint": true], policy: trusting) == .ask)
+        // The repository (a layer the agent can write) may not trust a server.
+        var repo = Policy.standard
+        try repo.merge(
+            yaml: "settings:\n  mcp_trusted_servers: [m]\n",
+            source: "project/.brake/policy.yaml",
+            mayLoosen: false
         )
-        #expect(
-            Engine.decide(
-                action: .mcp(server: "m", tool: "sync", arguments: "{}"),
-                context: ctx,
-                toolHints: ["destructiveHint": true]
-            ).verdict == .ask
+        #expect(verdict("m", "purge_cache_report", hints: ["readOnlyHint": true], policy: repo) == .ask)
+        #expect(repo.ignored.contains { $0.contains("mcp_trusted_servers") })
+        // Annotations and descriptions raise: a calm name that says it deletes is asked about.
+        #expect(verdict("m", "sync", hints: ["destructiveHint": true]) == .ask)
+        #expect(verdict("m", "tidy", description: "Permanently deletes every message older than a date.") == .ask)
+        #expect(verdict("m", "tidy", description: "Lists messages; see delete_message to delete one.") == .allow)
+        #expect(verdict("m", "send_email") == .ask)
+        #expect(verdict("m", "get_weather") == .allow)
+        // Judged like the service's own API: many ids, or a query, make a deletion bulk.
+        let bulk = Engine.decide(
+            action: .mcp(server: "gmail", tool: "batch_delete", arguments: #"{"ids":["a","b","c"]}"#),
+            context: ctx
         )
-        #expect(
-            Engine.decide(action: .mcp(server: "m", tool: "send_email", arguments: "{}"), context: ctx).verdict == .ask
+        #expect(bulk.verdict == .ask && bulk.reasons.contains { $0.rule == "saas.bulk-delete" })
+        let query = Engine.decide(
+            action: .mcp(server: "gmail", tool: "trash_messages", arguments: #"{"query":"in:anywhere"}"#),
+            context: ctx
         )
-        #expect(
-            Engine.decide(action: .mcp(server: "m", tool: "get_weather", arguments: "{}"), context: ctx).verdict
-                == .allow
-        )
+        #expect(query.reasons.contains { $0.rule == "saas.bulk-delete" })
     }
 }
 

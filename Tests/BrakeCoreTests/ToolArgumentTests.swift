@@ -73,6 +73,8 @@ struct ToolArgumentTests {
     func annotations() throws {
         let p = try policy(
             """
+            settings:
+              mcp_trusted_servers: [web, local]
             rules:
               - id: no-open-world-writes
                 decision: ask
@@ -82,6 +84,8 @@ struct ToolArgumentTests {
         )
         #expect(decide(p, "web", "post_comment", "{}", hints: ["openWorldHint": true]) == .ask)
         #expect(decide(p, "web", "fetch", "{}", hints: ["openWorldHint": true, "readOnlyHint": true]) == .allow)
+        // The same claim from a server the policy does not trust lowers nothing.
+        #expect(decide(p, "elsewhere", "fetch", "{}", hints: ["openWorldHint": true, "readOnlyHint": true]) == .ask)
         #expect(decide(p, "local", "touch", "{}", hints: ["openWorldHint": false]) == .allow)
         #expect(decide(p, "web", "put", "{}", hints: ["openWorldHint": true, "idempotentHint": true]) == .allow)
     }

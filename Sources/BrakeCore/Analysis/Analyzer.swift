@@ -34,6 +34,8 @@ final class Analyzer {
     var decodedTexts: Set<String> = []
     /// Symbolic links made earlier in the command: link path → where it leads.
     var madeLinks: [String: String] = [:]
+    /// How many loop bodies (`for`, `while`, `until`, `select`) the analysis is inside: a call repeated there is bulk.
+    var loopDepth = 0
     /// Shell code found inside the command and analysed as such (`bash -c '…'`, remote commands, decoded text).
     var sourcesRead: Set<String> = []
     var callStack: [String] = []
@@ -172,20 +174,26 @@ final class Analyzer {
             var out: [Content] = []
             let limited = values.count <= 16 ? values : [Field("${\(v)}", dynamic: true)]
             if limited.isEmpty { state.vars[v] = [Field("${\(v)}", dynamic: true)] }
+            loopDepth += 1
             for value in limited.isEmpty ? [Field("${\(v)}", dynamic: true)] : limited {
                 state.vars[v] = [value]
                 out.append(run(body, site: site, stdin: stdin))
                 if exhausted { break }
             }
+            loopDepth -= 1
             return applyOutputRedirects(r, output: Analyzer.concat(out), site: site)
         case .arithmeticFor(let header, let body, let r):
             scanArithmetic(header, site: site)
+            loopDepth += 1
             let out = run(body, site: site, stdin: stdin)
+            loopDepth -= 1
             return applyOutputRedirects(r, output: out, site: site)
         case .whileLoop(let condition, let body, _, let r):
             let input = redirectInput(r, stdin: stdin)
+            loopDepth += 1
             let c = run(condition, site: site, stdin: input)
             let b = run(body, site: site, stdin: input)
+            loopDepth -= 1
             return applyOutputRedirects(r, output: Analyzer.concat([c, b]), site: site)
         case .caseClause(let subject, let items, let r):
             _ = expandString(subject)

@@ -724,7 +724,7 @@ extension Analyzer {
         if called.contains(where: {
             $0 == "delete" || $0.hasPrefix("delete_") || $0.hasPrefix("terminate_") || $0.hasPrefix("purge_")
                 || $0.hasPrefix("batch_delete") || $0.hasPrefix("deregister_") || $0 == "schedule_key_deletion"
-                || $0 == "request"
+                || $0 == "request" || $0 == "post" || $0 == "fetch" || $0 == "urlopen"
         })
             || text.includes("DELETE") || text.includes("execute(") || text.includes("query(") || text.includes("sql(")
             || text.includes("raw(") || text.includes(".exec(") || text.includes(".run(") || text.includes("db.")
@@ -827,6 +827,12 @@ extension Analyzer {
             }
         }
         let compact = text.filter { !$0.isWhitespace }
+        // Deletions sent as POST (Gmail batchDelete, Slack chat.delete …) by any client: judged by endpoint.
+        if compact.lowercased().includes("post") {
+            for literal in stringLiterals(code, from: 0, to: code.count) where literal.text.includes("://") {
+                httpEffect(method: "POST", url: literal.text, body: nil, idx, via: program)
+            }
+        }
         if compact.includes("method:'DELETE'") || compact.includes("method:\"DELETE\"")
             || compact.includes("method=\"DELETE\"") || compact.includes("method='DELETE'")
             || compact.includes("Net::HTTP::Delete") || compact.includes("request(\"DELETE\"")

@@ -16,6 +16,16 @@ public struct AnalysisSettings: Sendable, Equatable {
     public var environmentVariables: [String]
     /// Branch globs that count as protected (`main`, `release/*` …).
     public var protectedBranches: [String]
+    /// Production by its real target, from configuration: AWS account ids, gcloud projects, Azure subscriptions
+    /// (ids or names), kube contexts and git branches (globs), whatever the names in the command say.
+    public var productionAWSAccounts: [String] = []
+    public var productionGCPProjects: [String] = []
+    public var productionAzureSubscriptions: [String] = []
+    public var productionKubeContexts: [String] = []
+    public var productionBranches: [String] = []
+    /// MCP servers whose tool annotations are believed (a `readOnlyHint` may lower a tool's risk). Only a layer
+    /// the agent cannot write may name them; annotations of every other server can only raise risk.
+    public var mcpTrustedServers: [String] = []
 
     /// The built-in settings.
     public static let standard = AnalysisSettings(

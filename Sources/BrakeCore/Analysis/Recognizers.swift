@@ -299,6 +299,8 @@ extension Analyzer {
             recognizeGoogleCloud(idx, inv)
         case "az":
             recognizeAzure(idx, inv)
+        case "gam":
+            recognizeGAM(idx, inv)
         case "docker", "docker-compose":
             recognizeDocker(idx, inv)
         case "npm", "pnpm", "yarn", "cargo", "twine", "gem", "pod", "poetry", "flit", "hatch", "uv", "dotnet", "nuget",
@@ -820,7 +822,13 @@ extension Analyzer {
                     || o.value("--input") != nil ? "POST" : "GET"))
                 .uppercased()
             let path = words.count > 1 ? words[1] : ""
-            if method == "DELETE" {
+            let fields = ["-f", "-F", "--field", "--raw-field"].flatMap { o.values[$0] ?? [] }.map(\.text)
+            let deletingMutation =
+                path == "graphql"
+                && fields.contains {
+                    $0.lowercased().includes("mutation") && $0.lowercased().includes("delete")
+                }
+            if method == "DELETE" || deletingMutation {
                 addEffect(
                     "forge.delete",
                     attrs: ["api": .string(path)],
@@ -1242,8 +1250,9 @@ extension Analyzer {
 
     func recognizeHTTP(_ idx: Int, _ inv: Invocation) {
         let p = inv.program
-        var method = "GET"
+        var method: String?
         var url: String?
+        var body: String?
         if p == "curl" || p == "curlie" {
             let o = Options(
                 inv.args,
@@ -1252,33 +1261,68 @@ extension Analyzer {
                     "--header", "-o", "--output", "-u", "--user", "-F", "--form", "-A", "--user-agent", "-e",
                     "--referer", "-b", "--cookie", "-c", "--cookie-jar", "-m", "--max-time", "--connect-timeout", "-w",
                     "--write-out", "-T", "--upload-file", "--retry", "-x", "--proxy", "--cacert", "--cert", "--key",
-                    "-K", "--config", "--resolve", "--url",
+                    "-K", "--config", "--resolve", "--url", "--json",
                 ]
             )
-            method = o.value("-X", "--request")?.text.uppercased() ?? "GET"
+            body = o.value("-d", "--data", "--data-raw", "--data-binary", "--json", "--data-urlencode")?.text
+            method = o.value("-X", "--request")?.text
+            if method == nil {
+                if o.has("-I", "--head") {
+                    method = "HEAD"
+                } else if o.value("-T", "--upload-file") != nil {
+                    method = "PUT"
+                } else if body != nil || o.value("-F", "--form") != nil {
+                    method = "POST"
+                }
+            }
             url =
                 o.value("--url")?.text
                 ?? o.operands.first(where: { $0.text.includes("://") || $0.text.includes(".") })?.text
         } else if p == "wget" {
             let o = Options(
                 inv.args,
-                withValue: ["--method", "-O", "--output-document", "--header", "--body-data", "-o", "-P"]
+                withValue: [
+                    "--method", "-O", "--output-document", "--header", "--body-data", "-o", "-P", "--post-data",
+                    "--post-file", "--body-file",
+                ]
             )
-            method = o.value("--method")?.text.uppercased() ?? "GET"
+            body = o.value("--body-data", "--post-data")?.text
+            method = o.value("--method")?.text ?? (body != nil || o.value("--post-file") != nil ? "POST" : nil)
             url = o.operands.first?.text
         } else {
-            let o = Options(inv.args, withValue: ["-a", "--auth", "--session", "-o", "--output"])
-            if let m = o.operands.first?.text, ["DELETE", "delete"].contains(m) {
-                method = "DELETE"
-                url = o.operands.dropFirst().first?.text
-            } else {
-                url = o.operands.first?.text
+            // httpie / xh: `[METHOD] URL [items]`; data items (`k=v`, `k:=json`) make it a POST.
+            let o = Options(inv.args, withValue: ["-a", "--auth", "--session", "-o", "--output", "--raw"])
+            var ops = o.operands.map(\.text)
+            let methods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+            if let m = ops.first, methods.contains(m.uppercased()) {
+                method = m.uppercased()
+                ops.removeFirst()
             }
+            url = ops.first
+            let items = ops.dropFirst().filter { $0.includes("=") && !$0.includes("==") }
+            body = o.value("--raw")?.text ?? (items.isEmpty ? nil : items.joined(separator: " "))
+            if method == nil && body != nil { method = "POST" }
         }
-        guard method == "DELETE", let u = url else { return }
+        guard let u = url else { return }
+        httpEffect(method: method ?? "GET", url: u, body: body, idx, via: p)
+    }
+
+    /// The effect of one HTTP call judged by its method and endpoint (Endpoints); local hosts are left alone.
+    func httpEffect(method: String, url u: String, body: String?, _ idx: Int, via: String) {
         let host = urlHost(u)
         if isLocalHost(host) { return }
-        addEffect("net.http-delete", attrs: ["host": .string(host)], invocation: idx, detail: "HTTP DELETE \(u)")
+        guard var call = Endpoints.judge(method: method, url: u, body: body) else { return }
+        // The same deletion repeated by a loop, `xargs`, `parallel` or `find -exec` is a bulk deletion.
+        if loopDepth > 0 || idx < result.invocations.count && result.invocations[idx].site.dynamicArguments {
+            call.kind = "saas.bulk-delete"
+            call.detail += ", repeated for many items"
+        }
+        addEffect(
+            call.kind,
+            attrs: ["host": .string(host), "service": .string(call.service), "method": .string(method.uppercased())],
+            invocation: idx,
+            detail: "\(via): \(call.detail)"
+        )
     }
 
     func urlHost(_ url: String) -> String {

@@ -16,6 +16,10 @@ public struct ActionRequest: Sendable, Equatable {
     public var planDigest: String?
     /// MCP annotations learned from `tools/list` for this tool.
     public var toolHints: [String: Bool]
+    /// The tool's description from `tools/list` (MCP), or empty. Like the annotations, it can only raise risk.
+    public var toolDescription: String = ""
+    /// The tool's input-schema properties from `tools/list`, as `name:type`.
+    public var toolParameters: [String] = []
     /// Where it runs: directory, home, project, the environment variables the engine reads, resolved targets.
     public var context: Context
     /// The repository of the session and of every directory the action runs in or writes to.
@@ -121,6 +125,8 @@ public struct ActionRequest: Sendable, Equatable {
         if !toolHints.isEmpty {
             m.append(("tool_hints", .object(toolHints.keys.sorted().map { ($0, .bool(toolHints[$0]!)) })))
         }
+        if !toolDescription.isEmpty { m.append(("tool_description", .string(toolDescription))) }
+        if !toolParameters.isEmpty { m.append(("tool_parameters", .array(toolParameters.map { .string($0) }))) }
         if let localVerdict {
             m.append(
                 (
@@ -245,6 +251,20 @@ public struct ActionRequest: Sendable, Equatable {
             }
         }
         toolHints = hints
+        toolDescription = try optional("tool_description", in: v) ?? ""
+        switch v["tool_parameters"] {
+        case .array(let items)?:
+            var list: [String] = []
+            for item in items {
+                guard case .string(let s) = item else {
+                    throw ActionRequestError("'tool_parameters' must be a list of strings")
+                }
+                list.append(s)
+            }
+            toolParameters = list
+        case nil, .null?: toolParameters = []
+        default: throw ActionRequestError("'tool_parameters' must be a list of strings")
+        }
         localVerdict = nil
         localRules = []
         if let local = v["local"], local != .null {

@@ -63,7 +63,14 @@ public enum Judge {
         context.agent = request.agent
         context.session = request.session.isEmpty ? nil : request.session
         let decisions = request.actions.map {
-            Engine.decide(action: $0, context: context, policy: policy, toolHints: request.toolHints)
+            Engine.decide(
+                action: $0,
+                context: context,
+                policy: policy,
+                toolHints: request.toolHints,
+                toolDescription: request.toolDescription,
+                toolParameters: request.toolParameters
+            )
         }
         var worst = decisions.first!
         for d in decisions.dropFirst() where d.verdict > worst.verdict { worst = d }

@@ -57,7 +57,9 @@ extension Engine {
         action: Action,
         context: Context,
         policy: Policy = .standard,
-        toolHints: [String: Bool] = [:]
+        toolHints: [String: Bool] = [:],
+        toolDescription: String = "",
+        toolParameters: [String] = []
     ) -> Decision {
         if case .shell(let command) = action {
             return decide(command, context: context, policy: policy)
@@ -101,42 +103,38 @@ extension Engine {
                 )
             }
         case .mcp(let server, let tool, let arguments):
-            let words = tool.lowercased().tokens.map(String.init)
-            // MCP annotations from tools/list: a read-only tool is not destructive whatever its name; a
-            // destructive hint counts even for a harmless-sounding name.
-            let readOnly = toolHints["readOnlyHint"] == true
-            let named = words.contains(where: { destructiveToolWords.contains($0) })
+            let parsed = try? JSONValue.parse(arguments)
+            let judged = MCPToolJudge.effects(
+                MCPToolJudge.Facts(
+                    server: server,
+                    tool: tool,
+                    arguments: parsed,
+                    hints: toolHints,
+                    description: toolDescription,
+                    parameters: toolParameters,
+                    trusted: policy.settings.mcpTrustedServers.contains(server)
+                )
+            )
             // Every call is an effect too, so a policy can name servers and tools:
             // match: {effect: mcp.call, attrs: {server: [github], tool: [merge_pull_request]}}
             analysis.effects.append(
                 Effect(
                     "mcp.call",
                     attrs: [
-                        "server": .string(server), "tool": .string(tool), "read_only": .bool(readOnly),
-                        "destructive": .bool(toolHints["destructiveHint"] == true || (named && !readOnly)),
+                        "server": .string(server), "tool": .string(tool), "read_only": .bool(judged.readOnly),
+                        "destructive": .bool(judged.destructive),
                         "idempotent": .bool(toolHints["idempotentHint"] == true),
                         "open_world": .bool(toolHints["openWorldHint"] != false),
                         // Leaves of the arguments for `arguments:` selectors in rules ("path=value").
                         "arguments": .list(
-                            ((try? JSONValue.parse(arguments)).map { ArgumentPath.leaves($0) } ?? []).map {
-                                $0.0 + "=" + $0.1
-                            }
+                            (parsed.map { ArgumentPath.leaves($0) } ?? []).map { $0.0 + "=" + $0.1 }
                         ),
                     ],
                     invocation: -1,
                     detail: "MCP tool \(server)/\(tool)"
                 )
             )
-            if toolHints["destructiveHint"] == true || (named && !readOnly) {
-                analysis.effects.append(
-                    Effect(
-                        "mcp.destructive",
-                        attrs: ["server": .string(server), "tool": .string(tool)],
-                        invocation: -1,
-                        detail: "MCP tool \(server)/\(tool) deletes or destroys"
-                    )
-                )
-            }
+            analysis.effects += judged.effects
             // Tools that take SQL or shell text are checked like the real thing.
             var texts = [arguments]
             if let parsed = try? JSONValue.parse(arguments) { texts = parsed.allStrings }

@@ -4,6 +4,10 @@ public final class MCPSession {
     public let server: String
     /// Annotations from `tools/list`, by tool name.
     public private(set) var hints: [String: [String: Bool]] = [:]
+    /// Tool descriptions from `tools/list` (at most 2 KiB each).
+    public private(set) var descriptions: [String: String] = [:]
+    /// Tool input-schema properties from `tools/list`, as `name:type`.
+    public private(set) var parameters: [String: [String]] = [:]
     /// Requests the agent sent and the server has not answered, by serialized id.
     public private(set) var pending: [String: JSONValue] = [:]
 
@@ -73,17 +77,15 @@ public final class MCPSession {
                         for (k, val) in ann { if case .bool(let b) = val { h[k] = b } }
                     }
                     hints[name] = h
+                    if let d = t["description"]?.stringValue { descriptions[name] = String(d.prefix(2048)) }
+                    if case .object(let props)? = t["inputSchema"]?["properties"] {
+                        parameters[name] = props.prefix(64).map { k, schema in
+                            k + ":" + (schema["type"]?.stringValue ?? "any")
+                        }
+                    }
                 }
             }
         }
-    }
-
-    /// True when the tool deletes, destroys or sends (by its annotations or its name).
-    public func isDestructive(_ tool: String) -> Bool {
-        let h = hints[tool] ?? [:]
-        if h["readOnlyHint"] == true { return false }
-        if h["destructiveHint"] == true { return true }
-        return tool.lowercased().tokens.contains { Engine.destructiveToolWords.contains(String($0)) }
     }
 
     /// A `tools/call` result the model can read, marked as an error.

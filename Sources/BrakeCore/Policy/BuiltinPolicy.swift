@@ -847,6 +847,40 @@ enum BuiltinPolicy {
             matches: ["curl -X DELETE https://api.example.com/users/1"],
             doesNotMatch: ["curl -X DELETE http://localhost:8080/items/1", "curl https://example.com"]
         ),
+        rule(
+            "saas.delete",
+            .ask,
+            labels: ["data-loss", "irreversible"],
+            message:
+                "Deletes data in a SaaS or data API (mail, chat, a forge, a tracker, payments, DNS, a search index).",
+            agentMessage: "Deleting through a service's API needs a person's approval. Say what goes, and why.",
+            match: when(["saas.delete"]),
+            matches: [
+                "curl -X POST https://slack.com/api/chat.delete -d channel=C1 -d ts=1",
+                "curl -X DELETE https://api.stripe.com/v1/customers/cus_1",
+                "curl -X POST https://gmail.googleapis.com/gmail/v1/users/me/messages/18c/trash",
+            ],
+            doesNotMatch: [
+                "curl https://slack.com/api/conversations.history?channel=C1",
+                "curl -X POST https://slack.com/api/chat.postMessage -d text=hi",
+            ]
+        ),
+        rule(
+            "saas.bulk-delete",
+            .ask,
+            labels: ["data-loss", "irreversible", "bulk"],
+            message:
+                "Deletes in bulk through an API (Gmail batchDelete, a Graph $batch, _delete_by_query, index drops).",
+            agentMessage:
+                "Bulk deletion needs a person's approval. Show how many items match and which, then ask.",
+            approvers: Approvers(role: "senior", count: 1),
+            match: when(["saas.bulk-delete"]),
+            matches: [
+                "curl -X POST https://gmail.googleapis.com/gmail/v1/users/me/messages/batchDelete -d @ids.json",
+                "curl -X POST 'https://search.acme.io:9200/logs-*/_delete_by_query' -d '{\"query\":{\"match_all\":{}}}'",
+            ],
+            doesNotMatch: ["curl 'https://search.acme.io:9200/logs-*/_search'"]
+        ),
         // MARK: Infrastructure plans (brake plan)
         rule(
             "plan.irrecoverable-loss",

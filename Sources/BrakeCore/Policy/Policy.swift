@@ -226,7 +226,7 @@ extension Policy {
                     throw r.error(v, "unsupported policy version '\(s)'; this Brake reads version 1")
                 }
             case "settings":
-                try mergeSettings(v, r)
+                try mergeSettings(v, r, layer: source)
             case "rules":
                 guard case .sequence(let seq) = v else { throw r.error(v, "rules must be a list") }
                 for n in seq {
@@ -252,13 +252,13 @@ extension Policy {
         layers.append(source)
     }
 
-    mutating func mergeSettings(_ node: Node, _ r: YAMLReader) throws(PolicyError) {
+    mutating func mergeSettings(_ node: Node, _ r: YAMLReader, layer: String) throws(PolicyError) {
         for (key, _, v) in try r.mapping(
             node,
             "settings",
             allowed: [
                 "production", "build_directories", "temp_paths", "cache_paths", "sensitive_paths", "protected_branches",
-                "reroute_limit", "mcp_destructive_limit",
+                "reroute_limit", "mcp_destructive_limit", "mcp_trusted_servers",
             ]
         ) {
             switch key {
@@ -266,14 +266,30 @@ extension Policy {
                 for (pk, _, pv) in try r.mapping(
                     v,
                     "settings.production",
-                    allowed: ["words", "patterns", "environment_variables"]
+                    allowed: [
+                        "words", "patterns", "environment_variables", "aws_accounts", "gcp_projects",
+                        "azure_subscriptions", "kube_contexts", "branches",
+                    ]
                 ) {
                     let list = try r.strings(pv, "settings.production.\(pk)")
                     switch pk {
                     case "words": settings.productionWords += list.map { $0.lowercased() }
                     case "patterns": settings.productionGlobs += list
+                    case "aws_accounts": settings.productionAWSAccounts += list
+                    case "gcp_projects": settings.productionGCPProjects += list
+                    case "azure_subscriptions": settings.productionAzureSubscriptions += list.map { $0.lowercased() }
+                    case "kube_contexts": settings.productionKubeContexts += list
+                    case "branches": settings.productionBranches += list
                     default: settings.environmentVariables += list
                     }
+                }
+            case "mcp_trusted_servers":
+                let list = try r.strings(v, "settings.mcp_trusted_servers")
+                // Trusting a server's annotations loosens: a layer the agent can write may not do it.
+                if mayLoosen {
+                    settings.mcpTrustedServers += list
+                } else if !list.isEmpty {
+                    ignored.append("\(layer): settings.mcp_trusted_servers (this layer may only tighten)")
                 }
             case "mcp_destructive_limit":
                 mcpDestructiveLimit = min(mcpDestructiveLimit, try r.int(v, "settings.mcp_destructive_limit"))
