@@ -330,3 +330,81 @@ extension Analyzer {
         }
     }
 }
+
+extension Analyzer {
+    /// Hosting platforms' deploys: `vercel --prod`, `netlify deploy --prod`, `firebase deploy`, `fly deploy`,
+    /// `railway up`, `wrangler deploy`, `heroku` releases and config. A deploy that goes live is
+    /// `deploy.release` with `live: true`; previews (`vercel` without `--prod`, `netlify deploy` without
+    /// `--prod`, `firebase hosting:channel:deploy`, `wrangler versions upload`) are live: false.
+    /// Returns true when the invocation was a hosting command it judged.
+    func recognizeHosting(_ idx: Int, _ inv: Invocation) -> Bool {
+        let p = inv.program
+        let o = Options(
+            inv.args,
+            withValue: [
+                "-a", "--app", "--dir", "-d", "--site", "--only", "--project", "-P", "--config", "-c", "--token",
+                "--scope", "--env", "-e", "--remote", "-r", "--message", "-m", "--service", "-s", "--environment",
+                "--name", "--image", "--region",
+            ]
+        )
+        let words = o.operands.map { $0.text.lowercased() }
+        let first = words.first ?? ""
+        var live: Bool?
+        var what = "\(p) \(words.prefix(2).joined(separator: " "))"
+        switch p {
+        case "vercel":
+            // `vercel` and `vercel deploy` make a preview; `--prod` (or `promote`) goes live.
+            if first.isEmpty || first == "deploy" || first.hasPrefix("./") || first.hasPrefix("/") {
+                live = o.has("--prod", "--production")
+                what = "vercel" + (live == true ? " --prod" : " (preview)")
+            } else if first == "promote" || first == "rollback" || first == "alias" {
+                live = true
+            }
+        case "netlify":
+            if first == "deploy" { live = o.has("--prod", "-p", "--prod-if-unlocked") }
+        case "firebase":
+            if first == "deploy" {
+                live = true
+            } else if first == "hosting:channel:deploy" {
+                live = false
+            } else if first == "hosting:clone" || first == "functions:delete" || first == "hosting:disable" {
+                live = true
+            }
+        case "fly", "flyctl":
+            if first == "deploy" || first == "launch" || first == "releases" && words.dropFirst().first == "rollback" {
+                live = true
+            } else if first == "secrets" || first == "scale" {
+                live =
+                    words.dropFirst().first.map { ["set", "unset", "import", "count", "vm", "memory"].contains($0) }
+                    ?? false
+            }
+        case "railway":
+            if first == "up" || first == "redeploy" || first == "deploy" { live = true }
+        case "wrangler":
+            if first == "deploy" || first == "publish" || first == "rollback"
+                || first == "versions" && words.dropFirst().first == "deploy"
+                || first == "pages" && words.dropFirst().first == "deploy" && o.value("--branch") == nil
+            {
+                live = true
+            } else if first == "versions" && words.dropFirst().first == "upload" {
+                live = false
+            }
+        case "heroku":
+            let live0: Set<String> = [
+                "releases:rollback", "config:set", "config:unset", "config:add", "config:remove", "ps:scale",
+                "ps:restart", "maintenance:on", "pipelines:promote", "container:release", "deploy",
+            ]
+            if live0.contains(first) { live = true }
+        default:
+            return false
+        }
+        guard let live else { return false }
+        addEffect(
+            "deploy.release",
+            attrs: ["platform": .string(p), "live": .bool(live), "operation": .string(words.joined(separator: " "))],
+            invocation: idx,
+            detail: live ? "\(what) changes what the live site or app serves" : "\(what) makes a preview"
+        )
+        return true
+    }
+}

@@ -310,7 +310,7 @@ extension Analyzer {
         case "curl", "wget", "http", "https", "xh", "xhs", "curlie":
             recognizeHTTP(idx, inv)
         default:
-            if Analyzer.cloudCLIs.contains(p) { recognizeCloudGeneric(idx, inv) }
+            if Analyzer.cloudCLIs.contains(p) && !recognizeHosting(idx, inv) { recognizeCloudGeneric(idx, inv) }
         }
         recognizeTargetSwitch(idx, inv)
         if inv.program == "mount" || inv.program == "bindfs" { recognizeBindMount(idx, inv) }
@@ -846,6 +846,30 @@ extension Analyzer {
             return
         }
         let action = words.count > 1 ? words[1] : ""
+        // CI triggers that deploy: a workflow dispatched with production inputs or named for deploys, a release.
+        if group == "workflow" && action == "run" || group == "release" && action == "create" {
+            let fields = ["-f", "-F", "--field", "--raw-field"].flatMap { o.values[$0] ?? [] }.map(\.text)
+            let name = words.count > 2 ? words[2].lowercased() : ""
+            let deploys =
+                group == "release"
+                || ["deploy", "release", "publish", "prod", "production", "rollout"].contains {
+                    name.includes($0)
+                } || fields.contains { looksProduction($0) }
+            if deploys {
+                addEffect(
+                    "deploy.release",
+                    attrs: [
+                        "platform": .string("github-actions"), "live": .bool(true),
+                        "operation": .string(words.joined(separator: " ")),
+                    ],
+                    invocation: idx,
+                    detail: group == "release"
+                        ? "gh release create publishes a release (and starts the workflows that deploy it)"
+                        : "gh workflow run \(name) dispatches a deploy"
+                )
+                return
+            }
+        }
         if action == "delete" || action == "delete-asset" || (group == "repo" && action == "archive")
             || (group == "cache" && action == "delete")
         {
@@ -1222,8 +1246,13 @@ extension Analyzer {
         let publishes: Bool
         switch p {
         case "npm", "pnpm", "yarn", "bun", "jlpm", "lerna":
+            // npm takes any unique prefix of a command (`npm pub`, `npm unpub`).
+            let abbreviated =
+                p == "npm" && sub.count >= 3
+                && ["publish", "unpublish", "deprecate"].contains { $0.hasPrefix(sub) && $0 != sub }
             publishes =
-                sub == "publish" || (sub == "npm" && words.dropFirst().first == "publish") || sub == "unpublish"
+                abbreviated || sub == "publish" || (sub == "npm" && words.dropFirst().first == "publish")
+                || sub == "unpublish"
                 || sub == "deprecate"
         case "cargo", "poetry", "flit", "hatch", "uv", "pdm", "deno": publishes = sub == "publish" || (sub == "yank")
         case "twine": publishes = sub == "upload"

@@ -302,7 +302,7 @@ extension Analyzer {
             )
         case "uv", "poetry", "pipenv", "pdm", "hatch", "rye", "bundle", "conda", "mamba", "micromamba", "pixi",
             "direnv", "aws-vault", "op", "doppler", "dotenvx", "infisical", "chamber", "npm", "pnpm", "yarn",
-            "nix-shell", "nix":
+            "nix-shell", "nix", "bun":
             return unwrapRunner(
                 program: program,
                 args: args,
@@ -311,9 +311,27 @@ extension Analyzer {
                 assignments: assignments,
                 stdin: stdin
             )
-        case "npx", "bunx", "pnpx":
-            let start = skipOptions(args, withValue: ["-p", "--package", "-c", "--call"])
-            return .run(Array(args[min(start, args.count)...]), via(site, program), [:])
+        case "npx", "bunx", "pnpx", "uvx":
+            let start = skipOptions(
+                args,
+                withValue: [
+                    "-p", "--package", "-c", "--call", "--from", "--with", "--python", "--index", "--index-url",
+                ]
+            )
+            return .run(Analyzer.packageCommand(Array(args[min(start, args.count)...])), via(site, program), [:])
+        case "pipx" where args.first?.text == "run":
+            let start = skipOptions(args, from: 1, withValue: ["--spec", "--python", "--index-url", "--pip-args"])
+            return .run(Analyzer.packageCommand(Array(args[min(start, args.count)...])), via(site, "pipx run"), [:])
+        case "python":
+            // `python -m MODULE ARGS` runs the module as its command: `python -m twine upload` is twine.
+            var i = 0
+            while i < args.count, args[i].text.hasPrefix("-"), args[i].text != "-m", args[i].text != "-c" {
+                i += ["-W", "-X", "--check-hash-based-pycs"].contains(args[i].text) ? 2 : 1
+            }
+            if i + 1 < args.count, args[i].text == "-m", !args[i + 1].dynamic {
+                return .run(Array(args[(i + 1)...]), via(site, "python -m"), [:])
+            }
+            return nil
         case "xargs":
             return unwrapXargs(args, argv: argv, site: site, assignments: assignments, stdin: stdin)
         case "parallel":
@@ -338,6 +356,18 @@ extension Analyzer {
         default:
             return nil
         }
+    }
+
+    /// A package runner's command with the package spelled as the command it installs: `vercel@latest` →
+    /// `vercel`, `@scope/cli@2` → `cli`, `twine==5.1` → `twine`.
+    static func packageCommand(_ args: [Field]) -> [Field] {
+        guard var first = args.first, !first.dynamic else { return args }
+        var name = Substring(first.text)
+        if name.hasPrefix("@"), let slash = name.firstIndex(of: "/") { name = name[name.index(after: slash)...] }
+        if let at = name.firstIndex(of: "@") { name = name[..<at] }
+        if let eq = name.firstIndex(where: { "=<>~[".contains($0) }) { name = name[..<eq] }
+        first.text = String(name)
+        return [first] + args.dropFirst()
     }
 
     func unwrapRunner(
@@ -381,6 +411,19 @@ extension Analyzer {
         case ("op", "run"), ("doppler", "run"), ("dotenvx", "run"), ("infisical", "run"), ("chamber", "exec"):
             guard let dd = args.firstIndex(where: { $0.text == "--" }) else { return nil }
             return .run(Array(args[(dd + 1)...]), via(site, program + " " + sub), [:])
+        case ("pnpm", "dlx"), ("yarn", "dlx"), ("bun", "x"),
+            ("uv", "tool") where sub != "tool" || args.dropFirst().first?.text == "run":
+            let from = sub == "tool" ? 2 : 1
+            let start = skipOptions(
+                args,
+                from: from,
+                withValue: ["-p", "--package", "-c", "--from", "--with", "--python", "--index"]
+            )
+            return .run(
+                Analyzer.packageCommand(Array(args[min(start, args.count)...])),
+                via(site, program + " " + sub),
+                [:]
+            )
         case ("npm", "exec"), ("pnpm", "exec"), ("yarn", "exec"):
             guard let dd = args.firstIndex(where: { $0.text == "--" }) else { return nil }
             return .run(Array(args[(dd + 1)...]), via(site, program + " exec"), [:])
