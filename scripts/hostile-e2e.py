@@ -67,7 +67,7 @@ subprocess.run(["git", "init", "-q", "--bare", remote], check=True)
 subprocess.run(["chown", "-R", f"{pw.pw_uid}:{pw.pw_gid}", remote], check=True)
 agent_sh(f"git remote add origin {remote} && git push -q origin main && git commit -q --allow-empty -m rewrite "
          "&& git reset -q --hard HEAD~1 && git commit -q --allow-empty -m 'force me'")
-agent_sh("mkdir -p ~/.kube && printf 'apiVersion: v1\\nkind: Config\\ncurrent-context: kind-dev\\n' > ~/.kube/config")
+agent_sh("mkdir -p ~/.kube && printf 'apiVersion: v1\\nkind: Config\\ncurrent-context: staging-eu\\n' > ~/.kube/config")
 
 
 def remote_head():
@@ -320,10 +320,10 @@ rid = request_id(reason)
 check(d == "deny" and rid, "a namespace deletion on the dev cluster needs approval")
 r = person("sam", ["approvals", "approve", rid])
 check(r.returncode == 0 and "as sam" in r.stdout, "a senior approves it (the CLI says whom it acts as)")
-agent_sh("sed -i 's/current-context: kind-dev/current-context: prod-eu/' ~/.kube/config")
+agent_sh("sed -i 's/current-context: staging-eu/current-context: prod-eu/' ~/.kube/config")
 d, _ = hook(DEL, session="s5")
 check(d == "deny" and "payments" not in kubectl_ran(), "after switching the kubeconfig to prod the approval does not apply")
-agent_sh("sed -i 's/current-context: prod-eu/current-context: kind-dev/' ~/.kube/config")
+agent_sh("sed -i 's/current-context: prod-eu/current-context: staging-eu/' ~/.kube/config")
 d, reason = hook("kubectl config use-context prod-eu", session="s5", run=False)
 check(d == "deny" and request_id(reason), "switching the context to production is itself asked")
 d, _ = hook(DEL, session="s5")

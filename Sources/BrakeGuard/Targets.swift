@@ -18,6 +18,50 @@ public enum Targets {
         context.awsProfile = awsProfile(env: env, home: home)
         context.gcloudProject = gcloudProject(env: env, home: home)
         context.gitBranch = context.projectRoot.flatMap(gitBranch(root:))
+        context.awsAccounts = awsAccounts(env: env, home: home)
+        (context.azureSubscription, context.azureSubscriptionName) = azureSubscription(env: env, home: home)
+    }
+
+    /// The account of each profile of the AWS config file: `sso_account_id`, `aws_account_id`, or the account
+    /// in `role_arn` (`arn:aws:iam::123456789012:role/…`).
+    public static func awsAccounts(env: [String: String], home: String) -> [String: String] {
+        guard let text = read(env["AWS_CONFIG_FILE"] ?? home + "/.aws/config") else { return [:] }
+        var out: [String: String] = [:]
+        var profile: String?
+        for raw in text.split(separator: "\n") {
+            let line = unquote(raw)
+            if line.hasPrefix("[") {
+                let name = unquote(Substring(line.dropFirst().prefix { $0 != "]" }))
+                profile =
+                    name == "default"
+                    ? "default" : name.hasPrefix("profile ") ? unquote(Substring(name.dropFirst(8))) : nil
+                continue
+            }
+            guard let p = profile, out.count < 256 else { continue }
+            let kv = line.split(separator: "=", maxSplits: 1).map { unquote($0) }
+            guard kv.count == 2 else { continue }
+            switch kv[0] {
+            case "sso_account_id", "aws_account_id": out[p] = kv[1]
+            case "role_arn":
+                let parts = kv[1].split(separator: ":", omittingEmptySubsequences: false)
+                if parts.count > 4, out[p] == nil { out[p] = String(parts[4]) }
+            default: break
+            }
+        }
+        return out
+    }
+
+    /// `AZURE_SUBSCRIPTION_ID`, else the default subscription of the Azure CLI's `azureProfile.json` (id, name).
+    public static func azureSubscription(env: [String: String], home: String) -> (String?, String?) {
+        if let id = env["AZURE_SUBSCRIPTION_ID"], !id.isEmpty { return (id.lowercased(), nil) }
+        let dir = env["AZURE_CONFIG_DIR"] ?? home + "/.azure"
+        guard var text = read(dir + "/azureProfile.json") else { return (nil, nil) }
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        guard let v = try? JSONValue.parse(text), case .array(let subs)? = v["subscriptions"] else { return (nil, nil) }
+        for sub in subs where sub["isDefault"] == .bool(true) {
+            return (sub["id"]?.stringValue?.lowercased(), sub["name"]?.stringValue)
+        }
+        return (nil, nil)
     }
 
     /// `current-context` of the first kubeconfig that sets one (`KUBECONFIG` is a `:`-separated list).

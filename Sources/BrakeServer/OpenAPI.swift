@@ -79,6 +79,9 @@ public enum OpenAPI {
                     aws_profile: {type: [string, 'null']}
                     gcloud_project: {type: [string, 'null']}
                     git_branch: {type: [string, 'null']}
+                    aws_accounts: {type: object, additionalProperties: {type: string}, description: profile → account id}
+                    azure_subscription: {type: [string, 'null']}
+                    azure_subscription_name: {type: [string, 'null']}
                 repositories: {type: array, items: {type: string}}
                 environment: {type: string}
                 input_digest: {type: [string, 'null']}

@@ -184,4 +184,76 @@ struct TargetsTests {
         Targets.resolve(&e, env: [:])
         #expect(e.targets.isEmpty)
     }
+
+    @Test("AWS accounts per profile and the Azure subscription are read from the tools' own files")
+    func accounts() {
+        let home = tempDir()
+        write(
+            home + "/.aws/config",
+            """
+            [default]
+            region = eu-west-1
+            [profile shop]
+            sso_account_id = 111122223333
+            sso_role_name = Admin
+            [profile ops]
+            role_arn = arn:aws:iam::444455556666:role/ops
+            source_profile = default
+            [sso-session corp]
+            sso_start_url = https://x
+            """
+        )
+        write(
+            home + "/.azure/azureProfile.json",
+            "\u{FEFF}{\"subscriptions\": [{\"id\": \"AAAA-1\", \"name\": \"dev\", \"isDefault\": false},"
+                + " {\"id\": \"BBBB-2\", \"name\": \"Shop Production\", \"isDefault\": true}]}"
+        )
+        var c = Context(cwd: home, home: home)
+        Targets.resolve(&c, env: [:])
+        #expect(c.awsAccounts == ["shop": "111122223333", "ops": "444455556666"])
+        #expect(c.azureSubscription == "bbbb-2" && c.azureSubscriptionName == "Shop Production")
+        #expect(c.targets.contains { $0 == ("aws_account:shop", "111122223333") })
+        Targets.resolve(&c, env: ["AZURE_SUBSCRIPTION_ID": "CCCC-3"])
+        #expect(c.azureSubscription == "cccc-3" && c.azureSubscriptionName == nil)
+    }
+
+    @Test("Production is decided from the configured accounts, projects, subscriptions, contexts and branches")
+    func configuredProduction() throws {
+        var policy = Policy.standard
+        try policy.merge(
+            yaml: """
+                settings:
+                  production:
+                    aws_accounts: ["111122223333"]
+                    gcp_projects: ["acme-main-*"]
+                    azure_subscriptions: ["bbbb-2"]
+                    kube_contexts: ["gke_acme_europe-west1_main"]
+                    branches: [deploy]
+                """,
+            source: "/etc/brake/policy.yaml"
+        )
+        var c = Context(cwd: "/home/dev/p", home: "/home/dev", projectRoot: "/home/dev/p")
+        c.awsAccounts = ["shop": "111122223333", "sandbox": "999999999999"]
+        c.awsProfile = "sandbox"
+        c.gcloudProject = "acme-main-7"
+        c.azureSubscription = "bbbb-2"
+        c.kubeContext = "gke_acme_europe-west1_main"
+        func verdict(_ command: String, _ ctx: Context) -> Verdict {
+            Engine.decide(command, context: ctx, policy: policy).verdict
+        }
+        // No production word anywhere: the real target decides.
+        #expect(verdict("aws --profile shop rds delete-db-cluster --db-cluster-identifier main", c) == .deny)
+        #expect(verdict("aws rds delete-db-cluster --db-cluster-identifier main", c) == .ask)
+        #expect(verdict("AWS_PROFILE=shop aws cloudtrail stop-logging --name t", c) == .deny)
+        #expect(verdict("gcloud compute instances create vm1", c) == .ask)
+        #expect(verdict("gcloud --project acme-sandbox compute instances create vm1", c) == .allow)
+        #expect(verdict("az vm create -g rg -n vm1 --image Ubuntu2204", c) == .ask)
+        #expect(verdict("az vm create -g rg -n vm1 --image Ubuntu2204 --subscription aaaa-1", c) == .allow)
+        #expect(verdict("kubectl rollout restart deploy/web", c) == .ask)
+        #expect(verdict("kubectl --context kind-dev rollout restart deploy/web", c) == .allow)
+        var onDeploy = c
+        onDeploy.gitBranch = "deploy"
+        #expect(verdict("vercel deploy", c) == .allow)
+        #expect(verdict("serverless deploy --stage dev", onDeploy) == .ask)
+    }
 }

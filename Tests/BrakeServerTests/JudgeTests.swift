@@ -113,7 +113,7 @@ struct JudgeTests {
                     ),
                 ])
             }
-            let (_, dev) = try await Self.judge(h, action([("kube_context", "kind-dev")]))
+            let (_, dev) = try await Self.judge(h, action([("kube_context", "staging-eu")]))
             let id = try dev.get().request
             #expect(try dev.get().decision == .ask)
             _ = try await h.call(.post, "/v1/approvals/\(id)/approve", as: "sam")
@@ -124,11 +124,11 @@ struct JudgeTests {
                 ("terraform_workspace", "production"), ("aws_profile", "prod"), ("gcloud_project", "acme-prod"),
                 ("git_branch", "release"),
             ] {
-                let (_, v) = try await Self.judge(h, action([("kube_context", "kind-dev"), other]))
+                let (_, v) = try await Self.judge(h, action([("kube_context", "staging-eu"), other]))
                 #expect(try v.get().decision != .allow, "\(other)")
             }
             // The approved target itself still passes, once.
-            let (_, same) = try await Self.judge(h, action([("kube_context", "kind-dev")]))
+            let (_, same) = try await Self.judge(h, action([("kube_context", "staging-eu")]))
             #expect(try same.get().decision == .allow)
         }
     }

@@ -34,6 +34,12 @@ public struct Context: Sendable, Equatable {
     public var gcloudProject: String?
     /// The git branch checked out in the project, if the adapter read it.
     public var gitBranch: String?
+    /// The AWS account of each configured profile (`sso_account_id`, or the account of `role_arn`), profile →
+    /// account id, as the adapter read them from the AWS config file.
+    public var awsAccounts: [String: String] = [:]
+    /// The Azure subscription in effect (`AZURE_SUBSCRIPTION_ID`, or the default of `azureProfile.json`): id and name.
+    public var azureSubscription: String?
+    public var azureSubscriptionName: String?
     /// Where paths really lead, read by the adapter from the file system at decision time: for a path that
     /// goes through a symbolic link (or `..` across one), the other paths the same operation touches. A path is
     /// judged by the most protected of them, so a link into `~/.brake` or `~/.ssh` is no way around a rule.
@@ -77,6 +83,9 @@ public struct Context: Sendable, Equatable {
         if let a = awsProfile { out.append(("aws_profile", a)) }
         if let g = gcloudProject { out.append(("gcloud_project", g)) }
         if let b = gitBranch { out.append(("git_branch", b)) }
+        if let a = azureSubscription { out.append(("azure_subscription", a)) }
+        if let a = azureSubscriptionName { out.append(("azure_subscription_name", a)) }
+        for profile in awsAccounts.keys.sorted() { out.append(("aws_account:" + profile, awsAccounts[profile]!)) }
         for path in links.keys.sorted() { out.append(("link:" + path, links[path]!.joined(separator: "|"))) }
         // What a run script held when it was judged: an approval does not cover a file changed afterwards.
         for path in scripts.keys.sorted() { out.append(("script:" + path, Engine.hexDigest(scripts[path]!))) }

@@ -84,6 +84,7 @@ extension Analyzer {
         {
             out.append(ProductionEvidence(source: "directory", value: cwd))
         }
+        out += configuredTargets(inv, program: program, env: env)
         // Arguments: option values and operands that name production (`--profile prod`, `-n prod`, `acme-prod`).
         for (k, a) in inv.args.enumerated() where !a.dynamic {
             var value = a.text
@@ -103,6 +104,74 @@ extension Analyzer {
         }
         if let host = inv.site.remote, looksProduction(host) {
             out.append(ProductionEvidence(source: "host", value: host))
+        }
+        return out
+    }
+
+    /// The value of `--name VALUE` or `--name=VALUE` in an invocation's arguments.
+    func optionValue(_ inv: Invocation, _ names: [String]) -> String? {
+        let args = inv.args
+        for (i, a) in args.enumerated() where !a.dynamic {
+            for n in names {
+                if a.text == n, i + 1 < args.count, !args[i + 1].dynamic { return args[i + 1].text }
+                if a.text.hasPrefix(n + "=") { return String(a.text.dropFirst(n.count + 1)) }
+            }
+        }
+        return nil
+    }
+
+    /// Production from the real target, as configured (`settings.production.aws_accounts`, `gcp_projects`,
+    /// `azure_subscriptions`, `kube_contexts`, `branches`): the account, project, subscription, context or branch
+    /// the invocation really lands on, whatever its names say.
+    func configuredTargets(_ inv: Invocation, program: String, env: [String: String]) -> [ProductionEvidence] {
+        var out: [ProductionEvidence] = []
+        func matches(_ value: String, _ globs: [String], lower: Bool = false) -> Bool {
+            let v = lower ? value.lowercased() : value
+            return globs.contains { Glob.match(lower ? $0.lowercased() : $0, v) }
+        }
+        if !settings.productionAWSAccounts.isEmpty,
+            ["aws", "eksctl", "sam", "cdk", "copilot", "serverless", "sls", "terraform", "tofu", "pulumi"].contains(
+                program
+            )
+        {
+            let profile =
+                optionValue(inv, ["--profile"]) ?? env["AWS_PROFILE"] ?? env["AWS_DEFAULT_PROFILE"] ?? context
+                .awsProfile
+                ?? "default"
+            if let account = context.awsAccounts[profile], matches(account, settings.productionAWSAccounts) {
+                out.append(ProductionEvidence(source: "aws account", value: "\(account) (profile \(profile))"))
+            }
+        }
+        if !settings.productionGCPProjects.isEmpty,
+            ["gcloud", "gsutil", "bq", "terraform", "tofu", "pulumi"].contains(program),
+            let project = optionValue(inv, ["--project", "--project_id"]) ?? env["CLOUDSDK_CORE_PROJECT"]
+                ?? context.gcloudProject,
+            matches(project, settings.productionGCPProjects)
+        {
+            out.append(ProductionEvidence(source: "gcp project", value: project))
+        }
+        if !settings.productionAzureSubscriptions.isEmpty,
+            program == "az" || program == "terraform" || program == "tofu"
+        {
+            let given = optionValue(inv, ["--subscription"])
+            let candidates =
+                given.map { [$0] } ?? [context.azureSubscription, context.azureSubscriptionName].compactMap { $0 }
+            if let s = candidates.first(where: { matches($0, settings.productionAzureSubscriptions, lower: true) }) {
+                out.append(ProductionEvidence(source: "azure subscription", value: s))
+            }
+        }
+        if !settings.productionKubeContexts.isEmpty,
+            ["kubectl", "oc", "helm", "helmfile", "flux", "argocd", "velero", "k9s"].contains(program),
+            let kc = optionValue(inv, ["--context", "--kube-context"]) ?? context.kubeContext,
+            matches(kc, settings.productionKubeContexts)
+        {
+            out.append(ProductionEvidence(source: "kube context", value: kc))
+        }
+        if !settings.productionBranches.isEmpty, let branch = context.gitBranch,
+            Analyzer.environmentAwarePrograms.contains(program) || Analyzer.cloudCLIs.contains(program),
+            matches(branch, settings.productionBranches)
+        {
+            out.append(ProductionEvidence(source: "git branch", value: branch))
         }
         return out
     }

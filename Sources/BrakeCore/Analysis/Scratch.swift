@@ -17,6 +17,7 @@ enum Scratch {
             case _ where e.kind.hasPrefix("cloud."), "infra.apply": scratch = localEndpoint(inv, env: context.env)
             case "package.publish": scratch = localRegistry(inv)
             case "git.clean": scratch = onlyIgnored(inv)
+            case _ where e.kind.hasPrefix("k8s."): scratch = localCluster(inv, context: context)
             default: scratch = false
             }
             if scratch {
@@ -144,6 +145,24 @@ enum Scratch {
         // or proxy to the real cloud, so it stays what it was.
         if host.contains("localstack") { return true }
         return isLocal(String(host)) && (port == "4566" || (Int(port).map { (4510...4559).contains($0) } ?? false))
+    }
+
+    /// A Kubernetes command aimed at a cluster on this machine, from the real context (`--context`, else the
+    /// kubeconfig's current context): kind, minikube, k3d, Docker Desktop, Rancher Desktop, OrbStack, colima.
+    static func localCluster(_ inv: Invocation, context: Context) -> Bool {
+        let args = inv.args.map(\.text)
+        var name = context.kubeContext
+        for (i, a) in args.enumerated() {
+            if a == "--context" || a == "--kube-context", i + 1 < args.count { name = args[i + 1] }
+            if a.hasPrefix("--context=") { name = String(a.dropFirst(10)) }
+            if a.hasPrefix("--kube-context=") { name = String(a.dropFirst(15)) }
+            if a == "--kubeconfig" || a.hasPrefix("--kubeconfig=") || a == "--server" || a.hasPrefix("--server=") {
+                return false
+            }
+        }
+        guard let n = name?.lowercased(), inv.assignments["KUBECONFIG"] == nil else { return false }
+        return n.hasPrefix("kind-") || n.hasPrefix("k3d-") || n == "minikube" || n == "docker-desktop"
+            || n == "docker-for-desktop" || n == "rancher-desktop" || n == "orbstack" || n.hasPrefix("colima")
     }
 
     /// A registry on this machine (`localhost:5000`, the usual local registry).

@@ -93,8 +93,17 @@ public struct ActionRequest: Sendable, Equatable {
             ("env", .object(context.env.keys.sorted().map { ($0, .string(context.env[$0]!)) })),
             ("user", context.user.map { .string($0) } ?? .null),
         ]
-        for (name, value) in context.targets where !name.hasPrefix("link:") && !name.hasPrefix("script:") {
+        for (name, value) in context.targets
+        where !name.hasPrefix("link:") && !name.hasPrefix("script:") && !name.hasPrefix("aws_account:") {
             ctx.append((name, .string(value)))
+        }
+        if !context.awsAccounts.isEmpty {
+            ctx.append(
+                (
+                    "aws_accounts",
+                    .object(context.awsAccounts.keys.sorted().map { ($0, .string(context.awsAccounts[$0]!)) })
+                )
+            )
         }
         if !context.links.isEmpty {
             ctx.append(
@@ -202,6 +211,22 @@ public struct ActionRequest: Sendable, Equatable {
         ctx.awsProfile = try optional("aws_profile", in: c)
         ctx.gcloudProject = try optional("gcloud_project", in: c)
         ctx.gitBranch = try optional("git_branch", in: c)
+        ctx.azureSubscription = try optional("azure_subscription", in: c)
+        ctx.azureSubscriptionName = try optional("azure_subscription_name", in: c)
+        switch c["aws_accounts"] {
+        case .object(let members)?:
+            guard members.count <= 256 else {
+                throw ActionRequestError("'context.aws_accounts' holds at most 256 profiles")
+            }
+            for (profile, account) in members {
+                guard let a = account.stringValue else {
+                    throw ActionRequestError("'context.aws_accounts' maps profile names to account ids (strings)")
+                }
+                ctx.awsAccounts[profile] = a
+            }
+        case nil, .null?: break
+        default: throw ActionRequestError("'context.aws_accounts' must be an object of strings")
+        }
         if case .object(let members)? = c["links"] {
             guard members.count <= 64 else { throw ActionRequestError("'context.links' holds at most 64 paths") }
             for (path, aliases) in members {
