@@ -253,6 +253,11 @@ struct TargetsTests {
         #expect(verdict("kubectl --context kind-dev rollout restart deploy/web", c) == .allow)
         var onDeploy = c
         onDeploy.gitBranch = "deploy"
+        // Several calls: on main (checked out by an earlier call), a bare push lands on main.
+        var onMain = c
+        onMain.gitBranch = "main"
+        #expect(verdict("git push", onMain) == .ask)
+        #expect(verdict("git push", onDeploy) == .allow)
         #expect(verdict("vercel deploy", c) == .allow)
         #expect(verdict("serverless deploy --stage dev", onDeploy) == .ask)
     }

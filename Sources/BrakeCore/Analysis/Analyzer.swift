@@ -36,6 +36,12 @@ final class Analyzer {
     var madeLinks: [String: String] = [:]
     /// How many loop bodies (`for`, `while`, `until`, `select`) the analysis is inside: a call repeated there is bulk.
     var loopDepth = 0
+    /// The branch a `git checkout`/`git switch` earlier in the command moved to (nil: the context's branch).
+    var currentBranch: String?
+    /// Files this command wrote credentials into (an archive or copy of `~/.aws`): sending them is exfiltration.
+    var secretCopies: Set<String> = []
+    /// Remotes this command added (`git remote add NAME URL`): pushing there sends the code somewhere new.
+    var addedRemotes: [String: String] = [:]
     /// Shell code found inside the command and analysed as such (`bash -c '…'`, remote commands, decoded text).
     var sourcesRead: Set<String> = []
     var callStack: [String] = []

@@ -428,6 +428,11 @@ extension Analyzer {
         // Brake's own: the operator's control-plane token, the server's admin token and signing key.
         ".brake/server.json", ".brake/server/admin-token", ".brake/server/audit-signing-key",
     ]
+    static let secretDirectories: Set<String> = [
+        ".ssh", ".aws", ".kube", ".docker", ".gnupg", ".config/gcloud", ".azure", ".password-store", ".config/gh",
+        ".brake", ".vault-token",
+    ]
+
     /// Credential files: reading them exposes secrets, sending them anywhere is exfiltration.
     func isCredentialPath(_ path: String, includeDotEnv: Bool) -> Bool {
         if isSecretFile(path) { return true }
@@ -439,9 +444,12 @@ extension Analyzer {
         {
             return true
         }
+        if secretCopies.contains(path) { return true }
         let home = normalizedHome
         guard Paths.isWithin(path, home), path != home else { return false }
         let rel = String(path.dropFirst(home.count + 1))
+        // The directories that hold keys and tokens, taken whole (`tar czf x.tgz ~/.aws`, `rsync -a ~/.ssh/ host:`).
+        if Analyzer.secretDirectories.contains(rel.hasSuffix("/") ? String(rel.dropLast()) : rel) { return true }
         if Analyzer.secretHomeEntries.contains(where: { rel == $0 }) { return true }
         if Analyzer.secretHomePrefixes.contains(where: { rel.hasPrefix($0) }) { return true }
         if rel.hasPrefix(".ssh/") {
@@ -462,7 +470,8 @@ extension Analyzer {
     func recognizeSecrets(_ idx: Int, _ inv: Invocation) {
         let p = inv.program
         let readers = Analyzer.secretReaders
-        let sender = Analyzer.networkSenders.contains(p) && p != "openssl"
+        let gist = p == "gh" && inv.args.first?.text == "gist" && inv.args.dropFirst().first?.text == "create"
+        let sender = Analyzer.networkSenders.contains(p) && p != "openssl" || gist
         guard sender || readers.contains(p) else { return }
         var secretArgs: [Target] = []
         for a in inv.args where !a.dynamic && inv.site.remote == nil {
@@ -497,6 +506,8 @@ extension Analyzer {
             return
         }
         if readers.contains(p) && !secretArgs.isEmpty {
+            // An archive or copy of credentials is itself a credential: sending it later is exfiltration.
+            for out in secretOutputs(inv) { secretCopies.insert(resolvePath(out)) }
             addEffect(
                 "secret.read",
                 targets: secretArgs,
@@ -504,6 +515,30 @@ extension Analyzer {
                 detail: "reads credentials (\(secretArgs.map(\.written).joined(separator: ", ")))"
             )
         }
+    }
+
+    /// Where an archiver or copier writes what it read: `tar -czf OUT`, `zip OUT …`, `cp … OUT`.
+    func secretOutputs(_ inv: Invocation) -> [String] {
+        let args = inv.args.filter { !$0.dynamic }.map(\.text)
+        switch inv.program {
+        case "tar":
+            for (i, a) in args.enumerated() {
+                if a == "-f" || a == "--file", i + 1 < args.count { return [args[i + 1]] }
+                if a.hasPrefix("--file=") { return [String(a.dropFirst(7))] }
+                if !a.hasPrefix("--"), a.contains("f"), i == 0 || a.hasPrefix("-"), i + 1 < args.count,
+                    a.allSatisfy({ $0.isLetter || $0 == "-" })
+                {
+                    return [args[i + 1]]
+                }
+            }
+        case "zip":
+            if let out = args.first(where: { !$0.hasPrefix("-") }) { return [out] }
+        case "cp", "rsync":
+            if let last = args.last, !last.hasPrefix("-"), !last.contains(":") { return [last] }
+        default:
+            break
+        }
+        return []
     }
 
     // MARK: - Self-protection
@@ -650,7 +685,23 @@ extension Analyzer {
             if o.has("--hard", "--merge", "--keep") {
                 add("git.discard", ["op": .string("reset --hard")], "git reset --hard discards uncommitted work")
             }
-        case "checkout":
+        case "remote":
+            let ops = o.operands.map(\.text)
+            if ops.count >= 3, ops[0] == "add" || ops[0] == "set-url" { addedRemotes[ops[1]] = ops[2] }
+        case "checkout", "switch":
+            // The branch checked out from here on, for a later `git push` of the current branch.
+            if !rest.contains(where: { $0.text == "--" }) {
+                let created = o.value("-b", "-B", "-c", "-C", "--orphan")
+                if let b = created ?? (o.operands.count == 1 ? o.operands.first : nil), !b.dynamic {
+                    currentBranch = b.text
+                }
+            }
+            if sub == "switch" {
+                if o.has("--discard-changes", "-f", "--force") {
+                    add("git.discard", ["op": .string("switch --discard-changes")], "discards local changes")
+                }
+                return
+            }
             if o.has("-b", "-B", "--orphan") && !o.has("-f", "--force") { return }
             let afterDD = rest.firstIndex(where: { $0.text == "--" }).map { rest[($0 + 1)...].count > 0 } ?? false
             if afterDD || o.operands.contains(where: { $0.text == "." || $0.text == ":/" || $0.glob })
@@ -730,10 +781,6 @@ extension Analyzer {
                     "removes a worktree with uncommitted changes"
                 )
             }
-        case "switch":
-            if o.has("--discard-changes", "-f", "--force") {
-                add("git.discard", ["op": .string("switch --discard-changes")], "discards local changes")
-            }
         default:
             break
         }
@@ -762,6 +809,26 @@ extension Analyzer {
         if o.has("-d", "--delete") {
             deletes += branches
             branches = []
+        }
+        // Code sent somewhere new: a URL, or a remote this command added or repointed.
+        if let remote = ops.first ?? (addedRemotes["origin"] != nil ? Field("origin") : nil), !remote.dynamic {
+            let r = remote.text
+            let url = addedRemotes[r] ?? (r.includes("://") || r.includes("@") && r.includes(":") ? r : nil)
+            if let url {
+                addEffect(
+                    "git.push-elsewhere",
+                    attrs: ["url": .string(url)],
+                    invocation: idx,
+                    detail: "pushes the repository to \(url), a remote this command chose"
+                )
+            }
+        }
+        // `git push` and `git push REMOTE` push the branch checked out: the one this line switched to, else the
+        // project's (a merge or cherry-pick into main, then a push, in one line or several).
+        if refspecs.isEmpty || branches == ["HEAD"], !o.has("--tags", "--all", "--mirror", "-d", "--delete"),
+            let current = currentBranch ?? context.gitBranch, !current.hasPrefix("detached@")
+        {
+            branches = [current]
         }
         let protected =
             branches.contains(where: protectedBranch)
