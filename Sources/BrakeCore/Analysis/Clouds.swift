@@ -408,3 +408,94 @@ extension Analyzer {
         return true
     }
 }
+
+extension Analyzer {
+    /// Kubernetes delivery tools and fleet automation: helmfile, Argo CD, Flux, Velero, ansible-playbook, SST.
+    func recognizePlatform(_ idx: Int, _ inv: Invocation) {
+        let p = inv.program
+        let o = Options(
+            inv.args,
+            withValue: [
+                "-f", "--file", "-e", "--environment", "-l", "--selector", "--namespace", "-n", "--kube-context",
+                "--server", "--auth-token", "-i", "--inventory", "--stage", "--limit", "-u", "--user", "-c",
+                "--connection", "--extra-vars", "--tags", "-t", "--skip-tags", "--from-backup", "--include-namespaces",
+                "--context", "--kubecontext",
+            ]
+        )
+        let words = o.operands.map { $0.text.lowercased() }
+        let first = words.first ?? ""
+        let second = words.dropFirst().first ?? ""
+        func add(_ kind: String, _ detail: String, _ attrs: [String: AttrValue] = [:]) {
+            addEffect(
+                kind,
+                attrs: attrs.merging(["tool": .string(p), "verb": .string(first)]) { a, _ in a },
+                invocation: idx,
+                detail: detail
+            )
+        }
+        switch p {
+        case "helmfile":
+            if first == "destroy" || first == "delete" {
+                add(
+                    "k8s.delete",
+                    "helmfile \(first) uninstalls every release of the helmfile",
+                    ["kind": .string("release")]
+                )
+            } else if ["apply", "sync", "deploy"].contains(first) {
+                add("k8s.mutate", "helmfile \(first) changes the cluster's releases")
+            }
+        case "argocd":
+            guard first == "app" || first == "appset" else { return }
+            if second == "delete" {
+                add("k8s.delete", "argocd \(first) delete removes the application and, by default, its resources")
+            } else if ["sync", "rollback", "set", "patch", "terminate-op", "create"].contains(second) {
+                add("k8s.mutate", "argocd \(first) \(second) changes what the cluster runs")
+            }
+        case "flux":
+            if first == "delete" || first == "uninstall" {
+                add("k8s.delete", "flux \(first) removes GitOps objects (and with them what they manage)")
+            } else if ["suspend", "resume", "reconcile", "create", "bootstrap"].contains(first) {
+                add("k8s.mutate", "flux \(first) changes what the cluster reconciles")
+            }
+        case "velero":
+            if (first == "backup" || first == "schedule") && second == "delete" {
+                add(
+                    "cloud.unprotect",
+                    "velero \(first) delete removes cluster backups",
+                    ["operation": .string("\(first) delete")]
+                )
+            } else if first == "restore" && second == "create" {
+                add("k8s.mutate", "velero restore create writes a backup over the cluster's objects")
+            } else if first == "uninstall" {
+                add(
+                    "cloud.unprotect",
+                    "velero uninstall removes cluster backups' machinery",
+                    ["operation": .string("uninstall")]
+                )
+            }
+        case "ansible-playbook":
+            if o.has("--check", "-C", "--syntax-check", "--list-hosts", "--list-tasks", "--list-tags") { return }
+            let connection = o.value("-c", "--connection")?.text
+            let inventory = o.value("-i", "--inventory")?.text ?? ""
+            if connection == "local" || inventory == "localhost," || inventory == "127.0.0.1," { return }
+            add(
+                "infra.apply",
+                "ansible-playbook changes the hosts of \(inventory.isEmpty ? "the default inventory" : inventory)",
+                // There is no saved plan to review (only `--check`), so a person approves the run itself.
+                ["auto_approve": .bool(false), "saved_plan": .bool(false)]
+            )
+        case "sst":
+            if first == "remove" {
+                add("infra.destroy", "sst remove deletes the stage's resources", ["auto_approve": .bool(true)])
+            } else if first == "deploy" {
+                add(
+                    "infra.apply",
+                    "sst deploy changes the stage's resources",
+                    ["auto_approve": .bool(true), "saved_plan": .bool(false)]
+                )
+            }
+        default:
+            break
+        }
+    }
+}

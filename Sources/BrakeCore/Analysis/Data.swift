@@ -3,6 +3,14 @@ enum SQL {
     /// The destructive statements in `sql`: `drop`, `truncate`, `delete-all`, `update-all`, `alter-drop`.
     static func destructive(_ sql: String) -> [String] {
         var out: [String] = []
+        // Dynamic SQL (`DO $$ … EXECUTE … $$`, `EXECUTE 'TRUNCATE ' || t`): the statement is built at run time,
+        // so its text, quotes included, is what says what it does.
+        let lower = sql.lowercased()
+        if lower.includes("execute") || lower.hasPrefix("do ") || lower.includes(" do $") || lower.includes("\ndo $") {
+            if lower.includes("drop ") || lower.includes("truncate") || lower.includes("delete ") {
+                out.append("dynamic")
+            }
+        }
         for stmt in statements(sql) {
             let w = stmt
             guard let first = w.first else { continue }
@@ -184,6 +192,17 @@ extension Analyzer {
                 }
             }
             if p == "cockroach", args.first?.text != "sql" { texts = [] }
+            // A dump piped in (`mysqldump … | mysql …`, `pg_dump … | psql …`) drops and recreates its tables.
+            if case .unknown(let producer, _)? = inv.stdin,
+                ["mysqldump", "mariadb-dump", "pg_dump", "pg_dumpall"].contains(producer)
+            {
+                addEffect(
+                    "db.destructive",
+                    attrs: ["statement": .list(["restore-overwrite"]), "engine": .string(p)],
+                    invocation: idx,
+                    detail: "\(p) loads a \(producer) dump, which drops and recreates the tables it holds"
+                )
+            }
             if let s = stdinText { texts.append(s) }
             // A script whose content is unknown but whose name says what it does.
             var scriptNames: [String] = []
@@ -247,6 +266,30 @@ extension Analyzer {
             if let s = stdinText {
                 cmds += s.split(separator: "\n").compactMap { $0.split(separator: " ").first.map { $0.lowercased() } }
             }
+            let first = o.operands.first?.text.lowercased() ?? ""
+            // A script that deletes (`EVAL "…redis.call('del', …)"`), or DEL/UNLINK over keys found at run time
+            // (`--scan … | xargs redis-cli DEL`): deletes whatever matches.
+            let script =
+                ["eval", "eval_ro", "evalsha", "fcall"].contains(first)
+                && o.operands.dropFirst().first.map { t in
+                    let l = t.text.lowercased()
+                    return ["'del'", "\"del\"", "'unlink'", "\"unlink\"", "flushall", "flushdb"].contains {
+                        l.includes($0)
+                    }
+                } == true
+            let bulkKeys =
+                ["del", "unlink"].contains(first)
+                && (inv.site.dynamicArguments || o.operands.dropFirst().contains { $0.dynamic || $0.glob })
+            if script || bulkKeys {
+                addEffect(
+                    "db.destructive",
+                    attrs: ["statement": .list(["delete-all"]), "engine": .string("redis")],
+                    invocation: idx,
+                    detail: script
+                        ? "a redis script that deletes keys"
+                        : "redis \(first.uppercased()) of every key found at run time"
+                )
+            }
             for c in cmds
             where c == "flushall" || c == "flushdb" || c == "shutdown" || c == "debug" || c == "config" && false {
                 addEffect(
@@ -254,6 +297,21 @@ extension Analyzer {
                     attrs: ["statement": .list([c == "shutdown" ? "shutdown" : "flush"]), "engine": .string("redis")],
                     invocation: idx,
                     detail: "redis \(c.uppercased())"
+                )
+            }
+        case "pg_restore":
+            // `--clean`, `-c`, or `-c` clustered with other switches (`-cv`); `-Fc` is a format, not a clean.
+            let clean = args.contains { a in
+                a.text == "--clean"
+                    || a.text.hasPrefix("-") && !a.text.hasPrefix("--") && a.text.contains("c")
+                        && a.text.dropFirst().allSatisfy { "cvOxsaew1".contains($0) }
+            }
+            if clean {
+                addEffect(
+                    "db.destructive",
+                    attrs: ["statement": .list(["drop"]), "engine": .string("postgres")],
+                    invocation: idx,
+                    detail: "pg_restore --clean drops the database's objects before restoring them"
                 )
             }
         case "dropdb", "dropuser", "mysqladmin":
@@ -274,6 +332,7 @@ extension Analyzer {
         "db:drop", "db:reset", "db:purge", "db:schema:load", "db:setup", "db:wipe", "migrate:fresh",
         "migrate:reset", "migrate:refresh", "db:drop:all", "ecto.drop", "ecto.reset", "schema:drop",
         "doctrine:database:drop", "doctrine:schema:drop", "sqlflush", "reset_db", "flush", "db:seed:replant",
+        "db:migrate:undo:all",
     ]
     static let frameworkPrograms: Set<String> = [
         "rails", "rake", "bin/rails", "artisan", "mix", "sequelize", "sequelize-cli", "typeorm", "knex", "console",
@@ -293,6 +352,23 @@ extension Analyzer {
             case "rails", "rake", "bin/rails", "artisan", "mix", "sequelize", "sequelize-cli", "typeorm", "knex",
                 "console":
                 if let t = words.first(where: { resetTasks.contains($0) }) { hit = "\(p) \(t)" }
+                // `rails runner 'Order.delete_all'`: ActiveRecord bulk deletes, every row or every match.
+                if words.first == "runner", let code = words.dropFirst().first,
+                    code.includes(".delete_all") || code.includes(".destroy_all") || code.includes(".delete_by")
+                        || code.includes(".destroy_by")
+                {
+                    addEffect(
+                        "db.destructive",
+                        attrs: [
+                            "statement": .list([
+                                code.includes(".where(") || code.includes("_by") ? "delete-many" : "delete-all"
+                            ]),
+                            "engine": .string("activerecord"),
+                        ],
+                        invocation: idx,
+                        detail: "rails runner deletes rows in bulk (\(code.prefix(60)))"
+                    )
+                }
                 if p == "knex" && joined.contains("migrate:rollback") && words.contains("--all") {
                     hit = "knex migrate:rollback --all"
                 }
@@ -336,6 +412,7 @@ extension Analyzer {
                 if joined.hasPrefix("ef database drop") { hit = "dotnet ef database drop" }
             case "drizzle-kit":
                 if words.first == "drop" { hit = "drizzle-kit drop" }
+                if words.first == "push" && words.contains("--force") { hit = "drizzle-kit push --force" }
             default:
                 break
             }

@@ -6,7 +6,7 @@ extension Analyzer {
         "railway", "firebase", "wrangler", "eksctl", "psql", "mysql", "sqlite3", "mongosh", "redis-cli", "ssh",
         "scp", "rsync", "clickhouse-client", "clickhouse", "cockroach", "sqlcmd", "cqlsh", "snowsql", "dropdb",
         "pg_dump", "pg_restore", "createdb", "ansible-playbook", "ansible", "supabase", "hcloud", "linode-cli",
-        "docker", "kubectx", "argocd", "flux", "kustomize", "duckdb",
+        "docker", "kubectx", "argocd", "flux", "kustomize", "duckdb", "helmfile", "velero", "sst",
     ]
 
     /// Variables whose value can say an invocation acts on production.
@@ -46,7 +46,7 @@ extension Analyzer {
             }
         }
         guard aware else { return out }
-        if ["kubectl", "oc", "helm"].contains(program), let kc = context.kubeContext,
+        if ["kubectl", "oc", "helm", "helmfile", "flux", "velero"].contains(program), let kc = context.kubeContext,
             !inv.args.contains(where: {
                 $0.text == "--context" || $0.text.hasPrefix("--context=") || $0.text == "--kube-context"
             }),

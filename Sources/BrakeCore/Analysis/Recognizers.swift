@@ -301,6 +301,8 @@ extension Analyzer {
             recognizeAzure(idx, inv)
         case "gam":
             recognizeGAM(idx, inv)
+        case "helmfile", "argocd", "flux", "velero", "ansible-playbook", "sst":
+            recognizePlatform(idx, inv)
         case "docker", "docker-compose":
             recognizeDocker(idx, inv)
         case "npm", "pnpm", "yarn", "cargo", "twine", "gem", "pod", "poetry", "flit", "hatch", "uv", "dotnet", "nuget",
@@ -1076,6 +1078,8 @@ extension Analyzer {
             "--no-confirm-changeset"
         )
         let attrs: [String: AttrValue] = ["tool": .string(tool), "auto_approve": .bool(yes)]
+        // Change sets made for review, not executed: `sam deploy --no-execute-changeset`, `cdk deploy --no-execute`.
+        if sub == "deploy" && o.has("--no-execute-changeset", "--no-execute") { return }
         switch (tool, sub) {
         case ("pulumi", "destroy"), ("pulumi", "down"), ("cdk", "destroy"), ("cdktf", "destroy"), ("sam", "delete"),
             ("serverless", "remove"), ("sls", "remove"), ("copilot", "app"), ("copilot", "svc"), ("copilot", "env"),

@@ -338,6 +338,8 @@ extension Analyzer {
             return unwrapParallel(args, argv: argv, site: site, assignments: assignments, stdin: stdin)
         case "find":
             return .output(runFind(args, argv: argv, site: site, assignments: assignments, stdin: stdin))
+        case "ansible":
+            return unwrapAnsible(args, argv: argv, site: site, assignments: assignments, stdin: stdin)
         case "ssh":
             // What ssh runs locally (ProxyCommand, LocalCommand), besides what it runs on the host.
             runCarried(program: program, args: args, idx: -1, site: site, stdin: nil)
@@ -704,6 +706,50 @@ extension Analyzer {
         if site.remote != nil || site.container { return text }
         if state.cwd == nil && !(text.hasPrefix("/") || text.hasPrefix("~")) { return "${PWD}/" + text }
         return resolvePath(text)
+    }
+
+    /// Ansible ad-hoc commands: `ansible HOSTS -m shell -a 'CMD'` runs CMD on every host the pattern selects
+    /// (the `command` module is the default; `raw` and `script` too), judged like `ssh HOST CMD`.
+    func unwrapAnsible(
+        _ args: [Field],
+        argv: [Field],
+        site: ExecSite,
+        assignments: [String: Field],
+        stdin: Content?
+    ) -> Unwrapped? {
+        let o = Options(
+            args,
+            withValue: [
+                "-m", "--module-name", "-a", "--args", "-i", "--inventory", "-u", "--user", "-f", "--forks", "-e",
+                "--extra-vars", "-l", "--limit", "-b", "--become-user", "-c", "--connection", "-T", "--timeout",
+                "-M", "--module-path", "-B", "-P", "--become-method", "--private-key",
+            ]
+        )
+        guard let pattern = o.operands.first, let command = o.value("-a", "--args") else { return nil }
+        let module = o.value("-m", "--module-name")?.text ?? "command"
+        guard
+            ["shell", "command", "raw", "ansible.builtin.shell", "ansible.builtin.command", "ansible.builtin.raw"]
+                .contains(module)
+        else { return nil }
+        let idx = record(argv, program: "ansible", site: site, assignments: assignments, stdin: stdin)
+        var s = via(site, "ansible")
+        let inventory = o.value("-i", "--inventory")?.text ?? ""
+        s.remote = pattern.text + (inventory.isEmpty ? "" : " in " + inventory)
+        if looksProduction(pattern.text) || looksProduction(inventory) { s.production = s.remote }
+        _ = idx
+        let out = runShellText(
+            [command],
+            program: "sh",
+            argv: [Field("ansible"), pattern, command],
+            site: s,
+            assignments: [:],
+            stdin: nil,
+            origin: "ansible \(pattern.text)"
+        )
+        _ = result.invocations.popLast().map { inv -> Void in
+            if inv.program != "sh" { result.invocations.append(inv) }
+        }
+        return .output(out)
     }
 
     func unwrapSSH(
