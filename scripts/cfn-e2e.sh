@@ -67,4 +67,45 @@ id=$(grep -o 'brake approve [a-z0-9]*' err.txt | awk '{print $3}')
 [ $rc = 0 ] && ok "after approval delete-stack runs" || bad "approved delete-stack exit $rc"
 status=$(aws $EP cloudformation describe-stacks --stack-name orders --query 'Stacks[0].StackStatus' --output text 2>/dev/null || echo GONE)
 case "$status" in DELETE_COMPLETE|GONE) ok "...and the stack is deleted ($status)";; *) bad "stack status $status";; esac
+
+# The incident (an agent "deleting and recreating" an environment): a deploy that renames the table's logical id,
+# so CloudFormation deletes the old table and creates a new one.
+cat > s1.yaml <<'Y'
+AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: shop-orders
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+Y
+sed -e 's/^  Table:/  OrdersTable:/' -e 's/shop-orders/shop-orders-v2/' s1.yaml > s2.yaml
+aws $EP cloudformation create-stack --stack-name shop --template-body file://s1.yaml >/dev/null || bad "create-stack shop"
+"$BRAKE" exec -- aws $EP cloudformation deploy --stack-name shop --template-file s2.yaml 2> deploy-err.txt >/dev/null; rc=$?
+[ $rc = 75 ] && ok "aws cloudformation deploy of the delete-and-recreate is held (75)" || bad "deploy exit $rc"
+grep -q "no-execute-changeset\|brake plan" deploy-err.txt && ok "...and the agent is told to make a change set and show it with brake plan" || bad "deploy message: $(cat deploy-err.txt)"
+res=$(aws $EP cloudformation describe-stack-resources --stack-name shop --query 'StackResources[].LogicalResourceId' --output text)
+[ "$res" = "Table" ] && ok "...and the stack is untouched (still Table)" || bad "stack resources now: $res"
+"$BRAKE" exec -- aws $EP cloudformation deploy --stack-name shop --template-file s2.yaml --no-execute-changeset >/dev/null 2>&1; rc=$?
+[ $rc = 0 ] && ok "making the change set for review (--no-execute-changeset) passes" || bad "--no-execute-changeset exit $rc"
+cs=$(aws $EP cloudformation list-change-sets --stack-name shop --query 'Summaries[-1].ChangeSetName' --output text)
+aws $EP cloudformation describe-change-set --stack-name shop --change-set-name "$cs" > shop-cs.json || bad "describe shop change set"
+"$BRAKE" plan shop-cs.json > shop-plan.txt; rc=$?
+[ $rc = 2 ] && ok "brake plan refuses the delete-and-recreate for an agent (exit 2)" || bad "brake plan shop exit $rc"
+grep -q "1 create" shop-plan.txt && grep -q "1 delete" shop-plan.txt && grep -q "Table" shop-plan.txt \
+  && ok "the blast radius is shown: the table deleted, a new one created" || bad "plan text: $(head -5 shop-plan.txt)"
+"$BRAKE" exec -- aws $EP cloudformation execute-change-set --stack-name shop --change-set-name "$cs" >/dev/null 2>&1; rc=$?
+[ $rc = 75 ] && ok "executing it before approval is held (75)" || bad "execute before approval exit $rc"
+id=$("$BRAKE" plan shop-cs.json --request --actor human --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["request"])')
+"$BRAKE" approve "$id" >/dev/null || bad "approve the shop change set"
+# Another change set on the same stack is not what was approved.
+sed -e 's/shop-orders-v2/shop-orders-v3/' s2.yaml > s3.yaml
+aws $EP cloudformation create-change-set --stack-name shop --change-set-name other --template-body file://s3.yaml >/dev/null
+aws $EP cloudformation describe-change-set --stack-name shop --change-set-name other > other-cs.json
+"$BRAKE" exec -- aws $EP cloudformation execute-change-set --stack-name shop --change-set-name other >/dev/null 2>&1; rc=$?
+[ $rc = 75 ] && ok "a different change set is not covered by that approval (75)" || bad "other change set exit $rc"
+"$BRAKE" exec -- aws $EP cloudformation execute-change-set --stack-name shop --change-set-name "$cs" >/dev/null 2>&1; rc=$?
+[ $rc = 0 ] && ok "the approved change set, that exact one, executes" || bad "approved shop execute exit $rc"
 exit $fail

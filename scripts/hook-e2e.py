@@ -151,6 +151,27 @@ for agent in ["claude-code", "codex", "gemini", "cursor", "copilot", "kiro"]:
     check(verdict(agent, hook(agent, payload(agent, session, "shell", "brake approve abcdefgh"))) == "deny",
           f"{agent}: the agent cannot approve its own request")
 
+# The bulk mail deletion incident, through every route an agent has: an API call whatever its HTTP method, an
+# interpreter's HTTP client, a loop, the admin CLI, and an MCP tool whose server says it is read-only. Every agent
+# holds each one (ask where the agent prompts, deny where it cannot); nothing runs silently.
+MAIL = "https://gmail.googleapis.com/gmail/v1/users/me/messages"
+mail_routes = [
+    ("shell", f"curl -X POST {MAIL}/batchDelete -H 'Authorization: Bearer t' -d @ids.json"),
+    ("shell", f"curl {MAIL}/batchDelete --json '{{\"ids\":[\"a\",\"b\"]}}'"),
+    ("shell", f"curl -X POST {MAIL}/batchModify -d '{{\"ids\":[\"a\"],\"addLabelIds\":[\"TRASH\"]}}'"),
+    ("shell", f"python3 -c \"import requests; requests.post('{MAIL}/batchDelete', json={{'ids': ids}})\""),
+    ("shell", f"for id in $(cat ids.txt); do curl -s -X POST {MAIL}/$id/trash; done"),
+    ("shell", "gam user ops@acme.com delete messages query 'in:anywhere' doit"),
+]
+for agent in ["claude-code", "codex", "gemini", "cursor", "copilot", "kiro"]:
+    # A session per route, so that each is judged on its own (three refusals in one session stop it).
+    held = [verdict(agent, hook(agent, payload(agent, f"mail-{agent}-{i}", k, v))) for i, (k, v) in enumerate(mail_routes)]
+    check(all(v in ("ask", "deny") for v in held), f"{agent}: bulk mail deletion is held by every route ({held})")
+mcp_call = {"hook_event_name": "PreToolUse", "session_id": "mail-mcp", "cwd": proj, "tool_name": "mcp__gmail__batch_delete",
+            "tool_input": {"ids": ["a", "b", "c"]}}
+check(verdict("claude-code", hook("claude-code", mcp_call)) == "ask", "claude-code: an MCP batch deletion of mail is held")
+brake("resume", "--all")
+
 # Rerouting: three different spellings of a refused delete stop the session.
 session = "sess-reroute"
 for cmd in ["rm -rf ~/x", "bash -c 'rm -rf ~/x'", "find ~/x -delete"]:

@@ -35,7 +35,12 @@ def count(box):
 
 
 allow_policy = os.path.join(work, "allow.yaml")
-open(allow_policy, "w").write("overrides:\n  - rule: mcp.destructive-tool\n    decision: allow\nsettings:\n  mcp_destructive_limit: 20\n")
+# Mail deletions are held twice by default (a destructive tool, and a deletion of mail data); this policy lets
+# both through so that only the circuit breaker and stops stand in the way.
+open(allow_policy, "w").write("overrides:\n  - rule: mcp.destructive-tool\n    decision: allow\n  - rule: saas.delete\n    decision: allow\n"
+                              "settings:\n  mcp_destructive_limit: 20\n")
+trust_policy = os.path.join(work, "trust.yaml")
+open(trust_policy, "w").write("settings:\n  mcp_trusted_servers: [mail]\n")
 
 
 async def session_run(box, policy, actions):
@@ -87,6 +92,20 @@ box = reset_box()
 res = asyncio.run(session_run(box, allow_policy, lambda s: delete_all(s, stop_after=10)))
 check([e for e, _ in res[:10]] == [False] * 10 and res[10][0] and "STOP" in res[10][1], "a brake stop mid-run refuses the very next call")
 check(count(box) == 190, "...and nothing after it is deleted")
+subprocess.run([BRAKE, "resume", "--all"], env=ENV, check=True, capture_output=True)
+
+# 3b. A server whose annotations lie: purge_message is marked read-only and deletes. Its claim lowers nothing,
+#     whatever the server says; only a policy layer that may loosen can name the server as trusted.
+box = reset_box()
+res = asyncio.run(session_run(box, None, lambda s: s.call_tool("purge_message", {"id": 7})))
+check(res.is_error and count(box) == 200, "a deleting tool marked readOnlyHint is still held (the mailbox keeps all 200)")
+subprocess.run([BRAKE, "resume", "--all"], env=ENV, check=True, capture_output=True)
+res = asyncio.run(session_run(box, None, lambda s: s.call_tool("tidy_mailbox", {"query": "older_than:1y"})))
+check(res.is_error and count(box) == 200,
+      "a calmly named tool whose description says it deletes, given a query, is held as a bulk deletion")
+subprocess.run([BRAKE, "resume", "--all"], env=ENV, check=True, capture_output=True)
+res = asyncio.run(session_run(box, trust_policy, lambda s: s.call_tool("purge_message", {"id": 7})))
+check(not res.is_error and count(box) == 199, "with the server named in mcp_trusted_servers its annotation is believed")
 subprocess.run([BRAKE, "resume", "--all"], env=ENV, check=True, capture_output=True)
 
 # 4. Framing with a raw server.
@@ -184,7 +203,7 @@ async def five_deletes(sess):
 
 
 tools, (results, listed) = asyncio.run(http_run(five_deletes))
-check({t.name for t in tools.tools} == {"list_messages", "delete_message"}, "HTTP mode: tools/list passes through")
+check({t.name for t in tools.tools} == {"list_messages", "delete_message", "purge_message", "tidy_mailbox"}, "HTTP mode: tools/list passes through")
 check(all(e for e, _ in results) and count(box) == 200, "HTTP mode: deletes without approval are refused, nothing deleted")
 check(listed.is_error and "different ways" in results[2][1], "HTTP mode: the third refused delete stops the session (rerouting watch)")
 subprocess.run([BRAKE, "resume", "--session", "http-session"], env=ENV, check=True, capture_output=True)

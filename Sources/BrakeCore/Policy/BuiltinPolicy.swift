@@ -499,6 +499,21 @@ enum BuiltinPolicy {
             doesNotMatch: ["terraform -chdir=envs/dev destroy"]
         ),
         rule(
+            "infra.stack-deploy",
+            .ask,
+            labels: ["review-bypass"],
+            message:
+                "Deploys a CloudFormation stack without a reviewed change set: it can replace or delete what the stack manages. Make the change set with `--no-execute-changeset`, show it with `brake plan` on `describe-change-set`, and execute that one after approval.",
+            agentMessage:
+                "Run the deploy with --no-execute-changeset, then `aws cloudformation describe-change-set … > cs.json` and `brake plan cs.json --request`; execute that change set after a person approves it.",
+            match: when(["infra.apply"], attrs: ["tool": ["cloudformation"], "saved_plan": ["false"]]),
+            matches: ["aws cloudformation deploy --stack-name app --template-file t.yaml"],
+            doesNotMatch: [
+                "aws cloudformation deploy --stack-name app --template-file t.yaml --no-execute-changeset",
+                "terraform apply tfplan",
+            ]
+        ),
+        rule(
             "infra.apply",
             .ask,
             labels: ["production"],
