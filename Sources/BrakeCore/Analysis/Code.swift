@@ -728,7 +728,7 @@ extension Analyzer {
         })
             || text.includes("DELETE") || text.includes("execute(") || text.includes("query(") || text.includes("sql(")
             || text.includes("raw(") || text.includes(".exec(") || text.includes(".run(") || text.includes("db.")
-            || text.includes("collection") || text.includes("Net::HTTP::Delete")
+            || text.includes("collection") || text.includes("Net::HTTP::Delete") || text.includes("boto")
         {
             scanSDK(text, code: code, program: program, idx: idx)
         }
@@ -777,6 +777,7 @@ extension Analyzer {
         for l in stringLiterals(code, from: 0, to: code.count) {
             for k in l.range where k < quoted.count { quoted[k] = true }
         }
+        let usesBoto = text.includes("boto3") || text.includes("botocore") || text.includes("aioboto")
         var from = 0
         while let at = find(".", in: code, from: from) {
             from = at + 1
@@ -788,6 +789,39 @@ extension Analyzer {
                 j += 1
             }
             guard j < code.count, code[j] == "(" else { continue }
+            // boto3 names AWS operations in snake_case: judged by the AWS catalog's class for that operation.
+            if usesBoto, name.includes("_"),
+                let cls = CloudCatalog.awsOperations[String(name.map { $0 == "_" ? "-" : $0 })]
+            {
+                let kind: String? =
+                    switch cls {
+                    case .grant: "cloud.grant"
+                    case .unprotect: "cloud.unprotect"
+                    case .remoteExec: "cloud.remote-exec"
+                    case .delete: "cloud.delete"
+                    default: nil
+                    }
+                if let kind {
+                    var attrs: [String: AttrValue] = [
+                        "provider": .string("sdk"), "operation": .string(name), "class": .string(cls.description),
+                    ]
+                    let lower = text.lowercased()
+                    if cls == .grant,
+                        ["administratoraccess", "iamfullaccess", "poweruseraccess"].contains(where: {
+                            lower.includes($0)
+                        })
+                    {
+                        attrs["admin"] = .string("AdministratorAccess")
+                    }
+                    addEffect(
+                        kind,
+                        attrs: attrs,
+                        invocation: idx,
+                        detail: "\(program) calls the AWS operation \(name) (\(cls))"
+                    )
+                    continue
+                }
+            }
             let sdkDelete =
                 name.hasPrefix("delete_") || name.hasPrefix("terminate_") || name.hasPrefix("purge_")
                 || name == "schedule_key_deletion" || name.hasPrefix("batch_delete") || name.hasPrefix("deregister_")

@@ -189,7 +189,11 @@ extension Analyzer {
                 pieces.append(Piece(text: a.text, quoted: quoted, splittable: !quoted, dynamic: false, temp: a.temp))
                 return
             }
-            pieces.append(Piece(text: placeholder, quoted: quoted, splittable: false, dynamic: true))
+            var p = Piece(text: placeholder, quoted: quoted, splittable: false, dynamic: true)
+            // Secrets no legitimate request ever carries: an AWS secret key (requests are signed with it, it never
+            // travels), a private key. Sending one anywhere is exfiltration.
+            p.secret = Analyzer.neverSentVariables.contains(pe.name)
+            pieces.append(p)
             return
         }
         if let index = pe.index {
@@ -285,6 +289,11 @@ extension Analyzer {
             pieces.append(p)
         }
     }
+
+    static let neverSentVariables: Set<String> = [
+        "AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY", "AZURE_CLIENT_SECRET", "ARM_CLIENT_SECRET", "SSH_PRIVATE_KEY",
+        "GOOGLE_APPLICATION_CREDENTIALS_JSON", "GCP_SERVICE_ACCOUNT_KEY", "PRIVATE_KEY", "DEPLOY_KEY",
+    ]
 
     /// True when the variable is certainly unset: not given by the context and not set in the command.
     func isLocallyUnset(_ name: String) -> Bool { false }

@@ -118,6 +118,8 @@ enum LongOptions {
             "--staged", "--worktree", "--source", "--keep", "--interactive", "--onto", "--env-filter",
             "--index-filter", "--msg-filter", "--tree-filter", "--subdirectory-filter", "--replace-text",
             "--receive-pack", "--push-option", "--unset", "--strategy", "--strategy-option", "--dry-run",
+            "--follow-tags",
+            "--atomic", "--porcelain", "--signed", "--no-follow-tags",
         ],
         "rm": ["--recursive", "--force", "--no-preserve-root", "--dir", "--one-file-system", "--interactive"],
         "cp": ["--recursive", "--force", "--remove-destination", "--no-target-directory", "--symbolic-link", "--link"],

@@ -285,7 +285,7 @@ extension Analyzer {
             }
         case "git":
             recognizeGit(idx, inv)
-        case "gh":
+        case "gh", "glab":
             recognizeGitHub(idx, inv)
         case "terraform", "tofu", "terragrunt":
             recognizeTerraform(idx, inv)
@@ -824,6 +824,25 @@ extension Analyzer {
                     detail: "pushes the repository to \(url), a remote this command chose"
                 )
             }
+        }
+        // Release tags (`v1.2.3`, `refs/tags/…`, `--tags`, `--follow-tags`) start the pipelines that publish and deploy.
+        let tagRefs = refspecs.map(\.text).filter { t in
+            let ref = t.split(separator: ":").last.map(String.init) ?? t
+            let name = ref.hasPrefix("refs/tags/") ? String(ref.dropFirst(10)) : ref
+            let digits = name.hasPrefix("v") ? name.dropFirst() : Substring(name)
+            // A version: numbers joined by dots (at least two), then an optional `-rc.1` or `+build`.
+            let core = digits.prefix { $0 != "-" && $0 != "+" }.split(separator: ".", omittingEmptySubsequences: false)
+            return ref.hasPrefix("refs/tags/")
+                || core.count >= 2 && core.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+        }
+        if o.has("--tags", "--follow-tags") || !tagRefs.isEmpty {
+            addEffect(
+                "deploy.release",
+                attrs: ["platform": .string("git"), "live": .bool(true), "operation": .string("push tags")],
+                invocation: idx,
+                detail:
+                    "pushes release tags \(tagRefs.isEmpty ? "" : tagRefs.joined(separator: " ") + " ")(which start release and deploy pipelines)"
+            )
         }
         // `git push` and `git push REMOTE` push the branch checked out: the one this line switched to, else the
         // project's (a merge or cherry-pick into main, then a push, in one line or several).

@@ -145,6 +145,36 @@ public struct CloudCatalog: Sendable {
         } ?? .groupOnly("")
     }
 
+    /// Every command name of the catalog, whatever its group, with its most severe class (for SDK calls, which
+    /// name the operation without the service: boto3's `iam.attach_user_policy(…)`). Built on first use.
+    public func anyGroup() -> [String: OperationClass] {
+        var out: [String: OperationClass] = [:]
+        let severity: [OperationClass: Int] = [
+            .read: 0, .create: 1, .mutate: 2, .apply: 3, .delete: 4, .remoteExec: 5, .unprotect: 6, .grant: 7,
+        ]
+        text.utf8.withContiguousStorageIfAvailable { b in
+            for l in lines {
+                var i = l.bar + 1
+                while i < l.end {
+                    var j = i
+                    while j < l.end && b[j] != 0x20 { j += 1 }
+                    if j > i + 1, let cls = OperationClass(rawValue: b[i]) {
+                        let name = String(decoding: UnsafeBufferPointer(rebasing: b[(i + 1)..<j]), as: UTF8.self)
+                        if let old = out[name], severity[old, default: 0] >= severity[cls, default: 0] {
+                        } else {
+                            out[name] = cls
+                        }
+                    }
+                    i = j + 1
+                }
+            }
+        }
+        return out
+    }
+
+    /// AWS operations by name alone (see `anyGroup`).
+    public static let awsOperations = aws.anyGroup()
+
     /// The AWS CLI (service → operation).
     public static let aws = CloudCatalog(awsText)
     /// gcloud, with alpha and beta commands under their GA path.
