@@ -85,6 +85,16 @@ extension Analyzer {
             out.append(ProductionEvidence(source: "directory", value: cwd))
         }
         out += configuredTargets(inv, program: program, env: env)
+        // Manifests rendered for production and piped in: `kustomize build overlays/prod | kubectl apply -f -`.
+        if ["kubectl", "oc"].contains(program), case .unknown(let producer, _)? = inv.stdin,
+            ["kustomize", "helm", "helmfile", "kubectl", "jsonnet", "tk", "cdk8s", "kapitan", "ytt"].contains(producer),
+            let source = result.invocations.last(where: { $0.program == producer && $0 != inv })
+        {
+            for a in source.args where !a.dynamic && !a.text.hasPrefix("-") && looksProduction(a.text) {
+                out.append(ProductionEvidence(source: producer, value: a.text))
+                break
+            }
+        }
         // Arguments: option values and operands that name production (`--profile prod`, `-n prod`, `acme-prod`).
         for (k, a) in inv.args.enumerated() where !a.dynamic {
             var value = a.text
