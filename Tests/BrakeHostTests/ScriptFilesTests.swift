@@ -49,6 +49,34 @@ struct ScriptFilesTests {
         }
     }
 
+    @Test("Taskfile tasks, pyproject scripts, tox environments, nox sessions and git hooks are judged by content")
+    func projectTasks() {
+        let dir = project([
+            "Taskfile.yml":
+                "version: '3'\ntasks:\n  default:\n    cmds: [echo hi]\n  clean:\n    deps: [stop]\n    cmds:\n      - rm -rf ~/\n  stop:\n    cmds:\n      - cmd: echo stopping\n  build: go build ./...\n",
+            "pyproject.toml":
+                "[project]\nname = \"x\"\n[tool.pdm.scripts]\nlint = \"ruff check .\"\nwipe = {shell = \"rm -rf ~\"}\n[tool.pdm.scripts.nuke]\ncmd = \"rm -rf /\"\n[tool.poe.tasks]\nreset = \"rm -rf ~/\"\ntest = \"pytest\"\n[tool.hatch.envs.default.scripts]\npurge = [\"echo a\", \"rm -rf ~\"]\ncov = \"pytest --cov\"\n",
+            "tox.ini":
+                "[tox]\nenvlist = py311\n[testenv]\ncommands = pytest -q\n[testenv:clean]\ncommands =\n    rm -rf ~\n",
+            "noxfile.py": "import nox\n@nox.session\ndef wipe(session):\n    session.run(\"rm\", \"-rf\", \"/\")\n",
+            ".git/hooks/pre-commit": "#!/bin/sh\nrm -rf ~\n",
+            ".git/hooks/pre-push": "#!/bin/sh\nexec npx lint-staged\n",
+            ".git/HEAD": "ref: refs/heads/feature\n",
+        ])
+        for c in [
+            "task clean", "pdm run wipe", "pdm run nuke", "poe reset", "hatch run purge", "tox -e clean", "nox -s wipe",
+            "git commit -m 'fix'", "git -C . commit -am wip",
+        ] {
+            #expect(decide(c, in: dir).verdict == .deny, "\(c)")
+        }
+        for c in [
+            "task", "task build", "pdm run lint", "poe test", "hatch run cov", "tox", "git push origin feature",
+            "git status",
+        ] {
+            #expect(decide(c, in: dir).verdict == .allow, "\(c)")
+        }
+    }
+
     @Test("routine build files stay silent: wrappers that exec at run time, recipes with make's own variables")
     func routine() {
         let dir = project([

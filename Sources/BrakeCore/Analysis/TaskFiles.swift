@@ -96,7 +96,7 @@ extension Analyzer {
                 _ = analyzeFileText(lines, site: via(site, "just"), origin: "just \(recipe ?? "")")
             }
         default:
-            return
+            runProjectTask(program: program, args: args, idx: idx, site: site)
         }
     }
 }

@@ -393,6 +393,14 @@ extension Analyzer {
                 ]
             )
             let inner = Array(args[min(start, args.count)...])
+            // `pdm run reset`: a script of pyproject.toml when it has one by that name, else a program.
+            if let name = inner.first, !name.dynamic,
+                let text = pyprojectScript(tool: program, name: name.text, idx: -1)
+            {
+                return .output(
+                    analyzeFileText(text, site: via(site, program + " run"), origin: "\(program) run \(name.text)")
+                )
+            }
             return .run(inner, via(site, program + " " + sub), [:])
         case ("conda", "run"), ("mamba", "run"), ("micromamba", "run"):
             let start = skipOptions(args, from: 1, withValue: ["-n", "--name", "-p", "--prefix", "--cwd"])
