@@ -361,6 +361,10 @@ extension Analyzer {
         var depth = 0
         var i = open
         var quote: Character?
+        // `(…)`, and Perl's `qx{…}`/`qx[…]` forms: the bracket that opens it closes it.
+        let opener: Character = open < code.count && "{[".contains(code[open]) ? code[open] : "("
+        let closer: Character = opener == "{" ? "}" : opener == "[" ? "]" : ")"
+        let bareText = opener != "("
         while i < code.count {
             let c = code[i]
             if let q = quote {
@@ -369,13 +373,17 @@ extension Analyzer {
                     continue
                 }
                 if c == q { quote = nil }
-            } else if c == "'" || c == "\"" || c == "`" {
+            } else if !bareText && (c == "'" || c == "\"" || c == "`") {
                 quote = c
-            } else if c == "(" {
+            } else if c == opener {
                 depth += 1
-            } else if c == ")" {
+            } else if c == closer {
                 depth -= 1
-                if depth == 0 { return (String(code[(open + 1)..<i]), i + 1) }
+                if depth == 0 {
+                    let inner = String(code[(open + 1)..<i])
+                    // `qx{rm -rf ~}` holds shell text, not an expression: hand it over quoted.
+                    return (bareText ? "'" + inner.replacingAll("'", with: "'\\''") + "'" : inner, i + 1)
+                }
             }
             i += 1
         }
@@ -460,6 +468,7 @@ extension Analyzer {
         "cp.spawn(", "exec(", "spawn(", "execFile(", "system(", "IO.popen(", "Open3.capture2(", "Open3.capture3(",
         "Open3.popen3(", "Open3.capture2e(", "shell_exec(", "passthru(", "proc_open(", "popen(", "pcntl_exec(",
         "Deno.Command(", "Bun.spawn(", "Bun.spawnSync(", "sh.run(", "invoke.run(", "fabric.run(", "%x(", "qx(", "qx{",
+        "qx[",
         "Process.run(", "shell(", "os.execute(", "io.popen(",
     ]
     static let deleteCalls: [(String, Bool)] = [
@@ -558,6 +567,22 @@ extension Analyzer {
             program == "python"
             ? Self.pythonAliasesResolved(source)
             : (program == "node" || program == "bun" || program == "deno") ? Self.nodeAliasesResolved(source) : source
+        // `getattr(os, name)` with a name computed at run time: what it calls cannot be known.
+        if program == "python" {
+            let compact = text.filter { $0 != " " }
+            for m in Self.pythonModules where compact.includes("getattr(\(m),") {
+                if let r = compact.firstRange(of: "getattr(\(m),"), let next = compact[r.upperBound...].first,
+                    next != "\"" && next != "'"
+                {
+                    reportDynamic(
+                        "getattr",
+                        invocation: idx,
+                        detail: "\(program) looks up a function of \(m) by a name computed at run time"
+                    )
+                    break
+                }
+            }
+        }
         let code = Array(text)
         let binds = bindings(code)
         guard code.count < 2_000_000 else {
@@ -928,7 +953,7 @@ extension Analyzer {
     /// system as s` (or `from os import system`) → `os.system(`; `getattr(os, "system")` → `os.system`.
     static func pythonAliasesResolved(_ code: String) -> String {
         guard code.includes("import") || code.includes("getattr") else { return code }
-        var text = code
+        var text = foldingConcatenation(code)
         for m in pythonModules {
             for q in ["\"", "'"] {
                 text = text.replacingAll("__import__(\(q)\(m)\(q))", with: m)
@@ -968,6 +993,66 @@ extension Analyzer {
             text = replacingCalls(text, from, to)
         }
         return text
+    }
+
+    /// String literals joined by `+` or written side by side (`'sys'+'tem'`, `"o" "s"`) written as one literal,
+    /// so a name spelt in pieces is seen whole.
+    static func foldingConcatenation(_ code: String) -> String {
+        guard code.includes("+") || code.includes("' '") || code.includes("\" \"") else { return code }
+        let chars = Array(code)
+        var out: [Character] = []
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            guard c == "'" || c == "\"" else {
+                out.append(c)
+                i += 1
+                continue
+            }
+            // A literal: read it, then any `+ 'more'` or `'more'` that follows.
+            var body: [Character] = []
+            var j = i + 1
+            while j < chars.count, chars[j] != c, chars[j] != "\n" {
+                if chars[j] == "\\", j + 1 < chars.count {
+                    body.append(chars[j])
+                    j += 1
+                }
+                body.append(chars[j])
+                j += 1
+            }
+            guard j < chars.count, chars[j] == c else {
+                out += chars[i..<min(j, chars.count)]
+                i = j
+                continue
+            }
+            var end = j + 1
+            while true {
+                var k = end
+                while k < chars.count, chars[k] == " " { k += 1 }
+                var plus = false
+                if k < chars.count, chars[k] == "+" {
+                    plus = true
+                    k += 1
+                    while k < chars.count, chars[k] == " " { k += 1 }
+                }
+                guard k < chars.count, chars[k] == "'" || chars[k] == "\"", plus || k > end else { break }
+                let q = chars[k]
+                var m = k + 1
+                var more: [Character] = []
+                while m < chars.count, chars[m] != q, chars[m] != "\n", chars[m] != "\\" {
+                    more.append(chars[m])
+                    m += 1
+                }
+                guard m < chars.count, chars[m] == q else { break }
+                body += more
+                end = m + 1
+            }
+            out.append(c)
+            out += body
+            out.append(c)
+            i = end
+        }
+        return String(out)
     }
 
     /// Replaces `from` where it starts a name (not after a letter, digit, `_` or `.`).

@@ -616,6 +616,17 @@ extension Analyzer {
         stdin: Content?
     ) -> Content {
         let idx = record(argv, program: "find", site: site, assignments: assignments, stdin: stdin)
+        // `find … -fprintf FILE FORMAT`: FILE holds text made from every path found; running it later is running
+        // code nobody wrote down.
+        if site.remote == nil && !site.container {
+            for (k, a) in args.enumerated() where ["-fprintf", "-fprint", "-fprint0", "-fls"].contains(a.text) {
+                guard k + 1 < args.count, !args[k + 1].dynamic else { continue }
+                let format = a.text == "-fprintf" && k + 2 < args.count ? args[k + 2].text : "paths"
+                files[resolvePath(args[k + 1].text)] = FileInfo(
+                    content: .unknown("find \(a.text) \(format)", suspicious: true)
+                )
+            }
+        }
         var i = 0
         while i < args.count,
             ["-H", "-L", "-P", "-O0", "-O1", "-O2", "-O3"].contains(args[i].text) || args[i].text.hasPrefix("-D")
