@@ -180,6 +180,8 @@ struct MetamorphicTests {
     @Sendable static func abbreviated(_ command: String) -> String {
         let programs: Set<String> = ["git", "rm", "rsync", "cp", "mv", "chmod", "chown", "shred", "tar"]
         guard let first = command.split(separator: " ").first, programs.contains(String(first)) else { return command }
+        // Words inside quotes belong to some other program's command (`git submodule foreach '… --quiet'`).
+        guard !command.contains(where: { $0 == "'" || $0 == "\"" || $0 == "\\" }) else { return command }
         return command.split(separator: " ", omittingEmptySubsequences: false).map { word -> String in
             guard word.hasPrefix("--"), !word.contains("="), word.count >= 8 else { return String(word) }
             return String(word.dropLast(2))
@@ -209,5 +211,118 @@ struct MetamorphicTests {
             lowered.isEmpty,
             "\(lowered.count) rewritings lowered a decision:\n\(lowered.prefix(40).joined(separator: "\n"))"
         )
+    }
+}
+
+/// Random compositions of semantics-preserving rewritings over the dangerous cases: brace forms, abbreviations,
+/// wrappers, interpreter embeddings, write-then-run through a file written on the line or read from disk.
+@Suite("Property: rewritings never lower a decision")
+struct RewritingPropertyTests {
+    static func pyString(_ s: String) -> String {
+        var out = "\""
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out + "\""
+    }
+
+    static func perlSingle(_ s: String) -> String {
+        "'" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+    }
+
+    /// Rewritings of a command into an equivalent one (beside MetamorphicTests.rewritings).
+    static let embeddings: [(String, @Sendable (String) -> String)] = [
+        (
+            "python subprocess shell=True",
+            {
+                "python3 -c "
+                    + MetamorphicTests.quoted("import subprocess; subprocess.run(\(pyString($0)), shell=True)")
+            }
+        ),
+        ("python os.system", { "python3 -c " + MetamorphicTests.quoted("import os; os.system(\(pyString($0)))") }),
+        (
+            "node execSync",
+            {
+                "node -e " + MetamorphicTests.quoted("require('child_process').execSync(\(pyString($0)))")
+            }
+        ),
+        ("perl system", { "perl -e " + MetamorphicTests.quoted("system(\(perlSingle($0)))") }),
+        // Each level writes its own file with its own delimiter (a nested heredoc with the same one would end early).
+        (
+            "written then run",
+            {
+                "printf '%s\\n' \(MetamorphicTests.quoted($0)) > /tmp/brake-prop-\($0.count).sh && sh /tmp/brake-prop-\($0.count).sh"
+            }
+        ),
+        (
+            "heredoc then bash",
+            {
+                "cat > /tmp/brake-heredoc-\($0.count).sh <<'BRAKE_EOF_\($0.count)'\n\($0)\nBRAKE_EOF_\($0.count)\nbash /tmp/brake-heredoc-\($0.count).sh"
+            }
+        ),
+        ("timeout", { "timeout 60 sh -c \(MetamorphicTests.quoted($0))" }),
+        ("nice", { "nice -n 5 bash -c \(MetamorphicTests.quoted($0))" }),
+        // Not `xargs -I{}`: it would replace a `{}` inside the command too. Empty input runs it once, as is.
+        ("xargs", { "echo | xargs sh -c \(MetamorphicTests.quoted($0))" }),
+    ]
+
+    @Test("Random chains of one to three rewritings over the deny and ask cases never lower the decision")
+    func chains() {
+        let seed = SeededGenerator.seed()
+        var rng = SeededGenerator(seed: seed)
+        let all = MetamorphicTests.rewritings + Self.embeddings
+        let cases = (Tables.all + Tables.corpus).filter {
+            ($0.expect == "deny" || $0.expect == "ask" || $0.expect == "escalate") && !$0.command.contains("\n")
+        }
+        var lowered: [String] = []
+        var tried = 0
+        for _ in 0..<600 {
+            let c = cases[Int(rng.next() % UInt64(cases.count))]
+            let base = Engine.decide(c.command, context: c.context).verdict
+            guard base != .allow else { continue }
+            var command = c.command
+            var names: [String] = []
+            for _ in 0...(rng.next() % 3) {
+                let (name, rewrite) = all[Int(rng.next() % UInt64(all.count))]
+                command = rewrite(command)
+                names.append(name)
+            }
+            tried += 1
+            let v = Engine.decide(command, context: c.context).verdict
+            if MetamorphicTests.rank(v) < MetamorphicTests.rank(base) {
+                lowered.append(
+                    "\(c.file):\(c.line) [\(names.joined(separator: " ∘ "))] \(base) → \(v): \(c.command.prefix(60))"
+                )
+            }
+        }
+        #expect(tried > 300)
+        #expect(
+            lowered.isEmpty,
+            "seed \(seed) (BRAKE_FUZZ_SEED): \(lowered.count) chains lowered a decision:\n\(lowered.prefix(30).joined(separator: "\n"))"
+        )
+    }
+
+    @Test("A dangerous case written to a script on disk, then run by path, keeps its decision")
+    func fromDisk() {
+        let cases = (Tables.all + Tables.corpus).filter { $0.expect == "deny" && !$0.command.contains("<<") }
+        var lowered: [String] = []
+        for c in cases {
+            let base = Engine.decide(c.command, context: c.context).verdict
+            guard base == .deny else { continue }
+            var context = c.context
+            let path = Paths.normalize(context.project + "/tools/run.sh")
+            context.scripts[path] = "#!/bin/sh\n" + c.command + "\n"
+            for runner in ["./tools/run.sh", "sh tools/run.sh", "bash ./tools/run.sh", ". tools/run.sh"] {
+                let v = Engine.decide(runner, context: context).verdict
+                if v != .deny { lowered.append("\(c.file):\(c.line) [\(runner)] deny → \(v): \(c.command.prefix(60))") }
+            }
+        }
+        #expect(lowered.isEmpty, "\(lowered.count) lowered:\n\(lowered.prefix(30).joined(separator: "\n"))")
     }
 }

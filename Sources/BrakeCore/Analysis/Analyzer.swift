@@ -36,6 +36,8 @@ final class Analyzer {
     var madeLinks: [String: String] = [:]
     /// How many loop bodies (`for`, `while`, `until`, `select`) the analysis is inside: a call repeated there is bulk.
     var loopDepth = 0
+    /// The interpreter whose program text is being scanned (string literals interpolate differently).
+    var literalLanguage = ""
     /// The branch a `git checkout`/`git switch` earlier in the command moved to (nil: the context's branch).
     var currentBranch: String?
     /// Files this command wrote credentials into (an archive or copy of `~/.aws`): sending them is exfiltration.

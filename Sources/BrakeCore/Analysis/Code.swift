@@ -176,7 +176,11 @@ extension Analyzer {
                 }
                 var text = ""
                 var dynamic = false
-                let interpolates = c != "'" || false
+                // `$x` is interpolated in Perl, PHP and Ruby double quotes; in Python and JavaScript only
+                // f-strings (`{…}`) and template literals (`${…}`) interpolate.
+                let plainDollar = ["python", "node", "bun", "deno"].contains(literalLanguage) && c != "`"
+                let interpolates =
+                    c != "'" && !(plainDollar && c == "\"" && !(start > 0 && "fF".contains(code[start - 1])))
                 while i < to {
                     if triple {
                         if i + 2 < to && code[i] == c && code[i + 1] == c && code[i + 2] == c {
@@ -252,6 +256,14 @@ extension Analyzer {
                         }
                         if isHomeExpression(expr) {
                             text.append("~")
+                        } else if code[i] == "$", c != "`",
+                            case let name = expr.filter({ $0 != "{" && $0 != "}" }),
+                            !name.isEmpty, name.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" })
+                        {
+                            // `"… $AWS_SECRET_ACCESS_KEY …"`, `"…${IFS}…"`: an environment variable by convention,
+                            // which a shell the string is handed to expands. Kept, so what it holds is judged.
+                            text.append("${" + name + "}")
+                            dynamic = true
                         } else {
                             text.append("$BRAKE_DYNAMIC")
                             dynamic = true
@@ -563,6 +575,10 @@ extension Analyzer {
 
     /// Scans program text for the calls that matter.
     func scanCode(_ source: String, program: String, idx: Int, site: ExecSite) {
+        // Whose strings these are: in Python and JavaScript a `$` in a plain string is just a character.
+        let savedLanguage = literalLanguage
+        literalLanguage = program
+        defer { literalLanguage = savedLanguage }
         let text =
             program == "python"
             ? Self.pythonAliasesResolved(source)

@@ -484,6 +484,7 @@ extension Analyzer {
     ) -> Unwrapped? {
         var i = 0
         var replace: String?
+        var argFile = false
         var s = via(site, "xargs")
         s.dynamicArguments = true
         let withValue: Set<String> = [
@@ -517,6 +518,9 @@ extension Analyzer {
                 i += 1
                 continue
             }
+            if a == "-a" || a == "--arg-file" || a.hasPrefix("--arg-file=") || a.hasPrefix("-a") && a.count > 2 {
+                argFile = true  // the arguments come from a file, whatever stdin holds
+            }
             if withValue.contains(a) {
                 i += 2
                 continue
@@ -525,7 +529,7 @@ extension Analyzer {
         }
         var inner = Array(args[min(i, args.count)...])
         if inner.isEmpty { inner = [Field("echo")] }
-        let supplied = argumentsFromStdin(stdin)
+        let supplied = argFile ? [Field("{xargs}", dynamic: true)] : argumentsFromStdin(stdin)
         if let r = replace {
             let rep = supplied.first ?? Field("{xargs}", dynamic: true)
             inner = inner.map { f in
