@@ -247,6 +247,7 @@ extension Analyzer {
     /// Runs what `program` carries, after the program itself was recorded as invocation `idx`.
     func runCarried(program: String, args: [Field], idx: Int, site: ExecSite, stdin: Content?) {
         var all = carried(program: program, args: args)
+        if program == "git" { all += gitEnvironmentCarried(idx) }
         // `at` and `batch` run the shell code they read, later.
         if program == "at" || program == "batch", case .known(let text)? = stdin, !text.isEmpty {
             all.append(.shell(Field(text), program))
@@ -270,6 +271,37 @@ extension Analyzer {
                 )
             }
         }
+    }
+
+    /// Commands git runs from its environment: `GIT_SSH_COMMAND`, `GIT_PAGER`, `GIT_EDITOR` and
+    /// `GIT_SEQUENCE_EDITOR` (shell text), `GIT_SSH`, `GIT_EXTERNAL_DIFF`, `GIT_ASKPASS`, `GIT_PROXY_COMMAND`
+    /// (programs), and `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n` (settings like `-c`). Set on the
+    /// command, earlier on the line, or inherited.
+    func gitEnvironmentCarried(_ idx: Int) -> [Carried] {
+        guard idx >= 0, idx < result.invocations.count else { return [] }
+        let inv = result.invocations[idx]
+        func value(_ name: String) -> Field? {
+            if let f = inv.assignments[name] { return f }
+            if let v = state.vars[name]?.first { return v }
+            if name.hasPrefix("GIT_"), let v = context.env[name] { return Field(v) }
+            return nil
+        }
+        var out: [Carried] = []
+        for name in ["GIT_SSH_COMMAND", "GIT_PAGER", "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "PAGER", "EDITOR", "VISUAL"] {
+            if let f = value(name), !f.text.isEmpty { out.append(.shell(f, name)) }
+        }
+        for name in ["GIT_SSH", "GIT_EXTERNAL_DIFF", "GIT_ASKPASS", "GIT_PROXY_COMMAND"] {
+            if let f = value(name), !f.text.isEmpty { out.append(.argv([f], name)) }
+        }
+        if let count = value("GIT_CONFIG_COUNT").flatMap({ Int($0.text) }), count > 0 {
+            var settings: [Field] = []
+            for n in 0..<min(count, 32) {
+                guard let k = value("GIT_CONFIG_KEY_\(n)"), let v = value("GIT_CONFIG_VALUE_\(n)") else { continue }
+                settings += [Field("-c"), Field(k.text + "=" + v.text, dynamic: k.dynamic || v.dynamic)]
+            }
+            out += carried(program: "git", args: settings + [Field("status")])
+        }
+        return out
     }
 
     /// Values of options given as `-x VALUE`, `-xVALUE` (short) or `--name=VALUE` / `--name VALUE` (long).

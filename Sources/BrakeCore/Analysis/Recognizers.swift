@@ -476,7 +476,19 @@ extension Analyzer {
         let sender = Analyzer.networkSenders.contains(p) && p != "openssl" || gist
         guard sender || readers.contains(p) else { return }
         var secretArgs: [Target] = []
-        for a in inv.args where !a.dynamic && inv.site.remote == nil {
+        // ssh's own key and configuration (`-i KEY`, `-F CONFIG`, `-o IdentityFile=…`): used, not sent.
+        var ownKeyArgs: Set<Int> = []
+        if ["ssh", "scp", "sftp"].contains(p) {
+            for (k, a) in inv.args.enumerated() where (a.text == "-i" || a.text == "-F") && k + 1 < inv.args.count {
+                ownKeyArgs.insert(k + 1)
+            }
+        }
+        for (k, a) in inv.args.enumerated() where !a.dynamic && inv.site.remote == nil && !ownKeyArgs.contains(k) {
+            if a.text.lowercased().hasPrefix("identityfile=")
+                || a.text.hasPrefix("-i") && ["ssh", "scp", "sftp"].contains(p)
+            {
+                continue
+            }
             var text = a.text
             if let at = text.firstIndex(of: "@"), sender {
                 text = String(text[text.index(after: at)...])
