@@ -4,15 +4,22 @@ import Foundation
 /// `BrakeBenchmarks plan FILE`: a plan's analysis against parsing it alone, in-process (no process start,
 /// no file read in the timing): the analysis should cost no more than the parse it starts from.
 enum PlanBench {
-    static func median(_ rounds: Int, _ body: () -> Void) -> Double {
-        var samples: [Double] = []
+    /// Interleaved rounds of two bodies (a, b, a, b …), so that a change in the machine's load between them
+    /// shifts both alike; the medians of each.
+    static func interleavedMedians(_ rounds: Int, _ a: () -> Void, _ b: () -> Void) -> (Double, Double) {
+        var sa: [Double] = []
+        var sb: [Double] = []
         for _ in 0..<rounds {
-            let start = ContinuousClock.now
-            body()
-            samples.append(nanos(ContinuousClock.now - start) / 1e6)
+            var start = ContinuousClock.now
+            a()
+            sa.append(nanos(ContinuousClock.now - start) / 1e6)
+            start = ContinuousClock.now
+            b()
+            sb.append(nanos(ContinuousClock.now - start) / 1e6)
         }
-        samples.sort()
-        return samples[samples.count / 2]
+        sa.sort()
+        sb.sort()
+        return (sa[sa.count / 2], sb[sb.count / 2])
     }
 
     static func run(path: String) {
@@ -23,8 +30,9 @@ enum PlanBench {
         let json = String(decoding: data, as: UTF8.self)
         let context = Context(cwd: "/home/dev/project", home: "/home/dev")
         let policy = Policy.standard
-        let parse = median(5) { precondition((try? JSONValue.parse(json)) != nil) }
-        let whole = median(5) {
+        let (parse, whole) = interleavedMedians(7) {
+            precondition((try? JSONValue.parse(json)) != nil)
+        } _: {
             guard
                 case .success(let report) = PlanInput.analyze(
                     json,

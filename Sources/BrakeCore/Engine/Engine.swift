@@ -91,14 +91,16 @@ public enum Engine {
         trace wantTrace: Bool
     ) -> Decision {
         var trace: [String] = []
-        var matched: [(Rule, Effect)] = []
+        // What matched, as (rule index, effect index): a plan matches thousands of times, and copies of rules
+        // and effects were a fifth of its decision's time.
+        var matched: [(Int, Int)] = []
         // The rules that consider each effect kind, found once per kind: a plan brings thousands of effects of a
         // few kinds (a command, a handful: every rule is tried). An explanation goes through every rule, to say
         // why each one did not match.
         var candidates: [String: [Int]] = [:]
         let allRules = Array(policy.rules.indices)
         let byKind = !wantTrace && analysis.effects.count > 8
-        for effect in analysis.effects {
+        for (effectIndex, effect) in analysis.effects.enumerated() {
             let indices: [Int]
             if !byKind {
                 indices = allRules
@@ -139,7 +141,7 @@ public enum Engine {
                     continue
                 }
                 if ok {
-                    matched.append((rule, effect))
+                    matched.append((i, effectIndex))
                     if wantTrace { trace.append("  \(rule.id): MATCH → \(rule.decision.rawValue)") }
                 } else if wantTrace, let why {
                     trace.append("  \(rule.id): no (\(why))")
@@ -157,15 +159,19 @@ public enum Engine {
             )
         }
         // The lexical second opinion speaks only where the analysis itself found nothing to stop.
-        if matched.contains(where: { $0.1.kind != SecondOpinion.kind && $0.0.decision != .allow }) {
-            matched.removeAll { $0.1.kind == SecondOpinion.kind }
+        let rules = policy.rules
+        let effects = analysis.effects
+        if matched.contains(where: { effects[$0.1].kind != SecondOpinion.kind && rules[$0.0].decision != .allow }) {
+            matched.removeAll { effects[$0.1].kind == SecondOpinion.kind }
         }
         var verdict = Verdict.allow
-        for (r, _) in matched where r.decision > verdict { verdict = r.decision }
+        for (r, _) in matched where rules[r].decision > verdict { verdict = rules[r].decision }
         var reasons: [Reason] = []
         var seen: Set<String> = []
-        for (r, e) in matched.sorted(by: { $0.0.decision > $1.0.decision })
-        where r.decision != .allow && seen.insert(r.id).inserted {
+        for (ri, ei) in matched.sorted(by: { rules[$0.0].decision > rules[$1.0].decision })
+        where rules[ri].decision != .allow && seen.insert(rules[ri].id).inserted {
+            let r = rules[ri]
+            let e = effects[ei]
             reasons.append(
                 Reason(
                     rule: r.id,
@@ -177,14 +183,15 @@ public enum Engine {
             )
         }
         var labels: [String] = []
-        for (r, _) in matched where r.decision != .allow {
-            for l in r.labels where !labels.contains(l) { labels.append(l) }
+        for (r, _) in matched where rules[r].decision != .allow {
+            for l in rules[r].labels where !labels.contains(l) { labels.append(l) }
         }
         if !analysis.production.isEmpty && verdict != .allow && !labels.contains("production") {
             labels.append("production")
         }
         var approvers: Approvers?
-        for (r, _) in matched where r.decision == .ask {
+        for (ri, _) in matched where rules[ri].decision == .ask {
+            let r = rules[ri]
             if let a = approvers {
                 approvers = Approvers(
                     role: Policy.roleRank(r.approvers.role) > Policy.roleRank(a.role) ? r.approvers.role : a.role,

@@ -262,22 +262,28 @@ public enum TerraformPlan {
 
     /// True when a whole alphanumeric token of `value` (ASCII case-insensitive) is one of `words`.
     static func hasProductionToken(_ value: String, _ words: [String]) -> Bool {
-        var token: [UInt8] = []
-        token.reserveCapacity(16)
-        func check() -> Bool {
-            defer { token.removeAll(keepingCapacity: true) }
-            guard !token.isEmpty else { return false }
-            return words.contains { $0.utf8.elementsEqual(token) }
-        }
-        for var c in value.utf8 {
-            if c >= 0x41 && c <= 0x5A { c += 0x20 }
-            if (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c >= 0x80 {
-                token.append(c)
-            } else if check() {
-                return true
+        // Tokens longer than the longest word cannot match: they are only counted, never stored.
+        let longest = words.reduce(0) { max($0, $1.utf8.count) }
+        guard longest > 0, longest <= 64 else { return false }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: longest) { token in
+            var length = 0
+            func check() -> Bool {
+                defer { length = 0 }
+                guard length > 0, length <= longest else { return false }
+                let t = UnsafeBufferPointer(rebasing: token[0..<length])
+                return words.contains { $0.utf8.count == length && $0.utf8.elementsEqual(t) }
             }
+            for var c in value.utf8 {
+                if c >= 0x41 && c <= 0x5A { c += 0x20 }
+                if (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c >= 0x80 {
+                    if length < longest { token[length] = c }
+                    length += 1
+                } else if check() {
+                    return true
+                }
+            }
+            return check()
         }
-        return check()
     }
 
     static func managedCount(_ prior: JSONValue?) -> Int {
