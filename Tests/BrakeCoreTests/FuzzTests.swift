@@ -218,19 +218,8 @@ struct MetamorphicTests {
 /// wrappers, interpreter embeddings, write-then-run through a file written on the line or read from disk.
 @Suite("Property: rewritings never lower a decision")
 struct RewritingPropertyTests {
-    static func pyString(_ s: String) -> String {
-        var out = "\""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(ch)
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal, which Python and JavaScript read as the same string.
+    static func pyString(_ s: String) -> String { JSONValue.string(s).serialized }
 
     static func perlSingle(_ s: String) -> String {
         "'" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"

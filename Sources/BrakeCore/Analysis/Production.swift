@@ -120,14 +120,7 @@ extension Analyzer {
 
     /// The value of `--name VALUE` or `--name=VALUE` in an invocation's arguments.
     func optionValue(_ inv: Invocation, _ names: [String]) -> String? {
-        let args = inv.args
-        for (i, a) in args.enumerated() where !a.dynamic {
-            for n in names {
-                if a.text == n, i + 1 < args.count, !args[i + 1].dynamic { return args[i + 1].text }
-                if a.text.hasPrefix(n + "=") { return String(a.text.dropFirst(n.count + 1)) }
-            }
-        }
-        return nil
+        Analyzer.optionValues(inv.args, names: names).first { !$0.dynamic }?.text
     }
 
     /// Production from the real target, as configured (`settings.production.aws_accounts`, `gcp_projects`,

@@ -732,7 +732,7 @@ extension Analyzer {
     }
 
     /// Ansible ad-hoc commands: `ansible HOSTS -m shell -a 'CMD'` runs CMD on every host the pattern selects
-    /// (the `command` module is the default; `raw` and `script` too), judged like `ssh HOST CMD`.
+    /// (the `command` module is the default; `shell` and `raw` too), judged like `ssh HOST CMD`.
     func unwrapAnsible(
         _ args: [Field],
         argv: [Field],
@@ -754,25 +754,38 @@ extension Analyzer {
             ["shell", "command", "raw", "ansible.builtin.shell", "ansible.builtin.command", "ansible.builtin.raw"]
                 .contains(module)
         else { return nil }
-        let idx = record(argv, program: "ansible", site: site, assignments: assignments, stdin: stdin)
+        _ = record(argv, program: "ansible", site: site, assignments: assignments, stdin: stdin)
         var s = via(site, "ansible")
         let inventory = o.value("-i", "--inventory")?.text ?? ""
         s.remote = pattern.text + (inventory.isEmpty ? "" : " in " + inventory)
         if looksProduction(pattern.text) || looksProduction(inventory) { s.production = s.remote }
-        _ = idx
+        return .output(
+            runRemoteText(
+                [command],
+                argv: [Field("ansible"), pattern, command],
+                site: s,
+                stdin: nil,
+                origin: "ansible \(pattern.text)"
+            )
+        )
+    }
+
+    /// Shell text run by a remote side's shell (ssh, ansible), keeping only the real commands it runs.
+    func runRemoteText(_ words: [Field], argv: [Field], site: ExecSite, stdin: Content?, origin: String) -> Content {
         let out = runShellText(
-            [command],
+            words,
             program: "sh",
-            argv: [Field("ansible"), pattern, command],
-            site: s,
+            argv: argv,
+            site: site,
             assignments: [:],
-            stdin: nil,
-            origin: "ansible \(pattern.text)"
+            stdin: stdin,
+            origin: origin
         )
         _ = result.invocations.popLast().map { inv -> Void in
+            // runShellText recorded a synthetic `sh`; keep only the real commands.
             if inv.program != "sh" { result.invocations.append(inv) }
         }
-        return .output(out)
+        return out
     }
 
     func unwrapSSH(
@@ -811,20 +824,9 @@ extension Analyzer {
             return .output(.unknown("ssh", suspicious: false))
         }
         // The remote side joins the words with spaces and runs them with its shell.
-        let out = runShellText(
-            rest,
-            program: "sh",
-            argv: [Field("ssh"), host] + rest,
-            site: s,
-            assignments: [:],
-            stdin: stdin,
-            origin: "ssh \(host.text)"
+        return .output(
+            runRemoteText(rest, argv: [Field("ssh"), host] + rest, site: s, stdin: stdin, origin: "ssh \(host.text)")
         )
-        _ = result.invocations.popLast().map { inv -> Void in
-            // runShellText recorded a synthetic `sh`; keep only the real commands.
-            if inv.program != "sh" { result.invocations.append(inv) }
-        }
-        return .output(out)
     }
 
     func unwrapKubectlExec(
