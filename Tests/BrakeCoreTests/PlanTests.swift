@@ -215,7 +215,9 @@ struct PlanTests {
             ("google_storage_bucket.b", #"{"force_destroy":true}"#, "irrecoverable"),
             ("google_compute_instance.vm", #"{}"#, "availability"),
             ("azurerm_resource_group.rg", #"{}"#, "irrecoverable"),
-            ("azurerm_key_vault.kv", #"{}"#, "recoverable"),
+            // Without purge protection the azurerm provider purges the soft-deleted vault on destroy by default.
+            ("azurerm_key_vault.kv", #"{}"#, "irrecoverable"),
+            ("azurerm_key_vault.kv", #"{"purge_protection_enabled":true}"#, "recoverable"),
             ("azurerm_linux_virtual_machine.vm", #"{}"#, "availability"),
             ("kubernetes_namespace.ns", #"{}"#, "irrecoverable"),
             ("kubernetes_persistent_volume_claim.data", #"{}"#, "irrecoverable"),

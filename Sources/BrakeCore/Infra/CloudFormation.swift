@@ -50,6 +50,13 @@ public enum ChangeSet {
                     "not a CloudFormation change set: expected the output of `aws cloudformation describe-change-set` with Changes and ChangeSetName"
             )
         }
+        // Whole input or nothing: one page of a paginated description is not the change set.
+        if let token = root["NextToken"]?.stringValue, !token.isEmpty {
+            throw PlanError(
+                message:
+                    "this is one page of the change set (NextToken is set): describe it without --max-items/--no-paginate so every change is in the input"
+            )
+        }
         var report = PlanReport(format: "cloudformation")
         report.managedKnown = false
         for key in ["create", "update", "delete", "replace", "forget", "read", "no-op"] { report.counts[key] = 0 }
@@ -96,7 +103,13 @@ public enum ChangeSet {
                     uncertain: action == "Dynamic"
                 )
             }
-            if let phys = rc["PhysicalResourceId"]?.stringValue { evidence.insert("physical id \(phys)", at: 0) }
+            let classes = Self.protection(rc, type: type, kind: kind, evidence: &evidence)
+            if let phys = rc["PhysicalResourceId"]?.stringValue {
+                evidence.insert("physical id \(phys)", at: 0)
+                if TerraformPlan.looksProduction(phys, settings) {
+                    report.production.append(ProductionEvidence(source: "\(logical) physical id", value: phys))
+                }
+            }
             report.changes.append(
                 PlanReport.Change(
                     address: logical,
@@ -105,7 +118,8 @@ public enum ChangeSet {
                     dataLoss: loss,
                     evidence: evidence,
                     reason: nil,
-                    module: nil
+                    module: nil,
+                    classes: classes
                 )
             )
             if TerraformPlan.looksProduction(logical, settings) {
@@ -121,20 +135,113 @@ public enum ChangeSet {
                     let v = t["Value"]?.stringValue, TerraformPlan.looksProduction(v, settings)
                 {
                     report.production.append(ProductionEvidence(source: "stack tag \(k)", value: v))
+                } else if let k = t["Key"]?.stringValue, TerraformPlan.looksProduction(k, settings) {
+                    report.production.append(ProductionEvidence(source: "stack tag key", value: k))
                 }
             }
         }
         if case .array(let params)? = root["Parameters"] {
             for p in params {
-                if let k = p["ParameterKey"]?.stringValue, ["env", "environment", "stage"].contains(k.lowercased()),
-                    let v = p["ParameterValue"]?.stringValue, TerraformPlan.looksProduction(v, settings)
+                // Any parameter's value: EnvironmentName=production, DeployStage=prod …
+                if let k = p["ParameterKey"]?.stringValue, let v = p["ParameterValue"]?.stringValue,
+                    TerraformPlan.looksProduction(v, settings)
                 {
                     report.production.append(ProductionEvidence(source: "parameter \(k)", value: v))
                 }
             }
         }
         report.destroyMode = false
+        TerraformPlan.productionFromMachine(context, into: &report, settings: settings)
         return report
+    }
+
+    static let retainingPolicies: Set<String> = ["retain", "snapshot", "retainexceptoncreate"]
+
+    /// What a change's details do to protection: property values before and after (change sets described with
+    /// `--include-property-values`) against the protection rules, DeletionPolicy/UpdateReplacePolicy turned to
+    /// Delete, and changes whose values or details are elsewhere (named, never assumed harmless).
+    static func protection(_ rc: JSONValue, type: String, kind: String, evidence: inout [String]) -> [String] {
+        var classes: [String] = []
+        func add(_ cls: String, _ line: String) {
+            if !classes.contains(cls) { classes.append(cls) }
+            evidence.append(line)
+        }
+        if type == "AWS::CloudFormation::Stack", kind != "create", kind != "delete",
+            let child = rc["ChangeSetId"]?.stringValue
+        {
+            add(
+                "incomplete",
+                "nested stack: its changes are in change set \(child), not in this input; describe that change set and judge it too"
+            )
+        }
+        func properties(_ key: String) -> JSONValue? {
+            guard let t = rc[key]?.stringValue, let v = try? JSONValue.parse(t) else { return nil }
+            return v["Properties"] ?? .object([])
+        }
+        // With --include-property-values the whole properties before and after are in the change.
+        let beforeContext = properties("BeforeContext")
+        let afterContext = properties("AfterContext")
+        if let after = afterContext {
+            for (cls, line) in PlanProtection.findings(
+                PlanProtection.cloudFormation,
+                type: type,
+                before: beforeContext ?? (kind == "create" ? nil : .object([])),
+                after: after,
+                afterUnknown: nil
+            ) {
+                add(cls, line)
+            }
+        }
+        guard case .array(let details)? = rc["Details"] else { return classes }
+        let watched = Set(
+            PlanProtection.cloudFormation.filter { $0.types.contains(type) }.map {
+                String($0.path.split(separator: ".").first ?? "")
+            }
+        )
+        for d in details {
+            guard let target = d["Target"], let attribute = target["Attribute"]?.stringValue else { continue }
+            let before = target["BeforeValue"]?.stringValue
+            let after = target["AfterValue"]?.stringValue
+            if attribute == "DeletionPolicy" || attribute == "UpdateReplacePolicy" {
+                if let after, after.lowercased() == "delete", retainingPolicies.contains((before ?? "").lowercased()) {
+                    add(
+                        "protection-removed",
+                        "\(attribute): \(before ?? "(unset)") → Delete: the data goes with the resource"
+                    )
+                }
+                continue
+            }
+            guard afterContext == nil, attribute == "Properties" else { continue }
+            // The property path: /Properties/Name/Sub/0/Leaf, list indexes walked through.
+            var path = (target["Path"]?.stringValue ?? "").split(separator: "/").map(String.init)
+            if path.first == "Properties" { path.removeFirst() }
+            if path.isEmpty, let name = target["Name"]?.stringValue { path = [name] }
+            path = path.filter { Int($0) == nil }
+            guard let name = path.first, watched.contains(name) else { continue }
+            guard before != nil || after != nil else {
+                add(
+                    "protection-unknown",
+                    "\(name) changes, values not in the change set: describe it with --include-property-values"
+                )
+                continue
+            }
+            func nest(_ t: String?) -> JSONValue? {
+                guard let t else { return nil }
+                var v = (try? JSONValue.parse(t)) ?? .string(t)
+                for key in path.reversed() { v = .object([(key, v)]) }
+                return v
+            }
+            for (cls, line) in PlanProtection.findings(
+                PlanProtection.cloudFormation,
+                type: type,
+                before: nest(before) ?? (kind == "create" ? nil : .object([])),
+                after: nest(after) ?? .object([]),
+                afterUnknown: nil
+            ) where !evidence.contains(line) {
+                add(cls, line)
+            }
+        }
+        return classes
     }
 
     /// The data-loss class from PolicyAction when the change set has it, else from the type.

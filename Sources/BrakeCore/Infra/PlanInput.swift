@@ -53,7 +53,8 @@ public enum PlanInput {
                     r.changes.map { c in
                         .object([
                             ("address", .string(c.address)), ("type", .string(c.type)), ("action", .string(c.action)),
-                            ("data_loss", .string(c.dataLoss)), ("evidence", .array(c.evidence.map { .string($0) })),
+                            ("data_loss", .string(c.dataLoss)), ("classes", .array(c.classes.map { .string($0) })),
+                            ("evidence", .array(c.evidence.map { .string($0) })),
                         ])
                     }
                 )

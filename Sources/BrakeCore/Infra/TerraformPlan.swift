@@ -10,6 +10,9 @@ public struct PlanReport: Sendable {
         public var evidence: [String]
         public var reason: String?
         public var module: String?
+        /// What an update (or a new rule) does to protection: protection-removed, data-loss-scheduled, exposure,
+        /// privilege, protection-unknown. Evidence lines say `attribute: before → after`.
+        public var classes: [String] = []
     }
 
     public var format: String
@@ -56,56 +59,6 @@ public enum TerraformPlan {
         ["no-op"]: "no-op", ["create"]: "create", ["read"]: "read", ["update"]: "update", ["delete"]: "delete",
         ["forget"]: "forget", ["delete", "create"]: "replace", ["create", "delete"]: "replace",
         ["create", "forget"]: "replace",
-    ]
-
-    /// Types whose deletion loses availability, not data.
-    static let statelessPrefixes = [
-        "terraform_data", "null_resource", "random_", "time_", "local_", "tls_", "aws_instance", "aws_lb", "aws_alb",
-        "aws_security_group", "aws_autoscaling_", "aws_launch_", "aws_iam_", "aws_route", "aws_subnet", "aws_lambda_",
-        "aws_cloudwatch_", "aws_sns_topic", "aws_api_gateway", "aws_apigatewayv2", "aws_ecs_service",
-        "aws_ecs_task_definition",
-        "aws_eip", "aws_nat_gateway", "aws_internet_gateway", "aws_network_", "aws_vpc_", "aws_acm_", "aws_cloudfront_",
-        "aws_appautoscaling_", "aws_wafv2_", "aws_ssm_document", "google_compute_instance", "google_compute_firewall",
-        "google_compute_network", "google_compute_subnetwork", "google_compute_address",
-        "google_compute_forwarding_rule",
-        "google_cloud_run_", "google_cloudfunctions", "google_project_iam_", "google_service_account",
-        "google_container_node_pool",
-        "azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine", "azurerm_network_", "azurerm_public_ip",
-        "azurerm_role_", "azurerm_app_service", "azurerm_linux_web_app", "azurerm_subnet", "azurerm_virtual_network",
-        "kubernetes_deployment", "kubernetes_service", "kubernetes_config_map", "kubernetes_ingress", "kubernetes_role",
-        "kubernetes_cluster_role", "kubernetes_service_account", "kubernetes_horizontal_pod_autoscaler",
-        "kubernetes_daemon",
-        "kubernetes_job", "kubernetes_cron_job", "helm_release", "test_instance", "cloudflare_record", "github_",
-        "datadog_", "pagerduty_",
-    ]
-
-    /// Types that hold data; deleting them loses it unless a guard says otherwise.
-    static let statefulPrefixes = [
-        "aws_db_instance", "aws_rds_cluster", "aws_rds_global_cluster", "aws_docdb_cluster", "aws_neptune_cluster",
-        "aws_dynamodb_table", "aws_dynamodb_global_table", "aws_dsql_cluster", "aws_redshift_cluster",
-        "aws_redshiftserverless_namespace", "aws_elasticache_cluster", "aws_elasticache_replication_group",
-        "aws_elasticache_serverless_cache",
-        "aws_memorydb_cluster", "aws_opensearch_domain", "aws_elasticsearch_domain", "aws_timestream", "aws_keyspaces_",
-        "aws_qldb_ledger", "aws_s3_bucket", "aws_s3_directory_bucket", "aws_efs_file_system", "aws_ebs_volume",
-        "aws_fsx_",
-        "aws_glacier_vault", "aws_backup_vault", "aws_backup_plan", "aws_ecr_repository", "aws_kinesis_stream",
-        "aws_msk_cluster",
-        "aws_sqs_queue", "aws_kms_key", "aws_secretsmanager_secret", "aws_ssm_parameter", "aws_cognito_user_pool",
-        "aws_vpc",
-        "aws_route53_zone", "aws_eks_cluster", "aws_cloudformation_stack", "aws_organizations_", "google_sql_database",
-        "google_alloydb_", "google_spanner_", "google_bigtable_", "google_bigquery_", "google_firestore_",
-        "google_redis_instance",
-        "google_memcache_instance", "google_filestore_instance", "google_compute_disk", "google_compute_region_disk",
-        "google_compute_snapshot", "google_storage_bucket", "google_pubsub_subscription", "google_kms_",
-        "google_secret_manager_secret",
-        "google_container_cluster", "google_project", "google_folder", "azurerm_resource_group", "azurerm_storage_",
-        "azurerm_mssql_", "azurerm_postgresql_", "azurerm_mysql_", "azurerm_cosmosdb_", "azurerm_redis_cache",
-        "azurerm_managed_disk",
-        "azurerm_key_vault", "azurerm_recovery_services_vault", "azurerm_data_protection_backup_vault",
-        "azurerm_kubernetes_cluster",
-        "azurerm_log_analytics_workspace", "azurerm_servicebus_namespace", "azurerm_eventhub_namespace",
-        "azurerm_management_lock",
-        "kubernetes_namespace", "kubernetes_persistent_volume", "kubernetes_stateful_set", "kubernetes_manifest",
     ]
 
     /// Parses plan JSON text strictly and computes the blast radius.
@@ -162,6 +115,13 @@ public enum TerraformPlan {
                     "not a Terraform plan: it has a format_version but none of resource_changes, planned_values, prior_state or configuration (is it a state file?)"
             )
         }
+        // Whole input or nothing: a plan Terraform could not finish is not the change that will be applied.
+        if root["errored"] == .bool(true) {
+            throw PlanError(
+                message:
+                    "the plan is marked errored: Terraform stopped before planning every change; fix the errors `terraform plan` printed and plan again"
+            )
+        }
         var report = PlanReport(format: "terraform")
         for key in ["create", "update", "delete", "replace", "forget", "read", "no-op"] { report.counts[key] = 0 }
         if case .array(let drift)? = root["resource_drift"] { report.drift = drift.count }
@@ -201,7 +161,8 @@ public enum TerraformPlan {
             if let k = kinds[type] {
                 kind = k
             } else {
-                kind = TypeKind(stateful: isStateful(type), stateless: isStateless(type))
+                let holds = PlanTypes.holds(type)
+                kind = TypeKind(stateful: holds == .data, stateless: holds == .noData)
                 kinds[type] = kind
             }
             var (loss, evidence) = classify(
@@ -212,6 +173,19 @@ public enum TerraformPlan {
                 before: change["before"],
                 after: change["after"]
             )
+            var classes: [String] = []
+            if action != "delete" && action != "forget" {
+                for (cls, line) in PlanProtection.findings(
+                    PlanProtection.terraform,
+                    type: type,
+                    before: change["before"],
+                    after: change["after"],
+                    afterUnknown: change["after_unknown"]
+                ) {
+                    if !classes.contains(cls) { classes.append(cls) }
+                    evidence.append(line)
+                }
+            }
             if let reason { evidence.append("action_reason: \(reason)") }
             if case .array(let paths)? = change["replace_paths"], !paths.isEmpty {
                 evidence.append("replacement forced by \(paths.map { $0.serialized }.joined(separator: ", "))")
@@ -228,7 +202,8 @@ public enum TerraformPlan {
                     dataLoss: loss,
                     evidence: evidence,
                     reason: reason,
-                    module: module
+                    module: module,
+                    classes: classes
                 )
             )
             // Production evidence in names and tags.
@@ -246,11 +221,104 @@ public enum TerraformPlan {
         if let ws = context.terraformWorkspace, looksProduction(ws, settings) {
             report.production.append(ProductionEvidence(source: "terraform workspace", value: ws))
         }
-        let dirParts = context.cwd.split(separator: "/").suffix(3)
-        if let p = dirParts.first(where: { looksProduction(String($0), settings) }) {
+        productionFromInputs(root, into: &report, settings: settings)
+        productionFromMachine(context, into: &report, settings: settings)
+        return report
+    }
+
+    /// Production named in the plan itself: input variables and the providers' configuration (the account of an
+    /// `assume_role` ARN, allowed account ids, projects, subscriptions), against the production words and the
+    /// configured `settings.production` targets.
+    static func productionFromInputs(_ root: JSONValue, into report: inout PlanReport, settings: AnalysisSettings) {
+        func add(_ source: String, _ value: String) {
+            let e = ProductionEvidence(source: source, value: value)
+            if !report.production.contains(e) { report.production.append(e) }
+        }
+        func matches(_ value: String, _ globs: [String]) -> Bool {
+            globs.contains { Glob.match($0.lowercased(), value.lowercased()) }
+        }
+        if case .object(let vars)? = root["variables"] {
+            for (name, v) in vars {
+                for value in PlanProtection.values(v["value"], []) {
+                    if let s = value.stringValue, looksProduction(s, settings) { add("variable \(name)", s) }
+                }
+            }
+        }
+        guard case .object(let providers)? = root["configuration"]?["provider_config"] else { return }
+        for (key, provider) in providers {
+            let x = provider["expressions"]
+            func constants(_ path: [String]) -> [String] {
+                PlanProtection.values(x, path).flatMap { PlanProtection.flatten([$0["constant_value"] ?? .null]) }
+                    .compactMap(\.stringValue)
+            }
+            for arn in constants(["assume_role", "role_arn"])
+                + constants(["assume_role_with_web_identity", "role_arn"])
+            {
+                let account =
+                    arn.split(separator: ":", omittingEmptySubsequences: false).dropFirst(4).first.map(String.init)
+                    ?? ""
+                if looksProduction(arn, settings)
+                    || (!account.isEmpty && matches(account, settings.productionAWSAccounts))
+                {
+                    add("provider \(key) assume_role", arn)
+                }
+            }
+            for account in constants(["allowed_account_ids"]) where matches(account, settings.productionAWSAccounts) {
+                add("provider \(key) allowed_account_ids", account)
+            }
+            for name in ["project", "profile", "subscription_id", "config_context", "alias"] {
+                for value in constants([name]) {
+                    let configured =
+                        (name == "project" && matches(value, settings.productionGCPProjects))
+                        || (name == "subscription_id" && matches(value, settings.productionAzureSubscriptions))
+                        || (name == "config_context" && matches(value, settings.productionKubeContexts))
+                    if configured || looksProduction(value, settings) { add("provider \(key) \(name)", value) }
+                }
+            }
+        }
+    }
+
+    /// Production from where the plan will be applied: the selected workspace, the directory at any depth
+    /// below the home directory, and the machine's current targets for the providers the plan uses.
+    static func productionFromMachine(_ context: Context, into report: inout PlanReport, settings: AnalysisSettings) {
+        func matches(_ value: String, _ globs: [String]) -> Bool {
+            globs.contains { Glob.match($0.lowercased(), value.lowercased()) }
+        }
+        if let ws = context.terraformWorkspace, looksProduction(ws, settings) {
+            report.production.append(ProductionEvidence(source: "terraform workspace", value: ws))
+        }
+        let home = context.home.hasSuffix("/") ? context.home : context.home + "/"
+        let below = context.cwd.hasPrefix(home) ? String(context.cwd.dropFirst(home.count)) : context.cwd
+        if let p = below.split(separator: "/").first(where: { looksProduction(String($0), settings) }) {
             report.production.append(ProductionEvidence(source: "directory", value: String(p)))
         }
-        return report
+        let providers = Set(
+            report.changes.compactMap { $0.type.split(separator: "_", maxSplits: 1).first.map(String.init) }
+        )
+        if providers.contains("kubernetes") || providers.contains("helm") || providers.contains("kubectl"),
+            let kc = context.kubeContext, looksProduction(kc, settings) || matches(kc, settings.productionKubeContexts)
+        {
+            report.production.append(ProductionEvidence(source: "kube context", value: kc))
+        }
+        if providers.contains("aws"), let profile = context.awsProfile, let account = context.awsAccounts[profile],
+            matches(account, settings.productionAWSAccounts)
+        {
+            report.production.append(
+                ProductionEvidence(source: "aws account", value: "\(account) (profile \(profile))")
+            )
+        }
+        if providers.contains("google"), let project = context.gcloudProject,
+            matches(project, settings.productionGCPProjects)
+        {
+            report.production.append(ProductionEvidence(source: "gcp project", value: project))
+        }
+        if providers.contains("azurerm"),
+            let s = [context.azureSubscription, context.azureSubscriptionName].compactMap({ $0 }).first(where: {
+                matches($0, settings.productionAzureSubscriptions)
+            })
+        {
+            report.production.append(ProductionEvidence(source: "azure subscription", value: s))
+        }
     }
 
     static func looksProduction(_ value: String, _ settings: AnalysisSettings) -> Bool {
@@ -303,40 +371,38 @@ public enum TerraformPlan {
         var out: [(String, String)] = [("address", address)]
         for v in [before, after] {
             guard let v, case .object = v else { continue }
-            for key in ["name", "identifier", "bucket", "cluster_identifier", "project", "table_name", "function_name"]
-            {
+            for key in [
+                "name", "identifier", "bucket", "cluster_identifier", "project", "table_name", "function_name",
+                "cluster", "resource_group_name", "arn", "namespace", "account_id", "subscription_id",
+            ] {
                 if let s = v[key]?.stringValue { out.append((key, s)) }
+            }
+            // Kubernetes resources name their namespace in a metadata block.
+            for m in PlanProtection.values(v, ["metadata"]) {
+                if let s = m["namespace"]?.stringValue { out.append(("metadata.namespace", s)) }
+                if let s = m["name"]?.stringValue { out.append(("metadata.name", s)) }
             }
             for key in ["tags", "tags_all", "labels"] {
                 if case .object(let tags)? = v[key] {
-                    for (k, t) in tags where ["env", "environment", "stage", "tier"].contains(k.lowercased()) {
-                        if let s = t.stringValue { out.append(("\(key).\(k)", s)) }
+                    for (k, t) in tags {
+                        if ["env", "environment", "stage", "tier"].contains(k.lowercased()), let s = t.stringValue {
+                            out.append(("\(key).\(k)", s))
+                        } else {
+                            out.append(("\(key) key", k))  // a tag named `production`
+                        }
                     }
+                }
+            }
+            // Tags in block form (Auto Scaling groups): tag { key = "Environment", value = "prod" }.
+            for t in PlanProtection.values(v, ["tag"]) {
+                if let k = t["key"]?.stringValue, ["env", "environment", "stage", "tier"].contains(k.lowercased()),
+                    let s = t["value"]?.stringValue
+                {
+                    out.append(("tag.\(k)", s))
                 }
             }
         }
         return out
-    }
-
-    /// Configuration sub-resources of a data store hold no data themselves (`aws_s3_bucket_policy`,
-    /// `aws_db_subnet_group`, `google_storage_bucket_iam_member` …).
-    static let configurationSuffixes = [
-        "_policy", "_attachment", "_association", "_subnet_group", "_parameter_group", "_option_group", "_versioning",
-        "_lifecycle_configuration", "_public_access_block", "_server_side_encryption_configuration", "_acl",
-        "_notification", "_cors_configuration", "_ownership_controls", "_logging", "_website_configuration",
-        "_iam_member", "_iam_binding", "_iam_policy", "_replication_configuration", "_accelerate_configuration",
-        "_request_payment_configuration", "_object_lock_configuration", "_alias", "_tag", "_rotation", "_grant",
-        "_endpoint", "_user", "_role",
-    ]
-
-    static func isConfiguration(_ type: String) -> Bool { configurationSuffixes.contains { type.hasSuffix($0) } }
-    static func isStateful(_ type: String) -> Bool {
-        !isConfiguration(type)
-            && (statefulPrefixes.contains { type.hasPrefix($0) } || type == "aws_s3_object"
-                || type == "aws_s3_bucket_object")
-    }
-    static func isStateless(_ type: String) -> Bool {
-        isConfiguration(type) || statelessPrefixes.contains { type.hasPrefix($0) }
     }
 
     static func bool(_ v: JSONValue?, _ key: String) -> Bool? {
@@ -372,6 +438,18 @@ public enum TerraformPlan {
         if words == ["create", "forget"] {
             return ("management", ["replaced; the old object is forgotten, not destroyed"])
         }
+        if type == "aws_instance", case .array(let volumes)? = before?["ebs_block_device"],
+            volumes.contains(where: { bool($0, "delete_on_termination") != false })
+        {
+            return (
+                "irrecoverable",
+                ["aws_instance with data volumes (ebs_block_device) deleted on termination"]
+                    + (bool(before, "disable_api_termination") == true ? ["disable_api_termination=true"] : [])
+            )
+        }
+        if type == "helm_release" {
+            return ("unknown", ["a Helm release's chart may own persistent volume claims and their data"])
+        }
         if kind.stateless {
             let cbd = words == ["create", "delete"]
             return (
@@ -383,23 +461,33 @@ public enum TerraformPlan {
             return ("unknown", ["\(type) is not a type Brake knows; review it as if it held data"])
         }
         var ev: [String] = ["\(type) holds data"]
-        // Guard attributes from the state before the change.
-        if type.hasPrefix("aws_db_instance") || type.hasPrefix("aws_rds_cluster") || type.hasPrefix("aws_docdb_cluster")
-            || type.hasPrefix("aws_neptune_cluster") || type.hasPrefix("aws_redshift_cluster")
-        {
+        // Guard attributes from the state before the change: what keeps the data is credited, with its evidence.
+        switch type {
+        case "aws_db_instance", "aws_rds_cluster", "aws_docdb_cluster", "aws_neptune_cluster", "aws_redshift_cluster":
             if bool(before, "deletion_protection") == true {
                 return ("recoverable", ev + ["deletion_protection=true: AWS refuses the delete"])
             }
             if bool(before, "skip_final_snapshot") == false {
-                return ("recoverable", ev + ["skip_final_snapshot=false: a final snapshot is taken"])
+                let name = before?["final_snapshot_identifier"]?.stringValue.map { " (\($0))" } ?? ""
+                return ("recoverable", ev + ["skip_final_snapshot=false: a final snapshot\(name) is taken"])
             }
             if bool(before, "skip_final_snapshot") == true { ev.append("skip_final_snapshot=true: no final snapshot") }
-            if bool(before, "delete_automated_backups") != false {
+            if bool(before, "delete_automated_backups") == false, (number(before, "backup_retention_period") ?? 1) > 0 {
+                return ("recoverable", ev + ["delete_automated_backups=false: the automated backups are retained"])
+            }
+            if type == "aws_db_instance" || type == "aws_rds_cluster" {
                 ev.append("delete_automated_backups is not false: automated backups go too")
             }
             return ("irrecoverable", ev)
-        }
-        if type.hasPrefix("aws_dynamodb_table") {
+        case "aws_elasticache_replication_group", "aws_elasticache_cluster", "aws_memorydb_cluster":
+            if let snap = before?["final_snapshot_identifier"]?.stringValue
+                ?? before?["final_snapshot_name"]?
+                .stringValue, !snap.isEmpty
+            {
+                return ("recoverable", ev + ["final snapshot \(snap) is taken"])
+            }
+            return ("irrecoverable", ev + ["no final snapshot"])
+        case "aws_dynamodb_table":
             if bool(before, "deletion_protection_enabled") == true {
                 return ("recoverable", ev + ["deletion_protection_enabled=true"])
             }
@@ -409,41 +497,71 @@ public enum TerraformPlan {
                 return ("recoverable", ev + ["point-in-time recovery is enabled"])
             }
             return ("irrecoverable", ev + ["no deletion protection and no point-in-time recovery"])
-        }
-        if type.hasPrefix("aws_s3_bucket") || type.hasPrefix("google_storage_bucket") {
+        case "aws_s3_bucket", "google_storage_bucket":
             if bool(before, "force_destroy") == true {
                 return ("irrecoverable", ev + ["force_destroy=true: every object is deleted with the bucket"])
             }
             return ("recoverable", ev + ["force_destroy is not true: a bucket with objects is not deleted"])
-        }
-        if type.hasPrefix("aws_secretsmanager_secret") {
+        case "aws_secretsmanager_secret":
             if number(before, "recovery_window_in_days") == 0 {
                 return ("irrecoverable", ev + ["recovery_window_in_days=0: deleted immediately"])
             }
             return ("recoverable", ev + ["deleted after a recovery window"])
-        }
-        if type.hasPrefix("aws_kms_key") || type.hasPrefix("azurerm_key_vault") || type.hasPrefix("google_kms_") {
+        case "aws_kms_key", "aws_kms_replica_key", "google_kms_crypto_key", "google_kms_key_ring",
+            "google_kms_crypto_key_version":
             return (
                 "recoverable",
                 ev + ["key deletion waits out a recovery window; data encrypted under it is lost after that"]
             )
-        }
-        if type.hasPrefix("google_sql_database_instance") || type.hasPrefix("google_container_cluster") {
+        case "azurerm_key_vault":
+            if bool(before, "purge_protection_enabled") == true {
+                return ("recoverable", ev + ["purge_protection_enabled=true: the vault stays soft-deleted"])
+            }
+            return (
+                "irrecoverable",
+                ev + ["purge protection is off: the provider purges the vault on destroy by default"]
+            )
+        case "azurerm_key_vault_key", "azurerm_key_vault_secret", "azurerm_key_vault_certificate":
+            return ("irrecoverable", ev + ["the provider purges soft-deleted keys and secrets on destroy by default"])
+        case "google_sql_database_instance", "google_container_cluster", "google_bigquery_table",
+            "google_spanner_database", "google_alloydb_cluster":
             if bool(before, "deletion_protection") == true {
                 return ("recoverable", ev + ["deletion_protection=true: Terraform refuses the delete"])
             }
             return ("irrecoverable", ev + ["deletion_protection is not true"])
+        case "google_bigquery_dataset":
+            if bool(before, "delete_contents_on_destroy") == true {
+                return ("irrecoverable", ev + ["delete_contents_on_destroy=true: every table goes with it"])
+            }
+            return (
+                "recoverable", ev + ["delete_contents_on_destroy is not true: a dataset with tables is not deleted"]
+            )
+        default:
+            return ("irrecoverable", ev + ["no guard attribute that keeps the data"])
         }
-        if type.hasPrefix("aws_instance") && bool(before, "disable_api_termination") == true {
-            return ("availability", ev + ["disable_api_termination=true"])
-        }
-        return ("irrecoverable", ev + ["no guard attribute that keeps the data"])
     }
 
     /// Effects the policy rules match on.
     public static func effects(_ report: PlanReport) -> [Effect] {
         var out: [Effect] = []
         let production = !report.production.isEmpty
+        for c in report.changes where !c.classes.isEmpty {
+            for cls in c.classes {
+                var attrs: [String: AttrValue] = [
+                    "class": .string(cls), "action": .string(c.action), "type": .string(c.type),
+                ]
+                if production { attrs["production"] = .bool(true) }
+                let lines = c.evidence.filter { $0.contains(" → ") }
+                out.append(
+                    Effect(
+                        "plan.protection",
+                        attrs: attrs,
+                        invocation: -1,
+                        detail: "\(c.action) \(c.address): \(cls) (\(lines.joined(separator: "; ")))"
+                    )
+                )
+            }
+        }
         for c in report.changes
         where c.action != "no-op" && c.action != "read" && c.action != "create" && c.action != "update" {
             var attrs: [String: AttrValue] = [
@@ -462,10 +580,9 @@ public enum TerraformPlan {
         var summary: [String: AttrValue] =
             report.managedKnown
             ? [
+                // Every managed resource, counted: `plan -destroy -target` of one resource out of many is not this.
                 "destroy_all": .bool(
-                    report.destroyMode
-                        || (report.managed > 0
-                            && report.changes.filter { $0.action == "delete" }.count >= report.managed)
+                    report.managed > 0 && report.changes.filter { $0.action == "delete" }.count >= report.managed
                 ),
                 "majority_destroyed": .bool(report.destroyedFraction > 0.5),
             ] : ["destroy_all": .bool(false), "majority_destroyed": .bool(false)]

@@ -979,6 +979,102 @@ enum BuiltinPolicy {
             doesNotMatch: []
         ),
         rule(
+            "plan.data-loss-scheduled",
+            .deny,
+            labels: ["irreversible", "data-loss"],
+            message:
+                "The plan changes a setting that deletes data on its own: backups or snapshots cut to nothing, objects or logs expiring, a key disabled.",
+            agentMessage: "This update deletes data by changing a setting. Do not apply it; show it to your human.",
+            match: when(["plan.protection"], attrs: ["class": ["data-loss-scheduled"]], actor: .agent),
+            matches: [],
+            doesNotMatch: []
+        ),
+        rule(
+            "plan.data-loss-scheduled-human",
+            .ask,
+            labels: ["irreversible", "data-loss"],
+            message:
+                "The plan changes a setting that deletes data on its own: backups or snapshots cut to nothing, objects or logs expiring, a key disabled.",
+            agentMessage: "This update deletes data by changing a setting; two senior engineers must approve it.",
+            approvers: Approvers(role: "senior", count: 2),
+            match: when(["plan.protection"], attrs: ["class": ["data-loss-scheduled"]], actor: .human),
+            matches: [],
+            doesNotMatch: []
+        ),
+        rule(
+            "plan.protection-removed",
+            .ask,
+            labels: ["data-loss"],
+            message:
+                "The plan removes a guard rail: deletion protection, final snapshots, versioning, point-in-time recovery, purge protection or audit logging.",
+            agentMessage:
+                "Show the plan to your human and run `brake plan PLANFILE --request`; removing protection needs a senior's approval.",
+            approvers: Approvers(role: "senior", count: 1),
+            match: when(["plan.protection"], attrs: ["class": ["protection-removed", "protection-unknown"]]),
+            matches: [],
+            doesNotMatch: []
+        ),
+        rule(
+            "plan.protection-removed-production",
+            .deny,
+            labels: ["production", "data-loss"],
+            message: "The plan removes a guard rail from production.",
+            agentMessage: "Removing protection from production is not done by an agent. Stop and tell your human.",
+            match: when(
+                ["plan.protection"],
+                attrs: ["class": ["protection-removed"]],
+                production: true,
+                actor: .agent
+            ),
+            matches: [],
+            doesNotMatch: []
+        ),
+        rule(
+            "plan.exposure",
+            .ask,
+            labels: ["exposure"],
+            message: "The plan opens data or a sensitive port to the internet.",
+            agentMessage: "Show the plan to your human; opening access to the internet needs a senior's approval.",
+            approvers: Approvers(role: "senior", count: 1),
+            match: when(["plan.protection"], attrs: ["class": ["exposure"]]),
+            matches: [],
+            doesNotMatch: []
+        ),
+        rule(
+            "plan.privilege",
+            .deny,
+            labels: ["privilege"],
+            message:
+                "The plan grants administrator rights, every action on every resource, or a role anyone may assume.",
+            agentMessage: "An agent does not grant administrator or wildcard rights. Stop and tell your human.",
+            match: when(["plan.protection"], attrs: ["class": ["privilege"]], actor: .agent),
+            matches: [],
+            doesNotMatch: []
+        ),
+        rule(
+            "plan.privilege-human",
+            .ask,
+            labels: ["privilege"],
+            message:
+                "The plan grants administrator rights, every action on every resource, or a role anyone may assume.",
+            agentMessage: "A senior engineer must approve administrator or wildcard grants.",
+            approvers: Approvers(role: "senior", count: 1),
+            match: when(["plan.protection"], attrs: ["class": ["privilege"]], actor: .human),
+            matches: [],
+            doesNotMatch: []
+        ),
+        rule(
+            "plan.incomplete",
+            .ask,
+            labels: ["data-loss"],
+            message: "Part of the change is not in this input (a nested stack's change set); it cannot be judged.",
+            agentMessage: "Describe the missing change set named in the plan and show both to your human.",
+            approvers: Approvers(role: "senior", count: 1),
+            match: when(["plan.protection"], attrs: ["class": ["incomplete"]]),
+            matches: [],
+            doesNotMatch: []
+        ),
+        rule(
             "plan.stale-or-foreign-state",
             .ask,
             labels: ["data-loss"],
