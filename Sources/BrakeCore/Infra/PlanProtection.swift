@@ -61,7 +61,7 @@ enum PlanProtection {
     static let terraform: [ProtectionRule] = [
         // Databases: backups, final snapshots, deletion protection, public endpoints.
         .init(
-            rdsLike + ["aws_redshift_cluster"],
+            rdsLike,
             "deletion_protection",
             .turnedOff,
             "protection-removed",
@@ -75,7 +75,7 @@ enum PlanProtection {
             "no final snapshot on delete"
         ),
         .init(
-            rdsLike,
+            ["aws_db_instance", "aws_rds_cluster"],
             "delete_automated_backups",
             .turnedOn,
             "protection-removed",
@@ -103,7 +103,7 @@ enum PlanProtection {
             "snapshot retention 0: no backups kept"
         ),
         .init(
-            rdsLike + ["aws_redshift_cluster", "aws_rds_cluster_instance"],
+            ["aws_db_instance", "aws_redshift_cluster", "aws_rds_cluster_instance"],
             "publicly_accessible",
             .turnedOn,
             "exposure",

@@ -11,7 +11,7 @@ enum PlanTypes {
     static let data: Set<String> = [
         // AWS databases and stores
         "aws_db_instance", "aws_rds_cluster", "aws_rds_global_cluster", "aws_docdb_cluster",
-        "aws_docdb_elastic_cluster", "aws_neptune_cluster", "aws_dynamodb_table", "aws_dynamodb_global_table",
+        "aws_neptune_cluster", "aws_dynamodb_table", "aws_dynamodb_global_table",
         "aws_dynamodb_table_replica", "aws_dsql_cluster", "aws_redshift_cluster", "aws_redshiftserverless_namespace",
         "aws_elasticache_cluster", "aws_elasticache_replication_group", "aws_elasticache_serverless_cache",
         "aws_elasticache_global_replication_group", "aws_memorydb_cluster", "aws_opensearch_domain",
@@ -30,10 +30,13 @@ enum PlanTypes {
         "aws_cloudwatch_log_group", "aws_codecommit_repository", "aws_glue_catalog_database",
         "aws_glue_catalog_table", "aws_lightsail_database", "aws_lightsail_disk", "aws_workspaces_workspace",
         "aws_mq_broker", "aws_neptune_global_cluster", "aws_docdb_global_cluster", "aws_lakeformation_resource",
-        "aws_athena_database", "aws_cloudtrail", "aws_cloudhsm_v2_cluster", "aws_acmpca_certificate_authority",
+        "aws_athena_database", "aws_athena_workgroup", "aws_cloudtrail", "aws_s3_object_copy",
+        "aws_ecrpublic_repository", "aws_neptunegraph_graph", "aws_default_vpc", "aws_dataexchange_revision_assets",
+        "aws_quicksight_analysis", "aws_pinpointsmsvoicev2_phone_number", "aws_cloudhsm_v2_cluster",
+        "aws_acmpca_certificate_authority",
         // Snapshots are the backups: deleting one is deleting the way back.
         "aws_db_snapshot", "aws_db_cluster_snapshot", "aws_ebs_snapshot", "aws_ebs_snapshot_copy",
-        "aws_redshift_snapshot_copy", "aws_elasticache_snapshot", "aws_memorydb_snapshot", "aws_fsx_backup",
+        "aws_redshift_snapshot_copy", "aws_memorydb_snapshot", "aws_fsx_backup",
         "aws_backup_selection", "aws_docdb_cluster_snapshot", "aws_neptune_cluster_snapshot",
         // Google Cloud
         "google_sql_database_instance", "google_sql_database", "google_alloydb_cluster", "google_alloydb_backup",
@@ -82,7 +85,9 @@ enum PlanTypes {
         "terraform_data", "null_resource", "test_instance", "aws_db_subnet_group", "aws_db_parameter_group",
         "aws_db_option_group", "aws_elasticache_subnet_group", "aws_elasticache_parameter_group",
         "aws_redshift_subnet_group", "aws_redshift_parameter_group", "aws_docdb_subnet_group",
-        "aws_neptune_subnet_group", "aws_dms_replication_subnet_group",
+        "aws_neptune_subnet_group", "aws_dms_replication_subnet_group", "aws_neptune_cluster_instance",
+        "aws_default_subnet", "aws_redshift_snapshot_schedule", "aws_dx_lag", "aws_service_discovery_service",
+        "aws_transfer_server",
         // AWS compute, network, identity, delivery
         "aws_instance", "aws_spot_instance_request", "aws_lb", "aws_alb", "aws_lb_listener", "aws_lb_listener_rule",
         "aws_lb_target_group", "aws_lb_target_group_attachment", "aws_alb_listener", "aws_alb_target_group",
