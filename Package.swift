@@ -86,11 +86,14 @@ let package = Package(
         .target(name: "CBrakeSystem"),
         // The guard service's socket protocol: length-prefixed frames, no dependencies.
         .target(name: "BrakeWire", swiftSettings: swiftSettings),
+        // Containment: Landlock and a read-only mount namespace around a command, no dependencies (it runs in the
+        // small single-threaded hook binary).
+        .target(name: "BrakeContain", dependencies: ["CBrakeSystem"], swiftSettings: swiftSettings),
         // The hook as agents run it on every action: a small client of the guard service (`brake daemon`) that
         // starts about as fast as /bin/true, and runs `brake hook` when no service listens.
         .executableTarget(
             name: "brake-hook",
-            dependencies: ["BrakeWire"],
+            dependencies: ["BrakeWire", "BrakeContain"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -100,6 +103,7 @@ let package = Package(
                 "BrakeGuard",
                 "BrakeHost",
                 "BrakeWire",
+                "BrakeContain",
                 "BrakeServer",
                 "BrakeClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -40,6 +40,21 @@ else
   goal "in-process median decision (µs)" "$best" "<=" 20
 fi
 
+echo "== containment: the added time of a command confined by the standard profile (brake-hook contain)"
+contain_args=()
+while IFS=$'\t' read -r kind path; do
+  case "$kind" in
+    writable) contain_args+=(--write "$path") ;;
+    unreadable) contain_args+=(--deny-read "$path") ;;
+    read-only) contain_args+=(--read-only "$path") ;;
+  esac
+done < <("$BIN/brake" run --show)
+"$BIN/brake-hook" contain "${contain_args[@]}" -- /bin/true
+ratio "$ROUNDS" 100 /dev/null -- "$BIN/brake-hook" contain "${contain_args[@]}" -- /bin/true
+added=$((CMD_US - BASE_US))
+echo "  brake-hook contain (${#contain_args[@]} arguments) -- /bin/true: ${CMD_US} µs vs /bin/true ${BASE_US} µs: +${added} µs"
+goal "containment's added time per command (µs)" "$added" "<=" 2000
+
 echo "== 2. brake check --batch, 10,000 commands (3 runs, median)"
 cat Tests/BrakeCoreTests/Resources/cases/*.jsonl Tests/BrakeCoreTests/Resources/corpus.jsonl \
   | python3 -c 'import json,sys

@@ -54,6 +54,8 @@ echo "== hostile agent: an unprivileged OS user tries to get past a system insta
 python3 scripts/hostile-e2e.py "$(swift build --show-bin-path)/brake"
 echo "== API fuzzing from the OpenAPI document (schemathesis)"
 scripts/api-fuzz.sh "$(swift build --show-bin-path)/brake"
+echo "== containment (Landlock and a read-only mount namespace) as an unprivileged user"
+python3 scripts/contain-e2e.py "$(swift build --show-bin-path)/brake"
 echo "== approver's page in headless Chromium, webhooks, metrics"
 if ! command -v chromedriver >/dev/null; then
     apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null

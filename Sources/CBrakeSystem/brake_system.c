@@ -17,3 +17,37 @@ int brake_peer(int fd, pid_t *pid, uid_t *uid, gid_t *gid) {
     *gid = cred.gid;
     return 0;
 }
+
+#include <linux/landlock.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <sched.h>
+#include <stdint.h>
+
+int brake_landlock_abi(void) {
+    long v = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+    return v < 0 ? 0 : (int)v;
+}
+
+int brake_landlock_create_ruleset(unsigned long long handled_fs) {
+    struct landlock_ruleset_attr attr = {0};
+    attr.handled_access_fs = handled_fs;
+    return (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr.handled_access_fs), 0);
+}
+
+int brake_landlock_allow_beneath(int ruleset_fd, int path_fd, unsigned long long rights) {
+    struct landlock_path_beneath_attr rule = {0};
+    rule.allowed_access = rights;
+    rule.parent_fd = path_fd;
+    return (int)syscall(SYS_landlock_add_rule, ruleset_fd, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
+}
+
+int brake_landlock_restrict_self(int ruleset_fd) {
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
+    return (int)syscall(SYS_landlock_restrict_self, ruleset_fd, 0);
+}
+
+int brake_unshare_user_mount(void) {
+    return unshare(CLONE_NEWUSER | CLONE_NEWNS);
+}

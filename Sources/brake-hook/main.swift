@@ -1,3 +1,4 @@
+import BrakeContain
 import BrakeWire
 
 #if canImport(Glibc)
@@ -18,6 +19,8 @@ func fail(_ why: String) -> Never {
 }
 
 let args = Array(CommandLine.arguments.dropFirst())
+// `brake-hook contain … -- COMMAND`: the confined form an allowed command is rewritten to (and `brake run`).
+if args.first == "contain" { Containment.main(Array(args.dropFirst())) }
 if args.first == "--help" || args.first == "-h" {
     let usage =
         "usage: brake-hook AGENT [--policy FILE] [--wait SECONDS]\n  reads the agent's hook call on stdin and answers in the agent's own protocol, through the guard service (`brake daemon`) when it runs, else in-process like `brake hook AGENT`\n"

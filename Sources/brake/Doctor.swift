@@ -1,5 +1,6 @@
 import ArgumentParser
 import BrakeClient
+import BrakeContain
 import BrakeCore
 import BrakeHost
 import BrakeWire
@@ -42,6 +43,17 @@ struct Doctor: ParsableCommand {
             )
         } else {
             add("ok", "brake is installed at \(me)")
+        }
+        // Containment: what the kernel offers `brake run`.
+        let abi = Landlock.abi()
+        if abi == 0 {
+            add(
+                "warn",
+                "this kernel has no Landlock: `brake run` refuses to run anything and Brake relies on its analysis alone",
+                "use a kernel with Landlock enabled (Linux 5.13+, `lsm=landlock,…`)"
+            )
+        } else {
+            add("ok", "Landlock ABI \(abi): `brake run` confines commands (writes, credential reads)")
         }
         // Each agent's hook, in the project and the user's configuration.
         let cwd = Loader.currentDirectory()

@@ -11,4 +11,13 @@ int brake_setfsgid(gid_t gid);
 /// The peer of a connected Unix socket, from the kernel (SO_PEERCRED); 0 on success.
 int brake_peer(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
 
+/// Landlock (linux/landlock.h): the ABI version (0 when missing), a ruleset handling these file-system rights
+/// (a file descriptor, or -1 with errno), a path-beneath rule, and restricting this thread (no_new_privs first).
+int brake_landlock_abi(void);
+int brake_landlock_create_ruleset(unsigned long long handled_fs);
+int brake_landlock_allow_beneath(int ruleset_fd, int path_fd, unsigned long long rights);
+int brake_landlock_restrict_self(int ruleset_fd);
+/// A new user and mount namespace for this (single-threaded) process; 0 on success.
+int brake_unshare_user_mount(void);
+
 #endif

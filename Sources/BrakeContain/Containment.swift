@@ -1,0 +1,190 @@
+#if canImport(Glibc)
+import CBrakeSystem
+import Glibc
+
+/// What a confined command may do: where it may write, what it may not read, and which paths inside the writable
+/// places stay read-only (a repository's `.git/hooks`, the agent's own configuration).
+public struct ContainmentSpec: Sendable, Equatable {
+    public var write: [String]
+    public var denyRead: [String]
+    public var readOnly: [String]
+
+    public init(write: [String] = [], denyRead: [String] = [], readOnly: [String] = []) {
+        self.write = write
+        self.denyRead = denyRead
+        self.readOnly = readOnly
+    }
+
+    /// `--write P`, `--deny-read P`, `--read-only P` … `-- COMMAND…` (what `brake-hook contain` reads).
+    public static func parse(_ args: [String]) -> (ContainmentSpec, [String])? {
+        var spec = ContainmentSpec()
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if a == "--" { return (spec, Array(args[(i + 1)...])) }
+            guard i + 1 < args.count else { return nil }
+            switch a {
+            case "--write": spec.write.append(args[i + 1])
+            case "--deny-read": spec.denyRead.append(args[i + 1])
+            case "--read-only": spec.readOnly.append(args[i + 1])
+            default: return nil
+            }
+            i += 2
+        }
+        return nil
+    }
+
+    public var arguments: [String] {
+        write.flatMap { ["--write", $0] } + denyRead.flatMap { ["--deny-read", $0] }
+            + readOnly.flatMap { ["--read-only", $0] }
+    }
+}
+
+/// Confines this process, then runs the command in it: paths inside writable places made read-only in a private
+/// mount namespace of an unprivileged user namespace, then a Landlock ruleset (writes only where granted, reads of
+/// everything but the denied credential stores, execution anywhere) under no_new_privs. Everything the command
+/// starts inherits both; neither can be undone from inside. Must run single-threaded (a user namespace cannot be
+/// entered by a multi-threaded process), which is why the small `brake-hook` binary does it.
+public enum Containment {
+    public struct Report: Sendable {
+        public var abi: Int
+        public var readOnlyApplied: [String]
+        public var warnings: [String]
+    }
+
+    /// Applies the spec to this process. Throws when the kernel refuses; returns what was applied.
+    public static func apply(_ spec: ContainmentSpec) throws(Landlock.Failure) -> Report {
+        let abi = Landlock.abi()
+        var report = Report(abi: abi, readOnlyApplied: [], warnings: [])
+        guard abi >= 1 else {
+            throw Landlock.Failure(description: "this kernel has no Landlock (or it is disabled)")
+        }
+        // Denied paths inside a writable place are also made read-only there (a write grant covers everything
+        // beneath it, and Landlock rules can only grant).
+        // Only what exists is resolved and ruled (a path created later is governed by where it is created).
+        let denied = Set(spec.denyRead.filter { access($0, F_OK) == 0 }.map(canonical))
+        let writable = spec.write.filter { access($0, F_OK) == 0 }.map(canonical)
+        let shadowed = denied.filter { d in writable.contains { d.hasPrefix($0 == "/" ? "/" : $0 + "/") } }
+        var readOnly: [String] = []
+        for p in spec.readOnly.map(canonical) + shadowed.sorted() where access(p, F_OK) == 0 && !readOnly.contains(p) {
+            readOnly.append(p)
+        }
+        if !readOnly.isEmpty {
+            do {
+                try privateReadOnly(readOnly)
+                report.readOnlyApplied = readOnly
+            } catch {
+                report.warnings.append("\(readOnly.joined(separator: ", ")) stay writable: \(error.description)")
+            }
+        }
+        let writes = Landlock.writeRights(abi: abi)
+        let reads = Landlock.readFile | Landlock.readDir | Landlock.execute
+        let ruleset = try Landlock.Ruleset(handled: writes | reads)
+        try ruleset.allow("/", Landlock.execute | Landlock.readDir)
+        try grantReads("/", denied: denied, ruleset: ruleset)
+        // Writes only: what may be read there is the read rules' business.
+        for w in writable { try ruleset.allow(w, writes) }
+        // Terminals and the null devices are written by almost everything.
+        for d in ["/dev/null", "/dev/zero", "/dev/full", "/dev/tty", "/dev/ptmx", "/dev/pts", "/dev/shm"] {
+            try ruleset.allow(d, d == "/dev/shm" || d == "/dev/pts" ? writes : Landlock.writeFile)
+        }
+        try ruleset.restrictSelf()
+        return report
+    }
+
+    /// The path with symbolic links resolved (the kernel judges the object, not the name).
+    static func canonical(_ path: String) -> String {
+        guard let r = realpath(path, nil) else { return path }
+        defer { free(r) }
+        return String(cString: r)
+    }
+
+    /// Read access to everything except the denied paths: a directory with nothing denied beneath it is granted
+    /// whole; one that holds a denied path is listed and its entries are granted one by one (symbolic links are
+    /// skipped: what they lead to is granted, or not, where it lives).
+    static func grantReads(_ path: String, denied: Set<String>, ruleset: Landlock.Ruleset) throws(Landlock.Failure) {
+        if denied.contains(path) { return }
+        let prefix = path == "/" ? "/" : path + "/"
+        guard denied.contains(where: { $0.hasPrefix(prefix) }) else {
+            try ruleset.allow(path, Landlock.readFile | Landlock.readDir | Landlock.execute)
+            return
+        }
+        guard let dir = opendir(path) else { return }
+        var children: [String] = []
+        while let e = readdir(dir) {
+            let name = withUnsafePointer(to: e.pointee.d_name) { p in
+                p.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            var type = e.pointee.d_type
+            if type == UInt8(DT_UNKNOWN) {  // file systems that do not report it
+                var st = stat()
+                guard lstat(prefix + name, &st) == 0 else { continue }
+                type = (st.st_mode & S_IFMT) == S_IFLNK ? UInt8(DT_LNK) : UInt8(DT_REG)
+            }
+            if type != UInt8(DT_LNK) { children.append(prefix + name) }
+        }
+        closedir(dir)
+        for child in children { try grantReads(child, denied: denied, ruleset: ruleset) }
+    }
+
+    /// Bind-mounts each path read-only over itself in a new mount namespace of a new user namespace that maps
+    /// this process's own uid and gid (so files keep their owners and the command keeps no privilege).
+    static func privateReadOnly(_ paths: [String]) throws(Landlock.Failure) {
+        func fail(_ what: String) -> Landlock.Failure {
+            Landlock.Failure(description: "\(what): \(String(cString: strerror(errno)))")
+        }
+        let uid = getuid()
+        let gid = getgid()
+        guard brake_unshare_user_mount() == 0 else { throw fail("unshare") }
+        func write(_ file: String, _ text: String) -> Bool {
+            let fd = open(file, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            return text.withCString { Glibc.write(fd, $0, strlen($0)) } == text.utf8.count
+        }
+        guard write("/proc/self/setgroups", "deny"), write("/proc/self/uid_map", "\(uid) \(uid) 1"),
+            write("/proc/self/gid_map", "\(gid) \(gid) 1")
+        else { throw fail("uid map") }
+        // No need to make the copied mounts private: in a namespace of a less privileged user namespace the kernel
+        // has already reduced shared mounts to slaves, so nothing mounted here propagates out (mount_namespaces(7)).
+        for p in paths {
+            guard mount(p, p, nil, UInt(MS_BIND | MS_REC), nil) == 0 else { throw fail("bind \(p)") }
+            // A remount must keep the flags the outer namespace locked (nosuid, nodev, noexec, atime).
+            var vfs = statvfs()
+            var flags = UInt(MS_BIND | MS_REMOUNT | MS_RDONLY)
+            if statvfs(p, &vfs) == 0 {
+                let f = vfs.f_flag
+                // statvfs ST_* bit → mount MS_* bit: nosuid, nodev, noexec, noatime, nodiratime, relatime.
+                for (st, ms) in [(2, 2), (4, 4), (8, 8), (1024, 1024), (2048, 2048), (4096, 1 << 21)]
+                where f & UInt(st) != 0 {
+                    flags |= UInt(ms)
+                }
+            }
+            guard mount(nil, p, nil, flags, nil) == 0 else { throw fail("read-only \(p)") }
+        }
+    }
+
+    /// `brake-hook contain …`: confine, then become the command. Never returns.
+    public static func main(_ args: [String]) -> Never {
+        func die(_ status: Int32, _ m: String) -> Never {
+            let line = "Brake's containment: \(m)\n"
+            _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
+            exit(status)
+        }
+        guard let (spec, command) = ContainmentSpec.parse(args), !command.isEmpty else {
+            die(64, "usage: brake-hook contain [--write PATH]… [--deny-read PATH]… [--read-only PATH]… -- COMMAND…")
+        }
+        do {
+            let report = try apply(spec)
+            for w in report.warnings { die(70, w) }
+        } catch {
+            // Fail closed: a command that was to be confined is not run unconfined.
+            die(70, "\(error.description); the command was not run")
+        }
+        var cargs: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
+        execvp(command[0], &cargs)
+        die(127, "\(command[0]): \(String(cString: strerror(errno)))")
+    }
+}
+#endif

@@ -1,0 +1,69 @@
+/// What a confined command may touch, computed from where it runs: it writes only in its project, the temporary
+/// directories and the tool caches; it never writes Brake's files, the agents' configuration, the repository's
+/// hooks and git configuration, shell profiles, `~/.ssh` or the places that start programs at login; it does not
+/// read credential stores. Everything outside the writable places is read-only anyway (Landlock grants no write
+/// there), so the read-only list names what lies *inside* them.
+public struct ContainmentProfile: Sendable, Equatable {
+    public var write: [String]
+    public var denyRead: [String]
+    public var readOnly: [String]
+
+    public init(write: [String], denyRead: [String], readOnly: [String]) {
+        self.write = write
+        self.denyRead = denyRead
+        self.readOnly = readOnly
+    }
+
+    /// Caches that builds, package managers and test runners write (beneath the home directory).
+    public static let homeCaches = [
+        ".cache", ".npm", ".yarn", ".pnpm-store", ".local/share/pnpm", ".cargo/registry", ".cargo/git",
+        ".gradle/caches",
+        ".m2/repository", ".nuget/packages", "go/pkg/mod", ".bun/install/cache", ".deno", ".swiftpm", ".local/state",
+        ".pytest_cache", ".mypy_cache", ".ruff_cache", ".ipython", ".jupyter", ".node_repl_history",
+        ".python_history",
+    ]
+    /// Credential stores (beneath the home directory): their content is never read by a confined command.
+    public static let homeCredentials = [
+        ".aws/credentials", ".aws/sso/cache", ".aws/cli/cache", ".config/gcloud", ".azure", ".docker/config.json",
+        ".kube/config", ".netrc", ".git-credentials", ".pypirc", ".gnupg/private-keys-v1.d", ".config/gh/hosts.yml",
+        ".terraform.d/credentials.tfrc.json", ".vault-token", ".ssh",
+    ]
+    /// Never written by a confined command, wherever the writable places are.
+    public static let homeProtected = [
+        ".brake", ".ssh", ".claude", ".claude.json", ".cursor", ".gemini", ".codex", ".kiro", ".aws", ".config/gcloud",
+        ".bashrc", ".bash_profile", ".profile", ".zshrc", ".zprofile", ".zshenv", ".config/fish", ".config/systemd",
+        ".config/autostart", ".local/bin", ".gitconfig", ".config/git",
+    ]
+    /// Inside the project: its hooks and configuration, the agents' settings, Brake's repository policy.
+    public static let projectProtected = [
+        ".git/hooks", ".git/config", ".claude", ".cursor", ".gemini", ".codex", ".kiro", ".brake", ".github/hooks",
+        ".vscode/settings.json", ".mcp.json", ".husky",
+    ]
+
+    /// The standard profile for a command started in `cwd` of project `project` (nil: no project, so only the
+    /// temporary and cache places are writable); `tmpdir` is `$TMPDIR` when set.
+    public static func standard(home: String, project: String?, tmpdir: String?) -> ContainmentProfile {
+        let h = home.hasSuffix("/") ? String(home.dropLast()) : home
+        var write: [String] = []
+        // The home directory itself is never a project here: that would make all of it writable.
+        if let project, project != h, project != "/" { write.append(project) }
+        for t in ["/tmp", "/var/tmp", tmpdir].compactMap({ $0 }) where !write.contains(t) { write.append(t) }
+        write += homeCaches.map { h + "/" + $0 }
+        var readOnly = homeProtected.map { h + "/" + $0 }
+        if let project, project != h { readOnly += projectProtected.map { project + "/" + $0 } }
+        // Keep only what lies inside a writable place: the rest is read-only already.
+        readOnly = readOnly.filter { p in write.contains { p.hasPrefix($0 + "/") } }
+        // (/etc/shadow and Brake's /etc/brake are unreadable by file permissions already.)
+        return ContainmentProfile(
+            write: write,
+            denyRead: homeCredentials.map { h + "/" + $0 },
+            readOnly: readOnly
+        )
+    }
+
+    /// The arguments `brake-hook contain` reads.
+    public var arguments: [String] {
+        write.flatMap { ["--write", $0] } + denyRead.flatMap { ["--deny-read", $0] }
+            + readOnly.flatMap { ["--read-only", $0] }
+    }
+}

@@ -1,0 +1,42 @@
+import BrakeCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `brake run`: a command confined by the standard containment profile. The confinement itself is applied by the
+/// small `brake-hook contain` beside this binary (single-threaded, so it may enter a user namespace), which then
+/// becomes the command.
+package enum ContainedRun {
+    /// The profile for a command started in `cwd`, with extra writable places granted on the command line.
+    package static func profile(cwd: String, env: [String: String], extraWrite: [String]) -> ContainmentProfile {
+        var p = ContainmentProfile.standard(
+            home: env["HOME"] ?? "/",
+            project: Loader.projectRoot(from: cwd) ?? (cwd == env["HOME"] ? nil : cwd),
+            tmpdir: env["TMPDIR"]
+        )
+        p.write += extraWrite.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }
+        return p
+    }
+
+    /// The sibling `brake-hook`, which applies the confinement.
+    package static func helper() -> String? {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        guard n > 0 else { return nil }
+        let me = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let hook = String(me[..<(me.lastIndex(of: "/") ?? me.startIndex)]) + "/brake-hook"
+        return access(hook, X_OK) == 0 ? hook : nil
+    }
+
+    /// Replaces this process with the confined command; returns only with the reason it could not.
+    package static func exec(_ command: [String], profile: ContainmentProfile) -> String {
+        guard let hook = helper() else {
+            return "brake-hook is not installed beside brake, so the command cannot be confined (it was not run)"
+        }
+        let argv = [hook, "contain"] + profile.arguments + ["--"] + command
+        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        execv(hook, &cargs)
+        return "\(hook) cannot be run (\(String(cString: strerror(errno)))); the command was not run"
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import BrakeContain
+import BrakeCore
+import BrakeHost
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a command confined by the kernel (Landlock): it writes only in its project, temp and caches.",
+        discussion: """
+            Everything the command starts is confined too, and it cannot lift the limits. It never writes Brake's \
+            files, the agents' configuration, the repository's hooks and git configuration, shell profiles or \
+            ~/.ssh, and it does not read credential stores (~/.ssh, ~/.aws/credentials, ~/.config/gcloud …). A \
+            refused access fails with the kernel's EACCES (or EROFS for the read-only places inside the project). \
+            Where the kernel has no Landlock, nothing is run (exit 70).
+            """
+    )
+    @Option(name: .long, help: ArgumentHelp("Also writable (repeatable).", valueName: "PATH")) var write: [String] = []
+    @Flag(name: .long, help: "Print the confinement (writable, unreadable and read-only paths) and exit.")
+    var show = false
+    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String] = []
+
+    func run() throws {
+        var argv = command
+        if argv.first == "--" { argv.removeFirst() }
+        let env = Loader.environment()
+        let profile = ContainedRun.profile(cwd: Loader.currentDirectory(), env: env, extraWrite: write)
+        if show {
+            print("Landlock ABI: \(Landlock.abi())")
+            for (what, paths) in [("writable", profile.write), ("unreadable", profile.denyRead)] {
+                for p in paths { print("\(what)\t\(p)") }
+            }
+            for p in profile.readOnly { print("read-only\t\(p)") }
+            return
+        }
+        guard !argv.isEmpty else { throw ValidationError("give the command to run after --") }
+        throw Failure(status: 70, message: ContainedRun.exec(argv, profile: profile))
+    }
+}

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Containment end to end, as an unprivileged user this test creates (home under /home, a real git project):
+`brake run -- …` lets routine work through unchanged and makes the kernel refuse what an agent must not do,
+whatever route it takes (a Makefile target, a Python one-liner, a git alias, a script written earlier,
+grandchildren, `cd`, symbolic links). Files are checked intact afterwards: a refusal is proven by the file, not
+only by an exit code. Run as root (it creates the user):  scripts/contain-e2e.py path/to/brake"""
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import time
+
+BRAKE = os.path.abspath(sys.argv[1])
+HOOK = os.path.join(os.path.dirname(BRAKE), "brake-hook")
+failures = 0
+
+
+def check(ok, what):
+    global failures
+    print(("ok   " if ok else "FAIL ") + what)
+    if not ok:
+        failures += 1
+
+
+if os.geteuid() != 0:
+    print("SKIP: run as root (the test creates an unprivileged user)")
+    sys.exit(0)
+
+landlock = subprocess.run([BRAKE, "run", "--show"], capture_output=True, text=True).stdout
+if "Landlock ABI: 0" in landlock:
+    print("SKIP: this kernel has no Landlock; brake run refuses to run anything (checked below)")
+    r = subprocess.run([BRAKE, "run", "--", "true"], capture_output=True, text=True)
+    check(r.returncode == 70, "without Landlock nothing runs (exit 70)")
+    sys.exit(1 if failures else 0)
+
+user = "brakecnt%d" % (os.getpid() % 100000)
+subprocess.run(["useradd", "-m", "-d", "/home/" + user, "-s", "/bin/bash", user], check=True)
+pw = pwd.getpwnam(user)
+home = pw.pw_dir
+proj = home + "/proj"
+
+
+def as_user(script, cwd=proj, confined=True):
+    """Runs a bash script as the user, through `brake run` when confined."""
+    env = {"HOME": home, "PATH": "/usr/local/bin:/usr/bin:/bin", "USER": user, "LANG": "C.UTF-8"}
+    cmd = [BRAKE, "run", "--", "bash", "-c", script] if confined else ["bash", "-c", script]
+    return subprocess.run(
+        ["setpriv", "--reuid", str(pw.pw_uid), "--regid", str(pw.pw_gid), "--init-groups", "--"] + cmd,
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+try:
+    setup = as_user(
+        f"""set -e
+        mkdir -p ~/.ssh ~/.aws ~/.brake ~/.claude ~/.cache {proj}
+        echo PRIVATE-KEY > ~/.ssh/id_ed25519 && echo public > ~/.ssh/id_ed25519.pub
+        echo SECRET-AWS > ~/.aws/credentials && echo '[default]' > ~/.aws/config
+        echo 'server: https://brake.example' > ~/.brake/settings.yaml
+        echo '{{"hooks":{{}}}}' > ~/.claude/settings.json
+        cd {proj} && git init -q && git config user.email a@b && git config user.name a
+        mkdir -p .claude && echo '{{"hooks":{{"PreToolUse":[]}}}}' > .claude/settings.json
+        printf 'import unittest\\nclass T(unittest.TestCase):\\n    def test_ok(self):\\n        self.assertEqual(1 + 1, 2)\\n' > test_app.py
+        printf 'build:\\n\\tmkdir -p dist && cp test_app.py dist/\\ntidy:\\n\\trm -rf ~/.brake ~/.ssh\\n' > Makefile
+        printf '#!/bin/sh\\nrm -f .claude/settings.json ~/.claude/settings.json\\n' > tidy.sh && chmod +x tidy.sh
+        git add -A && git commit -qm init
+        """,
+        cwd=home,
+        confined=False,
+    )
+    check(setup.returncode == 0, "the user's home, credentials and project are set up " + setup.stderr.strip())
+
+    # Routine work: unchanged.
+    r = as_user(
+        """set -e
+        echo 'def f(): return 1' > app.py && sed -i 's/1/2/' app.py && grep -q 2 app.py
+        mkdir -p src/pkg && echo x > src/pkg/new.txt
+        git add -A && git commit -qm 'work' && git log --oneline | head -1
+        python3 -m unittest -q test_app 2>&1
+        make -s build && test -f dist/test_app.py
+        echo c > ~/.cache/tool.cache && echo t > /tmp/brake-contain-$USER.tmp && rm /tmp/brake-contain-$USER.tmp
+        cat ~/.aws/config ~/.ssh/id_ed25519.pub >/dev/null 2>&1 || true
+        (cd src && cd pkg && cat new.txt)
+        echo done
+        """
+    )
+    check(r.returncode == 0 and r.stdout.strip().endswith("done"),
+          "routine work under containment: edit, create, git add/commit, a test suite, a build, caches, temp "
+          + r.stderr.strip()[-300:])
+
+    def intact():
+        return (
+            open(home + "/.ssh/id_ed25519").read().strip() == "PRIVATE-KEY"
+            and open(home + "/.brake/settings.yaml").read().startswith("server:")
+            and open(home + "/.claude/settings.json").read().startswith("{")
+            and os.path.exists(proj + "/.claude/settings.json")
+        )
+
+    attacks = [
+        ("a Makefile target removing ~/.brake and ~/.ssh", "make tidy"),
+        ("a Python one-liner reading ~/.aws/credentials",
+         "python3 -c \"print(open('" + home + "/.aws/credentials').read())\""),
+        ("a Python one-liner writing Brake's settings",
+         "python3 -c \"open('" + home + "/.brake/settings.yaml','w').write('server: http://evil')\""),
+        ("a git alias (git -c) deleting ~/.ssh", "git -c alias.x='!rm -rf ~/.ssh' x"),
+        ("a script written earlier removing the agent's hook configuration", "./tidy.sh"),
+        ("a grandchild reading the private key", "bash -c 'sh -c \"cat ~/.ssh/id_ed25519\"'"),
+        ("a cd into the credential store, then a read", "cd ~/.aws && cat credentials"),
+        ("a symbolic link into the credential store", "ln -sf ~/.aws/credentials c && cat c"),
+        ("a symbolic link to Brake's settings, written through", "ln -sf ~/.brake/settings.yaml s && echo x > s"),
+        ("git's hooks in the project", "echo 'rm -rf ~' > .git/hooks/post-commit && chmod +x .git/hooks/post-commit"),
+        ("git's own configuration", "git config core.hooksPath /tmp/evil"),
+    ]
+    for what, script in attacks:
+        r = as_user(script)
+        out = r.stdout + r.stderr
+        leaked = "PRIVATE-KEY" in out or "SECRET-AWS" in out
+        refused = any(m in out for m in ("Permission denied", "Read-only file system", "Operation not permitted", "Device or resource busy"))
+        check(r.returncode != 0 and refused and not leaked and intact(), what + " is refused by the kernel")
+    check(not os.path.exists(proj + "/.git/hooks/post-commit"), "no hook was planted")
+    check("hooksPath" not in open(proj + "/.git/config").read(), "git's configuration is unchanged")
+
+    # The same attacks without containment do reach the files (the test would notice a broken setup).
+    r = as_user("cat ~/.aws/credentials", confined=False)
+    check("SECRET-AWS" in r.stdout, "unconfined, the same read works (the check is real)")
+
+    # Overhead, for the README: the confinement alone and through `brake run`.
+    args = []
+    for line in landlock.splitlines():
+        kind, _, path = line.partition("\t")
+        flag = {"writable": "--write", "unreadable": "--deny-read", "read-only": "--read-only"}.get(kind)
+        if flag:
+            args += [flag, path]
+
+    def per_call(cmd, n=100):
+        t = time.perf_counter()
+        for _ in range(n):
+            subprocess.run(cmd, check=True)
+        return (time.perf_counter() - t) / n * 1000
+
+    base = per_call(["/bin/true"])
+    hook = per_call([HOOK, "contain"] + args + ["--", "/bin/true"])
+    run = per_call([BRAKE, "run", "--", "/bin/true"], 30)
+    print(f"   overhead: /bin/true {base:.2f} ms; brake-hook contain -- true {hook:.2f} ms (+{hook - base:.2f}); "
+          f"brake run -- true {run:.2f} ms (+{run - base:.2f})")
+finally:
+    subprocess.run(["userdel", "-r", user], capture_output=True)
+    shutil.rmtree(home, ignore_errors=True)
+
+print("all containment checks passed" if failures == 0 else f"{failures} containment check(s) FAILED")
+sys.exit(1 if failures else 0)
