@@ -118,6 +118,15 @@ try:
         leaked = "PRIVATE-KEY" in out or "SECRET-AWS" in out
         refused = any(m in out for m in ("Permission denied", "Read-only file system", "Operation not permitted", "Device or resource busy"))
         check(r.returncode != 0 and refused and not leaked and intact(), what + " is refused by the kernel")
+    r = as_user("python3 -c \"open('" + home + "/.brake/settings.yaml','w').write('x')\"")
+    check("Brake's containment refused writing " + home + "/.brake/settings.yaml" in r.stderr,
+          "the refusal is explained on stderr: " + r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "(none)")
+    r = as_user("cat ~/.aws/credentials")
+    check("Brake's containment refused reading " + home + "/.aws/credentials" in r.stderr, "...and a refused read too")
+    r = as_user("cat /etc/shadow")
+    check("Brake's containment" not in r.stderr, "a file's own permissions are not blamed on the containment")
+    r = as_user("exit 7")
+    check(r.returncode == 7, "the command's exit status is kept")
     check(not os.path.exists(proj + "/.git/hooks/post-commit"), "no hook was planted")
     check("hooksPath" not in open(proj + "/.git/config").read(), "git's configuration is unchanged")
 

@@ -133,6 +133,22 @@ rc, out = raw(["not json at all", json.dumps({"jsonrpc": "2.0", "id": 3, "method
 check(any(o.get("error", {}).get("code") == -32700 for o in out) and any(o.get("id") == 3 and "result" in o for o in out),
       "lines that are not JSON reach the server unchanged (it answers with its own parse error)")
 
+# 4b. The server runs confined (Landlock): it cannot write Brake's files or read credential stores.
+os.makedirs(os.path.join(work, ".brake"), exist_ok=True)
+os.makedirs(os.path.join(work, ".aws"), exist_ok=True)
+open(os.path.join(work, ".aws", "credentials"), "w").write("[default]\naws_secret_access_key = SECRET\n")
+ENV["RAW_TRY_ESCAPE"] = "1"
+rc, out = raw([json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})])
+escape = next((o["result"].get("escape", {}) for o in out if o.get("id") == 1), {})
+check(escape.get("write_brake") not in (None, "done") and not os.path.exists(os.path.join(work, ".brake", "escape.txt")),
+      f"the MCP server cannot write Brake's files ({escape.get('write_brake')})")
+check(escape.get("read_aws") not in (None, "done"), f"...nor read ~/.aws/credentials ({escape.get('read_aws')})")
+rc, out = raw([json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})], extra=("--no-contain",))
+escape = next((o["result"].get("escape", {}) for o in out if o.get("id") == 1), {})
+check(escape.get("read_aws") == "done", "with --no-contain it can (the check is real)")
+os.remove(os.path.join(work, ".brake", "escape.txt")) if os.path.exists(os.path.join(work, ".brake", "escape.txt")) else None
+del ENV["RAW_TRY_ESCAPE"]
+
 # 5. Added latency per allowed tools/call: proxy vs direct, same raw server, 300 sequential calls each.
 def latency(cmd):
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=ENV, text=True, bufsize=1)

@@ -65,7 +65,9 @@ python3 scripts/ui-e2e.py "$(swift build --show-bin-path)/brake"
 # (and named, since leaving one behind is a bug of that test).
 quiet_machine() {
     local left
-    left=$(pgrep -af "$(swift build --show-bin-path)/brake |moto_server|chromedriver|chromium" | grep -v pgrep || true)
+    # (zombies are skipped: they use nothing and cannot be killed)
+    left=$(ps -eo pid=,stat=,args= | awk '$2 !~ /^Z/' |
+        grep -E "$(swift build --show-bin-path)/brake |moto_server|chromedriver|chromium" | grep -v grep || true)
     if [ -n "$left" ]; then
         echo "   processes left behind by earlier tests (stopped before timing):"
         echo "$left" | sed 's/^/     /'

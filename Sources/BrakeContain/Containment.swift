@@ -165,8 +165,11 @@ public enum Containment {
         }
     }
 
-    /// `brake-hook contain …`: confine, then become the command. Never returns.
-    public static func main(_ args: [String]) -> Never {
+    /// `brake-hook contain …`: confine, then run the command. Never returns. When stderr is not a terminal (an
+    /// agent's tool call, an MCP server) the command runs as a child whose stderr passes through this process, so a
+    /// refusal can be explained ("Brake's containment refused writing ~/.brake/…") and reported to the guard service
+    /// for the audit log; on a terminal the command simply replaces this process.
+    public static func main(_ args: [String], report: (Refusal) -> Void = { _ in }) -> Never {
         func die(_ status: Int32, _ m: String) -> Never {
             let line = "Brake's containment: \(m)\n"
             _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
@@ -175,16 +178,114 @@ public enum Containment {
         guard let (spec, command) = ContainmentSpec.parse(args), !command.isEmpty else {
             die(64, "usage: brake-hook contain [--write PATH]… [--deny-read PATH]… [--read-only PATH]… -- COMMAND…")
         }
-        do {
-            let report = try apply(spec)
-            for w in report.warnings { die(70, w) }
-        } catch {
-            // Fail closed: a command that was to be confined is not run unconfined.
-            die(70, "\(error.description); the command was not run")
+        var pipeFDs: [Int32] = [-1, -1]
+        let supervise = isatty(2) == 0 && pipe(&pipeFDs) == 0
+        var child: pid_t = 0
+        if supervise {
+            child = fork()
+            if child < 0 { die(70, "fork: \(String(cString: strerror(errno))); the command was not run") }
         }
-        var cargs: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
-        execvp(command[0], &cargs)
-        die(127, "\(command[0]): \(String(cString: strerror(errno)))")
+        if child == 0 {  // the command's process (or this one, unsupervised)
+            if supervise {
+                close(pipeFDs[0])
+                dup2(pipeFDs[1], 2)
+                close(pipeFDs[1])
+            }
+            do {
+                let report = try apply(spec)
+                for w in report.warnings { die(70, w) }
+            } catch {
+                // Fail closed: a command that was to be confined is not run unconfined.
+                die(70, "\(error.description); the command was not run")
+            }
+            var cargs: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
+            execvp(command[0], &cargs)
+            die(127, "\(command[0]): \(String(cString: strerror(errno)))")
+        }
+        close(pipeFDs[1])
+        // Signals a terminal or an agent sends reach the command.
+        forwardTo = child
+        for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { signal(sig, forward) }
+        var refusals: [Refusal] = []
+        var line: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        let cwd = currentDirectory()
+        while true {
+            let n = read(pipeFDs[0], &buf, buf.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            _ = buf.withUnsafeBytes { Glibc.write(2, $0.baseAddress, n) }
+            for b in buf[0..<n] {
+                if b == 0x0A {
+                    if let r = refusal(String(decoding: line, as: UTF8.self), spec: spec, cwd: cwd),
+                        !refusals.contains(r), refusals.count < 20
+                    {
+                        refusals.append(r)
+                    }
+                    line.removeAll(keepingCapacity: true)
+                } else if line.count < 4096 {
+                    line.append(b)
+                }
+            }
+        }
+        if let r = refusal(String(decoding: line, as: UTF8.self), spec: spec, cwd: cwd), !refusals.contains(r) {
+            refusals.append(r)
+        }
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        for r in refusals {
+            let m = "Brake's containment refused \(r.access) \(r.path)\n"
+            _ = m.withCString { Glibc.write(2, $0, strlen($0)) }
+            report(Refusal(access: r.access, path: r.path, command: command.joined(separator: " ")))
+        }
+        if status & 0x7f == 0 { exit((status >> 8) & 0xff) }
+        let sig = status & 0x7f
+        signal(sig, SIG_DFL)
+        kill(getpid(), sig)
+        exit(128 + sig)
+    }
+
+    /// A refused access named in the command's own error output.
+    public struct Refusal: Sendable, Equatable {
+        public var access: String  // "writing" or "reading"
+        public var path: String
+        public var command: String = ""
+    }
+
+    /// Reads an error line such as `cat: /home/a/.aws/credentials: Permission denied` or
+    /// `bash: .git/config: Read-only file system`: the path it names, if the containment is why.
+    static func refusal(_ line: String, spec: ContainmentSpec, cwd: String) -> Refusal? {
+        let denied =
+            line.contains("Permission denied") || line.contains("Read-only file system")
+            || line.contains("Operation not permitted")
+        guard denied else { return nil }
+        let separators: Set<Character> = [" ", ":", "'", "\"", "`", "(", ")", ",", "[", "]"]
+        for token in line.split(whereSeparator: { separators.contains($0) }) {
+            let t = String(token)
+            guard t.contains("/") || t.hasPrefix("."), t.count > 1 else { continue }
+            let path = t.hasPrefix("/") ? t : cwd + "/" + t
+            func beneath(_ roots: [String]) -> Bool {
+                roots.contains { path == $0 || path.hasPrefix($0 == "/" ? "/" : $0 + "/") }
+            }
+            if beneath(spec.denyRead) && !line.contains("Read-only") { return Refusal(access: "reading", path: t) }
+            if beneath(spec.readOnly) { return Refusal(access: "writing", path: t) }
+            // Outside the writable places: the containment is why only if the user could write it unconfined
+            // (this process is not confined); otherwise it is the file's own permissions.
+            if !beneath(spec.write) {
+                let parent = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+                let target = access(path, F_OK) == 0 ? path : (parent.isEmpty ? "/" : parent)
+                if access(target, W_OK) == 0 { return Refusal(access: "writing", path: t) }
+            }
+        }
+        return nil
+    }
+
+    static func currentDirectory() -> String {
+        var b = [CChar](repeating: 0, count: 4096)
+        return getcwd(&b, b.count) != nil ? String(cString: b) : "/"
     }
 }
+
+nonisolated(unsafe) var forwardTo: pid_t = 0
+private func forward(_ sig: Int32) { if forwardTo > 0 { kill(forwardTo, sig) } }
 #endif

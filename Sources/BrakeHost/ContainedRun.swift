@@ -8,13 +8,25 @@ import Glibc
 /// small `brake-hook contain` beside this binary (single-threaded, so it may enter a user namespace), which then
 /// becomes the command.
 package enum ContainedRun {
-    /// The profile for a command started in `cwd`, with extra writable places granted on the command line.
-    package static func profile(cwd: String, env: [String: String], extraWrite: [String]) -> ContainmentProfile {
-        var p = ContainmentProfile.standard(
-            home: env["HOME"] ?? "/",
-            project: Loader.projectRoot(from: cwd) ?? (cwd == env["HOME"] ? nil : cwd),
-            tmpdir: env["TMPDIR"]
-        )
+    /// The profile `name` for a command started in `cwd`: the standard one with the policy's additions, and extra
+    /// writable places granted on the command line. Nil for a profile the policy does not name.
+    package static func profile(
+        _ name: String,
+        policy: Policy,
+        cwd: String,
+        env: [String: String],
+        extraWrite: [String]
+    ) -> ContainmentProfile? {
+        let home = env["HOME"] ?? "/"
+        guard
+            var p = ContainmentProfile.from(
+                policy: policy,
+                name: name,
+                home: home,
+                project: Loader.projectRoot(from: cwd) ?? (cwd == home ? nil : cwd),
+                tmpdir: env["TMPDIR"]
+            )
+        else { return nil }
         p.write += extraWrite.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }
         return p
     }

@@ -189,11 +189,16 @@ package struct GuardService: Sendable {
                 attempts: attempts
             )
         }
-        let arguments: HookEntry.Arguments
-        switch HookEntry.parse(call.args) {
-        case .failure(let refusal): return refusal.output
-        case .success(let a): arguments = a
+        // `contained ACCESS PATH COMMAND`: brake-hook contain reports what the kernel refused, for the audit log.
+        let contained = call.args.first == "contained" && call.args.count == 4
+        var parsed: HookEntry.Arguments?
+        if !contained {
+            switch HookEntry.parse(call.args) {
+            case .failure(let refusal): return refusal.output
+            case .success(let a): parsed = a
+            }
         }
+        let agent = parsed?.agent ?? .claudeCode
         var env: [String: String] = [:]
         for entry in call.env {
             guard let eq = entry.firstIndex(of: "=") else { continue }
@@ -208,7 +213,7 @@ package struct GuardService: Sendable {
             guard uid != 0 || geteuid() != 0 else {
                 return HookEntry.Refusal(
                     "agents do not run as root on a machine with a system install; run the agent as its own user",
-                    arguments.agent
+                    agent
                 ).output
             }
             env["BRAKE_SYSTEM_ROOT"] = root
@@ -220,18 +225,28 @@ package struct GuardService: Sendable {
             }
             let dir = Self.stateDirectory(root: root, uid: uid)
             do { try Self.makeDirectories(dir, mode: 0o700) } catch {
-                return HookEntry.Refusal("the guard service cannot keep state (\(error.message))", arguments.agent)
-                    .output
+                return HookEntry.Refusal("the guard service cannot keep state (\(error.message))", agent).output
             }
             env["BRAKE_HOME"] = dir
             store = LocalStore(env: env, afterAnswer: logWriter)
             files = AgentFiles(uid: uid, gid: gid)
         } else {
             guard uid == geteuid() else {
-                return HookEntry.Refusal("this guard service answers only its own user", arguments.agent).output
+                return HookEntry.Refusal("this guard service answers only its own user", agent).output
             }
             for (k, v) in ownEnv where k.hasPrefix("BRAKE_") { env[k] = v }
             store = LocalStore(env: env, afterAnswer: logWriter)
+        }
+        guard let arguments = parsed else {
+            // The caller's own account reports; the kernel said who it is.
+            try? store.append([
+                [
+                    ("event", .string("containment.refused")), ("access", .string(call.args[1])),
+                    ("path", .string(call.args[2])), ("command", .string(String(call.args[3].prefix(2000)))),
+                    ("cwd", .string(call.cwd)), ("uid", .number(Double(uid))),
+                ]
+            ])
+            return HookOutput(stdout: "", stderr: "", status: 0)
         }
         let control = ServerControl.load(env: env, store: store)
         control??.pool = pool

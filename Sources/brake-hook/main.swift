@@ -20,7 +20,26 @@ func fail(_ why: String) -> Never {
 
 let args = Array(CommandLine.arguments.dropFirst())
 // `brake-hook contain … -- COMMAND`: the confined form an allowed command is rewritten to (and `brake run`).
-if args.first == "contain" { Containment.main(Array(args.dropFirst())) }
+if args.first == "contain" {
+    Containment.main(Array(args.dropFirst())) { refusal in
+        // Reported to the guard service for the audit log; without one, the explanation on stderr is all there is.
+        var env: [String: String] = [:]
+        for name in ["BRAKE_SYSTEM_ROOT", "BRAKE_HOME", "HOME"] { env[name] = getenv(name).map { String(cString: $0) } }
+        guard let fd = GuardWire.connect(GuardWire.socketPath(env: env)) else { return }
+        defer { close(fd) }
+        var cwd = [CChar](repeating: 0, count: 4096)
+        let here = getcwd(&cwd, cwd.count) != nil ? String(cString: cwd) : "/"
+        let frame = GuardWire.encode(
+            args: ["contained", refusal.access, refusal.path, refusal.command],
+            cwd: here,
+            env: [],
+            payload: []
+        )
+        if (try? GuardWire.writeAll(fd, frame)) != nil {
+            _ = try? GuardWire.decodeAnswer { (n: Int) throws(GuardWire.WireError) in try GuardWire.readExactly(fd, n) }
+        }
+    }
+}
 if args.first == "--help" || args.first == "-h" {
     let usage =
         "usage: brake-hook AGENT [--policy FILE] [--wait SECONDS]\n  reads the agent's hook call on stdin and answers in the agent's own protocol, through the guard service (`brake daemon`) when it runs, else in-process like `brake hook AGENT`\n"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BrakeContain
 import BrakeCore
 import BrakeGuard
 import BrakeHost
@@ -29,6 +30,16 @@ struct MCPProxy: ParsableCommand {
         help: ArgumentHelp("Streamable HTTP mode: the remote server's MCP endpoint.", valueName: "URL")
     )
     var upstream: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The containment profile the server runs under (default: `mcp` if the policy names one, else standard).",
+            valueName: "NAME"
+        )
+    )
+    var contain: String?
+    @Flag(name: .long, help: "Run the server unconfined (it may then write anywhere the user can).")
+    var noContain = false
     @Argument(parsing: .captureForPassthrough, help: "The server command and its arguments.") var command: [String] = []
 
     func run() throws {
@@ -231,7 +242,7 @@ extension MCPProxy {
         let store = LocalStore(env: env)
         let loop = ProxyLoop(
             server: server,
-            argv: argv,
+            argv: argv.isEmpty ? argv : try confined(argv, policy: pol, env: env),
             context: context,
             policy: pol,
             store: store,
@@ -239,6 +250,31 @@ extension MCPProxy {
         )
         loop.flow = GuardSetup.flow(policy: pol, store: store, env: env, wait: ask.wait)
         return loop
+    }
+
+    /// The server's command under its containment profile (through `brake-hook contain`), unless `--no-contain`;
+    /// where the kernel cannot confine, the server runs unconfined and says so.
+    func confined(_ argv: [String], policy pol: Policy, env: [String: String]) throws -> [String] {
+        if noContain { return argv }
+        guard Landlock.abi() > 0, let hook = ContainedRun.helper() else {
+            FileHandleOut.stderr(
+                "brake mcp: this kernel has no Landlock (or brake-hook is missing): the server runs unconfined\n"
+            )
+            return argv
+        }
+        let name = contain ?? (pol.containment["mcp"] != nil ? "mcp" : "standard")
+        guard
+            let profile = ContainedRun.profile(
+                name,
+                policy: pol,
+                cwd: Loader.currentDirectory(),
+                env: env,
+                extraWrite: []
+            )
+        else {
+            throw Failure(status: ExitStatus.usage, message: "no containment profile '\(name)' in the policy")
+        }
+        return [hook, "contain"] + profile.arguments + ["--"] + argv
     }
 
     func runHTTP(listen: String, upstream: String) throws {

@@ -15,6 +15,12 @@ struct Run: ParsableCommand {
             Where the kernel has no Landlock, nothing is run (exit 70).
             """
     )
+    @Option(
+        name: .long,
+        help: ArgumentHelp("A profile the policy names under containment.profiles.", valueName: "NAME")
+    )
+    var profile: String = "standard"
+    @Option(name: .long, help: ArgumentHelp("Organisation policy file.", valueName: "FILE")) var policy: String?
     @Option(name: .long, help: ArgumentHelp("Also writable (repeatable).", valueName: "PATH")) var write: [String] = []
     @Flag(name: .long, help: "Print the confinement (writable, unreadable and read-only paths) and exit.")
     var show = false
@@ -24,7 +30,20 @@ struct Run: ParsableCommand {
         var argv = command
         if argv.first == "--" { argv.removeFirst() }
         let env = Loader.environment()
-        let profile = ContainedRun.profile(cwd: Loader.currentDirectory(), env: env, extraWrite: write)
+        let cwd = Loader.currentDirectory()
+        let pol = try Loader.policy(
+            LoadOptions(policy: policy, cwd: nil, actor: "agent"),
+            env: env,
+            projectRoot: Loader.projectRoot(from: cwd)
+        )
+        guard let profile = ContainedRun.profile(self.profile, policy: pol, cwd: cwd, env: env, extraWrite: write)
+        else {
+            let names = ["standard"] + pol.containment.keys.filter { $0 != "standard" }.sorted()
+            throw Failure(
+                status: ExitStatus.usage,
+                message: "no containment profile '\(self.profile)'; the policy has: \(names.joined(separator: ", "))"
+            )
+        }
         if show {
             print("Landlock ABI: \(Landlock.abi())")
             for (what, paths) in [("writable", profile.write), ("unreadable", profile.denyRead)] {

@@ -39,4 +39,43 @@ struct ContainmentProfileTests {
         let p = ContainmentProfile(write: ["/w"], denyRead: ["/s"], readOnly: ["/w/.git/hooks"])
         #expect(p.arguments == ["--write", "/w", "--deny-read", "/s", "--read-only", "/w/.git/hooks"])
     }
+
+    @Test("The policy adds to profiles; a layer the agent can write only tightens them")
+    func policyLayers() throws {
+        var policy = Policy.standard
+        try policy.merge(
+            yaml: """
+                containment:
+                  write: [/srv/shared-cache]
+                  profiles:
+                    build:
+                      write: [~/.ccache]
+                      read_only: [deploy]
+                """,
+            source: "org.yaml"
+        )
+        try policy.merge(
+            yaml: """
+                containment:
+                  write: [~/.brake]
+                  deny_read: [~/.config/op]
+                """,
+            source: "repo .brake/policy.yaml",
+            mayLoosen: false
+        )
+        #expect(policy.ignored.contains { $0.contains("containment.write") })
+        let std = try #require(
+            ContainmentProfile.from(policy: policy, name: "standard", home: "/home/dev", project: "/p", tmpdir: nil)
+        )
+        #expect(std.write.contains("/srv/shared-cache") && !std.write.contains("/home/dev/.brake"))
+        #expect(std.denyRead.contains("/home/dev/.config/op"))
+        let build = try #require(
+            ContainmentProfile.from(policy: policy, name: "build", home: "/home/dev", project: "/p", tmpdir: nil)
+        )
+        #expect(build.write.contains("/home/dev/.ccache") && build.readOnly.contains("/p/deploy"))
+        #expect(build.write.contains("/srv/shared-cache"))
+        #expect(ContainmentProfile.from(policy: policy, name: "nope", home: "/h", project: nil, tmpdir: nil) == nil)
+        var bad = Policy.standard
+        #expect(throws: PolicyError.self) { try bad.merge(yaml: "containment: {writes: [/x]}", source: "x.yaml") }
+    }
 }

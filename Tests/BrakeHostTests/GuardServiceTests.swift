@@ -84,6 +84,31 @@ struct GuardServiceTests {
         GuardService(socketPath: root + "/run/brake/guard.sock", systemRoot: root, ownEnv: [:])
     }
 
+    @Test("a containment refusal reported by brake-hook contain lands in the caller's own audit log")
+    func containmentRefusal() throws {
+        let root = scratch()
+        let s = service(root)
+        let call = GuardWire.Call(
+            args: ["contained", "writing", "/home/a/.brake/settings.yaml", "python3 -c ..."],
+            cwd: "/home/a/proj",
+            env: [],
+            payload: []
+        )
+        #expect(s.answer(call, uid: Self.nobody, gid: Self.nobody).status == 0)
+        // The service writes its log after answering: wait for it (at most two seconds).
+        let path = GuardService.stateDirectory(root: root, uid: Self.nobody) + "/audit.jsonl"
+        var log = ""
+        for _ in 0..<200 where !log.contains("containment.refused") {
+            log = (try? Loader.readFile(path)) ?? ""
+            usleep(10_000)
+        }
+        #expect(log.contains("containment.refused") && log.contains("/home/a/.brake/settings.yaml"))
+        #expect(log.contains(#""uid":65534"#))
+        // A malformed report is not a hook call and not a record: it is refused like any unknown agent.
+        let bad = GuardWire.Call(args: ["contained", "writing"], cwd: "/", env: [], payload: [])
+        #expect(s.answer(bad, uid: Self.nobody, gid: Self.nobody).status != 0)
+    }
+
     @Test("routine work passes and a wipe is denied, recorded in the caller's own state directory")
     func judges() {
         let root = scratch()

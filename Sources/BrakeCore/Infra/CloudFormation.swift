@@ -183,7 +183,7 @@ public enum ChangeSet {
         let afterContext = properties("AfterContext")
         if let after = afterContext {
             for (cls, line) in PlanProtection.findings(
-                PlanProtection.cloudFormation,
+                .cloudFormation,
                 type: type,
                 before: beforeContext ?? (kind == "create" ? nil : .object([])),
                 after: after,
@@ -232,7 +232,7 @@ public enum ChangeSet {
                 return v
             }
             for (cls, line) in PlanProtection.findings(
-                PlanProtection.cloudFormation,
+                .cloudFormation,
                 type: type,
                 before: nest(before) ?? (kind == "create" ? nil : .object([])),
                 after: nest(after) ?? .object([]),

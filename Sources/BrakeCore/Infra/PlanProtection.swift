@@ -26,6 +26,8 @@ struct ProtectionRule: Sendable {
     /// Dotted path; lists (Terraform's nested blocks) are walked through, so `settings.backup_configuration.enabled`
     /// reads every element. An empty path is the resource itself.
     let path: String
+    /// The path's keys, split once.
+    let keys: [String]
     let test: Test
     /// protection-removed, data-loss-scheduled, exposure or privilege.
     let change: String
@@ -34,6 +36,7 @@ struct ProtectionRule: Sendable {
     init(_ types: [String], _ path: String, _ test: Test, _ change: String, _ what: String) {
         self.types = Set(types)
         self.path = path
+        self.keys = path.isEmpty ? [] : path.split(separator: ".").map(String.init)
         self.test = test
         self.change = change
         self.what = what
@@ -622,17 +625,43 @@ enum PlanProtection {
         ),
     ]
 
+    /// Which table a change is read against.
+    enum Table {
+        case terraform, cloudFormation
+        var rules: [ProtectionRule] { self == .terraform ? PlanProtection.terraform : PlanProtection.cloudFormation }
+        var byType: [String: [Int]] {
+            self == .terraform ? PlanProtection.terraformByType : PlanProtection.cloudFormationByType
+        }
+    }
+
+    /// The rules of each type, looked up once per change instead of scanning every rule (a plan has thousands).
+    static let terraformByType = index(terraform)
+    static let cloudFormationByType = index(cloudFormation)
+
+    static func index(_ rules: [ProtectionRule]) -> [String: [Int]] {
+        var out: [String: [Int]] = [:]
+        for (i, r) in rules.enumerated() { for t in r.types { out[t, default: []].append(i) } }
+        return out
+    }
+
     /// Findings of one change: (class, evidence `attribute: before → after`).
     static func findings(
-        _ rules: [ProtectionRule],
+        _ table: Table,
         type: String,
         before: JSONValue?,
         after: JSONValue?,
         afterUnknown: JSONValue?
     ) -> [(String, String)] {
+        guard let indices = table.byType[type] else { return [] }
+        let rules = table.rules
         var out: [(String, String)] = []
-        for rule in rules where rule.types.contains(type) {
-            let path = rule.path.isEmpty ? [] : rule.path.split(separator: ".").map(String.init)
+        for i in indices {
+            let rule = rules[i]
+            let path = rule.keys
+            // Most changes do not touch most attributes: skip a rule whose first key is in none of the three.
+            if let first = path.first, before?[first] == nil, after?[first] == nil, afterUnknown?[first] == nil {
+                continue
+            }
             let b = values(before, path)
             let a = values(after, path)
             let unknown = values(afterUnknown, path).contains { $0 == .bool(true) }
@@ -651,6 +680,12 @@ enum PlanProtection {
     /// Every value at the path; lists are walked through at every step.
     static func values(_ v: JSONValue?, _ path: [String]) -> [JSONValue] {
         guard let v else { return [] }
+        // The common case, one key of an object: no intermediate arrays.
+        if path.count == 1, case .object = v {
+            guard let child = v[path[0]] else { return [] }
+            if case .array = child { return flatten([child]) }
+            return [child]
+        }
         var current: [JSONValue] = flatten([v])
         for key in path {
             var next: [JSONValue] = []

@@ -174,9 +174,9 @@ public enum TerraformPlan {
                 after: change["after"]
             )
             var classes: [String] = []
-            if action != "delete" && action != "forget" {
+            if action == "update" || action == "create" || action == "replace" {
                 for (cls, line) in PlanProtection.findings(
-                    PlanProtection.terraform,
+                    .terraform,
                     type: type,
                     before: change["before"],
                     after: change["after"],
@@ -292,9 +292,17 @@ public enum TerraformPlan {
         if let p = below.split(separator: "/").first(where: { looksProduction(String($0), settings) }) {
             report.production.append(ProductionEvidence(source: "directory", value: String(p)))
         }
-        let providers = Set(
-            report.changes.compactMap { $0.type.split(separator: "_", maxSplits: 1).first.map(String.init) }
-        )
+        // The providers the plan uses, read only when a machine target could matter.
+        let anyTarget =
+            context.kubeContext != nil || !settings.productionAWSAccounts.isEmpty
+            || !settings.productionGCPProjects.isEmpty || !settings.productionAzureSubscriptions.isEmpty
+        var providers: Set<Substring> = []
+        if anyTarget {
+            var types: Set<String> = []
+            for c in report.changes where types.insert(c.type).inserted {
+                if let p = c.type.split(separator: "_", maxSplits: 1).first { providers.insert(p) }
+            }
+        }
         if providers.contains("kubernetes") || providers.contains("helm") || providers.contains("kubectl"),
             let kc = context.kubeContext, looksProduction(kc, settings) || matches(kc, settings.productionKubeContexts)
         {
@@ -367,38 +375,46 @@ public enum TerraformPlan {
         return count(root)
     }
 
+    static let nameKeys: Set<String> = [
+        "name", "identifier", "bucket", "cluster_identifier", "project", "table_name", "function_name", "cluster",
+        "resource_group_name", "arn", "namespace", "account_id", "subscription_id",
+    ]
+    static let environmentTagKeys: Set<String> = ["env", "environment", "stage", "tier"]
+
+    /// Names, namespaces and tags (values of environment-like keys, and every tag key) of a change, read in one
+    /// pass over each object's members.
     static func namesAndTags(address: String, before: JSONValue?, after: JSONValue?) -> [(String, String)] {
         var out: [(String, String)] = [("address", address)]
+        out.reserveCapacity(16)
         for v in [before, after] {
-            guard let v, case .object = v else { continue }
-            for key in [
-                "name", "identifier", "bucket", "cluster_identifier", "project", "table_name", "function_name",
-                "cluster", "resource_group_name", "arn", "namespace", "account_id", "subscription_id",
-            ] {
-                if let s = v[key]?.stringValue { out.append((key, s)) }
-            }
-            // Kubernetes resources name their namespace in a metadata block.
-            for m in PlanProtection.values(v, ["metadata"]) {
-                if let s = m["namespace"]?.stringValue { out.append(("metadata.namespace", s)) }
-                if let s = m["name"]?.stringValue { out.append(("metadata.name", s)) }
-            }
-            for key in ["tags", "tags_all", "labels"] {
-                if case .object(let tags)? = v[key] {
+            guard case .object(let members)? = v else { continue }
+            for (key, value) in members {
+                if nameKeys.contains(key) {
+                    if let s = value.stringValue { out.append((key, s)) }
+                } else if key == "tags" || key == "tags_all" || key == "labels" {
+                    guard case .object(let tags) = value else { continue }
                     for (k, t) in tags {
-                        if ["env", "environment", "stage", "tier"].contains(k.lowercased()), let s = t.stringValue {
+                        if environmentTagKeys.contains(k.lowercased()), let s = t.stringValue {
                             out.append(("\(key).\(k)", s))
                         } else {
                             out.append(("\(key) key", k))  // a tag named `production`
                         }
                     }
-                }
-            }
-            // Tags in block form (Auto Scaling groups): tag { key = "Environment", value = "prod" }.
-            for t in PlanProtection.values(v, ["tag"]) {
-                if let k = t["key"]?.stringValue, ["env", "environment", "stage", "tier"].contains(k.lowercased()),
-                    let s = t["value"]?.stringValue
-                {
-                    out.append(("tag.\(k)", s))
+                } else if key == "metadata" {
+                    // Kubernetes resources name their namespace in a metadata block.
+                    for m in PlanProtection.flatten([value]) {
+                        if let s = m["namespace"]?.stringValue { out.append(("metadata.namespace", s)) }
+                        if let s = m["name"]?.stringValue { out.append(("metadata.name", s)) }
+                    }
+                } else if key == "tag" {
+                    // Tags in block form (Auto Scaling groups): tag { key = "Environment", value = "prod" }.
+                    for t in PlanProtection.flatten([value]) {
+                        if let k = t["key"]?.stringValue, environmentTagKeys.contains(k.lowercased()),
+                            let s = t["value"]?.stringValue
+                        {
+                            out.append(("tag.\(k)", s))
+                        }
+                    }
                 }
             }
         }

@@ -67,3 +67,46 @@ public struct ContainmentProfile: Sendable, Equatable {
             + readOnly.flatMap { ["--read-only", $0] }
     }
 }
+
+/// What a policy layer adds to a containment profile (paths absolute, `~/…`, or relative to the project).
+public struct ContainmentAdditions: Sendable, Equatable {
+    public var write: [String] = []
+    public var denyRead: [String] = []
+    public var readOnly: [String] = []
+
+    public init(write: [String] = [], denyRead: [String] = [], readOnly: [String] = []) {
+        self.write = write
+        self.denyRead = denyRead
+        self.readOnly = readOnly
+    }
+}
+
+extension ContainmentProfile {
+    /// The standard profile with the policy's additions for `name` (the `standard` additions apply to every
+    /// profile; a named one adds its own). An unknown name is nil.
+    public static func from(
+        policy: Policy,
+        name: String,
+        home: String,
+        project: String?,
+        tmpdir: String?
+    ) -> ContainmentProfile? {
+        guard name == "standard" || policy.containment[name] != nil else { return nil }
+        var p = standard(home: home, project: project, tmpdir: tmpdir)
+        let h = home.hasSuffix("/") ? String(home.dropLast()) : home
+        func resolve(_ path: String) -> String? {
+            if path.hasPrefix("/") { return path }
+            if path == "~" { return h }
+            if path.hasPrefix("~/") { return h + path.dropFirst(1) }
+            guard let project else { return nil }
+            return project + "/" + path
+        }
+        for key in Set(["standard", name]).sorted() {
+            guard let add = policy.containment[key] else { continue }
+            p.write += add.write.compactMap(resolve)
+            p.denyRead += add.denyRead.compactMap(resolve)
+            p.readOnly += add.readOnly.compactMap(resolve)
+        }
+        return p
+    }
+}

@@ -95,6 +95,9 @@ public struct Policy: Sendable {
     public var mcpDestructiveLimit: Int = 20
     /// What a tighten-only layer tried to loosen and was not allowed to (shown by `brake explain`).
     public var ignored: [String] = []
+    /// Containment (`brake run`): additions to the standard profile and named profiles, by profile name
+    /// (`standard` for the top-level `containment:` lists).
+    public var containment: [String: ContainmentAdditions] = [:]
     /// Whether the layer being merged may loosen (set for the duration of `merge`).
     var mayLoosen = true
 
@@ -138,13 +141,14 @@ struct YAMLReader {
         PolicyError(source: source, line: node?.mark?.line, column: node?.mark?.column, message: message)
     }
 
-    func mapping(_ node: Node, _ what: String, allowed: Set<String>) throws(PolicyError) -> [(String, Node, Node)] {
+    /// The entries of a mapping; `allowed` nil accepts any key (names chosen by the author, such as profiles).
+    func mapping(_ node: Node, _ what: String, allowed: Set<String>?) throws(PolicyError) -> [(String, Node, Node)] {
         guard case .mapping(let m) = node else { throw error(node, "\(what) must be a mapping") }
         var out: [(String, Node, Node)] = []
         var seen: Set<String> = []
         for (k, v) in m {
             guard let key = k.string else { throw error(k, "\(what): keys must be strings") }
-            guard allowed.contains(key) else {
+            if let allowed, !allowed.contains(key) {
                 throw error(
                     k,
                     "unknown key '\(key)' in \(what); expected one of: \(allowed.sorted().joined(separator: ", "))"
@@ -217,7 +221,7 @@ extension Policy {
         for (key, k, v) in try r.mapping(
             root,
             "the policy",
-            allowed: ["version", "settings", "rules", "overrides", "exceptions"]
+            allowed: ["version", "settings", "rules", "overrides", "exceptions", "containment"]
         ) {
             switch key {
             case "version":
@@ -245,11 +249,44 @@ extension Policy {
             case "exceptions":
                 guard case .sequence(let seq) = v else { throw r.error(v, "exceptions must be a list") }
                 for n in seq { try addException(n, r, layer: source) }
+            case "containment":
+                try mergeContainment(v, r, layer: source)
             default:
                 throw r.error(k, "unknown key '\(key)'")
             }
         }
         layers.append(source)
+    }
+
+    /// `containment: {write, deny_read, read_only, profiles: {NAME: {write, deny_read, read_only}}}`. Paths are
+    /// absolute, `~/…` (the home directory) or relative to the project. More unreadable or read-only paths tighten
+    /// (any layer); more writable ones loosen (only a layer that may loosen; others are listed as ignored).
+    mutating func mergeContainment(_ node: Node, _ r: YAMLReader, layer: String) throws(PolicyError) {
+        func lists(_ n: Node, _ what: String, profile: String) throws(PolicyError) {
+            var add = containment[profile] ?? ContainmentAdditions()
+            for (key, _, v) in try r.mapping(n, what, allowed: ["write", "deny_read", "read_only", "profiles"]) {
+                switch key {
+                case "profiles":
+                    guard profile == "standard" else {
+                        throw r.error(v, "profiles are named at the top of containment")
+                    }
+                    for (name, _, pv) in try r.mapping(v, "\(what).profiles", allowed: nil) {
+                        try lists(pv, "\(what).profiles.\(name)", profile: name)
+                    }
+                case "write":
+                    let list = try r.strings(v, "\(what).write")
+                    if mayLoosen {
+                        add.write += list
+                    } else if !list.isEmpty {
+                        ignored.append("\(layer): \(what).write (this layer may only tighten)")
+                    }
+                case "deny_read": add.denyRead += try r.strings(v, "\(what).deny_read")
+                default: add.readOnly += try r.strings(v, "\(what).read_only")
+                }
+            }
+            containment[profile] = add
+        }
+        try lists(node, "containment", profile: "standard")
     }
 
     mutating func mergeSettings(_ node: Node, _ r: YAMLReader, layer: String) throws(PolicyError) {
