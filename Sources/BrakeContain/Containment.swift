@@ -179,7 +179,14 @@ public enum Containment {
             die(64, "usage: brake-hook contain [--write PATH]… [--deny-read PATH]… [--read-only PATH]… -- COMMAND…")
         }
         var pipeFDs: [Int32] = [-1, -1]
-        let supervise = isatty(2) == 0 && pipe(&pipeFDs) == 0
+        // Supervised only where an explanation can be read: not on a terminal (the command keeps it), not into
+        // /dev/null (nobody reads it; one process less).
+        var err = stat()
+        var null = stat()
+        let discarded =
+            fstat(2, &err) == 0 && stat("/dev/null", &null) == 0 && (err.st_mode & S_IFMT) == S_IFCHR
+            && err.st_rdev == null.st_rdev
+        let supervise = isatty(2) == 0 && !discarded && pipe(&pipeFDs) == 0
         var child: pid_t = 0
         if supervise {
             child = fork()
