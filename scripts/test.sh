@@ -74,6 +74,12 @@ quiet_machine() {
         echo "$left" | awk '{print $1}' | xargs -r kill 2>/dev/null || true
         sleep 1
     fi
+    # The previous step's builds and benchmarks leave the machine busy for a while (writeback, lingering
+    # children): let the one-minute load settle a little (at most 45 s) before timing.
+    for _ in $(seq 9); do
+        awk '{exit !($1 > 0.7)}' /proc/loadavg || break
+        sleep 5
+    done
     echo "   load average before timing: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 quiet_machine
