@@ -127,6 +127,20 @@ try:
     check("Brake's containment" not in r.stderr, "a file's own permissions are not blamed on the containment")
     r = as_user("exit 7")
     check(r.returncode == 7, "the command's exit status is kept")
+    # Error output to a file (supervised, like a pipe, but the test waits only for the command): a background job
+    # that keeps stderr open must not hold up the command's end.
+    errfile = "/tmp/brake-contain-bg-%d.err" % os.getpid()
+    with open(errfile, "w") as ef:
+        t0 = time.time()
+        rc = subprocess.run(
+            ["setpriv", "--reuid", str(pw.pw_uid), "--regid", str(pw.pw_gid), "--init-groups", "--",
+             BRAKE, "run", "--", "bash", "-c", "(sleep 5 >&2 &) ; echo started >&2"],
+            cwd=proj, env={"HOME": home, "PATH": "/usr/bin:/bin"}, stdout=subprocess.DEVNULL, stderr=ef,
+            timeout=60).returncode
+        took = time.time() - t0
+    check(rc == 0 and took < 4 and "started" in open(errfile).read(),
+          "a background job holding stderr does not hold up the command's end (%.1f s)" % took)
+    os.remove(errfile)
     check(not os.path.exists(proj + "/.git/hooks/post-commit"), "no hook was planted")
     check("hooksPath" not in open(proj + "/.git/config").read(), "git's configuration is unchanged")
 

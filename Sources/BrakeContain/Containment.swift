@@ -217,7 +217,29 @@ public enum Containment {
         var line: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65536)
         let cwd = currentDirectory()
+        // Relay until the command has exited and its error output is drained. A background job it started may
+        // keep the pipe open: then a detached copier carries on relaying, so the job neither blocks this answer
+        // nor dies of SIGPIPE (what it writes later is passed through, not explained).
+        var status: Int32 = 0
+        var exited = false
+        var fds = pollfd(fd: pipeFDs[0], events: Int16(POLLIN), revents: 0)
         while true {
+            if !exited, waitpid(child, &status, WNOHANG) == child { exited = true }
+            let ready = poll(&fds, 1, exited ? 50 : 100)
+            if ready < 0 && errno == EINTR { continue }
+            if ready == 0 {
+                guard exited else { continue }
+                if fork() == 0 {  // the copier: detached, relays what is left, then ends
+                    setsid()
+                    while true {
+                        let n = read(pipeFDs[0], &buf, buf.count)
+                        if n < 0 && errno == EINTR { continue }
+                        if n <= 0 { _exit(0) }
+                        _ = buf.withUnsafeBytes { Glibc.write(2, $0.baseAddress, n) }
+                    }
+                }
+                break
+            }
             let n = read(pipeFDs[0], &buf, buf.count)
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
@@ -238,8 +260,7 @@ public enum Containment {
         if let r = refusal(String(decoding: line, as: UTF8.self), spec: spec, cwd: cwd), !refusals.contains(r) {
             refusals.append(r)
         }
-        var status: Int32 = 0
-        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        while !exited && waitpid(child, &status, 0) < 0 && errno == EINTR {}
         for r in refusals {
             let m = "Brake's containment refused \(r.access) \(r.path)\n"
             _ = m.withCString { Glibc.write(2, $0, strlen($0)) }

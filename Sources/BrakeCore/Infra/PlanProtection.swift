@@ -56,6 +56,14 @@ enum PlanProtection {
         "roles/iam.securityadmin", "owner", "contributor", "user access administrator", "cluster-admin",
     ]
 
+    /// The rule shape of an EC2 security group's ingress entries.
+    static let awsIngress = ProtectionRule.Test.opensWorld(
+        cidrs: ["cidr_blocks", "ipv6_cidr_blocks"],
+        from: "from_port",
+        to: "to_port",
+        protocolField: "protocol"
+    )
+
     static let rdsLike = [
         "aws_db_instance", "aws_rds_cluster", "aws_docdb_cluster", "aws_neptune_cluster",
     ]
@@ -258,24 +266,14 @@ enum PlanProtection {
         .init(
             ["aws_security_group"],
             "ingress",
-            .opensWorld(
-                cidrs: ["cidr_blocks", "ipv6_cidr_blocks"],
-                from: "from_port",
-                to: "to_port",
-                protocolField: "protocol"
-            ),
+            awsIngress,
             "exposure",
             "a sensitive port opened to the internet"
         ),
         .init(
             ["aws_security_group_rule"],
             "",
-            .opensWorld(
-                cidrs: ["cidr_blocks", "ipv6_cidr_blocks"],
-                from: "from_port",
-                to: "to_port",
-                protocolField: "protocol"
-            ),
+            awsIngress,
             "exposure",
             "a sensitive port opened to the internet"
         ),
