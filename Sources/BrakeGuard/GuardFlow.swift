@@ -43,6 +43,10 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
     public var linksOf: (@Sendable ([String]) -> [String: [String]])?
     /// The digest of a plan file an action applies (read by the adapter), binding it to the plan approved.
     public var planDigestOf: (@Sendable (String) -> String?)?
+    /// Reads files the commands would run (`Judgement.wantedFiles`) into the context, with the caller's rights;
+    /// true when it added anything (the request is then judged again, up to three rounds: a Makefile naming a
+    /// script, the script sourcing another).
+    public var scriptsOf: (@Sendable (inout Context, [String]) -> Bool)?
 
     /// Creates a flow.
     public init(
@@ -54,9 +58,11 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
         wait: Double = 20,
         repositoriesOf: (@Sendable ([String]) -> [String])? = nil,
         linksOf: (@Sendable ([String]) -> [String: [String]])? = nil,
-        planDigestOf: (@Sendable (String) -> String?)? = nil
+        planDigestOf: (@Sendable (String) -> String?)? = nil,
+        scriptsOf: (@Sendable (inout Context, [String]) -> Bool)? = nil
     ) {
         self.planDigestOf = planDigestOf
+        self.scriptsOf = scriptsOf
         self.repositoriesOf = repositoriesOf
         self.linksOf = linksOf
         self.policy = policy
@@ -76,6 +82,13 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
     public func run(_ request: ActionRequest) -> GuardOutcome {
         var j = Judge.evaluate(request, policy: policy)
         var request = request
+        // What the command runs from disk, judged with its content (most commands run no file: one analysis).
+        if let scriptsOf {
+            for _ in 0..<3 where !j.wantedFiles.isEmpty {
+                guard scriptsOf(&request.context, j.wantedFiles) else { break }
+                j = Judge.evaluate(request, policy: policy)
+            }
+        }
         var again = false
         // `terraform apply PLANFILE` is bound to the plan file's own digest (approved with `brake plan --request`).
         if request.planDigest == nil, let plan = j.appliedPlan, let digest = planDigestOf?(plan) {

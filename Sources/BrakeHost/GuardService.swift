@@ -3,6 +3,7 @@ import BrakeCore
 import BrakeWire
 import CBrakeSystem
 import Dispatch
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -26,7 +27,7 @@ package struct GuardService: Sendable {
     package var concurrency = 128
     /// Kept connections to the control plane, shared by every call.
     let pool = HTTPClient.Pool()
-    /// Writes the local log records of answered calls, in order, after their answers have gone out.
+    /// Does what answered calls left for after their answers (log records, cached stops), in order.
     let logWriter = DispatchQueue(label: "brake.guard.log")
     /// Wrong approver secrets per account (a local system install).
     let attempts = SecretAttempts()
@@ -68,24 +69,34 @@ package struct GuardService: Sendable {
         signal(SIGPIPE, SIG_IGN)
         let listener = try bind()
         ready?()
-        let slots = DispatchSemaphore(value: concurrency)
-        let calls = DispatchQueue(label: "brake.guard.calls", attributes: .concurrent)
+        // Leader and followers: the thread that accepts a call answers it itself (no hand-over to a woken worker
+        // on every hook call), after making sure another thread waits in `accept` for the next one. A call may
+        // long-poll the server for minutes; threads are added while all wait on calls, up to `concurrency`.
+        let threads = Acceptors(limit: concurrency)
+        threads.add(self, listener)
+        while true { pause() }
+    }
+
+    /// One accepting thread: accepts, answers, and goes back to accepting unless enough others already wait.
+    func acceptLoop(_ listener: Int32, _ threads: Acceptors) {
         while true {
+            threads.waiting(+1)
             let fd = accept(listener, nil, nil)
+            let others = threads.waiting(-1)
             if fd < 0 {
-                if errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE { continue }
-                throw Failure(status: ExitStatus.badInput, message: "accept: \(Loader.string(strerror(errno)))")
+                if errno == EINTR || errno == ECONNABORTED || errno == EAGAIN { continue }
+                if errno == EMFILE || errno == ENFILE {
+                    usleep(10_000)  // out of descriptors: calls wait in the backlog until some close
+                    continue
+                }
+                FileHandleOut.stderr("brake daemon: accept: \(Loader.string(strerror(errno)))\n")
+                exit(ExitStatus.badInput)
             }
+            if others == 0 && threads.reserve() { threads.add(self, listener) }
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            slots.wait()
-            let service = self
-            // A queue of its own: libdispatch reuses idle threads and adds one when every thread is blocked (a
-            // call may long-poll the server for minutes).
-            calls.async {
-                service.serve(fd)
-                close(fd)
-                slots.signal()
-            }
+            serve(fd)
+            close(fd)
+            if threads.leave(idle: 2) { return }
         }
     }
 
@@ -157,7 +168,8 @@ package struct GuardService: Sendable {
                 try GuardWire.readExactly(fd, n)
             })
         else { return }
-        let output = answer(call, uid: uid, gid: gid)
+        let later = AfterAnswer()
+        let output = answer(call, uid: uid, gid: gid, later: later)
         try? GuardWire.writeAll(
             fd,
             GuardWire.encode(
@@ -168,10 +180,11 @@ package struct GuardService: Sendable {
                 )
             )
         )
+        logWriter.async { later.run() }
     }
 
     /// The answer to one call from the user `uid`.
-    package func answer(_ call: GuardWire.Call, uid: UInt32, gid: UInt32) -> HookOutput {
+    package func answer(_ call: GuardWire.Call, uid: UInt32, gid: UInt32, later: AfterAnswer? = nil) -> HookOutput {
         if call.args.first == "control" {
             guard let root = systemRoot, let order = LocalOrder(wireArgs: call.args) else {
                 return LocalControl.refusal(
@@ -228,14 +241,14 @@ package struct GuardService: Sendable {
                 return HookEntry.Refusal("the guard service cannot keep state (\(error.message))", agent).output
             }
             env["BRAKE_HOME"] = dir
-            store = LocalStore(env: env, afterAnswer: logWriter)
+            store = LocalStore(env: env, afterAnswer: later)
             files = AgentFiles(uid: uid, gid: gid)
         } else {
             guard uid == geteuid() else {
                 return HookEntry.Refusal("this guard service answers only its own user", agent).output
             }
             for (k, v) in ownEnv where k.hasPrefix("BRAKE_") { env[k] = v }
-            store = LocalStore(env: env, afterAnswer: logWriter)
+            store = LocalStore(env: env, afterAnswer: later)
         }
         guard let arguments = parsed else {
             // The caller's own account reports; the kernel said who it is.
@@ -280,4 +293,67 @@ package struct GuardService: Sendable {
         guard getpwuid_r(uid, &pw, &buf, buf.count, &result) == 0, result != nil else { return nil }
         return (Loader.string(pw.pw_name), Loader.string(pw.pw_dir))
     }
+}
+
+/// The guard service's accepting threads: how many there are and how many wait in `accept`.
+final class Acceptors: Sendable {
+    let limit: Int
+    let counts = Mutex<(waiting: Int, total: Int)>((0, 0))
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Adjusts the number of threads waiting in `accept`; returns it.
+    @discardableResult
+    func waiting(_ delta: Int) -> Int {
+        counts.withLock {
+            $0.waiting += delta
+            return $0.waiting
+        }
+    }
+
+    /// Claims room for one more thread; false at the limit (calls then wait in the socket's backlog).
+    func reserve() -> Bool {
+        counts.withLock {
+            guard $0.total < limit else { return false }
+            $0.total += 1
+            return true
+        }
+    }
+
+    /// Whether this thread should end, because at least `idle` others already wait for calls (one always stays).
+    func leave(idle: Int) -> Bool {
+        counts.withLock {
+            guard $0.waiting >= idle, $0.total > 1 else { return false }
+            $0.total -= 1
+            return true
+        }
+    }
+
+    /// Starts an accepting thread (its place is already reserved, or it is the first).
+    func add(_ service: GuardService, _ listener: Int32) {
+        counts.withLock { if $0.total == 0 { $0.total = 1 } }
+        let body: @Sendable () -> Void = { service.acceptLoop(listener, self) }
+        let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+        var thread = pthread_t()
+        let started = pthread_create(
+            &thread,
+            nil,
+            { arg in
+                Unmanaged<ThreadBody>.fromOpaque(arg!).takeRetainedValue().body()
+                return nil
+            },
+            box
+        )
+        if started == 0 {
+            pthread_detach(thread)
+        } else {
+            Unmanaged<ThreadBody>.fromOpaque(box).release()
+            counts.withLock { $0.total -= 1 }
+        }
+    }
+}
+
+final class ThreadBody: Sendable {
+    let body: @Sendable () -> Void
+    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
 }

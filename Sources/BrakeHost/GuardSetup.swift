@@ -52,7 +52,8 @@ package enum GuardSetup {
                     guard Loader.exists(path), let bytes = try? Loader.bytes(path) else { return nil }
                     return Engine.hexDigest(bytes: bytes)
                 }
-            }
+            },
+            scriptsOf: { context, wanted in ScriptFiles.add(wanted, to: &context, files: files) }
         )
     }
 

@@ -106,15 +106,7 @@ package enum HookRunner {
         if call.actions.contains(where: \.isFileChange), let root = try? JSONValue.parse(payload) {
             input = (root["tool_input"] ?? root["toolArgs"] ?? root["tool_args"] ?? root["input"])?.serialized
         }
-        // What the command will run from disk (scripts, Makefiles, package.json), read now with the caller's rights.
-        var withFiles = context
-        ScriptFiles.load(
-            into: &withFiles,
-            commands: call.actions.compactMap { if case .shell(let c) = $0 { return c } else { return nil } },
-            settings: policy.settings,
-            files: files
-        )
-        let request = Requests.hook(call, context: withFiles, input: input, settings: policy.settings)
+        let request = Requests.hook(call, context: context, input: input, settings: policy.settings)
         let outcome = GuardSetup.flow(
             policy: policy,
             store: store,

@@ -1,6 +1,7 @@
 import BrakeCore
 import BrakeGuard
 import Dispatch
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -12,11 +13,11 @@ import Darwin
 package struct LocalStore {
     package let home: String
 
-    /// Set in the guard service: records written after a call's answer go to this serial queue, so the answer
-    /// does not wait for the log (the server's log already holds the decision; this one follows within moments).
-    package var afterAnswer: DispatchQueue?
+    /// Set in the guard service: records are written once the call's answer has gone out, so the answer does not
+    /// wait for the log (the server's log already holds the decision; this one follows within moments).
+    package var afterAnswer: AfterAnswer?
 
-    package init(env: [String: String], afterAnswer: DispatchQueue? = nil) {
+    package init(env: [String: String], afterAnswer: AfterAnswer? = nil) {
         if let h = env["BRAKE_HOME"], !h.isEmpty {
             home = h
         } else {
@@ -190,9 +191,9 @@ extension LocalStore: Ledger {
     }
 
     package func append(_ records: [AuditRecord]) throws(GuardFailure) {
-        if let queue = afterAnswer {
+        if let later = afterAnswer {
             let store = self
-            queue.async { try? store.withLock { () throws(Failure) in for r in records { try store.audit(r) } } }
+            later.add { try? store.withLock { () throws(Failure) in for r in records { try store.audit(r) } } }
             return
         }
         do {
@@ -200,5 +201,23 @@ extension LocalStore: Ledger {
         } catch {
             throw GuardFailure("\(error)")
         }
+    }
+}
+
+/// Work of one call that waits until its answer has gone out (the guard service runs it on its log queue): the
+/// local log record, the cached stops.
+package final class AfterAnswer: @unchecked Sendable {
+    // @unchecked: `jobs` is only touched under `lock`.
+    private var jobs: [@Sendable () -> Void] = []
+    private let lock = Mutex(())
+
+    package init() {}
+
+    package func add(_ job: @escaping @Sendable () -> Void) { lock.withLock { _ in jobs.append(job) } }
+
+    /// Runs what was added, in order.
+    package func run() {
+        let todo = lock.withLock { _ in jobs }
+        for job in todo { job() }
     }
 }

@@ -123,19 +123,24 @@ package final class ServerControl: ControlLink, @unchecked Sendable {
         case .failure(let e): return .failed(e.message)
         }
         flushSpool(client)
-        // The common call changes nothing: one read of the cache, no parse, no write.
-        let previous = try? Loader.readFile(cachePath)
+        // What the server said about stops and its policy is kept for the next call (and for when the server
+        // cannot be reached); in the guard service that happens after the answer has gone out.
+        let user = answer["user"]?.stringValue
+        let stops = answer["stops"] ?? .array([])
         let etag = answer["policy_etag"]?.stringValue
-        if remember(
-            user: answer["user"]?.stringValue,
-            stops: answer["stops"] ?? .array([]),
-            etag: etag,
-            previous: previous
-        ),
-            let etag, etag != previous.flatMap({ try? JSONValue.parse($0) })?["policy_etag"]?.stringValue
-        {
-            refreshPolicy(client)
+        let pool = self.pool
+        let keep: @Sendable () -> Void = { [self] in
+            // The common call changes nothing: one read of the cache, no parse, no write.
+            let previous = try? Loader.readFile(cachePath)
+            if remember(user: user, stops: stops, etag: etag, previous: previous), let etag,
+                etag != previous.flatMap({ try? JSONValue.parse($0) })?["policy_etag"]?.stringValue,
+                var client = try? link.client(timeout: 3)
+            {
+                client.pool = pool
+                refreshPolicy(client)
+            }
         }
+        if let later = link.store.afterAnswer { later.add(keep) } else { keep() }
         let required = answer["request"]?["required"].flatMap { r -> Approvers? in
             guard let role = r["role"]?.stringValue else { return nil }
             return Approvers(role: role, count: r["count"]?.intValue ?? 1)

@@ -443,11 +443,6 @@ struct Exec: ParsableCommand {
                 env: env,
                 projectRoot: context.projectRoot
             )
-            ScriptFiles.load(
-                into: &context,
-                commands: [argv.map(Hooks.shellQuote).joined(separator: " ")],
-                settings: pol.settings
-            )
             var request = Requests.exec(
                 argv,
                 session: env["BRAKE_SESSION"] ?? "",

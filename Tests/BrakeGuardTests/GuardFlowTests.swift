@@ -214,6 +214,56 @@ struct GuardFlowTests {
         }
     }
 
+    @Test("what a command runs from disk is read once the flow asks, judged by its content, and sent to the server")
+    func scriptsFromDisk() {
+        let files: [String: String] = [
+            "/home/dev/project/tidy.sh": "#!/bin/sh\nrm -rf ~\n",
+            "/home/dev/project/Makefile": "tidy:\n\t./tidy.sh\n",
+            "/home/dev/project/ok.sh": "#!/bin/sh\necho fine\n",
+        ]
+        let asked = Mutex<[[String]]>([])
+        @Sendable func reader(_ context: inout Context, _ wanted: [String]) -> Bool {
+            asked.withLock { $0.append(wanted) }
+            var added = false
+            for p in wanted where context.scripts[p] == nil {
+                guard let text = files[p] else { continue }
+                context.scripts[p] = text
+                added = true
+            }
+            return added
+        }
+        let settings = Self.policy.settings
+        func run(_ argv: [String], link: FakeLink? = nil) -> GuardOutcome {
+            var f = Self.flow(FakeLedger(), link)
+            f.scriptsOf = { reader(&$0, $1) }
+            return f.run(Requests.exec(argv, session: "s1", context: Self.context, settings: settings))
+        }
+        // A script, and a Makefile whose recipe runs the script (two rounds of reading).
+        #expect(run(["./tidy.sh"]).verdict == .deny)
+        #expect(run(["make", "tidy"]).verdict == .deny)
+        #expect(run(["./ok.sh"]).verdict == .allow)
+        // A command that runs no file is judged once, and nothing is read.
+        asked.withLock { $0 = [] }
+        #expect(run(["ls", "-la"]).verdict == .allow)
+        #expect(asked.withLock { $0 }.isEmpty)
+        // A file that exists but cannot be read is never a silent allow.
+        var unreadable = Self.flow(FakeLedger(), nil)
+        unreadable.scriptsOf = { context, wanted in
+            for p in wanted { context.scriptProblems[p] = "cannot be read" }
+            return !wanted.isEmpty
+        }
+        let blind = unreadable.run(
+            Requests.exec(["./tidy.sh"], session: "s1", context: Self.context, settings: settings)
+        )
+        #expect(blind.verdict == .ask)
+        // The server judges the same content: it travels in the request's context.
+        let link = FakeLink(.answer(.deny))
+        _ = run(["./tidy.sh"], link: link)
+        let sent = link.sent.withLock { $0 }
+        #expect(sent.first?.context.scripts["/home/dev/project/tidy.sh"] == files["/home/dev/project/tidy.sh"])
+        #expect(sent.first?.localVerdict == .deny)
+    }
+
     @Test("a session that keeps trying other ways is stopped, whatever the entry point", arguments: Entry.allCases)
     func rerouting(_ entry: Entry) {
         let ledger = FakeLedger()

@@ -1,6 +1,7 @@
 import BrakeCore
 import BrakeHost
 import BrakeWire
+import Dispatch
 import Testing
 
 #if canImport(Glibc)
@@ -196,5 +197,46 @@ struct GuardServiceTests {
         if geteuid() == 0 {
             #expect(verdict(service(root).answer(claudeCall("ls", cwd: "/tmp"), uid: 0, gid: 0)) == "deny")
         }
+    }
+
+    @Test("callers that hang do not hold up the next call: another thread takes the socket while all are busy")
+    func busyCallers() throws {
+        let home = scratch()
+        let socket = home + "/guard.sock"
+        let s = GuardService(
+            socketPath: socket,
+            systemRoot: nil,
+            ownEnv: ["BRAKE_HOME": home + "/.brake", "HOME": home]
+        )
+        let ready = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { _ = try? s.run(ready: { ready.signal() }) }
+        #expect(ready.wait(timeout: .now() + 10) == .success)
+        // Three callers connect and send nothing: each keeps a thread waiting for its call (up to 10 s).
+        var stalled: [Int32] = []
+        for _ in 0..<3 {
+            if let fd = GuardWire.connect(socket) { stalled.append(fd) }
+            usleep(50_000)
+        }
+        defer { for fd in stalled { close(fd) } }
+        #expect(stalled.count == 3)
+        let fd = try #require(GuardWire.connect(socket))
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var started = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &started)
+        try GuardWire.writeAll(fd, GuardWire.encode(claudeCall("git status", cwd: home)))
+        let answer = try GuardWire.decodeAnswer { (n: Int) throws(GuardWire.WireError) in
+            try GuardWire.readExactly(fd, n)
+        }
+        var ended = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ended)
+        let out = HookOutput(
+            stdout: String(decoding: answer.stdout, as: UTF8.self),
+            stderr: String(decoding: answer.stderr, as: UTF8.self),
+            status: answer.status
+        )
+        #expect(verdict(out) == "allow", "\(out.stderr)")
+        #expect(ended.tv_sec - started.tv_sec < 3)
     }
 }

@@ -32,6 +32,9 @@ public struct Judgement: Sendable {
     public var referencedVariables: Set<String>
     /// The plan file a single `terraform|tofu|terragrunt apply PLANFILE` applies, for the adapter to digest.
     public var appliedPlan: String?
+    /// Files the commands would run (scripts, Makefiles, package.json) that the context does not hold yet: the
+    /// adapter reads them and the request is judged again with their content.
+    public var wantedFiles: [String] = []
 
     /// The detail a person sees on a request: tool, directory, targets, commands, reasons, labels.
     public func detail(_ request: ActionRequest) -> JSONValue {
@@ -121,7 +124,10 @@ public enum Judge {
             referencedVariables: decisions.reduce(into: Set<String>()) {
                 $0.formUnion($1.analysis.referencedVariables)
             },
-            appliedPlan: request.actions.count == 1 ? appliedPlan(worst.analysis, context: context) : nil
+            appliedPlan: request.actions.count == 1 ? appliedPlan(worst.analysis, context: context) : nil,
+            wantedFiles: decisions.reduce(into: [String]()) { out, d in
+                for p in d.analysis.wantedFiles where !out.contains(p) { out.append(p) }
+            }
         )
     }
 
