@@ -11,8 +11,6 @@ public final class SQLiteStore: ControlStore {
     let pool: DatabasePool
     public let path: String
     let batcher: DecisionBatcher
-    /// The connection that checkpoints the write-ahead log.
-    let checkpointer: DatabaseQueue
 
     public init(path: String, durability: Durability = .normal) throws {
         var config = Configuration()
@@ -20,8 +18,6 @@ public final class SQLiteStore: ControlStore {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
-            // The log file is cut back to 32 MiB when it starts over, after a burst (see `checkpointOften`).
-            try db.execute(sql: "PRAGMA journal_size_limit = 33554432")
         }
         self.path = path
         pool = try DatabasePool(path: path, configuration: config)
@@ -107,23 +103,6 @@ public final class SQLiteStore: ControlStore {
         }
         try migrator.migrate(pool)
         batcher = DecisionBatcher(pool: pool)
-        checkpointer = try DatabaseQueue(path: path)
-        Self.checkpointOften(checkpointer, while: self)
-    }
-
-    /// SQLite copies the log into the database file inside the commit that crosses 1,000 log pages, with an fsync:
-    /// milliseconds for that one hook's answer. A PASSIVE checkpoint ten times a second on a connection of its
-    /// own does that copying beside the writers (it never blocks them), so with hooks at human and agent pace the
-    /// log starts over before any commit has to checkpoint; under a sustained flood of decisions the commit's own
-    /// checkpoint still bounds the log (one that only runs beside writers could never catch up with them).
-    static func checkpointOften(_ queue: DatabaseQueue, while store: SQLiteStore) {
-        let owner = WeakStore(store)
-        Task.detached {
-            while owner.store != nil {
-                try? await Task.sleep(for: .milliseconds(100))
-                _ = try? await queue.writeWithoutTransaction { try $0.checkpoint(.passive) }
-            }
-        }
     }
 
     // MARK: audit
@@ -598,13 +577,6 @@ public final class SQLiteStore: ControlStore {
             return s
         }
     }
-}
-
-/// The store a background task works for, without keeping it alive.
-final class WeakStore: @unchecked Sendable {
-    // @unchecked: a weak reference, read atomically by the runtime.
-    weak var store: SQLiteStore?
-    init(_ store: SQLiteStore) { self.store = store }
 }
 
 /// Group commit for decision reports. A report that arrives while nothing is being written is written at once

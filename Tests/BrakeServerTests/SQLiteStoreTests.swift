@@ -7,8 +7,7 @@ import Testing
 import Glibc
 #endif
 
-/// What keeps a hook's commit short on the embedded store: the breaker's indexes hold destructive events only,
-/// and the write-ahead log is copied into the database beside the writers, not inside a hook's commit.
+/// What keeps a hook's commit short on the embedded store: the breaker's indexes hold destructive events only.
 @Suite("SQLite store: the commit path")
 struct SQLiteStoreTests {
     static func decision(_ store: SQLiteStore, destructive: Bool, now: Int) async throws {
@@ -51,34 +50,5 @@ struct SQLiteStoreTests {
                 #expect(plan.contains("USING INDEX audit_"), "\(column)\(extra): \(plan)")
             }
         }
-    }
-
-    /// `mxFrame` and `nBackfill` from the WAL index (the `-shm` file): frames in the log, frames copied back.
-    static func walFrames(_ path: String) -> (logged: UInt32, copied: UInt32)? {
-        let fd = open(path + "-shm", O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var header = [UInt8](repeating: 0, count: 100)
-        guard pread(fd, &header, 100, 0) == 100 else { return nil }
-        func u32(_ at: Int) -> UInt32 { header[at..<(at + 4)].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) } }
-        return (u32(16), u32(96))
-    }
-
-    @Test("the log is checkpointed beside the writers: no commit has to copy it back itself")
-    func checkpointsBesideWriters() async throws {
-        let dir = try TempDir()
-        let path = dir.path + "/brake.sqlite"
-        let store = try SQLiteStore(path: path)
-        // Far fewer log pages than SQLite's own threshold (1,000): without the store's checkpoints they would stay.
-        for i in 0..<30 { try await Self.decision(store, destructive: false, now: 100 + i) }
-        let written = Self.walFrames(path)
-        #expect((written?.logged ?? 0) > 0)
-        var copied = false
-        for _ in 0..<40 where !copied {
-            try await Task.sleep(for: .milliseconds(50))
-            if let f = Self.walFrames(path), f.logged > 0, f.copied == f.logged { copied = true }
-        }
-        #expect(copied, "frames in the log / copied back: \(String(describing: Self.walFrames(path)))")
-        #expect(try await store.auditHead().size == 30)
     }
 }
