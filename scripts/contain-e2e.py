@@ -4,8 +4,10 @@
 whatever route it takes (a Makefile target, a Python one-liner, a git alias, a script written earlier,
 grandchildren, `cd`, symbolic links). Files are checked intact afterwards: a refusal is proven by the file, not
 only by an exit code. Run as root (it creates the user):  scripts/contain-e2e.py path/to/brake"""
+import json
 import os
 import pwd
+import shlex
 import shutil
 import subprocess
 import sys
@@ -147,6 +149,70 @@ try:
     # The same attacks without containment do reach the files (the test would notice a broken setup).
     r = as_user("cat ~/.aws/credentials", confined=False)
     check("SECRET-AWS" in r.stdout, "unconfined, the same read works (the check is real)")
+
+    # Claude Code's shell prefix: every shell command the agent runs (its Bash tool, its hooks) goes through
+    # `brake-hook shell`, which asks the user's guard service for the confinement. Claude runs
+    # `PREFIX 'source SNAPSHOT || true && eval CMD < /dev/null && pwd -P >| CWDFILE'` (its bash provider).
+    user_env = {"HOME": home, "PATH": "/usr/local/bin:/usr/bin:/bin", "USER": user, "LANG": "C.UTF-8",
+                "SHELL": "/bin/bash"}
+    setpriv = ["setpriv", "--reuid", str(pw.pw_uid), "--regid", str(pw.pw_gid), "--init-groups", "--"]
+    r = subprocess.run(setpriv + [BRAKE, "install", "claude-code", "--project", "--contain", "--command", BRAKE],
+                       cwd=proj, env=user_env, capture_output=True, text=True, timeout=60)
+    settings = json.load(open(proj + "/.claude/settings.json"))
+    prefix = settings.get("env", {}).get("CLAUDE_CODE_SHELL_PREFIX", "")
+    check(r.returncode == 0 and "brake-hook" in prefix and prefix.endswith(" shell"),
+          "brake install claude-code --contain sets Claude's shell prefix: " + prefix + r.stderr.strip()[-200:])
+    daemon = subprocess.Popen(setpriv + [BRAKE, "daemon"], cwd=home, env=user_env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(100):
+        if os.path.exists(home + "/.brake/guard.sock"):
+            break
+        time.sleep(0.05)
+    snapshot = home + "/.claude/shell-snapshots/snapshot-bash.sh"
+    subprocess.run(setpriv + ["bash", "-c", f"mkdir -p {os.path.dirname(snapshot)} && echo 'alias ll=\"ls -l\"' > {snapshot}"],
+                   env=user_env, check=True)
+
+    def as_claude(cmd, stdin=None):
+        """One Bash tool call the way Claude Code runs it with the prefix set; returns (result, final cwd)."""
+        cwdfile = "/tmp/claude-%d-cwd" % os.getpid()
+        full = f"source {shlex.quote(snapshot)} || true && eval {shlex.quote(cmd)} < /dev/null && pwd -P >| {cwdfile}"
+        r = subprocess.run(setpriv + ["bash", "-c", prefix + " " + shlex.quote(full)], cwd=proj, env=user_env,
+                           input=stdin, capture_output=True, text=True, timeout=120)
+        final = open(cwdfile).read().strip() if os.path.exists(cwdfile) else ""
+        if os.path.exists(cwdfile):
+            os.remove(cwdfile)
+        return r, final
+
+    try:
+        r, final = as_claude("echo 'x = 1' > made.py && git add -A && git commit -qm prefix && "
+                             "python3 -m unittest -q test_app 2>&1 && make -s build && cd src && echo done")
+        check(r.returncode == 0 and "done" in r.stdout and final == proj + "/src",
+              "through the prefix, routine work runs unchanged and `cd` carries over to the next command: "
+              + final + " " + r.stderr.strip()[-300:])
+        for what, script in attacks[:5]:
+            r, _ = as_claude(script)
+            out = r.stdout + r.stderr
+            refused = any(m in out for m in ("Permission denied", "Read-only file system", "Operation not permitted"))
+            check(r.returncode != 0 and refused and "SECRET-AWS" not in out and intact(),
+                  "through Claude's shell prefix, " + what + " is refused by the kernel")
+        r, _ = as_claude(f"python3 -c \"open('{home}/.brake/settings.yaml','w').write('x')\"")
+        check("Brake's containment refused writing " + home + "/.brake/settings.yaml" in r.stderr,
+              "...explained on stderr")
+        # Claude runs its hooks through the prefix too: the hook still answers, through the guard service.
+        for command, expect in (("git status", "allow"), ("rm -rf ~", "deny")):
+            payload = json.dumps({"session_id": "c1", "cwd": proj, "hook_event_name": "PreToolUse",
+                                  "tool_name": "Bash", "tool_input": {"command": command}, "tool_use_id": "t"})
+            r = subprocess.run(setpriv + ["bash", "-c", prefix + " " + shlex.quote(shlex.quote(HOOK) + " claude-code")],
+                               cwd=proj, env=user_env, input=payload, capture_output=True, text=True, timeout=60)
+            got = "deny" if ('"deny"' in r.stdout or r.returncode == 2) else ("allow" if r.returncode == 0 else "crash")
+            check(got == expect, f"a hook run through the prefix still answers: {command!r} → {got} {r.stderr.strip()[-200:]}")
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=10)
+    # Without the guard service the prefix still confines (brake run computes the confinement itself).
+    r, _ = as_claude("cat ~/.aws/credentials")
+    check(r.returncode != 0 and "SECRET-AWS" not in r.stdout + r.stderr,
+          "without the guard service, the prefix still confines: " + r.stderr.strip()[-200:])
 
     # Overhead, for the README: the confinement alone and through `brake run`.
     args = []

@@ -203,9 +203,10 @@ package struct GuardService: Sendable {
             )
         }
         // `contained ACCESS PATH COMMAND`: brake-hook contain reports what the kernel refused, for the audit log.
+        // `containment NAME`: brake-hook shell asks for the confinement of a command the caller runs in its cwd.
         let contained = call.args.first == "contained" && call.args.count == 4
         var parsed: HookEntry.Arguments?
-        if !contained {
+        if !contained && call.args.first != "containment" {
             switch HookEntry.parse(call.args) {
             case .failure(let refusal): return refusal.output
             case .success(let a): parsed = a
@@ -250,6 +251,14 @@ package struct GuardService: Sendable {
             for (k, v) in ownEnv where k.hasPrefix("BRAKE_") { env[k] = v }
             store = LocalStore(env: env, afterAnswer: later)
         }
+        if call.args.first == "containment" {
+            return Self.containment(
+                name: call.args.count > 1 ? call.args[1] : "standard",
+                call: call,
+                env: env,
+                files: files
+            )
+        }
         guard let arguments = parsed else {
             // The caller's own account reports; the kernel said who it is.
             try? store.append([
@@ -274,6 +283,31 @@ package struct GuardService: Sendable {
             control: control,
             files: files
         )
+    }
+
+    /// The confinement of a command the caller starts in its working directory: the profile `name` from the
+    /// policy as this service loads it for the caller (its project's layer read with the caller's rights, which
+    /// can only tighten), as `brake-hook contain` arguments, NUL-separated on stdout. A policy that cannot be
+    /// loaded or a profile it does not name is an error (exit 70): the command is then not run.
+    static func containment(name: String, call: GuardWire.Call, env: [String: String], files: AgentFiles) -> HookOutput
+    {
+        let cwd = call.cwd.hasPrefix("/") ? call.cwd : "/"
+        do {
+            let profile = try files.read { () throws(Failure) -> ContainmentProfile? in
+                let policy = try Loader.policy(
+                    LoadOptions(policy: nil, cwd: cwd, actor: "agent"),
+                    env: env,
+                    projectRoot: Loader.projectRoot(from: cwd)
+                )
+                return ContainedRun.profile(name, policy: policy, cwd: cwd, env: env, extraWrite: [])
+            }
+            guard let profile else {
+                return HookOutput(stdout: "", stderr: "the policy names no containment profile '\(name)'", status: 70)
+            }
+            return HookOutput(stdout: profile.arguments.joined(separator: "\u{0}"), stderr: "", status: 0)
+        } catch {
+            return HookOutput(stdout: "", stderr: "Brake's policy cannot be loaded (\(error.message))", status: 70)
+        }
     }
 
     /// The account of this name: its uid, name and home directory.

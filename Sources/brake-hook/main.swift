@@ -18,27 +18,114 @@ func fail(_ why: String) -> Never {
     exit(2)
 }
 
+/// What the kernel refused a confined command, reported to the guard service for the caller's audit log; without
+/// a service, the explanation on stderr is all there is.
+func reportRefusal(_ refusal: Containment.Refusal) {
+    var env: [String: String] = [:]
+    for name in ["BRAKE_SYSTEM_ROOT", "BRAKE_HOME", "HOME"] { env[name] = getenv(name).map { String(cString: $0) } }
+    guard let fd = GuardWire.connect(GuardWire.socketPath(env: env)) else { return }
+    defer { close(fd) }
+    let frame = GuardWire.encode(
+        args: ["contained", refusal.access, refusal.path, refusal.command],
+        cwd: currentDirectory(),
+        env: [],
+        payload: []
+    )
+    if (try? GuardWire.writeAll(fd, frame)) != nil {
+        _ = try? GuardWire.decodeAnswer { (n: Int) throws(GuardWire.WireError) in try GuardWire.readExactly(fd, n) }
+    }
+}
+
+func currentDirectory() -> String {
+    var cwd = [CChar](repeating: 0, count: 4096)
+    return getcwd(&cwd, cwd.count) != nil ? String(cString: cwd) : "/"
+}
+
+/// The environment as it is, without decoding it: NUL-separated entries straight from `environ`.
+func environmentBytes() -> [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(8192)
+    var entry = environ
+    while let e = entry.pointee {
+        if !bytes.isEmpty { bytes.append(0) }
+        bytes.append(contentsOf: UnsafeRawBufferPointer(start: e, count: strlen(e)))
+        entry += 1
+    }
+    return bytes
+}
+
+/// The full `brake` beside this binary.
+func sibling(_ name: String) -> String {
+    var buf = [CChar](repeating: 0, count: 4096)
+    let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+    guard n > 0 else { fail("the hook cannot find its own binary") }
+    let me = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return String(me[..<(me.lastIndex(of: "/") ?? me.startIndex)]) + "/" + name
+}
+
+func execute(_ argv: [String]) -> Never {
+    var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    execv(argv[0], &cargs)
+    fail("\(argv[0]) cannot be run (\(String(cString: strerror(errno))))")
+}
+
 let args = Array(CommandLine.arguments.dropFirst())
 // `brake-hook contain … -- COMMAND`: the confined form an allowed command is rewritten to (and `brake run`).
 if args.first == "contain" {
-    Containment.main(Array(args.dropFirst())) { refusal in
-        // Reported to the guard service for the audit log; without one, the explanation on stderr is all there is.
-        var env: [String: String] = [:]
-        for name in ["BRAKE_SYSTEM_ROOT", "BRAKE_HOME", "HOME"] { env[name] = getenv(name).map { String(cString: $0) } }
-        guard let fd = GuardWire.connect(GuardWire.socketPath(env: env)) else { return }
-        defer { close(fd) }
-        var cwd = [CChar](repeating: 0, count: 4096)
-        let here = getcwd(&cwd, cwd.count) != nil ? String(cString: cwd) : "/"
-        let frame = GuardWire.encode(
-            args: ["contained", refusal.access, refusal.path, refusal.command],
-            cwd: here,
-            env: [],
-            payload: []
-        )
-        if (try? GuardWire.writeAll(fd, frame)) != nil {
-            _ = try? GuardWire.decodeAnswer { (n: Int) throws(GuardWire.WireError) in try GuardWire.readExactly(fd, n) }
-        }
+    Containment.main(Array(args.dropFirst()), report: reportRefusal)
+}
+// `brake-hook shell [--profile NAME] COMMAND`: an agent's shell prefix (Claude Code's CLAUDE_CODE_SHELL_PREFIX).
+// Every shell command the agent runs arrives as one string and runs confined by the policy's profile, which the
+// guard service computes for the caller's directory; without a service, `brake run` computes it. Never unconfined.
+if args.first == "shell" {
+    var rest = Array(args.dropFirst())
+    var profile = "standard"
+    if rest.count == 3, rest[0] == "--profile" {
+        profile = rest[1]
+        rest.removeFirst(2)
     }
+    guard rest.count == 1 else {
+        let m =
+            "Brake's containment: usage: brake-hook shell [--profile NAME] COMMAND (one string, as an agent's shell prefix passes it)\n"
+        _ = m.withCString { write(2, $0, strlen($0)) }
+        exit(64)
+    }
+    // The agent's own shell when it is one the agent's command was written for, else bash.
+    let named = getenv("SHELL").map { String(cString: $0) } ?? ""
+    let base = named.split(separator: "/").last.map(String.init) ?? ""
+    let shell = ["bash", "zsh"].contains(base) && access(named, X_OK) == 0 ? named : "/bin/bash"
+    let command = [shell, "-c", rest[0]]
+    var env: [String: String] = [:]
+    for name in ["BRAKE_SYSTEM_ROOT", "BRAKE_HOME", "HOME"] { env[name] = getenv(name).map { String(cString: $0) } }
+    guard let fd = GuardWire.connect(GuardWire.socketPath(env: env)) else {
+        execute([sibling("brake"), "run", "--profile", profile, "--"] + command)
+    }
+    let frame = GuardWire.encode(
+        args: ["containment", profile],
+        cwd: currentDirectory(),
+        env: environmentBytes(),
+        payload: []
+    )
+    let answer: GuardWire.Answer
+    do {
+        try GuardWire.writeAll(fd, frame)
+        answer = try GuardWire.decodeAnswer { (n: Int) throws(GuardWire.WireError) in try GuardWire.readExactly(fd, n) }
+    } catch {
+        let m = "Brake's containment: the guard service did not answer (\(error)); the command was not run\n"
+        _ = m.withCString { write(2, $0, strlen($0)) }
+        exit(70)
+    }
+    close(fd)
+    guard answer.status == 0 else {
+        let why = String(decoding: answer.stderr, as: UTF8.self)
+        let m = "Brake's containment: \(why); the command was not run\n"
+        _ = m.withCString { write(2, $0, strlen($0)) }
+        exit(70)
+    }
+    let spec = answer.stdout.split(separator: 0, omittingEmptySubsequences: false).map {
+        String(decoding: $0, as: UTF8.self)
+    }
+    Containment.main((answer.stdout.isEmpty ? [] : spec) + ["--"] + command, report: reportRefusal)
 }
 if args.first == "--help" || args.first == "-h" {
     let usage =
@@ -54,15 +141,7 @@ for name in ["BRAKE_SYSTEM_ROOT", "BRAKE_HOME", "HOME"] { env[name] = variable(n
 
 guard let fd = GuardWire.connect(GuardWire.socketPath(env: env)) else {
     // No guard service: the full binary beside this one judges in-process (stdin is still unread).
-    var buf = [CChar](repeating: 0, count: 4096)
-    let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-    guard n > 0 else { fail("the hook cannot find its own binary") }
-    let me = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    let brake = String(me[..<(me.lastIndex(of: "/") ?? me.startIndex)]) + "/brake"
-    let argv = [brake, "hook"] + args
-    var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-    execv(brake, &cargs)
-    fail("no guard service is listening and \(brake) cannot be run (\(String(cString: strerror(errno))))")
+    execute([sibling("brake"), "hook"] + args)
 }
 
 var payload: [UInt8] = []
@@ -74,20 +153,11 @@ while true {
     payload.append(contentsOf: chunk[0..<n])
     if payload.count > GuardWire.maxField { fail("the hook call is larger than 64 MiB") }
 }
-var cwdBuf = [CChar](repeating: 0, count: 4096)
-let cwd = getcwd(&cwdBuf, cwdBuf.count) != nil ? String(cString: cwdBuf) : "/"
-// The environment as it is, without decoding it: NUL-separated entries straight from `environ`.
-var envBytes: [UInt8] = []
-envBytes.reserveCapacity(8192)
-var entry = environ
-while let e = entry.pointee {
-    if !envBytes.isEmpty { envBytes.append(0) }
-    envBytes.append(contentsOf: UnsafeRawBufferPointer(start: e, count: strlen(e)))
-    entry += 1
-}
-
 do {
-    try GuardWire.writeAll(fd, GuardWire.encode(args: args, cwd: cwd, env: envBytes, payload: payload))
+    try GuardWire.writeAll(
+        fd,
+        GuardWire.encode(args: args, cwd: currentDirectory(), env: environmentBytes(), payload: payload)
+    )
     let answer = try GuardWire.decodeAnswer { (n: Int) throws(GuardWire.WireError) in try GuardWire.readExactly(fd, n) }
     _ = answer.stdout.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
     _ = answer.stderr.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }

@@ -25,6 +25,11 @@ struct InstallOptions: ParsableArguments {
         help:
             "Copilot's cloud agent: the repository's hook runs /usr/local/bin/brake, which .github/workflows/copilot-setup-steps.yml installs in the agent's sandbox."
     ) var cloud = false
+    @Flag(
+        name: .long,
+        help:
+            "Claude Code: also run every shell command the agent runs confined (`brake-hook shell` as its CLAUDE_CODE_SHELL_PREFIX; needs the guard service)."
+    ) var contain = false
     @Flag(name: .long, help: "Show the change without writing it.") var dryRun = false
     @Option(
         name: .long,
@@ -42,6 +47,11 @@ struct InstallOptions: ParsableArguments {
         if cloud && (agent != "copilot" || user || system) {
             throw ValidationError(
                 "--cloud is for Copilot's cloud agent, which reads the repository's hooks: `brake install copilot --cloud`"
+            )
+        }
+        if contain && agent != "claude-code" {
+            throw ValidationError(
+                "--contain is for Claude Code (its shell prefix); other agents run confined under `brake run --profile NAME -- AGENT` (see the README)"
             )
         }
         if Agent(rawValue: agent) == nil {
@@ -198,10 +208,30 @@ struct InstallAgent: ParsableCommand {
                     agent: a,
                     env: env
                 )
-            let updated =
+            var updated =
                 options.system
                 ? HookConfig.installSystem(agent: a, existing: existing, command: command)
                 : HookConfig.install(agent: a, existing: existing, command: command)
+            if options.contain {
+                let client =
+                    Paths.dirname(try Install.stableCommand(explicit: options.command, env: env)) + "/brake-hook"
+                guard client.hasPrefix("/"), access(client, X_OK) == 0 else {
+                    throw Failure(
+                        status: ExitStatus.usage,
+                        message:
+                            "--contain needs brake-hook installed beside brake (\(client) is missing); install both binaries"
+                    )
+                }
+                guard let contained = HookConfig.containShell(updated, prefix: Hooks.shellQuote(client) + " shell")
+                else {
+                    throw Failure(
+                        status: ExitStatus.usage,
+                        message:
+                            "\(path) already sets \(HookConfig.shellPrefixVariable) to another wrapper; Brake does not replace it. Remove it, or make that wrapper run `brake-hook shell \"$1\"`"
+                    )
+                }
+                updated = contained
+            }
             let text = updated.pretty() + "\n"
             let before = existing.map { $0.pretty() + "\n" } ?? ""
             if text == before {
@@ -219,6 +249,11 @@ struct InstallAgent: ParsableCommand {
                 chmod(path, 0o644)
             }
             FileHandleOut.stdout("installed Brake's \(a.rawValue) hook in \(path)\n")
+            if options.contain {
+                FileHandleOut.stdout(
+                    "every shell command Claude Code runs now runs confined (brake-hook shell); it asks the guard service for the confinement, so keep `brake daemon` running\n"
+                )
+            }
             if a == .kiro { try KiroAgentFiles.apply(options: options, env: env, command: command, install: true) }
             if options.cloud {
                 try CopilotCloud.writeSetupSteps(projectRoot: Paths.dirname(Paths.dirname(Paths.dirname(path))))

@@ -15,6 +15,14 @@ struct ContainmentProfileTests {
         #expect(!none.write.contains("/home/dev"))
         let root = ContainmentProfile.standard(home: "/home/dev", project: "/", tmpdir: nil)
         #expect(!root.write.contains("/"))
+        // $TMPDIR is the caller's: outside the system's temporary places it widens nothing.
+        for t in ["/home/dev", "/home/dev/", "/", "/etc", "/tmp/../home/dev", "/tmp", "/var/tmp/x/.."] {
+            let p = ContainmentProfile.standard(home: "/home/dev", project: "/home/dev/app", tmpdir: t)
+            #expect(p.write.prefix(3) == ["/home/dev/app", "/tmp", "/var/tmp"], "\(t)")
+            #expect(!p.write.contains("/home/dev") && !p.write.contains("/") && !p.write.contains("/etc"), "\(t)")
+        }
+        let shm = ContainmentProfile.standard(home: "/home/dev", project: nil, tmpdir: "/dev/shm/build/")
+        #expect(shm.write.prefix(3) == ["/tmp", "/var/tmp", "/dev/shm/build"])
     }
 
     @Test("Credential stores are unreadable; hooks, agent settings and Brake's policy in the project are read-only")

@@ -430,6 +430,30 @@ struct InstallTests {
         #expect(try JSONValue.parse(once.pretty()) == once)
     }
 
+    @Test("Claude's shell prefix: set beside the hook, never over another wrapper, removed with the hook")
+    func shellPrefix() throws {
+        let before = try JSONValue.parse(
+            #"{"theme":"dark","env":{"FOO":"1"},"hooks":{"PostToolUse":[{"matcher":"Edit","hooks":[{"type":"command","command":"fmt"}]}]}}"#
+        )
+        let hooked = HookConfig.install(
+            agent: .claudeCode,
+            existing: before,
+            command: "'/usr/local/bin/brake-hook' claude-code"
+        )
+        let contained = try #require(HookConfig.containShell(hooked, prefix: "'/usr/local/bin/brake-hook' shell"))
+        #expect(contained["env"]?["CLAUDE_CODE_SHELL_PREFIX"]?.stringValue == "'/usr/local/bin/brake-hook' shell")
+        #expect(contained["env"]?["FOO"]?.stringValue == "1")
+        #expect(HookConfig.containShell(contained, prefix: "'/usr/local/bin/brake-hook' shell") == contained)
+        #expect(HookConfig.uninstall(agent: .claudeCode, existing: contained) == before)
+        // Another wrapper is the operator's: not replaced, and not removed by uninstalling Brake.
+        let other = try JSONValue.parse(#"{"env":{"CLAUDE_CODE_SHELL_PREFIX":"/opt/corp/logger.sh"}}"#)
+        #expect(HookConfig.containShell(other, prefix: "brake-hook shell") == nil)
+        #expect(HookConfig.uninstall(agent: .claudeCode, existing: other) == other)
+        // With nothing else in env, uninstall removes the key whole.
+        let bare = try #require(HookConfig.containShell(.object([]), prefix: "/b/brake-hook shell"))
+        #expect(HookConfig.uninstall(agent: .claudeCode, existing: bare) == .object([]))
+    }
+
     @Test(
         "The guard service's client replaces the in-process hook and back, and is recognised as Brake's",
         arguments: [Agent.claudeCode, .codex, .gemini, .cursor]

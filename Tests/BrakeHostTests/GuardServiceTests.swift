@@ -239,4 +239,42 @@ struct GuardServiceTests {
         #expect(verdict(out) == "allow", "\(out.stderr)")
         #expect(ended.tv_sec - started.tv_sec < 3)
     }
+
+    @Test("brake-hook shell's confinement comes from the service's policy for the caller's project, or nothing runs")
+    func containmentProfile() throws {
+        let home = scratch()
+        let project = home + "/proj"
+        mkdir(project, 0o755)
+        mkdir(project + "/.git", 0o755)
+        let s = GuardService(
+            socketPath: home + "/guard.sock",
+            systemRoot: nil,
+            ownEnv: ["BRAKE_HOME": home + "/.brake"]
+        )
+        func ask(_ name: String, env: [String] = []) -> HookOutput {
+            s.answer(
+                GuardWire.Call(args: ["containment", name], cwd: project, env: ["HOME=" + home] + env, payload: []),
+                uid: geteuid(),
+                gid: getegid()
+            )
+        }
+        let out = ask("standard", env: ["TMPDIR=/etc"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let args = out.stdout.split(separator: "\u{0}").map(String.init)
+        #expect(args.count % 2 == 0)
+        var writable: [String] = []
+        var denied: [String] = []
+        for i in stride(from: 0, to: args.count - 1, by: 2) {
+            if args[i] == "--write" { writable.append(args[i + 1]) }
+            if args[i] == "--deny-read" { denied.append(args[i + 1]) }
+        }
+        #expect(writable.first == project && writable.contains("/tmp") && !writable.contains("/etc"))
+        #expect(denied.contains(home + "/.ssh") && denied.contains(home + "/.aws/credentials"))
+        // A profile the policy does not name, or a policy that cannot be loaded: an error, so nothing runs.
+        #expect(ask("nope").status == 70)
+        mkdir(project + "/.brake", 0o755)
+        write(project + "/.brake/policy.yaml", "rules: [this is not a rule\n")
+        let broken = ask("standard")
+        #expect(broken.status == 70 && broken.stdout.isEmpty && broken.stderr.contains("policy"))
+    }
 }

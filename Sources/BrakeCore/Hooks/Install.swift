@@ -101,10 +101,38 @@ public enum HookConfig {
         return root
     }
 
+    /// Claude Code runs every shell command it runs for the agent (its Bash tool, hooks, stdio MCP servers) as
+    /// `$CLAUDE_CODE_SHELL_PREFIX 'COMMAND'` when the variable is set: with `brake-hook shell` there, each runs
+    /// confined by the policy's containment profile.
+    public static let shellPrefixVariable = "CLAUDE_CODE_SHELL_PREFIX"
+
+    /// Whether a shell prefix is Brake's.
+    public static func isBrakePrefix(_ prefix: String) -> Bool {
+        prefix.contains("brake-hook") && prefix.contains(" shell")
+    }
+
+    /// The settings with Brake's shell prefix set; nil when another prefix is already there (an operator's wrapper
+    /// is not replaced silently).
+    public static func containShell(_ root: JSONValue, prefix: String) -> JSONValue? {
+        var env = root["env"] ?? .object([])
+        if let other = env[shellPrefixVariable]?.stringValue, !other.isEmpty, !isBrakePrefix(other) { return nil }
+        env = set(env, shellPrefixVariable, .string(prefix))
+        return set(root, "env", env)
+    }
+
+    /// The settings without Brake's shell prefix (another prefix is left alone).
+    static func uncontainShell(_ root: JSONValue) -> JSONValue {
+        guard case .object(let env)? = root["env"], let p = root["env"]?[shellPrefixVariable]?.stringValue,
+            isBrakePrefix(p), case .object(let top) = root
+        else { return root }
+        let rest = env.filter { $0.0 != shellPrefixVariable }
+        return rest.isEmpty ? .object(top.filter { $0.0 != "env" }) : set(root, "env", .object(rest))
+    }
+
     /// The configuration without Brake's hook (nil when the file should be removed).
     public static func uninstall(agent: Agent, existing: JSONValue) -> JSONValue? {
         if ownFile(agent) { return nil }
-        var root = existing
+        var root = agent == .claudeCode ? uncontainShell(existing) : existing
         guard case .object(var hooksMembers)? = root["hooks"] else { return root }
         for (i, member) in hooksMembers.enumerated().reversed() {
             guard case .array(let groups) = member.1 else { continue }

@@ -47,7 +47,16 @@ public struct ContainmentProfile: Sendable, Equatable {
         var write: [String] = []
         // The home directory itself is never a project here: that would make all of it writable.
         if let project, project != h, project != "/" { write.append(project) }
-        for t in ["/tmp", "/var/tmp", tmpdir].compactMap({ $0 }) where !write.contains(t) { write.append(t) }
+        // `$TMPDIR` is the caller's to set: it widens the writable places only inside the system's temporary ones
+        // (pointed at the home directory it would open everything the caches do not).
+        let temporary = tmpdir.flatMap { t -> String? in
+            let t = t.hasSuffix("/") ? String(t.dropLast()) : t
+            guard !t.contains("/../"), !t.hasSuffix("/.."),
+                ["/tmp/", "/var/tmp/", "/run/user/", "/dev/shm/"].contains(where: { t.hasPrefix($0) })
+            else { return nil }
+            return t
+        }
+        for t in ["/tmp", "/var/tmp", temporary].compactMap({ $0 }) where !write.contains(t) { write.append(t) }
         write += homeCaches.map { h + "/" + $0 }
         var readOnly = homeProtected.map { h + "/" + $0 }
         if let project, project != h { readOnly += projectProtected.map { project + "/" + $0 } }
