@@ -7,6 +7,7 @@ only by an exit code. Run as root (it creates the user):  scripts/contain-e2e.py
 import json
 import os
 import pwd
+import re
 import shlex
 import shutil
 import subprocess
@@ -82,7 +83,7 @@ try:
         python3 -m unittest -q test_app 2>&1
         make -s build && test -f dist/test_app.py
         echo c > ~/.cache/tool.cache && echo t > /tmp/brake-contain-$USER.tmp && rm /tmp/brake-contain-$USER.tmp
-        cat ~/.aws/config ~/.ssh/id_ed25519.pub >/dev/null 2>&1 || true
+        cat ~/.aws/config ~/.ssh/id_ed25519.pub >/dev/null
         (cd src && cd pkg && cat new.txt)
         echo done
         """
@@ -213,6 +214,37 @@ try:
     r, _ = as_claude("cat ~/.aws/credentials")
     check(r.returncode != 0 and "SECRET-AWS" not in r.stdout + r.stderr,
           "without the guard service, the prefix still confines: " + r.stderr.strip()[-200:])
+
+    # brake exec confines an agent's command too, and an approved one gets exactly the access its approval covered.
+    def exec_as_user(argv):
+        return subprocess.run(setpriv + [BRAKE, "exec", "--"] + argv, cwd=proj, env=user_env,
+                              capture_output=True, text=True, timeout=120)
+
+    r = exec_as_user(["git", "status", "--short"])
+    check(r.returncode == 0, "brake exec: routine work runs confined " + r.stderr.strip()[-200:])
+    # The path comes from a file the command reads: no analysis of the command line can know it.
+    with open(proj + "/target.txt", "w") as f:
+        f.write(home + "/.brake/settings.yaml\n")
+    sneaky = "open(open('target.txt').read().strip(), 'w').write('x')"
+    r = exec_as_user(["python3", "-c", sneaky])
+    check(r.returncode != 0 and "Brake's containment refused writing" in r.stderr and intact(),
+          "brake exec: a write to Brake's settings the analysis could not see is refused by the kernel "
+          + r.stderr.strip()[-200:])
+    subprocess.run(setpriv + ["bash", "-c", "mkdir -p ~/old-data ~/keep && echo 1 > ~/old-data/a && echo 2 > ~/keep/b"],
+                   env=user_env, check=True)
+    r = exec_as_user(["rm", "-rf", home + "/old-data"])
+    m = re.search(r"brake approve ([A-Za-z0-9_-]+)", r.stderr)
+    check(r.returncode == 75 and m is not None, "brake exec: deleting outside the project needs approval")
+    if m:
+        a = subprocess.run(setpriv + [BRAKE, "approve", m.group(1)], cwd=proj, env=user_env,
+                           capture_output=True, text=True, timeout=60)
+        r = exec_as_user(["rm", "-rf", home + "/old-data"])
+        check(a.returncode == 0 and r.returncode == 0 and not os.path.exists(home + "/old-data"),
+              "brake exec: once approved, the delete runs with the access its approval covered "
+              + (a.stdout + a.stderr).strip()[-200:] + " / " + r.stderr.strip()[-200:])
+        r = exec_as_user(["python3", "-c", "open('" + home + "/keep/b', 'w').write('x')"])
+        check(r.returncode != 0 and open(home + "/keep/b").read().strip() == "2",
+              "brake exec: ...and nothing else outside the project is writable")
 
     # Overhead, for the README: the confinement alone and through `brake run`.
     args = []

@@ -8,11 +8,13 @@ public struct ContainmentSpec: Sendable, Equatable {
     public var write: [String]
     public var denyRead: [String]
     public var readOnly: [String]
+    public var removeIn: [String]
 
-    public init(write: [String] = [], denyRead: [String] = [], readOnly: [String] = []) {
+    public init(write: [String] = [], denyRead: [String] = [], readOnly: [String] = [], removeIn: [String] = []) {
         self.write = write
         self.denyRead = denyRead
         self.readOnly = readOnly
+        self.removeIn = removeIn
     }
 
     /// `--write P`, `--deny-read P`, `--read-only P` … `-- COMMAND…` (what `brake-hook contain` reads).
@@ -27,6 +29,7 @@ public struct ContainmentSpec: Sendable, Equatable {
             case "--write": spec.write.append(args[i + 1])
             case "--deny-read": spec.denyRead.append(args[i + 1])
             case "--read-only": spec.readOnly.append(args[i + 1])
+            case "--remove-in": spec.removeIn.append(args[i + 1])
             default: return nil
             }
             i += 2
@@ -35,8 +38,8 @@ public struct ContainmentSpec: Sendable, Equatable {
     }
 
     public var arguments: [String] {
-        write.flatMap { ["--write", $0] } + denyRead.flatMap { ["--deny-read", $0] }
-            + readOnly.flatMap { ["--read-only", $0] }
+        write.flatMap { ["--write", $0] } + removeIn.flatMap { ["--remove-in", $0] }
+            + denyRead.flatMap { ["--deny-read", $0] } + readOnly.flatMap { ["--read-only", $0] }
     }
 }
 
@@ -84,6 +87,10 @@ public enum Containment {
         try grantReads("/", denied: denied, ruleset: ruleset)
         // Writes only: what may be read there is the read rules' business.
         for w in writable { try ruleset.allow(w, writes) }
+        // Removal only, where an approved delete takes its target away.
+        for d in spec.removeIn where access(d, F_OK) == 0 {
+            try ruleset.allow(canonical(d), Landlock.removeDir | Landlock.removeFile)
+        }
         // Terminals and the null devices are written by almost everything.
         for d in ["/dev/null", "/dev/zero", "/dev/full", "/dev/tty", "/dev/ptmx", "/dev/pts", "/dev/shm"] {
             try ruleset.allow(d, d == "/dev/shm" || d == "/dev/pts" ? writes : Landlock.writeFile)
@@ -176,7 +183,10 @@ public enum Containment {
             exit(status)
         }
         guard let (spec, command) = ContainmentSpec.parse(args), !command.isEmpty else {
-            die(64, "usage: brake-hook contain [--write PATH]… [--deny-read PATH]… [--read-only PATH]… -- COMMAND…")
+            die(
+                64,
+                "usage: brake-hook contain [--write PATH]… [--remove-in DIR]… [--deny-read PATH]… [--read-only PATH]… -- COMMAND…"
+            )
         }
         var pipeFDs: [Int32] = [-1, -1]
         // Supervised only where an explanation can be read: not on a terminal (the command keeps it), not into

@@ -28,7 +28,22 @@ package enum ContainedRun {
             )
         else { return nil }
         p.write += extraWrite.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }
-        return p
+        guard let names = entries(of: home + "/.ssh") else { return p }
+        return p.sshKeysOnly(home: home, entries: names)
+    }
+
+    /// The names in a directory; nil when it cannot be listed (then `~/.ssh` stays denied whole).
+    static func entries(of dir: String) -> [String]? {
+        guard let d = opendir(dir) else { return nil }
+        defer { closedir(d) }
+        var out: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafePointer(to: e.pointee.d_name) { p in
+                p.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { out.append(name) }
+        }
+        return out
     }
 
     /// The sibling `brake-hook`, which applies the confinement.

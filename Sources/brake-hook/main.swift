@@ -95,6 +95,13 @@ if args.first == "shell" {
     let base = named.split(separator: "/").last.map(String.init) ?? ""
     let shell = ["bash", "zsh"].contains(base) && access(named, X_OK) == 0 ? named : "/bin/bash"
     let command = [shell, "-c", rest[0]]
+    // Honest degradation: without Landlock nothing can be confined; the command runs as it would without the
+    // prefix (the hook's analysis still judged it), and says so.
+    if Landlock.abi() < 1 {
+        let m = "Brake: this kernel has no Landlock, so this command runs unconfined (Brake's hook still judges it)\n"
+        _ = m.withCString { write(2, $0, strlen($0)) }
+        execute(command)
+    }
     var env: [String: String] = [:]
     for name in ["BRAKE_SYSTEM_ROOT", "BRAKE_HOME", "HOME"] { env[name] = getenv(name).map { String(cString: $0) } }
     guard let fd = GuardWire.connect(GuardWire.socketPath(env: env)) else {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BrakeContain
 import BrakeCore
 import BrakeGuard
 import BrakeHost
@@ -213,6 +214,13 @@ struct InstallAgent: ParsableCommand {
                 ? HookConfig.installSystem(agent: a, existing: existing, command: command)
                 : HookConfig.install(agent: a, existing: existing, command: command)
             if options.contain {
+                guard Landlock.abi() >= 1 else {
+                    throw Failure(
+                        status: ExitStatus.usage,
+                        message:
+                            "this kernel has no Landlock (or it is disabled), so commands cannot be confined; install without --contain (`brake doctor` shows the kernel's support)"
+                    )
+                }
                 let client =
                     Paths.dirname(try Install.stableCommand(explicit: options.command, env: env)) + "/brake-hook"
                 guard client.hasPrefix("/"), access(client, X_OK) == 0 else {
@@ -457,6 +465,20 @@ struct Exec: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Organisation policy file.", valueName: "FILE")) var policy: String?
     @Option(name: .long, help: "Who acts: agent or human.") var actor: String = "agent"
     @OptionGroup var ask: WaitOption
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Run an agent's command confined by this containment profile (default: standard).",
+            valueName: "NAME"
+        )
+    )
+    var contain: String = "standard"
+    @Flag(
+        name: .long,
+        help:
+            "Run the allowed command unconfined (the default for --actor human). Not a boundary against an agent: an agent that can pass it can run the command without brake exec."
+    )
+    var noContain = false
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String] = []
 
     func run() throws {
@@ -503,6 +525,33 @@ struct Exec: ParsableCommand {
                             AppliedState(directory: dir, lineage: lineage, serial: serial + 1, time: LocalStore.now())
                         )
                     }
+                }
+                // An agent's command runs confined; an approved one with the access its approval covered.
+                if who == .agent && !noContain {
+                    guard
+                        var profile = ContainedRun.profile(
+                            contain,
+                            policy: pol,
+                            cwd: context.cwd,
+                            env: env,
+                            extraWrite: []
+                        )
+                    else {
+                        throw Failure(
+                            status: ExitStatus.usage,
+                            message: "no containment profile '\(contain)' in the policy; the command was not run"
+                        )
+                    }
+                    if outcome.judgement.verdict == .ask {
+                        profile = profile.granting(outcome.judgement.places)
+                            .readingCredentials(of: argv[0], home: env["HOME"] ?? "/")
+                    }
+                    if Landlock.abi() >= 1 {
+                        throw Failure(status: 70, message: ContainedRun.exec(argv, profile: profile))
+                    }
+                    FileHandleOut.stderr(
+                        "brake: this kernel has no Landlock, so the command runs unconfined (Brake's analysis still applied)\n"
+                    )
                 }
                 var cargs = argv.map { strdup($0) } + [nil]
                 execvp(argv[0], &cargs)

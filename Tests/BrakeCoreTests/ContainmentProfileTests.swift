@@ -86,4 +86,34 @@ struct ContainmentProfileTests {
         var bad = Policy.standard
         #expect(throws: PolicyError.self) { try bad.merge(yaml: "containment: {writes: [/x]}", source: "x.yaml") }
     }
+
+    @Test("~/.ssh: private keys unreadable, what ssh needs to connect through an agent readable")
+    func sshKeys() {
+        let p = ContainmentProfile.standard(home: "/home/dev", project: "/home/dev/app", tmpdir: nil)
+            .sshKeysOnly(
+                home: "/home/dev",
+                entries: ["id_ed25519", "id_ed25519.pub", "work_key", "config", "known_hosts", "known_hosts.old", "cm"]
+            )
+        #expect(!p.denyRead.contains("/home/dev/.ssh"))
+        for d in ["id_ed25519", "work_key", "cm"] { #expect(p.denyRead.contains("/home/dev/.ssh/" + d), "\(d)") }
+        for r in ["id_ed25519.pub", "config", "known_hosts", "known_hosts.old"] {
+            #expect(!p.denyRead.contains("/home/dev/.ssh/" + r), "\(r)")
+        }
+        // Nothing about ~/.ssh becomes writable.
+        #expect(!p.write.contains { $0.hasPrefix("/home/dev/.ssh") })
+    }
+
+    @Test("An approved command's program reads its own credential stores again; nothing else is unlocked")
+    func approvedCredentials() {
+        let p = ContainmentProfile.standard(home: "/home/dev", project: "/home/dev/app", tmpdir: nil)
+        let tf = p.readingCredentials(of: "/usr/bin/terraform", home: "/home/dev")
+        #expect(
+            !tf.denyRead.contains("/home/dev/.aws/credentials") && !tf.denyRead.contains("/home/dev/.config/gcloud")
+        )
+        #expect(tf.denyRead.contains("/home/dev/.ssh") && tf.denyRead.contains("/home/dev/.docker/config.json"))
+        #expect(p.readingCredentials(of: "python3", home: "/home/dev") == p)
+        let rm = p.granting(["/srv/old", "/", "relative"])
+        #expect(rm.write.contains("/srv/old") && !rm.write.contains("/") && !rm.write.contains("relative"))
+        #expect(rm.removeIn == ["/srv"])
+    }
 }

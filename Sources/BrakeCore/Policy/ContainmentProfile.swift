@@ -7,11 +7,75 @@ public struct ContainmentProfile: Sendable, Equatable {
     public var write: [String]
     public var denyRead: [String]
     public var readOnly: [String]
+    /// Directories whose entries may be removed (not written): where an approved delete removes its target.
+    public var removeIn: [String]
 
-    public init(write: [String], denyRead: [String], readOnly: [String]) {
+    public init(write: [String], denyRead: [String], readOnly: [String], removeIn: [String] = []) {
         self.write = write
         self.denyRead = denyRead
         self.readOnly = readOnly
+        self.removeIn = removeIn
+    }
+
+    /// The credential stores each tool reads (beneath the home directory). Infrastructure tools read every
+    /// cloud's: their providers do.
+    public static let toolCredentials: [String: [String]] = {
+        let aws = [".aws/credentials", ".aws/sso/cache", ".aws/cli/cache"]
+        let gcloud = [".config/gcloud"]
+        let azure = [".azure"]
+        let kube = [".kube/config"]
+        let infra = aws + gcloud + azure + kube + [".terraform.d/credentials.tfrc.json"]
+        return [
+            "aws": aws, "awslocal": aws, "sam": aws, "cdk": aws, "eksctl": aws + kube,
+            "gcloud": gcloud, "gsutil": gcloud, "bq": gcloud, "az": azure,
+            "kubectl": kube + aws + gcloud + azure, "helm": kube + aws + gcloud + azure, "k9s": kube,
+            "terraform": infra, "tofu": infra, "terragrunt": infra, "pulumi": infra,
+            "docker": [".docker/config.json"], "gh": [".config/gh/hosts.yml"], "vault": [".vault-token"],
+            "git": [".git-credentials"], "twine": [".pypirc"],
+        ]
+    }()
+
+    /// What in `~/.ssh` stays readable when its private keys are not: ssh needs its configuration and known
+    /// hosts to connect through an agent (`SSH_AUTH_SOCK`), and public keys are public.
+    public static func sshReadable(_ name: String) -> Bool {
+        ["config", "known_hosts", "known_hosts.old", "authorized_keys", "environment"].contains(name)
+            || name.hasSuffix(".pub") || name.hasPrefix("known_hosts")
+    }
+
+    /// The profile with `~/.ssh` denied entry by entry (`entries`: what it holds now) instead of whole, so that ssh
+    /// and `git push` over ssh work through an agent while no private key can be read.
+    public func sshKeysOnly(home: String, entries: [String]) -> ContainmentProfile {
+        let h = home.hasSuffix("/") ? String(home.dropLast()) : home
+        guard denyRead.contains(h + "/.ssh") else { return self }
+        var p = self
+        p.denyRead.removeAll { $0 == h + "/.ssh" }
+        p.denyRead += entries.filter { !Self.sshReadable($0) }.map { h + "/.ssh/" + $0 }
+        return p
+    }
+
+    /// The profile with the credential stores an approved command's program reads made readable again (an
+    /// approved `terraform apply` needs the cloud's credentials; nothing else is unlocked).
+    public func readingCredentials(of program: String, home: String) -> ContainmentProfile {
+        let name = String(program.split(separator: "/").last ?? Substring(program))
+        guard let stores = Self.toolCredentials[name], !stores.isEmpty else { return self }
+        let h = home.hasSuffix("/") ? String(home.dropLast()) : home
+        let unlocked = Set(stores.map { h + "/" + $0 })
+        var p = self
+        p.denyRead.removeAll { unlocked.contains($0) }
+        return p
+    }
+
+    /// The profile with the access an approval covered: the places the approved action changes become writable
+    /// and their directories may have entries removed (Landlock checks a removal on the parent directory, so a
+    /// sibling there could be removed too, but nothing there can be written or created).
+    public func granting(_ places: [String]) -> ContainmentProfile {
+        var p = self
+        for place in places where place.hasPrefix("/") && place != "/" {
+            if !p.write.contains(place) { p.write.append(place) }
+            let parent = String(place[..<(place.lastIndex(of: "/") ?? place.startIndex)])
+            if !parent.isEmpty, !p.removeIn.contains(parent) { p.removeIn.append(parent) }
+        }
+        return p
     }
 
     /// Caches that builds, package managers and test runners write (beneath the home directory).
@@ -72,7 +136,8 @@ public struct ContainmentProfile: Sendable, Equatable {
 
     /// The arguments `brake-hook contain` reads.
     public var arguments: [String] {
-        write.flatMap { ["--write", $0] } + denyRead.flatMap { ["--deny-read", $0] }
+        write.flatMap { ["--write", $0] } + removeIn.flatMap { ["--remove-in", $0] }
+            + denyRead.flatMap { ["--deny-read", $0] }
             + readOnly.flatMap { ["--read-only", $0] }
     }
 }
