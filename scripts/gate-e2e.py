@@ -30,6 +30,15 @@ def key(name):
 
 
 keys = {n: key(n) for n in ["junior", "senior", "senior2", "owner", "outsider"]}
+
+
+def ssh_key(name):
+    path = os.path.join(work, f"{name}-ssh")
+    sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"{name}@laptop", "-f", path)
+    return path, open(path + ".pub").read().strip()
+
+
+ssh_keys = {n: ssh_key(n) for n in ["senior", "junior"]}
 repo = os.path.join(work, "repo")
 os.makedirs(repo)
 sh("git", "init", "-q", "-b", "main", cwd=repo)
@@ -39,7 +48,7 @@ def roster(carry=False):
     return f"""version: 1
 people:
   - {{name: Jo Junior, emails: [jo@acme.io], aliases: [jo], level: junior, keys: ["{keys['junior'][1]}"]}}
-  - {{name: Sam Senior, emails: [sam@acme.io], aliases: [sam], level: senior, keys: ["{keys['senior'][1]}"]}}
+  - {{name: Sam Senior, emails: [sam@acme.io], aliases: [sam], level: senior, keys: ["{keys['senior'][1]}"], signing_keys: ["{ssh_keys['senior'][1]}"]}}
   - {{name: Sue Senior, emails: [sue@acme.io], aliases: [sue], level: senior, keys: ["{keys['senior2'][1]}"]}}
   - {{name: Olu Owner, emails: [olu@acme.io], aliases: [olu], level: staff, keys: ["{keys['owner'][1]}"]}}
 paths:
@@ -204,6 +213,58 @@ r = sh("sh", step, cwd=repo, env=env, check_rc=False)
 check(r.returncode == 1 and "brake signoff" in r.stdout, "examples/ci/gate-step.sh fails an unsigned range and says how to fix it")
 workflow = open(os.path.join(os.path.dirname(step), "github-actions-gate.yml")).read()
 check("examples/ci/gate-step.sh" in workflow and "fetch-depth: 0" in workflow, "the GitHub Actions example runs the same step with full history")
+
+# Who wrote it: git's author is whatever the committer typed; only a signature with a key the base roster lists
+# for that person makes the claim count (SSH signatures, checked by git against the roster's keys alone).
+start = sh("git", "rev-parse", "HEAD", cwd=repo).stdout.strip()
+
+
+def commit_as(email, msg, path, signing=None, env_extra=None):
+    p = os.path.join(repo, path)
+    open(p, "a").write(msg + "\n")
+    sh("git", "add", path, cwd=repo)
+    args = ["git", "-c", "user.name=Someone", "-c", f"user.email={email}"]
+    if signing:
+        args += ["-c", "gpg.format=ssh", "-c", f"user.signingkey={signing}", "commit", "-S"]
+    else:
+        args += ["commit"]
+    sh(*args, "-q", "-m", msg + "\n\nCo-authored-by: Claude <noreply@anthropic.com>", cwd=repo,
+       env=dict(ENV, **(env_extra or {})))
+    return sh("git", "rev-parse", "HEAD", cwd=repo).stdout.strip()
+
+
+forged_author = commit_as("jo@acme.io", "feat: as sam", "forged.py",
+                          env_extra={"GIT_AUTHOR_EMAIL": "sam@acme.io", "GIT_COMMITTER_EMAIL": "sam@acme.io"})
+rc, g = gate(f"{start}..{forged_author}")
+c = g.get("commits", [{}])[0]
+check(rc == 1 and c.get("author", {}).get("authenticated") is False and "senior" in " ".join(c.get("missing", [])),
+      "a junior's AI-assisted commit claiming a senior author, unsigned, still needs the senior sign-off: "
+      + c.get("author", {}).get("why", str(g))[:160])
+wrong_key = commit_as("sam@acme.io", "feat: signed by jo's key", "wrong.py", signing=ssh_keys["junior"][0])
+rc, g = gate(f"{forged_author}..{wrong_key}")
+c = g.get("commits", [{}])[0]
+check(rc == 1 and c.get("author", {}).get("authenticated") is False,
+      "...signed with a key the base roster does not list for that senior, it still needs the sign-off")
+own = commit_as("sam@acme.io", "feat: sam's own", "own.py", signing=ssh_keys["senior"][0])
+rc, g = gate(f"{wrong_key}..{own}")
+c = g.get("commits", [{}])[0]
+check(rc == 0 and c.get("author", {}).get("authenticated") is True and c.get("author", {}).get("level") == "senior",
+      "a senior's AI-assisted commit signed with their registered key needs no sign-off: "
+      + c.get("author", {}).get("why", str(g))[:160])
+fake = os.path.join(work, "fake-verifier")
+open(fake, "w").write("#!/bin/sh\necho 'Good \"git\" signature for sam@acme.io'\nexit 0\n")
+os.chmod(fake, 0o755)
+sh("git", "config", "gpg.ssh.program", fake, cwd=repo)
+rc, g = gate(f"{forged_author}..{wrong_key}")
+check(rc == 1 and g.get("commits", [{}])[0].get("author", {}).get("authenticated") is False,
+      "a verifier configured in the repository cannot vouch for a signature (the gate pins ssh-keygen)")
+sh("git", "config", "--unset", "gpg.ssh.program", cwd=repo)
+r = sh(BRAKE, "gate", "--range", f"{start}..{forged_author}", cwd=repo, check_rc=False)
+check("author: claims Sam Senior but is not signed" in r.stdout, "the text report says which identity counted and why")
+r = sh(BRAKE, "keys", "ssh", ssh_keys["senior"][0] + ".pub", check_rc=False)
+check(r.returncode == 0 and ssh_keys["senior"][1].rsplit(" ", 1)[0] in r.stdout and "gpg.format ssh" in r.stdout,
+      "brake keys ssh prints the roster line and git's signing settings")
+sh("git", "reset", "-q", "--hard", start, cwd=repo)
 
 r = sh(BRAKE, "gate", "--range", "nosuchref..HEAD", cwd=repo, check_rc=False)
 check(r.returncode == 65 and "range" in r.stderr, "a bad range is a clear error (65)")

@@ -22,14 +22,33 @@ enum Git {
         return r
     }
 
-    /// Commits of a range (oldest first), with their changed paths.
-    static func commits(_ range: String) throws -> [CommitInfo] {
+    /// Commits of a range (oldest first), with their changed paths and, when the roster lists signing keys, who
+    /// signed each: git checks SSH signatures against those keys alone (`allowedSigners`, written to a temporary
+    /// file; the verifier is pinned to ssh-keygen, whatever the repository's configuration says).
+    static func commits(_ range: String, allowedSigners: String = "") throws -> [CommitInfo] {
         let spec = range.contains("..") ? [range] : ["-1", range]
+        var config: [String] = []
+        var signature = "N%x1f"
+        let signers = "/tmp/brake-allowed-signers-\(getpid())"
+        if !allowedSigners.isEmpty {
+            guard let f = fopen(signers, "wb") else {
+                throw Failure(status: ExitStatus.badInput, message: "cannot write \(signers)")
+            }
+            var text = allowedSigners
+            _ = text.withUTF8 { fwrite($0.baseAddress, 1, $0.count, f) }
+            fclose(f)
+            config = [
+                "-c", "gpg.ssh.allowedSignersFile=\(signers)", "-c", "gpg.ssh.program=ssh-keygen",
+                "-c", "gpg.ssh.revocationFile=/dev/null",
+            ]
+            signature = "%G?%x1f%GS"
+        }
+        defer { if !allowedSigners.isEmpty { unlink(signers) } }
         guard
             let out = run(
-                [
+                config + [
                     "log", "--reverse", "-z", "--name-only", "--no-renames",
-                    "--format=%x1e%H%x1f%T%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f%B%x1f",
+                    "--format=%x1e%H%x1f%T%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f\(signature)%x1f%B%x1f",
                 ] + spec
             )
         else {
@@ -41,20 +60,21 @@ enum Git {
         var commits: [CommitInfo] = []
         for record in out.split(separator: "\u{1e}", omittingEmptySubsequences: true) {
             let f = record.split(separator: "\u{1f}", omittingEmptySubsequences: false).map(String.init)
-            guard f.count >= 7 else { continue }
-            let paths = f.count > 7 ? f[7].split(whereSeparator: { $0 == "\0" || $0 == "\n" }).map(String.init) : []
-            commits.append(
-                CommitInfo(
-                    sha: f[0],
-                    tree: f[1],
-                    authorName: f[2],
-                    authorEmail: f[3],
-                    committerName: f[4],
-                    committerEmail: f[5],
-                    message: f[6],
-                    paths: paths
-                )
+            guard f.count >= 9 else { continue }
+            let paths = f.count > 9 ? f[9].split(whereSeparator: { $0 == "\0" || $0 == "\n" }).map(String.init) : []
+            var c = CommitInfo(
+                sha: f[0],
+                tree: f[1],
+                authorName: f[2],
+                authorEmail: f[3],
+                committerName: f[4],
+                committerEmail: f[5],
+                message: f[8],
+                paths: paths
             )
+            // G: a good signature by a key of the allowed signers; git names its principal (an e-mail).
+            if f[6] == "G", !f[7].isEmpty { c.signedBy = f[7] }
+            commits.append(c)
         }
         return commits
     }
@@ -163,9 +183,44 @@ enum RosterFile {
 struct Keys: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Personal Ed25519 signing keys.",
-        subcommands: [Generate.self]
+        abstract: "Personal Ed25519 signing keys, and the SSH key you sign commits with.",
+        subcommands: [Generate.self, SSH.self]
     )
+
+    /// `brake keys ssh [PUBLIC_KEY_FILE]`: the roster entry for the SSH key that signs your commits.
+    struct SSH: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ssh",
+            abstract:
+                "Print the roster line for the SSH key you sign commits with, and git's settings to sign with it.",
+            discussion:
+                "The gate counts a commit's author level only when the commit is signed with a key the base roster lists for that person (signing_keys); an unsigned commit counts as the lowest of its declared author, the pusher and requirements.unverified_author."
+        )
+        @Argument(help: "The public key file (default: ~/.ssh/id_ed25519.pub).") var file: String?
+
+        func run() throws {
+            let env = Loader.environment()
+            let path = file ?? (env["HOME"] ?? "/") + "/.ssh/id_ed25519.pub"
+            do {
+                let text = try Loader.readFile(path)
+                guard let key = Roster.sshKey(text.split(separator: "\n").first.map(String.init) ?? "") else {
+                    throw Failure(
+                        status: ExitStatus.badInput,
+                        message:
+                            "\(path) is not an SSH public key (ssh-ed25519 AAAA…); create one with `ssh-keygen -t ed25519`"
+                    )
+                }
+                FileHandleOut.stdout(
+                    "add to your entry in team.yaml (through a reviewed change of the protected branch):\n"
+                        + "  signing_keys: [\"\(key)\"]\nand sign your commits with it:\n"
+                        + "  git config gpg.format ssh\n  git config user.signingkey \(Hooks.shellQuote(path))\n"
+                        + "  git config commit.gpgsign true\n"
+                )
+            } catch {
+                Loader.fail(error)
+            }
+        }
+    }
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -316,7 +371,7 @@ struct Gate: ParsableCommand {
                 range
                 ?? (Git.run(["rev-parse", "--verify", "-q", "origin/main"]) != nil ? "origin/main..HEAD" : "HEAD")
             let (r, rosterSource) = try RosterFile.protected(explicit: roster, ref: rosterRef, spec: spec, root: root)
-            let commits = try Git.commits(spec)
+            let commits = try Git.commits(spec, allowedSigners: r.allowedSigners)
             let signoffs = Git.notes("brake-signoffs")
             let aiNotes = Set(Git.notes("ai").keys)
             let all = r.requirements.carryOverIdenticalTree ? signoffs.flatMap { Gate.envelopes($0.value) } : []
@@ -349,6 +404,15 @@ struct Gate: ParsableCommand {
                                     .object([
                                         ("commit", .string(x.commit.sha)),
                                         ("provenance", .string(x.provenance.rawValue)),
+                                        (
+                                            "author",
+                                            .object([
+                                                ("declared", .string(x.authorship.declared)),
+                                                ("level", x.authorship.level.map { .string($0) } ?? .null),
+                                                ("authenticated", .bool(x.authorship.authenticated)),
+                                                ("why", .string(x.authorship.why)),
+                                            ])
+                                        ),
                                         ("evidence", .array(x.evidence.map { .string($0) })),
                                         (
                                             "requirements",
@@ -382,6 +446,7 @@ struct Gate: ParsableCommand {
                 for x in results where !x.passed {
                     out +=
                         "  \(x.commit.sha.prefix(12)) \(x.commit.message.split(separator: "\n").first ?? "")  [\(x.provenance.rawValue)\(x.evidence.isEmpty ? "" : ": " + x.evidence.joined(separator: "; "))]\n"
+                    out += "    author: \(x.authorship.why)\n"
                     for m in x.missing { out += "    missing: \(m)\n" }
                     for p in x.problems { out += "    problem: \(p)\n" }
                     out +=

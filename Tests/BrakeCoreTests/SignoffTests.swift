@@ -108,9 +108,59 @@ struct SignoffTests {
         let r = Signoff.requirements(for: risky, kind: .aiAssisted, roster: roster)
         #expect(r.count == 2 && r[1].count == 2 && r[1].owners == ["sam"])
         #expect(Signoff.requirements(for: commit("docs"), kind: .human, roster: roster).isEmpty)
+        // A senior's own AI-assisted change needs nothing, once the commit proves who wrote it.
         var senior = ai
         senior.authorEmail = "sam@acme.io"
+        senior.signedBy = "sam@acme.io"
         #expect(Signoff.requirements(for: senior, kind: .aiAssisted, roster: roster).isEmpty)
+    }
+
+    @Test("The author's level counts only for a commit signed with that person's key; else the lowest claim counts")
+    func authenticatedAuthorship() throws {
+        let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+        let roster = try Roster.parse(
+            yaml: """
+                people:
+                  - {name: Jo, emails: [jo@acme.io], aliases: [jo], level: junior}
+                  - {name: Sam, emails: [sam@acme.io], aliases: [sam], level: senior, signing_keys: ["\(key) sam@laptop"]}
+                  - {name: Pat, emails: [pat@acme.io], aliases: [pat], level: staff}
+                """,
+            source: "team.yaml"
+        )
+        #expect(roster.people[1].signingKeys == [key])
+        #expect(roster.allowedSigners == "sam@acme.io namespaces=\"git\" \(key)\n")
+        var c = commit("x\n\nCo-authored-by: Claude <noreply@anthropic.com>")
+        c.authorEmail = "sam@acme.io"
+        // Unsigned, claiming the senior: counted as the lowest level, so the AI change needs a senior's sign-off.
+        let unsigned = Signoff.authorship(c, roster: roster, pusher: nil)
+        #expect(!unsigned.authenticated && unsigned.level == "junior" && unsigned.why.contains("not signed"))
+        #expect(Signoff.requirements(for: c, kind: .aiAssisted, roster: roster).map(\.count) == [1])
+        // Signed with another person's key: still not Sam's change.
+        c.signedBy = "pat@acme.io"
+        #expect(!Signoff.authorship(c, roster: roster, pusher: nil).authenticated)
+        // Signed with Sam's registered key: Sam's level counts.
+        c.signedBy = "sam@acme.io"
+        let signed = Signoff.authorship(c, roster: roster, pusher: "jo")
+        #expect(signed.authenticated && signed.level == "senior")
+        #expect(Signoff.requirements(for: c, kind: .aiAssisted, roster: roster, pusher: "jo").isEmpty)
+        // With unverified_author raised, an unsigned claim counts as the lowest of the claim, the pusher and it.
+        let lenient = try Roster.parse(
+            yaml: """
+                people:
+                  - {name: Jo, emails: [jo@acme.io], aliases: [jo], level: junior}
+                  - {name: Sam, emails: [sam@acme.io], aliases: [sam], level: senior}
+                  - {name: Pat, emails: [pat@acme.io], aliases: [pat], level: staff}
+                requirements: {unverified_author: staff}
+                """,
+            source: "team.yaml"
+        )
+        c.signedBy = nil
+        #expect(Signoff.authorship(c, roster: lenient, pusher: nil).level == "senior")
+        #expect(Signoff.authorship(c, roster: lenient, pusher: "jo").level == "junior")
+        #expect(Signoff.authorship(c, roster: lenient, pusher: "pat").level == "senior")
+        #expect(Signoff.authorship(c, roster: lenient, pusher: "mallory").level == nil)
+        #expect(Signoff.requirements(for: c, kind: .aiAssisted, roster: lenient, pusher: "jo").map(\.count) == [1])
+        #expect(Signoff.requirements(for: c, kind: .aiAssisted, roster: lenient, pusher: "pat").isEmpty)
     }
 
     @Test("The roster is decoded strictly")
@@ -119,6 +169,9 @@ struct SignoffTests {
             "peeple: []", "people:\n  - {name: A, emails: [a@x], level: wizard}",
             "people:\n  - {name: A, emails: [a@x], level: senior, keys: [\"rsa:abc\"]}",
             "paths:\n  - {pattern: x, risk: extreme}", "requirements: {unknown_provenance: maybe}",
+            "people:\n  - {name: A, emails: [a@x], level: senior, signing_keys: [\"ed25519:abc\"]}",
+            "people:\n  - {name: A, emails: [a@x], level: senior, signing_keys: [\"ssh-ed25519 !!!\"]}",
+            "requirements: {unverified_author: wizard}",
         ] {
             #expect(throws: PolicyError.self, "\(bad)") { try Roster.parse(yaml: bad, source: "team.yaml") }
         }

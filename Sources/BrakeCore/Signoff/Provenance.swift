@@ -13,6 +13,9 @@ public struct CommitInfo: Sendable, Equatable {
     public var paths: [String]
     /// True when a git-ai note (`refs/notes/ai`) is attached.
     public var aiNote: Bool
+    /// The roster person (first e-mail) whose registered signing key made a good signature on this commit, as
+    /// `git verify-commit` checks it against the base roster's keys; nil when unsigned or not so signed.
+    public var signedBy: String?
 
     public init(
         sha: String,
@@ -131,6 +134,8 @@ public struct Roster: Sendable {
         public var teams: [String]
         /// Raw 32-byte Ed25519 public keys.
         public var keys: [[UInt8]]
+        /// SSH public keys (`TYPE BASE64`) this person signs commits with.
+        public var signingKeys: [String] = []
     }
 
     public struct PathRule: Sendable, Equatable {
@@ -160,6 +165,9 @@ public struct Roster: Sendable {
         public var markers: [String] = []
         /// How long a sign-off stays valid, in seconds.
         public var maxAge = 30 * 86400
+        /// The level an author's claim counts for when the commit is not signed with a key the roster lists for
+        /// them (git's author is whatever the committer typed): the lowest by default.
+        public var unverifiedAuthor = "junior"
     }
 
     public var people: [Person] = []
@@ -184,6 +192,25 @@ public struct Roster: Sendable {
     }
 
     public func person(key: [UInt8]) -> Person? { people.first { $0.keys.contains(key) } }
+
+    /// An SSH public key line reduced to `TYPE BASE64` (the comment dropped); nil when it is not one.
+    public static func sshKey(_ line: String) -> String? {
+        let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+        let types = [
+            "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+            "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
+        ]
+        guard parts.count >= 2, types.contains(String(parts[0])), let blob = Base64.decode(String(parts[1])),
+            blob.count >= 19
+        else { return nil }
+        return "\(parts[0]) \(parts[1])"
+    }
+
+    /// git's `gpg.ssh.allowedSignersFile` for the roster's signing keys: one line per key, its principal the
+    /// person's first e-mail (git then names that principal for a good signature).
+    public var allowedSigners: String {
+        people.flatMap { p in p.signingKeys.map { "\(p.emails[0]) namespaces=\"git\" \($0)\n" } }.joined()
+    }
 
     /// The path rule with the highest risk that matches any of the paths.
     public func rules(for paths: [String]) -> [PathRule] {
@@ -221,7 +248,7 @@ public struct Roster: Sendable {
                     for (pk, _, pv) in try r.mapping(
                         p,
                         "a person",
-                        allowed: ["name", "emails", "aliases", "level", "teams", "keys"]
+                        allowed: ["name", "emails", "aliases", "level", "teams", "keys", "signing_keys"]
                     ) {
                         switch pk {
                         case "name": person.name = try r.string(pv, "name")
@@ -233,6 +260,16 @@ public struct Roster: Sendable {
                                 throw r.error(pv, "level must be one of \(levels.joined(separator: ", "))")
                             }
                         case "teams": person.teams = try r.strings(pv, "teams")
+                        case "signing_keys":
+                            for k in try r.strings(pv, "signing_keys") {
+                                guard let key = Roster.sshKey(k) else {
+                                    throw r.error(
+                                        pv,
+                                        "a signing key must be an SSH public key line (ssh-ed25519 AAAA…, as in ~/.ssh/id_ed25519.pub); `brake keys ssh` prints it"
+                                    )
+                                }
+                                person.signingKeys.append(key)
+                            }
                         default:
                             for k in try r.strings(pv, "keys") {
                                 guard let key = Signoff.parsePublicKey(k) else {
@@ -276,7 +313,7 @@ public struct Roster: Sendable {
                     allowed: [
                         "ai_assisted_below", "ai_assisted_role", "ai_assisted_count", "high_risk_role",
                         "high_risk_count", "high_risk_owner", "unknown_provenance", "human_below", "human_role",
-                        "carry_over_identical_tree", "markers", "max_age_days",
+                        "carry_over_identical_tree", "markers", "max_age_days", "unverified_author",
                     ]
                 ) {
                     switch qk {
@@ -295,12 +332,14 @@ public struct Roster: Sendable {
                     case "human_role": q.humanRole = try r.string(qv, qk)
                     case "carry_over_identical_tree": q.carryOverIdenticalTree = try r.bool(qv, qk)
                     case "markers": q.markers = try r.strings(qv, qk)
+                    case "unverified_author": q.unverifiedAuthor = try r.string(qv, qk).lowercased()
                     default: q.maxAge = try r.int(qv, qk) * 86400
                     }
                 }
                 for (name, level) in [
                     ("ai_assisted_below", q.aiBelow), ("ai_assisted_role", q.aiRole),
                     ("high_risk_role", q.highRiskRole), ("human_role", q.humanRole),
+                    ("unverified_author", q.unverifiedAuthor),
                 ] where rank(level) < 0 {
                     throw PolicyError(
                         source: source,

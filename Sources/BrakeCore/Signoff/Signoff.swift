@@ -180,17 +180,82 @@ public enum Signoff {
         public var provenance: Provenance.Kind
         public var evidence: [String]
         public var requirements: [Requirement]
+        /// Whose change it counts as.
+        public var authorship: Authorship
         public var signers: [String]
         public var problems: [String]
         public var missing: [String]
         public var passed: Bool
     }
 
+    /// Whose change a commit counts as, and why: git's author is whatever the committer typed, so the declared
+    /// author's level counts only for a commit signed with a key the base roster lists for that person.
+    public struct Authorship: Sendable, Equatable {
+        /// The author e-mail git records.
+        public var declared: String
+        /// The level counted; nil for someone not in the roster.
+        public var level: String?
+        /// True when the commit's signature proves the declared author.
+        public var authenticated: Bool
+        public var why: String
+    }
+
+    public static func authorship(_ c: CommitInfo, roster: Roster, pusher: String?) -> Authorship {
+        let declared = roster.person(email: c.authorEmail)
+        guard let d = declared else {
+            return Authorship(
+                declared: c.authorEmail,
+                level: nil,
+                authenticated: false,
+                why: "\(c.authorEmail) is not in the roster"
+            )
+        }
+        if let signer = c.signedBy, d.emails.contains(signer.lowercased()) {
+            return Authorship(
+                declared: c.authorEmail,
+                level: d.level,
+                authenticated: true,
+                why: "signed with a key the roster lists for \(d.name)"
+            )
+        }
+        // Not proven: the lowest of the declared author, the pusher and the roster's level for unverified authors.
+        var counted: (level: String?, who: String) = (d.level, "the declared author \(d.name) (\(d.level))")
+        func lower(_ level: String?, _ who: String) {
+            if Roster.rank(level ?? "") < Roster.rank(counted.level ?? "") { counted = (level, who) }
+        }
+        if let pusher {
+            if let p = roster.person(alias: pusher) {
+                lower(p.level, "the pusher \(p.name) (\(p.level))")
+            } else {
+                lower(nil, "the pusher \(pusher), who is not in the roster")
+            }
+        }
+        let q = roster.requirements.unverifiedAuthor
+        lower(q, "unverified_author (\(q))")
+        let how =
+            c.signedBy.map { "signed with \($0)'s key, not \(d.name)'s" }
+            ?? "not signed with a key the roster lists for \(d.name)"
+        return Authorship(
+            declared: c.authorEmail,
+            level: counted.level,
+            authenticated: false,
+            why: "claims \(d.name) but is \(how), so it counts as \(counted.who)"
+        )
+    }
+
     /// What a commit needs.
-    public static func requirements(for c: CommitInfo, kind: Provenance.Kind, roster: Roster) -> [Requirement] {
+    public static func requirements(
+        for c: CommitInfo,
+        kind: Provenance.Kind,
+        roster: Roster,
+        pusher: String? = nil
+    ) -> [Requirement] {
         let q = roster.requirements
-        let author = roster.person(email: c.authorEmail)
-        let authorRank = author.map { Roster.rank($0.level) } ?? -1
+        let counted = authorship(c, roster: roster, pusher: pusher)
+        let authorRank = counted.level.map(Roster.rank) ?? -1
+        let byWhom =
+            counted.level.map { "a \($0)" + (counted.authenticated ? "" : " (author not verified)") }
+            ?? "someone not in the roster"
         var out: [Requirement] = []
         let effective: Provenance.Kind = kind == .unknown ? (q.unknownAs == "human" ? .human : .aiAssisted) : kind
         if effective == .aiAssisted && authorRank < Roster.rank(q.aiBelow) {
@@ -199,7 +264,7 @@ public enum Signoff {
                     role: q.aiRole,
                     count: q.aiCount,
                     owners: [],
-                    why: "AI-assisted change by \(author.map { "a \($0.level)" } ?? "someone not in the roster")"
+                    why: "AI-assisted change by \(byWhom)"
                 )
             )
         }
@@ -209,7 +274,7 @@ public enum Signoff {
                     role: q.humanRole,
                     count: 1,
                     owners: [],
-                    why: "change by \(author.map { "a \($0.level)" } ?? "someone not in the roster")"
+                    why: "change by \(byWhom)"
                 )
             )
         }
@@ -248,7 +313,7 @@ public enum Signoff {
         now: Int
     ) -> CommitResult {
         let (kind, evidence) = Provenance.classify(c, patterns: roster.requirements.markers)
-        let reqs = requirements(for: c, kind: kind, roster: roster)
+        let reqs = requirements(for: c, kind: kind, roster: roster, pusher: pusher)
         var problems: [String] = []
         var signers: [Roster.Person] = []
         // People involved in the change never count toward it.
@@ -311,6 +376,7 @@ public enum Signoff {
             provenance: kind,
             evidence: evidence,
             requirements: reqs,
+            authorship: authorship(c, roster: roster, pusher: pusher),
             signers: signers.map(\.name),
             problems: missing.isEmpty ? [] : problems,
             missing: missing,
