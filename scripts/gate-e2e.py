@@ -266,6 +266,85 @@ check(r.returncode == 0 and ssh_keys["senior"][1].rsplit(" ", 1)[0] in r.stdout 
       "brake keys ssh prints the roster line and git's signing settings")
 sh("git", "reset", "-q", "--hard", start, cwd=repo)
 
+# Provenance from Brake's own record: the hook, run after each tool call (Claude Code's PostToolUse), records the
+# blob of every file an agent's tool wrote and the commit an agent's `git commit` made. Trailers say nothing here.
+def post_tool(tool, tool_input, env=None):
+    payload = json.dumps({"session_id": "agent-s1", "cwd": repo, "hook_event_name": "PostToolUse", "tool_name": tool,
+                          "tool_input": tool_input, "tool_response": {"success": True}, "tool_use_id": "t"})
+    return subprocess.run([BRAKE, "hook", "claude-code"], input=payload, cwd=repo, env=env or ENV,
+                          capture_output=True, text=True)
+
+
+def by_commit(rng):
+    rc, g = gate(rng)
+    return {c["commit"]: c for c in g.get("commits", [])}
+
+
+prov_base = sh("git", "rev-parse", "HEAD", cwd=repo).stdout.strip()
+agent_text = "def checkout(cart):\n    return sum(i.price for i in cart)\n"
+open(os.path.join(repo, "feature.py"), "w").write(agent_text)
+r = post_tool("Write", {"file_path": os.path.join(repo, "feature.py"), "content": agent_text})
+check(r.returncode == 0 and r.stdout == "", "the post-tool hook records what the Write tool wrote, and says nothing")
+open(os.path.join(repo, "helper.py"), "w").write("def helper():\n    return 42\n")  # written by the agent's shell
+sh("git", "add", "feature.py", "helper.py", cwd=repo)
+sh("git", "-c", "user.name=Jo Junior", "-c", "user.email=jo@acme.io", "commit", "-q", "-m", "add checkout", cwd=repo)
+r = post_tool("Bash", {"command": "git add -A && git commit -m 'add checkout'"})
+agent_commit = sh("git", "rev-parse", "HEAD", cwd=repo).stdout.strip()
+c = by_commit(f"{prov_base}..HEAD").get(agent_commit, {})
+check(c.get("provenance") == "ai-assisted" and any("recorded: claude-code session agent-s1 made this commit" in e
+                                                    for e in c.get("evidence", [])) and c.get("agent_share") == 1,
+      "an agent's commit without any trailer is AI-assisted, with the recorded session as evidence: "
+      + str(c.get("evidence")))
+# A person re-commits the same change by hand, without trailers.
+sh("git", "reset", "-q", "--soft", prov_base, cwd=repo)
+sh("git", "-c", "user.name=Jo Junior", "-c", "user.email=jo@acme.io", "commit", "-q", "-m", "checkout, by hand", cwd=repo)
+recommit = sh("git", "rev-parse", "HEAD", cwd=repo).stdout.strip()
+c = by_commit(f"{prov_base}..HEAD").get(recommit, {})
+check(c.get("provenance") == "ai-assisted" and any("wrote feature.py" in e for e in c.get("evidence", [])),
+      "...re-committed by a person without trailers, it is still AI-assisted")
+# Squashed with a human commit.
+open(os.path.join(repo, "notes.md"), "w").write("# Notes\n\nWritten by a person.\n")
+sh("git", "add", "notes.md", cwd=repo)
+sh("git", "-c", "user.name=Jo Junior", "-c", "user.email=jo@acme.io", "commit", "-q", "-m", "notes", cwd=repo)
+sh("git", "reset", "-q", "--soft", prov_base, cwd=repo)
+sh("git", "-c", "user.name=Jo Junior", "-c", "user.email=jo@acme.io", "commit", "-q", "-m", "checkout and notes", cwd=repo)
+squashed = sh("git", "rev-parse", "HEAD", cwd=repo).stdout.strip()
+c = by_commit(f"{prov_base}..HEAD").get(squashed, {})
+share = c.get("agent_share") or 0
+check(c.get("provenance") == "ai-assisted" and 0 < share < 1,
+      f"...squashed with a human commit, it is still AI-assisted, {share:.0%} of the added lines an agent's")
+# Rebased onto a new base.
+sh("git", "checkout", "-q", "-b", "newbase", prov_base, cwd=repo)
+open(os.path.join(repo, "other.txt"), "w").write("elsewhere\n")
+sh("git", "add", "other.txt", cwd=repo)
+sh("git", "-c", "user.name=Sam Senior", "-c", "user.email=sam@acme.io", "commit", "-q", "-m", "meanwhile", cwd=repo)
+new_base = sh("git", "rev-parse", "HEAD", cwd=repo).stdout.strip()
+sh("git", "checkout", "-q", "-B", "rebased", squashed, cwd=repo)
+sh("git", "-c", "user.name=Jo Junior", "-c", "user.email=jo@acme.io", "rebase", "-q", new_base, cwd=repo)
+rebased = sh("git", "rev-parse", "HEAD", cwd=repo).stdout.strip()
+c = by_commit(f"{new_base}..HEAD").get(rebased, {})
+check(rebased != squashed and c.get("provenance") == "ai-assisted", "...rebased onto a new base, it is still AI-assisted")
+# A purely human commit is not.
+open(os.path.join(repo, "human.md"), "w").write("a person's words\n")
+sh("git", "add", "human.md", cwd=repo)
+sh("git", "-c", "user.name=Jo Junior", "-c", "user.email=jo@acme.io", "commit", "-q", "-m", "docs", cwd=repo)
+human_only = sh("git", "rev-parse", "HEAD", cwd=repo).stdout.strip()
+c = by_commit(f"{rebased}..HEAD").get(human_only, {})
+check(c.get("provenance") == "human" and c.get("agent_share") == 0, "a purely human commit is not")
+# For a CI runner without this machine's record: the records travel as notes.
+r = sh(BRAKE, "provenance", "export", f"{new_base}..HEAD", cwd=repo, check_rc=False)
+ci_env = dict(ENV, BRAKE_HOME=os.path.join(work, "ci-runner"))
+r2 = subprocess.run([BRAKE, "gate", "--range", f"{new_base}..HEAD", "--format", "json"], cwd=repo, env=ci_env,
+                    capture_output=True, text=True)
+ci = {x["commit"]: x for x in json.loads(r2.stdout).get("commits", [])} if r2.stdout.startswith("{") else {}
+check(r.returncode == 0 and "1 commit" in r.stdout and ci.get(rebased, {}).get("provenance") == "ai-assisted"
+      and ci.get(human_only, {}).get("provenance") == "human",
+      "brake provenance export attaches the records as notes; a runner without the record reads them: " + r.stdout.strip())
+sh("git", "notes", "--ref=brake-provenance", "prune", cwd=repo, check_rc=False)
+sh("git", "update-ref", "-d", "refs/notes/brake-provenance", cwd=repo, check_rc=False)
+sh("git", "checkout", "-q", "main", cwd=repo)
+sh("git", "reset", "-q", "--hard", prov_base, cwd=repo)
+
 r = sh(BRAKE, "gate", "--range", "nosuchref..HEAD", cwd=repo, check_rc=False)
 check(r.returncode == 65 and "range" in r.stderr, "a bad range is a clear error (65)")
 print(f"{len(failures)} failures")

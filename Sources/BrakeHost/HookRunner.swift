@@ -86,6 +86,11 @@ package enum HookRunner {
             return Hooks.render(agent: agent, event: "", verdict: .deny, userMessage: m, agentMessage: m)
         }
         let cwd = call.cwd.flatMap { $0.hasPrefix("/") ? $0 : nil } ?? processCwd
+        // After the tool ran: what it produced is recorded (the gate's evidence of AI use); nothing is judged.
+        if AgentRecorder.postToolEvents.contains(call.event) {
+            store.appendProvenance(AgentRecorder.records(call, cwd: cwd, env: env, files: files))
+            return HookOutput(stdout: "", stderr: "", status: 0)
+        }
         let context = files.read { GuardSetup.context(cwd: cwd, env: env) }
         let policy: Policy
         do {

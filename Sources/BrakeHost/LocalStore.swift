@@ -190,6 +190,23 @@ extension LocalStore: Ledger {
         }
     }
 
+    package var provenancePath: String { home + "/provenance.jsonl" }
+
+    /// Keeps what agents produced (`AgentRecorder`), one JSON line per record, appended in one write.
+    package func appendProvenance(_ records: [AgentRecord]) {
+        guard !records.isEmpty else { return }
+        let store = self
+        let text = records.map { $0.json.serialized + "\n" }.joined()
+        let write: @Sendable () -> Void = {
+            try? store.ensureHome()
+            let fd = open(store.provenancePath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { return }
+            defer { close(fd) }
+            _ = Array(text.utf8).withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        }
+        if let later = afterAnswer { later.add(write) } else { write() }
+    }
+
     package func append(_ records: [AuditRecord]) throws(GuardFailure) {
         if let later = afterAnswer {
             let store = self

@@ -1,8 +1,13 @@
 #define _GNU_SOURCE
 #include "brake_system.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <sys/fsuid.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 int brake_setfsuid(uid_t uid) { return setfsuid(uid); }
 
@@ -50,4 +55,30 @@ int brake_landlock_restrict_self(int ruleset_fd) {
 
 int brake_unshare_user_mount(void) {
     return unshare(CLONE_NEWUSER | CLONE_NEWNS);
+}
+
+/* Runs argv[0] (an absolute path) in cwd as uid/gid (no supplementary groups) when they differ from this
+ * process's, with envp, its stdout into out_fd and stdin/stderr on /dev/null; waits and returns its exit status
+ * (-1 when it could not start). Between fork and exec only async-signal-safe calls are made. */
+int brake_run_as(uid_t uid, gid_t gid, const char *cwd, char *const argv[], char *const envp[], int out_fd) {
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        if (null < 0) _exit(127);
+        dup2(null, 0);
+        dup2(out_fd, 1);
+        dup2(null, 2);
+        if (uid != geteuid() || gid != getegid()) {
+            if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0) _exit(126);
+        }
+        if (chdir(cwd) != 0) _exit(126);
+        execve(argv[0], argv, envp);
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) return -1;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

@@ -8,6 +8,72 @@ import Glibc
 import Darwin
 #endif
 
+extension Provenance {
+    /// What Brake's hooks recorded agents producing, from everywhere this machine can read it: the local record
+    /// (`$BRAKE_HOME/provenance.jsonl`, kept by the hooks) and the notes `brake provenance export` attaches
+    /// (`refs/notes/brake-provenance`, for CI runners). A record can only add evidence of AI use.
+    static func recorded(env: [String: String]) -> [AgentRecord] {
+        var records: [AgentRecord] = []
+        if let text = try? Loader.readFile(LocalStore(env: env).home + "/provenance.jsonl") {
+            records += AgentWork.records(jsonLines: text)
+        }
+        for note in Git.notes("brake-provenance").values { records += AgentWork.records(jsonLines: note) }
+        return records
+    }
+}
+
+/// `brake provenance export [RANGE]`: attaches the records that concern each commit of a range as a git note, so a
+/// CI runner without this machine's record sees them.
+struct ProvenanceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "provenance",
+        abstract: "What Brake recorded agents producing (files they wrote, commits they made).",
+        subcommands: [Export.self]
+    )
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export",
+            abstract:
+                "Attach the records about each commit of a range as notes in refs/notes/brake-provenance (then push that ref)."
+        )
+        @Argument(help: "A commit or a range BASE..HEAD (default: origin/main..HEAD, else HEAD).") var range: String?
+
+        func run() throws {
+            let env = Loader.environment()
+            do {
+                _ = try Git.root()
+                let spec =
+                    range
+                    ?? (Git.run(["rev-parse", "--verify", "-q", "origin/main"]) != nil ? "origin/main..HEAD" : "HEAD")
+                let work = AgentWork(Provenance.recorded(env: env))
+                var noted = 0
+                // The notes commit is Brake's when git has no identity configured here (a CI runner).
+                let configured = !(Git.run(["config", "user.email"]) ?? "").trimmingCharacters.isEmpty
+                let identity = configured ? [] : ["-c", "user.name=Brake", "-c", "user.email=brake@localhost"]
+                for c in try Git.commits(spec, withBlobs: true) {
+                    var lines: [String] = []
+                    if let r = work.byCommit[c.sha] { lines.append(r.json.serialized) }
+                    for blob in Set(c.blobs.values) { if let r = work.byBlob[blob] { lines.append(r.json.serialized) } }
+                    guard !lines.isEmpty else { continue }
+                    let note = lines.sorted().joined(separator: "\n")
+                    guard
+                        Git.run(identity + ["notes", "--ref=brake-provenance", "add", "-f", "-m", note, c.sha]) != nil
+                    else {
+                        throw Failure(status: ExitStatus.badInput, message: "git notes add failed for \(c.sha)")
+                    }
+                    noted += 1
+                }
+                FileHandleOut.stdout(
+                    "\(noted) commit(s) in \(spec) carry agent records in refs/notes/brake-provenance; push it with `git push origin refs/notes/brake-provenance`\n"
+                )
+            } catch {
+                Loader.fail(error)
+            }
+        }
+    }
+}
+
 /// Git plumbing for the sign-off gate.
 enum Git {
     static func run(_ args: [String], in dir: String? = nil) -> String? {
@@ -25,7 +91,7 @@ enum Git {
     /// Commits of a range (oldest first), with their changed paths and, when the roster lists signing keys, who
     /// signed each: git checks SSH signatures against those keys alone (`allowedSigners`, written to a temporary
     /// file; the verifier is pinned to ssh-keygen, whatever the repository's configuration says).
-    static func commits(_ range: String, allowedSigners: String = "") throws -> [CommitInfo] {
+    static func commits(_ range: String, allowedSigners: String = "", withBlobs: Bool = false) throws -> [CommitInfo] {
         let spec = range.contains("..") ? [range] : ["-1", range]
         var config: [String] = []
         var signature = "N%x1f"
@@ -47,8 +113,9 @@ enum Git {
         guard
             let out = run(
                 config + [
-                    "log", "--reverse", "-z", "--name-only", "--no-renames",
-                    "--format=%x1e%H%x1f%T%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f\(signature)%x1f%B%x1f",
+                    "log", "--reverse", "-z", "--no-renames",
+                ] + (withBlobs ? ["--raw", "--numstat", "--no-abbrev"] : ["--name-only"]) + [
+                    "--format=%x1e%H%x1f%T%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f\(signature)%x1f%B%x1f"
                 ] + spec
             )
         else {
@@ -61,7 +128,31 @@ enum Git {
         for record in out.split(separator: "\u{1e}", omittingEmptySubsequences: true) {
             let f = record.split(separator: "\u{1f}", omittingEmptySubsequences: false).map(String.init)
             guard f.count >= 9 else { continue }
-            let paths = f.count > 9 ? f[9].split(whereSeparator: { $0 == "\0" || $0 == "\n" }).map(String.init) : []
+            let tail = f.count > 9 ? f[9...].joined(separator: "\u{1f}") : ""
+            var paths: [String] = []
+            var blobs: [String: String] = [:]
+            var added: [String: Int] = [:]
+            if withBlobs {
+                // `:MODE MODE OLD NEW STATUS\0PATH\0` per file, then `ADDED\tDELETED\tPATH\0` (`-` for binaries).
+                let tokens = tail.split(separator: "\0", omittingEmptySubsequences: false)
+                var i = 0
+                while i < tokens.count {
+                    let t = tokens[i].drop { $0 == "\n" }
+                    if t.hasPrefix(":"), i + 1 < tokens.count {
+                        let fields = t.split(separator: " ")
+                        let path = String(tokens[i + 1])
+                        paths.append(path)
+                        if fields.count >= 5, !fields[4].hasPrefix("D") { blobs[path] = String(fields[3]) }
+                        i += 2
+                        continue
+                    }
+                    let parts = t.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
+                    if parts.count == 3, let n = Int(parts[0]) { added[String(parts[2])] = n }
+                    i += 1
+                }
+            } else {
+                paths = tail.split(whereSeparator: { $0 == "\0" || $0 == "\n" }).map(String.init)
+            }
             var c = CommitInfo(
                 sha: f[0],
                 tree: f[1],
@@ -74,6 +165,8 @@ enum Git {
             )
             // G: a good signature by a key of the allowed signers; git names its principal (an e-mail).
             if f[6] == "G", !f[7].isEmpty { c.signedBy = f[7] }
+            c.blobs = blobs
+            c.addedLines = added
             commits.append(c)
         }
         return commits
@@ -371,7 +464,8 @@ struct Gate: ParsableCommand {
                 range
                 ?? (Git.run(["rev-parse", "--verify", "-q", "origin/main"]) != nil ? "origin/main..HEAD" : "HEAD")
             let (r, rosterSource) = try RosterFile.protected(explicit: roster, ref: rosterRef, spec: spec, root: root)
-            let commits = try Git.commits(spec, allowedSigners: r.allowedSigners)
+            let work = AgentWork(Provenance.recorded(env: env))
+            let commits = try Git.commits(spec, allowedSigners: r.allowedSigners, withBlobs: !work.isEmpty)
             let signoffs = Git.notes("brake-signoffs")
             let aiNotes = Set(Git.notes("ai").keys)
             let all = r.requirements.carryOverIdenticalTree ? signoffs.flatMap { Gate.envelopes($0.value) } : []
@@ -388,7 +482,8 @@ struct Gate: ParsableCommand {
                         carried: all.filter { !mine.contains($0) },
                         roster: r,
                         pusher: who,
-                        now: now
+                        now: now,
+                        work: work
                     )
                 )
             }
@@ -404,6 +499,10 @@ struct Gate: ParsableCommand {
                                     .object([
                                         ("commit", .string(x.commit.sha)),
                                         ("provenance", .string(x.provenance.rawValue)),
+                                        (
+                                            "agent_share",
+                                            x.agentShare.map { .number(($0 * 1000).rounded() / 1000) } ?? .null
+                                        ),
                                         (
                                             "author",
                                             .object([

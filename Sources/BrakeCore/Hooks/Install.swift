@@ -57,7 +57,7 @@ public enum HookConfig {
         return rest == agent.rawValue || rest.hasPrefix(agent.rawValue + " ")
     }
 
-    /// The commands of Brake's hook entries in a configuration (for `brake doctor`).
+    /// The commands of Brake's hook entries in a configuration, each once (for `brake doctor`).
     public static func brakeCommands(agent: Agent, in v: JSONValue) -> [String] {
         var out: [String] = []
         func walk(_ v: JSONValue) {
@@ -67,7 +67,7 @@ public enum HookConfig {
                     if let c = v["command"]?.stringValue ?? v["bash"]?.stringValue
                         ?? v["action"]?["command"]?.stringValue
                     {
-                        out.append(c)
+                        if !out.contains(c) { out.append(c) }
                     }
                 }
                 for (_, m) in members { walk(m) }
@@ -162,7 +162,9 @@ public enum HookConfig {
 
     static func events(_ agent: Agent) -> [(String, String?)] {
         switch agent {
-        case .claudeCode, .codex: return [("PreToolUse", "*")]
+        // After a file tool or a shell command ran, Claude Code's hook records what it produced (provenance).
+        case .claudeCode: return [("PreToolUse", "*"), ("PostToolUse", "Write|Edit|MultiEdit|NotebookEdit|Bash")]
+        case .codex: return [("PreToolUse", "*")]
         case .gemini: return [("BeforeTool", ".*")]
         case .cursor:
             return [

@@ -16,6 +16,9 @@ public struct CommitInfo: Sendable, Equatable {
     /// The roster person (first e-mail) whose registered signing key made a good signature on this commit, as
     /// `git verify-commit` checks it against the base roster's keys; nil when unsigned or not so signed.
     public var signedBy: String?
+    /// Each added or changed file's new blob id, and how many lines the commit adds to it.
+    public var blobs: [String: String] = [:]
+    public var addedLines: [String: Int] = [:]
 
     public init(
         sha: String,
@@ -77,13 +80,16 @@ public enum Provenance {
         "made-with:", "x-ai-generated:",
     ]
 
-    /// Classifies a commit; `patterns` are extra case-insensitive substrings of the message that mark AI use.
+    /// Classifies a commit; `patterns` are extra case-insensitive substrings of the message that mark AI use, and
+    /// `work` what Brake's hooks recorded agents producing (a commit they made, content they wrote): the record
+    /// counts whatever the message says.
     public static func classify(
         _ c: CommitInfo,
         patterns: [String] = [],
-        botsAreHuman: Bool = false
+        botsAreHuman: Bool = false,
+        work: AgentWork = AgentWork()
     ) -> (Kind, [String]) {
-        var evidence: [String] = []
+        var evidence: [String] = work.match(c)?.evidence ?? []
         for (name, email) in c.coAuthors {
             let n = name.lowercased()
             if agentEmails.contains(email) || agentNames.contains(where: { n == $0 || n.hasPrefix($0 + " ") }) {

@@ -182,10 +182,19 @@ public enum Signoff {
         public var requirements: [Requirement]
         /// Whose change it counts as.
         public var authorship: Authorship
+        /// The share of the lines it adds that Brake recorded an agent writing (nil: no line counts known).
+        public var agentShare: Double?
         public var signers: [String]
         public var problems: [String]
         public var missing: [String]
         public var passed: Bool
+    }
+
+    /// The share of a commit's added lines that the records say an agent wrote.
+    static func share(_ c: CommitInfo, work: AgentWork) -> Double? {
+        let total = c.addedLines.values.reduce(0, +)
+        guard total > 0 else { return nil }
+        return Double(work.match(c)?.agentLines ?? 0) / Double(total)
     }
 
     /// Whose change a commit counts as, and why: git's author is whatever the committer typed, so the declared
@@ -310,9 +319,10 @@ public enum Signoff {
         carried: [String],
         roster: Roster,
         pusher: String?,
-        now: Int
+        now: Int,
+        work: AgentWork = AgentWork()
     ) -> CommitResult {
-        let (kind, evidence) = Provenance.classify(c, patterns: roster.requirements.markers)
+        let (kind, evidence) = Provenance.classify(c, patterns: roster.requirements.markers, work: work)
         let reqs = requirements(for: c, kind: kind, roster: roster, pusher: pusher)
         var problems: [String] = []
         var signers: [Roster.Person] = []
@@ -377,6 +387,7 @@ public enum Signoff {
             evidence: evidence,
             requirements: reqs,
             authorship: authorship(c, roster: roster, pusher: pusher),
+            agentShare: Self.share(c, work: work),
             signers: signers.map(\.name),
             problems: missing.isEmpty ? [] : problems,
             missing: missing,

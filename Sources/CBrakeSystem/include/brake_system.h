@@ -19,5 +19,7 @@ int brake_landlock_allow_beneath(int ruleset_fd, int path_fd, unsigned long long
 int brake_landlock_restrict_self(int ruleset_fd);
 /// A new user and mount namespace for this (single-threaded) process; 0 on success.
 int brake_unshare_user_mount(void);
+/// Runs argv[0] in cwd as uid/gid with envp, stdout into out_fd; its exit status, or -1.
+int brake_run_as(uid_t uid, gid_t gid, const char *cwd, char *const argv[], char *const envp[], int out_fd);
 
 #endif

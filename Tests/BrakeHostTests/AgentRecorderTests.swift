@@ -1,0 +1,47 @@
+import BrakeCore
+import BrakeHost
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the post-tool hook records from a real tool call on a real repository.
+@Suite("Agent recorder")
+struct AgentRecorderTests {
+    @Test("Commands that make commits are recognised by the git subcommand, not by the words")
+    func makers() {
+        let env = ["HOME": "/home/dev"]
+        for c in ["git commit -m x", "git -C sub commit -am x", "make && git commit -q -m 'y'", "git rebase main"] {
+            #expect(AgentRecorder.makesCommits(c, cwd: "/home/dev/p", env: env), "\(c)")
+        }
+        for c in ["git status", "echo git commit", "git log --grep commit", "ls commit"] {
+            #expect(!AgentRecorder.makesCommits(c, cwd: "/home/dev/p", env: env), "\(c)")
+        }
+    }
+
+    @Test("A file tool's write is recorded by its blob, relative to the repository; files outside one are not")
+    func fileWrite() throws {
+        let dir = scratch()
+        let repo = dir + "/repo"
+        mkdir(repo, 0o755)
+        mkdir(repo + "/.git", 0o755)
+        mkdir(repo + "/src", 0o755)
+        write(repo + "/src/app.py", "hello\n")
+        write(dir + "/loose.txt", "hello\n")
+        let payload =
+            #"{"session_id":"s1","cwd":"\#(repo)","hook_event_name":"PostToolUse","tool_name":"Write","tool_input":{"file_path":"src/app.py","content":"hello\n"}}"#
+        let call = try Hooks.parse(agent: .claudeCode, payload: payload)
+        let records = AgentRecorder.records(call, cwd: repo, env: ["HOME": dir], files: .own, now: 5)
+        #expect(records.count == 1)
+        #expect(records.first?.blob == "ce013625030ba8dba906f756967f9e9ca394464a")
+        #expect(records.first?.path == "src/app.py" && records.first?.repository == repo)
+        #expect(records.first?.session == "s1" && records.first?.agent == "claude-code")
+        let outside = try Hooks.parse(
+            agent: .claudeCode,
+            payload:
+                #"{"session_id":"s1","cwd":"\#(dir)","hook_event_name":"PostToolUse","tool_name":"Write","tool_input":{"file_path":"\#(dir)/loose.txt"}}"#
+        )
+        #expect(AgentRecorder.records(outside, cwd: dir, env: ["HOME": dir], files: .own).isEmpty)
+    }
+}
