@@ -262,6 +262,39 @@ check(any(s["id"] == "s-burst" for s in json.loads(r.stdout)["sessions"]), "brak
 r = brake(["sessions", "s1"], SAM)
 check(r.returncode == 0 and "git push --force" in r.stdout, "brake sessions ID shows recent actions")
 
+# --- provenance: the hooks' records reach the control plane; a CI runner with only a token sees them
+prov = os.path.join(work, "prov-repo")
+os.makedirs(prov)
+git = ["git", "-c", "user.name=Jo", "-c", "user.email=jo@acme.io"]
+subprocess.run(["git", "init", "-q", "-b", "main", prov], check=True)
+open(os.path.join(prov, "README.md"), "w").write("base\n")
+subprocess.run(git + ["add", "-A"], cwd=prov, check=True)
+subprocess.run(git + ["commit", "-qm", "base"], cwd=prov, check=True)
+prov_base = subprocess.run(["git", "rev-parse", "HEAD"], cwd=prov, capture_output=True, text=True).stdout.strip()
+written = "print('written by an agent')\n"
+open(os.path.join(prov, "agent.py"), "w").write(written)
+payload = json.dumps({"session_id": "prov-1", "cwd": prov, "hook_event_name": "PostToolUse", "tool_name": "Write",
+                      "tool_input": {"file_path": os.path.join(prov, "agent.py"), "content": written}})
+r = brake(["hook", "claude-code"], DEV, stdin=payload)
+check(r.returncode == 0 and r.stdout == "", "the post-tool hook with a server records silently")
+subprocess.run(git + ["add", "-A"], cwd=prov, check=True)
+subprocess.run(git + ["commit", "-qm", "by hand, no trailers"], cwd=prov, check=True)
+open(os.path.join(prov, "team.yaml"), "w").write("version: 1\npeople:\n  - {name: Jo, emails: [jo@acme.io], level: junior}\n")
+runner = env_for("ci-runner", BRAKE_SERVER=URL, BRAKE_TOKEN=tokens["sam"])
+r = subprocess.run(
+    [BRAKE, "gate", "--range", f"{prov_base}..HEAD", "--roster", os.path.join(prov, "team.yaml"), "--format", "json"],
+    cwd=prov, env=runner, capture_output=True, text=True, timeout=60)
+g = json.loads(r.stdout) if r.stdout.startswith("{") else {}
+c = (g.get("commits") or [{}])[-1]
+check(c.get("provenance") == "ai-assisted" and any("prov-1" in e for e in c.get("evidence", [])),
+      "a runner without the machine's record reads the control plane's: the hand-made commit is AI-assisted "
+      + (r.stderr.strip()[-200:] or str(c.get("evidence"))))
+r = subprocess.run([BRAKE, "gate", "--range", f"{prov_base}..HEAD", "--roster", os.path.join(prov, "team.yaml")],
+                   cwd=prov, env=dict(runner, BRAKE_SERVER="http://127.0.0.1:9"), capture_output=True, text=True,
+                   timeout=60)
+check(r.returncode == 65 and "provenance record cannot be read" in r.stderr,
+      "a configured server that cannot be asked stops the gate (it does not judge without the record)")
+
 # --- a server that answers wrongly: every answer that is not a verified one blocks; silence is "unreachable"
 import http.server
 

@@ -88,7 +88,9 @@ package enum HookRunner {
         let cwd = call.cwd.flatMap { $0.hasPrefix("/") ? $0 : nil } ?? processCwd
         // After the tool ran: what it produced is recorded (the gate's evidence of AI use); nothing is judged.
         if AgentRecorder.postToolEvents.contains(call.event) {
-            store.appendProvenance(AgentRecorder.records(call, cwd: cwd, env: env, files: files))
+            let records = AgentRecorder.records(call, cwd: cwd, env: env, files: files)
+            store.appendProvenance(records)
+            if let link = control ?? nil { link.sendAgentRecords(records) }
             return HookOutput(stdout: "", stderr: "", status: 0)
         }
         let context = files.read { GuardSetup.context(cwd: cwd, env: env) }

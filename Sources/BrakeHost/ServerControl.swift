@@ -156,6 +156,20 @@ package final class ServerControl: ControlLink, @unchecked Sendable {
         )
     }
 
+    /// Sends what agents produced to the control plane (after the answer, in the guard service); the local record
+    /// keeps them whatever happens here.
+    package func sendAgentRecords(_ records: [AgentRecord]) {
+        guard !records.isEmpty else { return }
+        let pool = self.pool
+        let link = self.link
+        let send: @Sendable () -> Void = {
+            guard var client = try? link.client(timeout: 3) else { return }
+            client.pool = pool
+            _ = try? client.call("POST", "/v1/provenance", .object([("records", .array(records.map(\.json)))]))
+        }
+        if let later = link.store.afterAnswer { later.add(send) } else { send() }
+    }
+
     // MARK: the audit spool
 
     package var spoolPath: String { link.store.home + "/server-spool.jsonl" }

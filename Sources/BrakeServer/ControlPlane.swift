@@ -389,6 +389,43 @@ public struct ControlPlane: Sendable {
         return Outcome(decision: final, stop: stop, stops: stops, seq: seq, message: message)
     }
 
+    /// `POST /v1/provenance`: what agents produced, as a hook recorded it right after the tool ran. A record only
+    /// ever adds evidence of AI use (the gate's sign-off requirements), so any authenticated caller may send them.
+    public func recordAgentWork(_ body: JSONValue, by user: User) async throws -> Int {
+        guard let items = body["records"]?.arrayValue else {
+            throw APIError.badRequest("'records' must be a list of agent records (kind file with blob, or commit)")
+        }
+        if items.count > 5000 { throw APIError.badRequest("send at most 5,000 records per call") }
+        var records: [AgentRecord] = []
+        for (i, item) in items.enumerated() {
+            guard let r = AgentRecord(json: item) else {
+                throw APIError.badRequest(
+                    "records[\(i)] is not an agent record: 'kind' file with a 40-hex 'blob', or commit with a 40-hex 'commit'"
+                )
+            }
+            records.append(r)
+        }
+        try await store.addAgentRecords(records, user: user.name, now: now())
+        return records.count
+    }
+
+    /// `POST /v1/provenance/lookup`: the records of any of these blobs or commits (for `brake gate`).
+    public func lookupAgentWork(_ body: JSONValue) async throws -> [AgentRecord] {
+        func ids(_ key: String) throws -> [String] {
+            guard let v = body[key] else { return [] }
+            guard let a = v.arrayValue, a.count <= 20000 else {
+                throw APIError.badRequest("'\(key)' must be a list of at most 20,000 object ids")
+            }
+            return try a.map {
+                guard let s = $0.stringValue, s.count == 40, s.allSatisfy(\.isHexDigit) else {
+                    throw APIError.badRequest("'\(key)' holds something that is not a 40-hex git object id")
+                }
+                return s.lowercased()
+            }
+        }
+        return try await store.agentRecords(blobs: try ids("blobs"), commits: try ids("commits"))
+    }
+
     /// Decisions a hook made while the server was unreachable, sent later: recorded in the audit log with
     /// the time the hook gave (never in the future, at most a week back) and marked as spooled. They happened
     /// already, so no stop or breaker applies to them now.

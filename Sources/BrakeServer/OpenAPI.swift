@@ -15,6 +15,20 @@ public enum OpenAPI {
           securitySchemes:
             token: {type: http, scheme: bearer}
           schemas:
+            AgentRecord:
+              type: object
+              required: [kind]
+              properties:
+                kind: {type: string, enum: [file, commit]}
+                blob: {type: string, pattern: '^[0-9a-fA-F]{40}$'}
+                commit: {type: string, pattern: '^[0-9a-fA-F]{40}$'}
+                tree: {type: string}
+                parents: {type: array, items: {type: string}}
+                path: {type: string}
+                repository: {type: string}
+                agent: {type: string}
+                session: {type: string}
+                time: {type: integer}
             Error:
               type: object
               required: [error]
@@ -273,6 +287,47 @@ public enum OpenAPI {
               responses:
                 '201': {description: how many were recorded}
                 '400': {$ref: '#/components/responses/Problem'}
+          /v1/provenance:
+            post:
+              summary: What agents produced, recorded by a hook right after the tool ran (file blobs, commits)
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [records]
+                      properties:
+                        records:
+                          type: array
+                          maxItems: 5000
+                          items: {$ref: '#/components/schemas/AgentRecord'}
+              responses:
+                '201': {description: how many were recorded}
+                '400': {$ref: '#/components/responses/Problem'}
+                '401': {$ref: '#/components/responses/Problem'}
+          /v1/provenance/lookup:
+            post:
+              summary: The agent records of any of these blobs or commits (what brake gate asks)
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      properties:
+                        blobs: {type: array, maxItems: 20000, items: {type: string, pattern: '^[0-9a-fA-F]{40}$'}}
+                        commits: {type: array, maxItems: 20000, items: {type: string, pattern: '^[0-9a-fA-F]{40}$'}}
+              responses:
+                '200':
+                  description: the matching records
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        properties: {records: {type: array, items: {$ref: '#/components/schemas/AgentRecord'}}}
+                '400': {$ref: '#/components/responses/Problem'}
+                '401': {$ref: '#/components/responses/Problem'}
           /v1/stops/check:
             get:
               summary: Whether a stop covers this agent, session, repository or environment (and the caller)

@@ -161,6 +161,20 @@ public enum Routes {
                 return Reply(status: .created, body: .object([("recorded", .number(Double(n)))]))
             }
         }
+        router.post("/v1/provenance") { req, _ in
+            await api {
+                let u = try await auth(req)
+                let n = try await plane.recordAgentWork(try await body(req, limit: 8 << 20), by: u)
+                return Reply(status: .created, body: .object([("recorded", .number(Double(n)))]))
+            }
+        }
+        router.post("/v1/provenance/lookup") { req, _ in
+            await api {
+                _ = try await auth(req)
+                let records = try await plane.lookupAgentWork(try await body(req, limit: 8 << 20))
+                return Reply(body: .object([("records", .array(records.map(\.json)))]))
+            }
+        }
         router.get("/v1/stops/check") { req, _ in
             await api {
                 let u = try await auth(req)

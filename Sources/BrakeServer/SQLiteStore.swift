@@ -101,8 +101,54 @@ public final class SQLiteStore: ControlStore {
                     """
             )
         }
+        migrator.registerMigration("v7-agent-records") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE agent_records (
+                        id INTEGER PRIMARY KEY, kind TEXT NOT NULL, blob TEXT NOT NULL, commit_sha TEXT NOT NULL,
+                        record TEXT NOT NULL, user TEXT NOT NULL, time INTEGER NOT NULL);
+                    CREATE INDEX agent_records_blob ON agent_records(blob) WHERE blob != '';
+                    CREATE INDEX agent_records_commit ON agent_records(commit_sha) WHERE commit_sha != '';
+                    """
+            )
+        }
         try migrator.migrate(pool)
         batcher = DecisionBatcher(pool: pool)
+    }
+
+    // MARK: agent records
+
+    public func addAgentRecords(_ records: [AgentRecord], user: String, now: Int) async throws {
+        try await pool.write { db in
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO agent_records (kind, blob, commit_sha, record, user, time) VALUES (?,?,?,?,?,?)"
+            )
+            for r in records {
+                try insert.execute(arguments: [r.kind.rawValue, r.blob, r.commit, r.json.serialized, user, now])
+            }
+        }
+    }
+
+    public func agentRecords(blobs: [String], commits: [String]) async throws -> [AgentRecord] {
+        try await pool.read { db in
+            var out: [AgentRecord] = []
+            // In chunks: SQLite bounds the number of parameters of one statement.
+            for (column, keys) in [("blob", blobs), ("commit_sha", commits)] {
+                var i = 0
+                while i < keys.count {
+                    let chunk = Array(keys[i..<min(keys.count, i + 500)])
+                    i += chunk.count
+                    let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                    let rows = try String.fetchAll(
+                        db,
+                        sql: "SELECT record FROM agent_records WHERE \(column) IN (\(marks)) ORDER BY id",
+                        arguments: StatementArguments(chunk)
+                    )
+                    out += rows.compactMap { (try? JSONValue.parse($0)).flatMap { AgentRecord(json: $0) } }
+                }
+            }
+            return out
+        }
     }
 
     // MARK: audit

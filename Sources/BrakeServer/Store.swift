@@ -64,6 +64,11 @@ public protocol ControlStore: Sendable {
     func auditHead() async throws -> (size: Int, hash: String)
     func addCheckpoint(_ c: AuditChain.Checkpoint) async throws
     func checkpoints() async throws -> [AuditChain.Checkpoint]
+
+    // What agents produced (provenance), as hooks recorded it
+    func addAgentRecords(_ records: [AgentRecord], user: String, now: Int) async throws
+    /// Records of any of these blobs or commits.
+    func agentRecords(blobs: [String], commits: [String]) async throws -> [AgentRecord]
 }
 
 /// A browser session: who, and the token every form must carry.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BrakeClient
 import BrakeCore
 import BrakeHost
 
@@ -19,6 +20,39 @@ extension Provenance {
         }
         for note in Git.notes("brake-provenance").values { records += AgentWork.records(jsonLines: note) }
         return records
+    }
+}
+
+extension Provenance {
+    /// The control plane's records of the range's commits and the blobs they add. A configured server that cannot
+    /// be asked is an error: judging without its record could let an agent's change pass as a person's.
+    static func fromServer(_ link: ServerLink, commits: [CommitInfo]) throws -> [AgentRecord] {
+        let blobs = Array(Set(commits.flatMap { $0.blobs.values }))
+        let shas = commits.map(\.sha)
+        var out: [AgentRecord] = []
+        var i = 0
+        repeat {
+            func chunk(_ ids: [String]) -> JSONValue {
+                .array(ids[min(i, ids.count)..<min(ids.count, i + 20000)].map { .string($0) })
+            }
+            let answer: JSONValue
+            do {
+                answer = try link.client().call(
+                    "POST",
+                    "/v1/provenance/lookup",
+                    .object([("blobs", chunk(blobs)), ("commits", chunk(shas))])
+                )
+            } catch {
+                throw Failure(
+                    status: ExitStatus.badInput,
+                    message:
+                        "the control plane's provenance record cannot be read (\(error)); the gate does not judge without it. Retry when \(link.url) is reachable, or unset BRAKE_SERVER to judge with this machine's record and notes only"
+                )
+            }
+            out += (answer["records"]?.arrayValue ?? []).compactMap(AgentRecord.init(json:))
+            i += 20000
+        } while i < max(blobs.count, shas.count)
+        return out
     }
 }
 
@@ -464,8 +498,16 @@ struct Gate: ParsableCommand {
                 range
                 ?? (Git.run(["rev-parse", "--verify", "-q", "origin/main"]) != nil ? "origin/main..HEAD" : "HEAD")
             let (r, rosterSource) = try RosterFile.protected(explicit: roster, ref: rosterRef, spec: spec, root: root)
-            let work = AgentWork(Provenance.recorded(env: env))
-            let commits = try Git.commits(spec, allowedSigners: r.allowedSigners, withBlobs: !work.isEmpty)
+            var records = Provenance.recorded(env: env)
+            let link = try ServerLink.load(env: env, store: LocalStore(env: env), forPerson: true)
+            var commits = try Git.commits(
+                spec,
+                allowedSigners: r.allowedSigners,
+                withBlobs: !records.isEmpty || link != nil
+            )
+            if let link { records += try Provenance.fromServer(link, commits: commits) }
+            let work = AgentWork(records)
+            if work.isEmpty { for i in commits.indices { commits[i].addedLines = [:] } }
             let signoffs = Git.notes("brake-signoffs")
             let aiNotes = Set(Git.notes("ai").keys)
             let all = r.requirements.carryOverIdenticalTree ? signoffs.flatMap { Gate.envelopes($0.value) } : []

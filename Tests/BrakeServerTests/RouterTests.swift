@@ -629,6 +629,50 @@ struct RouterTests {
         }
     }
 
+    @Test("provenance: hooks send what agents produced; the gate looks it up by blob or commit; bad input is a 400")
+    func provenance() async throws {
+        try await Harness.with { h in
+            let blob = String(repeating: "1f", count: 20)
+            let record = AgentRecord(
+                kind: .file,
+                blob: blob,
+                path: "app.py",
+                repository: "/home/dev/p",
+                agent: "claude-code",
+                session: "s7",
+                time: 1
+            )
+            let sent = try await h.call(
+                .post,
+                "/v1/provenance",
+                as: "dev",
+                .object([("records", .array([record.json]))])
+            )
+            #expect(sent.status == 201 && sent.json["recorded"]?.intValue == 1)
+            let found = try await h.call(
+                .post,
+                "/v1/provenance/lookup",
+                as: "sam",
+                .object([("blobs", .array([.string(blob.uppercased())])), ("commits", .array([]))])
+            )
+            #expect(found.status == 200)
+            #expect(found.json["records"]?.arrayValue?.compactMap(AgentRecord.init(json:)) == [record])
+            for bad in [
+                JSONValue.object([("records", .string("x"))]),
+                .object([("records", .array([.object([("kind", .string("file")), ("blob", .string("short"))])]))]),
+            ] {
+                #expect(try await h.call(.post, "/v1/provenance", as: "dev", bad).status == 400)
+            }
+            let badLookup = try await h.call(
+                .post,
+                "/v1/provenance/lookup",
+                as: "sam",
+                .object([("blobs", .array([.string("not-an-id")]))])
+            )
+            #expect(badLookup.status == 400)
+        }
+    }
+
     @Test("sessions list with recent actions")
     func sessions() async throws {
         try await Harness.with { h in

@@ -92,6 +92,43 @@ enum StoreConformance {
         #expect(try await store.sessions(limit: 10).map(\.id) == ["s1"])
         #expect(try await store.sessionEvents(id: "s1", limit: 2).count == 2)
 
+        // Agent records: found by blob and by commit, whoever sent them
+        let blob = String(repeating: "ab", count: 20)
+        let sha = String(repeating: "cd", count: 20)
+        try await store.addAgentRecords(
+            [
+                AgentRecord(
+                    kind: .file,
+                    blob: blob,
+                    path: "a.py",
+                    repository: "/r",
+                    agent: "claude-code",
+                    session: "s1",
+                    time: 1
+                ),
+                AgentRecord(
+                    kind: .commit,
+                    commit: sha,
+                    tree: sha,
+                    repository: "/r",
+                    agent: "claude-code",
+                    session: "s1",
+                    time: 2
+                ),
+            ],
+            user: "ada",
+            now: 240
+        )
+        #expect(try await store.agentRecords(blobs: [blob], commits: []).map(\.path) == ["a.py"])
+        #expect(try await store.agentRecords(blobs: [], commits: [sha]).map(\.commit) == [sha])
+        #expect(try await store.agentRecords(blobs: [String(repeating: "0", count: 40)], commits: []).isEmpty)
+        let many =
+            (0..<1200).map { n in
+                let hex = String(n, radix: 16)
+                return String(repeating: "0", count: 40 - hex.count) + hex
+            } + [blob]
+        #expect(try await store.agentRecords(blobs: many, commits: []).count == 1)
+
         // Approvals
         let a = Approval(
             id: "req_1",
