@@ -39,6 +39,12 @@ def ssh_key(name):
 
 
 ssh_keys = {n: ssh_key(n) for n in ["senior", "junior"]}
+# Sue signs her commits with OpenPGP: her own keyring, her armored public key in the roster.
+sue_gnupg = os.path.join(work, "sue-gnupg")
+os.makedirs(sue_gnupg, mode=0o700)
+sh("gpg", "--batch", "--passphrase", "", "--quick-gen-key", "Sue Senior <sue@acme.io>", "ed25519", "sign", "never",
+   env=dict(ENV, GNUPGHOME=sue_gnupg))
+sue_pgp = sh("gpg", "--armor", "--export", "sue@acme.io", env=dict(ENV, GNUPGHOME=sue_gnupg)).stdout.strip()
 repo = os.path.join(work, "repo")
 os.makedirs(repo)
 sh("git", "init", "-q", "-b", "main", cwd=repo)
@@ -49,7 +55,7 @@ def roster(carry=False):
 people:
   - {{name: Jo Junior, emails: [jo@acme.io], aliases: [jo], level: junior, keys: ["{keys['junior'][1]}"]}}
   - {{name: Sam Senior, emails: [sam@acme.io], aliases: [sam], level: senior, keys: ["{keys['senior'][1]}"], signing_keys: ["{ssh_keys['senior'][1]}"]}}
-  - {{name: Sue Senior, emails: [sue@acme.io], aliases: [sue], level: senior, keys: ["{keys['senior2'][1]}"]}}
+  - {{name: Sue Senior, emails: [sue@acme.io], aliases: [sue], level: senior, keys: ["{keys['senior2'][1]}"], signing_keys: [{json.dumps(sue_pgp)}]}}
   - {{name: Olu Owner, emails: [olu@acme.io], aliases: [olu], level: staff, keys: ["{keys['owner'][1]}"]}}
 paths:
   - {{pattern: "payments/**", owners: [olu], risk: high}}
@@ -251,6 +257,27 @@ c = g.get("commits", [{}])[0]
 check(rc == 0 and c.get("author", {}).get("authenticated") is True and c.get("author", {}).get("level") == "senior",
       "a senior's AI-assisted commit signed with their registered key needs no sign-off: "
       + c.get("author", {}).get("why", str(g))[:160])
+def commit_pgp(email, msg, path):
+    open(os.path.join(repo, path), "a").write(msg + "\n")
+    sh("git", "add", path, cwd=repo)
+    sh("git", "-c", "user.name=Someone", "-c", f"user.email={email}", "-c", "gpg.format=openpgp",
+       "-c", "user.signingkey=sue@acme.io", "commit", "-S", "-q", "-m",
+       msg + "\n\nCo-authored-by: Claude <noreply@anthropic.com>", cwd=repo, env=dict(ENV, GNUPGHOME=sue_gnupg))
+    return sh("git", "rev-parse", "HEAD", cwd=repo).stdout.strip()
+
+
+sue_own = commit_pgp("sue@acme.io", "feat: sue's own, OpenPGP-signed", "sue.py")
+rc, g = gate(f"{own}..{sue_own}")
+c = g.get("commits", [{}])[0]
+check(rc == 0 and c.get("author", {}).get("authenticated") is True,
+      "a senior's AI-assisted commit signed with the OpenPGP key the roster lists for her needs no sign-off: "
+      + c.get("author", {}).get("why", str(g))[:160])
+sue_as_sam = commit_pgp("sam@acme.io", "feat: sam's name, sue's key", "sam2.py")
+rc, g = gate(f"{sue_own}..{sue_as_sam}")
+c = g.get("commits", [{}])[0]
+check(rc == 1 and c.get("author", {}).get("authenticated") is False and "Sue Senior" in c.get("author", {}).get("why", "")
+      .replace("sue@acme.io", "Sue Senior"),
+      "...her key on a commit claiming another senior proves nothing about him: " + c.get("author", {}).get("why", "")[:160])
 fake = os.path.join(work, "fake-verifier")
 open(fake, "w").write("#!/bin/sh\necho 'Good \"git\" signature for sam@acme.io'\nexit 0\n")
 os.chmod(fake, 0o755)

@@ -110,9 +110,42 @@ struct ProvenanceCommand: ParsableCommand {
 
 /// Git plumbing for the sign-off gate.
 enum Git {
-    static func run(_ args: [String], in dir: String? = nil) -> String? {
+    static func run(_ args: [String], in dir: String? = nil, env: [(String, String)] = []) -> String? {
         let cd = dir.map { "cd \(Hooks.shellQuote($0)) && " } ?? ""
-        return PlanFiles.run(cd + "git " + args.map(Hooks.shellQuote).joined(separator: " "))
+        let vars = env.map { "\($0.0)=\(Hooks.shellQuote($0.1)) " }.joined()
+        return PlanFiles.run(cd + vars + "git " + args.map(Hooks.shellQuote).joined(separator: " "))
+    }
+
+    /// A keyring of the roster's OpenPGP keys alone, in a temporary directory: primary fingerprint → the person's
+    /// first e-mail. Nil without OpenPGP keys.
+    static func pgpKeyring(_ roster: Roster) throws -> (home: String, owners: [String: String])? {
+        let keys = roster.people.flatMap { p in p.pgpKeys.map { (p.emails[0], $0) } }
+        guard !keys.isEmpty else { return nil }
+        var template = Array("/tmp/brake-gnupg-XXXXXX".utf8CString)
+        guard
+            let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }).map({ String(cString: $0) })
+        else { throw Failure(status: ExitStatus.badInput, message: "cannot create a temporary keyring") }
+        var owners: [String: String] = [:]
+        for (i, (email, armored)) in keys.enumerated() {
+            let file = dir + "/key\(i).asc"
+            guard let f = fopen(file, "wb") else { continue }
+            var text = armored
+            _ = text.withUTF8 { fwrite($0.baseAddress, 1, $0.count, f) }
+            fclose(f)
+            let q = Hooks.shellQuote
+            let listed =
+                PlanFiles.run(
+                    "GNUPGHOME=\(q(dir)) gpg --batch --quiet --import \(q(file)) 2>/dev/null && GNUPGHOME=\(q(dir)) gpg --batch --with-colons --import-options show-only --import \(q(file)) 2>/dev/null"
+                ) ?? ""
+            // The primary key's fingerprint: the first `fpr` record.
+            if let fpr = listed.split(separator: "\n").first(where: { $0.hasPrefix("fpr:") })?.split(
+                separator: ":",
+                omittingEmptySubsequences: false
+            ).dropFirst(9).first {
+                owners[String(fpr).uppercased()] = email
+            }
+        }
+        return (dir, owners)
     }
 
     static func root() throws -> String {
@@ -125,10 +158,11 @@ enum Git {
     /// Commits of a range (oldest first), with their changed paths and, when the roster lists signing keys, who
     /// signed each: git checks SSH signatures against those keys alone (`allowedSigners`, written to a temporary
     /// file; the verifier is pinned to ssh-keygen, whatever the repository's configuration says).
-    static func commits(_ range: String, allowedSigners: String = "", withBlobs: Bool = false) throws -> [CommitInfo] {
+    static func commits(_ range: String, roster: Roster = Roster(), withBlobs: Bool = false) throws -> [CommitInfo] {
+        let allowedSigners = roster.allowedSigners
         let spec = range.contains("..") ? [range] : ["-1", range]
         var config: [String] = []
-        var signature = "N%x1f"
+        var signature = "N%x1f%x1f%x1f"
         let signers = "/tmp/brake-allowed-signers-\(getpid())"
         if !allowedSigners.isEmpty {
             guard let f = fopen(signers, "wb") else {
@@ -141,16 +175,27 @@ enum Git {
                 "-c", "gpg.ssh.allowedSignersFile=\(signers)", "-c", "gpg.ssh.program=ssh-keygen",
                 "-c", "gpg.ssh.revocationFile=/dev/null",
             ]
-            signature = "%G?%x1f%GS"
+            signature = "%G?%x1f%GS%x1f%x1f"
         }
         defer { if !allowedSigners.isEmpty { unlink(signers) } }
+        // OpenPGP signatures are checked against a keyring of the roster's keys alone, never the machine's.
+        var env: [(String, String)] = []
+        var pgpOwners: [String: String] = [:]
+        if let ring = try pgpKeyring(roster) {
+            env = [("GNUPGHOME", ring.home)]
+            pgpOwners = ring.owners
+            config += ["-c", "gpg.program=gpg", "-c", "gpg.openpgp.program=gpg"]
+            signature = "%G?%x1f%GS%x1f%GP%x1f%GF"
+        }
+        defer { if let home = env.first?.1 { _ = PlanFiles.run("rm -rf \(Hooks.shellQuote(home))") } }
         guard
             let out = run(
                 config + [
                     "log", "--reverse", "-z", "--no-renames",
                 ] + (withBlobs ? ["--raw", "--numstat", "--no-abbrev"] : ["--name-only"]) + [
                     "--format=%x1e%H%x1f%T%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f\(signature)%x1f%B%x1f"
-                ] + spec
+                ] + spec,
+                env: env
             )
         else {
             throw Failure(
@@ -161,8 +206,8 @@ enum Git {
         var commits: [CommitInfo] = []
         for record in out.split(separator: "\u{1e}", omittingEmptySubsequences: true) {
             let f = record.split(separator: "\u{1f}", omittingEmptySubsequences: false).map(String.init)
-            guard f.count >= 9 else { continue }
-            let tail = f.count > 9 ? f[9...].joined(separator: "\u{1f}") : ""
+            guard f.count >= 11 else { continue }
+            let tail = f.count > 11 ? f[11...].joined(separator: "\u{1f}") : ""
             var paths: [String] = []
             var blobs: [String: String] = [:]
             var added: [String: Int] = [:]
@@ -194,11 +239,17 @@ enum Git {
                 authorEmail: f[3],
                 committerName: f[4],
                 committerEmail: f[5],
-                message: f[8],
+                message: f[10],
                 paths: paths
             )
             // G: a good signature by a key of the allowed signers; git names its principal (an e-mail).
-            if f[6] == "G", !f[7].isEmpty { c.signedBy = f[7] }
+            // OpenPGP: a good signature (G, or U: no trust is set in a keyring made just now) by a roster key.
+            let fingerprint = (f[8].isEmpty ? f[9] : f[8]).uppercased()
+            if ["G", "U"].contains(f[6]), let owner = pgpOwners[fingerprint] {
+                c.signedBy = owner
+            } else if f[6] == "G", !f[7].isEmpty, f[7].contains("@"), !f[7].contains(" ") {
+                c.signedBy = f[7]  // SSH: the principal of the roster's allowed signers, an e-mail
+            }
             c.blobs = blobs
             c.addedLines = added
             commits.append(c)
@@ -500,11 +551,7 @@ struct Gate: ParsableCommand {
             let (r, rosterSource) = try RosterFile.protected(explicit: roster, ref: rosterRef, spec: spec, root: root)
             var records = Provenance.recorded(env: env)
             let link = try ServerLink.load(env: env, store: LocalStore(env: env), forPerson: true)
-            var commits = try Git.commits(
-                spec,
-                allowedSigners: r.allowedSigners,
-                withBlobs: !records.isEmpty || link != nil
-            )
+            var commits = try Git.commits(spec, roster: r, withBlobs: !records.isEmpty || link != nil)
             if let link { records += try Provenance.fromServer(link, commits: commits) }
             let work = AgentWork(records)
             if work.isEmpty { for i in commits.indices { commits[i].addedLines = [:] } }

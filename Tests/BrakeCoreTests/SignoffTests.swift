@@ -128,6 +128,13 @@ struct SignoffTests {
             source: "team.yaml"
         )
         #expect(roster.people[1].signingKeys == [key])
+        let armored = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEaw51\n-----END PGP PUBLIC KEY BLOCK-----"
+        let pgp = try Roster.parse(
+            yaml:
+                "people:\n  - {name: P, emails: [p@x], level: staff, signing_keys: [\(JSONValue.string(armored).serialized)]}",
+            source: "team.yaml"
+        )
+        #expect(pgp.people[0].pgpKeys == [armored] && pgp.people[0].signingKeys.isEmpty && pgp.allowedSigners.isEmpty)
         #expect(roster.allowedSigners == "sam@acme.io namespaces=\"git\" \(key)\n")
         var c = commit("x\n\nCo-authored-by: Claude <noreply@anthropic.com>")
         c.authorEmail = "sam@acme.io"
@@ -172,6 +179,7 @@ struct SignoffTests {
             "people:\n  - {name: A, emails: [a@x], level: senior, signing_keys: [\"ed25519:abc\"]}",
             "people:\n  - {name: A, emails: [a@x], level: senior, signing_keys: [\"ssh-ed25519 !!!\"]}",
             "requirements: {unverified_author: wizard}",
+            "people:\n  - {name: A, emails: [a@x], level: senior, signing_keys: [\"-----BEGIN PGP PUBLIC KEY BLOCK-----\\nabc\"]}",
         ] {
             #expect(throws: PolicyError.self, "\(bad)") { try Roster.parse(yaml: bad, source: "team.yaml") }
         }

@@ -142,6 +142,8 @@ public struct Roster: Sendable {
         public var keys: [[UInt8]]
         /// SSH public keys (`TYPE BASE64`) this person signs commits with.
         public var signingKeys: [String] = []
+        /// Armored OpenPGP public keys this person signs commits with.
+        public var pgpKeys: [String] = []
     }
 
     public struct PathRule: Sendable, Equatable {
@@ -184,6 +186,9 @@ public struct Roster: Sendable {
     public var guarded: [String] = []
 
     public static let levels = ["junior", "mid", "senior", "staff", "principal", "admin"]
+
+    /// An empty roster (nobody, the default requirements).
+    public init() {}
 
     public static func rank(_ level: String) -> Int { levels.firstIndex(of: level.lowercased()) ?? -1 }
 
@@ -268,10 +273,17 @@ public struct Roster: Sendable {
                         case "teams": person.teams = try r.strings(pv, "teams")
                         case "signing_keys":
                             for k in try r.strings(pv, "signing_keys") {
+                                if k.hasPrefix("-----BEGIN PGP PUBLIC KEY BLOCK-----") {
+                                    guard k.contains("-----END PGP PUBLIC KEY BLOCK-----") else {
+                                        throw r.error(pv, "an OpenPGP signing key must be a whole armored block")
+                                    }
+                                    person.pgpKeys.append(k)
+                                    continue
+                                }
                                 guard let key = Roster.sshKey(k) else {
                                     throw r.error(
                                         pv,
-                                        "a signing key must be an SSH public key line (ssh-ed25519 AAAA…, as in ~/.ssh/id_ed25519.pub); `brake keys ssh` prints it"
+                                        "a signing key must be an SSH public key line (ssh-ed25519 AAAA…, as in ~/.ssh/id_ed25519.pub; `brake keys ssh` prints it) or an armored OpenPGP public key (gpg --armor --export)"
                                     )
                                 }
                                 person.signingKeys.append(key)
