@@ -43,5 +43,16 @@ struct AgentRecorderTests {
                 #"{"session_id":"s1","cwd":"\#(dir)","hook_event_name":"PostToolUse","tool_name":"Write","tool_input":{"file_path":"\#(dir)/loose.txt"}}"#
         )
         #expect(AgentRecorder.records(outside, cwd: dir, env: ["HOME": dir], files: .own).isEmpty)
+        // Codex's apply_patch, after it ran: every file the patch touched, as it is now.
+        let patch = "*** Begin Patch\n*** Update File: src/app.py\n@@\n-hi\n+hello\n*** End Patch\n"
+        let codex = try Hooks.parse(
+            agent: .codex,
+            payload: JSONValue.object([
+                ("session_id", .string("c1")), ("cwd", .string(repo)), ("hook_event_name", .string("PostToolUse")),
+                ("tool_name", .string("apply_patch")), ("tool_input", .object([("command", .string(patch))])),
+            ]).serialized
+        )
+        let patched = AgentRecorder.records(codex, cwd: repo, env: ["HOME": dir], files: .own)
+        #expect(patched.map(\.path) == ["src/app.py"] && patched.first?.agent == "codex")
     }
 }

@@ -164,7 +164,8 @@ public enum HookConfig {
         switch agent {
         // After a file tool or a shell command ran, Claude Code's hook records what it produced (provenance).
         case .claudeCode: return [("PreToolUse", "*"), ("PostToolUse", "Write|Edit|MultiEdit|NotebookEdit|Bash")]
-        case .codex: return [("PreToolUse", "*")]
+        // Codex documents PostToolUse with the same payload (developers.openai.com/codex/hooks).
+        case .codex: return [("PreToolUse", "*"), ("PostToolUse", "*")]
         case .gemini: return [("BeforeTool", ".*")]
         case .cursor:
             return [
