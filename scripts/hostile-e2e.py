@@ -464,6 +464,26 @@ d, reason = hook("rm notes.txt", session="s11b", via=VIA, run=False)
 check(d == "deny" and "ROOT-SECRET-7731" not in reason and "cannot read" in reason,
       "a link from the repository to a file only root can read is read with the agent's rights: nothing leaks")
 agent_sh("rm -f .brake/policy.yaml")
+# Provenance through the root service: the file is hashed and git runs as the agent, never as root; the record
+# lands in the state only the service can write. A repository config that runs a program would run it as the
+# agent, if git ran it at all.
+agent_sh("printf 'x = 1\\n' > made.py && git add made.py && git commit -q -m 'agent work' "
+         "&& git config core.pager 'touch /tmp/brake-pager-ran-as-$(id -u)'")
+payload = json.dumps({"session_id": "p11", "cwd": PROJ, "hook_event_name": "PostToolUse", "tool_name": "Bash",
+                      "tool_input": {"command": "git add made.py && git commit -q -m 'agent work'"}})
+r = as_agent(VIA, stdin=payload)
+head = agent_sh("git rev-parse HEAD").stdout.strip()
+prov = os.path.join(statedir, "provenance.jsonl")
+for _ in range(40):
+    if os.path.exists(prov) and head in open(prov).read():
+        break
+    time.sleep(0.05)
+text = open(prov).read() if os.path.exists(prov) else ""
+check(r.returncode == 0 and r.stdout == "" and head in text and '"path":"made.py"' in text
+      and not os.path.exists("/tmp/brake-pager-ran-as-0"),
+      "the service records an agent's commit from the post-tool hook, running git as the agent (never root)")
+check(agent_sh(f"echo '{{}}' >> {prov}").returncode != 0, "...and the agent cannot rewrite that record")
+agent_sh("git config --unset core.pager")
 daemon.send_signal(signal.SIGTERM)
 daemon.wait(timeout=10)
 d, _ = hook(DELETE_NS, session="s11", via=VIA)
