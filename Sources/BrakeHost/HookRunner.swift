@@ -75,6 +75,12 @@ package enum HookRunner {
         do {
             call = try Hooks.parse(agent: agent, payload: payload)
         } catch {
+            // After the tool ran there is nothing left to block: an unreadable post-tool call records nothing.
+            if let e = (try? JSONValue.parse(payload))?["hook_event_name"]?.stringValue,
+                AgentRecorder.postToolEvents.contains(e)
+            {
+                return HookOutput(stdout: "", stderr: "", status: 0)
+            }
             let m =
                 "Brake could not read this hook call (\(error.message)), so it is blocked. Check that the hook is configured for \(agent.rawValue)."
             try? store.append([

@@ -277,4 +277,28 @@ struct GuardServiceTests {
         let broken = ask("standard")
         #expect(broken.status == 70 && broken.stdout.isEmpty && broken.stderr.contains("policy"))
     }
+
+    @Test("after the tool ran, the hook records and stays silent, even for a call it cannot read")
+    func postTool() {
+        let root = scratch()
+        let project = scratch()
+        let s = service(root)
+        for payload in [
+            #"{"session_id":"s1","cwd":"\#(project)","hook_event_name":"PostToolUse","tool_name":"Bash","tool_input":{"command":"ls"}}"#,
+            #"{"session_id":"s1","cwd":"\#(project)","hook_event_name":"PostToolUse","tool_name":"Bash","tool_input":{}}"#,
+        ] {
+            let call = GuardWire.Call(args: ["claude-code"], cwd: project, env: [], payload: Array(payload.utf8))
+            let out = s.answer(call, uid: Self.nobody, gid: Self.nobody)
+            #expect(out.status == 0 && out.stdout.isEmpty && out.stderr.isEmpty, "\(out)")
+        }
+        // The same unreadable call before the tool runs is refused.
+        let pre =
+            #"{"session_id":"s1","cwd":"\#(project)","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{}}"#
+        let refused = s.answer(
+            GuardWire.Call(args: ["claude-code"], cwd: project, env: [], payload: Array(pre.utf8)),
+            uid: Self.nobody,
+            gid: Self.nobody
+        )
+        #expect(verdict(refused) == "deny")
+    }
 }
