@@ -76,7 +76,7 @@ let package = Package(
         .target(
             name: "BrakeHost",
             dependencies: [
-                "BrakeCore", "BrakeGuard", "BrakeClient", "BrakeWire", "CBrakeSystem",
+                "BrakeCore", "BrakeGuard", "BrakeClient", "BrakeWire", "BrakeContain", "CBrakeSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],

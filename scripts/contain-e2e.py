@@ -130,6 +130,55 @@ try:
     check("Brake's containment" not in r.stderr, "a file's own permissions are not blamed on the containment")
     r = as_user("exit 7")
     check(r.returncode == 7, "the command's exit status is kept")
+    # The agent itself confined (for agents whose hooks cannot rewrite a command): its own state is writable,
+    # its hook settings, Brake's files and the credential stores are not, for everything it runs.
+    agent_env = {"HOME": home, "PATH": "/usr/local/bin:/usr/bin:/bin", "USER": user, "LANG": "C.UTF-8"}
+    def as_agent(script):
+        return subprocess.run(
+            ["setpriv", "--reuid", str(pw.pw_uid), "--regid", str(pw.pw_gid), "--init-groups", "--",
+             BRAKE, "run", "--profile", "agent", "--", "bash", "-c", script],
+            cwd=proj, env=agent_env, capture_output=True, text=True, timeout=60)
+    r = as_agent("mkdir -p ~/.claude/projects && echo turn >> ~/.claude/projects/s.jsonl && echo x > app2.py && echo ok")
+    check(r.returncode == 0 and r.stdout.strip() == "ok",
+          "under --profile agent, the agent writes its own session state and the project " + r.stderr.strip()[-200:])
+    for what, script in [("its hook settings", "echo x > ~/.claude/settings.json"),
+                         ("Brake's settings", "echo x > ~/.brake/settings.yaml"),
+                         ("a command it runs reading credentials", "bash -c 'cat ~/.aws/credentials'")]:
+        r = as_agent(script)
+        check(r.returncode != 0 and "SECRET-AWS" not in r.stdout and intact(),
+              "under --profile agent, " + what + " is refused " + r.stderr.strip()[-120:])
+    # TCP connect limited to the ports a profile lists (Landlock ABI 4+; off by default).
+    if "Landlock ABI: " in landlock and int(re.search(r"Landlock ABI: (\d+)", landlock).group(1)) >= 4:
+        import socket
+        listeners = [socket.socket(), socket.socket()]
+        for s in listeners:
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+        pa, pb = (s.getsockname()[1] for s in listeners)
+        pol = "/tmp/brake-contain-net-%d.yaml" % os.getpid()
+        with open(pol, "w") as f:
+            f.write("containment:\n  profiles:\n    web:\n      connect: [%d]\n" % pa)
+        os.chmod(pol, 0o644)
+        probe = ("import socket,sys\nfor p in sys.argv[1:]:\n    s=socket.socket()\n    try:\n"
+                 "        s.connect(('127.0.0.1',int(p))); print(p,'ok')\n"
+                 "    except OSError as e: print(p,e.errno)\n")
+        env = {"HOME": home, "PATH": "/usr/local/bin:/usr/bin:/bin", "USER": user, "LANG": "C.UTF-8"}
+        def net(profile_args):
+            return subprocess.run(
+                ["setpriv", "--reuid", str(pw.pw_uid), "--regid", str(pw.pw_gid), "--init-groups", "--",
+                 BRAKE, "run", "--policy", pol] + profile_args + ["--", "python3", "-c", probe, str(pa), str(pb)],
+                cwd=proj, env=env, capture_output=True, text=True, timeout=60)
+        r = net(["--profile", "web"])
+        check(r.returncode == 0 and r.stdout.split() == [str(pa), "ok", str(pb), "13"],
+              "a profile listing port %d lets the command connect there and nowhere else (EACCES): %s %s"
+              % (pa, r.stdout.strip(), r.stderr.strip()[-200:]))
+        r = net([])
+        check(r.stdout.split() == [str(pa), "ok", str(pb), "ok"], "the standard profile leaves TCP alone: " + r.stdout.strip())
+        os.remove(pol)
+        for s in listeners:
+            s.close()
+    else:
+        print("SKIP: this kernel's Landlock has no network rules (ABI < 4)")
     # Error output to a file (supervised, like a pipe, but the test waits only for the command): a background job
     # that keeps stderr open must not hold up the command's end.
     errfile = "/tmp/brake-contain-bg-%d.err" % os.getpid()

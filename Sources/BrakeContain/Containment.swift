@@ -9,12 +9,32 @@ public struct ContainmentSpec: Sendable, Equatable {
     public var denyRead: [String]
     public var readOnly: [String]
     public var removeIn: [String]
+    /// The TCP ports the command may connect to; nil leaves the network alone (the default).
+    public var connect: [Int]?
 
-    public init(write: [String] = [], denyRead: [String] = [], readOnly: [String] = [], removeIn: [String] = []) {
+    public init(
+        write: [String] = [],
+        denyRead: [String] = [],
+        readOnly: [String] = [],
+        removeIn: [String] = [],
+        connect: [Int]? = nil
+    ) {
         self.write = write
         self.denyRead = denyRead
         self.readOnly = readOnly
         self.removeIn = removeIn
+        self.connect = connect
+    }
+
+    /// `--connect 443,22` (or `none`) as ports; nil when malformed.
+    static func ports(_ text: String) -> [Int]? {
+        if text == "none" { return [] }
+        var out: [Int] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let p = Int(part), (1...65535).contains(p) else { return nil }
+            out.append(p)
+        }
+        return out
     }
 
     /// `--write P`, `--deny-read P`, `--read-only P` … `-- COMMAND…` (what `brake-hook contain` reads).
@@ -30,6 +50,9 @@ public struct ContainmentSpec: Sendable, Equatable {
             case "--deny-read": spec.denyRead.append(args[i + 1])
             case "--read-only": spec.readOnly.append(args[i + 1])
             case "--remove-in": spec.removeIn.append(args[i + 1])
+            case "--connect":
+                guard let ports = ports(args[i + 1]) else { return nil }
+                spec.connect = ports
             default: return nil
             }
             i += 2
@@ -40,6 +63,13 @@ public struct ContainmentSpec: Sendable, Equatable {
     public var arguments: [String] {
         write.flatMap { ["--write", $0] } + removeIn.flatMap { ["--remove-in", $0] }
             + denyRead.flatMap { ["--deny-read", $0] } + readOnly.flatMap { ["--read-only", $0] }
+            + connectArguments
+    }
+
+    var connectArguments: [String] {
+        guard let connect else { return [] }
+        let ports: [String] = connect.map { String($0) }
+        return ["--connect", ports.isEmpty ? "none" : ports.joined(separator: ",")]
     }
 }
 
@@ -82,7 +112,18 @@ public enum Containment {
         }
         let writes = Landlock.writeRights(abi: abi)
         let reads = Landlock.readFile | Landlock.readDir | Landlock.execute
-        let ruleset = try Landlock.Ruleset(handled: writes | reads)
+        // TCP connect limited to the listed ports, where the profile asks for it; a kernel that cannot is a failure
+        // (the command is not run), never a silently open network.
+        if spec.connect != nil && abi < 4 {
+            throw Landlock.Failure(
+                description: "the profile limits TCP connections, which needs Landlock ABI 4 (this kernel has \(abi))"
+            )
+        }
+        let ruleset = try Landlock.Ruleset(
+            handled: writes | reads,
+            network: spec.connect == nil ? 0 : Landlock.connectTCP
+        )
+        for port in spec.connect ?? [] { try ruleset.allow(port: port, Landlock.connectTCP) }
         try ruleset.allow("/", Landlock.execute | Landlock.readDir)
         try grantReads("/", denied: denied, ruleset: ruleset)
         // Writes only: what may be read there is the read rules' business.
@@ -185,7 +226,7 @@ public enum Containment {
         guard let (spec, command) = ContainmentSpec.parse(args), !command.isEmpty else {
             die(
                 64,
-                "usage: brake-hook contain [--write PATH]… [--remove-in DIR]… [--deny-read PATH]… [--read-only PATH]… -- COMMAND…"
+                "usage: brake-hook contain [--write PATH]… [--remove-in DIR]… [--deny-read PATH]… [--read-only PATH]… [--connect PORT,…|none] -- COMMAND…"
             )
         }
         var pipeFDs: [Int32] = [-1, -1]

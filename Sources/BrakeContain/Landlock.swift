@@ -37,8 +37,25 @@ public enum Landlock {
         return r
     }
 
+    /// ABI 4: TCP connect (network rights are a separate set).
+    public static let connectTCP: UInt64 = 1 << 1
+
     /// The kernel's Landlock ABI version; 0 when Landlock is missing or disabled.
     public static func abi() -> Int { Int(brake_landlock_abi()) }
+
+    /// What the kernel cannot confine, in words a person reads once per session; nil when Landlock does all that
+    /// Brake asks of it. Below ABI 3 a confined command could still truncate files it may not write.
+    public static func shortcoming(abi: Int) -> String? {
+        if abi < 1 {
+            return
+                "this kernel has no Landlock, so commands run unconfined: only Brake's analysis of each command protects this session"
+        }
+        if abi < 3 {
+            return
+                "this kernel's Landlock (ABI \(abi)) cannot stop a confined command truncating files it may not write; Linux 6.2 or later closes that"
+        }
+        return nil
+    }
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -49,8 +66,11 @@ public enum Landlock {
         let fd: Int32
         public let handled: UInt64
 
-        public init(handled: UInt64) throws(Failure) {
-            let fd = brake_landlock_create_ruleset(handled)
+        /// `network`: TCP rights handled too (ABI 4+); what no port rule grants is then refused.
+        public init(handled: UInt64, network: UInt64 = 0) throws(Failure) {
+            let fd =
+                network == 0
+                ? brake_landlock_create_ruleset(handled) : brake_landlock_create_ruleset_net(handled, network)
             guard fd >= 0 else {
                 throw Failure(description: "landlock_create_ruleset: \(String(cString: strerror(errno)))")
             }
@@ -76,6 +96,13 @@ public enum Landlock {
                 throw Failure(description: "landlock_add_rule \(path): \(String(cString: strerror(errno)))")
             }
             return true
+        }
+
+        /// Grants TCP `rights` (connect) for one port.
+        public func allow(port: Int, _ rights: UInt64) throws(Failure) {
+            guard brake_landlock_allow_port(fd, UInt64(port), rights) == 0 else {
+                throw Failure(description: "landlock_add_rule port \(port): \(String(cString: strerror(errno)))")
+            }
         }
 
         /// Limits this thread (and what it executes or starts) to the rules; sets no_new_privs first, as the

@@ -1,3 +1,4 @@
+import BrakeContain
 import BrakeCore
 import BrakeGuard
 
@@ -69,7 +70,8 @@ package enum HookRunner {
         cwd processCwd: String,
         store: LocalStore,
         control: ServerControl??,
-        files: AgentFiles = .own
+        files: AgentFiles = .own,
+        landlockABI: Int = kernelABI
     ) -> HookOutput {
         let call: HookCall
         do {
@@ -129,12 +131,23 @@ package enum HookRunner {
             files: files
         )
         .run(request)
-        return Hooks.render(
+        let output = Hooks.render(
             agent: agent,
             event: call.event,
             verdict: outcome.verdict,
             userMessage: outcome.message,
             agentMessage: outcome.agentMessage
         )
+        // Where the kernel cannot confine commands, the person hears it once per session: never a pretence.
+        guard let short = Landlock.shortcoming(abi: landlockABI),
+            store.firstNotice(key: call.session.flatMap { $0.isEmpty ? nil : $0 } ?? Self.dayKey(agent))
+        else { return output }
+        return Hooks.adding(notice: "Brake: \(short).", to: output, agent: agent)
     }
+
+    /// The kernel's Landlock ABI, read once per process.
+    package static let kernelABI = Landlock.abi()
+
+    /// A session-less agent hears the notice once a day.
+    static func dayKey(_ agent: Agent) -> String { "\(agent.rawValue)-\(LocalStore.now() / 86400)" }
 }

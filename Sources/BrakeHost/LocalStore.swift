@@ -113,6 +113,19 @@ package struct LocalStore {
         }
     }
 
+    /// True the first time `key` (a session) is seen here: `noticed` keeps the recent ones, a line each. A store
+    /// that cannot be written says true (a notice repeated is better than one never shown).
+    package func firstNotice(key: String) -> Bool {
+        let path = home + "/noticed"
+        let line = key.filter { $0 != "\n" }
+        let text = (try? Loader.readFile(path)) ?? ""
+        if text.split(separator: "\n").contains(Substring(line)) { return false }
+        try? ensureHome()
+        let kept = text.split(separator: "\n").suffix(199).map(String.init)
+        try? writeAtomically(path, (kept + [line]).joined(separator: "\n") + "\n")
+        return true
+    }
+
     /// Appends one record to the hash-chained audit log (call while holding the lock).
     package func audit(_ fields: [(String, JSONValue)]) throws(Failure) {
         try ensureHome()

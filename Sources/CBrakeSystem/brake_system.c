@@ -41,6 +41,28 @@ int brake_landlock_create_ruleset(unsigned long long handled_fs) {
     return (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr.handled_access_fs), 0);
 }
 
+/* The network fields came with ABI 4; the system's header may predate them, so the layouts are spelled here as
+ * the kernel defines them (include/uapi/linux/landlock.h). */
+struct brake_landlock_ruleset_attr_net {
+    uint64_t handled_access_fs;
+    uint64_t handled_access_net;
+};
+struct brake_landlock_net_port_attr {
+    uint64_t allowed_access;
+    uint64_t port;
+};
+#define BRAKE_LANDLOCK_RULE_NET_PORT 2
+
+int brake_landlock_create_ruleset_net(unsigned long long handled_fs, unsigned long long handled_net) {
+    struct brake_landlock_ruleset_attr_net attr = {handled_fs, handled_net};
+    return (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+}
+
+int brake_landlock_allow_port(int ruleset_fd, unsigned long long port, unsigned long long rights) {
+    struct brake_landlock_net_port_attr rule = {rights, port};
+    return (int)syscall(SYS_landlock_add_rule, ruleset_fd, BRAKE_LANDLOCK_RULE_NET_PORT, &rule, 0);
+}
+
 int brake_landlock_allow_beneath(int ruleset_fd, int path_fd, unsigned long long rights) {
     struct landlock_path_beneath_attr rule = {0};
     rule.allowed_access = rights;

@@ -52,8 +52,11 @@ struct Doctor: ParsableCommand {
                 "this kernel has no Landlock: `brake run` refuses to run anything and Brake relies on its analysis alone",
                 "use a kernel with Landlock enabled (Linux 5.13+, `lsm=landlock,…`)"
             )
+        } else if let short = Landlock.shortcoming(abi: abi) {
+            add("warn", short, "use Linux 6.2 or later for complete confinement")
         } else {
-            add("ok", "Landlock ABI \(abi): `brake run` confines commands (writes, credential reads)")
+            let net = abi >= 4 ? ", TCP ports where a profile lists them" : ""
+            add("ok", "Landlock ABI \(abi): `brake run` confines commands (writes, credential reads\(net))")
         }
         // Each agent's hook, in the project and the user's configuration.
         let cwd = Loader.currentDirectory()

@@ -12,12 +12,16 @@ struct Run: ParsableCommand {
             files, the agents' configuration, the repository's hooks and git configuration, shell profiles or \
             ~/.ssh, and it does not read credential stores (~/.ssh, ~/.aws/credentials, ~/.config/gcloud …). A \
             refused access fails with the kernel's EACCES (or EROFS for the read-only places inside the project). \
-            Where the kernel has no Landlock, nothing is run (exit 70).
+            A profile that lists `connect:` ports limits TCP connections to them (Landlock ABI 4+). Where the \
+            kernel has no Landlock, nothing is run (exit 70).
             """
     )
     @Option(
         name: .long,
-        help: ArgumentHelp("A profile the policy names under containment.profiles.", valueName: "NAME")
+        help: ArgumentHelp(
+            "standard, agent (the agent itself: its own state writable, its hook settings read-only), or a profile the policy names under containment.profiles.",
+            valueName: "NAME"
+        )
     )
     var profile: String = "standard"
     @Option(name: .long, help: ArgumentHelp("Organisation policy file.", valueName: "FILE")) var policy: String?
@@ -38,7 +42,8 @@ struct Run: ParsableCommand {
         )
         guard let profile = ContainedRun.profile(self.profile, policy: pol, cwd: cwd, env: env, extraWrite: write)
         else {
-            let names = ["standard"] + pol.containment.keys.filter { $0 != "standard" }.sorted()
+            let names =
+                ["standard", "agent"] + pol.containment.keys.filter { !["standard", "agent"].contains($0) }.sorted()
             throw Failure(
                 status: ExitStatus.usage,
                 message: "no containment profile '\(self.profile)'; the policy has: \(names.joined(separator: ", "))"
@@ -50,6 +55,11 @@ struct Run: ParsableCommand {
                 for p in paths { print("\(what)\t\(p)") }
             }
             for p in profile.readOnly { print("read-only\t\(p)") }
+            if let ports = profile.connect {
+                print("connect\t\(ports.isEmpty ? "none" : ports.map(String.init).joined(separator: ","))")
+            } else {
+                print("connect\tany (the profile does not limit TCP)")
+            }
             return
         }
         guard !argv.isEmpty else { throw ValidationError("give the command to run after --") }

@@ -87,6 +87,49 @@ struct ContainmentProfileTests {
         #expect(throws: PolicyError.self) { try bad.merge(yaml: "containment: {writes: [/x]}", source: "x.yaml") }
     }
 
+    @Test("TCP ports: off by default; every layer's list must allow a port, so a later layer only narrows")
+    func connectPorts() throws {
+        let plain = ContainmentProfile.standard(home: "/h", project: "/p", tmpdir: nil)
+        #expect(plain.connect == nil && !plain.arguments.contains("--connect"))
+        var policy = Policy.standard
+        try policy.merge(
+            yaml: """
+                containment:
+                  connect: [443, 22, 80]
+                  profiles:
+                    offline:
+                      connect: []
+                """,
+            source: "org.yaml"
+        )
+        try policy.merge(yaml: "containment: {connect: [443, 8080]}", source: "repo", mayLoosen: false)
+        let std = try #require(
+            ContainmentProfile.from(policy: policy, name: "standard", home: "/h", project: "/p", tmpdir: nil)
+        )
+        #expect(std.connect == [443])
+        #expect(Array(std.arguments.suffix(2)) == ["--connect", "443"])
+        let offline = try #require(
+            ContainmentProfile.from(policy: policy, name: "offline", home: "/h", project: "/p", tmpdir: nil)
+        )
+        #expect(offline.connect == [] && Array(offline.arguments.suffix(2)) == ["--connect", "none"])
+        var bad = Policy.standard
+        #expect(throws: PolicyError.self) { try bad.merge(yaml: "containment: {connect: [https]}", source: "x") }
+        #expect(throws: PolicyError.self) { try bad.merge(yaml: "containment: {connect: [70000]}", source: "x") }
+    }
+
+    @Test("The agent profile: the agents' state writable, their hook and permission settings read-only")
+    func agentProfile() throws {
+        let a = try #require(
+            ContainmentProfile.from(policy: .standard, name: "agent", home: "/home/dev", project: "/p", tmpdir: nil)
+        )
+        #expect(a.write.contains("/home/dev/.claude") && a.write.contains("/home/dev/.codex"))
+        #expect(a.readOnly.contains("/home/dev/.claude/settings.json"))
+        #expect(a.readOnly.contains("/home/dev/.codex/hooks.json") && a.readOnly.contains("/p/.claude"))
+        // Brake's own files, shell profiles and credentials stay as in the standard profile.
+        #expect(!a.write.contains { "/home/dev/.brake".hasPrefix($0) || $0 == "/home/dev" })
+        #expect(a.denyRead.contains("/home/dev/.aws/credentials") && a.denyRead.contains("/home/dev/.ssh"))
+    }
+
     @Test("~/.ssh: private keys unreadable, what ssh needs to connect through an agent readable")
     func sshKeys() {
         let p = ContainmentProfile.standard(home: "/home/dev", project: "/home/dev/app", tmpdir: nil)

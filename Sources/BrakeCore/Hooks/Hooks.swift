@@ -403,6 +403,35 @@ public enum Hooks {
     }
 }
 
+extension Hooks {
+    /// The answer with a notice for the person added where the agent shows one (Claude Code and Gemini CLI:
+    /// `systemMessage`; Cursor: `user_message`), else on stderr; the decision and exit status stay as they were.
+    public static func adding(notice: String, to output: HookOutput, agent: Agent) -> HookOutput {
+        var out = output
+        switch agent {
+        case .claudeCode, .gemini, .cursor:
+            let key = agent == .cursor ? "user_message" : "systemMessage"
+            var fields: [(String, JSONValue)] = []
+            if !out.stdout.isEmpty {
+                guard case .object(let f)? = try? JSONValue.parse(out.stdout) else {
+                    out.stderr += notice + "\n"
+                    return out
+                }
+                fields = f
+            }
+            if let i = fields.firstIndex(where: { $0.0 == key }), let old = fields[i].1.stringValue {
+                fields[i].1 = .string(notice + "\n" + old)
+            } else {
+                fields.append((key, .string(notice)))
+            }
+            out.stdout = JSONValue.object(fields).serialized + "\n"
+        case .codex, .copilot, .kiro:
+            out.stderr += notice + "\n"
+        }
+        return out
+    }
+}
+
 /// Codex `apply_patch` envelopes: the files a patch adds, updates, moves or deletes.
 public enum Patch {
     public static func paths(_ text: String) -> [Action] {

@@ -9,12 +9,21 @@ public struct ContainmentProfile: Sendable, Equatable {
     public var readOnly: [String]
     /// Directories whose entries may be removed (not written): where an approved delete removes its target.
     public var removeIn: [String]
+    /// The TCP ports a confined command may connect to; nil: the network is not limited (the default).
+    public var connect: [Int]?
 
-    public init(write: [String], denyRead: [String], readOnly: [String], removeIn: [String] = []) {
+    public init(
+        write: [String],
+        denyRead: [String],
+        readOnly: [String],
+        removeIn: [String] = [],
+        connect: [Int]? = nil
+    ) {
         self.write = write
         self.denyRead = denyRead
         self.readOnly = readOnly
         self.removeIn = removeIn
+        self.connect = connect
     }
 
     /// The credential stores each tool reads (beneath the home directory). Infrastructure tools read every
@@ -104,6 +113,34 @@ public struct ContainmentProfile: Sendable, Equatable {
         ".vscode/settings.json", ".mcp.json", ".husky",
     ]
 
+    /// The agents' own state (sessions, transcripts, caches, their login) beneath the home directory: writable when
+    /// the agent itself runs confined (`brake run --profile agent -- codex`).
+    public static let agentState = [
+        ".claude", ".claude.json", ".codex", ".gemini", ".copilot", ".cursor", ".kiro", ".aws/amazonq",
+        ".config/github-copilot", ".config/cursor", ".local/share/claude", ".local/share/gemini",
+    ]
+    /// What stays read-only inside the agents' state: the files that hold their hooks and permissions (made
+    /// read-only where they exist; where they do not, the system install's managed settings are the boundary).
+    public static let agentSettings = [
+        ".claude/settings.json", ".claude/settings.local.json", ".codex/config.toml", ".codex/hooks.json",
+        ".gemini/settings.json", ".copilot/config.json", ".copilot/hooks", ".cursor/hooks.json",
+        ".cursor/cli-config.json", ".kiro/agents", ".kiro/settings",
+    ]
+
+    /// The profile for running an agent itself confined: the standard one, plus the agents' own state, with their
+    /// hook and permission settings read-only. Everything the agent runs inherits it, whatever its protocol lets a
+    /// hook rewrite.
+    public func forAgent(home: String) -> ContainmentProfile {
+        let h = home.hasSuffix("/") ? String(home.dropLast()) : home
+        var p = self
+        for s in Self.agentState.map({ h + "/" + $0 }) where !p.write.contains(s) { p.write.append(s) }
+        // The state directories were read-only as protected home paths; now their settings files are.
+        let state = Set(Self.agentState.map { h + "/" + $0 })
+        p.readOnly.removeAll { state.contains($0) }
+        p.readOnly += Self.agentSettings.map { h + "/" + $0 }
+        return p
+    }
+
     /// The standard profile for a command started in `cwd` of project `project` (nil: no project, so only the
     /// temporary and cache places are writable); `tmpdir` is `$TMPDIR` when set.
     public static func standard(home: String, project: String?, tmpdir: String?) -> ContainmentProfile {
@@ -139,6 +176,13 @@ public struct ContainmentProfile: Sendable, Equatable {
         write.flatMap { ["--write", $0] } + removeIn.flatMap { ["--remove-in", $0] }
             + denyRead.flatMap { ["--deny-read", $0] }
             + readOnly.flatMap { ["--read-only", $0] }
+            + connectArguments
+    }
+
+    var connectArguments: [String] {
+        guard let connect else { return [] }
+        let ports: [String] = connect.map { String($0) }
+        return ["--connect", ports.isEmpty ? "none" : ports.joined(separator: ",")]
     }
 }
 
@@ -147,17 +191,21 @@ public struct ContainmentAdditions: Sendable, Equatable {
     public var write: [String] = []
     public var denyRead: [String] = []
     public var readOnly: [String] = []
+    /// TCP ports (nil: this layer does not limit the network).
+    public var connect: [Int]?
 
-    public init(write: [String] = [], denyRead: [String] = [], readOnly: [String] = []) {
+    public init(write: [String] = [], denyRead: [String] = [], readOnly: [String] = [], connect: [Int]? = nil) {
         self.write = write
         self.denyRead = denyRead
         self.readOnly = readOnly
+        self.connect = connect
     }
 }
 
 extension ContainmentProfile {
     /// The standard profile with the policy's additions for `name` (the `standard` additions apply to every
-    /// profile; a named one adds its own). An unknown name is nil.
+    /// profile; a named one adds its own). `agent` is built in (`forAgent`), and a policy may add to it. An unknown
+    /// name is nil.
     public static func from(
         policy: Policy,
         name: String,
@@ -165,8 +213,9 @@ extension ContainmentProfile {
         project: String?,
         tmpdir: String?
     ) -> ContainmentProfile? {
-        guard name == "standard" || policy.containment[name] != nil else { return nil }
+        guard name == "standard" || name == "agent" || policy.containment[name] != nil else { return nil }
         var p = standard(home: home, project: project, tmpdir: tmpdir)
+        if name == "agent" { p = p.forAgent(home: home) }
         let h = home.hasSuffix("/") ? String(home.dropLast()) : home
         func resolve(_ path: String) -> String? {
             if path.hasPrefix("/") { return path }
@@ -180,6 +229,7 @@ extension ContainmentProfile {
             p.write += add.write.compactMap(resolve)
             p.denyRead += add.denyRead.compactMap(resolve)
             p.readOnly += add.readOnly.compactMap(resolve)
+            if let ports = add.connect { p.connect = p.connect.map { $0.filter(ports.contains) } ?? ports }
         }
         return p
     }

@@ -258,13 +258,18 @@ extension Policy {
         layers.append(source)
     }
 
-    /// `containment: {write, deny_read, read_only, profiles: {NAME: {write, deny_read, read_only}}}`. Paths are
-    /// absolute, `~/…` (the home directory) or relative to the project. More unreadable or read-only paths tighten
+    /// `containment: {write, deny_read, read_only, connect, profiles: {NAME: {…}}}`. Paths are absolute, `~/…`
+    /// (the home directory) or relative to the project; `connect` lists the TCP ports a confined command may
+    /// connect to (absent: the network is not limited). More unreadable or read-only paths tighten
     /// (any layer); more writable ones loosen (only a layer that may loosen; others are listed as ignored).
     mutating func mergeContainment(_ node: Node, _ r: YAMLReader, layer: String) throws(PolicyError) {
         func lists(_ n: Node, _ what: String, profile: String) throws(PolicyError) {
             var add = containment[profile] ?? ContainmentAdditions()
-            for (key, _, v) in try r.mapping(n, what, allowed: ["write", "deny_read", "read_only", "profiles"]) {
+            for (key, _, v) in try r.mapping(
+                n,
+                what,
+                allowed: ["write", "deny_read", "read_only", "connect", "profiles"]
+            ) {
                 switch key {
                 case "profiles":
                     guard profile == "standard" else {
@@ -281,6 +286,16 @@ extension Policy {
                         ignored.append("\(layer): \(what).write (this layer may only tighten)")
                     }
                 case "deny_read": add.denyRead += try r.strings(v, "\(what).deny_read")
+                case "connect":
+                    // Every layer's list must allow a port: a later layer can only narrow the network.
+                    var ports: [Int] = []
+                    for item in try r.strings(v, "\(what).connect") {
+                        guard let port = Int(item), (1...65535).contains(port) else {
+                            throw r.error(v, "\(what).connect lists TCP ports (1–65535), not '\(item)'")
+                        }
+                        ports.append(port)
+                    }
+                    add.connect = add.connect.map { old in old.filter(ports.contains) } ?? ports
                 default: add.readOnly += try r.strings(v, "\(what).read_only")
                 }
             }

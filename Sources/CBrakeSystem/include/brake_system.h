@@ -15,6 +15,9 @@ int brake_peer(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
 /// (a file descriptor, or -1 with errno), a path-beneath rule, and restricting this thread (no_new_privs first).
 int brake_landlock_abi(void);
 int brake_landlock_create_ruleset(unsigned long long handled_fs);
+/// A ruleset that also handles TCP rights (ABI 4+): bind 1, connect 2; and a rule granting them for one port.
+int brake_landlock_create_ruleset_net(unsigned long long handled_fs, unsigned long long handled_net);
+int brake_landlock_allow_port(int ruleset_fd, unsigned long long port, unsigned long long rights);
 int brake_landlock_allow_beneath(int ruleset_fd, int path_fd, unsigned long long rights);
 int brake_landlock_restrict_self(int ruleset_fd);
 /// A new user and mount namespace for this (single-threaded) process; 0 on success.
