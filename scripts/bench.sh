@@ -54,6 +54,14 @@ ratio "$ROUNDS" 100 /dev/null -- "$BIN/brake-hook" contain "${contain_args[@]}" 
 added=$((CMD_US - BASE_US))
 echo "  brake-hook contain (${#contain_args[@]} arguments) -- /bin/true: ${CMD_US} µs vs /bin/true ${BASE_US} µs: +${added} µs"
 goal "containment's added time per command (µs)" "$added" "<=" 2000
+# An agent's tool call reads the command's error output: then the command runs as a child whose stderr is relayed
+# and explained (a file here, like the agent's pipe: neither a terminal nor /dev/null).
+errfile=$(mktemp)
+BENCH_STDERR=$errfile ratio "$ROUNDS" 100 /dev/null -- "$BIN/brake-hook" contain "${contain_args[@]}" -- /bin/true
+rm -f "$errfile"
+added_supervised=$((CMD_US - BASE_US))
+echo "  the same with stderr read (an agent's tool call): ${CMD_US} µs vs /bin/true ${BASE_US} µs: +${added_supervised} µs"
+goal "containment's added time per agent command, stderr relayed (µs)" "$added_supervised" "<=" 2000
 
 echo "== 2. brake check --batch, 10,000 commands (3 runs, median)"
 cat Tests/BrakeCoreTests/Resources/cases/*.jsonl Tests/BrakeCoreTests/Resources/corpus.jsonl \

@@ -3,12 +3,14 @@
 
 GOALS_FAILED=0
 
-# per_call_us N STDIN CMD...: mean wall time of N runs of CMD (stdin from STDIN), in µs.
+# per_call_us N STDIN CMD...: mean wall time of N runs of CMD (stdin from STDIN, stderr to $BENCH_STDERR or
+# /dev/null), in µs.
 per_call_us() {
   local n=$1 input=$2 start end
   shift 2
   start=$(date +%s%N)
-  for ((i = 0; i < n; i++)); do "$@" < "$input" > /dev/null 2>&1; done
+  local err=${BENCH_STDERR:-/dev/null}
+  for ((i = 0; i < n; i++)); do "$@" < "$input" > /dev/null 2> "$err"; done
   end=$(date +%s%N)
   echo $(((end - start) / (n * 1000)))
 }

@@ -248,6 +248,26 @@ try:
         r, _ = as_claude(f"python3 -c \"open('{home}/.brake/settings.yaml','w').write('x')\"")
         check("Brake's containment refused writing " + home + "/.brake/settings.yaml" in r.stderr,
               "...explained on stderr")
+        # An ask the person answers in Claude's own prompt: the hook records what the command may touch, and the
+        # prefix grants exactly that to exactly that command's run, once; nothing else outside the project.
+        subprocess.run(setpriv + ["bash", "-c", "mkdir -p ~/old-data2 ~/keep2 && echo 1 > ~/old-data2/a && echo 2 > ~/keep2/b"],
+                       env=user_env, check=True)
+        r, _ = as_claude("rm -rf ~/old-data2")
+        check(r.returncode != 0 and os.path.exists(home + "/old-data2"),
+              "through the prefix, a delete outside the project that no one approved is refused by the kernel")
+        payload = json.dumps({"session_id": "c2", "cwd": proj, "hook_event_name": "PreToolUse", "tool_name": "Bash",
+                              "tool_input": {"command": "rm -rf ~/old-data2"}, "tool_use_id": "t2"})
+        h = subprocess.run(setpriv + [HOOK, "claude-code"], cwd=proj, env=user_env, input=payload,
+                           capture_output=True, text=True, timeout=60)
+        asked = h.returncode == 0 and '"permissionDecision":"ask"' in h.stdout
+        check(asked, "the hook asks the person about deleting ~/old-data2: " + h.stdout.strip()[-200:] + h.stderr.strip()[-200:])
+        r, _ = as_claude("rm -rf ~/old-data2")
+        check(r.returncode == 0 and not os.path.exists(home + "/old-data2"),
+              "once the person said yes in Claude's prompt, the prefix runs the delete with the access it covered "
+              + r.stderr.strip()[-200:])
+        r, _ = as_claude("echo x > ~/keep2/b")
+        check(r.returncode != 0 and open(home + "/keep2/b").read().strip() == "2",
+              "...and nothing else outside the project is writable")
         # Claude runs its hooks through the prefix too: the hook still answers, through the guard service.
         for command, expect in (("git status", "allow"), ("rm -rf ~", "deny")):
             payload = json.dumps({"session_id": "c1", "cwd": proj, "hook_event_name": "PreToolUse",

@@ -256,7 +256,8 @@ package struct GuardService: Sendable {
                 name: call.args.count > 1 ? call.args[1] : "standard",
                 call: call,
                 env: env,
-                files: files
+                files: files,
+                store: store
             )
         }
         guard let arguments = parsed else {
@@ -289,8 +290,13 @@ package struct GuardService: Sendable {
     /// policy as this service loads it for the caller (its project's layer read with the caller's rights, which
     /// can only tighten), as `brake-hook contain` arguments, NUL-separated on stdout. A policy that cannot be
     /// loaded or a profile it does not name is an error (exit 70): the command is then not run.
-    static func containment(name: String, call: GuardWire.Call, env: [String: String], files: AgentFiles) -> HookOutput
-    {
+    static func containment(
+        name: String,
+        call: GuardWire.Call,
+        env: [String: String],
+        files: AgentFiles,
+        store: LocalStore
+    ) -> HookOutput {
         let cwd = call.cwd.hasPrefix("/") ? call.cwd : "/"
         do {
             let profile = try files.read { () throws(Failure) -> ContainmentProfile? in
@@ -301,8 +307,19 @@ package struct GuardService: Sendable {
                 )
                 return ContainedRun.profile(name, policy: policy, cwd: cwd, env: env, extraWrite: [])
             }
-            guard let profile else {
+            guard var profile else {
                 return HookOutput(stdout: "", stderr: "the policy names no containment profile '\(name)'", status: 70)
+            }
+            // The command the agent's wrapper evaluates, if an approval that the hook just used covers it: the
+            // places it changes become writable and its program's credentials readable, for this one run.
+            if !call.payload.isEmpty,
+                let command = ShellWrapper.evaluated(String(decoding: call.payload, as: UTF8.self)),
+                let grant = store.takeGrant(command: command)
+            {
+                profile = profile.granting(grant.places)
+                if let program = grant.program {
+                    profile = profile.readingCredentials(of: program, home: env["HOME"] ?? "/")
+                }
             }
             return HookOutput(stdout: profile.arguments.joined(separator: "\u{0}"), stderr: "", status: 0)
         } catch {

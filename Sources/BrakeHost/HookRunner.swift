@@ -131,6 +131,21 @@ package enum HookRunner {
             files: files
         )
         .run(request)
+        // An approved shell command runs confined with the access its approval covered, when the agent's shell
+        // prefix asks for its confinement (`brake-hook shell`): recorded here, taken once there. An approval
+        // Brake saw (an allow after an ask), or an ask the person answers in the agent's own prompt — then the
+        // command runs only if they say yes, and the grant serves that one run of exactly this text.
+        let approved = outcome.verdict == .allow && outcome.judgement.verdict == .ask
+        if approved || outcome.verdict == .ask, call.actions.count == 1, case .shell(let command) = call.actions[0] {
+            store.recordGrant(
+                ApprovalGrant(
+                    command: command,
+                    places: outcome.judgement.places,
+                    program: ShellWrapper.program(command),
+                    expires: LocalStore.now() + (approved ? ApprovalGrant.lifetime : LocalState.defaultTTL)
+                )
+            )
+        }
         let output = Hooks.render(
             agent: agent,
             event: call.event,

@@ -111,7 +111,7 @@ if args.first == "shell" {
         args: ["containment", profile],
         cwd: currentDirectory(),
         env: environmentBytes(),
-        payload: []
+        payload: Array(rest[0].utf8)  // what the wrapper runs: an approved command's grant is matched against it
     )
     let answer: GuardWire.Answer
     do {

@@ -636,3 +636,36 @@ struct KiroPayloadTests {
         #expect(call.actions == [.mcp(server: "postgres", tool: "query", arguments: #"{"sql":"DROP TABLE t"}"#)])
     }
 }
+
+@Suite("Shell wrapper")
+struct ShellWrapperTests {
+    @Test("the command Claude's wrapper evaluates is found; anything added beside it voids the match")
+    func evaluated() {
+        let claude =
+            "source /home/a/.claude/shell-snapshots/snapshot-bash-1.sh || true && eval 'rm -rf ~/old-data' < /dev/null && pwd -P >| /tmp/claude-1-cwd"
+        #expect(ShellWrapper.evaluated(claude) == "rm -rf ~/old-data")
+        #expect(ShellWrapper.evaluated("shopt -u extglob 2>/dev/null || true && eval 'ls -la'") == "ls -la")
+        // Quoting as the agent does it: the evaluated text is the word's value.
+        #expect(ShellWrapper.evaluated(#"eval 'echo '"'"'hi'"'"''"#) == "echo 'hi'")
+        for voided in [
+            "eval 'rm -rf ~/old-data' && rm -rf ~/keep",
+            "eval 'rm -rf ~/old-data'; eval 'rm -rf ~/keep'",
+            "eval 'rm -rf ~/old-data' &",
+            "eval \"$CMD\"",
+            "X=1 eval 'rm -rf ~/old-data'",
+            "eval 'a' | cat",
+            "source x || true",
+            "eval 'a' 'b'",
+            "eval 'unterminated",
+        ] {
+            #expect(ShellWrapper.evaluated(voided) == nil, "\(voided)")
+        }
+    }
+
+    @Test("the program an approved command starts with")
+    func program() {
+        #expect(ShellWrapper.program("terraform apply -auto-approve") == "terraform")
+        #expect(ShellWrapper.program("/usr/bin/aws s3 rm s3://b --recursive && echo done") == "/usr/bin/aws")
+        #expect(ShellWrapper.program("$(x)") == nil)
+    }
+}

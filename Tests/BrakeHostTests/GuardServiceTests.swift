@@ -278,6 +278,51 @@ struct GuardServiceTests {
         #expect(broken.status == 70 && broken.stdout.isEmpty && broken.stderr.contains("policy"))
     }
 
+    @Test("an approved command's grant reaches its confinement through the shell prefix, once, for that text only")
+    func approvedGrant() throws {
+        let home = scratch()
+        let project = home + "/proj"
+        mkdir(project, 0o755)
+        mkdir(home + "/old-data", 0o755)
+        let s = GuardService(
+            socketPath: home + "/guard.sock",
+            systemRoot: nil,
+            ownEnv: ["BRAKE_HOME": home + "/.brake"]
+        )
+        let store = LocalStore(env: ["BRAKE_HOME": home + "/.brake"])
+        store.recordGrant(
+            ApprovalGrant(
+                command: "rm -rf ~/old-data",
+                places: [home + "/old-data"],
+                program: "rm",
+                expires: LocalStore.now() + 60
+            )
+        )
+        func ask(_ wrapped: String) -> [String] {
+            let out = s.answer(
+                GuardWire.Call(
+                    args: ["containment", "standard"],
+                    cwd: project,
+                    env: ["HOME=" + home],
+                    payload: Array(wrapped.utf8)
+                ),
+                uid: geteuid(),
+                gid: getegid()
+            )
+            return out.stdout.split(separator: "\u{0}").map(String.init)
+        }
+        // Something else beside the approved command: no grant (and the grant stays for the real run).
+        #expect(!ask("eval 'rm -rf ~/old-data' && rm -rf ~/keep").contains(home + "/old-data"))
+        #expect(!ask("eval 'rm -rf ~/other'").contains(home + "/old-data"))
+        let granted = ask("source /s || true && eval 'rm -rf ~/old-data' < /dev/null && pwd -P >| /tmp/cwd")
+        #expect(granted.contains(home + "/old-data") && granted.contains("--remove-in") && granted.contains(home))
+        // Once: the next run of the same text is confined by the standard profile alone.
+        #expect(!ask("eval 'rm -rf ~/old-data'").contains(home + "/old-data"))
+        // An expired grant is never taken.
+        store.recordGrant(ApprovalGrant(command: "x", places: ["/x"], program: nil, expires: LocalStore.now() - 1))
+        #expect(store.takeGrant(command: "x") == nil)
+    }
+
     @Test("after the tool ran, the hook records and stays silent, even for a call it cannot read")
     func postTool() {
         let root = scratch()
