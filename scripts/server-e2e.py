@@ -295,6 +295,42 @@ r = subprocess.run([BRAKE, "gate", "--range", f"{prov_base}..HEAD", "--roster", 
 check(r.returncode == 65 and "provenance record cannot be read" in r.stderr,
       "a configured server that cannot be asked stops the gate (it does not judge without the record)")
 
+# Notes for runners without the server: the export carries the control plane's records, each signed with its key;
+# a runner checks them against the base roster's control_plane_key. A record edited in the note loses that mark.
+pub = json.loads(urllib.request.urlopen(URL + "/v1/audit/public-key").read())["public_key"]
+r = subprocess.run([BRAKE, "provenance", "export", f"{prov_base}..HEAD"], cwd=prov, env=runner, capture_output=True,
+                   text=True, timeout=60)
+note = subprocess.run(["git", "notes", "--ref=brake-provenance", "show", "HEAD"], cwd=prov, capture_output=True,
+                      text=True).stdout
+check(r.returncode == 0 and '"signature"' in note, "provenance export with a server notes its signed records "
+      + r.stderr.strip()[-200:])
+open(os.path.join(prov, "team-key.yaml"), "w").write(
+    f"version: 1\ncontrol_plane_key: {pub}\npeople:\n  - {{name: Jo, emails: [jo@acme.io], level: junior}}\n")
+offline = env_for("ci-offline")
+
+
+def offline_gate(roster_file):
+    r = subprocess.run([BRAKE, "gate", "--range", f"{prov_base}..HEAD", "--roster", roster_file, "--format", "json"],
+                       cwd=prov, env=offline, capture_output=True, text=True, timeout=60)
+    g = json.loads(r.stdout) if r.stdout.startswith("{") else {}
+    return r, (g.get("commits") or [{}])[-1]
+
+
+r, c = offline_gate(os.path.join(prov, "team-key.yaml"))
+check(c.get("provenance") == "ai-assisted"
+      and any("prov-1" in e and "signed by the control plane" in e for e in c.get("evidence", [])),
+      "a runner without the server verifies the noted records against the roster's control_plane_key "
+      + (r.stderr.strip()[-200:] or str(c.get("evidence"))))
+forged = note.replace("prov-1", "prov-X")
+subprocess.run(git + ["notes", "--ref=brake-provenance", "add", "-f", "-m", forged, "HEAD"], cwd=prov, check=True)
+r, c = offline_gate(os.path.join(prov, "team-key.yaml"))
+check(c.get("provenance") == "ai-assisted" and not any("signed by the control plane" in e for e in c.get("evidence", [])),
+      "an edited note is still evidence of AI use (it can only add) but no longer the control plane's: "
+      + str(c.get("evidence")))
+open(os.path.join(prov, "team-bad.yaml"), "w").write("version: 1\ncontrol_plane_key: not-a-key\npeople: []\n")
+r, _ = offline_gate(os.path.join(prov, "team-bad.yaml"))
+check(r.returncode != 0 and "control_plane_key" in r.stderr, "a roster with a malformed control_plane_key is an error")
+
 # --- a server that answers wrongly: every answer that is not a verified one blocks; silence is "unreachable"
 import http.server
 

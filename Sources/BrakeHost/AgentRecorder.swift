@@ -12,7 +12,9 @@ import Glibc
 /// `brake gate` and `brake provenance export` read them.
 package enum AgentRecorder {
     /// The events that come after a tool ran, per agent protocol.
-    package static let postToolEvents: Set<String> = ["PostToolUse", "postToolUse", "AfterTool"]
+    package static let postToolEvents: Set<String> = [
+        "PostToolUse", "postToolUse", "AfterTool", "afterFileEdit", "afterShellExecution",
+    ]
 
     /// Files larger than this are not hashed (a generated artifact, not code a reviewer reads).
     static let maxBytes = 16 << 20

@@ -423,7 +423,10 @@ public struct ControlPlane: Sendable {
                 return s.lowercased()
             }
         }
-        return try await store.agentRecords(blobs: try ids("blobs"), commits: try ids("commits"))
+        let records = try await store.agentRecords(blobs: try ids("blobs"), commits: try ids("commits"))
+        // Signed on request (for notes a CI runner checks against the pinned key): only what this server holds.
+        guard case .bool(true)? = body["signed"] else { return records }
+        return records.map { $0.signed(with: key) }
     }
 
     /// Decisions a hook made while the server was unreachable, sent later: recorded in the audit log with

@@ -29,6 +29,11 @@ public enum OpenAPI {
                 agent: {type: string}
                 session: {type: string}
                 time: {type: integer}
+                signature:
+                  type: string
+                  description: >-
+                    Ed25519 (the server's key), base64, over "brake-agent-record/v1\\n" and the record's compact
+                    JSON without this member; present when the lookup asked for signed records
             Error:
               type: object
               required: [error]
@@ -318,6 +323,7 @@ public enum OpenAPI {
                       properties:
                         blobs: {type: array, maxItems: 20000, items: {type: string, pattern: '^[0-9a-fA-F]{40}$'}}
                         commits: {type: array, maxItems: 20000, items: {type: string, pattern: '^[0-9a-fA-F]{40}$'}}
+                        signed: {type: boolean, description: 'sign each record with the server key (for git notes)'}
               responses:
                 '200':
                   description: the matching records

@@ -172,7 +172,7 @@ public enum Routes {
             await api {
                 _ = try await auth(req)
                 let records = try await plane.lookupAgentWork(try await body(req, limit: 8 << 20))
-                return Reply(body: .object([("records", .array(records.map(\.json)))]))
+                return Reply(body: .object([("records", .array(records.map(\.signedJSON)))]))
             }
         }
         router.get("/v1/stops/check") { req, _ in

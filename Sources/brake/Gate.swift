@@ -13,13 +13,25 @@ extension Provenance {
     /// What Brake's hooks recorded agents producing, from everywhere this machine can read it: the local record
     /// (`$BRAKE_HOME/provenance.jsonl`, kept by the hooks) and the notes `brake provenance export` attaches
     /// (`refs/notes/brake-provenance`, for CI runners). A record can only add evidence of AI use.
-    static func recorded(env: [String: String]) -> [AgentRecord] {
+    /// Records in notes that carry the control plane's signature are marked verified when it checks against one of
+    /// `keys` (the base roster's `control_plane_key`, the key pinned at login).
+    static func recorded(env: [String: String], keys: [String] = []) -> [AgentRecord] {
         var records: [AgentRecord] = []
         if let text = try? Loader.readFile(LocalStore(env: env).home + "/provenance.jsonl") {
             records += AgentWork.records(jsonLines: text)
         }
-        for note in Git.notes("brake-provenance").values { records += AgentWork.records(jsonLines: note) }
+        for note in Git.notes("brake-provenance").values {
+            records += AgentWork.records(jsonLines: note).map { verified($0, keys: keys) }
+        }
         return records
+    }
+
+    static func verified(_ r: AgentRecord, keys: [String]) -> AgentRecord {
+        for k in keys {
+            let v = r.verifying(publicKey: k)
+            if v.verified { return v }
+        }
+        return r
     }
 }
 
@@ -40,7 +52,7 @@ extension Provenance {
                 answer = try link.client().call(
                     "POST",
                     "/v1/provenance/lookup",
-                    .object([("blobs", chunk(blobs)), ("commits", chunk(shas))])
+                    .object([("blobs", chunk(blobs)), ("commits", chunk(shas)), ("signed", .bool(true))])
                 )
             } catch {
                 throw Failure(
@@ -49,7 +61,9 @@ extension Provenance {
                         "the control plane's provenance record cannot be read (\(error)); the gate does not judge without it. Retry when \(link.url) is reachable, or unset BRAKE_SERVER to judge with this machine's record and notes only"
                 )
             }
-            out += (answer["records"]?.arrayValue ?? []).compactMap(AgentRecord.init(json:))
+            out += (answer["records"]?.arrayValue ?? []).compactMap(AgentRecord.init(json:)).map {
+                verified($0, keys: link.pinnedKey.map { [$0] } ?? [])
+            }
             i += 20000
         } while i < max(blobs.count, shas.count)
         return out
@@ -80,15 +94,23 @@ struct ProvenanceCommand: ParsableCommand {
                 let spec =
                     range
                     ?? (Git.run(["rev-parse", "--verify", "-q", "origin/main"]) != nil ? "origin/main..HEAD" : "HEAD")
-                let work = AgentWork(Provenance.recorded(env: env))
+                // With a control plane, its records, each signed with its key (a CI runner checks them against
+                // the base roster's control_plane_key); without one, this machine's own record, unsigned.
+                let link = try ServerLink.load(env: env, store: LocalStore(env: env), forPerson: true)
+                let commits = try Git.commits(spec, withBlobs: true)
+                let work = AgentWork(
+                    try link.map { try Provenance.fromServer($0, commits: commits) } ?? Provenance.recorded(env: env)
+                )
                 var noted = 0
                 // The notes commit is Brake's when git has no identity configured here (a CI runner).
                 let configured = !(Git.run(["config", "user.email"]) ?? "").trimmingCharacters.isEmpty
                 let identity = configured ? [] : ["-c", "user.name=Brake", "-c", "user.email=brake@localhost"]
-                for c in try Git.commits(spec, withBlobs: true) {
+                for c in commits {
                     var lines: [String] = []
-                    if let r = work.byCommit[c.sha] { lines.append(r.json.serialized) }
-                    for blob in Set(c.blobs.values) { if let r = work.byBlob[blob] { lines.append(r.json.serialized) } }
+                    if let r = work.byCommit[c.sha] { lines.append(r.signedJSON.serialized) }
+                    for blob in Set(c.blobs.values) {
+                        if let r = work.byBlob[blob] { lines.append(r.signedJSON.serialized) }
+                    }
                     guard !lines.isEmpty else { continue }
                     let note = lines.sorted().joined(separator: "\n")
                     guard
@@ -549,8 +571,9 @@ struct Gate: ParsableCommand {
                 range
                 ?? (Git.run(["rev-parse", "--verify", "-q", "origin/main"]) != nil ? "origin/main..HEAD" : "HEAD")
             let (r, rosterSource) = try RosterFile.protected(explicit: roster, ref: rosterRef, spec: spec, root: root)
-            var records = Provenance.recorded(env: env)
             let link = try ServerLink.load(env: env, store: LocalStore(env: env), forPerson: true)
+            let keys = [r.controlPlaneKey, link?.pinnedKey].compactMap { $0 }
+            var records = Provenance.recorded(env: env, keys: keys)
             var commits = try Git.commits(spec, roster: r, withBlobs: !records.isEmpty || link != nil)
             if let link { records += try Provenance.fromServer(link, commits: commits) }
             let work = AgentWork(records)

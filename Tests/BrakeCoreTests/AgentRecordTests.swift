@@ -1,4 +1,5 @@
 import BrakeCore
+import Crypto
 import Testing
 
 /// Brake's own record of what agents produced, as the gate matches it against commits.
@@ -36,6 +37,45 @@ struct AgentRecordTests {
         let text = [file.json.serialized, "not json", #"{"kind":"file","blob":"short"}"#, commit.json.serialized]
             .joined(separator: "\n")
         #expect(AgentWork.records(jsonLines: text) == [file, commit])
+    }
+
+    @Test("A record signed by the control plane verifies against its key only, and not once edited")
+    func signatures() throws {
+        let key = Curve25519.Signing.PrivateKey()
+        let other = Curve25519.Signing.PrivateKey()
+        let pub = Base64.encode(Array(key.publicKey.rawRepresentation))
+        let r = AgentRecord(
+            kind: .file,
+            blob: String(repeating: "a", count: 40),
+            path: "app.py",
+            repository: "/r",
+            agent: "claude-code",
+            session: "s1",
+            time: 1
+        )
+        .signed(with: key)
+        let line = r.signedJSON.serialized
+        #expect(line.contains(#""signature":"#))
+        let read = try #require(AgentWork.records(jsonLines: line).first)
+        #expect(read.verifying(publicKey: pub).verified)
+        #expect(read.verifying(publicKey: pub).evidence.hasSuffix("(signed by the control plane)"))
+        #expect(!read.verifying(publicKey: Base64.encode(Array(other.publicKey.rawRepresentation))).verified)
+        let edited = try #require(
+            AgentWork.records(
+                jsonLines: line.split(separator: "s1", omittingEmptySubsequences: false).joined(separator: "s2")
+            ).first
+        )
+        #expect(!edited.verifying(publicKey: pub).verified && !edited.evidence.contains("signed"))
+        #expect(
+            !AgentRecord(
+                kind: .commit,
+                commit: String(repeating: "b", count: 40),
+                repository: "",
+                agent: "",
+                session: "",
+                time: 0
+            ).verifying(publicKey: pub).verified
+        )
     }
 
     @Test("A commit matches by its own sha or by any blob it adds; the share counts the matched files' lines")

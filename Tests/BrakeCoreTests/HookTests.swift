@@ -516,6 +516,33 @@ struct InstallTests {
         #expect(HookConfig.uninstall(agent: .gemini, existing: gemini) == org)
     }
 
+    @Test("Every agent's install records what its tools produced after they ran; uninstall removes that too")
+    func postToolHooks() throws {
+        let gemini = HookConfig.install(agent: .gemini, existing: nil, command: "brake-hook gemini")
+        #expect(gemini["hooks"]?["AfterTool"]?.serialized.contains("brake-hook gemini") == true)
+        #expect(HookConfig.uninstall(agent: .gemini, existing: gemini)?["hooks"] == nil)
+        let cursor = HookConfig.install(agent: .cursor, existing: nil, command: "brake-hook cursor")
+        for event in ["afterFileEdit", "afterShellExecution"] {
+            let entry = try #require(cursor["hooks"]?[event]?.arrayValue?.first)
+            // After the fact there is nothing to block: no failClosed there (it stays on every "before" entry).
+            #expect(entry["command"]?.stringValue == "brake-hook cursor" && entry["failClosed"] == nil)
+        }
+        #expect(cursor["hooks"]?["beforeShellExecution"]?.arrayValue?.first?["failClosed"] == .bool(true))
+        let copilot = HookConfig.install(agent: .copilot, existing: nil, command: "brake-hook copilot")
+        #expect(copilot["hooks"]?["PostToolUse"]?.serialized.contains("brake-hook copilot") == true)
+        let kiro = HookConfig.install(agent: .kiro, existing: nil, command: "brake-hook kiro")
+        #expect(kiro["hooks"]?.arrayValue?.compactMap { $0["trigger"]?.stringValue } == ["PreToolUse", "PostToolUse"])
+        let agentFile = HookConfig.installAgentFile(
+            existing: try JSONValue.parse(#"{"name":"dev","hooks":{"postToolUse":[{"command":"mine"}]}}"#),
+            command: "brake-hook kiro"
+        )
+        #expect(agentFile["hooks"]?["postToolUse"]?.arrayValue?.count == 2)
+        #expect(
+            HookConfig.uninstallAgentFile(existing: agentFile).serialized
+                == #"{"name":"dev","hooks":{"postToolUse":[{"command":"mine"}]}}"#
+        )
+    }
+
     @Test("Agents with their own file get a whole file and lose it on uninstall", arguments: [Agent.copilot, .kiro])
     func ownFile(_ agent: Agent) {
         let c = HookConfig.install(agent: agent, existing: nil, command: "brake hook \(agent.rawValue)")

@@ -55,4 +55,45 @@ struct AgentRecorderTests {
         let patched = AgentRecorder.records(codex, cwd: repo, env: ["HOME": dir], files: .own)
         #expect(patched.map(\.path) == ["src/app.py"] && patched.first?.agent == "codex")
     }
+
+    @Test("Every agent's post-tool payload records the file its tool wrote")
+    func otherAgents() throws {
+        let dir = scratch()
+        let repo = dir + "/repo"
+        mkdir(repo, 0o755)
+        mkdir(repo + "/.git", 0o755)
+        write(repo + "/app.py", "hello\n")
+        let payloads: [(Agent, String)] = [
+            (
+                .gemini,
+                #"{"session_id":"g1","cwd":"\#(repo)","hook_event_name":"AfterTool","tool_name":"write_file","tool_input":{"file_path":"\#(repo)/app.py","content":"hello\n"},"tool_response":{}}"#
+            ),
+            (
+                .cursor,
+                #"{"conversation_id":"k1","hook_event_name":"afterFileEdit","workspace_roots":["\#(repo)"],"file_path":"\#(repo)/app.py","edits":[{"old_string":"hi","new_string":"hello"}]}"#
+            ),
+            (
+                .copilot,
+                #"{"session_id":"p1","cwd":"\#(repo)","hook_event_name":"PostToolUse","tool_name":"create","tool_input":{"path":"\#(repo)/app.py","file_text":"hello\n"}}"#
+            ),
+            (
+                .kiro,
+                #"{"session_id":"q1","cwd":"\#(repo)","hook_event_name":"postToolUse","tool_name":"fs_write","tool_input":{"command":"create","path":"\#(repo)/app.py"}}"#
+            ),
+        ]
+        for (agent, payload) in payloads {
+            let call = try Hooks.parse(agent: agent, payload: payload)
+            #expect(AgentRecorder.postToolEvents.contains(call.event), "\(agent): \(call.event)")
+            let records = AgentRecorder.records(call, cwd: repo, env: ["HOME": dir], files: .own)
+            #expect(records.map(\.blob) == ["ce013625030ba8dba906f756967f9e9ca394464a"], "\(agent)")
+            #expect(records.first?.agent == agent.rawValue && records.first?.path == "app.py", "\(agent)")
+        }
+        // Cursor's afterShellExecution is a shell action after the fact (a commit it made is read from git).
+        let shell = try Hooks.parse(
+            agent: .cursor,
+            payload:
+                #"{"conversation_id":"k1","hook_event_name":"afterShellExecution","command":"ls","cwd":"\#(repo)"}"#
+        )
+        #expect(shell.event == "afterShellExecution" && shell.actions == [.shell(command: "ls")])
+    }
 }

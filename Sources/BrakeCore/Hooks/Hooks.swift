@@ -227,6 +227,25 @@ public enum Hooks {
                 tool: raw,
                 actions: [.mcp(server: server, tool: tool, arguments: cursorToolInput(root["tool_input"]))]
             )
+        // After the fact: what the command or the edit produced is recorded (provenance), nothing is judged.
+        case "afterShellExecution":
+            return HookCall(
+                agent: .cursor,
+                event: event,
+                session: session,
+                cwd: cwd,
+                tool: "Shell",
+                actions: [.shell(command: try require(root["command"], "command"))]
+            )
+        case "afterFileEdit":
+            return HookCall(
+                agent: .cursor,
+                event: event,
+                session: session,
+                cwd: cwd,
+                tool: "Edit",
+                actions: [.edit(path: try require(root["file_path"], "file_path"))]
+            )
         case "beforeReadFile":
             return HookCall(
                 agent: .cursor,

@@ -90,7 +90,7 @@ public enum HookConfig {
                 array(g["hooks"]).contains { isBrake($0, agent: agent) } || isBrake(g, agent: agent)
             }
             if already { continue }
-            groups.append(entry(agent: agent, matcher: matcher, command: command))
+            groups.append(entry(agent: agent, matcher: matcher, command: command, event: event))
             var hooks = root["hooks"] ?? .object([])
             hooks = set(hooks, event, .array(groups))
             root = set(root, "hooks", hooks)
@@ -166,17 +166,20 @@ public enum HookConfig {
         case .claudeCode: return [("PreToolUse", "*"), ("PostToolUse", "Write|Edit|MultiEdit|NotebookEdit|Bash")]
         // Codex documents PostToolUse with the same payload (developers.openai.com/codex/hooks).
         case .codex: return [("PreToolUse", "*"), ("PostToolUse", "*")]
-        case .gemini: return [("BeforeTool", ".*")]
+        // Gemini's AfterTool carries the same tool_name/tool_input (geminicli.com/docs/hooks/reference).
+        case .gemini: return [("BeforeTool", ".*"), ("AfterTool", "write_file|replace|run_shell_command")]
+        // Cursor's afterFileEdit (file_path) and afterShellExecution (command) come after the edit or command ran.
         case .cursor:
             return [
                 ("beforeShellExecution", nil), ("beforeMCPExecution", nil), ("beforeReadFile", nil),
-                ("preToolUse", "Write|Edit|StrReplace|Delete|MultiEdit"),
+                ("preToolUse", "Write|Edit|StrReplace|Delete|MultiEdit"), ("afterFileEdit", nil),
+                ("afterShellExecution", nil),
             ]
         case .copilot, .kiro: return []
         }
     }
 
-    static func entry(agent: Agent, matcher: String?, command: String) -> JSONValue {
+    static func entry(agent: Agent, matcher: String?, command: String, event: String = "") -> JSONValue {
         switch agent {
         case .claudeCode, .codex:
             return .object([
@@ -204,9 +207,10 @@ public enum HookConfig {
         case .cursor:
             // failClosed: a crashed or timed-out hook blocks instead of letting the action through.
             // An explicit timeout: Cursor's default is the platform's, and under failClosed a timeout blocks.
-            var m: [(String, JSONValue)] = [
-                ("command", .string(command)), ("failClosed", .bool(true)), ("timeout", .number(30)),
-            ]
+            // After the edit or command ran there is nothing to block: those entries do not fail closed.
+            var m: [(String, JSONValue)] = [("command", .string(command))]
+            if !event.hasPrefix("after") { m.append(("failClosed", .bool(true))) }
+            m.append(("timeout", .number(30)))
             if let matcher { m.append(("matcher", .string(matcher))) }
             return .object(m)
         case .copilot, .kiro:
@@ -229,7 +233,18 @@ public enum HookConfig {
                                     ("timeoutSec", .number(30)),
                                 ])
                             ])
-                        )
+                        ),
+                        // The PascalCase event gets the payload with hook_event_name (docs.github.com, Copilot
+                        // hooks): what the tool produced is recorded after it ran.
+                        (
+                            "PostToolUse",
+                            .array([
+                                .object([
+                                    ("type", .string("command")), ("bash", .string(command)),
+                                    ("timeoutSec", .number(30)),
+                                ])
+                            ])
+                        ),
                     ])
                 ),
             ])
@@ -245,7 +260,12 @@ public enum HookConfig {
                         ("name", .string("brake")), ("trigger", .string("PreToolUse")),
                         ("action", .object([("type", .string("command")), ("command", .string(command))])),
                         ("timeout", .number(30)), ("enabled", .bool(true)),
-                    ])
+                    ]),
+                    .object([
+                        ("name", .string("brake-record")), ("trigger", .string("PostToolUse")),
+                        ("action", .object([("type", .string("command")), ("command", .string(command))])),
+                        ("timeout", .number(30)), ("enabled", .bool(true)),
+                    ]),
                 ])
             ),
         ])
@@ -257,29 +277,37 @@ public enum HookConfig {
         project ? [".kiro/agents", ".amazonq/cli-agents"] : [".kiro/agents", ".aws/amazonq/cli-agents"]
     }
 
-    /// An agent file with Brake's `preToolUse` hook present exactly once (the command replaced if it changed).
+    /// An agent file with Brake's `preToolUse` hook (and its `postToolUse` recorder) present exactly once (the
+    /// command replaced if it changed).
     public static func installAgentFile(existing: JSONValue, command: String) -> JSONValue {
         let base = uninstallAgentFile(existing: existing)
         var hooks = base["hooks"] ?? .object([])
-        var pre = array(hooks["preToolUse"])
-        pre.append(
-            .object([("matcher", .string("*")), ("command", .string(command)), ("timeout_ms", .number(30000))])
-        )
-        hooks = set(hooks, "preToolUse", .array(pre))
+        for event in ["preToolUse", "postToolUse"] {
+            var list = array(hooks[event])
+            list.append(
+                .object([("matcher", .string("*")), ("command", .string(command)), ("timeout_ms", .number(30000))])
+            )
+            hooks = set(hooks, event, .array(list))
+        }
         return set(base, "hooks", hooks)
     }
 
-    /// An agent file without Brake's hook (other hooks and settings kept as they were).
+    /// An agent file without Brake's hooks (other hooks and settings kept as they were).
     public static func uninstallAgentFile(existing: JSONValue) -> JSONValue {
-        guard let hooks = existing["hooks"], case .array(let pre)? = hooks["preToolUse"] else { return existing }
-        let rest = pre.filter { !isBrake($0, agent: .kiro) }
-        if rest.count == pre.count { return existing }
-        var h = hooks
-        if rest.isEmpty, case .object(let m) = h {
-            h = .object(m.filter { $0.0 != "preToolUse" })
-        } else {
-            h = set(h, "preToolUse", .array(rest))
+        guard var h = existing["hooks"] else { return existing }
+        var changed = false
+        for event in ["preToolUse", "postToolUse"] {
+            guard case .array(let list)? = h[event] else { continue }
+            let rest = list.filter { !isBrake($0, agent: .kiro) }
+            if rest.count == list.count { continue }
+            changed = true
+            if rest.isEmpty, case .object(let m) = h {
+                h = .object(m.filter { $0.0 != event })
+            } else {
+                h = set(h, event, .array(rest))
+            }
         }
+        if !changed { return existing }
         if case .object(let m) = h, m.isEmpty, case .object(let root) = existing {
             return .object(root.filter { $0.0 != "hooks" })
         }

@@ -20,6 +20,10 @@ public struct AgentRecord: Sendable, Equatable {
     public var agent: String
     public var session: String
     public var time: Int
+    /// The control plane's Ed25519 signature over `signedMessage` (base64), when the record came from it.
+    public var signature: String = ""
+    /// Set by the reader once the signature verified against the pinned server key.
+    public var verified = false
 
     public init(
         kind: Kind,
@@ -61,6 +65,34 @@ public struct AgentRecord: Sendable, Equatable {
         return .object(m)
     }
 
+    /// The record with its signature, as the control plane hands it out and `brake provenance export` notes it.
+    public var signedJSON: JSONValue {
+        guard !signature.isEmpty, case .object(let m) = json else { return json }
+        return .object(m + [("signature", .string(signature))])
+    }
+
+    /// The signed bytes: the record's canonical JSON, under a prefix that keeps these signatures apart from the
+    /// key's other uses (answers, audit checkpoints).
+    public var signedMessage: [UInt8] { Array(("brake-agent-record/v1\n" + json.serialized).utf8) }
+
+    /// The record signed with the control plane's key.
+    public func signed(with key: Curve25519.Signing.PrivateKey) -> AgentRecord {
+        var r = self
+        r.signature = (try? key.signature(for: signedMessage)).map { Base64.encode(Array($0)) } ?? ""
+        return r
+    }
+
+    /// The record marked verified when its signature is the pinned server key's (base64 Ed25519 public key).
+    public func verifying(publicKey: String) -> AgentRecord {
+        var r = self
+        guard !signature.isEmpty, let keyBytes = Base64.decode(publicKey),
+            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: keyBytes),
+            let sig = Base64.decode(signature)
+        else { return r }
+        r.verified = key.isValidSignature(sig, for: signedMessage)
+        return r
+    }
+
     /// Reads a record; nil for anything malformed (a record is evidence to add, never a reason to fail).
     public init?(json v: JSONValue) {
         guard let k = v["kind"]?.stringValue, let kind = Kind(rawValue: k) else { return nil }
@@ -74,6 +106,7 @@ public struct AgentRecord: Sendable, Equatable {
         agent = v["agent"]?.stringValue ?? ""
         session = v["session"]?.stringValue ?? ""
         time = v["time"]?.intValue ?? 0
+        signature = v["signature"]?.stringValue ?? ""
         let hex = { (s: String) in s.count == 40 && s.allSatisfy(\.isHexDigit) }
         guard kind == .file ? hex(blob) : hex(commit) else { return nil }
     }
@@ -81,9 +114,10 @@ public struct AgentRecord: Sendable, Equatable {
     /// One line of evidence for the gate.
     public var evidence: String {
         let who = "\(agent.isEmpty ? "an agent" : agent)\(session.isEmpty ? "" : " session \(session)")"
+        let signed = verified ? " (signed by the control plane)" : ""
         switch kind {
-        case .file: return "recorded: \(who) wrote \(path.isEmpty ? "this content" : path)"
-        case .commit: return "recorded: \(who) made this commit"
+        case .file: return "recorded: \(who) wrote \(path.isEmpty ? "this content" : path)\(signed)"
+        case .commit: return "recorded: \(who) made this commit\(signed)"
         }
     }
 }

@@ -184,6 +184,9 @@ public struct Roster: Sendable {
     /// Paths whose change always needs the high-risk sign-offs, whoever made it and however: the roster itself
     /// (set by the gate, not read from the file).
     public var guarded: [String] = []
+    /// The control plane's public key (base64 Ed25519): agent records in git notes signed with it are marked as
+    /// the control plane's own (a CI runner without the server checks them against the base branch's roster).
+    public var controlPlaneKey: String?
 
     public static let levels = ["junior", "mid", "senior", "staff", "principal", "admin"]
 
@@ -246,8 +249,21 @@ public struct Roster: Sendable {
         var roster = Roster()
         guard let root = node else { return roster }
         let r = YAMLReader(source: source)
-        for (key, _, v) in try r.mapping(root, "the roster", allowed: ["version", "people", "paths", "requirements"]) {
+        for (key, _, v) in try r.mapping(
+            root,
+            "the roster",
+            allowed: ["version", "people", "paths", "requirements", "control_plane_key"]
+        ) {
             switch key {
+            case "control_plane_key":
+                let k = try r.string(v, "control_plane_key")
+                guard let bytes = Base64.decode(k), bytes.count == 32 else {
+                    throw r.error(
+                        v,
+                        "control_plane_key must be the server's Ed25519 public key in base64 (`brake login` pins it; GET /v1/audit/public-key shows it)"
+                    )
+                }
+                roster.controlPlaneKey = k
             case "version":
                 guard try r.string(v, "version") == "1" else {
                     throw r.error(v, "unsupported roster version; this Brake reads version 1")
