@@ -372,6 +372,63 @@ sh("git", "update-ref", "-d", "refs/notes/brake-provenance", cwd=repo, check_rc=
 sh("git", "checkout", "-q", "main", cwd=repo)
 sh("git", "reset", "-q", "--hard", prov_base, cwd=repo)
 
+# The oversight report on a repository with a known history: the recorded share, not the declared one; commits whose
+# message says nothing of AI while the record shows an agent wrote them are listed; change failure by provenance.
+rrepo = os.path.join(work, "report-repo")
+os.makedirs(rrepo)
+sh("git", "init", "-q", "-b", "main", cwd=rrepo)
+
+
+def rcommit(email, msg, path, content):
+    with open(os.path.join(rrepo, path), "a") as f:
+        f.write(content)
+    sh("git", "add", "-A", cwd=rrepo)
+    sh("git", "-c", f"user.name={email.split('@')[0]}", "-c", f"user.email={email}", "commit", "-q", "-m", msg,
+       cwd=rrepo)
+    return sh("git", "rev-parse", "HEAD", cwd=rrepo).stdout.strip()
+
+
+r0 = rcommit("sam@acme.io", "add roster", "team.yaml", roster())
+r1 = rcommit("jo@acme.io", "init", "README.md", "hello\n")
+report_text = "def report(rows):\n    return len(rows)\n\n\ndef total(rows):\n    return sum(rows)\n"
+open(os.path.join(rrepo, "report.py"), "w").write(report_text)
+payload = json.dumps({"session_id": "agent-r1", "cwd": rrepo, "hook_event_name": "PostToolUse", "tool_name": "Write",
+                      "tool_input": {"file_path": os.path.join(rrepo, "report.py"), "content": report_text}})
+subprocess.run([BRAKE, "hook", "claude-code"], input=payload, cwd=rrepo, env=ENV, capture_output=True, text=True)
+r2 = rcommit("jo@acme.io", "add report", "report.py", "")  # by hand, no trailer: the record says an agent wrote it
+r3 = rcommit("jo@acme.io", "docs", "docs.md", "one\ntwo\n")
+r4 = rcommit("jo@acme.io", "more docs\n\nCo-authored-by: Claude <noreply@anthropic.com>", "docs.md", "three\n")
+sh("git", "-c", "user.name=sam", "-c", "user.email=sam@acme.io", "revert", "--no-edit", r2, cwd=rrepo)
+r6 = rcommit("sam@acme.io", f"fix the docs\n\nFixes: {r3[:10]}", "docs.md", "four\n")
+sh(BRAKE, "signoff", r4, "--key", keys["senior"][0], cwd=rrepo, check_rc=False)
+r = sh(BRAKE, "report", "--since", "7d", "--format", "json", cwd=rrepo, check_rc=False)
+rep = json.loads(r.stdout)["commits"] if r.stdout.startswith("{") else {}
+check(r.returncode == 0 and rep.get("total") == 7 and rep.get("ai_assisted") == 2
+      and rep.get("ai_assisted_declared") == 1 and rep.get("ai_assisted_recorded") == 1,
+      "brake report: 7 commits, 2 AI-assisted — 1 declared, 1 only in Brake's record " + r.stderr.strip()[-200:]
+      + str({k: rep.get(k) for k in ("total", "ai_assisted", "ai_assisted_declared", "ai_assisted_recorded")}))
+und = rep.get("undeclared_ai", [])
+check([u.get("sha") for u in und] == [r2] and any("agent-r1" in e for e in und[0].get("evidence", [])),
+      "...the commit whose message says nothing of AI while the record shows an agent wrote it is listed: " + str(und))
+check(rep.get("lines", {}).get("agent") == 6, "...agents wrote 6 of the added lines: " + str(rep.get("lines")))
+cf = rep.get("change_failure", {})
+check(cf.get("ai_assisted") == {"commits": 2, "failed": 1, "rate": 0.5}
+      and cf.get("human") == {"commits": 5, "failed": 1, "rate": 0.2},
+      "...change failure: the reverted AI-assisted commit and the fixed human one: " + str(cf))
+check(rep.get("needing_signoff") == 3 and rep.get("signed_off") == 1,
+      "...sign-off coverage: the junior's two AI-assisted commits and the roster change need one, one has it: "
+      + str((rep.get("needing_signoff"), rep.get("signed_off"))))
+r = sh(BRAKE, "report", "--since", "7d", "--format", "csv", cwd=rrepo, check_rc=False)
+rows = r.stdout.strip().splitlines()
+row2 = next((x for x in rows if x.startswith(r2)), "")
+check(len(rows) == 8 and rows[0].startswith("sha,time,author,declared,recorded")
+      and ",human,true,true," in row2 and row2.endswith(",true"),
+      "brake report --format csv: a line per commit (the undeclared agent commit: human, recorded, failed) " + row2)
+r = sh(BRAKE, "report", "--since", "7d", cwd=rrepo, check_rc=False)
+check(r.returncode == 0 and "AI-assisted: 2" in r.stdout and r2[:12] in r.stdout, "the text report says the same")
+r = sh(BRAKE, "report", "--since", "week", cwd=rrepo, check_rc=False)
+check(r.returncode == 64 and "7d or 30d" in r.stderr, "a malformed period is a usage error (64)")
+
 r = sh(BRAKE, "gate", "--range", "nosuchref..HEAD", cwd=repo, check_rc=False)
 check(r.returncode == 65 and "range" in r.stderr, "a bad range is a clear error (65)")
 print(f"{len(failures)} failures")

@@ -26,7 +26,8 @@ struct Brake: ParsableCommand {
         subcommands: [
             Check.self, Explain.self, PolicyCommand.self, Hook.self, Approve.self, DenyRequest.self, StopCommand.self,
             Resume.self, Status.self, Log.self, AuditCommand.self, Install.self, Uninstall.self, Exec.self,
-            PlanCommand.self, Keys.self, SignoffCommand.self, Gate.self, ProvenanceCommand.self, MCPProxy.self,
+            PlanCommand.self, Keys.self, SignoffCommand.self, Gate.self, ProvenanceCommand.self, Report.self,
+            MCPProxy.self,
             Serve.self, Login.self,
             WhoAmI.self, Doctor.self, Daemon.self, Secret.self, Run.self,
             Logout.self, Approvals.self, Sessions.self, Users.self, Tokens.self,

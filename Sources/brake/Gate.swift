@@ -180,9 +180,14 @@ enum Git {
     /// Commits of a range (oldest first), with their changed paths and, when the roster lists signing keys, who
     /// signed each: git checks SSH signatures against those keys alone (`allowedSigners`, written to a temporary
     /// file; the verifier is pinned to ssh-keygen, whatever the repository's configuration says).
-    static func commits(_ range: String, roster: Roster = Roster(), withBlobs: Bool = false) throws -> [CommitInfo] {
+    static func commits(
+        _ range: String,
+        roster: Roster = Roster(),
+        withBlobs: Bool = false,
+        since: Int? = nil
+    ) throws -> [CommitInfo] {
         let allowedSigners = roster.allowedSigners
-        let spec = range.contains("..") ? [range] : ["-1", range]
+        let spec = since.map { ["--since=@\($0)", range] } ?? (range.contains("..") ? [range] : ["-1", range])
         var config: [String] = []
         var signature = "N%x1f%x1f%x1f"
         let signers = "/tmp/brake-allowed-signers-\(getpid())"
@@ -558,6 +563,52 @@ struct Gate: ParsableCommand {
         guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json") }
     }
 
+    /// Every commit of a range (or of HEAD's history since a time) judged as the gate judges it: Brake's record
+    /// (this machine's, the notes', and the control plane's when one is configured: an unreachable one is an error),
+    /// the sign-offs in `refs/notes/brake-signoffs`, the roster's requirements. Also returns the records.
+    static func evaluate(
+        _ spec: String,
+        since: Int?,
+        roster r: Roster,
+        pusher who: String?,
+        env: [String: String],
+        countLines: Bool = false
+    ) throws -> ([Signoff.CommitResult], AgentWork) {
+        let link = try ServerLink.load(env: env, store: LocalStore(env: env), forPerson: true)
+        let keys = [r.controlPlaneKey, link?.pinnedKey].compactMap { $0 }
+        var records = Provenance.recorded(env: env, keys: keys)
+        var commits = try Git.commits(
+            spec,
+            roster: r,
+            withBlobs: countLines || !records.isEmpty || link != nil,
+            since: since
+        )
+        if let link { records += try Provenance.fromServer(link, commits: commits) }
+        let work = AgentWork(records)
+        if work.isEmpty && !countLines { for i in commits.indices { commits[i].addedLines = [:] } }
+        let signoffs = Git.notes("brake-signoffs")
+        let aiNotes = Set(Git.notes("ai").keys)
+        let all = r.requirements.carryOverIdenticalTree ? signoffs.flatMap { Gate.envelopes($0.value) } : []
+        let now = LocalStore.now()
+        var results: [Signoff.CommitResult] = []
+        for var c in commits {
+            c.aiNote = aiNotes.contains(c.sha)
+            let mine = signoffs[c.sha].map(Gate.envelopes) ?? []
+            results.append(
+                Signoff.evaluate(
+                    c,
+                    envelopes: mine,
+                    carried: all.filter { !mine.contains($0) },
+                    roster: r,
+                    pusher: who,
+                    now: now,
+                    work: work
+                )
+            )
+        }
+        return (results, work)
+    }
+
     /// The envelopes in a note: one JSON object per non-empty line.
     static func envelopes(_ note: String) -> [String] {
         note.split(separator: "\n").map { String($0).trimmingCharacters(in: " \r\t") }.filter { !$0.isEmpty }
@@ -571,34 +622,8 @@ struct Gate: ParsableCommand {
                 range
                 ?? (Git.run(["rev-parse", "--verify", "-q", "origin/main"]) != nil ? "origin/main..HEAD" : "HEAD")
             let (r, rosterSource) = try RosterFile.protected(explicit: roster, ref: rosterRef, spec: spec, root: root)
-            let link = try ServerLink.load(env: env, store: LocalStore(env: env), forPerson: true)
-            let keys = [r.controlPlaneKey, link?.pinnedKey].compactMap { $0 }
-            var records = Provenance.recorded(env: env, keys: keys)
-            var commits = try Git.commits(spec, roster: r, withBlobs: !records.isEmpty || link != nil)
-            if let link { records += try Provenance.fromServer(link, commits: commits) }
-            let work = AgentWork(records)
-            if work.isEmpty { for i in commits.indices { commits[i].addedLines = [:] } }
-            let signoffs = Git.notes("brake-signoffs")
-            let aiNotes = Set(Git.notes("ai").keys)
-            let all = r.requirements.carryOverIdenticalTree ? signoffs.flatMap { Gate.envelopes($0.value) } : []
             let who = pusher ?? env["BRAKE_PUSHER"] ?? env["GITHUB_ACTOR"]
-            let now = LocalStore.now()
-            var results: [Signoff.CommitResult] = []
-            for var c in commits {
-                c.aiNote = aiNotes.contains(c.sha)
-                let mine = signoffs[c.sha].map(Gate.envelopes) ?? []
-                results.append(
-                    Signoff.evaluate(
-                        c,
-                        envelopes: mine,
-                        carried: all.filter { !mine.contains($0) },
-                        roster: r,
-                        pusher: who,
-                        now: now,
-                        work: work
-                    )
-                )
-            }
+            let (results, _) = try Gate.evaluate(spec, since: nil, roster: r, pusher: who, env: env)
             let passed = results.allSatisfy(\.passed)
             if format == "json" {
                 FileHandleOut.stdout(

@@ -193,3 +193,62 @@ struct SignoffTests {
         }
     }
 }
+
+@Suite("Commit report")
+struct CommitReportTests {
+    @Test("Reverts and fixes name the commits that failed; other mentions of a sha do not")
+    func failures() {
+        let ids = CommitReport.failedCommits(messages: [
+            "Revert \"add x\"\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567.",
+            "fix typo\n\nFixes: abcdef1234",
+            "Fix 7654321 properly",
+            "see abc1234 for context",
+            "fixes: not-a-sha",
+            "Fixes #123",
+        ])
+        #expect(ids == ["0123456789abcdef0123456789abcdef01234567", "abcdef1234", "7654321"])
+    }
+
+    @Test("Shares and change failure are counted by provenance, the record counting whatever the message says")
+    func counts() {
+        func row(
+            _ sha: String,
+            declared: Provenance.Kind,
+            recorded: Bool,
+            added: Int,
+            agent: Int,
+            failed: Bool
+        )
+            -> CommitReport.Row
+        {
+            CommitReport.Row(
+                sha: sha,
+                time: 0,
+                author: "a@x",
+                declared: declared,
+                recorded: recorded,
+                addedLines: added,
+                agentLines: agent,
+                needsSignoff: declared == .aiAssisted || recorded,
+                signedOff: sha == "c3",
+                failed: failed,
+                evidence: recorded ? ["recorded: claude-code session s wrote f.py"] : []
+            )
+        }
+        let report = CommitReport(rows: [
+            row("c1", declared: .human, recorded: false, added: 10, agent: 0, failed: true),
+            row("c2", declared: .human, recorded: true, added: 20, agent: 15, failed: true),
+            row("c3", declared: .aiAssisted, recorded: false, added: 30, agent: 0, failed: false),
+            row("c4", declared: .human, recorded: false, added: 40, agent: 0, failed: false),
+        ])
+        let j = report.json
+        #expect(j["total"]?.intValue == 4 && j["ai_assisted"]?.intValue == 2)
+        #expect(j["ai_assisted_share"] == .number(0.5) && j["agent_line_share"] == .number(0.15))
+        #expect(j["signoff_coverage"] == .number(0.5))
+        #expect(j["change_failure"]?["ai_assisted"]?["rate"] == .number(0.5))
+        #expect(j["change_failure"]?["human"]?["failed"]?.intValue == 1)
+        #expect(report.undeclared.map(\.sha) == ["c2"])
+        #expect(report.csv.split(separator: "\n").count == 5)
+        #expect(CommitReport(rows: []).json["ai_assisted_share"] == .null)
+    }
+}
