@@ -2,6 +2,7 @@
 # End-to-end checks of the `brake` command-line contract: exit statuses, JSON keys, batch mode, policy files.
 set -uo pipefail
 BRAKE=${1:?usage: cli-contract.sh PATH-TO-BRAKE}
+HERE=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail=0
@@ -268,4 +269,18 @@ grep -q '^User=brake$' "$work/server.unit" && grep -q "^ExecStart=.*$work/bin/br
 "$INSTALLED" daemon --unit > "$work/guard.unit"
 grep -q "^ExecStart=.*$work/bin/brake.* daemon$" "$work/guard.unit" && ! grep -q '^User=' "$work/guard.unit" \
   && echo "ok   daemon --unit runs the guard service as root" || { echo "FAIL daemon --unit"; cat "$work/guard.unit"; fail=1; }
+# Every command and subcommand answers --help with its usage (commands that pass a command through included).
+subcommands() { "$BRAKE" $1 --help 2>/dev/null | awk '/^SUBCOMMANDS:/{on=1; next} on && /^  [a-z]/{print $1} on && /^$/{n++} n>1{exit}'; }
+helped=0
+for c in $(subcommands ""); do
+  for s in "" $(subcommands "$c"); do
+    out=$("$BRAKE" $c $s --help 2>&1); rc=$?
+    if [ $rc -ne 0 ] || ! echo "$out" | grep -q "^USAGE: brake $c"; then echo "FAIL brake $c $s --help: exit $rc: $(echo "$out" | head -2)"; fail=1; fi
+    helped=$((helped + 1))
+  done
+done
+[ "$helped" -gt 40 ] && echo "ok   --help answers with the usage for all $helped commands and subcommands" || { echo "FAIL only $helped commands found"; fail=1; }
+[ "$("$BRAKE" --version)" = "$(grep -o 'current = "[^"]*"' "$HERE/../Sources/BrakeCore/Control/Vocabulary.swift" 2>/dev/null | cut -d'"' -f2)" ] \
+  && echo "ok   brake --version comes from the one version source" || { echo "FAIL version: $("$BRAKE" --version)"; fail=1; }
+"$BRAKE" signoff --help | grep -c "default: HEAD" | grep -qx 1 && echo "ok   signoff --help names its default once" || { echo "FAIL signoff help"; fail=1; }
 exit $fail

@@ -148,13 +148,24 @@ try:
     check("git push --force origin main" in page and "Overwrites remote history" in page, "the request page shows the command and the reasons")
     check(not unlabelled(), "every control on the request page has a label")
     shot("04-request")
+    # The agent was told at once (no stall in its hook) to run `brake wait ID`; it does, while the senior decides.
+    check(f"brake wait {rid}" in reason, "the ask is answered at once with the request id and `brake wait`: " + reason[-200:])
+    waiter = subprocess.Popen([BRAKE, "wait", rid, "--timeout", "60"], env=DEV, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    time.sleep(1.2)
     driver.find_element(By.ID, "reason").send_keys("hotfix for the checkout outage")
+    t_click = time.monotonic()
     driver.find_element(By.CSS_SELECTOR, "button[value=approve]").click()
+    out, err = waiter.communicate(timeout=30)
+    d, _ = hook("git push --force origin main")
+    after = time.monotonic() - t_click
+    check(waiter.returncode == 0 and "approved by sam" in out and "waiting for request " + rid in err,
+          "brake wait printed what it waited for and returned when the senior approved on the page: " + (out + err).strip()[-300:])
+    check(d == "allow" and after < 2,
+          f"the agent's retry passed {after * 1000:.0f} ms after the click (goal < 2 s)")
     wait.until(lambda d: "Approved" in d.page_source)
     check("sam" in driver.page_source and "hotfix for the checkout outage" in driver.page_source, "the decision shows who approved and why")
     shot("05-request-approved")
-    d, _ = hook("git push --force origin main")
-    check(d == "allow", "the hook's identical retry passes after the approval in the browser")
     d, _ = hook("git push --force origin main")
     check(d == "deny", "and only once")
 

@@ -189,7 +189,7 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
                     o.note = "request \(r.id)"
                     let who = j.approvers.map { " (\($0.count) × \($0.role))" } ?? ""
                     let tail =
-                        " This needs a person's approval\(who). Stop and ask your human to run `brake approve \(r.id)` in their own terminal, then retry the identical action. Request \(r.id) expires in 15 minutes."
+                        " This needs a person's approval\(who). Stop and ask your human to run `brake approve \(r.id)` in their own terminal; `brake wait \(r.id)` returns once they have decided, then retry the identical action. Request \(r.id) expires in 15 minutes."
                     o.message = "Brake: " + j.reason + tail
                     o.agentMessage = "Brake: " + (j.agentMessage.isEmpty ? j.reason : j.agentMessage) + tail
                 } else if verdict == .deny {

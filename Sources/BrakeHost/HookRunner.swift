@@ -27,13 +27,6 @@ package enum HookRunner {
         exit(out.status)
     }
 
-    package static func message(_ base: String, request: ApprovalRequest?, approvers: Approvers?) -> String {
-        guard let r = request else { return "Brake: " + base }
-        let who = approvers.map { " (\($0.count) × \($0.role))" } ?? ""
-        return
-            "Brake: \(base) This needs a person's approval\(who). Stop and ask your human to run `brake approve \(r.id)` in their own terminal, then retry the identical action. Request \(r.id) expires in 15 minutes."
-    }
-
     /// Answers one hook call in this process: reads stdin, judges, prints the agent's answer and exits.
     package static func run(agent: Agent, policyFile: String?, wait: Double? = nil) -> Never {
         let env = Loader.environment()

@@ -42,9 +42,10 @@ package final class ServerControl: ControlLink, @unchecked Sendable {
         opening = try? link.client(timeout: 3).http.open()
     }
 
-    /// Seconds to wait for a person: `--wait`, else `BRAKE_ASK_WAIT`, else 20 (at most 600).
+    /// Seconds to wait for a person: `--wait`, else `BRAKE_ASK_WAIT`, else 0 — the answer comes at once with the
+    /// request id, and the agent runs `brake wait ID` instead of stalling in its hook (at most 600).
     package static func wait(env: [String: String], override: Double?) -> Double {
-        var wait = 20.0
+        var wait = 0.0
         if let w = env["BRAKE_ASK_WAIT"], let d = Double(w), d >= 0 { wait = d }
         if let w = override { wait = w }
         return min(wait, 600)

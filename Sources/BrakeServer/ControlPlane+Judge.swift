@@ -66,7 +66,7 @@ extension ControlPlane {
             default:
                 let minutes = max(1, (a.expires - now()) / 60)
                 message =
-                    "\(j.reason) This needs approval by \(a.requiredCount) × \(a.requiredRole) — request \(a.id). Stop and ask your human to approve it (on the approver's page, or `brake approvals approve \(a.id)` with their own token); the identical retry will pass once it is approved. The request expires in \(minutes) minutes."
+                    "\(j.reason) This needs approval by \(a.requiredCount) × \(a.requiredRole) — request \(a.id); they have been notified (the approver's page, or `brake approvals approve \(a.id)` with their own token). Run `brake wait \(a.id)`: it returns when a person decides (exit 0: approved), then retry the identical action. The request expires in \(minutes) minutes."
             }
         }
         let signed = SignedAnswer(decision: decision, digest: j.digest, request: requestID, nonce: nonce, time: now())

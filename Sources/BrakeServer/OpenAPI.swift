@@ -1,10 +1,12 @@
+import BrakeCore
+
 /// The API description served at `/v1/openapi.yaml` (and printed by `brake serve --openapi`).
 public enum OpenAPI {
     public static let document = #"""
         openapi: 3.1.0
         info:
           title: Brake control plane
-          version: 0.4.0
+          version: \#(BrakeVersion.current)
           description: |
             Approvals bound to action digests, stop orders, the circuit breaker and the signed audit log.
             Every call except /v1/health, /v1/openapi.yaml and /v1/audit/public-key needs

@@ -4,7 +4,7 @@ import Prometheus
 
 /// The HTTP API under `/v1` (described by `openapi.yaml`, served at `/v1/openapi.yaml`).
 public enum Routes {
-    public static let version = "0.4.0"
+    public static let version = BrakeVersion.current
 
     struct Reply {
         var status: HTTPResponse.Status = .ok

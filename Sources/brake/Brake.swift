@@ -22,10 +22,11 @@ struct Brake: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "brake",
         abstract: "Stops catastrophic agent actions, asks about risky ones, lets the rest through.",
-        version: "0.1.0",
+        version: BrakeVersion.current,
         subcommands: [
             Check.self, Explain.self, PolicyCommand.self, Hook.self, Approve.self, DenyRequest.self, StopCommand.self,
-            Resume.self, Status.self, Log.self, AuditCommand.self, Install.self, Uninstall.self, Exec.self,
+            Resume.self, WaitRequest.self, Status.self, Log.self, AuditCommand.self, Install.self, Uninstall.self,
+            Exec.self,
             PlanCommand.self, Keys.self, SignoffCommand.self, Gate.self, ProvenanceCommand.self, Report.self,
             MCPProxy.self,
             Serve.self, Login.self,

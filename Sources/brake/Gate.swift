@@ -468,7 +468,7 @@ struct SignoffCommand: ParsableCommand {
         abstract:
             "Sign off commits: a signed in-toto statement per commit, stored as a git note under refs/notes/brake-signoffs."
     )
-    @Argument(help: "A commit or a range BASE..HEAD (default: HEAD).") var revision: String = "HEAD"
+    @Argument(help: "A commit or a range BASE..HEAD.") var revision: String = "HEAD"
     @Option(name: .long, help: "Your private key (default: $BRAKE_HOME/signing.key).") var key: String?
     @Option(name: .long, help: "The roster (default: team.yaml or .brake/team.yaml at the repository root).")
     var roster: String?

@@ -482,6 +482,11 @@ struct Exec: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String] = []
 
     func run() throws {
+        // The command is passed through untouched, so `--help` before it is ours to answer.
+        if command.first == "--help" || command.first == "-h" {
+            print(Brake.helpMessage(for: Self.self))
+            return
+        }
         var argv = command
         if argv.first == "--" { argv.removeFirst() }
         guard !argv.isEmpty else { throw ValidationError("give the command to run after --") }
@@ -511,7 +516,18 @@ struct Exec: ParsableCommand {
                 // Fail closed: a change set that cannot be described cannot have a matching approval.
                 request.planDigest = PlanFiles.run(describe).flatMap(ChangeSet.contentDigest) ?? "sha256:unavailable"
             }
-            let outcome = GuardSetup.flow(policy: pol, store: store, env: env, wait: ask.wait).run(request)
+            // The decision comes at once; with --wait (or $BRAKE_ASK_WAIT) an ask is waited for here, saying what it
+            // waits for every few seconds, and once approved the identical request runs again to use the approval.
+            let flow = GuardSetup.flow(policy: pol, store: store, env: env, wait: 0)
+            var outcome = flow.run(request)
+            let patience = ServerControl.wait(env: env, override: ask.wait)
+            if outcome.pending, let id = outcome.requestID, patience > 0 {
+                FileHandleOut.stderr("brake: needs approval: \(Exec.plain(outcome.message))\n")
+                let decided = try RequestWaiter.wait(id: id, timeout: patience, env: env) {
+                    FileHandleOut.stderr($0 + "\n")
+                }
+                if case .approved = decided { outcome = flow.run(request) }
+            }
             switch outcome.verdict {
             case .allow:
                 // Remember the state this approved plan applies to, to flag stale or foreign states later.

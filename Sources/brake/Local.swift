@@ -147,7 +147,7 @@ struct WaitOption: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "With a server: seconds to wait for a person to decide an ask (default $BRAKE_ASK_WAIT or 20; keep it under the agent's hook timeout).",
+            "Seconds to wait for a person to decide an ask (default $BRAKE_ASK_WAIT or 0: answer at once with the request id, for `brake wait ID`; keep it under the agent's hook timeout).",
             valueName: "SECONDS"
         )
     ) var wait: Double?
@@ -488,6 +488,69 @@ struct AuditCommand: ParsableCommand {
             } catch {
                 Loader.fail(error)
             }
+        }
+    }
+}
+
+/// `brake wait ID`: what an agent runs after Brake answered "needs approval, request ID": blocks until a person
+/// decides, then exits 0 (approved: retry the identical action), 77 (denied) or 75 (still pending or expired).
+struct WaitRequest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wait",
+        abstract: "Wait for a person to decide a request; exit 0 when approved (then retry the identical action).",
+        discussion: """
+            Agents may run it. It prints what it waits for every few seconds on stderr. Exit status: 0 approved \
+            (retry the identical action now), 77 denied (do not retry), 75 still pending after --timeout or \
+            expired (retry the action to open a new request), 65 unknown request or server unreachable.
+            """
+    )
+    @Argument(help: "The request id Brake gave.") var id: String
+    @Option(name: .long, help: ArgumentHelp("Give up after this many seconds (at most 3600).", valueName: "SECONDS"))
+    var timeout: Double = 300
+
+    func validate() throws {
+        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout takes 1 to 3600 seconds") }
+    }
+
+    func run() throws {
+        let env = Loader.environment()
+        do {
+            if SystemConfig.localOnly(env) {
+                throw Failure(
+                    status: ExitStatus.badInput,
+                    message:
+                        "on a local system install the request is decided by a person running `brake approve \(id)`; retry the action after that"
+                )
+            }
+            let outcome = try RequestWaiter.wait(id: id, timeout: timeout, env: env) {
+                FileHandleOut.stderr($0 + "\n")
+            }
+            switch outcome {
+            case .approved(let by):
+                FileHandleOut.stdout(
+                    "request \(id) was approved\(by.isEmpty ? "" : " by \(by)"): retry the identical action now\n"
+                )
+            case .denied(let by, let reason):
+                throw Failure(
+                    status: 77,
+                    message:
+                        "request \(id) was denied by \(by)\(reason.isEmpty ? "" : ": \(reason)"). Do not retry it or try other ways to do the same thing."
+                )
+            case .expired:
+                throw Failure(status: 75, message: "request \(id) expired; retry the action to open a new one")
+            case .used:
+                throw Failure(
+                    status: ExitStatus.badInput,
+                    message: "request \(id) was approved and has been used; a new attempt asks again"
+                )
+            case .stillPending:
+                throw Failure(
+                    status: 75,
+                    message: "request \(id) is still waiting for a person after \(Int(timeout)) s"
+                )
+            }
+        } catch {
+            Loader.fail(error)
         }
     }
 }

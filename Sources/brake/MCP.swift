@@ -43,6 +43,11 @@ struct MCPProxy: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "The server command and its arguments.") var command: [String] = []
 
     func run() throws {
+        // The command is passed through untouched, so `--help` before it is ours to answer.
+        if command.first == "--help" || command.first == "-h" {
+            print(Brake.helpMessage(for: Self.self))
+            return
+        }
         var argv = command
         if argv.first == "--" { argv.removeFirst() }
         if listen != nil || upstream != nil {
@@ -77,6 +82,9 @@ final class ProxyLoop {
     let sessionID: String
     /// The guard flow every tool call goes through (local state, the control plane, the audit log).
     var flow: GuardFlow<LocalStore>
+    /// Seconds to wait for a person on an ask (`--wait`, `$BRAKE_ASK_WAIT`), and the environment that says where.
+    var patience: Double = 0
+    var env: [String: String] = [:]
     var toServer: Int32 = -1
     var fromServer: Int32 = -1
     var child: pid_t = 0
@@ -220,7 +228,21 @@ final class ProxyLoop {
             context: context,
             settings: policy.settings
         )
-        let outcome = flow.run(request)
+        var outcome = flow.run(request)
+        // An ask waited for here says what it waits for on stderr (the MCP host's log); once approved, the
+        // identical call runs again to use the approval.
+        if outcome.pending, let id = outcome.requestID, patience > 0,
+            case .approved? = try? RequestWaiter.wait(
+                id: id,
+                timeout: patience,
+                env: env,
+                progress: {
+                    FileHandleOut.stderr($0 + "\n")
+                }
+            )
+        {
+            outcome = flow.run(request)
+        }
         if outcome.verdict == .allow { return nil }
         let text =
             outcome.agentMessage.hasPrefix("Brake: ") ? String(outcome.agentMessage.dropFirst(7)) : outcome.agentMessage
@@ -248,7 +270,9 @@ extension MCPProxy {
             store: store,
             session: env["BRAKE_SESSION"] ?? "mcp-\(server)-\(getpid())"
         )
-        loop.flow = GuardSetup.flow(policy: pol, store: store, env: env, wait: ask.wait)
+        loop.flow = GuardSetup.flow(policy: pol, store: store, env: env, wait: 0)
+        loop.patience = ServerControl.wait(env: env, override: ask.wait)
+        loop.env = env
         return loop
     }
 

@@ -31,6 +31,11 @@ struct Run: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String] = []
 
     func run() throws {
+        // The command is passed through untouched, so `--help` before it is ours to answer.
+        if command.first == "--help" || command.first == "-h" {
+            print(Brake.helpMessage(for: Self.self))
+            return
+        }
         var argv = command
         if argv.first == "--" { argv.removeFirst() }
         let env = Loader.environment()

@@ -16,3 +16,8 @@ public enum ApprovalStatus: String, Sendable, CaseIterable, CustomStringConverti
     /// The raw value.
     public var description: String { rawValue }
 }
+
+/// Brake's version: one source for `brake --version`, `/v1/health` and the OpenAPI document.
+public enum BrakeVersion {
+    public static let current = "0.4.0"
+}
