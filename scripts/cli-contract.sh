@@ -283,4 +283,16 @@ done
 [ "$("$BRAKE" --version)" = "$(grep -o 'current = "[^"]*"' "$HERE/../Sources/BrakeCore/Control/Vocabulary.swift" 2>/dev/null | cut -d'"' -f2)" ] \
   && echo "ok   brake --version comes from the one version source" || { echo "FAIL version: $("$BRAKE" --version)"; fail=1; }
 "$BRAKE" signoff --help | grep -c "default: HEAD" | grep -qx 1 && echo "ok   signoff --help names its default once" || { echo "FAIL signoff help"; fail=1; }
+# Plan output says the decision and the requirement consistently; a file that is not a plan says what is expected.
+tf="$HERE/../Tests/BrakeCoreTests/Resources/fixtures/terraform"
+"$BRAKE" plan "$tf/strata-danger-rds-replace.json" --request > "$work/plan.txt" 2>&1
+grep -q "^DENY" "$work/plan.txt" && grep -q "cannot be approved (no request was opened)" "$work/plan.txt" && ! grep -q "brake approve" "$work/plan.txt" \
+  && echo "ok   a denied plan opens no request and says it cannot be approved" || { echo "FAIL deny plan text"; cat "$work/plan.txt"; fail=1; }
+"$BRAKE" plan "$tf/tf-showjson-basic-delete.json" --request > "$work/plan.txt" 2>&1
+grep -q "^ASK" "$work/plan.txt" && grep -Eq "needs approval by [0-9]+ × [a-z]+: request [a-z0-9]+ — they run .brake approve" "$work/plan.txt" \
+  && echo "ok   an asked plan names who must approve and the request" || { echo "FAIL ask plan text"; cat "$work/plan.txt"; fail=1; }
+echo "hello" > "$work/notaplan.json"
+expect_status 65 "a text file given as a plan exits 65" -- "$BRAKE" plan "$work/notaplan.json"
+grep -q 'text, not JSON (it starts with "hello").*terraform show -json' "$work/err" \
+  && echo "ok   ...and says what it is and what input is expected" || { echo "FAIL plan text error"; cat "$work/err"; fail=1; }
 exit $fail

@@ -123,8 +123,8 @@ struct Check: ParsableCommand {
         commandName: "check",
         abstract: "Decide a shell command: exit 0 allow, 1 ask, 2 deny, 64 usage error, 65 unreadable input or policy.",
         discussion: """
-            COMMAND is one argument holding the whole command line, as an agent sends it.
-            With --batch FILE (or - for standard input), each line is a JSON object
+            COMMAND is one argument holding the whole command line, as an agent sends it. \
+            With --batch FILE (or - for standard input), each line is a JSON object \
             {"command": "...", "cwd": "...", "env": {...}} and one JSON decision is printed per line.
             """
     )

@@ -14,8 +14,8 @@ struct PlanCommand: ParsableCommand {
         commandName: "plan",
         abstract: "Judge a Terraform/OpenTofu plan: blast radius, data-loss class per change, decision.",
         discussion: """
-            FILE is `terraform show -json tfplan` output, or a binary plan file (converted with terraform or tofu
-            from PATH). Exit 0 allow, 1 ask, 2 deny, 65 unreadable or invalid input. --request opens an approval
+            FILE is `terraform show -json tfplan` output, or a binary plan file (converted with terraform or tofu \
+            from PATH). Exit 0 allow, 1 ask, 2 deny, 65 unreadable or invalid input. --request opens an approval \
             bound to the plan file's digest; `brake exec -- terraform apply FILE` then runs only that plan.
             """
     )
@@ -66,7 +66,9 @@ struct PlanCommand: ParsableCommand {
             let requestDigest = report.format == "cloudformation" ? (ChangeSet.contentDigest(json) ?? digest) : digest
             let decision = Engine.decide(plan: report, digest: digest, context: context, policy: pol)
             var requestID: String?
-            if request {
+            var approvers = decision.approvers.map { "\($0.count) × \($0.role)" } ?? "a person"
+            // A denied plan cannot be approved: no request is opened for it, and the output says so.
+            if request && decision.verdict != .deny {
                 let store = LocalStore(env: env)
                 let summary =
                     "plan \(file): "
@@ -86,6 +88,9 @@ struct PlanCommand: ParsableCommand {
                     ]
                     let r = try Remote.call(try link.client(timeout: 60), "POST", "/v1/plans", .object(body))
                     requestID = r["id"]?.stringValue
+                    if let role = r["required"]?["role"]?.stringValue {
+                        approvers = "\(r["required"]?["count"]?.intValue ?? 1) × \(role)"
+                    }
                 } else {
                     requestID = try store.withState { (state: inout LocalState) throws(Failure) -> String in
                         let r = state.request(
@@ -108,7 +113,8 @@ struct PlanCommand: ParsableCommand {
             }
             FileHandleOut.stdout(
                 format == "json"
-                    ? PlanInput.json(report, decision, requestID) + "\n" : PlanFiles.text(report, decision, requestID)
+                    ? PlanInput.json(report, decision, requestID) + "\n"
+                    : PlanFiles.text(report, decision, requestID, approvers: approvers, requested: request)
             )
             Glibc.exit(
                 decision.verdict == .allow
@@ -158,7 +164,13 @@ enum PlanFiles {
         return pclose(p) == 0 ? String(decoding: out, as: UTF8.self) : nil
     }
 
-    static func text(_ r: PlanReport, _ d: Decision, _ request: String?) -> String {
+    static func text(
+        _ r: PlanReport,
+        _ d: Decision,
+        _ request: String?,
+        approvers: String = "a person",
+        requested: Bool = false
+    ) -> String {
         var out =
             "\(d.verdict.rawValue.uppercased())  "
             + ["create", "update", "replace", "delete", "forget", "read", "no-op"].map { "\(r.counts[$0] ?? 0) \($0)" }
@@ -175,9 +187,19 @@ enum PlanFiles {
         for p in r.production { out += "  production: \(p.source) = \(p.value)\n" }
         for reason in d.reasons { out += "  [\(reason.rule)] \(reason.message)\n" }
         out += "  digest: \(d.digest)\n"
-        if let request {
+        switch (d.verdict, request) {
+        case (.deny, _):
+            out += "  denied by policy: this plan cannot be approved\(requested ? " (no request was opened)" : "")\n"
+        case (.ask, nil):
+            out += "  needs approval by \(approvers): open a request with --request\n"
+        case (.ask, let id?):
             out +=
-                "  approval requested: run `brake approve \(request)`; then `brake exec -- terraform apply <this plan file>`\n"
+                "  needs approval by \(approvers): request \(id) — they run `brake approve \(id)` (or approve it on the page); then `brake exec -- terraform apply <this plan file>` applies exactly this plan\n"
+        case (.allow, let id?):
+            out +=
+                "  allowed by policy; `brake exec -- terraform apply` still runs only an approved plan: request \(id), for \(approvers) to approve with `brake approve \(id)`\n"
+        case (.allow, nil):
+            break
         }
         return out
     }

@@ -20,7 +20,7 @@ public enum PlanInput {
             }
             let root: JSONValue
             do { root = try JSONValue.parse(json) } catch {
-                return .failure(PlanError(message: "not valid JSON (\(error.description)); the file may be truncated"))
+                return .failure(PlanError(message: Self.notJSON(json, error.description)))
             }
             let changeSet = type == "cloudformation" || (type == nil && ChangeSet.recognizes(root))
             let kubernetes = type == "kubernetes" || (type == nil && !changeSet && KubernetesRemoval.recognizes(root))
@@ -32,6 +32,25 @@ public enum PlanInput {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// What a file that is not JSON at all is, in words that name the input expected.
+    static let expected =
+        "brake plan reads a Terraform/OpenTofu plan as JSON (`terraform show -json PLANFILE > plan.json`), a CloudFormation change set (`aws cloudformation describe-change-set … > changes.json`) or a Kubernetes removal list (`kubectl get … -o json`)"
+
+    static func notJSON(_ text: String, _ detail: String) -> String {
+        let start = text.drop { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" || $0 == "\u{FEFF}" }
+        if start.isEmpty { return "the file is empty. " + expected }
+        if let c = start.first, c != "{" && c != "[" {
+            let line = start.prefix { $0 != "\n" }.prefix(60)
+            let binary = text.utf8.prefix(512).contains(0)
+            let what =
+                binary
+                ? "a binary file (a saved plan? run `terraform show -json` on it)"
+                : "text, not JSON (it starts with \"\(line)\")"
+            return "this is \(what). " + expected
+        }
+        return "not valid JSON (\(detail)); the file may be truncated. " + expected
     }
 
     /// The report and decision as `brake plan --format json` prints them.

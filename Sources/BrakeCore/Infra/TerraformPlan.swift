@@ -47,7 +47,7 @@ public struct PlanError: Error, Sendable, CustomStringConvertible {
     /// Parses plan input text, naming truncation as the likely cause of a failure.
     static func parse(_ text: String) throws(PlanError) -> JSONValue {
         do { return try JSONValue.parse(text) } catch {
-            throw PlanError(message: "not valid JSON (\(error.description)); the file may be truncated")
+            throw PlanError(message: PlanInput.notJSON(text, error.description))
         }
     }
     public var description: String { message }
