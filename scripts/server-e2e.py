@@ -136,7 +136,8 @@ d, reason, _ = hook(ASK)
 m = re.search(r"request (req_\w+)", reason)
 check(d == "deny" and m is not None, "a hook's ask becomes a server request (the agent is told the request id)")
 rid = m.group(1) if m else "req_none"
-check("identical retry" in reason, "the agent is told the identical retry passes once approved")
+check(f"brake wait {rid}" in reason and "retry the identical action" in reason and "1 × senior" in reason,
+      "the agent is told who was asked, to run `brake wait` and then retry the identical action")
 r = brake(["approvals", "list", "--format", "json"], SAM)
 check(any(a["id"] == rid for a in json.loads(r.stdout)["approvals"]), "the request is listed for approvers")
 r = brake(["approvals", "approve", rid], JO)
@@ -172,6 +173,21 @@ did = re.search(r"request (req_\w+)", reason).group(1)
 brake(["approvals", "deny", did, "--reason", "not on a Friday"], JO)
 d, reason, _ = hook("git push --force origin denied-branch", session="s-deny")
 check(d == "deny" and "not on a Friday" in reason, "a denied request tells the agent who denied it and why")
+
+# --- a session this machine stops by itself (rerouting) reaches the control plane, and status says where it is
+for cmd in ["rm -rf ~", 'rm -rf "$HOME"', "find ~ -delete"]:
+    d, reason, _ = hook(cmd, session="s-reroute")
+check(d == "deny" and "different ways" in reason, "three ways to wipe the home directory stop the session here")
+time.sleep(0.5)
+server_stops = api("GET", "/v1/stops", tokens["sam"])["stops"]
+check(any(s["scope"] == "session" and s["value"] == "s-reroute" and "different ways" in s["reason"] for s in server_stops),
+      "...and the stop reaches the control plane (the page, every other machine): " + str([s["value"] for s in server_stops]))
+r = brake(["status"], dict(DEV, BRAKE_TOKEN=tokens["dev"], BRAKE_SERVER=URL))
+check("stops on this machine" in r.stdout and "s-reroute" in r.stdout and "no stops\n" not in r.stdout,
+      "brake status shows it as this machine's stop, not under 'no stops': " + r.stdout.strip()[-300:])
+r = brake(["resume", "--session", "s-reroute"], dict(DEV, BRAKE_TOKEN=tokens["sam"], BRAKE_SERVER=URL))
+d, _, _ = hook("ls", session="s-reroute")
+check(d == "allow", "brake resume lifts it here and on the control plane")
 
 # --- harmless actions pass silently and fast, with the server in the loop
 times = []

@@ -76,6 +76,8 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
     enum Phase1 {
         case done(GuardOutcome)
         case server(GuardOutcome)
+        /// Refused because the session was just stopped here (reported to the control plane, if any).
+        case stopped(GuardOutcome, session: String, reason: String)
     }
 
     /// Judges and enforces one action request.
@@ -158,7 +160,7 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
                     let m =
                         "Brake: \(reason); the session is stopped until a person runs `brake resume --session \(session)`."
                     records.append(Self.record(request, j, .deny, j.rules, "rerouting stop"))
-                    return .done(refuse(m, note: "rerouting stop"))
+                    return .stopped(refuse(m, note: "rerouting stop"), session: session, reason: reason)
                 }
                 if link == nil, verdict == .allow, !session.isEmpty, j.effects.contains("mcp.destructive"),
                     state.burst(session: session, now: now) > policy.mcpDestructiveLimit
@@ -204,6 +206,10 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
                 "Brake cannot use its state (\(error.message)), so this action is blocked.",
                 note: "state unusable"
             )
+        }
+        if case .stopped(let o, let session, let reason) = first {
+            link?.reportStop(session: session, reason: reason)
+            return o
         }
         guard case .server(let pending) = first, let link else {
             if case .done(let o) = first { return o }

@@ -55,6 +55,13 @@ public protocol ControlLink {
     func lastKnownStops() -> (user: String?, stops: [Stop])
     /// Keeps a decision made while unreachable, for the server's audit log.
     func spool(_ request: ActionRequest, judgement: Judgement, enforced: Verdict)
+    /// A session this machine stopped by itself (the rerouting watch): the control plane gets the same stop, so
+    /// it reaches the approvers' page and every other machine of the session.
+    func reportStop(session: String, reason: String)
+}
+
+extension ControlLink {
+    public func reportStop(session: String, reason: String) {}
 }
 
 /// The time, in seconds.

@@ -157,6 +157,23 @@ package final class ServerControl: ControlLink, @unchecked Sendable {
         )
     }
 
+    /// The session this machine stopped, stopped on the control plane too (after the answer, in the guard
+    /// service); the local stop holds whatever happens here.
+    package func reportStop(session: String, reason: String) {
+        let pool = self.pool
+        let link = self.link
+        let send: @Sendable () -> Void = {
+            guard var client = try? link.client(timeout: 3) else { return }
+            client.pool = pool
+            _ = try? client.call(
+                "POST",
+                "/v1/stops",
+                .object([("scope", .string("session")), ("value", .string(session)), ("reason", .string(reason))])
+            )
+        }
+        if let later = link.store.afterAnswer { later.add(send) } else { send() }
+    }
+
     /// Sends what agents produced to the control plane (after the answer, in the guard service); the local record
     /// keeps them whatever happens here.
     package func sendAgentRecords(_ records: [AgentRecord]) {

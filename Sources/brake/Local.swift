@@ -292,13 +292,16 @@ struct Status: ParsableCommand {
                 Remote.print(v, json: format == "json") {
                     var out = "server \(link.url)\n"
                     let ss = (stops["stops"]?.arrayValue ?? []).compactMap(Stop.init(json:))
-                    out += ss.isEmpty ? "no stops\n" : "stops:\n"
+                    out += ss.isEmpty ? "no stops on the control plane\n" : "stops on the control plane:\n"
                     for s in ss {
                         out +=
                             "  \(s.id)  \(s.describe)  by \(s.createdBy)\(s.reason.isEmpty ? "" : ": \(s.reason)")  (lift: \(s.liftRole))\n"
                     }
-                    for s in local.stops {
-                        out += "  local  \(s.describe): \(s.reason)\n"
+                    if !local.stops.isEmpty {
+                        out += "stops on this machine (made by its guard, also sent to the control plane; `brake resume` lifts both):\n"
+                        for s in local.stops {
+                            out += "  \(s.describe): \(s.reason)\n"
+                        }
                     }
                     let ps = pending["approvals"]?.arrayValue ?? []
                     out += ps.isEmpty ? "no pending requests\n" : "pending requests:\n"
