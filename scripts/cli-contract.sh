@@ -283,6 +283,11 @@ done
 [ "$("$BRAKE" --version)" = "$(grep -o 'current = "[^"]*"' "$HERE/../Sources/BrakeCore/Control/Vocabulary.swift" 2>/dev/null | cut -d'"' -f2)" ] \
   && echo "ok   brake --version comes from the one version source" || { echo "FAIL version: $("$BRAKE" --version)"; fail=1; }
 "$BRAKE" signoff --help | grep -c "default: HEAD" | grep -qx 1 && echo "ok   signoff --help names its default once" || { echo "FAIL signoff help"; fail=1; }
+# The log reads as times a person understands; JSON carries an ISO 8601 time.
+"$BRAKE" check "git status" >/dev/null; "$BRAKE" exec --actor human -- true >/dev/null 2>&1
+"$BRAKE" log | tail -1 | grep -Eq '^(just now|[0-9]+ s ago) ' && echo "ok   brake log shows how long ago" || { echo "FAIL log times: $("$BRAKE" log | tail -1)"; fail=1; }
+"$BRAKE" log --format json | tail -1 | python3 -c 'import json,sys,re; r=json.loads(sys.stdin.read()); sys.exit(0 if re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", r["at"]) else 1)' \
+  && echo "ok   brake log --format json has an ISO 8601 time" || { echo "FAIL log json"; fail=1; }
 # Plan output says the decision and the requirement consistently; a file that is not a plan says what is expected.
 tf="$HERE/../Tests/BrakeCoreTests/Resources/fixtures/terraform"
 "$BRAKE" plan "$tf/strata-danger-rds-replace.json" --request > "$work/plan.txt" 2>&1

@@ -126,13 +126,7 @@ public enum WebUI {
 
     static func sessionHash(_ id: String) -> String { AuditChain.hash(previous: "brake-web:", event: id) }
 
-    static func ago(_ t: Int, now: Int) -> String {
-        let d = max(0, now - t)
-        if d < 120 { return "\(d)s" }
-        if d < 7200 { return "\(d / 60)m" }
-        if d < 172_800 { return "\(d / 3600)h" }
-        return "\(d / 86400)d"
-    }
+    static func ago(_ t: Int, now: Int) -> String { HumanTime.ago(t, now: now) }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8)

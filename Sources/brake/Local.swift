@@ -327,6 +327,12 @@ struct Status: ParsableCommand {
 struct Log: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "log", abstract: "Show the local audit log.")
     @Option(name: .long, help: "Only records newer than this: 30m, 2h, 7d, or a Unix time.") var since: String?
+    @Option(name: .long, help: "text (times as '5 min ago') or json (one record per line, with an ISO 8601 'at')")
+    var format: String = "text"
+
+    func validate() throws {
+        guard format == "text" || format == "json" else { throw ValidationError("--format must be text or json") }
+    }
 
     func run() throws {
         let store = LocalStore(env: Loader.environment())
@@ -345,9 +351,14 @@ struct Log: ParsableCommand {
         do {
             let text = try Loader.readFile(store.auditPath)
             var out = ""
+            let now = LocalStore.now()
             for line in text.split(separator: "\n") {
                 guard let v = try? JSONValue.parse(String(line)), case .number(let t)? = v["time"], Int(t) >= cutoff
                 else { continue }
+                if format == "json", case .object(let m) = v {
+                    out += JSONValue.object(m + [("at", .string(HumanTime.iso(Int(t))))]).serialized + "\n"
+                    continue
+                }
                 let decision = v["decision"]?.stringValue ?? "?"
                 let what = v["action"]?.stringValue ?? v["request"]?.stringValue ?? v["scope"]?.stringValue ?? ""
                 let rules: String
@@ -357,7 +368,7 @@ struct Log: ParsableCommand {
                     rules = ""
                 }
                 out +=
-                    "\(Int(t))  \(decision.padding(8))  \((v["agent"]?.stringValue ?? "").padding(12))  \(what)\(rules.isEmpty ? "" : "  [\(rules)]")\n"
+                    "\(HumanTime.ago(Int(t), now: now).padding(12))  \(decision.padding(8))  \((v["agent"]?.stringValue ?? "").padding(12))  \(what)\(rules.isEmpty ? "" : "  [\(rules)]")\n"
             }
             FileHandleOut.stdout(out)
         } catch {
