@@ -176,8 +176,9 @@ try:
     # an agent's plan that loses data for good is refused outright).
     agent_plan = subprocess.run([BRAKE, "plan", fixture, "--request", "--format", "json"], capture_output=True, text=True,
                                 env=DEV, cwd=proj)
-    check(agent_plan.returncode != 0 and "refuses this plan" in agent_plan.stderr,
-          "an agent's request for a plan that loses data for good is refused by the server")
+    ap = json.loads(agent_plan.stdout) if agent_plan.stdout.startswith("{") else {}
+    check(agent_plan.returncode == 2 and ap.get("decision") == "deny" and not ap.get("request"),
+          "an agent's plan that loses data for good is denied, and no request is opened for it")
     pr = subprocess.run([BRAKE, "plan", fixture, "--actor", "human", "--request", "--format", "json"],
                         capture_output=True, text=True, env=dict(DEV, BRAKE_TOKEN=dev), cwd=proj)
     preq = json.loads(pr.stdout).get("request", "") if pr.stdout.strip() else ""

@@ -59,8 +59,9 @@ package enum RequestWaiter {
         func elapsed() -> Double { (monotonicMS() - started) / 1000 }
         var nextSay = 0.0
         while true {
+            // The first look is immediate, so the line saying what is awaited comes first.
             let left = timeout - elapsed()
-            let slice = max(0, min(every, left))
+            let slice = nextSay == 0 ? 0 : max(0, min(every, left))
             let v: JSONValue
             if let link {
                 do {

@@ -80,6 +80,7 @@ public enum Routes {
 
     public static func router(plane: ControlPlane, openAPI: String) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: NotFoundPage())
         @Sendable func auth(_ req: Request) async throws -> User { try await plane.authenticate(bearer: bearer(req)) }
 
         router.get("/v1/health") { _, _ in

@@ -56,7 +56,7 @@ enum Templates {
             <a href="/ui/stops" {{#navStops}}aria-current="page"{{/navStops}}>Stop</a>
             <a href="/ui/sessions" {{#navSessions}}aria-current="page"{{/navSessions}}>Sessions</a>
             <a href="/ui/audit" {{#navAudit}}aria-current="page"{{/navAudit}}>Audit</a>
-            <a href="/ui/admin" {{#navAdmin}}aria-current="page"{{/navAdmin}}>Admin</a>
+            {{#isAdmin}}<a href="/ui/admin" {{#navAdmin}}aria-current="page"{{/navAdmin}}>Admin</a>{{/isAdmin}}
           </nav>
           <div class="who"><span>{{name}} ({{role}})</span>
             <form method="post" action="/ui/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Sign out</button></form>
@@ -91,7 +91,7 @@ enum Templates {
         <tr>
           <td><a href="/ui/requests/{{id}}">{{id}}</a></td>
           <td>{{requester}}</td>
-          <td>{{agent}}<br><span class="muted">{{session}}</span></td>
+          <td>{{agent}}{{#session}}<br><span class="muted">session {{session}}</span>{{/session}}</td>
           <td><code>{{summary}}</code></td>
           <td>{{#labels}}<span class="pill warn">{{.}}</span>{{/labels}}{{#rules}}<span class="pill">{{.}}</span>{{/rules}}</td>
           <td>{{needs}}</td>
@@ -133,7 +133,7 @@ enum Templates {
           <h2>Why it needs a person</h2>
           <ul>{{#reasons}}<li><span class="pill">{{rule}}</span> {{message}}</li>{{/reasons}}</ul>
           {{#hasLabels}}<p>{{#labels}}<span class="pill warn">{{.}}</span>{{/labels}}</p>{{/hasLabels}}
-          <p>Needs <strong>{{count}} × {{role}}</strong> · approvals so far: {{approvals}} · asked {{waiting}} ago · expires {{expiresIn}}</p>
+          <p>Needs <strong>{{count}} × {{role}}</strong> · approvals so far: {{approvals}} · asked {{waiting}} · expires {{expiresIn}}</p>
         </div>
         {{#plan}}
         <div class="card scroll">
@@ -203,7 +203,7 @@ enum Templates {
           <h2>In force</h2>
           <table><thead><tr><th scope="col">Scope</th><th scope="col">By</th><th scope="col">Reason</th><th scope="col">Since</th><th scope="col">Lift</th></tr></thead>
           <tbody>
-          {{#stops}}<tr><td><strong>{{describe}}</strong>{{#automatic}} <span class="pill warn">circuit breaker</span>{{/automatic}}</td><td>{{createdBy}}</td><td>{{reason}}</td><td>{{ago}} ago</td>
+          {{#stops}}<tr><td><strong>{{describe}}</strong>{{#automatic}} <span class="pill warn">circuit breaker</span>{{/automatic}}</td><td>{{createdBy}}</td><td>{{reason}}</td><td>{{ago}}</td>
           <td>{{#canLift}}<form method="post" action="/ui/stops/{{id}}/lift"><input type="hidden" name="csrf" value="{{csrf}}"><label for="lift-{{id}}" class="muted">Reason</label><input id="lift-{{id}}" name="reason" type="text"><button type="submit">Lift stop</button></form>{{/canLift}}{{^canLift}}<span class="muted">needs {{liftRole}}</span>{{/canLift}}</td></tr>{{/stops}}
           {{^stops}}<tr><td colspan="5" class="muted">No stops in force.</td></tr>{{/stops}}
           </tbody></table>
@@ -219,7 +219,7 @@ enum Templates {
         </form>
         <div class="card scroll"><table>
           <thead><tr><th scope="col">Session</th><th scope="col">User</th><th scope="col">Agent</th><th scope="col">Repository</th><th scope="col">Actions</th><th scope="col">Refused</th><th scope="col">Last seen</th></tr></thead>
-          <tbody>{{#sessions}}<tr><td><a href="/ui/sessions/{{id}}">{{id}}</a></td><td>{{user}}</td><td>{{agent}}</td><td>{{repository}}</td><td>{{actions}}</td><td>{{refused}}</td><td>{{ago}} ago</td></tr>{{/sessions}}
+          <tbody>{{#sessions}}<tr><td><a href="/ui/sessions/{{id}}">{{id}}</a></td><td>{{user}}</td><td>{{agent}}</td><td>{{repository}}</td><td>{{actions}}</td><td>{{refused}}</td><td>{{ago}}</td></tr>{{/sessions}}
           {{^sessions}}<tr><td colspan="7" class="muted">No sessions match.</td></tr>{{/sessions}}</tbody>
         </table></div>
         """#
@@ -233,7 +233,7 @@ enum Templates {
           <p><button class="danger" type="submit">Stop this session</button></p>
         </form>
         <div class="card scroll"><table><thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">Kind</th><th scope="col">What</th><th scope="col">Decision</th></tr></thead>
-        <tbody>{{#events}}<tr><td>{{seq}}</td><td>{{ago}} ago</td><td>{{kind}}</td><td><code>{{what}}</code></td><td>{{decision}}</td></tr>{{/events}}</tbody></table></div>
+        <tbody>{{#events}}<tr><td>{{seq}}</td><td>{{ago}}</td><td>{{kind}}</td><td><code>{{what}}</code></td><td>{{decision}}</td></tr>{{/events}}</tbody></table></div>
         """#
 
     static let audit = #"""
@@ -247,8 +247,14 @@ enum Templates {
           <div><button type="submit">Filter</button></div>
         </form>
         <div class="card scroll"><table><thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">Kind</th><th scope="col">Actor</th><th scope="col">Event</th></tr></thead>
-        <tbody>{{#events}}<tr><td>{{seq}}</td><td>{{ago}} ago</td><td>{{kind}}</td><td>{{actor}}</td><td><code>{{text}}</code></td></tr>{{/events}}
+        <tbody>{{#events}}<tr><td>{{seq}}</td><td>{{ago}}</td><td>{{kind}}</td><td>{{actor}}</td><td>{{text}}</td></tr>{{/events}}
         {{^events}}<tr><td colspan="5" class="muted">No events match.</td></tr>{{/events}}</tbody></table></div>
+        """#
+
+    static let notFound = #"""
+        <h1>Not found</h1>
+        <p>There is no page at <code>{{path}}</code>.</p>
+        <p><a href="/ui">Pending requests</a> · <a href="/ui/stops">Stop</a> · <a href="/ui/sessions">Sessions</a> · <a href="/ui/audit">Audit</a></p>
         """#
 
     static let admin = #"""

@@ -2,6 +2,7 @@ import BrakeCore
 import HTTPTypes
 import Hummingbird
 import Mustache
+import Synchronization
 
 /// The approver's page under `/ui`: sign in with a token (then an HttpOnly, SameSite=Strict session cookie),
 /// CSRF tokens on every form, the same role checks as the API (it calls the same `ControlPlane`).
@@ -15,7 +16,7 @@ public enum WebUI {
             ("layout", Templates.layout), ("login", Templates.login), ("pending", Templates.pending),
             ("pendingRows", Templates.pendingRows), ("request", Templates.request), ("stops", Templates.stops),
             ("sessions", Templates.sessions), ("session", Templates.session), ("audit", Templates.audit),
-            ("admin", Templates.admin),
+            ("admin", Templates.admin), ("notFound", Templates.notFound),
         ] {
             // The templates are constants checked by the tests; a broken one is a programming error.
             try! lib.register(text, named: name)
@@ -49,6 +50,8 @@ public enum WebUI {
             outer["user"] =
                 [
                     "name": s.user.name, "role": s.user.role, "csrf": s.csrf, "nav" + page.nav: true,
+                    // Links a role cannot use are not shown (the admin pages answer 403 to others).
+                    "isAdmin": s.user.role == adminRole.withLock { $0 },
                 ] as [String: Any]
         }
         if let flash { outer["flash"] = flash }
@@ -139,7 +142,11 @@ public enum WebUI {
 
     // MARK: routes
 
+    /// The role the admin pages need (the configuration's top role), for the navigation.
+    static let adminRole = Mutex("admin")
+
     public static func add(to router: Router<BasicRequestContext>, plane: ControlPlane) {
+        adminRole.withLock { $0 = plane.config.topRole }
         /// A browser's form post from another site (login CSRF, or a form on another origin) carries that site in
         /// `Origin` and `Sec-Fetch-Site`; only this server's own origin may post. Requests without them (not a
         /// browser) are not forms another site could make a browser send.
@@ -539,7 +546,7 @@ public enum WebUI {
                     events.append([
                         "seq": e.seq, "ago": ago(v["time"]?.intValue ?? now, now: now),
                         "kind": v["kind"]?.stringValue ?? "",
-                        "actor": v["actor"]?.stringValue ?? "", "text": String(e.event.prefix(400)),
+                        "actor": v["actor"]?.stringValue ?? "", "text": String(AuditText.describe(v).prefix(400)),
                     ])
                     if events.count >= 200 { break }
                 }

@@ -298,7 +298,8 @@ struct Status: ParsableCommand {
                             "  \(s.id)  \(s.describe)  by \(s.createdBy)\(s.reason.isEmpty ? "" : ": \(s.reason)")  (lift: \(s.liftRole))\n"
                     }
                     if !local.stops.isEmpty {
-                        out += "stops on this machine (made by its guard, also sent to the control plane; `brake resume` lifts both):\n"
+                        out +=
+                            "stops on this machine (made by its guard, also sent to the control plane; `brake resume` lifts both):\n"
                         for s in local.stops {
                             out += "  \(s.describe): \(s.reason)\n"
                         }

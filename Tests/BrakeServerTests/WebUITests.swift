@@ -123,9 +123,19 @@ struct WebUITests {
                 headers: [.cookie: samCookie]
             )
             #expect(String(buffer: detail.body).contains("sam</strong> (senior) approved"))
-            // The admin page is for the top role.
+            // The admin page is for the top role, and its link is shown only to that role.
             let admin = try await h.client.execute(uri: "/ui/admin", method: .get, headers: [.cookie: samCookie])
             #expect(admin.status == .forbidden)
+            let samPage = try await h.client.execute(uri: "/ui", method: .get, headers: [.cookie: samCookie])
+            #expect(!String(buffer: samPage.body).contains("href=\"/ui/admin\""))
+            // The audit view reads as sentences, not JSON.
+            let audit = try await h.client.execute(uri: "/ui/audit", method: .get, headers: [.cookie: samCookie])
+            let auditText = String(buffer: audit.body)
+            #expect(auditText.contains("sam (senior) approved \(rid)") && auditText.contains("stopped"))
+            #expect(!auditText.contains("{&quot;") && !auditText.contains("{\"kind"))
+            // A page that does not exist is a page that says so.
+            let missing = try await h.client.execute(uri: "/ui/stop", method: .get, headers: [.cookie: samCookie])
+            #expect(missing.status == .notFound && String(buffer: missing.body).contains("There is no page at"))
             // Sign-out ends the session.
             _ = try await form(h, "/ui/logout", cookie, "csrf=\(csrf)")
             let after = try await h.client.execute(uri: "/ui", method: .get, headers: [.cookie: cookie])
