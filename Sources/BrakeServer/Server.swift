@@ -143,22 +143,46 @@ public struct BrakeServerMain: Sendable {
     public func run() async throws {
         try FileIO.mkdirs(dataDir)
         chmod(dataDir, 0o700)
+        // The database, its journal and the key live here: an unwritable directory is said plainly, before SQLite
+        // says it in its own words.
+        guard access(dataDir, W_OK | X_OK) == 0 else {
+            throw APIError(
+                status: 0,
+                message:
+                    "the data directory \(dataDir) is not writable by this user (uid \(getuid())): give it to the server's user (`chown -R USER \(dataDir)`) or choose another with --data-dir DIR"
+            )
+        }
         var config = try Self.loadConfig(configFile)
         if config.publicURL.isEmpty { config.publicURL = "http://\(host):\(port)" }
         let key = try Self.loadKey(dataDir: dataDir)
-        let store = try SQLiteStore(path: dataDir + "/brake.sqlite")
+        let store: SQLiteStore
+        do { store = try SQLiteStore(path: dataDir + "/brake.sqlite") } catch {
+            throw APIError(
+                status: 0,
+                message:
+                    "cannot open the database \(dataDir)/brake.sqlite (\(error)); check that the directory and the file are writable by this user and that the disk is not full"
+            )
+        }
         let plane = try Self.plane(store: store, config: config, key: key)
         var logger = Logger(label: "brake-serve")
         logger.logLevel = .notice
         let url = "http://\(host):\(port)"
-        if let token = try await plane.bootstrap() {
-            try FileIO.write(dataDir + "/admin-token", token + "\n")
-            say(
-                """
-                brake serve: first start; created user 'admin' (role \(config.topRole)).
-                  admin token: \(dataDir)/admin-token (mode 0600; shown nowhere else)
-                """
-            )
+        // The first user is created once the port is bound: a server that cannot listen leaves nothing behind.
+        let dataDir = self.dataDir
+        let topRole = config.topRole
+        @Sendable func bootstrap() async {
+            do {
+                guard let token = try await plane.bootstrap() else { return }
+                try FileIO.write(dataDir + "/admin-token", token + "\n")
+                say(
+                    """
+                    brake serve: first start; created user 'admin' (role \(topRole)).
+                      admin token: \(dataDir)/admin-token (mode 0600; shown nowhere else)
+                    """
+                )
+            } catch {
+                say("brake serve: ERROR: the first user could not be created (\(error)); restart to try again")
+            }
         }
         // The state tables must be what the chain says: a user or token written into the database directly is
         // reported at once (and by every `brake audit verify`).
@@ -201,11 +225,15 @@ public struct BrakeServerMain: Sendable {
             ),
             configuration: .init(address: .hostname(host, port: port), serverName: "brake"),
             services: [Housekeeping(plane: plane, interval: config.checkpointInterval, logger: logger)],
-            onServerRunning: { _ in say(banner) },
+            onServerRunning: { _ in
+                await bootstrap()
+                say(banner)
+            },
             logger: logger
         )
         do {
             try await app.runService()
+            say("brake serve: stopped; the audit log's last checkpoint is signed (\(dataDir)/brake.sqlite)")
         } catch let e as IOError where e.errnoCode == EADDRINUSE {
             throw APIError(
                 status: 0,
