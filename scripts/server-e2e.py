@@ -8,7 +8,7 @@ breaker trips; with the server gone asks are refused, allowed actions run and th
 a SIGKILL during a burst of writes loses nothing acknowledged and the chain still verifies; edits,
 deletions, swaps and truncation in the SQLite file are reported by `brake audit verify`.
 """
-import json, os, re, shutil, signal, socket, sqlite3, subprocess, sys, tempfile, threading, time, urllib.request
+import json, os, re, shutil, signal, socket, sqlite3, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_common import api as api_at, check, claude_payload, failures, free_port, wait_http, workdir  # noqa: E402
@@ -96,6 +96,36 @@ def hook(command, session="s1", env=DEV, extra=()):
         return out["permissionDecision"], out.get("permissionDecisionReason", ""), ms
     return "allow", "", ms
 
+
+# --- a team at once, and a person leaving
+team = os.path.join(work, "team.csv")
+open(team, "w").write("name,role,email\nana,senior,ana@acme.io\nben,mid,\"ben@acme.io\"\nsam,senior,sam@acme.io\n")
+r = brake(["users", "import", team, "--format", "json"], ADMIN)
+imp = json.loads(r.stdout) if r.stdout.startswith("{") else {}
+check(r.returncode == 0 and [a["user"] for a in imp.get("added", [])] == ["ana", "ben"]
+      and all(a["token"].startswith("brk_") for a in imp["added"]) and [s["user"] for s in imp.get("skipped", [])] == ["sam"],
+      "brake users import adds a team from CSV with a token each, skipping who exists: " + (r.stdout + r.stderr)[-300:])
+listed = {u["name"]: u for u in api("GET", "/v1/users", admin_token)["users"]}
+check(listed.get("ana", {}).get("email") == "ana@acme.io" and listed.get("ben", {}).get("role") == "mid",
+      "...with their roles and e-mail addresses")
+open(team, "w").write("name,role\ncleo,chief\n")
+r = brake(["users", "import", team], ADMIN)
+check(r.returncode == 65 and "line 2" in r.stderr and "chief" in r.stderr and "cleo" not in str(api("GET", "/v1/users", admin_token)),
+      "a role the server does not know stops the import before anyone is added: " + r.stderr.strip()[-200:])
+ben_token = imp["added"][1]["token"] if len(imp.get("added", [])) > 1 else ""
+check(api("GET", "/v1/me", ben_token).get("name") == "ben", "ben's token works")
+r = brake(["users", "remove", "ben"], ADMIN)
+check(r.returncode == 0 and "1 token(s) revoked" in r.stdout, "brake users remove revokes the person's tokens: " + r.stdout.strip())
+try:
+    api("GET", "/v1/me", ben_token)
+    gone = False
+except urllib.error.HTTPError as e:
+    gone = e.code == 401
+check(gone, "...and the token stops working at once")
+r = brake(["users", "remove", "admin"], ADMIN)
+check(r.returncode != 0 and "yourself" in r.stderr, "nobody removes themselves")
+r = brake(["audit", "verify"], ADMIN)
+check(r.returncode == 0 and "chain intact" in r.stdout, "the audit chain and the user tables still agree after a removal")
 
 # --- start-up edges: a taken port leaves no user behind; an unwritable data directory is said plainly; shutdown
 # says it stopped

@@ -151,25 +151,43 @@ public struct ControlPlane: Sendable {
         return token
     }
 
-    public func addUser(name: String, role: String, by actor: User) async throws -> (User, String) {
+    public func addUser(name: String, role: String, email: String = "", by actor: User) async throws -> (User, String) {
         try require(actor, atLeast: config.topRole, to: "adding users")
         guard Self.validName(name) else {
             throw APIError.badRequest("user names are 1–64 letters, digits, '-', '_', '.', '@'; got '\(name)'")
         }
         try validRole(role)
+        let mail = String(email.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+        if !mail.isEmpty && (mail.count > 254 || !mail.contains("@") || mail.contains(" ") || mail.hasPrefix("@")) {
+            throw APIError.badRequest("'\(mail)' is not an e-mail address")
+        }
         let (id, token) = Self.newToken()
         let t = now()
+        var fields: [(String, JSONValue)] = [("user", .string(name)), ("role", .string(role)), ("token", .string(id))]
+        if !mail.isEmpty { fields.append(("email", .string(mail))) }
         let u = try await store.addUser(
-            User(name: name, role: role, created: t),
+            User(name: name, role: role, created: t, email: mail),
             token: TokenRecord(id: id, user: name, label: "initial", hash: Self.hashToken(token), created: t),
-            audit: AuditDraft(
-                kind: "user.created",
-                actor: actor.name,
-                fields: [("user", .string(name)), ("role", .string(role)), ("token", .string(id))]
-            ),
+            audit: AuditDraft(kind: "user.created", actor: actor.name, fields: fields),
             now: t
         )
         return (u, token)
+    }
+
+    /// Removes a person: their tokens stop working at once and their page sessions end; their name stays in the
+    /// audit log. Nobody removes themselves, and the last user of the top role stays.
+    public func removeUser(name: String, by actor: User) async throws -> [String] {
+        try require(actor, atLeast: config.topRole, to: "removing users")
+        guard name != actor.name else {
+            throw APIError.conflict("you cannot remove yourself; another \(config.topRole) can")
+        }
+        defer { caches.clearUsers() }
+        return try await store.removeUser(
+            user: name,
+            keep: config.topRole,
+            audit: AuditDraft(kind: "user.removed", actor: actor.name, fields: [("user", .string(name))]),
+            now: now()
+        )
     }
 
     public func setRole(name: String, role: String, by actor: User) async throws -> User {

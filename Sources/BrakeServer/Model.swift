@@ -8,19 +8,27 @@ public struct User: Sendable, Equatable {
     /// The scope of the token this request came with: `person`, or `agent` (a hook's token: it may report,
     /// ask and use approvals, but never decide, lift, or manage people and tokens).
     public var scope: String
+    /// Where notifications reach them and how the sign-off roster knows them (may be empty).
+    public var email: String
 
-    public init(name: String, role: String, created: Int, scope: String = "person") {
+    /// The role a removed user keeps (their tokens revoked, their name kept for the audit log).
+    public static let removed = "removed"
+
+    public init(name: String, role: String, created: Int, scope: String = "person", email: String = "") {
         self.name = name
         self.role = role
         self.created = created
         self.scope = scope
+        self.email = email
     }
 
     public var json: JSONValue {
-        .object([
+        var m: [(String, JSONValue)] = [
             ("name", .string(name)), ("role", .string(role)), ("created", .number(Double(created))),
             ("scope", .string(scope)),
-        ])
+        ]
+        if !email.isEmpty { m.append(("email", .string(email))) }
+        return .object(m)
     }
 }
 

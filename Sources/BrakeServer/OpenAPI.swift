@@ -42,7 +42,7 @@ public enum OpenAPI {
               properties: {error: {type: string}}
             User:
               type: object
-              properties: {name: {type: string}, role: {type: string}, created: {type: integer}}
+              properties: {name: {type: string}, role: {type: string}, created: {type: integer}, scope: {type: string}, email: {type: string}}
             Token:
               type: object
               properties:
@@ -543,7 +543,7 @@ public enum OpenAPI {
                     schema:
                       type: object
                       required: [name, role]
-                      properties: {name: {type: string}, role: {type: string}}
+                      properties: {name: {type: string}, role: {type: string}, email: {type: string}}
               responses:
                 '201':
                   description: the user and token
@@ -553,6 +553,24 @@ public enum OpenAPI {
                         type: object
                         properties: {user: {$ref: '#/components/schemas/User'}, token: {type: string}}
                 '403': {$ref: '#/components/responses/Problem'}
+                '409': {$ref: '#/components/responses/Problem'}
+          /v1/users/{name}:
+            delete:
+              summary: Remove a user (top role); their tokens are revoked, their page sessions end, their name stays in the audit log
+              parameters: [{name: name, in: path, required: true, schema: {type: string}}]
+              responses:
+                '200':
+                  description: the removed user and the tokens revoked
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        properties:
+                          user: {type: string}
+                          removed: {type: boolean}
+                          revoked_tokens: {type: array, items: {type: string}}
+                '403': {$ref: '#/components/responses/Problem'}
+                '404': {$ref: '#/components/responses/Problem'}
                 '409': {$ref: '#/components/responses/Problem'}
           /v1/users/{name}/role:
             put:

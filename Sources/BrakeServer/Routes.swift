@@ -433,8 +433,26 @@ public enum Routes {
                 guard let name = b["name"]?.stringValue, let role = b["role"]?.stringValue else {
                     throw APIError.badRequest("'name' and 'role' are required")
                 }
-                let (user, token) = try await plane.addUser(name: name, role: role, by: u)
+                let (user, token) = try await plane.addUser(
+                    name: name,
+                    role: role,
+                    email: b["email"]?.stringValue ?? "",
+                    by: u
+                )
                 return Reply(status: .created, body: .object([("user", user.json), ("token", .string(token))]))
+            }
+        }
+        router.delete("/v1/users/{name}") { req, ctx in
+            await api {
+                let u = try await auth(req)
+                let name = try param(ctx, "name")
+                let revoked = try await plane.removeUser(name: name, by: u)
+                return Reply(
+                    body: .object([
+                        ("user", .string(name)), ("removed", .bool(true)),
+                        ("revoked_tokens", .array(revoked.map { .string($0) })),
+                    ])
+                )
             }
         }
         router.put("/v1/users/{name}/role") { req, ctx in

@@ -112,6 +112,9 @@ public final class SQLiteStore: ControlStore {
                     """
             )
         }
+        migrator.registerMigration("v8-user-email") { db in
+            try db.execute(sql: "ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT ''")
+        }
         try migrator.migrate(pool)
         batcher = DecisionBatcher(pool: pool)
     }
@@ -225,8 +228,8 @@ public final class SQLiteStore: ControlStore {
                 throw APIError.conflict("a user named '\(user.name)' already exists; choose another name")
             }
             try db.execute(
-                sql: "INSERT INTO users (name, role, created) VALUES (?,?,?)",
-                arguments: [user.name, user.role, user.created]
+                sql: "INSERT INTO users (name, role, created, email) VALUES (?,?,?,?)",
+                arguments: [user.name, user.role, user.created, user.email]
             )
             try Self.insertToken(db, token)
             _ = try Self.append(db, audit, now: now)
@@ -241,7 +244,34 @@ public final class SQLiteStore: ControlStore {
         )
     }
 
-    static func user(_ r: Row) -> User { User(name: r["name"], role: r["role"], created: r["created"]) }
+    static func user(_ r: Row) -> User {
+        User(name: r["name"], role: r["role"], created: r["created"], email: r["email"] ?? "")
+    }
+
+    public func removeUser(user: String, keep: String, audit: AuditDraft, now: Int) async throws -> [String] {
+        try await pool.write { db in
+            guard let role = try String.fetchOne(db, sql: "SELECT role FROM users WHERE name = ?", arguments: [user]),
+                role != User.removed
+            else { throw APIError.notFound("no user named '\(user)'") }
+            try db.execute(sql: "UPDATE users SET role = ? WHERE name = ?", arguments: [User.removed, user])
+            let left = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE role = ?", arguments: [keep]) ?? 0
+            if left == 0 { throw APIError.conflict("'\(user)' is the last \(keep); make another user \(keep) first") }
+            let ids = try String.fetchAll(
+                db,
+                sql: "SELECT id FROM tokens WHERE user = ? AND revoked IS NULL ORDER BY id",
+                arguments: [user]
+            )
+            try db.execute(
+                sql: "UPDATE tokens SET revoked = ? WHERE user = ? AND revoked IS NULL",
+                arguments: [now, user]
+            )
+            try db.execute(sql: "DELETE FROM web_sessions WHERE user = ?", arguments: [user])
+            var draft = audit
+            draft.fields.append(("tokens", .array(ids.map { .string($0) })))
+            _ = try Self.append(db, draft, now: now)
+            return ids
+        }
+    }
 
     public func users() async throws -> [User] {
         try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY name").map(Self.user) }

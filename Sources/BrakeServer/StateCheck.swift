@@ -20,6 +20,9 @@ public enum StateCheck {
                 }
             case "user.role":
                 if let u = v["user"]?.stringValue, let r = v["role"]?.stringValue { roles[u] = r }
+            case "user.removed":
+                if let u = v["user"]?.stringValue { roles[u] = User.removed }
+                for t in v["tokens"]?.arrayValue ?? [] { if let id = t.stringValue { revoked.insert(id) } }
             case "token.created":
                 if let t = v["token"]?["id"]?.stringValue ?? v["id"]?.stringValue ?? v["token"]?.stringValue {
                     created[t] = v["user"]?.stringValue ?? v["token"]?["user"]?.stringValue ?? ""

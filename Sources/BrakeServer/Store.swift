@@ -11,6 +11,9 @@ public protocol ControlStore: Sendable {
     func user(named: String) async throws -> User?
     /// Changes a role; refuses (409) in the same transaction when it would leave no user with `keep`.
     func setRole(user: String, role: String, keep: String, audit: AuditDraft, now: Int) async throws
+    /// Marks the user removed, revokes their tokens and ends their page sessions, keeping at least one `keep`;
+    /// the revoked token ids are added to the audit event and returned.
+    func removeUser(user: String, keep: String, audit: AuditDraft, now: Int) async throws -> [String]
     func addToken(_ token: TokenRecord, audit: AuditDraft, now: Int) async throws
     func revokeToken(id: String, audit: AuditDraft, now: Int) async throws -> TokenRecord?
     func tokens(user: String?) async throws -> [TokenRecord]

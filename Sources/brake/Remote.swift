@@ -500,8 +500,95 @@ struct Users: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users",
         abstract: "People on the server and their roles.",
-        subcommands: [Add.self, List.self, SetRole.self]
+        subcommands: [Add.self, Import.self, List.self, SetRole.self, Remove.self]
     )
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "remove",
+            abstract: "Remove a person: their tokens stop working at once; their name stays in the audit log."
+        )
+        @Argument(help: "The user's name.") var name: String
+        @OptionGroup var output: FormatOption
+        func run() throws {
+            do {
+                let (_, client) = try ServerLink.required("removing users")
+                let v = try Remote.call(client, "DELETE", "/v1/users/\(ServerClient.escape(name))")
+                let n = v["revoked_tokens"]?.arrayValue?.count ?? 0
+                Remote.print(v, json: output.json) { "removed \(name); \(n) token(s) revoked\n" }
+            } catch {
+                Loader.fail(error)
+            }
+        }
+    }
+
+    /// `brake users import FILE`: a team at once, from CSV (`name,role,email` with that header) or YAML (a list of
+    /// `{name, role, email}`). Every row is checked before anyone is added; each new user's first token is printed
+    /// once. Users that exist already are reported and skipped, so an import can be re-run after fixing a row.
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import",
+            abstract: "Add a team from a CSV (name,role,email) or YAML file; prints each new user's first token once."
+        )
+        @Argument(help: ArgumentHelp("The file (.csv, or .yaml/.yml); - for CSV on standard input.", valueName: "FILE"))
+        var file: String
+        @OptionGroup var output: FormatOption
+        func run() throws {
+            do {
+                let text = file == "-" ? HookRunner.readStdin() : try Loader.readFile(file)
+                let rows = try TeamFile.parse(
+                    text,
+                    yaml: file.hasSuffix(".yaml") || file.hasSuffix(".yml"),
+                    source: file
+                )
+                let (_, client) = try ServerLink.required("adding users")
+                let roles = Set(
+                    (try Remote.call(client, "GET", "/v1/users")["roles"]?.arrayValue ?? []).compactMap(\.stringValue)
+                )
+                for r in rows where !roles.contains(r.role) {
+                    throw Failure(
+                        status: ExitStatus.badInput,
+                        message:
+                            "\(file) line \(r.line): role '\(r.role)' is not on the server's ladder (\(roles.sorted().joined(separator: ", "))); nobody was added"
+                    )
+                }
+                var added: [JSONValue] = []
+                var skipped: [JSONValue] = []
+                for r in rows {
+                    do {
+                        let v = try client.call(
+                            "POST",
+                            "/v1/users",
+                            .object([("name", .string(r.name)), ("role", .string(r.role)), ("email", .string(r.email))])
+                        )
+                        added.append(
+                            .object([
+                                ("user", .string(r.name)), ("role", .string(r.role)), ("email", .string(r.email)),
+                                ("token", v["token"] ?? .null),
+                            ])
+                        )
+                    } catch ClientError.status(409, let message) {
+                        skipped.append(.object([("user", .string(r.name)), ("why", .string(message))]))
+                    }
+                }
+                let out = JSONValue.object([("added", .array(added)), ("skipped", .array(skipped))])
+                Remote.print(out, json: output.json) {
+                    var text =
+                        "added \(added.count), skipped \(skipped.count) (tokens are shown once: hand each to its person)\n"
+                    for a in added {
+                        text +=
+                            "  \(a["user"]?.stringValue ?? "")  \(a["role"]?.stringValue ?? "")  \(a["token"]?.stringValue ?? "")\n"
+                    }
+                    for s in skipped {
+                        text += "  skipped \(s["user"]?.stringValue ?? ""): \(s["why"]?.stringValue ?? "")\n"
+                    }
+                    return text
+                }
+            } catch {
+                Loader.fail(error)
+            }
+        }
+    }
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(

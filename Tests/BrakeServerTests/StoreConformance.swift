@@ -65,6 +65,33 @@ enum StoreConformance {
         #expect(revoked?.revoked == 104)
         #expect(try await store.authenticate(tokenHash: "hash-t1") == nil)
         #expect(try await store.revokeToken(id: "missing", audit: draft("x"), now: 104) == nil)
+        // Removing a person: their active tokens are revoked at once (and named in the event), the name stays;
+        // the last of the kept role cannot go, and a refused removal leaves nothing behind.
+        _ = try await store.addUser(
+            User(name: "bo", role: "junior", created: 105, email: "bo@acme.io"),
+            token: token("t5", "bo"),
+            audit: draft("user.created"),
+            now: 105
+        )
+        #expect(try await store.user(named: "bo")?.email == "bo@acme.io")
+        try await store.addToken(token("t6", "bo"), audit: draft("token.created"), now: 105)
+        #expect(
+            try await store.removeUser(user: "bo", keep: "senior", audit: draft("user.removed"), now: 106) == [
+                "t5", "t6",
+            ]
+        )
+        #expect(try await store.authenticate(tokenHash: "hash-t5") == nil)
+        #expect(try await store.authenticate(tokenHash: "hash-t6") == nil)
+        #expect(try await store.user(named: "bo")?.role == User.removed)
+        let sizeAfterRemoval = try await store.auditHead().size
+        await #expect(throws: APIError.self) {
+            _ = try await store.removeUser(user: "bo", keep: "senior", audit: draft("user.removed"), now: 107)
+        }
+        await #expect(throws: APIError.self) {
+            _ = try await store.removeUser(user: "ada", keep: "senior", audit: draft("user.removed"), now: 107)
+        }
+        #expect(try await store.user(named: "ada")?.role == "senior")
+        #expect(try await store.auditHead().size == sizeAfterRemoval)
 
         // Decisions, sessions, the breaker's count
         let report = try DecisionReport(
