@@ -239,7 +239,9 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
             )
         case .answer(let a):
             o.verdict = j.verdict == .deny ? .deny : a.signed.decision
-            if o.verdict == .ask { o.verdict = .deny }  // the server waited already; what is still open is refused
+            // The server waited already; what is still open is refused — unless it put the action to the person at
+            // the agent's console (a signed ask without a request), which the agent's own prompt does.
+            if o.verdict == .ask && !a.signed.request.isEmpty { o.verdict = .deny }
             o.requestID = a.signed.request.isEmpty ? nil : a.signed.request
             o.pending = a.pending
             o.note = a.signed.request.isEmpty ? "" : "request \(a.signed.request)"

@@ -37,7 +37,13 @@ extension ControlPlane {
         if decision == .deny && message.isEmpty {
             message = j.reason
         }
-        if decision == .ask {
+        // A rule whose requirement the person at the agent's console meets (`approvers: {role: operator}`) is put
+        // to them in the agent's own prompt, where the agent has one: no request, no waiting.
+        if decision == .ask, j.approvers?.role == Approvers.operator,
+            ["claude-code", "copilot"].contains(request.agent)
+        {
+            message = "\(j.reason) The person at the agent's console decides (the agent's own prompt)."
+        } else if decision == .ask {
             var r = try await open(ask(request, j), by: user)
             if r.approval.status == .pending && wait > 0 {
                 r.approval = try await self.wait(id: r.approval.id, timeout: wait)

@@ -589,6 +589,13 @@ public struct ControlPlane: Sendable {
     /// The strictest requirement among the rules that asked, as this server's policy defines them; what
     /// the hook claimed can only tighten it.
     func requirement(rules: [String], claimed: Approvers?) -> (String, Int) {
+        // Only when every rule that asks leaves it to the agent's operator is the operator the one to decide.
+        let asked = rules.compactMap { id in policy.rules.first { $0.id == id }?.approvers.role }
+        if !asked.isEmpty, asked.allSatisfy({ $0 == Approvers.operator }),
+            claimed == nil || claimed?.role == Approvers.operator
+        {
+            return (Approvers.operator, 1)
+        }
         var role = config.roles[min(1, config.roles.count - 1)]
         var count = 1
         var found = false
@@ -715,12 +722,20 @@ public struct ControlPlane: Sendable {
                             "request \(id) is \(status.rawValue); only pending requests can be decided"
                         )
                     }
-                    if a.requester == user.name {
+                    // The operator requirement is met by the person whose agent asked (at its console), and only
+                    // by them; every other requirement by someone else of the role.
+                    let byOperator = a.requiredRole == Approvers.operator
+                    if byOperator && a.requester != user.name {
+                        throw APIError.forbidden(
+                            "request \(id) is for the person at the agent's console (\(a.requester)) to decide"
+                        )
+                    }
+                    if !byOperator && a.requester == user.name {
                         throw APIError.forbidden(
                             "\(user.name) asked for request \(id) and cannot decide it; another person must"
                         )
                     }
-                    if approve && config.userRank(user.role) < config.rank(a.requiredRole) {
+                    if approve && !byOperator && config.userRank(user.role) < config.rank(a.requiredRole) {
                         throw APIError.forbidden(
                             "approving request \(id) needs role \(a.requiredRole) or higher; \(user.name) is \(user.role)"
                         )

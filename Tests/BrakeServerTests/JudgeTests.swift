@@ -56,6 +56,31 @@ struct JudgeTests {
         }
     }
 
+    @Test("an operator rule: the agent's own prompt where it has one; elsewhere a request only its operator decides")
+    func operatorRule() async throws {
+        try await Harness.with { h in
+            let (native, verified) = try await Self.judge(h, Harness.action("op", role: "operator"))
+            let a = try verified.get()
+            #expect(a.decision == .ask && a.request.isEmpty && native["request"] == nil)
+            #expect(native["message"]?.stringValue?.contains("console") == true)
+            guard case .object(var members) = Harness.action("op", role: "operator") else { return }
+            members = members.map { $0.0 == "agent" ? ("agent", .string("codex")) : $0 }
+            let (codex, _) = try await Self.judge(h, .object(members))
+            let id = try #require(codex["request"]?["id"]?.stringValue)
+            #expect(
+                codex["decision"]?.stringValue == "ask"
+                    && codex["request"]?["required"]?["role"]?.stringValue == "operator"
+            )
+            // Only the person whose agent asked decides it: not a senior, not an admin.
+            let sam = try await h.call(.post, "/v1/approvals/\(id)/approve", as: "sam", .object([]))
+            #expect(sam.status == 403 && sam.text.contains("console"))
+            let dev = try await h.call(.post, "/v1/approvals/\(id)/approve", as: "dev", .object([]))
+            #expect(dev.status == 200, "\(dev.text)")
+            let (retry, _) = try await Self.judge(h, .object(members))
+            #expect(retry["decision"]?.stringValue == "allow")
+        }
+    }
+
     @Test("ask → a person approves → the identical retry is allowed once, signed; the next one asks again")
     func askApproveRetry() async throws {
         try await Harness.with { h in

@@ -32,7 +32,7 @@ struct Harness {
     /// Test rules: an MCP tool `op_ROLE` (or `op_ROLE_2` for two approvers) asks for that role.
     static let testPolicy: String = {
         var out = "rules:\n"
-        for role in ["junior", "mid", "senior", "admin"] {
+        for role in ["junior", "mid", "senior", "admin", "operator"] {
             for n in [1, 2] {
                 out += "  - id: test.\(role)-\(n)\n"
                 out += "    decision: ask\n"

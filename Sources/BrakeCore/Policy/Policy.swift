@@ -17,6 +17,10 @@ public enum Verdict: String, Sendable, Codable, Comparable, CaseIterable {
 
 /// Who may approve an `ask`: a minimum role and how many distinct approvers.
 public struct Approvers: Sendable, Equatable {
+    /// The person at the agent's console: the agent's own prompt where it has one; elsewhere the person whose
+    /// agent asked approves its request themselves.
+    public static let `operator` = "operator"
+
     /// The minimum role (`member`, `senior`, `admin` or a custom role).
     public var role: String
     /// How many approvers are needed.
