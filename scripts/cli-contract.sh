@@ -288,6 +288,32 @@ done
 "$BRAKE" log | tail -1 | grep -Eq '^(just now|[0-9]+ s ago) ' && echo "ok   brake log shows how long ago" || { echo "FAIL log times: $("$BRAKE" log | tail -1)"; fail=1; }
 "$BRAKE" log --format json | tail -1 | python3 -c 'import json,sys,re; r=json.loads(sys.stdin.read()); sys.exit(0 if re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", r["at"]) else 1)' \
   && echo "ok   brake log --format json has an ISO 8601 time" || { echo "FAIL log json"; fail=1; }
+# The README's example payloads, one per agent, are read by the hook (none is "could not read").
+python3 - "$BRAKE" "$HERE/../README.md" <<'PY' || fail=1
+import json, re, subprocess, sys
+brake, readme = sys.argv[1], open(sys.argv[2]).read()
+block = readme.split("```jsonc", 1)[1].split("```", 1)[0]
+agents = {"Claude Code": "claude-code", "Cursor": "cursor", "Gemini CLI": "gemini", "Copilot CLI": "copilot", "Kiro": "kiro"}
+agent, seen, bad, payload = None, 0, 0, ""
+for line in block.splitlines():
+    if not line.strip():
+        continue
+    if line.startswith("//"):
+        agent = next(v for k, v in agents.items() if line[3:].startswith(k))
+        payload = ""
+        continue
+    payload += line
+    try:
+        json.loads(payload)
+    except ValueError:
+        continue
+    r = subprocess.run([brake, "hook", agent], input=payload, capture_output=True, text=True)
+    seen += 1
+    if "could not read" in r.stdout + r.stderr or r.returncode not in (0, 2):
+        print(f"FAIL README payload for {agent}: {r.stdout}{r.stderr}"); bad += 1
+print(f"ok   the README's {seen} example payloads are read by the hook" if seen == 5 and not bad else f"FAIL README payloads: {seen} seen, {bad} bad")
+sys.exit(1 if bad or seen != 5 else 0)
+PY
 # Plan output says the decision and the requirement consistently; a file that is not a plan says what is expected.
 tf="$HERE/../Tests/BrakeCoreTests/Resources/fixtures/terraform"
 "$BRAKE" plan "$tf/strata-danger-rds-replace.json" --request > "$work/plan.txt" 2>&1

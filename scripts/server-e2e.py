@@ -237,6 +237,13 @@ r = brake(["resume", "--session", "s-reroute"], dict(DEV, BRAKE_TOKEN=tokens["sa
 d, _, _ = hook("ls", session="s-reroute")
 check(d == "allow", "brake resume lifts it here and on the control plane")
 
+# --- brake exec --wait says what it waits for while it waits
+t0 = time.monotonic()
+r = brake(["exec", "--wait", "3", "--no-contain", "--", "git", "push", "--force", "origin", "exec-wait"], DEV, timeout=60)
+took = time.monotonic() - t0
+check(r.returncode == 75 and "waiting for request req_" in r.stderr and "to be approved by" in r.stderr and 2.5 < took < 20,
+      f"brake exec --wait prints what it waits for and gives up after its time ({took:.1f} s): " + r.stderr.strip()[-200:])
+
 # --- harmless actions pass silently and fast, with the server in the loop
 times = []
 for cmd in ["ls -la", "git status", "cat README.md", "swift build", "pytest -q", "git commit -m wip"]:
