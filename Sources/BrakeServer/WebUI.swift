@@ -288,12 +288,15 @@ public enum WebUI {
                 $0.effectiveStatus(now: now) == .pending
             }
             let rows: [[String: Any]] = list.map { a in
-                [
-                    "id": a.id, "requester": a.requester, "agent": a.agent, "session": a.session,
+                var row: [String: Any] = [
+                    "id": a.id, "requester": a.requester, "agent": a.agent,
                     "summary": a.summary, "labels": a.detail["labels"]?.strings ?? [],
                     "rules": (a.detail["reasons"]?.arrayValue ?? []).compactMap { $0["rule"]?.stringValue },
                     "needs": "\(a.requiredCount) × \(a.requiredRole)", "waiting": ago(a.created, now: now),
                 ]
+                // A plan request has no session: nothing is shown rather than an empty label.
+                if !a.session.isEmpty { row["session"] = a.session }
+                return row
             }
             return library.render(sanitize(["requests": rows] as [String: Any]), withTemplate: "pendingRows") ?? ""
         }
@@ -357,7 +360,7 @@ public enum WebUI {
                     },
                     "labels": a.detail["labels"]?.strings ?? [], "count": a.requiredCount, "role": a.requiredRole,
                     "approvals": a.votes.filter { $0.vote == "approve" }.count, "waiting": ago(a.created, now: now),
-                    "expiresIn": a.expires > now ? "in \(ago(now, now: a.expires))" : "expired",
+                    "expiresIn": a.expires > now ? HumanTime.until(a.expires, now: now) : "expired",
                     "votes": a.votes.map { ["user": $0.user, "role": $0.role, "vote": $0.vote, "reason": $0.reason] },
                     "agentSees": true,
                 ]

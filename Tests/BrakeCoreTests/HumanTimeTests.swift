@@ -20,5 +20,7 @@ struct HumanTimeTests {
         #expect(HumanTime.ago(now - 3 * 3600, now: now) == "3 h ago")
         #expect(HumanTime.ago(now - 2 * 86400 - 5, now: now) == "2 days ago")
         #expect(HumanTime.ago(now + 60, now: now).contains("future"))
+        #expect(HumanTime.until(now + 14 * 60, now: now) == "in 14 min")
+        #expect(HumanTime.until(now - 1, now: now) == "now")
     }
 }

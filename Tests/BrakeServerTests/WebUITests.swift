@@ -133,6 +133,12 @@ struct WebUITests {
             let auditText = String(buffer: audit.body)
             #expect(auditText.contains("sam (senior) approved \(rid)") && auditText.contains("stopped"))
             #expect(!auditText.contains("{&quot;") && !auditText.contains("{\"kind"))
+            // A request without a session shows no empty session label; one with a session names it.
+            _ = try await h.call(.post, "/v1/approvals", as: "dev", Harness.action("nosess", session: ""))
+            let pending = String(
+                buffer: try await h.client.execute(uri: "/ui", method: .get, headers: [.cookie: samCookie]).body
+            )
+            #expect(!pending.contains("session </span>") && !pending.contains("\"muted\"></span>"))
             // A page that does not exist is a page that says so.
             let missing = try await h.client.execute(uri: "/ui/stop", method: .get, headers: [.cookie: samCookie])
             #expect(missing.status == .notFound && String(buffer: missing.body).contains("There is no page at"))

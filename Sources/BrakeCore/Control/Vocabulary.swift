@@ -35,6 +35,13 @@ public enum HumanTime {
         return "\(d / 86400) days ago"
     }
 
+    /// How long until `t`: "in 14 min", "in 2 h"; "now" once it has passed.
+    public static func until(_ t: Int, now: Int) -> String {
+        guard t > now else { return "now" }
+        let words = ago(now, now: t)
+        return "in " + (words.hasSuffix(" ago") ? String(words.dropLast(4)) : words)
+    }
+
     /// `2026-12-01T10:31:00Z` (proleptic Gregorian, UTC), computed without the C library's time zone state.
     public static func iso(_ t: Int) -> String {
         let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
