@@ -173,8 +173,12 @@ try:
     paths = set(doc["paths"])
     needed = {"/v1/judge", "/v1/decisions", "/v1/approvals", "/v1/approvals/{id}/wait", "/v1/approvals/{id}/approve", "/v1/stops",
               "/v1/stops/{id}/lift", "/v1/sessions/{id}", "/v1/audit", "/v1/audit/checkpoints", "/v1/policy",
-              "/v1/users", "/v1/tokens/{id}", "/v1/webhooks/deliveries", "/metrics"}
+              "/v1/users", "/v1/users/{name}", "/v1/tokens/{id}", "/v1/webhooks/deliveries", "/metrics"}
     check(needed <= paths, f"/v1/openapi.yaml validates as OpenAPI and documents the routes (missing: {needed - paths})")
+    cli_version = subprocess.run([BRAKE, "--version"], capture_output=True, text=True).stdout.strip()
+    health = json.loads(urllib.request.urlopen(URL + "/v1/health", timeout=5).read())
+    check(doc["info"]["version"] == health["version"] == cli_version,
+          f"one version everywhere: OpenAPI {doc['info']['version']}, /v1/health {health['version']}, brake --version {cli_version}")
 except ImportError:
     check(False, "openapi-spec-validator and PyYAML are needed (pip install openapi-spec-validator pyyaml)")
 
