@@ -20,12 +20,17 @@ struct AgentRecorderTests {
         }
     }
 
+    /// A scratch directory with a repository (a `.git` marker) in it.
+    static func repository() -> (dir: String, repo: String) {
+        let dir = scratch()
+        mkdir(dir + "/repo", 0o755)
+        mkdir(dir + "/repo/.git", 0o755)
+        return (dir, dir + "/repo")
+    }
+
     @Test("A file tool's write is recorded by its blob, relative to the repository; files outside one are not")
     func fileWrite() throws {
-        let dir = scratch()
-        let repo = dir + "/repo"
-        mkdir(repo, 0o755)
-        mkdir(repo + "/.git", 0o755)
+        let (dir, repo) = Self.repository()
         mkdir(repo + "/src", 0o755)
         write(repo + "/src/app.py", "hello\n")
         write(dir + "/loose.txt", "hello\n")
@@ -58,10 +63,7 @@ struct AgentRecorderTests {
 
     @Test("Every agent's post-tool payload records the file its tool wrote")
     func otherAgents() throws {
-        let dir = scratch()
-        let repo = dir + "/repo"
-        mkdir(repo, 0o755)
-        mkdir(repo + "/.git", 0o755)
+        let (dir, repo) = Self.repository()
         write(repo + "/app.py", "hello\n")
         let payloads: [(Agent, String)] = [
             (

@@ -240,8 +240,8 @@ struct GuardServiceTests {
         #expect(ended.tv_sec - started.tv_sec < 3)
     }
 
-    @Test("brake-hook shell's confinement comes from the service's policy for the caller's project, or nothing runs")
-    func containmentProfile() throws {
+    /// A home with a git project in it, and a guard service of this user's own that keeps its state there.
+    static func ownService() -> (home: String, project: String, service: GuardService) {
         let home = scratch()
         let project = home + "/proj"
         mkdir(project, 0o755)
@@ -251,6 +251,12 @@ struct GuardServiceTests {
             systemRoot: nil,
             ownEnv: ["BRAKE_HOME": home + "/.brake"]
         )
+        return (home, project, s)
+    }
+
+    @Test("brake-hook shell's confinement comes from the service's policy for the caller's project, or nothing runs")
+    func containmentProfile() throws {
+        let (home, project, s) = Self.ownService()
         func ask(_ name: String, env: [String] = []) -> HookOutput {
             s.answer(
                 GuardWire.Call(args: ["containment", name], cwd: project, env: ["HOME=" + home] + env, payload: []),
@@ -280,15 +286,8 @@ struct GuardServiceTests {
 
     @Test("an approved command's grant reaches its confinement through the shell prefix, once, for that text only")
     func approvedGrant() throws {
-        let home = scratch()
-        let project = home + "/proj"
-        mkdir(project, 0o755)
+        let (home, project, s) = Self.ownService()
         mkdir(home + "/old-data", 0o755)
-        let s = GuardService(
-            socketPath: home + "/guard.sock",
-            systemRoot: nil,
-            ownEnv: ["BRAKE_HOME": home + "/.brake"]
-        )
         let store = LocalStore(env: ["BRAKE_HOME": home + "/.brake"])
         store.recordGrant(
             ApprovalGrant(

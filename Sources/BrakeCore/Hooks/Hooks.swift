@@ -198,7 +198,8 @@ public enum Hooks {
         }
         let session = string(root["conversation_id"])
         switch event {
-        case "beforeShellExecution":
+        // afterShellExecution: the same command after it ran (what it produced is recorded, nothing is judged).
+        case "beforeShellExecution", "afterShellExecution":
             return HookCall(
                 agent: .cursor,
                 event: event,
@@ -227,16 +228,7 @@ public enum Hooks {
                 tool: raw,
                 actions: [.mcp(server: server, tool: tool, arguments: cursorToolInput(root["tool_input"]))]
             )
-        // After the fact: what the command or the edit produced is recorded (provenance), nothing is judged.
-        case "afterShellExecution":
-            return HookCall(
-                agent: .cursor,
-                event: event,
-                session: session,
-                cwd: cwd,
-                tool: "Shell",
-                actions: [.shell(command: try require(root["command"], "command"))]
-            )
+        // After the edit: what it produced is recorded (provenance), nothing is judged.
         case "afterFileEdit":
             return HookCall(
                 agent: .cursor,
