@@ -6,7 +6,8 @@
 #                              times are reported, but they move with the machine's load; ratios do not
 # Goals: in-process median decision <= 20 µs; `brake check --batch` of 10,000 commands < 1 s; the hook's allow
 # path (brake-hook through the guard service, as installed) <= 3 x /bin/true reading the same stdin; a plan's
-# analysis <= parsing it alone (in-process).
+# analysis <= parsing it alone (in-process); the containment's added time per command <= 2 ms (stderr discarded,
+# and relayed as in an agent's tool call).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CHECK=0
@@ -53,7 +54,12 @@ done < <("$BIN/brake" run --show)
 ratio "$ROUNDS" 100 /dev/null -- "$BIN/brake-hook" contain "${contain_args[@]}" -- /bin/true
 added=$((CMD_US - BASE_US))
 echo "  brake-hook contain (${#contain_args[@]} arguments) -- /bin/true: ${CMD_US} µs vs /bin/true ${BASE_US} µs: +${added} µs"
-goal "containment's added time per command (µs)" "$added" "<=" 2000
+# Absolute times, like the in-process median: checked by a full --check run, reported in --quick (CI) runs, where
+# the machine's load moves them (a CI run measured /bin/true at 1.25 ms instead of 0.6–0.8 ms).
+containment_goal() {
+  if [ "$QUICK" = 1 ]; then echo "  (an absolute time: checked by a full --check run, reported here: $2 µs)"; else goal "$1" "$2" "<=" 2000; fi
+}
+containment_goal "containment's added time per command (µs)" "$added"
 # An agent's tool call reads the command's error output: then the command runs as a child whose stderr is relayed
 # and explained (a file here, like the agent's pipe: neither a terminal nor /dev/null).
 errfile=$(mktemp)
@@ -61,7 +67,7 @@ BENCH_STDERR=$errfile ratio "$ROUNDS" 100 /dev/null -- "$BIN/brake-hook" contain
 rm -f "$errfile"
 added_supervised=$((CMD_US - BASE_US))
 echo "  the same with stderr read (an agent's tool call): ${CMD_US} µs vs /bin/true ${BASE_US} µs: +${added_supervised} µs"
-goal "containment's added time per agent command, stderr relayed (µs)" "$added_supervised" "<=" 2000
+containment_goal "containment's added time per agent command, stderr relayed (µs)" "$added_supervised"
 
 echo "== 2. brake check --batch, 10,000 commands (3 runs, median)"
 cat Tests/BrakeCoreTests/Resources/cases/*.jsonl Tests/BrakeCoreTests/Resources/corpus.jsonl \

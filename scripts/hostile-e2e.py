@@ -551,9 +551,16 @@ check(agent_sh(f"kill {local_daemon.pid}").returncode != 0 and local_daemon.poll
 r = as_agent([BRAKE, "approve", lid, "--secret-stdin"], stdin=SECRET + "\n", env=LENV)
 check(r.returncode == 77 and "try again in" in r.stderr and lid in [p["id"] for p in local_status()["pending"]],
       "after three wrong secrets even the right one waits (guessing is slowed to a crawl)")
+# The agent waits for the decision (it may: a look at its own request needs no secret), then retries.
+waiter = subprocess.Popen(["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--init-groups", "--inh-caps=-all",
+                           "--", BRAKE, "wait", lid, "--timeout", "60"], env=LENV, cwd=PROJ, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
 time.sleep(5.5)
 r = as_agent([BRAKE, "approve", lid, "--secret-stdin"], stdin=SECRET + "\n", env=LENV)
 check(r.returncode == 0 and "approved" in r.stdout, "the person with the secret approves")
+wout, werr = waiter.communicate(timeout=30)
+check(waiter.returncode == 0 and "approved" in wout and f"waiting for request {lid}" in werr,
+      "the agent's `brake wait` saw the approval through the service, and said what it waited for: " + (wout + werr)[-200:])
 d, _ = hook(PUSH, session="s12", via=VIA, env=LENV)
 check(d == "allow" and remote_head() != head1, "...and exactly that push runs")
 # Stops: the agent cannot lift them, not even with a loop started earlier.

@@ -100,7 +100,13 @@ package enum LocalControl {
         let now = LocalStore.now()
         let pending = state.requests.filter { $0.status == .pending && $0.expires > now }
         if json {
+            // Every request with where it stands (what `brake wait` looks for), besides the pending ones.
+            let requests: [JSONValue] = state.requests.map {
+                let status = $0.status == .pending && $0.expires <= now ? "expired" : $0.status.rawValue
+                return .object([("id", .string($0.id)), ("summary", .string($0.summary)), ("status", .string(status))])
+            }
             let v = JSONValue.object([
+                ("requests", .array(requests)),
                 (
                     "stops",
                     .array(
@@ -142,9 +148,15 @@ package enum LocalControl {
     /// Carries out `order` where this machine keeps its local state: through the guard service on a local
     /// system install (asking for the approver secret when the order loosens), else in this process.
     package static func run(_ order: LocalOrder, env: [String: String], secretFromStdin: Bool) throws(Failure) {
+        FileHandleOut.stdout(try answer(order, env: env, secretFromStdin: secretFromStdin))
+    }
+
+    /// What the order prints: carried out here, or by the guard service of a local system install.
+    package static func answer(_ order: LocalOrder, env: [String: String], secretFromStdin: Bool) throws(Failure)
+        -> String
+    {
         guard SystemConfig.localOnly(env) else {
-            FileHandleOut.stdout(try perform(order, store: LocalStore(env: env), by: env["USER"] ?? "unknown"))
-            return
+            return try perform(order, store: LocalStore(env: env), by: env["USER"] ?? "unknown")
         }
         let socket = GuardWire.systemSocket(root: SystemConfig.root(env))
         guard let fd = GuardWire.connect(socket) else {
@@ -168,10 +180,11 @@ package enum LocalControl {
         } catch {
             throw Failure(status: ExitStatus.badInput, message: "the guard service did not answer (\(error))")
         }
-        FileHandleOut.stdout(String(decoding: answer.stdout, as: UTF8.self))
         if answer.status != 0 {
+            FileHandleOut.stdout(String(decoding: answer.stdout, as: UTF8.self))
             throw Failure(status: answer.status, message: String(decoding: answer.stderr, as: UTF8.self))
         }
+        return String(decoding: answer.stdout, as: UTF8.self)
     }
 
     /// The approver secret, typed at the terminal without echo (or one line of standard input).

@@ -80,12 +80,16 @@ package enum RequestWaiter {
                     )
                 }
             } else {
-                guard let r = (try? store.read())?.requests.first(where: { $0.id == id }) else {
+                // This machine's state: the caller's own, or (a local system install) the guard service's copy,
+                // which answers a status look without any secret.
+                var look = LocalOrder(.status)
+                look.json = true
+                let text = try LocalControl.answer(look, env: env, secretFromStdin: false)
+                let requests = (try? JSONValue.parse(text))?["requests"]?.arrayValue ?? []
+                guard let r = requests.first(where: { $0["id"]?.stringValue == id }) else {
                     throw Failure(status: ExitStatus.badInput, message: "no request \(id); `brake status` lists them")
                 }
-                var status = r.status.rawValue
-                if r.status == .pending && r.expires <= LocalStore.now() { status = "expired" }
-                v = .object([("summary", .string(r.summary)), ("status", .string(status))])
+                v = r
             }
             if let o = outcome(v) { return o }
             if elapsed() >= nextSay {

@@ -530,13 +530,6 @@ struct WaitRequest: ParsableCommand {
     func run() throws {
         let env = Loader.environment()
         do {
-            if SystemConfig.localOnly(env) {
-                throw Failure(
-                    status: ExitStatus.badInput,
-                    message:
-                        "on a local system install the request is decided by a person running `brake approve \(id)`; retry the action after that"
-                )
-            }
             let outcome = try RequestWaiter.wait(id: id, timeout: timeout, env: env) {
                 FileHandleOut.stderr($0 + "\n")
             }
