@@ -152,7 +152,11 @@ package enum LocalControl {
     }
 
     /// What the order prints: carried out here, or by the guard service of a local system install.
-    package static func answer(_ order: LocalOrder, env: [String: String], secretFromStdin: Bool) throws(Failure)
+    package static func answer(
+        _ order: LocalOrder,
+        env: [String: String],
+        secretFromStdin: Bool
+    ) throws(Failure)
         -> String
     {
         guard SystemConfig.localOnly(env) else {
