@@ -288,6 +288,15 @@ done
 "$BRAKE" log | tail -1 | grep -Eq '^(just now|[0-9]+ s ago) ' && echo "ok   brake log shows how long ago" || { echo "FAIL log times: $("$BRAKE" log | tail -1)"; fail=1; }
 "$BRAKE" log --format json | tail -1 | python3 -c 'import json,sys,re; r=json.loads(sys.stdin.read()); sys.exit(0 if re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", r["at"]) else 1)' \
   && echo "ok   brake log --format json has an ISO 8601 time" || { echo "FAIL log json"; fail=1; }
+# brake wait on this machine's own state: still pending → 75 with a progress line; approved → 0.
+git remote add origin /nonexistent 2>/dev/null
+"$BRAKE" exec --no-contain -- git push --force origin main > /dev/null 2> "$work/ask.err"
+rid=$(grep -o 'brake approve [A-Za-z0-9_]*' "$work/ask.err" | head -1 | cut -d' ' -f3)
+expect_status 75 "brake wait on a pending local request gives up with 75" -- "$BRAKE" wait "$rid" --timeout 1
+grep -q "waiting for request $rid" "$work/err" && echo "ok   ...saying what it waited for" || { echo "FAIL wait progress"; cat "$work/err"; fail=1; }
+"$BRAKE" approve "$rid" > /dev/null 2>&1
+expect_status 0 "brake wait returns 0 once the request is approved" -- "$BRAKE" wait "$rid" --timeout 5
+expect_status 65 "brake wait on an unknown request is an error" -- "$BRAKE" wait nosuchreq --timeout 1
 # The README's example payloads, one per agent, are read by the hook (none is "could not read").
 python3 - "$BRAKE" "$HERE/../README.md" <<'PY' || fail=1
 import json, re, subprocess, sys

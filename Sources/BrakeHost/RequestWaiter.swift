@@ -82,9 +82,13 @@ package enum RequestWaiter {
             } else {
                 // This machine's state: the caller's own, or (a local system install) the guard service's copy,
                 // which answers a status look without any secret.
+                // (The caller's own state is read without its lock: a wait must not hold up the hooks.)
                 var look = LocalOrder(.status)
                 look.json = true
-                let text = try LocalControl.answer(look, env: env, secretFromStdin: false)
+                let text =
+                    SystemConfig.localOnly(env)
+                    ? try LocalControl.answer(look, env: env, secretFromStdin: false)
+                    : LocalControl.status(try store.read(), json: true)
                 let requests = (try? JSONValue.parse(text))?["requests"]?.arrayValue ?? []
                 guard let r = requests.first(where: { $0["id"]?.stringValue == id }) else {
                     throw Failure(status: ExitStatus.badInput, message: "no request \(id); `brake status` lists them")
