@@ -201,7 +201,8 @@ public struct HTTPClient: Sendable {
             sent += n
         }
         bytes = []
-        var buf = [UInt8](repeating: 0, count: 65536)
+        // Only what `recv` writes is read: the buffer need not be zeroed first (a judged answer is < 1 KiB).
+        var buf = [UInt8](unsafeUninitializedCapacity: 65536) { _, count in count = 65536 }
         var headerEnd: Int?
         var contentLength: Int?
         while true {

@@ -2,7 +2,6 @@ import BrakeClient
 import BrakeCore
 import BrakeWire
 import CBrakeSystem
-import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
@@ -27,8 +26,6 @@ package struct GuardService: Sendable {
     package var concurrency = 128
     /// Kept connections to the control plane, shared by every call.
     let pool = HTTPClient.Pool()
-    /// Does what answered calls left for after their answers (log records, cached stops), in order.
-    let logWriter = DispatchQueue(label: "brake.guard.log")
     /// Wrong approver secrets per account (a local system install).
     let attempts = SecretAttempts()
 
@@ -180,7 +177,11 @@ package struct GuardService: Sendable {
                 )
             )
         )
-        logWriter.async { later.run() }
+        // What the call left for after its answer (the local log record, the cached stops) is done here, on this
+        // thread, once the caller has its answer: another thread already waits for the next call, and handing
+        // the work to a queue would cost a thread wake-up (and, idle, a thread start) per call. The log's lock
+        // keeps records whole; their order is the order their calls took it.
+        later.run()
     }
 
     /// The answer to one call from the user `uid`.
@@ -214,12 +215,15 @@ package struct GuardService: Sendable {
         }
         let agent = parsed?.agent ?? .claudeCode
         var env: [String: String] = [:]
+        env.reserveCapacity(call.env.count + 4)
         for entry in call.env {
-            guard let eq = entry.firstIndex(of: "=") else { continue }
+            // Split on the first "=" in UTF-8 (no grapheme breaking over every variable of every call).
+            let utf8 = entry.utf8
+            guard let eq = utf8.firstIndex(of: UInt8(ascii: "=")) else { continue }
             let name = String(entry[..<eq])
             // Brake's own settings come from this service's configuration, never from the caller.
             if name.hasPrefix("BRAKE_") && name != "BRAKE_ASK_WAIT" { continue }
-            env[name] = String(entry[entry.index(after: eq)...])
+            env[name] = String(entry[utf8.index(after: eq)...])
         }
         let store: LocalStore
         var files = AgentFiles.own

@@ -36,12 +36,13 @@ package enum GuardSetup {
             repositoriesOf: { places in
                 files.read {
                     var out: [String] = []
+                    var roots: Set<String> = []  // the project and the places an action touches: mostly one root
                     for p in places {
                         var dir = p
                         while !dir.isEmpty, dir != "/", !Loader.isDirectory(dir) { dir = Paths.dirname(dir) }
-                        if let r = RepositoryName.of(projectRoot: Loader.projectRoot(from: dir)), !out.contains(r) {
-                            out.append(r)
-                        }
+                        let root = Loader.projectRoot(from: dir)
+                        guard roots.insert(root ?? "").inserted else { continue }
+                        if let r = RepositoryName.of(projectRoot: root), !out.contains(r) { out.append(r) }
                     }
                     return out
                 }

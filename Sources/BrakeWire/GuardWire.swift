@@ -64,9 +64,14 @@ public enum GuardWire {
 
     /// A call whose environment is already NUL-separated bytes (as the client reads it from `environ`).
     public static func encode(args: [String], cwd: String, env: [UInt8], payload: [UInt8]) -> [UInt8] {
+        encode(joinedArgs: joined(args), cwd: cwd, env: env, payload: payload)
+    }
+
+    /// A call whose arguments are already NUL-separated bytes (as the client reads them from `argv`).
+    public static func encode(joinedArgs: [UInt8], cwd: String, env: [UInt8], payload: [UInt8]) -> [UInt8] {
         var out = magic
-        out.reserveCapacity(32 + env.count + payload.count + cwd.utf8.count)
-        field(&out, joined(args))
+        out.reserveCapacity(32 + env.count + payload.count + cwd.utf8.count + joinedArgs.count)
+        field(&out, joinedArgs)
         field(&out, Array(cwd.utf8))
         field(&out, env)
         field(&out, payload)
@@ -166,13 +171,19 @@ public enum GuardWire {
     /// The socket a hook uses: the system install's (`$BRAKE_SYSTEM_ROOT/run/brake/guard.sock`, in a directory
     /// only root can write) when the machine has one (`etc/brake/server.json` or `approver.json`), else the user's own (`$BRAKE_HOME/guard.sock`).
     public static func socketPath(env: [String: String]) -> String {
-        var root = env["BRAKE_SYSTEM_ROOT"] ?? ""
+        socketPath { env[$0] }
+    }
+
+    /// The same, for a caller that looks variables up one by one (the hook client reads its own environment
+    /// without building a dictionary).
+    public static func socketPath(_ variable: (String) -> String?) -> String {
+        var root = variable("BRAKE_SYSTEM_ROOT") ?? ""
         while root.hasSuffix("/") { root.removeLast() }
         if access(root + "/etc/brake/server.json", F_OK) == 0 || access(root + "/etc/brake/approver.json", F_OK) == 0 {
             return systemSocket(root: root)
         }
-        if let h = env["BRAKE_HOME"], !h.isEmpty { return h + "/guard.sock" }
-        return (env["HOME"] ?? "/") + "/.brake/guard.sock"
+        if let h = variable("BRAKE_HOME"), !h.isEmpty { return h + "/guard.sock" }
+        return (variable("HOME") ?? "/") + "/.brake/guard.sock"
     }
 
     public static func systemSocket(root: String) -> String { root + "/run/brake/guard.sock" }

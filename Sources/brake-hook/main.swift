@@ -69,16 +69,26 @@ func execute(_ argv: [String]) -> Never {
     fail("\(argv[0]) cannot be run (\(String(cString: strerror(errno))))")
 }
 
-let args = Array(CommandLine.arguments.dropFirst())
+// The hot path (a hook call handed to the guard service) reads argv and the environment as C strings: building
+// `[String]` and `[String: String]` at startup costs the runtime's first generic-metadata and conformance
+// lookups, a measurable share of a process that lives about a millisecond.
+let argc = Int(CommandLine.argc)
+func argument(_ i: Int) -> String? {
+    guard i < argc, let p = CommandLine.unsafeArgv[i] else { return nil }
+    return String(cString: p)
+}
+let first = argument(1)
+/// Every argument after the program's name (the slow paths).
+func allArguments() -> [String] { (1..<max(argc, 1)).compactMap(argument) }
 // `brake-hook contain … -- COMMAND`: the confined form an allowed command is rewritten to (and `brake run`).
-if args.first == "contain" {
-    Containment.main(Array(args.dropFirst()), report: reportRefusal)
+if first == "contain" {
+    Containment.main(Array(allArguments().dropFirst()), report: reportRefusal)
 }
 // `brake-hook shell [--profile NAME] COMMAND`: an agent's shell prefix (Claude Code's CLAUDE_CODE_SHELL_PREFIX).
 // Every shell command the agent runs arrives as one string and runs confined by the policy's profile, which the
 // guard service computes for the caller's directory; without a service, `brake run` computes it. Never unconfined.
-if args.first == "shell" {
-    var rest = Array(args.dropFirst())
+if first == "shell" {
+    var rest = Array(allArguments().dropFirst())
     var profile = "standard"
     if rest.count == 3, rest[0] == "--profile" {
         profile = rest[1]
@@ -134,7 +144,7 @@ if args.first == "shell" {
     }
     Containment.main((answer.stdout.isEmpty ? [] : spec) + ["--"] + command, report: reportRefusal)
 }
-if args.first == "--help" || args.first == "-h" {
+if first == "--help" || first == "-h" {
     let usage =
         "usage: brake-hook AGENT [--policy FILE] [--wait SECONDS]\n  reads the agent's hook call on stdin and answers in the agent's own protocol, through the guard service (`brake daemon`) when it runs, else in-process like `brake hook AGENT`\n"
     _ = usage.withCString { write(1, $0, strlen($0)) }
@@ -143,12 +153,20 @@ if args.first == "--help" || args.first == "-h" {
 
 func variable(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 
-var env: [String: String] = [:]
-for name in ["BRAKE_SYSTEM_ROOT", "BRAKE_HOME", "HOME"] { env[name] = variable(name) }
-
-guard let fd = GuardWire.connect(GuardWire.socketPath(env: env)) else {
+guard let fd = GuardWire.connect(GuardWire.socketPath(variable)) else {
     // No guard service: the full binary beside this one judges in-process (stdin is still unread).
-    execute([sibling("brake"), "hook"] + args)
+    execute([sibling("brake"), "hook"] + allArguments())
+}
+
+/// The arguments after the program's name, NUL-separated, straight from `argv`.
+func argumentBytes() -> [UInt8] {
+    var bytes: [UInt8] = []
+    for i in 1..<max(argc, 1) {
+        guard let p = CommandLine.unsafeArgv[i] else { continue }
+        if i > 1 { bytes.append(0) }
+        bytes.append(contentsOf: UnsafeRawBufferPointer(start: p, count: strlen(p)))
+    }
+    return bytes
 }
 
 var payload: [UInt8] = []
@@ -163,7 +181,12 @@ while true {
 do {
     try GuardWire.writeAll(
         fd,
-        GuardWire.encode(args: args, cwd: currentDirectory(), env: environmentBytes(), payload: payload)
+        GuardWire.encode(
+            joinedArgs: argumentBytes(),
+            cwd: currentDirectory(),
+            env: environmentBytes(),
+            payload: payload
+        )
     )
     let answer = try GuardWire.decodeAnswer { (n: Int) throws(GuardWire.WireError) in try GuardWire.readExactly(fd, n) }
     _ = answer.stdout.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
