@@ -3,7 +3,7 @@
 #   scripts/bench.sh           measure and report
 #   scripts/bench.sh --check   ... and exit 1 when a goal is missed
 #   scripts/bench.sh --quick   the ratio goals only, fewer rounds (the test command runs `--check --quick`): absolute
-#                              times are reported, but they move with the machine's load; ratios do not
+#                              times are reported, but they move with the machine's load; ratios move less
 # Goals: in-process median decision <= 20 µs; `brake check --batch` of 10,000 commands < 1 s; the hook's allow
 # path (brake-hook through the guard service, as installed) <= 3 x /bin/true reading the same stdin; a plan's
 # analysis <= parsing it alone (in-process); the containment's added time per command <= 2 ms (stderr discarded,
