@@ -2,6 +2,7 @@ import BrakeClient
 import BrakeCore
 import BrakeWire
 import CBrakeSystem
+import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
@@ -26,6 +27,10 @@ package struct GuardService: Sendable {
     package var concurrency = 128
     /// Kept connections to the control plane, shared by every call.
     let pool = HTTPClient.Pool()
+    /// Does what answered calls left for after their answers (log records, the cached stops and policy), one job
+    /// at a time and in the order the answers went out: two calls' cache writes never race, and an older answer
+    /// never overwrites a newer one's stops.
+    let logWriter = DispatchQueue(label: "brake.guard.log")
     /// Wrong approver secrets per account (a local system install).
     let attempts = SecretAttempts()
 
@@ -177,11 +182,7 @@ package struct GuardService: Sendable {
                 )
             )
         )
-        // What the call left for after its answer (the local log record, the cached stops) is done here, on this
-        // thread, once the caller has its answer: another thread already waits for the next call, and handing
-        // the work to a queue would cost a thread wake-up (and, idle, a thread start) per call. The log's lock
-        // keeps records whole; their order is the order their calls took it.
-        later.run()
+        logWriter.async { later.run() }
     }
 
     /// The answer to one call from the user `uid`.

@@ -95,7 +95,8 @@ package struct LocalStore {
     }
 
     package func writeAtomically(_ path: String, _ text: String) throws(Failure) {
-        let tmp = path + ".tmp.\(getpid())"
+        // Unique per writer, not only per process: the guard service's threads write from one process.
+        let tmp = path + ".tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
         guard let f = fopen(tmp, "wb") else {
             throw Failure(status: ExitStatus.badInput, message: "cannot write \(tmp)")
         }
