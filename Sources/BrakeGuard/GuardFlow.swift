@@ -47,6 +47,11 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
     /// true when it added anything (the request is then judged again, up to three rounds: a Makefile naming a
     /// script, the script sourcing another).
     public var scriptsOf: (@Sendable (inout Context, [String]) -> Bool)?
+    /// Keeps what an action that goes ahead is about to destroy (`Judgement.checkpoint`), before the agent runs
+    /// it; the adapter reads the files with the caller's rights.
+    public var checkpoint: (@Sendable (ActionRequest, Judgement) -> Void)?
+    /// Records, at a session's next call, what its last checkpointed step left behind.
+    public var settle: (@Sendable (String) -> Void)?
 
     /// Creates a flow.
     public init(
@@ -59,8 +64,12 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
         repositoriesOf: (@Sendable ([String]) -> [String])? = nil,
         linksOf: (@Sendable ([String]) -> [String: [String]])? = nil,
         planDigestOf: (@Sendable (String) -> String?)? = nil,
-        scriptsOf: (@Sendable (inout Context, [String]) -> Bool)? = nil
+        scriptsOf: (@Sendable (inout Context, [String]) -> Bool)? = nil,
+        checkpoint: (@Sendable (ActionRequest, Judgement) -> Void)? = nil,
+        settle: (@Sendable (String) -> Void)? = nil
     ) {
+        self.checkpoint = checkpoint
+        self.settle = settle
         self.planDigestOf = planDigestOf
         self.scriptsOf = scriptsOf
         self.repositoriesOf = repositoriesOf
@@ -80,8 +89,15 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
         case stopped(GuardOutcome, session: String, reason: String)
     }
 
-    /// Judges and enforces one action request.
+    /// Judges and enforces one action request; what goes ahead and destroys files in the project is kept first.
     public func run(_ request: ActionRequest) -> GuardOutcome {
+        if !request.session.isEmpty { settle?(request.session) }
+        let o = decide(request)
+        if o.verdict != .deny, !o.judgement.checkpoint.isEmpty { checkpoint?(request, o.judgement) }
+        return o
+    }
+
+    func decide(_ request: ActionRequest) -> GuardOutcome {
         var j = Judge.evaluate(request, policy: policy)
         var request = request
         // What the command runs from disk, judged with its content (most commands run no file: one analysis).

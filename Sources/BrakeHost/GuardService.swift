@@ -341,6 +341,15 @@ package struct GuardService: Sendable {
         return (pw.pw_uid, Loader.string(pw.pw_name), Loader.string(pw.pw_dir))
     }
 
+    /// The account's primary group.
+    static func group(of uid: UInt32) -> UInt32? {
+        var pw = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buf = [CChar](repeating: 0, count: 16384)
+        guard getpwuid_r(uid, &pw, &buf, buf.count, &result) == 0, result != nil else { return nil }
+        return pw.pw_gid
+    }
+
     /// The account's name and home directory, from the system's user database.
     static func account(_ uid: UInt32) -> (name: String, home: String)? {
         var pw = passwd()

@@ -54,7 +54,19 @@ package enum GuardSetup {
                     return Engine.hexDigest(bytes: bytes)
                 }
             },
-            scriptsOf: { context, wanted in ScriptFiles.add(wanted, to: &context, files: files) }
+            scriptsOf: { context, wanted in ScriptFiles.add(wanted, to: &context, files: files) },
+            checkpoint: { request, judgement in
+                CheckpointStore(home: store.home, settings: policy.settings.checkpoints)
+                    .capture(
+                        judgement.checkpoint,
+                        request: request,
+                        summary: judgement.summary,
+                        files: files,
+                        env: env,
+                        build: policy.settings.buildDirectories
+                    )
+            },
+            settle: { session in CheckpointStore(home: store.home).settle(session: session, files: files) }
         )
     }
 

@@ -9,7 +9,7 @@ import Darwin
 
 /// One thing a person does to a machine's local state: approve or deny a request, stop, resume, look.
 package struct LocalOrder: Sendable, Equatable {
-    package enum Verb: String, Sendable { case approve, deny, stop, resume, status }
+    package enum Verb: String, Sendable { case approve, deny, stop, resume, status, checkpoints, undo }
     package var verb: Verb
     /// approve, deny: the request.
     package var id = ""
@@ -20,21 +20,34 @@ package struct LocalOrder: Sendable, Equatable {
     /// A local system install: act on another account's state (needs the approver secret, or root).
     package var user: String?
     package var json = false
+    /// checkpoints, undo: which checkpoints; undo: only say what it would do; overwrite what changed since.
+    package var selection = UndoSelection()
+    package var dryRun = false
+    package var force = false
 
     package init(_ verb: Verb) { self.verb = verb }
 
-    /// What only a person may do: these loosen, so on a local system install they need the approver secret.
-    package var loosens: Bool { verb == .approve || verb == .resume }
+    /// What only a person may do: these loosen (or, for undo, write the person's files on their word), so on a
+    /// local system install they need the approver secret.
+    package var loosens: Bool { verb == .approve || verb == .resume || (verb == .undo && !dryRun) }
 
     /// The order as the guard service's call arguments.
     package var wireArgs: [String] {
-        ["control", verb.rawValue, id, scope.rawValue, value, reason, user ?? "", json ? "json" : "text"]
+        [
+            "control", verb.rawValue, id, scope.rawValue, value, reason, user ?? "", json ? "json" : "text",
+            selection.wire, (dryRun ? "dry-run," : "") + (force ? "force" : ""),
+        ]
     }
 
     package init?(wireArgs a: [String]) {
-        guard a.count == 8, a[0] == "control", let verb = Verb(rawValue: a[1]), let scope = StopScope(rawValue: a[3]),
-            StopScope.local.contains(scope)
+        guard a.count == 8 || a.count == 10, a[0] == "control", let verb = Verb(rawValue: a[1]),
+            let scope = StopScope(rawValue: a[3]), StopScope.local.contains(scope)
         else { return nil }
+        if a.count == 10 {
+            selection = UndoSelection(wire: a[8])
+            dryRun = a[9].contains("dry-run")
+            force = a[9].contains("force")
+        }
         self.verb = verb
         id = a[2]
         self.scope = scope
@@ -50,8 +63,39 @@ package struct LocalOrder: Sendable, Equatable {
 /// the approver secret (`brake secret set`), which the agent's account cannot learn.
 package enum LocalControl {
     /// Carries out `order` on `store` as the person `by`; returns what to print.
-    package static func perform(_ order: LocalOrder, store: LocalStore, by: String) throws(Failure) -> String {
+    package static func perform(
+        _ order: LocalOrder,
+        store: LocalStore,
+        by: String,
+        files: AgentFiles = .own,
+        env: [String: String] = [:]
+    ) throws(Failure) -> String {
         switch order.verb {
+        case .checkpoints:
+            return Checkpoints.list(
+                CheckpointStore(home: store.home),
+                session: order.selection.session,
+                json: order.json
+            )
+        case .undo:
+            let report = try Undo.run(
+                order.selection,
+                store: CheckpointStore(home: store.home),
+                files: files,
+                env: env,
+                dryRun: order.dryRun,
+                force: order.force
+            )
+            if !order.dryRun {
+                try? store.audit([
+                    ("decision", .string("undo")), ("checkpoints", .array(report.checkpoints.map { .string($0) })),
+                    ("restored", .number(Double(report.items.filter { $0.outcome == .restored }.count))),
+                    ("left", .number(Double(report.conflicts))), ("by", .string(by)),
+                ])
+            }
+            let text = order.json ? report.json.serialized + "\n" : report.text
+            if report.conflicts > 0 { throw Failure(status: ExitStatus.ask, message: text) }
+            return text
         case .approve, .deny:
             let approve = order.verb == .approve
             let r = try store.withState { (state: inout LocalState) throws(Failure) -> ApprovalRequest in
@@ -160,7 +204,12 @@ package enum LocalControl {
         -> String
     {
         guard SystemConfig.localOnly(env) else {
-            return try perform(order, store: LocalStore(env: env), by: env["USER"] ?? "unknown")
+            do {
+                return try perform(order, store: LocalStore(env: env), by: env["USER"] ?? "unknown", env: env)
+            } catch  where order.verb == .undo && error.status == ExitStatus.ask {
+                FileHandleOut.stdout(error.message)
+                throw Self.incomplete
+            }
         }
         let socket = GuardWire.systemSocket(root: SystemConfig.root(env))
         guard let fd = GuardWire.connect(socket) else {
@@ -286,11 +335,27 @@ package enum LocalControl {
         }
         do {
             try GuardService.makeDirectories(store.home, mode: 0o700)
-            return HookOutput(stdout: try perform(order, store: store, by: callerAccount.name), stderr: "", status: 0)
+            let files = AgentFiles(uid: target, gid: GuardService.group(of: target))
+            let stdout = try perform(
+                order,
+                store: store,
+                by: callerAccount.name,
+                files: files,
+                env: ["HOME": targetAccount.home, "USER": targetAccount.name]
+            )
+            return HookOutput(stdout: stdout, stderr: "", status: 0)
+        } catch  where order.verb == .undo && error.status == ExitStatus.ask {
+            return HookOutput(stdout: error.message, stderr: incomplete.message, status: incomplete.status)
         } catch {
             return refusal(error.status, error.message)
         }
     }
+
+    /// `brake undo` left paths alone (changed since their checkpoint): exit 1, the report on stdout.
+    static let incomplete = Failure(
+        status: ExitStatus.ask,
+        message: "some paths were not restored (listed above); `brake undo --force` overwrites them"
+    )
 
     static func refusal(_ status: Int32, _ message: String) -> HookOutput {
         HookOutput(stdout: "", stderr: message, status: status)

@@ -95,6 +95,11 @@ package struct LocalStore {
     }
 
     package func writeAtomically(_ path: String, _ text: String) throws(Failure) {
+        try Self.writeAtomically(path, text)
+    }
+
+    /// Writes a whole file through a temporary one and a rename (readers see the old file or the new one).
+    package static func writeAtomically(_ path: String, _ text: String) throws(Failure) {
         // Unique per writer, not only per process: the guard service's threads write from one process.
         let tmp = path + ".tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
         guard let f = fopen(tmp, "wb") else {

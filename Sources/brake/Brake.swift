@@ -31,7 +31,8 @@ struct Brake: ParsableCommand {
             MCPProxy.self,
             Serve.self, Login.self,
             WhoAmI.self, Doctor.self, Daemon.self, Secret.self, Run.self,
-            Logout.self, Approvals.self, Sessions.self, Users.self, Tokens.self,
+            Logout.self, Approvals.self, Sessions.self, Users.self, Tokens.self, CheckpointsCommand.self,
+            UndoCommand.self,
         ]
     )
 }

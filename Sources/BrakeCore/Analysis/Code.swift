@@ -748,17 +748,17 @@ extension Analyzer {
                     arg = recv
                 }
                 arg = resolveBinding(arg, binds)
-                guard let field = pathExpression(arg), !field.dynamic else { continue }
+                // Every write is an effect (a checkpoint keeps what it overwrites); one whose path is computed has
+                // an unknown target, which only the checkpoint notes: the write rules name the places they guard.
+                let field = pathExpression(arg).flatMap { $0.dynamic ? nil : $0 } ?? Field("$(…)", dynamic: true)
                 let target = makeTarget(field, site: site)
-                if [.sensitive, .brake, .system, .device, .automation, .root, .home].contains(target.cls) {
-                    addEffect(
-                        "fs.write",
-                        attrs: ["via": .string("\(program) \(call)")],
-                        targets: [target],
-                        invocation: idx,
-                        detail: "\(program) writes \(field.text)"
-                    )
-                }
+                addEffect(
+                    "fs.write",
+                    attrs: ["via": .string("\(program) \(call)")],
+                    targets: [target],
+                    invocation: idx,
+                    detail: "\(program) writes \(field.text)"
+                )
             }
         }
         // Cloud SDK deletes (boto3 and friends), HTTP DELETE, SQL.

@@ -26,6 +26,8 @@ public struct AnalysisSettings: Sendable, Equatable {
     /// MCP servers whose tool annotations are believed (a `readOnlyHint` may lower a tool's risk). Only a layer
     /// the agent cannot write may name them; annotations of every other server can only raise risk.
     public var mcpTrustedServers: [String] = []
+    /// What checkpoints keep before destructive steps, and for how long.
+    public var checkpoints = CheckpointSettings()
 
     /// The built-in settings.
     public static let standard = AnalysisSettings(

@@ -618,7 +618,7 @@ extension Analyzer {
             let sensitive: Set<String> = [
                 "approve", "resume", "install", "uninstall", "signoff", "sign-off", "token", "user", "users", "stop",
                 "deny", "override", "allow", "policy-set", "disable", "enable", "keygen", "serve", "approvals",
-                "tokens", "login", "logout",
+                "tokens", "login", "logout", "undo",
             ]
             if sensitive.contains(sub)
                 || (sub == "policy"

@@ -35,6 +35,8 @@ public struct Judgement: Sendable {
     /// Files the commands would run (scripts, Makefiles, package.json) that the context does not hold yet: the
     /// adapter reads them and the request is judged again with their content.
     public var wantedFiles: [String] = []
+    /// What the action destroys inside the project, for the host to keep before it runs (`brake undo`).
+    public var checkpoint = CheckpointPlan()
 
     /// The detail a person sees on a request: tool, directory, targets, commands, reasons, labels.
     public func detail(_ request: ActionRequest) -> JSONValue {
@@ -127,7 +129,15 @@ public enum Judge {
             appliedPlan: request.actions.count == 1 ? appliedPlan(worst.analysis, context: context) : nil,
             wantedFiles: decisions.reduce(into: [String]()) { out, d in
                 for p in d.analysis.wantedFiles where !out.contains(p) { out.append(p) }
-            }
+            },
+            checkpoint: verdict == .deny
+                ? CheckpointPlan()
+                : CheckpointPlan.of(
+                    actions: request.actions,
+                    analyses: decisions.map(\.analysis),
+                    context: context,
+                    settings: policy.settings
+                )
         )
     }
 

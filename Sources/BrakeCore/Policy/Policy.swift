@@ -314,7 +314,7 @@ extension Policy {
             "settings",
             allowed: [
                 "production", "build_directories", "temp_paths", "cache_paths", "sensitive_paths", "protected_branches",
-                "reroute_limit", "mcp_destructive_limit", "mcp_trusted_servers",
+                "reroute_limit", "mcp_destructive_limit", "mcp_trusted_servers", "checkpoints",
             ]
         ) {
             switch key {
@@ -347,6 +347,8 @@ extension Policy {
                 } else if !list.isEmpty {
                     ignored.append("\(layer): settings.mcp_trusted_servers (this layer may only tighten)")
                 }
+            case "checkpoints":
+                try mergeCheckpoints(v, r, layer: layer)
             case "mcp_destructive_limit":
                 mcpDestructiveLimit = min(mcpDestructiveLimit, try r.int(v, "settings.mcp_destructive_limit"))
             case "reroute_limit":
@@ -360,6 +362,45 @@ extension Policy {
             default: settings.protectedBranches += try r.strings(v, key)
             }
         }
+    }
+
+    /// `settings.checkpoints: {enabled, max_file_mb, step_budget_mb, budget_mb, max_age_days}`. Switching them off
+    /// or shrinking what they keep loosens (the agent's undo goes): only a layer that may loosen; any layer may keep
+    /// more.
+    mutating func mergeCheckpoints(_ node: Node, _ r: YAMLReader, layer: String) throws(PolicyError) {
+        var c = settings.checkpoints
+        for (key, _, v) in try r.mapping(
+            node,
+            "settings.checkpoints",
+            allowed: ["enabled", "max_file_mb", "step_budget_mb", "budget_mb", "max_age_days"]
+        ) {
+            if key == "enabled" {
+                let on = try r.bool(v, "settings.checkpoints.enabled")
+                if on || mayLoosen {
+                    c.enabled = on
+                } else {
+                    ignored.append("\(layer): settings.checkpoints.enabled (this layer may only tighten)")
+                }
+                continue
+            }
+            let n = try r.int(v, "settings.checkpoints.\(key)")
+            guard n > 0, n <= 1 << 20 else {
+                throw r.error(v, "settings.checkpoints.\(key) must be a positive whole number (MB or days), not \(n)")
+            }
+            let mb = Int64(n) << 20
+            func set(_ old: Int64, _ new: Int64) -> Int64 {
+                if new >= old || mayLoosen { return new }
+                ignored.append("\(layer): settings.checkpoints.\(key) (this layer may only tighten)")
+                return old
+            }
+            switch key {
+            case "max_file_mb": c.maxFileBytes = set(c.maxFileBytes, mb)
+            case "step_budget_mb": c.stepBudgetBytes = set(c.stepBudgetBytes, mb)
+            case "budget_mb": c.budgetBytes = set(c.budgetBytes, mb)
+            default: c.maxAgeDays = Int(set(Int64(c.maxAgeDays), Int64(n)))
+            }
+        }
+        settings.checkpoints = c
     }
 
     func parseMatch(_ node: Node, _ r: YAMLReader, what: String) throws(PolicyError) -> RuleMatch {

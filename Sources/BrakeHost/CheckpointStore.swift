@@ -1,0 +1,452 @@
+import BrakeCore
+import Crypto
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where checkpoints are kept: `checkpoints/` in the local state directory (root's with a system install, so an
+/// agent cannot remove the copy of what it is about to delete). Content is stored once per SHA-256 under
+/// `objects/`; a file the step removes and nothing else links to is kept by a hard link under `links/` (no copy,
+/// no read). Every checkpoint is one JSON file, `ID.json`; `pending/SESSION` lists the ones whose after-state is
+/// not recorded yet (at the session's next call).
+package struct CheckpointStore: Sendable {
+    package var dir: String
+    package var settings: CheckpointSettings
+
+    package init(home: String, settings: CheckpointSettings = CheckpointSettings()) {
+        dir = home + "/checkpoints"
+        self.settings = settings
+    }
+
+    /// At most this many paths per step (a recursive delete of a huge tree lists the rest).
+    static let maxEntries = 20_000
+
+    // MARK: Taking a checkpoint
+
+    /// Keeps what `plan` is about to change, reading the agent's files with the agent's rights (`files`) and
+    /// writing the store as this process. Nil when there is nothing to keep or checkpoints are off.
+    @discardableResult
+    package func capture(
+        _ plan: CheckpointPlan,
+        request: ActionRequest,
+        summary: String,
+        files: AgentFiles,
+        env: [String: String],
+        build: Set<String> = AnalysisSettings.standard.buildDirectories
+    ) -> Checkpoint? {
+        guard settings.enabled, !plan.isEmpty else { return nil }
+        let started = Self.micros()
+        let now = LocalStore.now()
+        var c = Checkpoint(
+            id: Self.newID(now),
+            time: now,
+            session: request.session,
+            agent: request.agent,
+            action: summary,
+            cwd: request.context.cwd
+        )
+        guard (try? GuardService.makeDirectories(dir + "/objects", mode: 0o700)) != nil else { return nil }
+        c.unresolved = plan.unresolved
+        c.skipped = plan.skipped.map { ($0.path, $0.why) }
+        var taker = Taker(store: self, checkpoint: c, files: files, settings: settings, build: build)
+        for g in plan.git { taker.git(g, env: env) }
+        for place in plan.places {
+            if place.glob {
+                let matches = files.read { Self.glob(place.path) }
+                for m in matches { taker.keep(m, recursive: place.recursive, replaced: place.replaced, why: place.why) }
+                if matches.isEmpty { taker.checkpoint.unresolved.append(place.path) }
+            } else {
+                taker.keep(place.path, recursive: place.recursive, replaced: place.replaced, why: place.why)
+            }
+        }
+        c = taker.checkpoint
+        c.micros = Self.micros() - started
+        guard !c.entries.isEmpty || !c.git.isEmpty || !c.unresolved.isEmpty || !c.skipped.isEmpty else { return nil }
+        guard (try? write(c)) != nil else { return nil }
+        if !c.session.isEmpty { markPending(c.id, session: c.session) }
+        pruneIfDue(now: now)
+        return c
+    }
+
+    /// Takes one checkpoint's paths, within its budgets.
+    struct Taker {
+        var store: CheckpointStore
+        var checkpoint: Checkpoint
+        var files: AgentFiles
+        var settings: CheckpointSettings
+        var seen: Set<String> = []
+        var storeDevice: UInt64? = nil
+        var links = 0
+        /// Directory names of regenerable output (`settings.build_directories`).
+        var build: Set<String>
+
+        init(
+            store: CheckpointStore,
+            checkpoint: Checkpoint,
+            files: AgentFiles,
+            settings: CheckpointSettings,
+            build: Set<String>
+        ) {
+            self.build = build
+            self.store = store
+            self.checkpoint = checkpoint
+            self.files = files
+            self.settings = settings
+            var st = stat()
+            if stat(store.dir, &st) == 0 { storeDevice = UInt64(st.st_dev) }
+        }
+
+        mutating func skip(_ path: String, _ why: String) {
+            if !checkpoint.skipped.contains(where: { $0.0 == path }) { checkpoint.skipped.append((path, why)) }
+        }
+
+        mutating func keep(_ path: String, recursive: Bool, replaced: Bool, why: String) {
+            guard seen.insert(path).inserted else { return }
+            guard checkpoint.entries.count < CheckpointStore.maxEntries else {
+                skip(path, "over the \(CheckpointStore.maxEntries)-path limit of one checkpoint")
+                return
+            }
+            guard let state = files.read({ PathState.of(path) }) else {
+                skip(path, "not a regular file, directory or link, or unreadable")
+                return
+            }
+            switch state.kind {
+            case .absent:
+                // A delete of nothing changes nothing; a write creates the file (undo removes it again).
+                if why != "delete" && why != "move" {
+                    checkpoint.entries.append(CheckpointEntry(path: path, why: why, before: .absent))
+                }
+            case .symlink:
+                checkpoint.entries.append(CheckpointEntry(path: path, why: why, before: state))
+            case .directory:
+                guard recursive else { return }
+                checkpoint.entries.append(CheckpointEntry(path: path, why: why, before: state))
+                let names = files.read { Loader.listDirectory(path) }.sorted()
+                for name in names {
+                    let child = path == "/" ? "/" + name : path + "/" + name
+                    if build.contains(name), files.read({ Loader.isDirectory(child) }) {
+                        skip(child, "build or dependency directory (regenerable)")
+                        continue
+                    }
+                    keep(child, recursive: true, replaced: replaced, why: why)
+                }
+            case .file:
+                if state.size > settings.maxFileBytes {
+                    skip(path, "larger than \(settings.maxFileBytes >> 20) MB (settings.checkpoints.max_file_mb)")
+                    return
+                }
+                var s = state
+                guard store(path, &s, replaced: replaced) else { return }
+                checkpoint.entries.append(CheckpointEntry(path: path, why: why, before: s))
+            }
+        }
+
+        /// Keeps one regular file's content: opened as the agent, linked or copied as this process.
+        mutating func store(_ path: String, _ state: inout PathState, replaced: Bool) -> Bool {
+            let fd = files.read { open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
+            guard fd >= 0 else {
+                skip(path, "cannot be read (\(Loader.string(strerror(errno))))")
+                return false
+            }
+            defer { close(fd) }
+            var st = stat()
+            guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+                skip(path, "changed while it was being kept")
+                return false
+            }
+            // A step that removes the file leaves its inode to the hard link: no copy, no read.
+            if replaced, st.st_nlink == 1, storeDevice == UInt64(st.st_dev) {
+                let rel = "links/\(checkpoint.id)/\(links)"
+                if (try? GuardService.makeDirectories(store.dir + "/links/" + checkpoint.id, mode: 0o700)) != nil,
+                    linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, store.dir + "/" + rel, AT_SYMLINK_FOLLOW) == 0
+                {
+                    links += 1
+                    state.object = rel
+                    checkpoint.linked += state.size
+                    return true
+                }
+            }
+            if checkpoint.copied + state.size > settings.stepBudgetBytes {
+                skip(
+                    path,
+                    "over the step's budget of \(settings.stepBudgetBytes >> 20) MB (settings.checkpoints.step_budget_mb)"
+                )
+                return false
+            }
+            guard let (rel, sha) = store.copy(from: fd) else {
+                skip(path, "could not be copied into \(store.dir)")
+                return false
+            }
+            state.object = rel
+            state.sha256 = sha
+            checkpoint.copied += state.size
+            return true
+        }
+
+        /// What a git command is about to discard or move: HEAD, the branches it deletes, the stash, and the
+        /// uncommitted work (as a commit under `refs/brake/checkpoints/ID`, and file by file in the store).
+        mutating func git(_ step: CheckpointPlan.GitStep, env: [String: String]) {
+            func run(_ args: [String], in dir: String) -> String? {
+                AgentRecorder.runGit(args, root: dir, files: files, env: env)
+            }
+            guard let top = run(["rev-parse", "--show-toplevel"], in: step.directory)?.trimmedLine, !top.isEmpty
+            else {
+                skip(step.directory, "git \(step.operation): not a git repository")
+                return
+            }
+            var g = GitCheckpoint(root: top, operation: step.operation)
+            g.headRef = run(["symbolic-ref", "-q", "HEAD"], in: top)?.trimmedLine
+            g.head = run(["rev-parse", "-q", "--verify", "HEAD"], in: top)?.trimmedLine
+            for b in step.branches {
+                if let sha = run(["rev-parse", "-q", "--verify", "refs/heads/" + b], in: top)?.trimmedLine {
+                    g.branches.append(("refs/heads/" + b, sha))
+                }
+            }
+            if step.operation.hasPrefix("stash") {
+                g.stash = (run(["stash", "list", "--format=%H"], in: top) ?? "").split(separator: "\n").map(String.init)
+            }
+            let discards = ["reset", "checkout", "restore", "clean", "switch", "stash", "merge", "rebase", "pull"]
+            if discards.contains(where: { step.operation.hasPrefix($0) }) {
+                if let work = run(["stash", "create", "brake checkpoint \(checkpoint.id)"], in: top)?.trimmedLine,
+                    !work.isEmpty
+                {
+                    let ref = "refs/brake/checkpoints/\(checkpoint.id)"
+                    if run(["update-ref", "-m", "brake checkpoint", ref, work], in: top) != nil {
+                        g.work = work
+                        g.ref = ref
+                    }
+                }
+                // File by file too: untracked files (which the commit does not hold) and the exact bytes and modes.
+                var args = ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"]
+                if step.ignored { args.append("--ignored=matching") }
+                let out = run(args, in: top) ?? ""
+                for record in out.split(separator: "\0") where record.count > 3 {
+                    let path = top + "/" + record.dropFirst(3)
+                    let regenerable = record.dropFirst(3).split(separator: "/").dropLast().contains {
+                        build.contains(String($0))
+                    }
+                    if regenerable {
+                        skip(path, "build or dependency directory (regenerable)")
+                        continue
+                    }
+                    keep(path, recursive: false, replaced: false, why: "git \(step.operation)")
+                }
+            }
+            checkpoint.git.append(g)
+        }
+    }
+
+    /// Copies an open file into `objects/` (once per content); its relative path and SHA-256.
+    func copy(from fd: Int32) -> (String, String)? {
+        let tmp = dir + "/objects/tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
+        let out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard out >= 0 else { return nil }
+        var hasher = SHA256()
+        var buf = [UInt8](repeating: 0, count: 1 << 20)
+        var ok = true
+        while true {
+            let n = read(fd, &buf, buf.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 {
+                ok = n == 0
+                break
+            }
+            hasher.update(data: buf[0..<n])
+            if !CheckpointStore.writeAll(out, buf, n) {
+                ok = false
+                break
+            }
+        }
+        close(out)
+        guard ok else {
+            unlink(tmp)
+            return nil
+        }
+        let sha = Self.hex(hasher.finalize())
+        let sub = "objects/" + sha.prefix(2)
+        mkdir(dir + "/" + sub, 0o700)
+        let rel = sub + "/" + sha.dropFirst(2)
+        if access(dir + "/" + rel, F_OK) == 0 {
+            unlink(tmp)
+        } else if rename(tmp, dir + "/" + rel) != 0 {
+            unlink(tmp)
+            return nil
+        }
+        return (rel, sha)
+    }
+
+    static func writeAll(_ fd: Int32, _ buf: [UInt8], _ n: Int) -> Bool {
+        var done = 0
+        while done < n {
+            let w = buf.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, n - done) }
+            if w < 0 && errno == EINTR { continue }
+            if w <= 0 { return false }
+            done += w
+        }
+        return true
+    }
+
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in digest {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func glob(_ pattern: String) -> [String] {
+        var g = glob_t()
+        defer { globfree(&g) }
+        guard Glibc.glob(pattern, 0, nil, &g) == 0 else { return [] }
+        return (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }.prefix(maxEntries)
+            .map { $0 }
+    }
+
+    static func micros() -> Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return ts.tv_sec * 1_000_000 + ts.tv_nsec / 1000
+    }
+
+    /// `ck-YYYYMMDD-HHMMSS-UUUUUU-XXXX` (UTC, microseconds, random): sorts by when it was taken, reads as a time.
+    static func newID(_ now: Int) -> String {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        var t = time_t(ts.tv_sec)
+        var tmv = tm()
+        gmtime_r(&t, &tmv)
+        func pad(_ n: Int, _ w: Int) -> String {
+            let s = String(n)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
+        let date = "\(tmv.tm_year + 1900)\(pad(Int(tmv.tm_mon) + 1, 2))\(pad(Int(tmv.tm_mday), 2))"
+        let clock = "\(pad(Int(tmv.tm_hour), 2))\(pad(Int(tmv.tm_min), 2))\(pad(Int(tmv.tm_sec), 2))"
+        let suffix = String(UInt16.random(in: 0...0xFFFF), radix: 16)
+        return
+            "ck-\(date)-\(clock)-\(pad(ts.tv_nsec / 1000, 6))-\(String(repeating: "0", count: 4 - suffix.count) + suffix)"
+    }
+
+    // MARK: Reading and writing checkpoints
+
+    func path(of id: String) -> String { dir + "/" + id + ".json" }
+
+    package func write(_ c: Checkpoint) throws(Failure) {
+        try GuardService.makeDirectories(dir, mode: 0o700)
+        try LocalStore.writeAtomically(path(of: c.id), c.json.serialized + "\n")
+    }
+
+    package func load(_ id: String) -> Checkpoint? {
+        guard Self.validID(id), let text = try? Loader.readFile(path(of: id)), let v = try? JSONValue.parse(text)
+        else { return nil }
+        return Checkpoint(json: v)
+    }
+
+    static func validID(_ id: String) -> Bool {
+        id.hasPrefix("ck-") && id.count < 64 && id.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" }
+    }
+
+    /// Every checkpoint, oldest first.
+    package func all() -> [Checkpoint] {
+        Loader.listDirectory(dir).filter { $0.hasSuffix(".json") }.sorted().compactMap { load(String($0.dropLast(5))) }
+    }
+
+    // MARK: After the step
+
+    func pendingFile(_ session: String) -> String {
+        dir + "/pending/" + Engine.hexDigest(session).dropFirst(7).prefix(24)
+    }
+
+    func markPending(_ id: String, session: String) {
+        mkdir(dir + "/pending", 0o700)
+        let fd = open(pendingFile(session), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        let line = Array((id + "\n").utf8)
+        _ = CheckpointStore.writeAll(fd, line, line.count)
+        close(fd)
+    }
+
+    /// Records, for the session's checkpoints still open, what their paths look like now that the step ran (at
+    /// the session's next call, or right after the tool when the agent reports it). `brake undo` then tells a
+    /// path the step changed from one changed again afterwards. One `access` when nothing is open.
+    package func settle(session: String, files: AgentFiles) {
+        guard !session.isEmpty else { return }
+        let file = pendingFile(session)
+        guard access(file, F_OK) == 0 else { return }
+        // Claimed by renaming, so two calls of one session do not both settle it.
+        let claimed = file + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
+        guard rename(file, claimed) == 0 else { return }
+        defer { unlink(claimed) }
+        guard let text = try? Loader.readFile(claimed) else { return }
+        for id in Set(text.split(separator: "\n").map(String.init)) {
+            guard var c = load(id) else { continue }
+            for i in c.entries.indices where c.entries[i].after == nil {
+                c.entries[i].after = files.read { PathState.of(c.entries[i].path) } ?? .absent
+            }
+            try? write(c)
+        }
+    }
+
+    // MARK: Retention
+
+    /// At most every ten minutes (a marker file's time), and bounded: checkpoints past their age, then the oldest
+    /// while the store is over its budget, then content nothing refers to any more.
+    func pruneIfDue(now: Int) {
+        let marker = dir + "/pruned"
+        var st = stat()
+        if stat(marker, &st) == 0, now - Int(st.st_mtim.tv_sec) < 600 { return }
+        close(open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600))
+        utimensat(AT_FDCWD, marker, nil, 0)
+        _ = prune(now: now)
+    }
+
+    /// Removes what retention says must go; the ids removed.
+    @discardableResult
+    package func prune(now: Int, limit: Int = 500) -> [String] {
+        var list = all()
+        var removed: [String] = []
+        let oldest = now - settings.maxAgeDays * 86400
+        func drop(_ c: Checkpoint) {
+            unlink(path(of: c.id))
+            Self.removeTree(dir + "/links/" + c.id)
+            removed.append(c.id)
+        }
+        while let c = list.first, c.time < oldest, removed.count < limit {
+            drop(c)
+            list.removeFirst()
+        }
+        var total = list.reduce(Int64(0)) { $0 + $1.copied + $1.linked }
+        while total > settings.budgetBytes, let c = list.first, removed.count < limit {
+            drop(c)
+            total -= c.copied + c.linked
+            list.removeFirst()
+        }
+        guard !removed.isEmpty else { return removed }
+        // Content only the removed checkpoints referred to.
+        var used: Set<String> = []
+        for c in list { for e in c.entries { if let o = e.before.object { used.insert(o) } } }
+        for sub in Loader.listDirectory(dir + "/objects") where sub.count == 2 {
+            for name in Loader.listDirectory(dir + "/objects/" + sub) where !used.contains("objects/\(sub)/\(name)") {
+                unlink(dir + "/objects/\(sub)/\(name)")
+            }
+        }
+        return removed
+    }
+
+    static func removeTree(_ path: String) {
+        for name in Loader.listDirectory(path) { unlink(path + "/" + name) }
+        rmdir(path)
+    }
+}
+
+extension String {
+    /// Without the newline (and spaces) git prints after a value.
+    var trimmedLine: String {
+        var s = Substring(self)
+        while let c = s.last, c == "\n" || c == " " || c == "\r" { s.removeLast() }
+        while let c = s.first, c == " " { s.removeFirst() }
+        return String(s)
+    }
+}

@@ -1,0 +1,419 @@
+import BrakeCore
+import Crypto
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Which checkpoints `brake undo` restores.
+package struct UndoSelection: Sendable, Equatable {
+    /// One checkpoint by id.
+    package var id: String?
+    /// Every checkpoint of a session.
+    package var session: String?
+    /// The N most recent (of the session, when one is given).
+    package var last: Int?
+
+    package init(id: String? = nil, session: String? = nil, last: Int? = nil) {
+        self.id = id
+        self.session = session
+        self.last = last
+    }
+
+    /// `id=…;session=…;last=N`, for the guard service's wire.
+    package var wire: String {
+        [id.map { "id=" + $0 }, session.map { "session=" + $0 }, last.map { "last=\($0)" }].compactMap { $0 }
+            .joined(separator: "\u{1f}")
+    }
+
+    package init(wire: String) {
+        for part in wire.split(separator: "\u{1f}") {
+            if part.hasPrefix("id=") { id = String(part.dropFirst(3)) }
+            if part.hasPrefix("session=") { session = String(part.dropFirst(8)) }
+            if part.hasPrefix("last=") { last = Int(part.dropFirst(5)) }
+        }
+    }
+
+    func pick(_ all: [Checkpoint]) throws(Failure) -> [Checkpoint] {
+        if let id {
+            guard let c = all.first(where: { $0.id == id }) else {
+                throw Failure(
+                    status: ExitStatus.usage,
+                    message: "no checkpoint \(id); `brake checkpoints list` shows them"
+                )
+            }
+            return [c]
+        }
+        var list = all
+        if let session { list = list.filter { $0.session == session } }
+        if let last { list = Array(list.suffix(last)) } else if session == nil { list = Array(list.suffix(1)) }
+        if list.isEmpty {
+            throw Failure(
+                status: ExitStatus.usage,
+                message: session.map { "no checkpoints of session \($0)" } ?? "there are no checkpoints"
+            )
+        }
+        return list
+    }
+}
+
+/// What `brake undo` did, or would do.
+package struct UndoReport: Sendable {
+    package enum Outcome: String, Sendable { case restored, unchanged, conflict, failed }
+    package struct Item: Sendable {
+        package var path: String
+        package var outcome: Outcome
+        package var detail: String
+    }
+    package var checkpoints: [String] = []
+    package var items: [Item] = []
+    package var dryRun = false
+
+    package var conflicts: Int { items.filter { $0.outcome == .conflict || $0.outcome == .failed }.count }
+
+    package var json: JSONValue {
+        .object([
+            ("dry_run", .bool(dryRun)), ("checkpoints", .array(checkpoints.map { .string($0) })),
+            (
+                "items",
+                .array(
+                    items.map {
+                        .object([
+                            ("path", .string($0.path)), ("outcome", .string($0.outcome.rawValue)),
+                            ("detail", .string($0.detail)),
+                        ])
+                    }
+                )
+            ),
+        ])
+    }
+
+    package var text: String {
+        var out = "checkpoint\(checkpoints.count == 1 ? "" : "s") \(checkpoints.joined(separator: ", "))\n"
+        for i in items where i.outcome != .unchanged {
+            let verb: String
+            switch i.outcome {
+            case .restored: verb = dryRun ? "would restore" : "restored"
+            case .conflict: verb = "changed since, left alone"
+            case .failed: verb = "could not restore"
+            case .unchanged: verb = "unchanged"
+            }
+            out += "  \(verb): \(i.path)\(i.detail.isEmpty ? "" : " — " + i.detail)\n"
+        }
+        let same = items.filter { $0.outcome == .unchanged }.count
+        if same > 0 { out += "  \(same) path\(same == 1 ? " is" : "s are") already as kept\n" }
+        if conflicts > 0 {
+            out +=
+                "\(conflicts) path\(conflicts == 1 ? "" : "s") not restored; `--force` overwrites what changed since\n"
+        }
+        return out
+    }
+}
+
+/// Puts back what checkpoints kept: files byte for byte with their modes, deleted files and directories, links,
+/// branch heads, the stash and uncommitted work. Files are written with the person's rights (`files`); content
+/// is checked against its SHA-256 (or, for a hard link, its size and time) before it is written.
+package enum Undo {
+    package static func run(
+        _ selection: UndoSelection,
+        store: CheckpointStore,
+        files: AgentFiles,
+        env: [String: String],
+        dryRun: Bool,
+        force: Bool
+    ) throws(Failure) -> UndoReport {
+        let chosen = try selection.pick(store.all())
+        var report = UndoReport(checkpoints: chosen.map(\.id), dryRun: dryRun)
+        // Branch heads, the stash and deleted branches, newest checkpoint first.
+        for c in chosen.reversed() {
+            for g in c.git { report.items += git(g, files: files, env: env, dryRun: dryRun, force: force) }
+        }
+        // Per path: the state before the oldest checkpoint that kept it, and the state the newest one saw after
+        // its step (what the path should still look like, unless it changed again).
+        var target: [String: PathState] = [:]
+        var expected: [String: PathState?] = [:]
+        var why: [String: String] = [:]
+        var order: [String] = []
+        for c in chosen {
+            for e in c.entries {
+                if target[e.path] == nil {
+                    target[e.path] = e.before
+                    why[e.path] = e.why
+                    order.append(e.path)
+                }
+                expected[e.path] = e.after
+            }
+        }
+        // Parents before children; removals deepest first.
+        order.sort()
+        var removals: [String] = []
+        for path in order {
+            guard let want = target[path] else { continue }
+            let now = files.read { PathState.of(path) }
+            guard let now else {
+                report.items.append(.init(path: path, outcome: .conflict, detail: "cannot be read now"))
+                continue
+            }
+            if matches(now, want, path: path, store: store, files: files) {
+                report.items.append(.init(path: path, outcome: .unchanged, detail: ""))
+                continue
+            }
+            let after = expected[path] ?? nil
+            if !force {
+                if let after, !now.sameAs(after) {
+                    report.items.append(
+                        .init(
+                            path: path,
+                            outcome: .conflict,
+                            detail: "it changed after the step (\(describe(now))); kept: \(describe(want))"
+                        )
+                    )
+                    continue
+                }
+                if after == nil, want.kind == .absent {
+                    report.items.append(
+                        .init(path: path, outcome: .conflict, detail: "it exists now and did not before; not removed")
+                    )
+                    continue
+                }
+            }
+            if want.kind == .absent {
+                removals.append(path)
+                continue
+            }
+            let detail = "\(why[path] ?? ""): \(describe(now)) → \(describe(want))"
+            if dryRun {
+                report.items.append(.init(path: path, outcome: .restored, detail: detail))
+                continue
+            }
+            if let problem = put(want, at: path, was: now, store: store, files: files) {
+                report.items.append(.init(path: path, outcome: .failed, detail: problem))
+            } else {
+                report.items.append(.init(path: path, outcome: .restored, detail: detail))
+            }
+        }
+        for path in removals.sorted(by: >) {
+            if dryRun {
+                report.items.append(.init(path: path, outcome: .restored, detail: "would be removed (absent before)"))
+                continue
+            }
+            let ok = files.read { unlink(path) == 0 || (errno == EISDIR && rmdir(path) == 0) }
+            report.items.append(
+                .init(
+                    path: path,
+                    outcome: ok ? .restored : .failed,
+                    detail: ok ? "removed (absent before)" : "cannot remove: \(Loader.string(strerror(errno)))"
+                )
+            )
+        }
+        if !dryRun {
+            for var c in chosen {
+                c.undone = LocalStore.now()
+                try? store.write(c)
+            }
+        }
+        return report
+    }
+
+    static func describe(_ s: PathState) -> String {
+        switch s.kind {
+        case .absent: return "absent"
+        case .directory: return "directory"
+        case .symlink: return "link to \(s.link ?? "?")"
+        case .file: return "\(s.size) bytes, mode \(String(s.mode, radix: 8))"
+        }
+    }
+
+    /// The path already holds what was kept (content compared when sizes agree).
+    static func matches(
+        _ now: PathState,
+        _ want: PathState,
+        path: String,
+        store: CheckpointStore,
+        files: AgentFiles
+    )
+        -> Bool
+    {
+        guard now.kind == want.kind else { return false }
+        switch want.kind {
+        case .absent: return true
+        case .directory: return now.mode == want.mode
+        case .symlink: return now.link == want.link
+        case .file:
+            guard now.size == want.size, now.mode == want.mode else { return false }
+            if now.mtime == want.mtime { return true }
+            guard let sha = want.sha256 ?? objectHash(want, store: store) else { return false }
+            let fd = files.read { open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            return hash(fd) == sha
+        }
+    }
+
+    static func objectHash(_ s: PathState, store: CheckpointStore) -> String? {
+        guard let o = s.object else { return nil }
+        let fd = open(store.dir + "/" + o, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return hash(fd)
+    }
+
+    static func hash(_ fd: Int32) -> String? {
+        var hasher = SHA256()
+        var buf = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = read(fd, &buf, buf.count)
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return nil }
+            if n == 0 { break }
+            hasher.update(data: buf[0..<n])
+        }
+        return CheckpointStore.hex(hasher.finalize())
+    }
+
+    /// Writes one kept state at `path`; nil when done, else why not.
+    static func put(
+        _ want: PathState,
+        at path: String,
+        was: PathState,
+        store: CheckpointStore,
+        files: AgentFiles
+    )
+        -> String?
+    {
+        // Missing parent directories come back (their own entries, sorted first, restore their modes).
+        let parent = Paths.dirname(path)
+        if files.read({ !Loader.isDirectory(parent) }) {
+            var dir = ""
+            for part in parent.split(separator: "/") {
+                dir += "/" + part
+                _ = files.read { mkdir(dir, 0o755) }
+            }
+        }
+        switch want.kind {
+        case .absent:
+            return nil
+        case .directory:
+            if was.kind != .directory && was.kind != .absent {
+                guard files.read({ unlink(path) == 0 }) else { return "cannot replace \(describe(was))" }
+            }
+            let ok = files.read {
+                (mkdir(path, mode_t(want.mode)) == 0 || errno == EEXIST) && chmod(path, mode_t(want.mode)) == 0
+            }
+            return ok ? nil : "cannot create the directory: \(Loader.string(strerror(errno)))"
+        case .symlink:
+            guard was.kind != .directory else { return "a directory is there now" }
+            let tmp = Paths.dirname(path) + "/.brake-undo.\(UInt32.random(in: 0...UInt32.max))"
+            let ok = files.read { symlink(want.link ?? "", tmp) == 0 && rename(tmp, path) == 0 }
+            return ok ? nil : "cannot create the link: \(Loader.string(strerror(errno)))"
+        case .file:
+            guard was.kind != .directory else { return "a directory is there now" }
+            guard let object = want.object else { return "its content was not kept" }
+            // Read as this process (the store is its own), checked, then written as the person.
+            let src = open(store.dir + "/" + object, O_RDONLY | O_CLOEXEC)
+            guard src >= 0 else { return "the kept content is missing from \(store.dir)" }
+            defer { close(src) }
+            var st = stat()
+            guard fstat(src, &st) == 0, Int64(st.st_size) == want.size else {
+                return "the kept content was changed (size differs); not restored"
+            }
+            if let sha = want.sha256 {
+                guard hash(src) == sha else { return "the kept content was changed (SHA-256 differs); not restored" }
+                lseek(src, 0, SEEK_SET)
+            } else {
+                let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+                guard mtime == want.mtime else { return "the kept content was changed since; not restored" }
+            }
+            let tmp = Paths.dirname(path) + "/.brake-undo.\(UInt32.random(in: 0...UInt32.max))"
+            return files.read { () -> String? in
+                let out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+                guard out >= 0 else { return "cannot write beside it: \(Loader.string(strerror(errno)))" }
+                var buf = [UInt8](repeating: 0, count: 1 << 20)
+                var ok = true
+                while true {
+                    let n = read(src, &buf, buf.count)
+                    if n < 0 && errno == EINTR { continue }
+                    if n <= 0 {
+                        ok = n == 0
+                        break
+                    }
+                    if !CheckpointStore.writeAll(out, buf, n) {
+                        ok = false
+                        break
+                    }
+                }
+                ok = ok && fchmod(out, mode_t(want.mode)) == 0 && fsync(out) == 0
+                close(out)
+                guard ok, rename(tmp, path) == 0 else {
+                    let why = Loader.string(strerror(errno))
+                    unlink(tmp)
+                    return "cannot write it: \(why)"
+                }
+                return nil
+            }
+        }
+    }
+
+    /// Puts back a git checkpoint's refs: deleted branches, dropped stash entries, a branch HEAD a reset moved.
+    static func git(
+        _ g: GitCheckpoint,
+        files: AgentFiles,
+        env: [String: String],
+        dryRun: Bool,
+        force: Bool
+    )
+        -> [UndoReport.Item]
+    {
+        func run(_ args: [String]) -> String? { AgentRecorder.runGit(args, root: g.root, files: files, env: env) }
+        var out: [UndoReport.Item] = []
+        for (ref, sha) in g.branches {
+            let now = run(["rev-parse", "-q", "--verify", ref])?.trimmedLine
+            if now == sha {
+                out.append(.init(path: ref, outcome: .unchanged, detail: ""))
+            } else if now != nil && !force {
+                out.append(.init(path: ref, outcome: .conflict, detail: "exists again at \(now!.prefix(12))"))
+            } else if dryRun {
+                out.append(.init(path: ref, outcome: .restored, detail: "would point at \(sha.prefix(12)) again"))
+            } else {
+                let ok = run(["update-ref", "-m", "brake undo", ref, sha]) != nil
+                out.append(.init(path: ref, outcome: ok ? .restored : .failed, detail: "at \(sha.prefix(12))"))
+            }
+        }
+        if !g.stash.isEmpty {
+            let now = Set((run(["stash", "list", "--format=%H"]) ?? "").split(separator: "\n").map(String.init))
+            for sha in g.stash.reversed() where !now.contains(sha) {
+                if dryRun {
+                    out.append(
+                        .init(path: "refs/stash", outcome: .restored, detail: "would store \(sha.prefix(12)) again")
+                    )
+                    continue
+                }
+                let ok = run(["stash", "store", "-m", "restored by brake undo", sha]) != nil
+                out.append(.init(path: "refs/stash", outcome: ok ? .restored : .failed, detail: "\(sha.prefix(12))"))
+            }
+        }
+        if let ref = g.headRef, let head = g.head {
+            let now = run(["rev-parse", "-q", "--verify", ref])?.trimmedLine
+            let current = run(["symbolic-ref", "-q", "HEAD"])?.trimmedLine
+            if now == head {
+                out.append(.init(path: ref, outcome: .unchanged, detail: ""))
+            } else if dryRun {
+                out.append(.init(path: ref, outcome: .restored, detail: "would move back to \(head.prefix(12))"))
+            } else if current == ref {
+                // `--keep` moves the branch and the files that differ, and refuses where there is local work.
+                let ok = run(["reset", "--keep", head]) != nil
+                out.append(
+                    .init(
+                        path: ref,
+                        outcome: ok ? .restored : .conflict,
+                        detail: ok ? "moved back to \(head.prefix(12))" : "local changes in the way of moving back"
+                    )
+                )
+            } else {
+                let ok = run(["update-ref", "-m", "brake undo", ref, head]) != nil
+                out.append(.init(path: ref, outcome: ok ? .restored : .failed, detail: "at \(head.prefix(12))"))
+            }
+        }
+        return out
+    }
+}
