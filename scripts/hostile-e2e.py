@@ -581,6 +581,48 @@ r = subprocess.run([BRAKE, "resume", "--session", "s12s", "--account", AGENT], c
                    env=dict(os.environ, BRAKE_SYSTEM_ROOT=LOCALROOT))
 d, _ = hook("ls", session="s12s", via=VIA, env=LENV, run=False)
 check(r.returncode == 0 and d == "allow", "an administrator (root) lifts the stop")
+
+# --- 13. checkpoints through the root service: kept where the agent cannot reach, read with its rights, undone
+# only by a person
+agent_sh("printf 'precious work\\n%.0s' $(seq 200) > precious.txt && printf 'alpha\\n' > conf.txt && chmod 640 conf.txt")
+want_precious = agent_sh("sha256sum precious.txt conf.txt; stat -c %a conf.txt").stdout
+# A file in the agent's project that only root may read (the agent may still delete it: the directory is its own).
+with open(os.path.join(PROJ, "root-only.txt"), "w") as f:
+    f.write("ROOT-ONLY-CONTENT-7f3a\n")
+os.chmod(os.path.join(PROJ, "root-only.txt"), 0o600)
+d1, _ = hook("rm precious.txt", session="s13", via=VIA, env=LENV)
+d2, _ = hook("sed -i 's/alpha/beta/' conf.txt", session="s13", via=VIA, env=LENV)
+d3, _ = hook("rm -f root-only.txt", session="s13", via=VIA, env=LENV)
+hook("ls", session="s13", via=VIA, env=LENV)
+check(d1 == "allow" and d2 == "allow" and agent_sh("test -e precious.txt").returncode != 0,
+      "the agent's allowed rm and sed -i ran")
+cpdir = os.path.join(LOCALROOT, "var", "lib", "brake", "users", str(pw.pw_uid), "checkpoints")
+check(os.path.isdir(cpdir) and os.stat(cpdir).st_uid == 0, "the service keeps the checkpoints, root-owned")
+check(agent_sh(f"ls {cpdir} || rm -rf {cpdir}").returncode != 0 and os.path.isdir(cpdir),
+      "the agent can neither read nor remove them")
+leaked = subprocess.run(["grep", "-rl", "ROOT-ONLY-CONTENT", cpdir], capture_output=True, text=True).stdout
+listed = json.loads(subprocess.run([BRAKE, "checkpoints", "list", "--account", AGENT, "--format", "json"],
+                                   capture_output=True, text=True,
+                                   env=dict(os.environ, BRAKE_SYSTEM_ROOT=LOCALROOT)).stdout or "[]")
+check(d3 == "allow" and leaked == "" and any(s["path"].endswith("root-only.txt") and "cannot be read" in s["why"]
+                                             for c in listed for s in c["skipped"]),
+      "a file the agent may delete but not read is listed as not kept, never copied by root into the store")
+for how in [f"{BRAKE} undo --session s13 --secret-stdin < /dev/null",
+            f"echo wrong-guess-12345 | {BRAKE} undo --session s13 --secret-stdin",
+            f"BRAKE_HOME=~/.brake {BRAKE} undo --session s13"]:
+    agent_sh(how, env=LENV)
+    check(agent_sh("test -e precious.txt").returncode != 0, f"'{how[len(BRAKE) + 1:][:50]}' restores nothing")
+r = as_agent([BRAKE, "undo", "--session", "s13", "--dry-run"], env=LENV)
+check(r.returncode == 0 and "precious.txt" in r.stdout and "conf.txt" in r.stdout,
+      "a dry run needs no secret and lists what would come back")
+r = subprocess.run([BRAKE, "undo", "--session", "s13", "--account", AGENT], capture_output=True, text=True,
+                   env=dict(os.environ, BRAKE_SYSTEM_ROOT=LOCALROOT))
+check(r.returncode == 0, f"an administrator undoes the session ({r.returncode}: {r.stdout.strip()[-300:]} {r.stderr.strip()[-200:]})")
+check(agent_sh("sha256sum precious.txt conf.txt; stat -c %a conf.txt").stdout == want_precious,
+      "byte for byte, with the mode")
+check(os.stat(os.path.join(PROJ, "precious.txt")).st_uid == pw.pw_uid,
+      "the restored file belongs to the agent's account, not root (written with the person's rights)")
+
 local_daemon.send_signal(signal.SIGTERM)
 local_daemon.wait(timeout=10)
 d, _ = hook("git status", session="s12", via=VIA, env=LENV, run=False)

@@ -1,0 +1,232 @@
+import BrakeCore
+import BrakeHost
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The plan: what an action destroys inside the project, read from the analysis alone.
+@Suite("Checkpoint plans")
+struct CheckpointPlanTests {
+    let context = Context(cwd: "/p", home: "/home/dev", projectRoot: "/p")
+
+    func plan(_ command: String) -> CheckpointPlan {
+        CheckpointPlan.of(
+            actions: [.shell(command: command)],
+            analyses: [Engine.analyze(command, context: context)],
+            context: context,
+            settings: .standard
+        )
+    }
+
+    @Test("deletes keep the project's files; build output and places outside are listed, not kept")
+    func deletes() {
+        let p = plan("rm -rf node_modules src/old.py && rm ~/notes.txt")
+        #expect(p.places.map(\.path) == ["/p/src/old.py"])
+        #expect(p.places.first?.recursive == true && p.places.first?.replaced == true)
+        #expect(p.skipped.map(\.path).contains("/p/node_modules"))
+        #expect(p.skipped.map(\.path).contains("/home/dev/notes.txt"))
+    }
+
+    @Test("in-place rewrites and truncations are kept by copy, a move's source by link")
+    func rewrites() {
+        let p = plan("sed -i 's/a/b/' src/a.py && : > log.txt && mv draft.md docs/")
+        let byPath = Dictionary(uniqueKeysWithValues: p.places.map { ($0.path, $0) })
+        #expect(byPath["/p/src/a.py"]?.replaced == false)
+        #expect(byPath["/p/log.txt"]?.why == "truncate")
+        #expect(byPath["/p/draft.md"]?.why == "move" && byPath["/p/draft.md"]?.replaced == true)
+    }
+
+    @Test("code's file writes are kept; a computed path is noted as unresolved")
+    func codeWrites() {
+        #expect(plan("python3 -c \"open('out.json', 'w').write('{}')\"").places.map(\.path) == ["/p/out.json"])
+        let dynamic = plan("rm \"$TARGET\"/x")
+        #expect(dynamic.places.isEmpty && !dynamic.unresolved.isEmpty && !dynamic.isEmpty)
+    }
+
+    @Test("git commands that discard work or delete branches become git steps where they run")
+    func git() {
+        let clean = plan("git -C sub clean -fdx")
+        #expect(clean.git.count == 1)
+        #expect(clean.git.first?.directory == "/p/sub" && clean.git.first?.ignored == true)
+        #expect(plan("git branch -D feature/x old").git.first?.branches == ["feature/x", "old"])
+        #expect(plan("git reset --hard HEAD~2").git.first?.operation == "reset --hard")
+    }
+
+    @Test("routine work, and what runs on another machine, plan nothing")
+    func nothing() {
+        for c in [
+            "cat README.md; ls -la; git status; pytest -q", "git commit -am wip", "npm test", "rg TODO src",
+            "ssh deploy@host rm -rf /srv/app", "mkdir -p build && echo hi",
+        ] {
+            #expect(plan(c).isEmpty, "\(c)")
+        }
+    }
+
+    @Test("file tools: a write keeps what it replaces, a delete keeps the file")
+    func tools() {
+        let p = CheckpointPlan.of(
+            actions: [.write(path: "a.txt"), .delete(path: "/p/b.txt")],
+            analyses: [Engine.analyze("", context: context), Engine.analyze("", context: context)],
+            context: context,
+            settings: .standard
+        )
+        #expect(p.places.map(\.path) == ["/p/a.txt", "/p/b.txt"])
+        #expect(p.places.map(\.why) == ["write", "delete"])
+    }
+}
+
+/// The store and `brake undo`, on real files.
+@Suite("Checkpoints and undo")
+struct CheckpointStoreTests {
+    func request(_ command: String, cwd: String, session: String = "s1") -> (ActionRequest, CheckpointPlan) {
+        let context = Context(cwd: cwd, home: "/home/tester", projectRoot: cwd)
+        let plan = CheckpointPlan.of(
+            actions: [.shell(command: command)],
+            analyses: [Engine.analyze(command, context: context)],
+            context: context,
+            settings: .standard
+        )
+        return (ActionRequest(agent: "test", session: session, tool: "Bash", actions: [.shell(command: command)], context: context), plan)
+    }
+
+    func take(_ store: CheckpointStore, _ command: String, cwd: String, session: String = "s1") -> Checkpoint? {
+        let (r, plan) = request(command, cwd: cwd, session: session)
+        return store.capture(plan, request: r, summary: command, files: .own, env: ["HOME": cwd])
+    }
+
+    func read(_ path: String) -> String? {
+        guard let bytes = try? Loader.bytes(path) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    func mode(_ path: String) -> mode_t {
+        var st = stat()
+        lstat(path, &st)
+        return st.st_mode & 0o7777
+    }
+
+    func run(_ command: String, cwd: String) {
+        _ = command.withCString { c in cwd.withCString { d in chdir(d) == 0 ? system(c) : -1 } }
+    }
+
+    @Test("a deleted tree, a rewritten file and a truncated one come back byte for byte with their modes")
+    func roundTrip() throws {
+        let p = scratch()
+        let store = CheckpointStore(home: p + "/.brake")
+        mkdir(p + "/assets", 0o750)
+        mkdir(p + "/assets/deep", 0o755)
+        write(p + "/assets/run.sh", "#!/bin/sh\necho hi\n", mode: 0o755)
+        write(p + "/assets/deep/data.bin", String(repeating: "\u{1}binary\n", count: 100))
+        symlink("run.sh", p + "/assets/current")
+        write(p + "/app.py", "foo = 1\n", mode: 0o640)
+        write(p + "/log.txt", String(repeating: "line\n", count: 1000))
+
+        let del = take(store, "rm -r assets", cwd: p)
+        #expect(del?.linked ?? 0 > 0 && del?.copied == 0, "a step that removes files keeps them by hard link")
+        run("rm -r assets", cwd: p)
+        #expect(take(store, "sed -i 's/1/2/' app.py", cwd: p)?.copied == 8)
+        run("sed -i 's/1/2/' app.py", cwd: p)
+        #expect(take(store, ": > log.txt", cwd: p) != nil)
+        run(": > log.txt", cwd: p)
+        store.settle(session: "s1", files: .own)
+
+        let dry = try Undo.run(UndoSelection(session: "s1"), store: store, files: .own, env: [:], dryRun: true, force: false)
+        #expect(dry.conflicts == 0)
+        #expect(read(p + "/app.py") == "foo = 2\n", "a dry run writes nothing")
+        let report = try Undo.run(UndoSelection(session: "s1"), store: store, files: .own, env: [:], dryRun: false, force: false)
+        #expect(report.conflicts == 0)
+        #expect(
+            Set(report.items.filter { $0.outcome == .restored }.map(\.path))
+                == Set(dry.items.filter { $0.outcome == .restored }.map(\.path))
+        )
+        #expect(read(p + "/assets/run.sh") == "#!/bin/sh\necho hi\n" && mode(p + "/assets/run.sh") == 0o755)
+        #expect(read(p + "/assets/deep/data.bin") == String(repeating: "\u{1}binary\n", count: 100))
+        #expect(mode(p + "/assets") == 0o750)
+        var buf = [CChar](repeating: 0, count: 64)
+        #expect(readlink(p + "/assets/current", &buf, 63) == 6 && String(cString: buf) == "run.sh")
+        #expect(read(p + "/app.py") == "foo = 1\n" && mode(p + "/app.py") == 0o640)
+        #expect(read(p + "/log.txt") == String(repeating: "line\n", count: 1000))
+    }
+
+    @Test("a path changed after its step is left alone and reported, unless forced")
+    func conflict() throws {
+        let p = scratch()
+        let store = CheckpointStore(home: p + "/.brake")
+        write(p + "/a.txt", "original\n")
+        _ = take(store, "sed -i 's/original/agent/' a.txt", cwd: p)
+        run("sed -i 's/original/agent/' a.txt", cwd: p)
+        store.settle(session: "s1", files: .own)
+        write(p + "/a.txt", "the person's edit, later and longer\n")
+        let r = try Undo.run(UndoSelection(), store: store, files: .own, env: [:], dryRun: false, force: false)
+        #expect(r.conflicts == 1 && r.items.first?.outcome == .conflict)
+        #expect(read(p + "/a.txt") == "the person's edit, later and longer\n")
+        let forced = try Undo.run(UndoSelection(), store: store, files: .own, env: [:], dryRun: false, force: true)
+        #expect(forced.conflicts == 0 && read(p + "/a.txt") == "original\n")
+    }
+
+    @Test("kept content that was altered in the store is refused, never written")
+    func tampered() throws {
+        let p = scratch()
+        let store = CheckpointStore(home: p + "/.brake")
+        write(p + "/a.txt", "original\n")
+        let c = try #require(take(store, ": > a.txt", cwd: p))
+        run(": > a.txt", cwd: p)
+        let object = try #require(c.entries.first?.before.object)
+        write(store.dir + "/" + object, "forgery!\n")
+        let r = try Undo.run(UndoSelection(id: c.id), store: store, files: .own, env: [:], dryRun: false, force: false)
+        #expect(r.items.first?.outcome == .failed && read(p + "/a.txt") == "")
+    }
+
+    @Test("files over the size limit and past the step's budget are listed, not kept")
+    func budgets() throws {
+        let p = scratch()
+        var settings = CheckpointSettings()
+        settings.maxFileBytes = 1000
+        settings.stepBudgetBytes = 1500
+        let store = CheckpointStore(home: p + "/.brake", settings: settings)
+        write(p + "/big.txt", String(repeating: "x", count: 2000))
+        write(p + "/a.txt", String(repeating: "a", count: 900))
+        write(p + "/b.txt", String(repeating: "b", count: 900))
+        let c = try #require(take(store, "sed -i s/x/y/ big.txt a.txt b.txt", cwd: p))
+        #expect(c.entries.map(\.path) == [p + "/a.txt"])
+        #expect(c.skipped.contains { $0.0 == p + "/big.txt" && $0.1.contains("larger than") })
+        #expect(c.skipped.contains { $0.0 == p + "/b.txt" && $0.1.contains("budget") })
+    }
+
+    @Test("retention removes checkpoints past their age, then the oldest over budget, and content nothing uses")
+    func prune() throws {
+        let p = scratch()
+        var settings = CheckpointSettings()
+        settings.budgetBytes = 20
+        let store = CheckpointStore(home: p + "/.brake", settings: settings)
+        write(p + "/a.txt", String(repeating: "a", count: 15))
+        write(p + "/b.txt", String(repeating: "b", count: 15))
+        let first = try #require(take(store, ": > a.txt", cwd: p))
+        var old = first
+        old.time -= 30 * 86400
+        try store.write(old)
+        let second = try #require(take(store, ": > b.txt", cwd: p))
+        let removed = store.prune(now: LocalStore.now())
+        #expect(removed == [first.id])
+        #expect(store.all().map(\.id) == [second.id])
+        let objects = Loader.listDirectory(store.dir + "/objects").filter { $0.count == 2 }
+            .flatMap { Loader.listDirectory(store.dir + "/objects/" + $0) }
+        #expect(objects.count == 1, "the removed checkpoint's content went with it")
+        write(p + "/c.txt", String(repeating: "c", count: 15))
+        let third = try #require(take(store, ": > c.txt", cwd: p))
+        #expect(store.prune(now: LocalStore.now()) == [second.id] && store.all().map(\.id) == [third.id])
+    }
+
+    @Test("a selection that matches nothing is a usage error")
+    func selection() {
+        let store = CheckpointStore(home: scratch() + "/.brake")
+        #expect(throws: Failure.self) {
+            try Undo.run(UndoSelection(id: "ck-1"), store: store, files: .own, env: [:], dryRun: true, force: false)
+        }
+        #expect(throws: Failure.self) {
+            try Undo.run(UndoSelection(session: "none"), store: store, files: .own, env: [:], dryRun: true, force: false)
+        }
+    }
+}
