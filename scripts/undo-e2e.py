@@ -197,5 +197,46 @@ check(r.returncode == 64 and "no checkpoint" in r.stderr, f"an unknown checkpoin
 r = brake("undo", "--session", "no-such-session")
 check(r.returncode == 64, f"a session without checkpoints is a usage error ({r.returncode})")
 
+# With a control plane: the server judges, the checkpoint stays on this machine, and the session's record on
+# the server says what can be undone here.
+import socket, time, urllib.request
+sock = socket.socket()
+sock.bind(("127.0.0.1", 0))
+port = sock.getsockname()[1]
+sock.close()
+url = f"http://127.0.0.1:{port}"
+data = os.path.join(work, "server")
+server = subprocess.Popen([BRAKE, "serve", "--data-dir", data, "--listen", f"127.0.0.1:{port}"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+try:
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(url + "/v1/health", timeout=1)
+            break
+        except Exception:
+            time.sleep(0.05)
+    admin = open(os.path.join(data, "admin-token")).read().strip()
+    r = subprocess.run([BRAKE, "tokens", "create", "--agent", "--label", "hooks", "--format", "json"],
+                       capture_output=True, text=True, env=dict(ENV, BRAKE_SERVER=url, BRAKE_TOKEN=admin))
+    agent_token = json.loads(r.stdout)["token"]
+    r = brake("login", "--server", url, "--token", agent_token)
+    check(r.returncode == 0, f"this machine's hooks log in to the server with an agent token ({r.stderr.strip()[:200]})")
+    S4 = "session-undo-server"
+    write("server-kept.txt", "kept on this machine\n")
+    d = step(S4, "rm server-kept.txt")
+    check(d == "allow", f"with the server judging, rm of a project file is allowed ({d}; {r.stderr.strip()[:200]})")
+    req = urllib.request.Request(url + "/v1/audit?limit=10000", headers={"Authorization": "Bearer " + admin})
+    events = json.loads(urllib.request.urlopen(req, timeout=10).read())["events"]
+    kept = [e["event"] for e in events if e["event"].get("kind") == "checkpoint" and e["event"].get("session") == S4]
+    check(len(kept) == 1 and kept[0]["kept"] == 1 and kept[0]["paths"][0].endswith("server-kept.txt")
+          and "kept on this machine" not in json.dumps(kept),
+          "the server's audit log records the checkpoint's paths (never their content)")
+    r = brake("undo", "--session", S4)
+    check(r.returncode == 0 and open(os.path.join(proj, "server-kept.txt")).read() == "kept on this machine\n",
+          "and the person undoes it on this machine")
+finally:
+    server.terminate()
+    server.wait(timeout=20)
+
 print(f"\n{len(failures)} failure(s)" if failures else "\nall undo checks passed")
 sys.exit(1 if failures else 0)

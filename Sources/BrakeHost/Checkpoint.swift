@@ -238,6 +238,20 @@ package struct Checkpoint: Sendable, Equatable {
         undone = v["undone"]?.intValue
     }
 
+    /// What the control plane is told: which paths, never their content.
+    package var summary: JSONValue {
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, 255)
+        let kept = entries.filter { $0.before.kind != .absent }
+        return .object([
+            ("id", .string(id)), ("time", .number(Double(time))), ("session", .string(session)),
+            ("agent", .string(agent)), ("action", .string(action)), ("host", .string(String(cString: host))),
+            ("kept", .number(Double(kept.count))), ("paths", .array(kept.prefix(20).map { .string($0.path) })),
+            ("git", .array(git.map { .string($0.operation + " in " + $0.root) })),
+            ("skipped", .number(Double(skipped.count))), ("unresolved", .number(Double(unresolved.count))),
+        ])
+    }
+
     /// Every path it keeps, plus what it left out, for people: one line each.
     package var lines: [String] {
         var out: [String] = []

@@ -56,7 +56,7 @@ package enum GuardSetup {
             },
             scriptsOf: { context, wanted in ScriptFiles.add(wanted, to: &context, files: files) },
             checkpoint: { request, judgement in
-                CheckpointStore(home: store.home, settings: policy.settings.checkpoints)
+                let kept = CheckpointStore(home: store.home, settings: policy.settings.checkpoints)
                     .capture(
                         judgement.checkpoint,
                         request: request,
@@ -65,6 +65,7 @@ package enum GuardSetup {
                         env: env,
                         build: policy.settings.buildDirectories
                     )
+                if let kept, let link = control ?? nil { link.sendCheckpoint(kept) }
             },
             settle: { session in CheckpointStore(home: store.home).settle(session: session, files: files) }
         )

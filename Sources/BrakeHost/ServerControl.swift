@@ -188,6 +188,20 @@ package final class ServerControl: ControlLink, @unchecked Sendable {
         if let later = link.store.afterAnswer { later.add(send) } else { send() }
     }
 
+    /// Tells the control plane what a checkpoint kept (after the answer), so the session's page shows what can be
+    /// undone on this machine. The content stays here.
+    package func sendCheckpoint(_ c: Checkpoint) {
+        let pool = self.pool
+        let link = self.link
+        let summary = c.summary
+        let send: @Sendable () -> Void = {
+            guard var client = try? link.client(timeout: 3) else { return }
+            client.pool = pool
+            _ = try? client.call("POST", "/v1/checkpoints", .object([("checkpoints", .array([summary]))]))
+        }
+        if let later = link.store.afterAnswer { later.add(send) } else { send() }
+    }
+
     // MARK: the audit spool
 
     package var spoolPath: String { link.store.home + "/server-spool.jsonl" }

@@ -25,6 +25,10 @@ enum AuditText {
         case "approval.approved", "approval.denied":
             let verb = kind == "approval.approved" ? "approved" : "denied"
             return "\(actor) (\(s("role"))) \(verb) \(s("request"))\(reason)"
+        case "checkpoint":
+            let kept = v["kept"]?.intValue ?? 0
+            return
+                "\(actor)'s hook on \(s("host")) kept \(kept) file\(kept == 1 ? "" : "s") before `\(s("action"))` (\(s("checkpoint")))"
         case "approval.used": return "\(actor) used the approval of \(s("request"))"
         case "approval.expired": return "\(s("request")) expired unanswered"
         case "stop.created", "stop.lifted":

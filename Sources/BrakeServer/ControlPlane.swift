@@ -427,6 +427,41 @@ public struct ControlPlane: Sendable {
         return records.count
     }
 
+    /// `POST /v1/checkpoints`: what a hook kept on its machine before a destructive step (paths and counts, never
+    /// content), recorded as `checkpoint` audit events of the session, so its page shows what can be undone there.
+    public func recordCheckpoints(_ body: JSONValue, by user: User) async throws -> Int {
+        guard let items = body["checkpoints"]?.arrayValue, items.count <= 100 else {
+            throw APIError.badRequest("'checkpoints' must be a list of at most 100 checkpoint summaries")
+        }
+        for (i, item) in items.enumerated() {
+            guard let id = item["id"]?.stringValue, id.hasPrefix("ck-"), id.count < 64,
+                let session = item["session"]?.stringValue, session.count <= 256
+            else {
+                throw APIError.badRequest("checkpoints[\(i)] needs an 'id' (ck-…) and a 'session'")
+            }
+            func text(_ k: String, _ n: Int = 300) -> JSONValue {
+                .string(String((item[k]?.stringValue ?? "").prefix(n)))
+            }
+            func count(_ k: String) -> JSONValue { .number(Double(max(0, item[k]?.intValue ?? 0))) }
+            let paths = (item["paths"]?.strings ?? []).prefix(20).map { JSONValue.string(String($0.prefix(500))) }
+            let git = (item["git"]?.strings ?? []).prefix(10).map { JSONValue.string(String($0.prefix(500))) }
+            _ = try await store.append(
+                AuditDraft(
+                    kind: "checkpoint",
+                    actor: user.name,
+                    session: session,
+                    fields: [
+                        ("checkpoint", .string(id)), ("agent", text("agent", 100)), ("host", text("host", 255)),
+                        ("action", text("action", 2000)), ("kept", count("kept")), ("paths", .array(paths)),
+                        ("git", .array(git)), ("skipped", count("skipped")), ("unresolved", count("unresolved")),
+                    ]
+                ),
+                now: now()
+            )
+        }
+        return items.count
+    }
+
     /// `POST /v1/provenance/lookup`: the records of any of these blobs or commits (for `brake gate`).
     public func lookupAgentWork(_ body: JSONValue) async throws -> [AgentRecord] {
         func ids(_ key: String) throws -> [String] {

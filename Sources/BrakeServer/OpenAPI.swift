@@ -313,6 +313,39 @@ public enum OpenAPI {
                 '201': {description: how many were recorded}
                 '400': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
+          /v1/checkpoints:
+            post:
+              summary: What a hook kept on its machine before a destructive step (paths and counts, never content); recorded as checkpoint audit events of the session
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [checkpoints]
+                      properties:
+                        checkpoints:
+                          type: array
+                          maxItems: 100
+                          items:
+                            type: object
+                            required: [id, session]
+                            properties:
+                              id: {type: string, pattern: '^ck-[A-Za-z0-9-]{1,60}$'}
+                              session: {type: string, maxLength: 256}
+                              time: {type: integer}
+                              agent: {type: string}
+                              host: {type: string}
+                              action: {type: string}
+                              kept: {type: integer, minimum: 0}
+                              paths: {type: array, maxItems: 20, items: {type: string}}
+                              git: {type: array, maxItems: 10, items: {type: string}}
+                              skipped: {type: integer, minimum: 0}
+                              unresolved: {type: integer, minimum: 0}
+              responses:
+                '201': {description: how many were recorded}
+                '400': {$ref: '#/components/responses/Problem'}
+                '401': {$ref: '#/components/responses/Problem'}
           /v1/provenance/lookup:
             post:
               summary: The agent records of any of these blobs or commits (what brake gate asks)

@@ -169,6 +169,13 @@ public enum Routes {
                 return Reply(status: .created, body: .object([("recorded", .number(Double(n)))]))
             }
         }
+        router.post("/v1/checkpoints") { req, _ in
+            await api {
+                let u = try await auth(req)
+                let n = try await plane.recordCheckpoints(try await body(req, limit: 1 << 20), by: u)
+                return Reply(status: .created, body: .object([("recorded", .number(Double(n)))]))
+            }
+        }
         router.post("/v1/provenance/lookup") { req, _ in
             await api {
                 _ = try await auth(req)

@@ -232,6 +232,10 @@ enum Templates {
           <label for="s-reason">Reason</label><input id="s-reason" name="reason" type="text">
           <p><button class="danger" type="submit">Stop this session</button></p>
         </form>
+        {{#hasUndo}}<section class="card scroll" aria-labelledby="undo-h"><h2 id="undo-h">What can be undone</h2>
+        <p class="muted">Brake kept these before the agent's destructive steps, on the agent's machine. A person there runs <code>brake undo --session {{id}}</code> (or <code>brake undo ID</code>; <code>--dry-run</code> first).</p>
+        <table><thead><tr><th scope="col">Checkpoint</th><th scope="col">When</th><th scope="col">Host</th><th scope="col">Step</th><th scope="col">Kept</th></tr></thead>
+        <tbody>{{#undo}}<tr><td><code>{{checkpoint}}</code></td><td>{{ago}}</td><td>{{host}}</td><td><code>{{action}}</code></td><td>{{kept}}<br><span class="muted">{{paths}}</span></td></tr>{{/undo}}</tbody></table></section>{{/hasUndo}}
         <div class="card scroll"><table><thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">Kind</th><th scope="col">What</th><th scope="col">Decision</th></tr></thead>
         <tbody>{{#events}}<tr><td>{{seq}}</td><td>{{ago}}</td><td>{{kind}}</td><td><code>{{what}}</code></td><td>{{decision}}</td></tr>{{/events}}</tbody></table></div>
         """#

@@ -505,7 +505,28 @@ public enum WebUI {
                 let id = ctx.parameters.get("id") ?? ""
                 let now = plane.now()
                 let info = try await plane.store.session(id: id)
-                let events: [[String: Any]] = try await plane.store.sessionEvents(id: id, limit: 200).reversed().map {
+                let recent = try await plane.store.sessionEvents(id: id, limit: 200)
+                // What the hooks kept before destructive steps, on the agent's machine: newest first.
+                let undo: [[String: Any]] = recent.reversed().compactMap { e in
+                    guard let v = try? JSONValue.parse(e.event), v["kind"]?.stringValue == "checkpoint" else {
+                        return nil
+                    }
+                    let kept = v["kept"]?.intValue ?? 0
+                    var what = "\(kept) file\(kept == 1 ? "" : "s") kept"
+                    let skipped = v["skipped"]?.intValue ?? 0
+                    let unresolved = v["unresolved"]?.intValue ?? 0
+                    if skipped > 0 { what += ", \(skipped) not kept" }
+                    if unresolved > 0 { what += ", \(unresolved) not resolvable" }
+                    let git = v["git"]?.strings ?? []
+                    if !git.isEmpty { what += "; git: " + git.joined(separator: ", ") }
+                    return [
+                        "checkpoint": v["checkpoint"]?.stringValue ?? "",
+                        "ago": ago(v["time"]?.intValue ?? now, now: now),
+                        "host": v["host"]?.stringValue ?? "", "action": v["action"]?.stringValue ?? "",
+                        "kept": what, "paths": (v["paths"]?.strings ?? []).joined(separator: ", "),
+                    ]
+                }
+                let events: [[String: Any]] = recent.reversed().map {
                     e in
                     let v = (try? JSONValue.parse(e.event)) ?? .null
                     return [
@@ -522,7 +543,8 @@ public enum WebUI {
                         context: [
                             "id": id, "user": info?.user ?? "", "agent": info?.agent ?? "",
                             "actions": info?.actions ?? 0,
-                            "refused": info?.refused ?? 0, "events": events,
+                            "refused": info?.refused ?? 0, "events": events, "undo": undo,
+                            "hasUndo": !undo.isEmpty,
                         ],
                         nav: "Sessions"
                     ),

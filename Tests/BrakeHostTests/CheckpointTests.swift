@@ -88,7 +88,15 @@ struct CheckpointStoreTests {
             context: context,
             settings: .standard
         )
-        return (ActionRequest(agent: "test", session: session, tool: "Bash", actions: [.shell(command: command)], context: context), plan)
+        return (
+            ActionRequest(
+                agent: "test",
+                session: session,
+                tool: "Bash",
+                actions: [.shell(command: command)],
+                context: context
+            ), plan
+        )
     }
 
     func take(_ store: CheckpointStore, _ command: String, cwd: String, session: String = "s1") -> Checkpoint? {
@@ -132,10 +140,24 @@ struct CheckpointStoreTests {
         run(": > log.txt", cwd: p)
         store.settle(session: "s1", files: .own)
 
-        let dry = try Undo.run(UndoSelection(session: "s1"), store: store, files: .own, env: [:], dryRun: true, force: false)
+        let dry = try Undo.run(
+            UndoSelection(session: "s1"),
+            store: store,
+            files: .own,
+            env: [:],
+            dryRun: true,
+            force: false
+        )
         #expect(dry.conflicts == 0)
         #expect(read(p + "/app.py") == "foo = 2\n", "a dry run writes nothing")
-        let report = try Undo.run(UndoSelection(session: "s1"), store: store, files: .own, env: [:], dryRun: false, force: false)
+        let report = try Undo.run(
+            UndoSelection(session: "s1"),
+            store: store,
+            files: .own,
+            env: [:],
+            dryRun: false,
+            force: false
+        )
         #expect(report.conflicts == 0)
         #expect(
             Set(report.items.filter { $0.outcome == .restored }.map(\.path))
@@ -226,7 +248,14 @@ struct CheckpointStoreTests {
             try Undo.run(UndoSelection(id: "ck-1"), store: store, files: .own, env: [:], dryRun: true, force: false)
         }
         #expect(throws: Failure.self) {
-            try Undo.run(UndoSelection(session: "none"), store: store, files: .own, env: [:], dryRun: true, force: false)
+            try Undo.run(
+                UndoSelection(session: "none"),
+                store: store,
+                files: .own,
+                env: [:],
+                dryRun: true,
+                force: false
+            )
         }
     }
 }

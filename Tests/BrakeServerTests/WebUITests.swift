@@ -149,6 +149,57 @@ struct WebUITests {
         }
     }
 
+    @Test("a session's page shows what its hooks kept, and how to undo it there")
+    func checkpoints() async throws {
+        try await Harness.with { h in
+            let summary = JSONValue.object([
+                ("id", .string("ck-20261201-120000-000001-abcd")), ("session", .string("sess-undo")),
+                ("agent", .string("claude-code")), ("host", .string("laptop-7")), ("action", .string("rm -r assets")),
+                ("kept", .number(3)), ("paths", .array([.string("/w/p/assets/run.sh"), .string("/w/p/assets/a.svg")])),
+                ("skipped", .number(1)), ("unresolved", .number(0)),
+            ])
+            let posted = try await h.call(
+                .post,
+                "/v1/checkpoints",
+                as: "dev",
+                .object([("checkpoints", .array([summary]))])
+            )
+            #expect(posted.status == 201 && posted.json["recorded"]?.intValue == 1)
+            for bad: JSONValue in [
+                .object([]),
+                .object([("checkpoints", .array([.object([("id", .string("x")), ("session", .string("s"))])]))]),
+                .object([("checkpoints", .array([.string("ck-1")]))]),
+            ] {
+                #expect(try await h.call(.post, "/v1/checkpoints", as: "dev", bad).status == 400)
+            }
+            #expect(
+                try await h.call(.post, "/v1/checkpoints", as: nil, .object([("checkpoints", .array([summary]))]))
+                    .status == 401
+            )
+            let (cookie, _) = try await signIn(h, as: "sam")
+            let html = String(
+                buffer: try await h.client.execute(
+                    uri: "/ui/sessions/sess-undo",
+                    method: .get,
+                    headers: [.cookie: cookie]
+                )
+                .body
+            )
+            #expect(html.contains("What can be undone") && html.contains("ck-20261201-120000-000001-abcd"))
+            #expect(html.contains("brake undo --session sess-undo") && html.contains("laptop-7"))
+            #expect(html.contains("3 files kept, 1 not kept") && html.contains("/w/p/assets/run.sh"))
+            let other = String(
+                buffer: try await h.client.execute(
+                    uri: "/ui/sessions/another",
+                    method: .get,
+                    headers: [.cookie: cookie]
+                )
+                .body
+            )
+            #expect(!other.contains("What can be undone"))
+        }
+    }
+
     @Test("/metrics counts decisions by outcome and rule, and the gauges")
     func metrics() async throws {
         try await Harness.with { h in
