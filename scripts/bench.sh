@@ -104,36 +104,50 @@ calls=$((ATTEMPTS * ROUNDS * 100))
 test $((after - before)) -eq $calls || { echo "  the audit log grew by $((after - before)), not $calls"; exit 1; }
 goal "hook allow path through the guard service / /bin/true" "$RATIO" "<=" 3
 echo "== 3b. a checkpoint before a destructive step: the hook's time for it minus its time for 'git status' (median)"
-# The step itself is not run: every call keeps the same files again (content is stored once; links are new).
+# A removal is run after its call and the files put back before the next (neither timed): each hard link is then
+# the file's only other link, as for real. Content is stored once (a rewrite of the same bytes copies, then dedupes).
 python3 - "$BIN/brake-hook" "$tmp/home/project" "$QUICK" <<'PY' | tee "$tmp/checkpoint.txt"
 import json, os, statistics, subprocess, sys, time
 hook, proj, quick = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
-os.makedirs(proj + "/many", exist_ok=True)
-for i in range(1000):
-    with open(f"{proj}/many/f{i}.txt", "w") as f:
-        f.write(f"small file {i}\n" * 20)
-with open(proj + "/one.txt", "w") as f:
-    f.write("one file\n" * 100)
-with open(proj + "/big.bin", "wb") as f:
-    f.write(os.urandom(1 << 20) * 100)
-def per_call(command, n):
+def make_many():
+    os.makedirs(proj + "/many", exist_ok=True)
+    for i in range(1000):
+        with open(f"{proj}/many/f{i}.txt", "w") as f:
+            f.write(f"small file {i}\n" * 20)
+def make_one():
+    with open(proj + "/one.txt", "w") as f:
+        f.write("one file\n" * 100)
+big = os.urandom(1 << 20) * 100
+def make_big():
+    with open(proj + "/big.bin", "wb") as f:
+        f.write(big)
+def per_call(command, n, prepare=None):
+    """The hook's median time for the command; `prepare` puts the files back before each call (not timed), and the
+    step's removal is then done, so a hard link is what it would be for real (the only link to the file)."""
     payload = json.dumps({"session_id": "bench-ck", "cwd": proj, "hook_event_name": "PreToolUse", "tool_name": "Bash",
                           "tool_input": {"command": command}, "tool_use_id": "t", "permission_mode": "default"})
     times = []
     for _ in range(n):
+        if prepare:
+            prepare()
         s = time.perf_counter()
         r = subprocess.run([hook, "claude-code"], input=payload.encode(), capture_output=True)
         times.append((time.perf_counter() - s) * 1000)
         assert r.returncode == 0 and r.stdout == b"", (command, r)
+        if command.startswith("rm "):
+            subprocess.run(["bash", "-c", command], cwd=proj, check=True)
+            subprocess.run(["rm", "-rf", os.environ["BRAKE_HOME"] + "/checkpoints/links"], check=True)
     return statistics.median(times)
+make_one(); make_many(); make_big()
 base = per_call("git status", 21 if quick else 51)
-for label, command, n in [("1 file, removed (hard link)", "rm one.txt", 21),
-                          ("1 file, rewritten in place (copy)", "sed -i s/one/two/ one.txt", 21),
-                          ("1,000 small files, removed (hard links)", "rm -r many", 5 if quick else 11),
-                          ("1,000 small files, rewritten in place (copies)", "sed -i s/small/tiny/ many/*", 5 if quick else 11),
-                          ("a 100 MB file, removed (hard link)", "rm big.bin", 5 if quick else 11),
-                          ("a 100 MB file, truncated (copy)", ": > big.bin", 3)]:
-    added = per_call(command, n) - base
+for label, command, n, prepare in [
+        ("1 file, removed (hard link)", "rm one.txt", 21, make_one),
+        ("1 file, rewritten in place (copy)", "sed -i s/one/two/ one.txt", 21, make_one),
+        ("1,000 small files, removed (hard links)", "rm -r many", 5 if quick else 11, make_many),
+        ("1,000 small files, rewritten in place (copies)", "sed -i s/small/tiny/ many/*", 5 if quick else 11, make_many),
+        ("a 100 MB file, removed (hard link)", "rm big.bin", 5 if quick else 11, make_big),
+        ("a 100 MB file, truncated (copy)", ": > big.bin", 3, make_big)]:
+    added = per_call(command, n, prepare) - base
     print(f"  {label}: +{added:.1f} ms  checkpoint_ms[{command}]={added:.1f}")
 print(f"  (the hook's 'git status' call, no checkpoint: {base:.2f} ms)")
 PY

@@ -19,6 +19,9 @@ package struct CheckpointStore: Sendable {
         self.settings = settings
     }
 
+    /// Files up to this size are packed together (one file per checkpoint), larger ones stored alone.
+    static let packedMax: Int64 = 256 << 10
+
     /// At most this many paths per step (a recursive delete of a huge tree lists the rest).
     static let maxEntries = 20_000
 
@@ -60,10 +63,11 @@ package struct CheckpointStore: Sendable {
                 taker.keep(place.path, recursive: place.recursive, replaced: place.replaced, why: place.why)
             }
         }
+        if taker.packFD >= 0 { close(taker.packFD) }
         c = taker.checkpoint
         c.micros = Self.micros() - started
         guard !c.entries.isEmpty || !c.git.isEmpty || !c.unresolved.isEmpty || !c.skipped.isEmpty else { return nil }
-        guard (try? write(c)) != nil else { return nil }
+        guard (try? write(c, sync: false)) != nil else { return nil }
         if !c.session.isEmpty { markPending(c.id, session: c.session) }
         pruneIfDue(now: now)
         return c
@@ -78,6 +82,9 @@ package struct CheckpointStore: Sendable {
         var seen: Set<String> = []
         var storeDevice: UInt64? = nil
         var links = 0
+        var linksDir = false
+        var packFD: Int32 = -1
+        var packOffset = 0
         /// Directory names of regenerable output (`settings.build_directories`).
         var build: Set<String>
 
@@ -158,7 +165,11 @@ package struct CheckpointStore: Sendable {
             // A step that removes the file leaves its inode to the hard link: no copy, no read.
             if replaced, st.st_nlink == 1, storeDevice == UInt64(st.st_dev) {
                 let rel = "links/\(checkpoint.id)/\(links)"
-                if (try? GuardService.makeDirectories(store.dir + "/links/" + checkpoint.id, mode: 0o700)) != nil,
+                if !linksDir {
+                    linksDir =
+                        (try? GuardService.makeDirectories(store.dir + "/links/" + checkpoint.id, mode: 0o700)) != nil
+                }
+                if linksDir,
                     linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, store.dir + "/" + rel, AT_SYMLINK_FOLLOW) == 0
                 {
                     links += 1
@@ -174,7 +185,12 @@ package struct CheckpointStore: Sendable {
                 )
                 return false
             }
-            guard let (rel, sha) = store.copy(from: fd) else {
+            // Small files go into one pack per checkpoint (creating a file costs far more than writing one), unless
+            // the store already holds their content.
+            let kept: (String, String)? =
+                Int64(st.st_size) <= CheckpointStore.packedMax
+                ? pack(fd, size: Int(st.st_size)) : store.copy(from: fd, size: state.size)
+            guard let (rel, sha) = kept else {
                 skip(path, "could not be copied into \(store.dir)")
                 return false
             }
@@ -182,6 +198,32 @@ package struct CheckpointStore: Sendable {
             state.sha256 = sha
             checkpoint.copied += state.size
             return true
+        }
+
+        /// Appends a small file's content to this checkpoint's pack (`packs/ID`); `packs/ID:OFFSET:LENGTH` and its
+        /// SHA-256, or the loose object already holding the same content.
+        mutating func pack(_ fd: Int32, size: Int) -> (String, String)? {
+            var bytes = [UInt8](repeating: 0, count: size + 1)
+            var n = 0
+            while n <= size {
+                let r = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + n, size + 1 - n) }
+                if r < 0 && errno == EINTR { continue }
+                if r <= 0 { break }
+                n += r
+            }
+            guard n == size else { return nil }  // it changed while being read
+            bytes.removeLast()
+            let sha = CheckpointStore.hex(SHA256.hash(data: bytes))
+            let loose = "objects/" + sha.prefix(2) + "/" + sha.dropFirst(2)
+            if access(store.dir + "/" + loose, F_OK) == 0 { return (loose, sha) }
+            if packFD < 0 {
+                mkdir(store.dir + "/packs", 0o700)
+                packFD = open(store.dir + "/packs/" + checkpoint.id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                guard packFD >= 0 else { return nil }
+            }
+            guard CheckpointStore.writeAll(packFD, bytes, size) else { return nil }
+            defer { packOffset += size }
+            return ("packs/\(checkpoint.id):\(packOffset):\(size)", sha)
         }
 
         /// What a git command is about to discard or move: HEAD, the branches it deletes, the stash, and the
@@ -238,12 +280,13 @@ package struct CheckpointStore: Sendable {
     }
 
     /// Copies an open file into `objects/` (once per content); its relative path and SHA-256.
-    func copy(from fd: Int32) -> (String, String)? {
+    func copy(from fd: Int32, size: Int64) -> (String, String)? {
         let tmp = dir + "/objects/tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
         let out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard out >= 0 else { return nil }
         var hasher = SHA256()
-        var buf = [UInt8](repeating: 0, count: 1 << 20)
+        // Sized to the file (most are small), at most 1 MiB at a time.
+        var buf = [UInt8](repeating: 0, count: Int(min(max(size + 1, 4096), 1 << 20)))
         var ok = true
         while true {
             let n = read(fd, &buf, buf.count)
@@ -274,6 +317,35 @@ package struct CheckpointStore: Sendable {
             return nil
         }
         return (rel, sha)
+    }
+
+    /// Opens kept content for reading: a loose object or link (the whole file), or a range of a pack
+    /// (`packs/ID:OFFSET:LENGTH`). Nil when it is missing or the reference is malformed.
+    package func openObject(_ ref: String) -> (fd: Int32, offset: Int64, length: Int64)? {
+        var file = ref
+        var range: (Int64, Int64)?
+        let parts = ref.split(separator: ":")
+        if parts.count == 3 {
+            guard let off = Int64(parts[1]), let len = Int64(parts[2]), off >= 0, len >= 0 else { return nil }
+            file = String(parts[0])
+            range = (off, len)
+        }
+        guard !file.contains(".."), !file.hasPrefix("/") else { return nil }
+        let fd = open(dir + "/" + file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return nil }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            close(fd)
+            return nil
+        }
+        if let (off, len) = range {
+            guard off + len <= Int64(st.st_size) else {
+                close(fd)
+                return nil
+            }
+            return (fd, off, len)
+        }
+        return (fd, 0, Int64(st.st_size))
     }
 
     static func writeAll(_ fd: Int32, _ buf: [UInt8], _ n: Int) -> Bool {
@@ -333,9 +405,10 @@ package struct CheckpointStore: Sendable {
 
     func path(of id: String) -> String { dir + "/" + id + ".json" }
 
-    package func write(_ c: Checkpoint) throws(Failure) {
+    /// Writes a checkpoint's record; `sync: false` for what only adds to one already on disk (its after-state).
+    package func write(_ c: Checkpoint, sync: Bool = true) throws(Failure) {
         try GuardService.makeDirectories(dir, mode: 0o700)
-        try LocalStore.writeAtomically(path(of: c.id), c.json.serialized + "\n")
+        try LocalStore.writeAtomically(path(of: c.id), c.json.serialized + "\n", sync: sync)
     }
 
     package func load(_ id: String) -> Checkpoint? {
@@ -385,7 +458,7 @@ package struct CheckpointStore: Sendable {
             for i in c.entries.indices where c.entries[i].after == nil {
                 c.entries[i].after = files.read { PathState.of(c.entries[i].path) } ?? .absent
             }
-            try? write(c)
+            try? write(c, sync: false)
         }
     }
 
@@ -410,6 +483,7 @@ package struct CheckpointStore: Sendable {
         let oldest = now - settings.maxAgeDays * 86400
         func drop(_ c: Checkpoint) {
             unlink(path(of: c.id))
+            unlink(dir + "/packs/" + c.id)
             Self.removeTree(dir + "/links/" + c.id)
             removed.append(c.id)
         }

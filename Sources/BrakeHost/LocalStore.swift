@@ -99,7 +99,8 @@ package struct LocalStore {
     }
 
     /// Writes a whole file through a temporary one and a rename (readers see the old file or the new one).
-    package static func writeAtomically(_ path: String, _ text: String) throws(Failure) {
+    /// `sync: false` skips the fsync (a record that can be rebuilt or is advisory).
+    package static func writeAtomically(_ path: String, _ text: String, sync: Bool = true) throws(Failure) {
         // Unique per writer, not only per process: the guard service's threads write from one process.
         let tmp = path + ".tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
         guard let f = fopen(tmp, "wb") else {
@@ -108,7 +109,7 @@ package struct LocalStore {
         var t = text
         let ok = t.withUTF8 { fwrite($0.baseAddress, 1, $0.count, f) == $0.count }
         fflush(f)
-        fsync(fileno(f))
+        if sync { fsync(fileno(f)) }
         fclose(f)
         guard ok, rename(tmp, path) == 0 else {
             unlink(tmp)

@@ -251,24 +251,53 @@ package enum Undo {
     }
 
     static func objectHash(_ s: PathState, store: CheckpointStore) -> String? {
-        guard let o = s.object else { return nil }
-        let fd = open(store.dir + "/" + o, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        return hash(fd)
+        guard let o = s.object, let src = store.openObject(o) else { return nil }
+        defer { close(src.fd) }
+        return hash(src.fd, offset: src.offset, length: src.length)
     }
 
-    static func hash(_ fd: Int32) -> String? {
+    /// A whole open file's SHA-256 (hex).
+    static func hash(_ fd: Int32) -> String? { hash(fd, offset: 0, length: nil) }
+
+    /// The SHA-256 (hex) of `length` bytes from `offset` (to the end when nil).
+    static func hash(_ fd: Int32, offset: Int64, length: Int64?) -> String? {
         var hasher = SHA256()
-        var buf = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = read(fd, &buf, buf.count)
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return nil }
-            if n == 0 { break }
-            hasher.update(data: buf[0..<n])
-        }
+        guard
+            each(
+                fd,
+                offset: offset,
+                length: length,
+                { buf, n in
+                    hasher.update(data: buf[0..<n])
+                    return true
+                }
+            )
+        else { return nil }
         return CheckpointStore.hex(hasher.finalize())
+    }
+
+    /// Reads `length` bytes from `offset` (to the end when nil) in chunks; false on a read error, a short range or
+    /// when `body` says stop.
+    static func each(
+        _ fd: Int32,
+        offset: Int64,
+        length: Int64?,
+        _ body: ([UInt8], Int) -> Bool
+    ) -> Bool {
+        var buf = [UInt8](repeating: 0, count: Int(min(max(length ?? (1 << 20), 4096), 1 << 20)))
+        var at = offset
+        var left = length ?? Int64.max
+        while left > 0 {
+            let want = Int(min(Int64(buf.count), left))
+            let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, want, off_t(at)) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return false }
+            if n == 0 { return length == nil }
+            guard body(buf, n) else { return false }
+            at += Int64(n)
+            left -= Int64(n)
+        }
+        return true
     }
 
     /// Writes one kept state at `path`; nil when done, else why not.
@@ -310,17 +339,16 @@ package enum Undo {
             guard was.kind != .directory else { return "a directory is there now" }
             guard let object = want.object else { return "its content was not kept" }
             // Read as this process (the store is its own), checked, then written as the person.
-            let src = open(store.dir + "/" + object, O_RDONLY | O_CLOEXEC)
-            guard src >= 0 else { return "the kept content is missing from \(store.dir)" }
-            defer { close(src) }
-            var st = stat()
-            guard fstat(src, &st) == 0, Int64(st.st_size) == want.size else {
-                return "the kept content was changed (size differs); not restored"
-            }
+            guard let src = store.openObject(object) else { return "the kept content is missing from \(store.dir)" }
+            defer { close(src.fd) }
+            guard src.length == want.size else { return "the kept content was changed (size differs); not restored" }
             if let sha = want.sha256 {
-                guard hash(src) == sha else { return "the kept content was changed (SHA-256 differs); not restored" }
-                lseek(src, 0, SEEK_SET)
+                guard hash(src.fd, offset: src.offset, length: src.length) == sha else {
+                    return "the kept content was changed (SHA-256 differs); not restored"
+                }
             } else {
+                var st = stat()
+                fstat(src.fd, &st)
                 let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
                 guard mtime == want.mtime else { return "the kept content was changed since; not restored" }
             }
@@ -328,19 +356,8 @@ package enum Undo {
             return files.read { () -> String? in
                 let out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
                 guard out >= 0 else { return "cannot write beside it: \(Loader.string(strerror(errno)))" }
-                var buf = [UInt8](repeating: 0, count: 1 << 20)
-                var ok = true
-                while true {
-                    let n = read(src, &buf, buf.count)
-                    if n < 0 && errno == EINTR { continue }
-                    if n <= 0 {
-                        ok = n == 0
-                        break
-                    }
-                    if !CheckpointStore.writeAll(out, buf, n) {
-                        ok = false
-                        break
-                    }
+                var ok = each(src.fd, offset: src.offset, length: src.length) { buf, n in
+                    CheckpointStore.writeAll(out, buf, n)
                 }
                 ok = ok && fchmod(out, mode_t(want.mode)) == 0 && fsync(out) == 0
                 close(out)

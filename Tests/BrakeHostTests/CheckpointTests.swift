@@ -195,8 +195,13 @@ struct CheckpointStoreTests {
         write(p + "/a.txt", "original\n")
         let c = try #require(take(store, ": > a.txt", cwd: p))
         run(": > a.txt", cwd: p)
+        // A small file is kept in the checkpoint's pack: `packs/ID:OFFSET:LENGTH`. Same length, other bytes.
         let object = try #require(c.entries.first?.before.object)
-        write(store.dir + "/" + object, "forgery!\n")
+        let parts = object.split(separator: ":")
+        #expect(parts.count == 3 && parts[0] == "packs/" + c.id && parts[2] == "9")
+        let fd = open(store.dir + "/" + parts[0], O_WRONLY)
+        #expect(pwrite(fd, "forgery!\n", 9, off_t(parts[1])!) == 9)
+        close(fd)
         let r = try Undo.run(UndoSelection(id: c.id), store: store, files: .own, env: [:], dryRun: false, force: false)
         #expect(r.items.first?.outcome == .failed && read(p + "/a.txt") == "")
     }
@@ -221,24 +226,29 @@ struct CheckpointStoreTests {
     func prune() throws {
         let p = scratch()
         var settings = CheckpointSettings()
-        settings.budgetBytes = 20
+        settings.budgetBytes = 500 << 10
         let store = CheckpointStore(home: p + "/.brake", settings: settings)
-        write(p + "/a.txt", String(repeating: "a", count: 15))
-        write(p + "/b.txt", String(repeating: "b", count: 15))
-        let first = try #require(take(store, ": > a.txt", cwd: p))
+        // Large enough to be stored alone (small ones share their checkpoint's pack).
+        for name in ["a", "b", "c"] { write(p + "/\(name).txt", String(repeating: name, count: 300 << 10)) }
+        write(p + "/small.txt", "small\n")
+        let first = try #require(take(store, ": > a.txt && : > small.txt", cwd: p))
+        #expect(Loader.listDirectory(store.dir + "/packs") == [first.id])
         var old = first
         old.time -= 30 * 86400
         try store.write(old)
         let second = try #require(take(store, ": > b.txt", cwd: p))
-        let removed = store.prune(now: LocalStore.now())
-        #expect(removed == [first.id])
+        func loose() -> Int {
+            Loader.listDirectory(store.dir + "/objects").filter { $0.count == 2 }
+                .flatMap { Loader.listDirectory(store.dir + "/objects/" + $0) }.count
+        }
+        #expect(loose() == 2)
+        #expect(store.prune(now: LocalStore.now()) == [first.id])
         #expect(store.all().map(\.id) == [second.id])
-        let objects = Loader.listDirectory(store.dir + "/objects").filter { $0.count == 2 }
-            .flatMap { Loader.listDirectory(store.dir + "/objects/" + $0) }
-        #expect(objects.count == 1, "the removed checkpoint's content went with it")
-        write(p + "/c.txt", String(repeating: "c", count: 15))
+        #expect(loose() == 1, "the removed checkpoint's content went with it")
+        #expect(Loader.listDirectory(store.dir + "/packs").isEmpty, "and its pack")
         let third = try #require(take(store, ": > c.txt", cwd: p))
         #expect(store.prune(now: LocalStore.now()) == [second.id] && store.all().map(\.id) == [third.id])
+        #expect(loose() == 1)
     }
 
     @Test("a selection that matches nothing is a usage error")
