@@ -174,6 +174,31 @@ r = brake("undo", "--session", S2, "--force")
 check(r.returncode == 0 and open(os.path.join(proj, "src/keep.py")).read() == "original\n",
       "--force restores the kept content")
 
+# File tools, a deleted branch and a dropped stash.
+S5 = "session-undo-5"
+write("edited.py", "print('before the edit')\n", 0o600)
+p = {"session_id": S5, "cwd": proj, "hook_event_name": "PreToolUse", "tool_name": "Edit",
+     "tool_input": {"file_path": os.path.join(proj, "edited.py"), "old_string": "before", "new_string": "after"},
+     "tool_use_id": "toolu_2", "permission_mode": "default"}
+r = subprocess.run([BRAKE, "hook", "claude-code"], input=json.dumps(p), capture_output=True, text=True, env=ENV, cwd=proj)
+check(decision(r) == "allow", "the Edit tool is allowed")
+write("edited.py", "print('after the edit')\n", 0o600)
+sh("git checkout -q -b feat && echo feat > feat.txt && git add feat.txt && git commit -qm feat && git checkout -q -")
+feat = sh("git rev-parse feat").stdout.strip()
+check(step(S5, "git branch -D feat") == "ask", "git branch -D is asked (the person says yes)")
+check(sh("git rev-parse -q --verify refs/heads/feat").returncode != 0, "the branch is gone")
+write("stashed.txt", "work in the stash\n")
+sh("git add stashed.txt && git stash -q")
+stashed = sh("git rev-parse refs/stash").stdout.strip()
+check(step(S5, "git stash drop") == "ask", "git stash drop is asked (the person says yes)")
+check(sh("git rev-parse -q --verify refs/stash").returncode != 0, "the stash is empty")
+r = brake("undo", "--session", S5)
+check(r.returncode == 0, f"undo of the tool edit, the branch and the stash exits 0 ({r.stdout[-300:]} {r.stderr[-200:]})")
+check(open(os.path.join(proj, "edited.py")).read() == "print('before the edit')\n"
+      and stat.S_IMODE(os.stat(os.path.join(proj, "edited.py")).st_mode) == 0o600, "the edited file is back, mode too")
+check(sh("git rev-parse feat").stdout.strip() == feat, "the deleted branch points at its commit again")
+check(stashed in sh("git stash list --format=%H").stdout.split(), "the dropped stash entry is back")
+
 # What a checkpoint leaves out is listed, never silent.
 S3 = "session-undo-3"
 write("node_modules/pkg/index.js", "module.exports = 1\n")

@@ -74,6 +74,9 @@ enum Render {
         out += "    environment_variables: [\(p.settings.environmentVariables.map(q).joined(separator: ", "))]\n"
         out += "  build_directories: [\(p.settings.buildDirectories.sorted().map(q).joined(separator: ", "))]\n"
         out += "  protected_branches: [\(p.settings.protectedBranches.map(q).joined(separator: ", "))]\n"
+        let c = p.settings.checkpoints
+        out +=
+            "  checkpoints: {enabled: \(c.enabled), max_file_mb: \(c.maxFileBytes >> 20), step_budget_mb: \(c.stepBudgetBytes >> 20), budget_mb: \(c.budgetBytes >> 20), max_age_days: \(c.maxAgeDays)}\n"
         out += "rules:\n"
         for r in p.rules {
             out +=

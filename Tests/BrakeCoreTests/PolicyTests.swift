@@ -229,6 +229,39 @@ struct TightenOnlyTests {
         #expect(Engine.decide("git push --force origin main", context: ctx, policy: p).verdict == .deny)
     }
 
+    @Test("checkpoints: a repository may keep more, never switch them off or keep less; the organisation may")
+    func checkpoints() throws {
+        var p = Policy.standard
+        let repo = "/home/dev/project/.brake/policy.yaml"
+        try p.merge(
+            yaml: "settings:\n  checkpoints: {enabled: false, max_file_mb: 1}\n",
+            source: repo,
+            mayLoosen: false
+        )
+        #expect(p.settings.checkpoints.enabled && p.settings.checkpoints.maxFileBytes == 128 << 20)
+        #expect(p.ignored.count == 2 && p.ignored.allSatisfy { $0.contains("may only tighten") }, "\(p.ignored)")
+        try p.merge(
+            yaml: "settings:\n  checkpoints: {budget_mb: 8192, max_age_days: 30}\n",
+            source: repo,
+            mayLoosen: false
+        )
+        #expect(p.settings.checkpoints.budgetBytes == 8192 << 20 && p.settings.checkpoints.maxAgeDays == 30)
+        try p.merge(
+            yaml: "settings:\n  checkpoints: {enabled: false, step_budget_mb: 64}\n",
+            source: "/etc/brake/policy.yaml",
+            mayLoosen: true
+        )
+        #expect(!p.settings.checkpoints.enabled && p.settings.checkpoints.stepBudgetBytes == 64 << 20)
+        #expect(throws: PolicyError.self) {
+            var q = Policy.standard
+            try q.merge(yaml: "settings:\n  checkpoints: {max_file_mb: 0}\n", source: repo, mayLoosen: false)
+        }
+        #expect(throws: PolicyError.self) {
+            var q = Policy.standard
+            try q.merge(yaml: "settings:\n  checkpoints: {keep: forever}\n", source: repo, mayLoosen: false)
+        }
+    }
+
     @Test("the organisation's layer loosens what is overridable, and only that")
     func organisation() throws {
         var p = Policy.standard

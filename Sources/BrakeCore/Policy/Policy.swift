@@ -178,9 +178,9 @@ struct YAMLReader {
         }
     }
 
-    func int(_ node: Node, _ what: String) throws(PolicyError) -> Int {
-        guard case .scalar(let s) = node, let v = Int(s.string), v >= 1, v <= 100 else {
-            throw error(node, "\(what) must be a whole number from 1 to 100")
+    func int(_ node: Node, _ what: String, max: Int = 100) throws(PolicyError) -> Int {
+        guard case .scalar(let s) = node, let v = Int(s.string), v >= 1, v <= max else {
+            throw error(node, "\(what) must be a whole number from 1 to \(max)")
         }
         return v
     }
@@ -383,10 +383,7 @@ extension Policy {
                 }
                 continue
             }
-            let n = try r.int(v, "settings.checkpoints.\(key)")
-            guard n > 0, n <= 1 << 20 else {
-                throw r.error(v, "settings.checkpoints.\(key) must be a positive whole number (MB or days), not \(n)")
-            }
+            let n = try r.int(v, "settings.checkpoints.\(key) (MB, or days)", max: 1 << 20)
             let mb = Int64(n) << 20
             func set(_ old: Int64, _ new: Int64) -> Int64 {
                 if new >= old || mayLoosen { return new }
