@@ -22,8 +22,8 @@ package struct CheckpointStore: Sendable {
     /// Files up to this size are packed together (one file per checkpoint), larger ones stored alone.
     static let packedMax: Int64 = 256 << 10
 
-    /// At most this many paths per step (a recursive delete of a huge tree lists the rest).
-    static let maxEntries = 20_000
+    /// At most this many paths per step (a recursive delete of a huge tree lists where it stopped).
+    package var maxEntries = 20_000
 
     // MARK: Taking a checkpoint
 
@@ -80,6 +80,9 @@ package struct CheckpointStore: Sendable {
         var files: AgentFiles
         var settings: CheckpointSettings
         var seen: Set<String> = []
+        var skippedPaths: Set<String> = []
+        /// The path limit was reached: nothing more is walked.
+        var full = false
         var storeDevice: UInt64? = nil
         var links = 0
         var linksDir = false
@@ -97,6 +100,7 @@ package struct CheckpointStore: Sendable {
         ) {
             self.build = build
             self.store = store
+            skippedPaths = Set(checkpoint.skipped.map(\.0))
             self.checkpoint = checkpoint
             self.files = files
             self.settings = settings
@@ -105,13 +109,15 @@ package struct CheckpointStore: Sendable {
         }
 
         mutating func skip(_ path: String, _ why: String) {
-            if !checkpoint.skipped.contains(where: { $0.0 == path }) { checkpoint.skipped.append((path, why)) }
+            if skippedPaths.insert(path).inserted { checkpoint.skipped.append((path, why)) }
         }
 
         mutating func keep(_ path: String, recursive: Bool, replaced: Bool, why: String) {
-            guard seen.insert(path).inserted else { return }
-            guard checkpoint.entries.count < CheckpointStore.maxEntries else {
-                skip(path, "over the \(CheckpointStore.maxEntries)-path limit of one checkpoint")
+            guard !full, seen.insert(path).inserted else { return }
+            guard checkpoint.entries.count < store.maxEntries else {
+                // Listed once: the walk stops here.
+                full = true
+                skip(path, "this and everything after it: over the \(store.maxEntries)-path limit of one checkpoint")
                 return
             }
             guard let state = files.read({ PathState.of(path) }) else {
@@ -373,8 +379,8 @@ package struct CheckpointStore: Sendable {
         var g = glob_t()
         defer { globfree(&g) }
         guard Glibc.glob(pattern, 0, nil, &g) == 0 else { return [] }
-        return (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }.prefix(maxEntries)
-            .map { $0 }
+        // The path limit applies to what is kept; past it the walk records where it stopped.
+        return (0..<min(Int(g.gl_pathc), 100_000)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }
     }
 
     static func micros() -> Int {

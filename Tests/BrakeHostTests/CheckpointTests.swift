@@ -251,6 +251,18 @@ struct CheckpointStoreTests {
         #expect(loose() == 1)
     }
 
+    @Test("a tree past the path limit is kept up to it, and where it stopped is listed once")
+    func pathLimit() throws {
+        let p = scratch()
+        var store = CheckpointStore(home: p + "/.brake")
+        store.maxEntries = 10
+        mkdir(p + "/tree", 0o755)
+        for i in 0..<30 { write(p + "/tree/f\(i).txt", "\(i)\n") }
+        let c = try #require(take(store, "rm -r tree", cwd: p))
+        #expect(c.entries.count == 10)
+        #expect(c.skipped.count == 1 && c.skipped[0].1.contains("10-path limit"))
+    }
+
     @Test("a selection that matches nothing is a usage error")
     func selection() {
         let store = CheckpointStore(home: scratch() + "/.brake")
