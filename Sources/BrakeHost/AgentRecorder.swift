@@ -144,7 +144,7 @@ package enum AgentRecorder {
 
     /// `git ARGS` in the repository as the caller (a system install's service drops to the caller's account), with
     /// a minimal environment; its output, or nil when it failed.
-    static func runGit(_ args: [String], root: String, files: AgentFiles, env: [String: String]) -> String? {
+    package static func runGit(_ args: [String], root: String, files: AgentFiles, env: [String: String]) -> String? {
         let candidates: [String] = ["/usr/bin/git", "/usr/local/bin/git", "/bin/git"]
         guard let git = candidates.first(where: { Glibc.access($0, X_OK) == 0 }) else { return nil }
         var template = Array("/tmp/brake-git-XXXXXX".utf8CString)

@@ -69,7 +69,7 @@ package struct CheckpointStore: Sendable {
         guard !c.entries.isEmpty || !c.git.isEmpty || !c.unresolved.isEmpty || !c.skipped.isEmpty else { return nil }
         guard (try? write(c, sync: false)) != nil else { return nil }
         if !c.session.isEmpty { markPending(c.id, session: c.session) }
-        pruneIfDue(now: now)
+        pruneIfDue(now: now, files: files, env: env)
         return c
     }
 
@@ -87,6 +87,8 @@ package struct CheckpointStore: Sendable {
         var links = 0
         var linksDir = false
         var packFD: Int32 = -1
+        /// Content already in this checkpoint's pack.
+        var packed: [String: String] = [:]
         var packOffset = 0
         /// Directory names of regenerable output (`settings.build_directories`).
         var build: Set<String>
@@ -222,6 +224,7 @@ package struct CheckpointStore: Sendable {
             let sha = CheckpointStore.hex(SHA256.hash(data: bytes))
             let loose = "objects/" + sha.prefix(2) + "/" + sha.dropFirst(2)
             if access(store.dir + "/" + loose, F_OK) == 0 { return (loose, sha) }
+            if let same = packed[sha] { return (same, sha) }
             if packFD < 0 {
                 mkdir(store.dir + "/packs", 0o700)
                 packFD = open(store.dir + "/packs/" + checkpoint.id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -229,7 +232,9 @@ package struct CheckpointStore: Sendable {
             }
             guard CheckpointStore.writeAll(packFD, bytes, size) else { return nil }
             defer { packOffset += size }
-            return ("packs/\(checkpoint.id):\(packOffset):\(size)", sha)
+            let ref = "packs/\(checkpoint.id):\(packOffset):\(size)"
+            packed[sha] = ref
+            return (ref, sha)
         }
 
         /// What a git command is about to discard or move: HEAD, the branches it deletes, the stash, and the
@@ -472,22 +477,33 @@ package struct CheckpointStore: Sendable {
 
     /// At most every ten minutes (a marker file's time), and bounded: checkpoints past their age, then the oldest
     /// while the store is over its budget, then content nothing refers to any more.
-    func pruneIfDue(now: Int) {
+    func pruneIfDue(now: Int, files: AgentFiles, env: [String: String]) {
         let marker = dir + "/pruned"
         var st = stat()
         if stat(marker, &st) == 0, now - Int(st.st_mtim.tv_sec) < 600 { return }
         close(open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600))
         utimensat(AT_FDCWD, marker, nil, 0)
-        _ = prune(now: now)
+        _ = prune(now: now, files: files, env: env)
     }
 
     /// Removes what retention says must go; the ids removed.
     @discardableResult
-    package func prune(now: Int, limit: Int = 500) -> [String] {
+    package func prune(
+        now: Int,
+        limit: Int = 500,
+        files: AgentFiles = .own,
+        env: [String: String] = [:]
+    ) -> [String] {
         var list = all()
         var removed: [String] = []
         let oldest = now - settings.maxAgeDays * 86400
         func drop(_ c: Checkpoint) {
+            // The repository's ref to the uncommitted work goes too (git as the repository's owner, the caller).
+            for g in c.git {
+                if let ref = g.ref {
+                    _ = AgentRecorder.runGit(["update-ref", "-d", ref], root: g.root, files: files, env: env)
+                }
+            }
             unlink(path(of: c.id))
             unlink(dir + "/packs/" + c.id)
             Self.removeTree(dir + "/links/" + c.id)

@@ -251,6 +251,37 @@ struct CheckpointStoreTests {
         #expect(loose() == 1)
     }
 
+    @Test(
+        "git: uncommitted work is kept as a commit under refs/brake/checkpoints, put back by undo, and its ref pruned"
+    )
+    func gitWork() throws {
+        let p = scratch()
+        let store = CheckpointStore(home: p + "/.brake")
+        run(
+            "git init -q . && git -c user.email=a@b -c user.name=t commit -q --allow-empty -m init"
+                + " && echo tracked > t.txt && git add t.txt && git -c user.email=a@b -c user.name=t commit -qm t"
+                + " && echo changed >> t.txt && echo new > untracked.txt",
+            cwd: p
+        )
+        let c = try #require(take(store, "git reset --hard", cwd: p))
+        let ref = try #require(c.git.first?.ref)
+        #expect(ref == "refs/brake/checkpoints/" + c.id && c.git.first?.work?.count == 40)
+        func git(_ args: String) -> String? {
+            AgentRecorder.runGit(args.split(separator: " ").map(String.init), root: p, files: .own, env: ["HOME": p])
+        }
+        #expect(git("cat-file -t " + ref)?.hasPrefix("commit") == true)
+        run("git reset -q --hard", cwd: p)
+        store.settle(session: "s1", files: .own)
+        #expect(read(p + "/t.txt") == "tracked\n")
+        let r = try Undo.run(UndoSelection(), store: store, files: .own, env: ["HOME": p], dryRun: false, force: false)
+        #expect(r.conflicts == 0 && read(p + "/t.txt") == "tracked\nchanged\n" && read(p + "/untracked.txt") == "new\n")
+        var old = c
+        old.time -= 30 * 86400
+        try store.write(old)
+        #expect(store.prune(now: LocalStore.now(), files: .own, env: ["HOME": p]) == [c.id])
+        #expect(git("rev-parse -q --verify " + ref) == nil, "the ref went with the checkpoint")
+    }
+
     @Test("a tree past the path limit is kept up to it, and where it stopped is listed once")
     func pathLimit() throws {
         let p = scratch()
