@@ -8,6 +8,7 @@ and modes hashed), `--dry-run` must list the same paths, a file changed again af
 alone without `--force`, and the agent itself may not run `brake undo`.
 """
 import hashlib, json, os, stat, subprocess, sys, tempfile
+from e2e_common import check, failures, free_port, wait_http
 
 BRAKE = sys.argv[1]
 work = tempfile.mkdtemp(prefix="brake-undo-")
@@ -18,13 +19,6 @@ ENV = dict(os.environ, HOME=home, BRAKE_HOME=os.path.join(home, ".brake"), GIT_A
            GIT_AUTHOR_EMAIL="p@example.com", GIT_COMMITTER_NAME="p", GIT_COMMITTER_EMAIL="p@example.com")
 for k in ["AWS_PROFILE", "TF_WORKSPACE", "KUBECONFIG", "BRAKE_POLICY", "BRAKE_SERVER", "BRAKE_TOKEN"]:
     ENV.pop(k, None)
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def sh(cmd):
@@ -224,22 +218,14 @@ check(r.returncode == 64, f"a session without checkpoints is a usage error ({r.r
 
 # With a control plane: the server judges, the checkpoint stays on this machine, and the session's record on
 # the server says what can be undone here.
-import socket, time, urllib.request
-sock = socket.socket()
-sock.bind(("127.0.0.1", 0))
-port = sock.getsockname()[1]
-sock.close()
+import urllib.request
+port = free_port()
 url = f"http://127.0.0.1:{port}"
 data = os.path.join(work, "server")
 server = subprocess.Popen([BRAKE, "serve", "--data-dir", data, "--listen", f"127.0.0.1:{port}"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 try:
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(url + "/v1/health", timeout=1)
-            break
-        except Exception:
-            time.sleep(0.05)
+    check(wait_http(url + "/v1/health", server), "brake serve started")
     admin = open(os.path.join(data, "admin-token")).read().strip()
     r = subprocess.run([BRAKE, "tokens", "create", "--agent", "--label", "hooks", "--format", "json"],
                        capture_output=True, text=True, env=dict(ENV, BRAKE_SERVER=url, BRAKE_TOKEN=admin))

@@ -221,7 +221,7 @@ package struct CheckpointStore: Sendable {
             }
             guard n == size else { return nil }  // it changed while being read
             bytes.removeLast()
-            let sha = CheckpointStore.hex(SHA256.hash(data: bytes))
+            let sha = AuditChain.hex(SHA256.hash(data: bytes))
             let loose = "objects/" + sha.prefix(2) + "/" + sha.dropFirst(2)
             if access(store.dir + "/" + loose, F_OK) == 0 { return (loose, sha) }
             if let same = packed[sha] { return (same, sha) }
@@ -317,7 +317,7 @@ package struct CheckpointStore: Sendable {
             unlink(tmp)
             return nil
         }
-        let sha = Self.hex(hasher.finalize())
+        let sha = AuditChain.hex(hasher.finalize())
         let sub = "objects/" + sha.prefix(2)
         mkdir(dir + "/" + sub, 0o700)
         let rel = sub + "/" + sha.dropFirst(2)
@@ -368,16 +368,6 @@ package struct CheckpointStore: Sendable {
             done += w
         }
         return true
-    }
-
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for b in digest {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     static func glob(_ pattern: String) -> [String] {

@@ -273,7 +273,7 @@ package enum Undo {
                 }
             )
         else { return nil }
-        return CheckpointStore.hex(hasher.finalize())
+        return AuditChain.hex(hasher.finalize())
     }
 
     /// Reads `length` bytes from `offset` (to the end when nil) in chunks; false on a read error, a short range or

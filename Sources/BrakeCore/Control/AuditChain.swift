@@ -196,7 +196,8 @@ public enum AuditChain {
         return Report(length: entries.count, head: previous, checkpointsVerified: verified, problems: problems)
     }
 
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+    /// Lower-case hex of bytes (a digest).
+    public static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         for b in digest {
