@@ -177,25 +177,14 @@ struct WebUITests {
                     .status == 401
             )
             let (cookie, _) = try await signIn(h, as: "sam")
-            let html = String(
-                buffer: try await h.client.execute(
-                    uri: "/ui/sessions/sess-undo",
-                    method: .get,
-                    headers: [.cookie: cookie]
-                )
-                .body
-            )
+            func page(_ uri: String) async throws -> String {
+                String(buffer: try await h.client.execute(uri: uri, method: .get, headers: [.cookie: cookie]).body)
+            }
+            let html = try await page("/ui/sessions/sess-undo")
             #expect(html.contains("What can be undone") && html.contains("ck-20261201-120000-000001-abcd"))
             #expect(html.contains("brake undo --session sess-undo") && html.contains("laptop-7"))
             #expect(html.contains("3 files kept, 1 not kept") && html.contains("/w/p/assets/run.sh"))
-            let other = String(
-                buffer: try await h.client.execute(
-                    uri: "/ui/sessions/another",
-                    method: .get,
-                    headers: [.cookie: cookie]
-                )
-                .body
-            )
+            let other = try await page("/ui/sessions/another")
             #expect(!other.contains("What can be undone"))
         }
     }
