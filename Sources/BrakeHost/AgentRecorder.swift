@@ -152,7 +152,7 @@ package enum AgentRecorder {
         guard fd >= 0 else { return nil }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         defer { close(fd) }
-        let argv = [git, "-c", "core.fsmonitor=false", "--no-pager"] + args
+        let argv = [git, "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "--no-pager"] + args
         let envp = ["PATH=/usr/bin:/bin", "HOME=" + (env["HOME"] ?? "/"), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C"]
         var cargv: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         var cenv: [UnsafeMutablePointer<CChar>?] = envp.map { strdup($0) } + [nil]

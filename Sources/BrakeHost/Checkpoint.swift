@@ -55,6 +55,30 @@ package struct PathState: Sendable, Equatable {
         return s
     }
 
+    /// `fstatat` of `name` in an open directory, not following a link.
+    package static func at(_ dir: Int32, _ name: String) -> PathState? {
+        var st = stat()
+        guard fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
+            return errno == ENOENT || errno == ENOTDIR ? .absent : nil
+        }
+        var s = PathState(kind: .file)
+        s.mode = UInt32(st.st_mode & 0o7777)
+        s.size = Int64(st.st_size)
+        s.mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: s.kind = .file
+        case S_IFDIR: s.kind = .directory
+        case S_IFLNK:
+            s.kind = .symlink
+            var buf = [CChar](repeating: 0, count: 4097)
+            let n = readlinkat(dir, name, &buf, 4096)
+            guard n >= 0 else { return nil }
+            s.link = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        default: return nil
+        }
+        return s
+    }
+
     var json: JSONValue {
         var m: [(String, JSONValue)] = [("kind", .string(kind.rawValue))]
         if kind != .absent {
@@ -89,6 +113,16 @@ package struct CheckpointEntry: Sendable, Equatable {
     package var why: String
     package var before: PathState
     package var after: PathState?
+    /// Its directory with every link resolved, when that differs from the path's own: undo walks this, without
+    /// following links, so a link put in the way later cannot send it elsewhere.
+    package var parentReal: String?
+
+    init(path: String, why: String, before: PathState, after: PathState? = nil) {
+        self.path = path
+        self.why = why
+        self.before = before
+        self.after = after
+    }
 }
 
 /// What a git command was about to discard or move, kept by a checkpoint.
@@ -98,6 +132,8 @@ package struct GitCheckpoint: Sendable, Equatable {
     /// The branch HEAD named (`refs/heads/main`), nil when detached, and the commit it pointed at.
     package var headRef: String?
     package var head: String?
+    /// Where that branch pointed once the step had run (recorded at the session's next call).
+    package var headAfter: String?
     /// Branches a `branch -D` deletes: ref → commit.
     package var branches: [(String, String)] = []
     /// The stash's commits before a `stash drop`/`clear`.
@@ -108,6 +144,7 @@ package struct GitCheckpoint: Sendable, Equatable {
 
     package static func == (a: GitCheckpoint, b: GitCheckpoint) -> Bool {
         a.root == b.root && a.operation == b.operation && a.headRef == b.headRef && a.head == b.head
+            && a.headAfter == b.headAfter
             && a.branches.map(\.0) == b.branches.map(\.0) && a.branches.map(\.1) == b.branches.map(\.1)
             && a.stash == b.stash && a.work == b.work && a.ref == b.ref
     }
@@ -116,6 +153,7 @@ package struct GitCheckpoint: Sendable, Equatable {
         var m: [(String, JSONValue)] = [("root", .string(root)), ("operation", .string(operation))]
         m.append(("head_ref", headRef.map { .string($0) } ?? .null))
         m.append(("head", head.map { .string($0) } ?? .null))
+        if let headAfter { m.append(("head_after", .string(headAfter))) }
         if !branches.isEmpty { m.append(("branches", .object(branches.map { ($0.0, .string($0.1)) }))) }
         if !stash.isEmpty { m.append(("stash", .array(stash.map { .string($0) }))) }
         if let work { m.append(("work", .string(work))) }
@@ -134,6 +172,7 @@ package struct GitCheckpoint: Sendable, Equatable {
         operation = op
         headRef = v["head_ref"]?.stringValue
         head = v["head"]?.stringValue
+        headAfter = v["head_after"]?.stringValue
         if case .object(let members)? = v["branches"] {
             branches = members.compactMap { k, v in v.stringValue.map { (k, $0) } }
         }
@@ -182,6 +221,7 @@ package struct Checkpoint: Sendable, Equatable {
                             ("path", .string(e.path)), ("why", .string(e.why)), ("before", e.before.json),
                         ]
                         if let a = e.after { f.append(("after", a.json)) }
+                        if let r = e.parentReal { f.append(("parent_real", .string(r))) }
                         return .object(f)
                     }
                 )
@@ -218,14 +258,14 @@ package struct Checkpoint: Sendable, Equatable {
         cwd = v["cwd"]?.stringValue ?? ""
         for e in v["entries"]?.arrayValue ?? [] {
             guard let path = e["path"]?.stringValue, let before = PathState(json: e["before"]) else { return nil }
-            entries.append(
-                CheckpointEntry(
-                    path: path,
-                    why: e["why"]?.stringValue ?? "",
-                    before: before,
-                    after: PathState(json: e["after"])
-                )
+            var entry = CheckpointEntry(
+                path: path,
+                why: e["why"]?.stringValue ?? "",
+                before: before,
+                after: PathState(json: e["after"])
             )
+            entry.parentReal = e["parent_real"]?.stringValue
+            entries.append(entry)
         }
         git = (v["git"]?.arrayValue ?? []).compactMap(GitCheckpoint.init(json:))
         skipped = (v["skipped"]?.arrayValue ?? []).compactMap { s in

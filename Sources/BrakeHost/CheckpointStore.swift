@@ -50,6 +50,11 @@ package struct CheckpointStore: Sendable {
             cwd: request.context.cwd
         )
         guard (try? GuardService.makeDirectories(dir + "/objects", mode: 0o700)) != nil else { return nil }
+        // Shared with other captures, exclusive for retention: it never removes content a capture is reusing.
+        let lock = open(dir + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if lock >= 0 { flock(lock, LOCK_SH) }
+        var locked = lock >= 0
+        defer { if locked { close(lock) } }
         c.unresolved = plan.unresolved
         c.skipped = plan.skipped.map { ($0.path, $0.why) }
         var taker = Taker(store: self, checkpoint: c, files: files, settings: settings, build: build)
@@ -69,6 +74,10 @@ package struct CheckpointStore: Sendable {
         guard !c.entries.isEmpty || !c.git.isEmpty || !c.unresolved.isEmpty || !c.skipped.isEmpty else { return nil }
         guard (try? write(c, sync: false)) != nil else { return nil }
         if !c.session.isEmpty { markPending(c.id, session: c.session) }
+        if locked {
+            close(lock)
+            locked = false
+        }
         pruneIfDue(now: now, files: files, env: env)
         return c
     }
@@ -80,6 +89,7 @@ package struct CheckpointStore: Sendable {
         var files: AgentFiles
         var settings: CheckpointSettings
         var seen: Set<String> = []
+        var parents: [String: String?] = [:]
         var skippedPaths: Set<String> = []
         /// The path limit was reached: nothing more is walked.
         var full = false
@@ -114,8 +124,28 @@ package struct CheckpointStore: Sendable {
             if skippedPaths.insert(path).inserted { checkpoint.skipped.append((path, why)) }
         }
 
-        mutating func keep(_ path: String, recursive: Bool, replaced: Bool, why: String) {
+        /// The directory's path with every link resolved, when it differs (undo walks it without following links).
+        mutating func realParent(of path: String) -> String? {
+            let parent = Paths.dirname(path)
+            if let known = parents[parent] { return known }
+            let real = files.read { Loader.realPath(parent) }
+            let value: String? = real == parent || real.isEmpty ? nil : real
+            parents[parent] = value
+            return value
+        }
+
+        mutating func entry(_ path: String, _ why: String, _ state: PathState) {
+            var e = CheckpointEntry(path: path, why: why, before: state)
+            e.parentReal = realParent(of: path)
+            checkpoint.entries.append(e)
+        }
+
+        mutating func keep(_ path: String, recursive: Bool, replaced: Bool, why: String, depth: Int = 0) {
             guard !full, seen.insert(path).inserted else { return }
+            guard depth <= 128 else {
+                skip(path, "more than 128 directories deep")
+                return
+            }
             guard checkpoint.entries.count < store.maxEntries else {
                 // Listed once: the walk stops here.
                 full = true
@@ -129,14 +159,12 @@ package struct CheckpointStore: Sendable {
             switch state.kind {
             case .absent:
                 // A delete of nothing changes nothing; a write creates the file (undo removes it again).
-                if why != "delete" && why != "move" {
-                    checkpoint.entries.append(CheckpointEntry(path: path, why: why, before: .absent))
-                }
+                if why != "delete" && why != "move" { entry(path, why, .absent) }
             case .symlink:
-                checkpoint.entries.append(CheckpointEntry(path: path, why: why, before: state))
+                entry(path, why, state)
             case .directory:
                 guard recursive else { return }
-                checkpoint.entries.append(CheckpointEntry(path: path, why: why, before: state))
+                entry(path, why, state)
                 let names = files.read { Loader.listDirectory(path) }.sorted()
                 for name in names {
                     let child = path == "/" ? "/" + name : path + "/" + name
@@ -144,7 +172,7 @@ package struct CheckpointStore: Sendable {
                         skip(child, "build or dependency directory (regenerable)")
                         continue
                     }
-                    keep(child, recursive: true, replaced: replaced, why: why)
+                    keep(child, recursive: true, replaced: replaced, why: why, depth: depth + 1)
                 }
             case .file:
                 if state.size > settings.maxFileBytes {
@@ -153,7 +181,7 @@ package struct CheckpointStore: Sendable {
                 }
                 var s = state
                 guard store(path, &s, replaced: replaced) else { return }
-                checkpoint.entries.append(CheckpointEntry(path: path, why: why, before: s))
+                entry(path, why, s)
             }
         }
 
@@ -171,7 +199,11 @@ package struct CheckpointStore: Sendable {
                 return false
             }
             // A step that removes the file leaves its inode to the hard link: no copy, no read.
-            if replaced, st.st_nlink == 1, storeDevice == UInt64(st.st_dev) {
+            // Only the caller's own files, never set-id ones (a root service must not pin what is not the agent's).
+            let owner = files.uid ?? geteuid()
+            if replaced, st.st_nlink == 1, storeDevice == UInt64(st.st_dev), st.st_uid == owner,
+                st.st_mode & (S_ISUID | S_ISGID) == 0
+            {
                 let rel = "links/\(checkpoint.id)/\(links)"
                 if !linksDir {
                     linksDir =
@@ -275,15 +307,16 @@ package struct CheckpointStore: Sendable {
                 if step.ignored { args.append("--ignored=matching") }
                 let out = run(args, in: top) ?? ""
                 for record in out.split(separator: "\0") where record.count > 3 {
-                    let path = top + "/" + record.dropFirst(3)
-                    let regenerable = record.dropFirst(3).split(separator: "/").dropLast().contains {
-                        build.contains(String($0))
-                    }
-                    if regenerable {
+                    // An ignored directory is reported whole (`dir/`): kept with everything in it.
+                    var rel = record.dropFirst(3)
+                    let whole = rel.hasSuffix("/")
+                    if whole { rel = rel.dropLast() }
+                    let path = top + "/" + rel
+                    if rel.split(separator: "/").contains(where: { build.contains(String($0)) }) {
                         skip(path, "build or dependency directory (regenerable)")
                         continue
                     }
-                    keep(path, recursive: false, replaced: false, why: "git \(step.operation)")
+                    keep(path, recursive: whole, replaced: false, why: "git \(step.operation)")
                 }
             }
             checkpoint.git.append(g)
@@ -445,7 +478,7 @@ package struct CheckpointStore: Sendable {
     /// Records, for the session's checkpoints still open, what their paths look like now that the step ran (at
     /// the session's next call, or right after the tool when the agent reports it). `brake undo` then tells a
     /// path the step changed from one changed again afterwards. One `access` when nothing is open.
-    package func settle(session: String, files: AgentFiles) {
+    package func settle(session: String, files: AgentFiles, env: [String: String] = [:]) {
         guard !session.isEmpty else { return }
         let file = pendingFile(session)
         guard access(file, F_OK) == 0 else { return }
@@ -458,6 +491,17 @@ package struct CheckpointStore: Sendable {
             guard var c = load(id) else { continue }
             for i in c.entries.indices where c.entries[i].after == nil {
                 c.entries[i].after = files.read { PathState.of(c.entries[i].path) } ?? .absent
+            }
+            for i in c.git.indices where c.git[i].headAfter == nil {
+                guard let ref = c.git[i].headRef else { continue }
+                c.git[i].headAfter =
+                    AgentRecorder.runGit(
+                        ["rev-parse", "-q", "--verify", ref],
+                        root: c.git[i].root,
+                        files: files,
+                        env: env
+                    )?
+                    .trimmedLine
             }
             try? write(c, sync: false)
         }
@@ -484,6 +528,13 @@ package struct CheckpointStore: Sendable {
         files: AgentFiles = .own,
         env: [String: String] = [:]
     ) -> [String] {
+        // Not while a capture is under way (it may be reusing content that looks unreferenced): next time.
+        let lock = open(dir + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lock >= 0, flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            if lock >= 0 { close(lock) }
+            return []
+        }
+        defer { close(lock) }
         var list = all()
         var removed: [String] = []
         let oldest = now - settings.maxAgeDays * 86400
@@ -503,8 +554,10 @@ package struct CheckpointStore: Sendable {
             drop(c)
             list.removeFirst()
         }
+        // Over budget, the oldest go — but none from the last hour: an agent cannot evict the checkpoint of what it
+        // just destroyed by making more of them (the store may then run over its budget for that hour).
         var total = list.reduce(Int64(0)) { $0 + $1.copied + $1.linked }
-        while total > settings.budgetBytes, let c = list.first, removed.count < limit {
+        while total > settings.budgetBytes, let c = list.first, c.time < now - 3600, removed.count < limit {
             drop(c)
             total -= c.copied + c.linked
             list.removeFirst()

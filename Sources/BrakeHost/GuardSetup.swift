@@ -67,7 +67,7 @@ package enum GuardSetup {
                     )
                 if let kept, let link = control ?? nil { link.sendCheckpoint(kept) }
             },
-            settle: { session in CheckpointStore(home: store.home).settle(session: session, files: files) }
+            settle: { session in CheckpointStore(home: store.home).settle(session: session, files: files, env: env) }
         )
     }
 

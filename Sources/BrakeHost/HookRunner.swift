@@ -91,7 +91,9 @@ package enum HookRunner {
         if AgentRecorder.postToolEvents.contains(call.event) {
             let records = AgentRecorder.records(call, cwd: cwd, env: env, files: files)
             store.appendProvenance(records)
-            if let session = call.session { CheckpointStore(home: store.home).settle(session: session, files: files) }
+            if let session = call.session {
+                CheckpointStore(home: store.home).settle(session: session, files: files, env: env)
+            }
             if let link = control ?? nil { link.sendAgentRecords(records) }
             return HookOutput(stdout: "", stderr: "", status: 0)
         }

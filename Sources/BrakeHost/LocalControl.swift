@@ -335,7 +335,11 @@ package enum LocalControl {
         }
         do {
             try GuardService.makeDirectories(store.home, mode: 0o700)
-            let files = AgentFiles(uid: target, gid: GuardService.group(of: target))
+            // Files are read and written as the account, never as root: no group, no undo.
+            guard let gid = GuardService.group(of: target) else {
+                return refusal(ExitStatus.badInput, "the account (uid \(target)) has no group in the user database")
+            }
+            let files = AgentFiles(uid: target, gid: gid)
             let stdout = try perform(
                 order,
                 store: store,

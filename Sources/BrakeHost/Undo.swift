@@ -30,7 +30,7 @@ package struct UndoSelection: Sendable, Equatable {
         for part in wire.split(separator: "\u{1f}") {
             if part.hasPrefix("id=") { id = String(part.dropFirst(3)) }
             if part.hasPrefix("session=") { session = String(part.dropFirst(8)) }
-            if part.hasPrefix("last=") { last = Int(part.dropFirst(5)) }
+            if part.hasPrefix("last=") { last = Int(part.dropFirst(5)).map { max($0, 0) } }
         }
     }
 
@@ -44,9 +44,15 @@ package struct UndoSelection: Sendable, Equatable {
             }
             return [c]
         }
+        if let last, last < 1 { throw Failure(status: ExitStatus.usage, message: "--last takes a positive number") }
         var list = all
         if let session { list = list.filter { $0.session == session } }
-        if let last { list = Array(list.suffix(last)) } else if session == nil { list = Array(list.suffix(1)) }
+        if let last {
+            list = Array(list.suffix(last))
+        } else if session == nil {
+            // The most recent one not undone yet.
+            list = Array(list.filter { $0.undone == nil }.suffix(1))
+        }
         if list.isEmpty {
             throw Failure(
                 status: ExitStatus.usage,
@@ -133,28 +139,39 @@ package enum Undo {
         var target: [String: PathState] = [:]
         var expected: [String: PathState?] = [:]
         var why: [String: String] = [:]
+        var directory: [String: String] = [:]
         var order: [String] = []
         for c in chosen {
             for e in c.entries {
                 if target[e.path] == nil {
                     target[e.path] = e.before
                     why[e.path] = e.why
+                    directory[e.path] = e.parentReal ?? Paths.dirname(e.path)
                     order.append(e.path)
                 }
                 expected[e.path] = e.after
             }
         }
-        // Parents before children; removals deepest first.
+        // Parents before children; removals deepest first; directories' modes last, deepest first (a read-only
+        // directory must not keep its children out).
         order.sort()
         var removals: [String] = []
+        var modes: [(String, UInt32)] = []
         for path in order {
-            guard let want = target[path] else { continue }
-            let now = files.read { PathState.of(path) }
-            guard let now else {
+            guard let want = target[path], let dir = directory[path] else { continue }
+            let leaf = Paths.basename(path)
+            // The path's directory, walked without following links: a link put in the way since is a conflict.
+            let found = files.read { walk(dir, create: false) }
+            if let problem = found.problem {
+                report.items.append(.init(path: path, outcome: .conflict, detail: problem))
+                continue
+            }
+            defer { if let fd = found.fd { close(fd) } }
+            guard let now = found.fd.map({ fd in files.read { PathState.at(fd, leaf) } }) ?? .absent else {
                 report.items.append(.init(path: path, outcome: .conflict, detail: "cannot be read now"))
                 continue
             }
-            if matches(now, want, path: path, store: store, files: files) {
+            if matches(now, want, dir: found.fd, leaf: leaf, store: store, files: files) {
                 report.items.append(.init(path: path, outcome: .unchanged, detail: ""))
                 continue
             }
@@ -181,15 +198,36 @@ package enum Undo {
                 removals.append(path)
                 continue
             }
-            let detail = "\(why[path] ?? ""): \(describe(now)) → \(describe(want))"
+            var detail = "\(why[path] ?? ""): \(describe(now)) → \(describe(want))"
+            if after == nil { detail += " (what the step left was not recorded)" }
             if dryRun {
                 report.items.append(.init(path: path, outcome: .restored, detail: detail))
                 continue
             }
-            if let problem = put(want, at: path, was: now, store: store, files: files) {
+            let made = files.read { walk(dir, create: true) }
+            guard let fd = made.fd else {
+                report.items.append(.init(path: path, outcome: .failed, detail: made.problem ?? "no directory"))
+                continue
+            }
+            defer { close(fd) }
+            if let problem = put(want, in: fd, leaf: leaf, was: now, store: store, files: files) {
                 report.items.append(.init(path: path, outcome: .failed, detail: problem))
             } else {
                 report.items.append(.init(path: path, outcome: .restored, detail: detail))
+                if want.kind == .directory { modes.append((path, want.mode)) }
+            }
+        }
+        for (path, mode) in modes.reversed() {
+            guard let dir = directory[path] else { continue }
+            files.read {
+                let found = walk(dir, create: false)
+                guard let pfd = found.fd else { return }
+                defer { close(pfd) }
+                let fd = openat(pfd, Paths.basename(path), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                if fd >= 0 {
+                    fchmod(fd, mode_t(mode))
+                    close(fd)
+                }
             }
         }
         for path in removals.sorted(by: >) {
@@ -197,7 +235,12 @@ package enum Undo {
                 report.items.append(.init(path: path, outcome: .restored, detail: "would be removed (absent before)"))
                 continue
             }
-            let ok = files.read { unlink(path) == 0 || (errno == EISDIR && rmdir(path) == 0) }
+            let leaf = Paths.basename(path)
+            let ok = files.read { () -> Bool in
+                guard let dir = directory[path], let fd = walk(dir, create: false).fd else { return false }
+                defer { close(fd) }
+                return unlinkat(fd, leaf, 0) == 0 || (errno == EISDIR && unlinkat(fd, leaf, AT_REMOVEDIR) == 0)
+            }
             report.items.append(
                 .init(
                     path: path,
@@ -206,7 +249,8 @@ package enum Undo {
                 )
             )
         }
-        if !dryRun {
+        // Undone only when nothing was left alone (a forced run can finish it).
+        if !dryRun && report.conflicts == 0 {
             for var c in chosen {
                 c.undone = LocalStore.now()
                 try? store.write(c)
@@ -224,26 +268,65 @@ package enum Undo {
         }
     }
 
-    /// The path already holds what was kept (content compared when sizes agree).
+    /// `O_PATH` (Linux; the Glibc module does not export it): a handle on the directory, not opened for reading.
+    static let oPath: Int32 = 0o1000_0000
+
+    /// Opens a directory component by component without following links (as whoever the thread acts as);
+    /// `create` makes missing ones. No descriptor and no problem: it does not exist.
+    static func walk(_ dir: String, create: Bool) -> (fd: Int32?, problem: String?) {
+        var fd = open("/", oPath | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return (nil, "cannot open /") }
+        var prefix = ""
+        for part in dir.split(separator: "/") {
+            let name = String(part)
+            prefix += "/" + name
+            var next = openat(fd, name, oPath | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            if next < 0 && errno == ENOENT {
+                guard create else {
+                    close(fd)
+                    return (nil, nil)
+                }
+                if mkdirat(fd, name, 0o755) != 0 && errno != EEXIST {
+                    let why = Loader.string(strerror(errno))
+                    close(fd)
+                    return (nil, "cannot create \(prefix): \(why)")
+                }
+                next = openat(fd, name, oPath | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            }
+            if next < 0 {
+                let why =
+                    errno == ELOOP || errno == ENOTDIR
+                    ? "\(prefix) is a link or a file now, not the directory it was; not followed"
+                    : "cannot open \(prefix): \(Loader.string(strerror(errno)))"
+                close(fd)
+                return (nil, why)
+            }
+            close(fd)
+            fd = next
+        }
+        return (fd, nil)
+    }
+
+    /// The path already holds what was kept: the content is hashed whenever there is one to compare (a size and
+    /// a time can be copied with `touch -r`).
     static func matches(
         _ now: PathState,
         _ want: PathState,
-        path: String,
+        dir: Int32?,
+        leaf: String,
         store: CheckpointStore,
         files: AgentFiles
-    )
-        -> Bool
-    {
+    ) -> Bool {
         guard now.kind == want.kind else { return false }
         switch want.kind {
         case .absent: return true
         case .directory: return now.mode == want.mode
         case .symlink: return now.link == want.link
         case .file:
-            guard now.size == want.size, now.mode == want.mode else { return false }
-            if now.mtime == want.mtime { return true }
-            guard let sha = want.sha256 ?? objectHash(want, store: store) else { return false }
-            let fd = files.read { open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+            guard let dir, now.size == want.size, now.mode == want.mode,
+                let sha = want.sha256 ?? objectHash(want, store: store)
+            else { return false }
+            let fd = files.read { openat(dir, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
             guard fd >= 0 else { return false }
             defer { close(fd) }
             return hash(fd) == sha
@@ -300,40 +383,29 @@ package enum Undo {
         return true
     }
 
-    /// Writes one kept state at `path`; nil when done, else why not.
+    /// Writes one kept state as `leaf` in the open directory `dir`; nil when done, else why not.
     static func put(
         _ want: PathState,
-        at path: String,
+        in dir: Int32,
+        leaf: String,
         was: PathState,
         store: CheckpointStore,
         files: AgentFiles
-    )
-        -> String?
-    {
-        // Missing parent directories come back (their own entries, sorted first, restore their modes).
-        let parent = Paths.dirname(path)
-        if files.read({ !Loader.isDirectory(parent) }) {
-            var dir = ""
-            for part in parent.split(separator: "/") {
-                dir += "/" + part
-                _ = files.read { mkdir(dir, 0o755) }
-            }
-        }
+    ) -> String? {
+        let tmp = ".brake-undo.\(UInt32.random(in: 0...UInt32.max))"
         switch want.kind {
         case .absent:
             return nil
         case .directory:
             if was.kind != .directory && was.kind != .absent {
-                guard files.read({ unlink(path) == 0 }) else { return "cannot replace \(describe(was))" }
+                guard files.read({ unlinkat(dir, leaf, 0) == 0 }) else { return "cannot replace \(describe(was))" }
             }
-            let ok = files.read {
-                (mkdir(path, mode_t(want.mode)) == 0 || errno == EEXIST) && chmod(path, mode_t(want.mode)) == 0
-            }
+            // Made writable for its children; its own mode comes last.
+            let ok = files.read { mkdirat(dir, leaf, 0o700) == 0 || errno == EEXIST }
             return ok ? nil : "cannot create the directory: \(Loader.string(strerror(errno)))"
         case .symlink:
             guard was.kind != .directory else { return "a directory is there now" }
-            let tmp = Paths.dirname(path) + "/.brake-undo.\(UInt32.random(in: 0...UInt32.max))"
-            let ok = files.read { symlink(want.link ?? "", tmp) == 0 && rename(tmp, path) == 0 }
+            let ok = files.read { symlinkat(want.link ?? "", dir, tmp) == 0 && renameat(dir, tmp, dir, leaf) == 0 }
             return ok ? nil : "cannot create the link: \(Loader.string(strerror(errno)))"
         case .file:
             guard was.kind != .directory else { return "a directory is there now" }
@@ -352,18 +424,17 @@ package enum Undo {
                 let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
                 guard mtime == want.mtime else { return "the kept content was changed since; not restored" }
             }
-            let tmp = Paths.dirname(path) + "/.brake-undo.\(UInt32.random(in: 0...UInt32.max))"
             return files.read { () -> String? in
-                let out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+                let out = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
                 guard out >= 0 else { return "cannot write beside it: \(Loader.string(strerror(errno)))" }
                 var ok = each(src.fd, offset: src.offset, length: src.length) { buf, n in
                     CheckpointStore.writeAll(out, buf, n)
                 }
                 ok = ok && fchmod(out, mode_t(want.mode)) == 0 && fsync(out) == 0
                 close(out)
-                guard ok, rename(tmp, path) == 0 else {
+                guard ok, renameat(dir, tmp, dir, leaf) == 0 else {
                     let why = Loader.string(strerror(errno))
-                    unlink(tmp)
+                    unlinkat(dir, tmp, 0)
                     return "cannot write it: \(why)"
                 }
                 return nil
@@ -414,6 +485,13 @@ package enum Undo {
             let current = run(["symbolic-ref", "-q", "HEAD"])?.trimmedLine
             if now == head {
                 out.append(.init(path: ref, outcome: .unchanged, detail: ""))
+            } else if !force && g.headAfter != now {
+                // Moved by something after the step (new commits), or it is not known what the step left.
+                let what =
+                    g.headAfter == nil
+                    ? "it moved, and where the step left it was not recorded"
+                    : "it moved after the step (now \((now ?? "gone").prefix(12)))"
+                out.append(.init(path: ref, outcome: .conflict, detail: what + "; kept: \(head.prefix(12))"))
             } else if dryRun {
                 out.append(.init(path: ref, outcome: .restored, detail: "would move back to \(head.prefix(12))"))
             } else if current == ref {

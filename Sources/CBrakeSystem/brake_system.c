@@ -95,6 +95,8 @@ int brake_run_as(uid_t uid, gid_t gid, const char *cwd, char *const argv[], char
             if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0) _exit(126);
         }
         if (chdir(cwd) != 0) _exit(126);
+        /* A repository's filters or hooks must not hold the caller up: SIGALRM survives execve and ends it. */
+        alarm(30);
         execve(argv[0], argv, envp);
         _exit(127);
     }

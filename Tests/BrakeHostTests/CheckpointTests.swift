@@ -29,13 +29,13 @@ struct CheckpointPlanTests {
         #expect(p.skipped.map(\.path).contains("/home/dev/notes.txt"))
     }
 
-    @Test("in-place rewrites and truncations are kept by copy, a move's source by link")
+    @Test("in-place rewrites, truncations and moves are kept by copy (only a removal by link)")
     func rewrites() {
         let p = plan("sed -i 's/a/b/' src/a.py && : > log.txt && mv draft.md docs/")
         let byPath = Dictionary(uniqueKeysWithValues: p.places.map { ($0.path, $0) })
         #expect(byPath["/p/src/a.py"]?.replaced == false)
         #expect(byPath["/p/log.txt"]?.why == "truncate")
-        #expect(byPath["/p/draft.md"]?.why == "move" && byPath["/p/draft.md"]?.replaced == true)
+        #expect(byPath["/p/draft.md"]?.why == "move" && byPath["/p/draft.md"]?.replaced == false)
     }
 
     @Test("code's file writes are kept; a computed path is noted as unresolved")
@@ -247,6 +247,10 @@ struct CheckpointStoreTests {
         #expect(loose() == 1, "the removed checkpoint's content went with it")
         #expect(Loader.listDirectory(store.dir + "/packs").isEmpty, "and its pack")
         let third = try #require(take(store, ": > c.txt", cwd: p))
+        #expect(store.prune(now: LocalStore.now()).isEmpty, "over budget, but nothing from the last hour goes")
+        var older = second
+        older.time -= 7200
+        try store.write(older)
         #expect(store.prune(now: LocalStore.now()) == [second.id] && store.all().map(\.id) == [third.id])
         #expect(loose() == 1)
     }
@@ -280,6 +284,55 @@ struct CheckpointStoreTests {
         try store.write(old)
         #expect(store.prune(now: LocalStore.now(), files: .own, env: ["HOME": p]) == [c.id])
         #expect(git("rev-parse -q --verify " + ref) == nil, "the ref went with the checkpoint")
+    }
+
+    @Test("undo does not follow a link put in place of a directory since the checkpoint")
+    func linkedParent() throws {
+        let p = scratch()
+        let elsewhere = scratch()
+        let store = CheckpointStore(home: p + "/.brake")
+        mkdir(p + "/x", 0o755)
+        write(p + "/x/key.txt", "agent's key\n")
+        _ = take(store, "rm -r x", cwd: p)
+        run("rm -r x", cwd: p)
+        store.settle(session: "s1", files: .own)
+        // Later, the agent puts a link where the directory was.
+        symlink(elsewhere, p + "/x")
+        let r = try Undo.run(UndoSelection(), store: store, files: .own, env: [:], dryRun: false, force: false)
+        #expect(
+            r.items.contains { $0.path == p + "/x/key.txt" && $0.outcome == .conflict && $0.detail.contains("link") },
+            "\(r.items.map { "\($0.path) \($0.outcome) \($0.detail)" })"
+        )
+        #expect(Loader.listDirectory(elsewhere).isEmpty, "nothing was written through the link")
+        // Forced, the link is replaced by the directory it was: still nothing lands on the other side.
+        _ = try Undo.run(UndoSelection(session: "s1"), store: store, files: .own, env: [:], dryRun: false, force: true)
+        #expect(Loader.listDirectory(elsewhere).isEmpty && read(p + "/x/key.txt") == "agent's key\n")
+        var st = stat()
+        #expect(lstat(p + "/x", &st) == 0 && st.st_mode & S_IFMT == S_IFDIR)
+    }
+
+    @Test("without a selection, the most recent checkpoint not undone yet; --last must be positive")
+    func defaultSelection() throws {
+        let p = scratch()
+        let store = CheckpointStore(home: p + "/.brake")
+        write(p + "/a.txt", "a\n")
+        write(p + "/b.txt", "b\n")
+        let first = try #require(take(store, ": > a.txt", cwd: p))
+        let second = try #require(take(store, ": > b.txt", cwd: p))
+        run(": > a.txt; : > b.txt", cwd: p)
+        #expect(
+            try Undo.run(UndoSelection(), store: store, files: .own, env: [:], dryRun: false, force: true).checkpoints
+                == [second.id]
+        )
+        #expect(
+            try Undo.run(UndoSelection(), store: store, files: .own, env: [:], dryRun: false, force: true).checkpoints
+                == [first.id]
+        )
+        #expect(read(p + "/a.txt") == "a\n" && read(p + "/b.txt") == "b\n")
+        #expect(UndoSelection(wire: "last=-1").last == 0)
+        #expect(throws: Failure.self) {
+            try Undo.run(UndoSelection(last: 0), store: store, files: .own, env: [:], dryRun: true, force: false)
+        }
     }
 
     @Test("a tree past the path limit is kept up to it, and where it stopped is listed once")

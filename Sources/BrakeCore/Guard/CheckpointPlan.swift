@@ -11,8 +11,8 @@ public struct CheckpointPlan: Sendable, Equatable {
         public var recursive: Bool
         /// The path is a pattern (`rm *.txt`).
         public var glob: Bool
-        /// The step replaces or removes the file rather than writing into it (delete, move): a hard link then
-        /// keeps its content; a truncation or an in-place write needs a copy.
+        /// The step removes the file (delete): a hard link then keeps its content; a move keeps the inode alive
+        /// at its new name, and a truncation or an in-place write changes it, so those need a copy.
         public var replaced: Bool
         /// What the step does to it (`delete`, `move`, `write`, `truncate`), for people.
         public var why: String
@@ -132,18 +132,21 @@ public struct CheckpointPlan: Sendable, Equatable {
                 ? analysis.invocations[e.invocation] : nil
             // What runs elsewhere (ssh, a container's own file system) is not this machine's project.
             if let inv, inv.site.remote != nil || (inv.site.container && inv.site.mounts.isEmpty) { continue }
-            let glob = inv.map { i in i.args.contains(where: \.glob) } ?? false
+            // A target is a pattern only if it was written as one (`rm 'a[1].txt' *.log`: the first is literal).
+            let patterns = Set(inv?.args.filter(\.glob).map(\.text) ?? [])
+            func isGlob(_ t: Target) -> Bool { patterns.contains(t.written) }
             switch e.kind {
             case "fs.delete":
                 for t in e.targets {
-                    add(t, recursive: e.attrs["recursive"] == .bool(true), glob: glob, replaced: true, "delete")
+                    add(t, recursive: e.attrs["recursive"] == .bool(true), glob: isGlob(t), replaced: true, "delete")
                 }
             case "fs.move":
-                for t in e.targets { add(t, recursive: true, glob: glob, replaced: true, "move") }
+                // The moved inode lives on at its new name: a link to it would follow later writes there.
+                for t in e.targets { add(t, recursive: true, glob: isGlob(t), replaced: false, "move") }
             case "fs.truncate":
-                for t in e.targets { add(t, recursive: false, glob: glob, replaced: false, "truncate") }
+                for t in e.targets { add(t, recursive: false, glob: isGlob(t), replaced: false, "truncate") }
             case "fs.write":
-                for t in e.targets { add(t, recursive: false, glob: glob, replaced: false, "write") }
+                for t in e.targets { add(t, recursive: false, glob: isGlob(t), replaced: false, "write") }
             case "git.discard", "git.clean", "git.branch-delete", "git.history-rewrite":
                 guard let inv else { continue }
                 addGit(e, inv, context: context)
