@@ -132,6 +132,9 @@ check(len(listed) == 7, f"one checkpoint per destructive step ({len(listed)})")
 refs = sh("git for-each-ref --format='%(refname)' refs/brake/checkpoints").stdout.split()
 check(len(refs) >= 1, "the uncommitted work is kept as a commit under refs/brake/checkpoints/")
 
+log = brake("log").stdout
+check(log.count("checkpoint") == 7 and "git reset --hard" in log, "the local log shows each checkpoint after its decision")
+
 # A harmless command makes no checkpoint.
 check(step(S, "git status && ls -la && cat src/app.py") == "allow", "reading is allowed")
 check(len(json.loads(brake("checkpoints", "list", "--format", "json").stdout)) == 7, "reading makes no checkpoint")

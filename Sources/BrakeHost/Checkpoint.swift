@@ -1,4 +1,5 @@
 import BrakeCore
+import BrakeGuard
 
 #if canImport(Glibc)
 import Glibc
@@ -276,6 +277,18 @@ package struct Checkpoint: Sendable, Equatable {
         linked = Int64(v["linked_bytes"]?.intValue ?? 0)
         micros = v["micros"]?.intValue ?? 0
         undone = v["undone"]?.intValue
+    }
+
+    /// The local log's line for it (`brake log` shows it as a `checkpoint` after the decision whose digest it
+    /// carries).
+    package func auditRecord(digest: String) -> AuditRecord {
+        [
+            ("agent", .string(agent)), ("session", session.isEmpty ? .null : .string(session)),
+            ("action", .string(action)), ("decision", .string("checkpoint")), ("digest", .string(digest)),
+            ("checkpoint", .string(id)),
+            ("kept", .number(Double(entries.filter { $0.before.kind != .absent }.count))),
+            ("skipped", .number(Double(skipped.count))), ("unresolved", .number(Double(unresolved.count))),
+        ]
     }
 
     /// What the control plane is told: which paths, never their content.

@@ -62,10 +62,24 @@ package struct CheckpointStore: Sendable {
         for place in plan.places {
             if place.glob {
                 let matches = files.read { Self.glob(place.path) }
-                for m in matches { taker.keep(m, recursive: place.recursive, replaced: place.replaced, why: place.why) }
+                for m in matches {
+                    taker.keep(
+                        m,
+                        recursive: place.recursive,
+                        replaced: place.replaced,
+                        why: place.why,
+                        into: place.into
+                    )
+                }
                 if matches.isEmpty { taker.checkpoint.unresolved.append(place.path) }
             } else {
-                taker.keep(place.path, recursive: place.recursive, replaced: place.replaced, why: place.why)
+                taker.keep(
+                    place.path,
+                    recursive: place.recursive,
+                    replaced: place.replaced,
+                    why: place.why,
+                    into: place.into
+                )
             }
         }
         if taker.packFD >= 0 { close(taker.packFD) }
@@ -140,7 +154,14 @@ package struct CheckpointStore: Sendable {
             checkpoint.entries.append(e)
         }
 
-        mutating func keep(_ path: String, recursive: Bool, replaced: Bool, why: String, depth: Int = 0) {
+        mutating func keep(
+            _ path: String,
+            recursive: Bool,
+            replaced: Bool,
+            why: String,
+            into: [String] = [],
+            depth: Int = 0
+        ) {
             guard !full, seen.insert(path).inserted else { return }
             guard depth <= 128 else {
                 skip(path, "more than 128 directories deep")
@@ -163,7 +184,13 @@ package struct CheckpointStore: Sendable {
             case .symlink:
                 entry(path, why, state)
             case .directory:
-                guard recursive else { return }
+                guard recursive else {
+                    // A copy or move into the directory: what it replaces there.
+                    for name in into where !name.isEmpty && name != "." && name != ".." && !name.contains("/") {
+                        keep(path + "/" + name, recursive: true, replaced: false, why: why, depth: depth + 1)
+                    }
+                    return
+                }
                 entry(path, why, state)
                 let names = files.read { Loader.listDirectory(path) }.sorted()
                 for name in names {

@@ -65,7 +65,9 @@ package enum GuardSetup {
                         env: env,
                         build: policy.settings.buildDirectories
                     )
-                if let kept, let link = control ?? nil { link.sendCheckpoint(kept) }
+                guard let kept else { return }
+                try? store.append([kept.auditRecord(digest: judgement.digest)])
+                if let link = control ?? nil { link.sendCheckpoint(kept) }
             },
             settle: { session in CheckpointStore(home: store.home).settle(session: session, files: files, env: env) }
         )

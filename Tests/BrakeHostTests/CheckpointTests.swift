@@ -38,6 +38,13 @@ struct CheckpointPlanTests {
         #expect(byPath["/p/draft.md"]?.why == "move" && byPath["/p/draft.md"]?.replaced == false)
     }
 
+    @Test("a move or copy into a directory names what it writes there")
+    func into() {
+        let p = plan("mv a.txt b.txt docs/ && cp -r assets build/../public")
+        #expect(p.places.first { $0.path == "/p/docs" }?.into == ["a.txt", "b.txt"])
+        #expect(p.places.first { $0.path == "/p/public" }?.into == ["assets"])
+    }
+
     @Test("code's file writes are kept; a computed path is noted as unresolved")
     func codeWrites() {
         #expect(plan("python3 -c \"open('out.json', 'w').write('{}')\"").places.map(\.path) == ["/p/out.json"])
@@ -170,6 +177,21 @@ struct CheckpointStoreTests {
         #expect(readlink(p + "/assets/current", &buf, 63) == 6 && String(cString: buf) == "run.sh")
         #expect(read(p + "/app.py") == "foo = 1\n" && mode(p + "/app.py") == 0o640)
         #expect(read(p + "/log.txt") == String(repeating: "line\n", count: 1000))
+    }
+
+    @Test("a move into a directory keeps the file it replaces there")
+    func moveInto() throws {
+        let p = scratch()
+        let store = CheckpointStore(home: p + "/.brake")
+        mkdir(p + "/docs", 0o755)
+        write(p + "/docs/a.txt", "the old one\n")
+        write(p + "/a.txt", "the new one\n")
+        let c = try #require(take(store, "mv a.txt docs/", cwd: p))
+        #expect(Set(c.entries.map(\.path)) == [p + "/a.txt", p + "/docs/a.txt"])
+        run("mv a.txt docs/", cwd: p)
+        store.settle(session: "s1", files: .own)
+        let r = try Undo.run(UndoSelection(), store: store, files: .own, env: [:], dryRun: false, force: false)
+        #expect(r.conflicts == 0 && read(p + "/docs/a.txt") == "the old one\n" && read(p + "/a.txt") == "the new one\n")
     }
 
     @Test("a path changed after its step is left alone and reported, unless forced")

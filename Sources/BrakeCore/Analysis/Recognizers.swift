@@ -363,9 +363,11 @@ extension Analyzer {
         } else if target.cls == .device {
             addEffect("disk.overwrite", targets: [target], invocation: idx, detail: "\(p) writes to a device")
         } else {
+            // What lands inside the destination when it is a directory (a checkpoint keeps what it replaces there).
+            let names = sources.filter { !$0.dynamic && !$0.glob }.map { Paths.basename($0.text) }
             addEffect(
                 "fs.write",
-                attrs: ["via": .string(p)],
+                attrs: ["via": .string(p), "sources": .list(names)],
                 targets: [target],
                 invocation: idx,
                 detail: "\(p) writes \(dest.text)"

@@ -16,6 +16,8 @@ public struct CheckpointPlan: Sendable, Equatable {
         public var replaced: Bool
         /// What the step does to it (`delete`, `move`, `write`, `truncate`), for people.
         public var why: String
+        /// When the path turns out to be a directory: the names the step writes into it (`mv a b dir/`).
+        public var into: [String] = []
     }
 
     /// A git command that discards work or moves refs, and where it runs.
@@ -146,7 +148,14 @@ public struct CheckpointPlan: Sendable, Equatable {
             case "fs.truncate":
                 for t in e.targets { add(t, recursive: false, glob: isGlob(t), replaced: false, "truncate") }
             case "fs.write":
-                for t in e.targets { add(t, recursive: false, glob: isGlob(t), replaced: false, "write") }
+                for t in e.targets {
+                    add(t, recursive: false, glob: isGlob(t), replaced: false, "write")
+                    if case .list(let names)? = e.attrs["sources"], let path = t.path,
+                        let i = places.firstIndex(where: { $0.path == path })
+                    {
+                        places[i].into += names.filter { !places[i].into.contains($0) }
+                    }
+                }
             case "git.discard", "git.clean", "git.branch-delete", "git.history-rewrite":
                 guard let inv else { continue }
                 addGit(e, inv, context: context)
