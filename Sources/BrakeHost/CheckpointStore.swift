@@ -103,7 +103,7 @@ package struct CheckpointStore: Sendable {
         var files: AgentFiles
         var settings: CheckpointSettings
         var seen: Set<String> = []
-        var parents: [String: String?] = [:]
+        var parents: [String: String] = [:]
         var skippedPaths: Set<String> = []
         /// The path limit was reached: nothing more is walked.
         var full = false
@@ -138,29 +138,33 @@ package struct CheckpointStore: Sendable {
             if skippedPaths.insert(path).inserted { checkpoint.skipped.append((path, why)) }
         }
 
-        /// The directory's path with every link resolved, when it differs (undo walks it without following links).
-        mutating func realParent(of path: String) -> String? {
-            let parent = Paths.dirname(path)
+        /// The directory's path with every link resolved (undo walks it without following links).
+        mutating func realDirectory(_ parent: String) -> String {
             if let known = parents[parent] { return known }
             let real = files.read { Loader.realPath(parent) }
-            let value: String? = real == parent || real.isEmpty ? nil : real
+            let value = real.isEmpty ? parent : real
             parents[parent] = value
             return value
         }
 
-        mutating func entry(_ path: String, _ why: String, _ state: PathState) {
+        mutating func entry(_ path: String, _ why: String, _ state: PathState, real: String) {
             var e = CheckpointEntry(path: path, why: why, before: state)
-            e.parentReal = realParent(of: path)
+            e.parentReal = real == Paths.dirname(path) ? nil : real
             checkpoint.entries.append(e)
         }
 
+        /// Keeps a path's state. Its directory is opened once, from its real path, one component at a time without
+        /// following links, and everything is read through that descriptor: what is kept and where undo puts it
+        /// back are the same place, even if the agent swaps a directory for a link meanwhile. `real` is the
+        /// directory's real path when the caller knows it (a walk passes its own down).
         mutating func keep(
             _ path: String,
             recursive: Bool,
             replaced: Bool,
             why: String,
             into: [String] = [],
-            depth: Int = 0
+            depth: Int = 0,
+            real known: String? = nil
         ) {
             guard !full, seen.insert(path).inserted else { return }
             guard depth <= 128 else {
@@ -173,33 +177,52 @@ package struct CheckpointStore: Sendable {
                 skip(path, "this and everything after it: over the \(store.maxEntries)-path limit of one checkpoint")
                 return
             }
-            guard let state = files.read({ PathState.of(path) }) else {
+            let real = known ?? realDirectory(Paths.dirname(path))
+            let leaf = Paths.basename(path)
+            let opened = files.read { Undo.walk(real, create: false) }
+            if let problem = opened.problem {
+                skip(path, "its directory changed while it was being kept (\(problem))")
+                return
+            }
+            guard let dir = opened.fd else {
+                if why != "delete" && why != "move" { entry(path, why, .absent, real: real) }
+                return
+            }
+            defer { close(dir) }
+            guard let state = files.read({ PathState.at(dir, leaf) }) else {
                 skip(path, "not a regular file, directory or link, or unreadable")
                 return
             }
+            let here = real == "/" ? "/" + leaf : real + "/" + leaf
             switch state.kind {
             case .absent:
                 // A delete of nothing changes nothing; a write creates the file (undo removes it again).
-                if why != "delete" && why != "move" { entry(path, why, .absent) }
+                if why != "delete" && why != "move" { entry(path, why, .absent, real: real) }
             case .symlink:
-                entry(path, why, state)
+                entry(path, why, state, real: real)
             case .directory:
                 guard recursive else {
                     // A copy or move into the directory: what it replaces there.
                     for name in into where !name.isEmpty && name != "." && name != ".." && !name.contains("/") {
-                        keep(path + "/" + name, recursive: true, replaced: false, why: why, depth: depth + 1)
+                        keep(
+                            path + "/" + name,
+                            recursive: true,
+                            replaced: false,
+                            why: why,
+                            depth: depth + 1,
+                            real: here
+                        )
                     }
                     return
                 }
-                entry(path, why, state)
-                let names = files.read { Loader.listDirectory(path) }.sorted()
-                for name in names {
+                entry(path, why, state, real: real)
+                for (name, isDirectory) in files.read({ CheckpointStore.list(dir, leaf) }).sorted(by: { $0.0 < $1.0 }) {
                     let child = path == "/" ? "/" + name : path + "/" + name
-                    if build.contains(name), files.read({ Loader.isDirectory(child) }) {
+                    if build.contains(name), isDirectory {
                         skip(child, "build or dependency directory (regenerable)")
                         continue
                     }
-                    keep(child, recursive: true, replaced: replaced, why: why, depth: depth + 1)
+                    keep(child, recursive: true, replaced: replaced, why: why, depth: depth + 1, real: here)
                 }
             case .file:
                 if state.size > settings.maxFileBytes {
@@ -207,14 +230,22 @@ package struct CheckpointStore: Sendable {
                     return
                 }
                 var s = state
-                guard store(path, &s, replaced: replaced) else { return }
-                entry(path, why, s)
+                guard store(path, in: dir, leaf, &s, replaced: replaced) else { return }
+                entry(path, why, s, real: real)
             }
         }
 
         /// Keeps one regular file's content: opened as the agent, linked or copied as this process.
-        mutating func store(_ path: String, _ state: inout PathState, replaced: Bool) -> Bool {
-            let fd = files.read { open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
+        mutating func store(
+            _ path: String,
+            in dir: Int32,
+            _ leaf: String,
+            _ state: inout PathState,
+            replaced: Bool
+        )
+            -> Bool
+        {
+            let fd = files.read { openat(dir, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
             guard fd >= 0 else {
                 skip(path, "cannot be read (\(Loader.string(strerror(errno))))")
                 return false
@@ -390,6 +421,23 @@ package struct CheckpointStore: Sendable {
         return (rel, sha)
     }
 
+    /// The names in the directory `name` of the open directory `dir` (opened without following a link), and
+    /// whether each is a directory.
+    static func list(_ dir: Int32, _ name: String) -> [(String, Bool)] {
+        let fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0, let d = fdopendir(fd) else { return [] }
+        defer { closedir(d) }
+        var out: [(String, Bool)] = []
+        while let e = readdir(d) {
+            let entryName = withUnsafePointer(to: e.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if entryName == "." || entryName == ".." { continue }
+            out.append((entryName, e.pointee.d_type == UInt8(DT_DIR)))
+        }
+        return out
+    }
+
     /// Opens kept content for reading: a loose object or link (the whole file), or a range of a pack
     /// (`packs/ID:OFFSET:LENGTH`). Nil when it is missing or the reference is malformed.
     package func openObject(_ ref: String) -> (fd: Int32, offset: Int64, length: Int64)? {
@@ -410,7 +458,7 @@ package struct CheckpointStore: Sendable {
             return nil
         }
         if let (off, len) = range {
-            guard off + len <= Int64(st.st_size) else {
+            guard off <= Int64(st.st_size), len <= Int64(st.st_size) - off else {
                 close(fd)
                 return nil
             }
@@ -517,7 +565,15 @@ package struct CheckpointStore: Sendable {
         for id in Set(text.split(separator: "\n").map(String.init)) {
             guard var c = load(id) else { continue }
             for i in c.entries.indices where c.entries[i].after == nil {
-                c.entries[i].after = files.read { PathState.of(c.entries[i].path) } ?? .absent
+                let e = c.entries[i]
+                c.entries[i].after = files.read { () -> PathState in
+                    let opened = Undo.walk(e.parentReal ?? Paths.dirname(e.path), create: false)
+                    guard let dir = opened.fd else {
+                        return opened.problem == nil ? .absent : PathState(kind: .symlink)
+                    }
+                    defer { close(dir) }
+                    return PathState.at(dir, Paths.basename(e.path)) ?? .absent
+                }
             }
             for i in c.git.indices where c.git[i].headAfter == nil {
                 guard let ref = c.git[i].headRef else { continue }
@@ -547,7 +603,8 @@ package struct CheckpointStore: Sendable {
         _ = prune(now: now, files: files, env: env)
     }
 
-    /// Removes what retention says must go; the ids removed.
+    /// Removes what retention says must go, then the repositories' refs of what went (git as the caller, with the
+    /// store unlocked: a repository the agent controls cannot hold captures up); the ids removed.
     @discardableResult
     package func prune(
         now: Int,
@@ -555,23 +612,27 @@ package struct CheckpointStore: Sendable {
         files: AgentFiles = .own,
         env: [String: String] = [:]
     ) -> [String] {
+        let (removed, refs) = removeExpired(now: now, limit: limit)
+        for (root, ref) in refs.prefix(50) {
+            _ = AgentRecorder.runGit(["update-ref", "-d", ref], root: root, files: files, env: env)
+        }
+        return removed
+    }
+
+    func removeExpired(now: Int, limit: Int) -> ([String], [(String, String)]) {
         // Not while a capture is under way (it may be reusing content that looks unreferenced): next time.
         let lock = open(dir + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard lock >= 0, flock(lock, LOCK_EX | LOCK_NB) == 0 else {
             if lock >= 0 { close(lock) }
-            return []
+            return ([], [])
         }
         defer { close(lock) }
         var list = all()
         var removed: [String] = []
         let oldest = now - settings.maxAgeDays * 86400
+        var refs: [(String, String)] = []
         func drop(_ c: Checkpoint) {
-            // The repository's ref to the uncommitted work goes too (git as the repository's owner, the caller).
-            for g in c.git {
-                if let ref = g.ref {
-                    _ = AgentRecorder.runGit(["update-ref", "-d", ref], root: g.root, files: files, env: env)
-                }
-            }
+            for g in c.git { if let ref = g.ref { refs.append((g.root, ref)) } }
             unlink(path(of: c.id))
             unlink(dir + "/packs/" + c.id)
             Self.removeTree(dir + "/links/" + c.id)
@@ -589,7 +650,7 @@ package struct CheckpointStore: Sendable {
             total -= c.copied + c.linked
             list.removeFirst()
         }
-        guard !removed.isEmpty else { return removed }
+        guard !removed.isEmpty else { return (removed, refs) }
         // Content only the removed checkpoints referred to.
         var used: Set<String> = []
         for c in list { for e in c.entries { if let o = e.before.object { used.insert(o) } } }
@@ -598,7 +659,7 @@ package struct CheckpointStore: Sendable {
                 unlink(dir + "/objects/\(sub)/\(name)")
             }
         }
-        return removed
+        return (removed, refs)
     }
 
     static func removeTree(_ path: String) {

@@ -219,15 +219,18 @@ package enum Undo {
         }
         for (path, mode) in modes.reversed() {
             guard let dir = directory[path] else { continue }
-            files.read {
-                let found = walk(dir, create: false)
-                guard let pfd = found.fd else { return }
+            let ok = files.read { () -> Bool in
+                guard let pfd = walk(dir, create: false).fd else { return false }
                 defer { close(pfd) }
                 let fd = openat(pfd, Paths.basename(path), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                if fd >= 0 {
-                    fchmod(fd, mode_t(mode))
-                    close(fd)
-                }
+                guard fd >= 0 else { return false }
+                defer { close(fd) }
+                return fchmod(fd, mode_t(mode)) == 0
+            }
+            if !ok {
+                report.items.append(
+                    .init(path: path, outcome: .failed, detail: "its mode \(String(mode, radix: 8)) could not be set")
+                )
             }
         }
         for path in removals.sorted(by: >) {
@@ -326,10 +329,15 @@ package enum Undo {
             guard let dir, now.size == want.size, now.mode == want.mode,
                 let sha = want.sha256 ?? objectHash(want, store: store)
             else { return false }
-            let fd = files.read { openat(dir, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+            // Never blocks on a FIFO put there since, and reads no more than the kept size.
+            let fd = files.read { openat(dir, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
             guard fd >= 0 else { return false }
             defer { close(fd) }
-            return hash(fd) == sha
+            var st = stat()
+            guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, Int64(st.st_size) == want.size else {
+                return false
+            }
+            return hash(fd, offset: 0, length: want.size) == sha
         }
     }
 
@@ -485,7 +493,7 @@ package enum Undo {
             let current = run(["symbolic-ref", "-q", "HEAD"])?.trimmedLine
             if now == head {
                 out.append(.init(path: ref, outcome: .unchanged, detail: ""))
-            } else if !force && g.headAfter != now {
+            } else if !force && (g.headAfter == nil || g.headAfter != now) {
                 // Moved by something after the step (new commits), or it is not known what the step left.
                 let what =
                     g.headAfter == nil

@@ -333,6 +333,18 @@ struct CheckpointStoreTests {
         #expect(lstat(p + "/x", &st) == 0 && st.st_mode & S_IFMT == S_IFDIR)
     }
 
+    @Test("a FIFO put where a kept file was makes undo report it, not hang")
+    func fifo() throws {
+        let p = scratch()
+        let store = CheckpointStore(home: p + "/.brake")
+        write(p + "/a.txt", "kept\n")
+        _ = try #require(take(store, "sed -i s/kept/gone/ a.txt", cwd: p))
+        unlink(p + "/a.txt")
+        mkfifo(p + "/a.txt", 0o644)
+        let r = try Undo.run(UndoSelection(), store: store, files: .own, env: [:], dryRun: false, force: true)
+        #expect(r.items.first?.outcome == .conflict)
+    }
+
     @Test("without a selection, the most recent checkpoint not undone yet; --last must be positive")
     func defaultSelection() throws {
         let p = scratch()
