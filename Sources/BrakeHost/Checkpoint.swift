@@ -34,29 +34,8 @@ package struct PathState: Sendable, Equatable {
         }
     }
 
-    /// `lstat` of a path (as whoever the calling thread reads as); nil for kinds a checkpoint does not keep.
-    package static func of(_ path: String) -> PathState? {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { return errno == ENOENT || errno == ENOTDIR ? .absent : nil }
-        var s = PathState(kind: .file)
-        s.mode = UInt32(st.st_mode & 0o7777)
-        s.size = Int64(st.st_size)
-        s.mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
-        switch st.st_mode & S_IFMT {
-        case S_IFREG: s.kind = .file
-        case S_IFDIR: s.kind = .directory
-        case S_IFLNK:
-            s.kind = .symlink
-            var buf = [CChar](repeating: 0, count: 4097)
-            let n = readlink(path, &buf, 4096)
-            guard n >= 0 else { return nil }
-            s.link = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        default: return nil
-        }
-        return s
-    }
-
-    /// `fstatat` of `name` in an open directory, not following a link.
+    /// `fstatat` of `name` in an open directory, not following a link (as whoever the calling thread reads as);
+    /// nil for kinds a checkpoint does not keep.
     package static func at(_ dir: Int32, _ name: String) -> PathState? {
         var st = stat()
         guard fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
