@@ -621,8 +621,17 @@ package struct CheckpointStore: Sendable {
 
     func removeExpired(now: Int, limit: Int) -> ([String], [(String, String)]) {
         // Not while a capture is under way (it may be reusing content that looks unreferenced): next time.
+        // Waits up to a second: a capture's lock can also live on for a moment in a child another thread forked.
         let lock = open(dir + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard lock >= 0, flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+        var held = false
+        for _ in 0..<100 where lock >= 0 {
+            if flock(lock, LOCK_EX | LOCK_NB) == 0 {
+                held = true
+                break
+            }
+            usleep(10_000)
+        }
+        guard held else {
             if lock >= 0 { close(lock) }
             return ([], [])
         }
