@@ -342,6 +342,7 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
             ("tool", .string(request.tool)), ("action", .string(j.summary)), ("decision", .string(verdict.rawValue)),
             ("rules", .array(rules.map { .string($0) })), ("digest", .string(j.digest)),
         ]
+        if let observed = j.observed { f.append(("observed", .string(observed.rawValue))) }
         if !note.isEmpty { f.append(("note", .string(note))) }
         return f
     }

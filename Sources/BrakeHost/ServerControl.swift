@@ -217,6 +217,7 @@ package final class ServerControl: ControlLink, @unchecked Sendable {
             ("time", .number(Double(time(nil)))),
         ]
         if enforced != j.verdict { members.append(("enforced", .string(enforced.rawValue))) }
+        if let observed = j.observed { members.append(("observed", .string(observed.rawValue))) }
         try? link.store.ensureHome()
         var st = stat()
         if stat(spoolPath, &st) == 0 && st.st_size > 16 << 20 { return }  // bounded; the local audit log has it all

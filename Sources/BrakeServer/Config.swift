@@ -31,6 +31,13 @@ public struct ServerConfig: Sendable {
     public var publicURL = ""
     public var webhooks: [Webhook] = []
     public var webhookRetries = 5
+    /// Teams for reports: team name → user names.
+    public var teams: [String: [String]] = [:]
+    /// The weekly digest through the webhooks: every this many days (0: never).
+    public var digestDays = 7
+    /// A suggestion needs this many approvals of one shape, by at least `suggestApprovers` different people.
+    public var suggestApprovals = 5
+    public var suggestApprovers = 2
     public var breakers: [Breaker] = [
         Breaker(name: "destructive-burst", limit: 20, window: 600, scope: "session", liftRole: "senior")
     ]
@@ -117,6 +124,24 @@ public struct ServerConfig: Sendable {
                     }
                 }
             case "public_url": publicURL = try string(v, key)
+            case "teams":
+                guard let tm = v.mapping else { throw fail("'teams' must map team names to lists of user names") }
+                for (tk, tv) in tm {
+                    teams[tk.scalar?.string ?? ""] = try strings(tv, "teams.\(tk.scalar?.string ?? "")")
+                }
+            case "digest_days": digestDays = try int(v, key, min: 0)
+            case "suggestions":
+                guard let sm = v.mapping else { throw fail("'suggestions' must be a mapping (approvals, approvers)") }
+                for (sk, sv) in sm {
+                    switch sk.scalar?.string ?? "" {
+                    case "approvals": suggestApprovals = try int(sv, "suggestions.approvals", min: 2)
+                    case "approvers": suggestApprovers = try int(sv, "suggestions.approvers", min: 1)
+                    default:
+                        throw fail(
+                            "unknown key 'suggestions.\(sk.scalar?.string ?? "")'; expected approvals, approvers"
+                        )
+                    }
+                }
             case "webhook_retries": webhookRetries = try int(v, key, min: 0)
             case "webhooks":
                 guard let seq = v.sequence else { throw fail("'webhooks' must be a list") }
@@ -188,7 +213,7 @@ public struct ServerConfig: Sendable {
                 }
             default:
                 throw fail(
-                    "unknown key '\(key)'; expected roles, policy, approval_ttl_minutes, max_wait_seconds, idle_timeout_seconds, max_connections, max_connections_per_client, checkpoint_interval_seconds, stop_lift_role, destructive, breakers, webhooks, webhook_retries, public_url"
+                    "unknown key '\(key)'; expected roles, policy, approval_ttl_minutes, max_wait_seconds, idle_timeout_seconds, max_connections, max_connections_per_client, checkpoint_interval_seconds, stop_lift_role, destructive, breakers, webhooks, webhook_retries, public_url, teams, digest_days, suggestions"
                 )
             }
         }

@@ -24,10 +24,13 @@ final class Caches: Sendable {
 public struct ControlPlane: Sendable {
     public let store: any ControlStore
     public let config: ServerConfig
-    public let policy: Policy
+    /// The organisation policy with the suggestions admins accepted; replaced whole when one is accepted.
+    let policyState: PolicyState
+    /// The policy the server judges with.
+    public var policy: Policy { policyState.current.policy }
     /// The organisation policy as served to hooks (empty when only the built-in policy applies).
-    public let policyText: String
-    public let policyETag: String
+    public var policyText: String { policyState.current.text }
+    public var policyETag: String { policyState.current.etag }
     let key: Curve25519.Signing.PrivateKey
     let clock: @Sendable () -> Int
     let caches = Caches()
@@ -56,9 +59,7 @@ public struct ControlPlane: Sendable {
         )
         self.store = store
         self.config = config
-        self.policy = policy
-        self.policyText = policyText
-        self.policyETag = "\"" + AuditChain.hash(previous: "", event: policyText).prefix(32) + "\""
+        self.policyState = PolicyState(base: policy, text: policyText)
         self.key = key
         self.clock = clock
     }
@@ -386,6 +387,7 @@ public struct ControlPlane: Sendable {
         if !r.repository.isEmpty { fields.append(("repository", .string(r.repository))) }
         if !r.environment.isEmpty { fields.append(("environment", .string(r.environment))) }
         if final != r.decision { fields.append(("enforced", .string(final))) }
+        if !r.observed.isEmpty { fields.append(("observed", .string(r.observed))) }
         if let stop { fields.append(("stop", .string(stop.id))) }
         metrics.decision(outcome: final, rules: r.rules)
         if let ms = r.elapsedMS { metrics.hookReported.record(ms) }
@@ -504,6 +506,7 @@ public struct ControlPlane: Sendable {
                 ("labels", .array(r.labels.map { .string($0) })), ("digest", .string(r.digest)),
                 ("spooled", .bool(true)), ("reported_time", .number(Double(when))),
             ]
+            if !r.observed.isEmpty { fields.append(("observed", .string(r.observed))) }
             if let enforced = item["enforced"]?.stringValue, ["allow", "ask", "deny"].contains(enforced) {
                 fields.append(("enforced", .string(enforced)))
             }

@@ -209,6 +209,8 @@ public struct DecisionReport: Sendable, Equatable {
     public var environment: String
     /// How long the whole hook call took, as the hook measured it (optional).
     public var elapsedMS: Double?
+    /// Observe mode: what enforcing would have decided (`ask`), else empty.
+    public var observed = ""
 
     /// A report of what the server itself judged.
     public init(
@@ -228,6 +230,7 @@ public struct DecisionReport: Sendable, Equatable {
         repository = request.repository
         environment = request.environment
         self.elapsedMS = elapsedMS
+        observed = j.observed?.rawValue ?? ""
     }
 
     public init(json v: JSONValue) throws(APIError) {
@@ -247,6 +250,7 @@ public struct DecisionReport: Sendable, Equatable {
         repository = v["repository"]?.stringValue ?? ""
         environment = v["environment"]?.stringValue ?? ""
         if case .number(let ms)? = v["elapsed_ms"], ms >= 0 { elapsedMS = ms }
+        if let o = v["observed"]?.stringValue, ["ask", "deny"].contains(o) { observed = o }
     }
 }
 

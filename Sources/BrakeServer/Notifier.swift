@@ -22,7 +22,7 @@ public struct Webhook: Sendable, Equatable {
     }
 
     public static let allEvents = [
-        "request.created", "request.decided", "stop.created", "stop.lifted", "breaker.tripped",
+        "request.created", "request.decided", "stop.created", "stop.lifted", "breaker.tripped", "digest",
     ]
 }
 

@@ -497,6 +497,7 @@ public enum Routes {
                 return Reply(body: try await plane.revokeToken(id: try param(ctx, "id"), by: u).json)
             }
         }
+        OversightController(plane: plane).add(to: router)
         WebUI.add(to: router, plane: plane)
         return router
     }

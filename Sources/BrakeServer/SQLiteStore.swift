@@ -115,6 +115,7 @@ public final class SQLiteStore: ControlStore {
         migrator.registerMigration("v8-user-email") { db in
             try db.execute(sql: "ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT ''")
         }
+        Self.registerOversightMigrations(&migrator)
         try migrator.migrate(pool)
         batcher = DecisionBatcher(pool: pool)
     }
@@ -387,7 +388,9 @@ public final class SQLiteStore: ControlStore {
                     """
             ).execute(arguments: [r.session, user, r.agent, r.repository, now, now, refused])
         }
-        return try Self.append(db, audit, now: now).seq
+        let seq = try Self.append(db, audit, now: now).seq
+        try writeDecisionFacts(db, r, user: user, audit: audit, seq: seq, now: now)
+        return seq
     }
 
     public func destructiveCount(session: String?, user: String?, tool: String?, since: Int) async throws -> Int {

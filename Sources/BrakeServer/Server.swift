@@ -164,6 +164,8 @@ public struct BrakeServerMain: Sendable {
             )
         }
         let plane = try Self.plane(store: store, config: config, key: key)
+        // The suggestions admins accepted are part of the policy from the start.
+        try await plane.loadAcceptedSuggestions()
         var logger = Logger(label: "brake-serve")
         logger.logLevel = .notice
         let url = "http://\(host):\(port)"
@@ -265,6 +267,7 @@ struct Housekeeping: Service {
                 do {
                     _ = try await plane.expireRequests()
                     try await plane.checkpoint()
+                    try await plane.digestIfDue()
                 } catch {
                     logger.error("housekeeping failed: \(error)")
                 }

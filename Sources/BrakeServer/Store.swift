@@ -3,7 +3,7 @@ import BrakeCore
 /// Where the control plane keeps its state. Every mutating call is one transaction that also appends its
 /// audit event, so a state change and its record are never separated. `StoreConformance` (in the tests)
 /// is the suite any backend must pass.
-public protocol ControlStore: Sendable {
+public protocol ControlStore: OversightStore {
     // Identities
     func userCount() async throws -> Int
     func addUser(_ user: User, token: TokenRecord, audit: AuditDraft, now: Int) async throws -> User
@@ -100,4 +100,34 @@ extension ControlStore {
         }
         return entries
     }
+}
+
+/// What the oversight reports read, and what they record (sign-off reports, decided suggestions, the digest).
+public protocol OversightStore: Sendable {
+    /// Decisions since `since`, summed per session (with its repository, user and agent).
+    func sessionFacts(since: Int) async throws -> [SessionFacts]
+    /// Asks (and observe mode's would-be asks) since `since`, per rule, person and repository.
+    func ruleAsks(since: Int) async throws -> [RuleAsks]
+    /// Requests opened since `since`.
+    func approvals(since: Int) async throws -> [Approval]
+    /// Records what a gate or sign-off run reported about commits (the latest report of a commit wins; the
+    /// first sign-off time is kept), with sign-off envelopes (DSSE, as in refs/notes/brake-signoffs), and the
+    /// audit event.
+    func addCommitFacts(
+        _ facts: [CommitFact],
+        envelopes: [(commit: String, envelope: String)],
+        user: String,
+        audit: AuditDraft,
+        now: Int
+    ) async throws
+    /// Commits reported since `since` (their own time), newest first; of one repository when given.
+    func commitFacts(since: Int, repository: String?) async throws -> [CommitFact]
+    /// Sign-off envelopes recorded for these commits (commit → envelopes).
+    func signoffEnvelopes(commits: [String]) async throws -> [String: [String]]
+    func suggestionDecisions() async throws -> [SuggestionDecision]
+    /// Records an admin's decision; 409 when that suggestion was decided already.
+    func decideSuggestion(_ d: SuggestionDecision, audit: AuditDraft, now: Int) async throws
+    /// A small server setting (the last digest's time).
+    func value(_ key: String) async throws -> String?
+    func setValue(_ key: String, _ value: String) async throws
 }

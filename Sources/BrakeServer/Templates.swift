@@ -42,6 +42,7 @@ enum Templates {
         .flash { background:#e2f4e5; border:1px solid #9bd3a5; padding:10px 12px; border-radius:6px; margin-bottom:16px; }
         .error { background:#fde7e4; border:1px solid #f3a59c; padding:10px 12px; border-radius:6px; margin-bottom:16px; }
         .banner-bad { background:#fde7e4; border:1px solid #f3a59c; padding:10px 12px; border-radius:6px; }
+        svg.chart { max-width:640px; display:block; margin:8px 0; } .suggestion pre { max-width:100%; }
         .banner-ok { background:#e2f4e5; border:1px solid #9bd3a5; padding:10px 12px; border-radius:6px; }
         @media (max-width:640px) { main { padding:10px; } th, td { padding:6px; } header .who { margin-left:0; } }
         </style>
@@ -56,6 +57,7 @@ enum Templates {
             <a href="/ui/stops" {{#navStops}}aria-current="page"{{/navStops}}>Stop</a>
             <a href="/ui/sessions" {{#navSessions}}aria-current="page"{{/navSessions}}>Sessions</a>
             <a href="/ui/audit" {{#navAudit}}aria-current="page"{{/navAudit}}>Audit</a>
+            <a href="/ui/reports" {{#navReports}}aria-current="page"{{/navReports}}>Reports</a>
             {{#isAdmin}}<a href="/ui/admin" {{#navAdmin}}aria-current="page"{{/navAdmin}}>Admin</a>{{/isAdmin}}
           </nav>
           <div class="who"><span>{{name}} ({{role}})</span>

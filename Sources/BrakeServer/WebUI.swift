@@ -16,7 +16,8 @@ public enum WebUI {
             ("layout", Templates.layout), ("login", Templates.login), ("pending", Templates.pending),
             ("pendingRows", Templates.pendingRows), ("request", Templates.request), ("stops", Templates.stops),
             ("sessions", Templates.sessions), ("session", Templates.session), ("audit", Templates.audit),
-            ("admin", Templates.admin), ("notFound", Templates.notFound),
+            ("admin", Templates.admin), ("notFound", Templates.notFound), ("reports", Templates.reports),
+            ("signoffs", Templates.signoffs),
         ] {
             // The templates are constants checked by the tests; a broken one is a programming error.
             try! lib.register(text, named: name)
@@ -234,6 +235,13 @@ public enum WebUI {
             )
         }
 
+        addReports(
+            to: router,
+            plane: plane,
+            page: { req, body in await page(req, body) },
+            post: { req, back, body in await post(req, back: back, body) },
+            notes: notes
+        )
         router.get("/") { _, _ in redirect("/ui") }
         router.get("/ui/login") { req, _ in
             let (_, error) = notes(req)

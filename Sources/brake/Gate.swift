@@ -501,6 +501,7 @@ struct SignoffCommand: ParsableCommand {
             if commits.isEmpty { throw Failure(status: ExitStatus.badInput, message: "no commits in \(revision)") }
             let repo = Git.run(["config", "--get", "remote.origin.url"])?.trimmingCharacters(in: "\n ") ?? root
             let now = LocalStore.now()
+            var made: [(String, String)] = []
             for c in commits {
                 let st = Signoff.Statement(
                     commit: c.sha,
@@ -521,6 +522,7 @@ struct SignoffCommand: ParsableCommand {
                 guard Git.run(identity + ["notes", "--ref=brake-signoffs", "append", "-m", env, c.sha]) != nil else {
                     throw Failure(status: ExitStatus.badInput, message: "could not write the git note for \(c.sha)")
                 }
+                made.append((c.sha, env))
                 let involved = [c.authorEmail.lowercased(), c.committerEmail.lowercased()] + c.coAuthors.map(\.1)
                 let own =
                     !Set(involved).isDisjoint(with: me.emails)
@@ -528,6 +530,27 @@ struct SignoffCommand: ParsableCommand {
                 FileHandleOut.stdout("signed off \(c.sha.prefix(12)) as \(me.name) (\(me.level))\(own)\n")
             }
             FileHandleOut.stdout("push them with: git push origin refs/notes/brake-signoffs\n")
+            // With a control plane: the envelopes and where each commit now stands go to it too.
+            let environment = Loader.environment()
+            if let link = try ServerLink.load(env: environment, store: store, forPerson: true) {
+                do {
+                    let (results, _) = try Gate.evaluate(revision, since: nil, roster: r, pusher: nil, env: environment)
+                    if SignoffReports.send(
+                        link,
+                        repository: SignoffReports.identity(root: root),
+                        results: results,
+                        envelopes: made,
+                        source: "signoff",
+                        times: SignoffReports.times(revision)
+                    ) {
+                        FileHandleOut.stdout("reported to the control plane (\(link.url))\n")
+                    }
+                } catch {
+                    FileHandleOut.stderr(
+                        "brake: the sign-offs are in the git notes, but the control plane was not told (\(error))\n"
+                    )
+                }
+            }
         } catch {
             Loader.fail(error)
         }
@@ -583,7 +606,11 @@ struct Gate: ParsableCommand {
             withBlobs: countLines || !records.isEmpty || link != nil,
             since: since
         )
-        if let link { records += try Provenance.fromServer(link, commits: commits) }
+        var served: [String: [String]] = [:]
+        if let link {
+            records += try Provenance.fromServer(link, commits: commits)
+            served = try SignoffReports.envelopes(link, commits: commits.map(\.sha))
+        }
         let work = AgentWork(records)
         if work.isEmpty && !countLines { for i in commits.indices { commits[i].addedLines = [:] } }
         let signoffs = Git.notes("brake-signoffs")
@@ -593,7 +620,8 @@ struct Gate: ParsableCommand {
         var results: [Signoff.CommitResult] = []
         for var c in commits {
             c.aiNote = aiNotes.contains(c.sha)
-            let mine = signoffs[c.sha].map(Gate.envelopes) ?? []
+            var mine = signoffs[c.sha].map(Gate.envelopes) ?? []
+            for e in served[c.sha] ?? [] where !mine.contains(e) { mine.append(e) }
             results.append(
                 Signoff.evaluate(
                     c,
@@ -625,6 +653,16 @@ struct Gate: ParsableCommand {
             let who = pusher ?? env["BRAKE_PUSHER"] ?? env["GITHUB_ACTOR"]
             let (results, _) = try Gate.evaluate(spec, since: nil, roster: r, pusher: who, env: env)
             let passed = results.allSatisfy(\.passed)
+            if let link = try ServerLink.load(env: env, store: LocalStore(env: env), forPerson: true) {
+                SignoffReports.send(
+                    link,
+                    repository: SignoffReports.identity(root: root),
+                    results: results,
+                    envelopes: [],
+                    source: "gate",
+                    times: SignoffReports.times(spec)
+                )
+            }
             if format == "json" {
                 FileHandleOut.stdout(
                     JSONValue.object([

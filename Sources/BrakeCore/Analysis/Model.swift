@@ -49,6 +49,9 @@ public struct Context: Sendable, Equatable {
     public var scripts: [String: String] = [:]
     /// Files the command will run that could not be read, or were too large: path → why. They are asked about.
     public var scriptProblems: [String: String] = [:]
+    /// The repositories the action runs in or writes to (their identities, `github.com/acme/shop`), for
+    /// exceptions scoped to repositories.
+    public var repositories: [String] = []
 
     /// Creates a context.
     public init(

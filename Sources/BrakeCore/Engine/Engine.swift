@@ -27,6 +27,8 @@ public struct Decision: Sendable {
     public var analysis: Analysis
     /// Rule-by-rule trace lines, filled when requested.
     public var trace: [String]
+    /// Rules that matched but an exception of the policy covers (they did not decide).
+    public var excepted: [String] = []
 
     /// The reasons as `[{"rule": …, "message": …}]`.
     public var reasonsJSON: JSONValue {
@@ -94,6 +96,7 @@ public enum Engine {
         // What matched, as (rule index, effect index): a plan matches thousands of times, and copies of rules
         // and effects were a fifth of its decision's time.
         var matched: [(Int, Int)] = []
+        var excepted: [String] = []
         // The rules that consider each effect kind, found once per kind: a plan brings thousands of effects of a
         // few kinds (a command, a handful: every rule is tried). An explanation goes through every rule, to say
         // why each one did not match.
@@ -130,9 +133,10 @@ public enum Engine {
                 )
                 if ok,
                     let exception = policy.exceptions.first(where: { e in
-                        applies(e, rule: rule, effect: effect, context: context)
+                        applies(e, rule: rule, effect: effect, analysis: analysis, context: context)
                     })
                 {
+                    if !excepted.contains(rule.id) { excepted.append(rule.id) }
                     if wantTrace {
                         trace.append(
                             "  \(rule.id): matched, but exception applies (\(exception.reason), \(exception.layer))"
@@ -203,7 +207,7 @@ public enum Engine {
         }
         let agentMessage = reasons.first(where: { $0.decision == verdict })?.agentMessage ?? ""
         let commands = analysis.invocations.map(\.display)
-        return Decision(
+        var decision = Decision(
             verdict: verdict,
             reasons: reasons,
             labels: labels,
@@ -214,6 +218,8 @@ public enum Engine {
             analysis: analysis,
             trace: trace
         )
+        decision.excepted = excepted.filter { id in !reasons.contains { $0.rule == id } }
+        return decision
     }
 
     static func describe(_ attrs: [String: AttrValue]) -> String {
@@ -359,8 +365,26 @@ public enum Engine {
             .replacingAll("{tmp}", with: Paths.normalize(context.env["TMPDIR"] ?? "/tmp"))
     }
 
-    static func applies(_ e: PolicyException, rule: Rule, effect: Effect, context: Context) -> Bool {
-        guard e.rules.contains(where: { Glob.match($0, rule.id) }), !effect.targets.isEmpty else { return false }
+    static func applies(
+        _ e: PolicyException,
+        rule: Rule,
+        effect: Effect,
+        analysis: Analysis,
+        context: Context
+    ) -> Bool {
+        guard e.rules.contains(where: { Glob.match($0, rule.id) }) else { return false }
+        if !e.repositories.isEmpty {
+            guard !context.repositories.isEmpty,
+                context.repositories.allSatisfy({ repo in e.repositories.contains { Glob.match($0, repo) } })
+            else { return false }
+        }
+        if !e.commands.isEmpty {
+            guard analysis.invocations.indices.contains(effect.invocation) else { return false }
+            let invocation = analysis.invocations[effect.invocation]
+            guard e.commands.contains(where: { CommandPattern.matches($0, invocation) }) else { return false }
+        }
+        if e.paths.isEmpty { return !e.commands.isEmpty }
+        guard !effect.targets.isEmpty else { return false }
         let globs = e.paths.map { expandPlaceholders($0, context) }
         return effect.targets.allSatisfy { t in
             guard let p = t.path, t.cls != .unknown else { return false }

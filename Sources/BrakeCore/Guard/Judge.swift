@@ -37,6 +37,8 @@ public struct Judgement: Sendable {
     public var wantedFiles: [String] = []
     /// What the action destroys inside the project, for the host to keep before it runs (`brake undo`).
     public var checkpoint = CheckpointPlan()
+    /// In observe mode (`mode: observe`): what enforcing would have done (`ask`); the verdict is then allow.
+    public var observed: Verdict?
 
     /// The detail a person sees on a request: tool, directory, targets, commands, reasons, labels.
     public func detail(_ request: ActionRequest) -> JSONValue {
@@ -67,6 +69,7 @@ public enum Judge {
         context.actor = .agent
         context.agent = request.agent
         context.session = request.session.isEmpty ? nil : request.session
+        context.repositories = request.repositories
         let decisions = request.actions.map {
             Engine.decide(
                 action: $0,
@@ -100,13 +103,28 @@ public enum Judge {
         }
         var rules = Array(Set(decisions.flatMap { $0.reasons.map(\.rule) })).sorted()
         var reason = worst.reasons.first.map { "\($0.message) (\($0.rule))" } ?? ""
-        if let local = request.localVerdict, local > verdict {
+        let ownRules = Set(rules)
+        // A machine's claim for rules this policy's exceptions cover comes from an older copy of this policy (a
+        // local layer cannot take an exception away, so with the current one the rule would not fire there either).
+        let excepted = Set(decisions.flatMap(\.excepted))
+        let staleClaim = !request.localRules.isEmpty && Set(request.localRules).isSubset(of: excepted)
+        if let local = request.localVerdict, local > verdict, !staleClaim {
             verdict = local
             rules = Array(Set(rules + request.localRules)).sorted()
             if reason.isEmpty {
                 reason =
                     "this machine's policy \(local == .deny ? "refuses" : "asks about") it (\(request.localRules.joined(separator: ", ")))"
             }
+        }
+        // Observe mode records what this policy would have asked and lets it run. A deny stays a deny, and so does
+        // an ask of the machine's own policy for a rule this policy did not ask about (a stricter local layer); a
+        // machine that asked for the same rules (it had not fetched this policy yet) is observed like the rest.
+        var observed: Verdict?
+        if verdict == .ask, policy.observe.observes(request.repositories),
+            request.localVerdict.map({ $0 < .ask }) ?? true || Set(request.localRules).isSubset(of: ownRules)
+        {
+            observed = .ask
+            verdict = .allow
         }
         return Judgement(
             verdict: verdict,
@@ -137,7 +155,8 @@ public enum Judge {
                     analyses: decisions.map(\.analysis),
                     context: context,
                     settings: policy.settings
-                )
+                ),
+            observed: verdict == .allow ? observed : nil
         )
     }
 

@@ -84,6 +84,12 @@ public struct PolicyException: Sendable, Equatable {
     public var paths: [String]
     public var reason: String
     public var layer: String
+    /// Command shapes (`CommandPattern`): the exception covers only effects of an invocation of one of them.
+    public var commands: [String] = []
+    /// Repositories (globs over their identity): every repository the action touches must be one of them.
+    public var repositories: [String] = []
+    /// Commands the exception is meant to let through (checked by `brake policy test` and on acceptance).
+    public var examples: [String] = []
 }
 
 /// The effective, merged policy.
@@ -102,6 +108,8 @@ public struct Policy: Sendable {
     /// Containment (`brake run`): additions to the standard profile and named profiles, by profile name
     /// (`standard` for the top-level `containment:` lists).
     public var containment: [String: ContainmentAdditions] = [:]
+    /// Where asks are only recorded (`mode: observe`, for rollout).
+    public var observe = ObserveMode()
     /// Whether the layer being merged may loosen (set for the duration of `merge`).
     var mayLoosen = true
 
@@ -211,21 +219,24 @@ extension Policy {
     public mutating func merge(yaml: String, source: String, mayLoosen: Bool = true) throws(PolicyError) {
         self.mayLoosen = mayLoosen
         defer { self.mayLoosen = true }
-        let node: Node?
+        // Several documents (`---`) are merged in order as one layer: the control plane serves its policy file
+        // followed by the suggestions an admin accepted.
+        var documents: [Node] = []
         do {
-            node = try Yams.compose(yaml: yaml, .basic)
+            for node in try Yams.compose_all(yaml: yaml, .basic) { documents.append(node) }
         } catch {
             throw PolicyError(source: source, message: "not valid YAML: \(error)")
         }
-        guard let root = node else {
-            layers.append(source)
-            return
-        }
+        for root in documents { try mergeDocument(root, source: source) }
+        layers.append(source)
+    }
+
+    mutating func mergeDocument(_ root: Node, source: String) throws(PolicyError) {
         let r = YAMLReader(source: source)
         for (key, k, v) in try r.mapping(
             root,
             "the policy",
-            allowed: ["version", "settings", "rules", "overrides", "exceptions", "containment"]
+            allowed: ["version", "mode", "settings", "rules", "overrides", "exceptions", "containment"]
         ) {
             switch key {
             case "version":
@@ -233,6 +244,8 @@ extension Policy {
                 guard s == "1" else {
                     throw r.error(v, "unsupported policy version '\(s)'; this Brake reads version 1")
                 }
+            case "mode":
+                try mergeMode(v, r, layer: source)
             case "settings":
                 try mergeSettings(v, r, layer: source)
             case "rules":
@@ -259,7 +272,6 @@ extension Policy {
                 throw r.error(k, "unknown key '\(key)'")
             }
         }
-        layers.append(source)
     }
 
     /// `containment: {write, deny_read, read_only, connect, profiles: {NAME: {…}}}`. Paths are absolute, `~/…`
@@ -592,15 +604,25 @@ extension Policy {
 
     mutating func addException(_ node: Node, _ r: YAMLReader, layer: String) throws(PolicyError) {
         var e = PolicyException(rules: [], paths: [], reason: "", layer: layer)
-        for (key, _, v) in try r.mapping(node, "an exception", allowed: ["rules", "paths", "reason"]) {
+        for (key, _, v) in try r.mapping(
+            node,
+            "an exception",
+            allowed: ["rules", "paths", "commands", "repositories", "examples", "reason"]
+        ) {
             switch key {
             case "rules": e.rules = try r.strings(v, "rules")
             case "paths": e.paths = try r.strings(v, "paths")
+            case "commands": e.commands = try r.strings(v, "commands")
+            case "repositories": e.repositories = try r.strings(v, "repositories")
+            case "examples": e.examples = try r.strings(v, "examples")
             default: e.reason = try r.string(v, "reason")
             }
         }
-        if e.rules.isEmpty || e.paths.isEmpty {
-            throw r.error(node, "an exception needs 'rules' and 'paths' so that it stays scoped")
+        if e.rules.isEmpty || (e.paths.isEmpty && e.commands.isEmpty) {
+            throw r.error(node, "an exception needs 'rules' and 'paths' or 'commands' so that it stays scoped")
+        }
+        if let bare = e.commands.first(where: { CommandPattern.split($0).allSatisfy { $0 == "*" } }) {
+            throw r.error(node, "exception: the command pattern '\(bare)' matches any command; name the program")
         }
         if e.reason.isEmpty { throw r.error(node, "an exception needs a 'reason'") }
         for pattern in e.rules {

@@ -1,0 +1,73 @@
+/// The shape of a command, for exceptions that cover "this kind of command in this repository": the program and
+/// its words with what varies between runs (numbers, hashes, redacted secrets) replaced by `*`.
+///
+/// A pattern is matched word by word against one invocation's arguments: the same number of words, each word a
+/// glob (`*` within the word). A word that is not known statically (`$(…)`, `$VAR`) matches only itself, and
+/// commands run elsewhere (ssh, containers) never match.
+public enum CommandPattern {
+    /// The pattern of a command as a person reads it (`Invocation.display`: words separated by spaces, a word
+    /// with spaces in single quotes).
+    public static func of(display: String) -> String {
+        let words = split(display)
+        guard let first = words.first else { return "" }
+        return ([first] + words.dropFirst().map(generalise)).joined(separator: " ")
+    }
+
+    /// The words of a display line.
+    public static func split(_ line: String) -> [String] {
+        var out: [String] = []
+        var word = ""
+        var quoted = false
+        var inWord = false
+        for c in line {
+            if c == "'" {
+                quoted.toggle()
+                inWord = true
+            } else if c == " " && !quoted {
+                if inWord { out.append(word) }
+                word = ""
+                inWord = false
+            } else {
+                word.append(c)
+                inWord = true
+            }
+        }
+        if inWord { out.append(word) }
+        return out
+    }
+
+    /// One word with its varying parts as `*`: a redacted value, a hash or id, and runs of digits.
+    static func generalise(_ word: String) -> String {
+        if let eq = word.firstIndex(of: "="), word.hasPrefix("-") {
+            return String(word[...eq]) + generalise(String(word[word.index(after: eq)...]))
+        }
+        if word.contains("***") { return "*" }
+        let hex = word.filter(\.isHexDigit)
+        if word.count >= 7, hex.count == word.count, word.contains(where: \.isNumber) { return "*" }
+        if word.count >= 32, word.allSatisfy({ $0.isHexDigit || $0 == "-" }) { return "*" }
+        var out = ""
+        for c in word {
+            if c.isASCII && c.isNumber {
+                if !out.hasSuffix("*") { out.append("*") }
+            } else {
+                out.append(c)
+            }
+        }
+        return out
+    }
+
+    /// Whether an invocation has this shape.
+    public static func matches(_ pattern: String, _ invocation: Invocation) -> Bool {
+        if invocation.site.remote != nil || invocation.site.container { return false }
+        let words = split(pattern)
+        guard words.count == invocation.argv.count else { return false }
+        for (p, field) in zip(words, invocation.argv) {
+            if field.dynamic {
+                if p != field.text { return false }
+            } else if !Glob.match(p, field.text) {
+                return false
+            }
+        }
+        return true
+    }
+}
