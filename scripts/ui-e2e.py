@@ -282,6 +282,41 @@ try:
     wait.until(lambda d: "shown once" in d.page_source)
     check("brk_" in driver.page_source, "adding a user on the admin page shows their token once")
     shot("11-admin")
+
+    # The Reports page: server-rendered charts (SVG, no script, no external assets) with their text alternatives
+    driver.get(URL + "/ui/reports?since=7d")
+    wait.until(lambda d: "By repository" in d.page_source)
+    charts = driver.find_elements(By.CSS_SELECTOR, "svg.chart[role=img]")
+    check(len(charts) == 2, f"the Reports page draws its two charts ({len(charts)})")
+    named = driver.execute_script("""
+      return Array.from(document.querySelectorAll('svg.chart')).map(function (s) {
+        var ids = (s.getAttribute('aria-labelledby') || '').split(' ');
+        return ids.map(function (i) { var e = document.getElementById(i); return e ? e.textContent : ''; }).join(' | ');
+      });""")
+    check(all(n.split(" | ")[0] and n.split(" | ")[1] for n in named) and any("git.force-push" in n for n in named),
+          f"each chart names itself and says its numbers in words (title, desc): {named}")
+    bars = driver.execute_script("return Array.from(document.querySelectorAll('svg.chart rect')).filter(function (r) {"
+                                 " return r.getBoundingClientRect().width > 2; }).length")
+    check(bars >= 3, f"the bars are drawn with a visible width ({bars})")
+    rule_rows = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "section[aria-labelledby=h-rules] tbody tr")]
+    check(any("git.force-push" in r for r in rule_rows), f"the table beside the chart has the same numbers: {rule_rows}")
+    asks_figure = driver.find_element(By.ID, "f-asks").text
+    rep = api("GET", "/v1/reports?since=7d", admin)
+    check(asks_figure.startswith(f"{rep['asks']} asks"), f"the headline matches the API's report ({asks_figure} / {rep['asks']})")
+    check(not unlabelled(), "/ui/reports: every control labelled")
+    external = driver.execute_script("return Array.from(document.querySelectorAll('[src],link[href]')).map(function (e) {"
+                                     " return e.getAttribute('src') || e.getAttribute('href'); })")
+    check(not external, f"the page loads no external assets ({external})")
+    shot("14-reports")
+    driver.set_window_size(390, 844)
+    driver.get(URL + "/ui/reports?since=7d")
+    width = driver.execute_script("return document.documentElement.scrollWidth")
+    check(width <= 400, f"the Reports page fits a phone screen (scroll width {width})")
+    shot("15-reports-phone")
+    driver.set_window_size(1280, 900)
+    driver.get(URL + "/ui/signoffs")
+    check("Record a sign-off" in driver.page_source and not unlabelled(), "the Sign-offs page, every control labelled")
+    shot("16-signoffs")
 finally:
     driver.quit()
 

@@ -250,6 +250,131 @@ enum StoreConformance {
         #expect(report2.checkpointsVerified == 1)
         let e = try await store.append(draft("extra"), now: 600)
         #expect(e.seq == head.size + 1 && e.prevHash == head.hash)
+        try await oversight(store)
+    }
+
+    /// What the reports read and record.
+    static func oversight(_ store: any ControlStore) async throws {
+        func decision(_ d: String, session: String, observed: String = "", rule: String) throws -> DecisionReport {
+            try DecisionReport(
+                json: .object([
+                    ("decision", .string(d)), ("agent", .string("codex")), ("session", .string(session)),
+                    ("repository", .string("github.com/acme/r")),
+                    ("rules", .array(rule.isEmpty ? [] : [.string(rule)])),
+                    ("observed", .string(observed)),
+                ])
+            )
+        }
+        for (t, d, obs, rule) in [
+            (1000, "ask", "", "git.force-push"), (1100, "allow", "ask", "git.force-push"), (1500, "deny", "", "fs.x"),
+        ] {
+            _ = try await store.recordDecision(
+                try decision(d, session: "o1", observed: obs, rule: rule),
+                user: "bo",
+                audit: draft("decision", session: "o1"),
+                now: t
+            )
+        }
+        var stopped = draft("decision", session: "o1")
+        stopped.fields.append(("stop", .string("stp_1")))
+        _ = try await store.recordDecision(
+            try decision("deny", session: "o1", rule: ""),
+            user: "bo",
+            audit: stopped,
+            now: 1600
+        )
+        let facts = try await store.sessionFacts(since: 900).filter { $0.session == "o1" }
+        #expect(
+            facts == [
+                SessionFacts(
+                    repository: "github.com/acme/r",
+                    user: "bo",
+                    agent: "codex",
+                    session: "o1",
+                    first: 1000,
+                    last: 1600,
+                    actions: 4,
+                    asks: 1,
+                    denies: 2,
+                    observedAsks: 1,
+                    stopped: 1
+                )
+            ]
+        )
+        #expect(try await store.sessionFacts(since: 1601).isEmpty)
+        #expect(
+            try await store.ruleAsks(since: 0).filter { $0.user == "bo" } == [
+                RuleAsks(rule: "git.force-push", user: "bo", repository: "github.com/acme/r", asks: 1, observed: 1)
+            ]
+        )
+        // Commit reports: the latest report of a commit wins, its first sign-off time stays.
+        let sha = String(repeating: "ef", count: 20)
+        func fact(_ passed: Bool, _ signers: [String]) -> CommitFact {
+            CommitFact(
+                repository: "github.com/acme/r",
+                sha: sha,
+                time: 900,
+                author: "jo@acme.io",
+                provenance: "ai-assisted",
+                evidence: ["trailer"],
+                requirements: ["1 × senior"],
+                signers: signers,
+                missing: passed ? [] : ["1 × senior"],
+                passed: passed,
+                addedLines: 5,
+                agentLines: 5
+            )
+        }
+        let envelope = #"{"payloadType":"application/vnd.in-toto+json"}"#
+        try await store.addCommitFacts(
+            [fact(false, [])],
+            envelopes: [],
+            user: "ci",
+            audit: draft("signoff.reported"),
+            now: 1000
+        )
+        try await store.addCommitFacts(
+            [fact(true, ["sam"])],
+            envelopes: [(sha, envelope)],
+            user: "sam",
+            audit: draft("signoff.reported"),
+            now: 1200
+        )
+        try await store.addCommitFacts(
+            [fact(true, ["sam", "sue"])],
+            envelopes: [(sha, envelope)],
+            user: "ci",
+            audit: draft("signoff.reported"),
+            now: 1300
+        )
+        let got = try await store.commitFacts(since: 0, repository: "github.com/acme/r")
+        #expect(got.count == 1 && got.first?.signers == ["sam", "sue"] && got.first?.signedAt == 1200)
+        #expect(got.first?.reporter == "ci" && got.first?.reported == 1300)
+        #expect(try await store.commitFacts(since: 901, repository: nil).isEmpty)
+        #expect(try await store.signoffEnvelopes(commits: [sha, "00"]) == [sha: [envelope]])
+        // Suggestions: decided once.
+        let d = SuggestionDecision(
+            id: "sug_1",
+            rule: "git.force-push",
+            pattern: "git push --force origin x",
+            repository: "github.com/acme/r",
+            status: "rejected",
+            yaml: "",
+            by: "ada",
+            time: 1400
+        )
+        let before = try await store.auditHead().size
+        try await store.decideSuggestion(d, audit: draft("suggestion.rejected"), now: 1400)
+        await #expect(throws: APIError.self) {
+            try await store.decideSuggestion(d, audit: draft("suggestion.rejected"), now: 1401)
+        }
+        #expect(try await store.suggestionDecisions() == [d])
+        #expect(try await store.auditHead().size == before + 1, "a refused decision leaves no audit event")
+        #expect(try await store.value("digest.last") == nil)
+        try await store.setValue("digest.last", "5")
+        try await store.setValue("digest.last", "6")
+        #expect(try await store.value("digest.last") == "6")
+        #expect(try await store.approvals(since: 0).allSatisfy { $0.created >= 0 })
     }
 }
 
