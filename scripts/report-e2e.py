@@ -284,7 +284,6 @@ server.wait(timeout=20)
 now = int(time.time())
 day = 86400
 db = sqlite3.connect(os.path.join(hist, "brake.sqlite"))
-seq = 10_000_000
 # Sessions: (repo, user, agent, session, start offset, span seconds, [decisions])
 sessions = [
     ("example.com/acme/shop", "alice", "claude-code", "h1", 2 * day, 1800, ["allow"] * 6 + ["ask"] * 3 + ["deny"]),
@@ -292,13 +291,22 @@ sessions = [
     ("example.com/acme/infra", "bob", "claude-code", "h3", 1 * day, 0, ["ask"]),
     ("example.com/acme/infra", "bob", "codex", "h4", 40 * day, 600, ["ask"] * 5),  # outside 30 days
 ]
+# The server keeps decisions summed per day and session (and asks per day and rule); written here as it would.
+days, rule_days = {}, {}
 for repo_id, user, agent, sid, off, span, ds in sessions:
     start_t = now - off
     for i, d in enumerate(ds):
-        seq += 1
         t = start_t + (span * i // max(1, len(ds) - 1) if len(ds) > 1 else 0)
-        rule = "git.force-push" if d == "ask" else ("fs.delete-home" if d == "deny" else "")
-        db.execute("INSERT INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?)", (seq, t, user, agent, sid, repo_id, d, "", rule, 0))
+        k = (t // day, sid, user, agent, repo_id)
+        first, last, n, asks, denies = days.get(k, (t, t, 0, 0, 0))
+        days[k] = (min(first, t), max(last, t), n + 1, asks + (d == "ask"), denies + (d == "deny"))
+        if d == "ask":
+            rk = (t // day, "git.force-push", user, repo_id)
+            rule_days[rk] = rule_days.get(rk, 0) + 1
+for k, v in days.items():
+    db.execute("INSERT INTO session_days VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", k + v + (0, 0))
+for k, n in rule_days.items():
+    db.execute("INSERT INTO rule_days VALUES (?,?,?,?,?,?)", k + (n, 0))
 latencies = [10, 20, 30, 40, 600]
 for i, lat in enumerate(latencies):
     created = now - 5 * day + i * 100

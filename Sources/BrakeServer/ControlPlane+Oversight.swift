@@ -33,36 +33,38 @@ extension ControlPlane {
             }
             users = Set(members)
         }
+        // Whole days (UTC): the period starts at midnight `days` days ago, so the daily sums answer it exactly.
+        let since = (t - days * 86400) / 86400 * 86400
         let filter = OversightReport.Filter(
-            since: t - days * 86400,
+            since: since,
             until: t,
             team: team,
             users: users,
             repository: repository.flatMap { $0.isEmpty ? nil : $0 }
         )
-        async let sessions = store.sessionFacts(since: filter.since)
-        async let rules = store.ruleAsks(since: filter.since)
-        async let approvals = store.approvals(since: filter.since)
+        async let sessions = store.sessionFacts(since: since)
+        async let rules = store.ruleAsks(since: since)
+        async let requests = store.requestFacts(since: since)
         async let stops = store.stops(includeLifted: true)
-        async let commits = store.commitFacts(since: filter.since, repository: nil)
-        let requests = try await approvals
+        async let commits = store.commitFacts(since: since, repository: nil)
+        async let proposals = suggestions(since: since)
         return OversightReport.build(
             filter: filter,
             sessions: try await sessions,
             ruleAsks: try await rules,
-            approvals: requests,
+            requests: try await requests,
             stops: try await stops,
             commits: try await commits,
-            suggestions: try await suggestions(from: requests),
+            suggestions: try await proposals,
             teams: config.teams
         )
     }
 
-    /// Suggestions from these requests, leaving out what an admin decided already.
-    func suggestions(from approvals: [Approval]) async throws -> [Suggestion] {
+    /// Suggestions from the requests since `since`, leaving out what an admin decided already.
+    func suggestions(since: Int) async throws -> [Suggestion] {
         let decided = Set(try await store.suggestionDecisions().map(\.id))
         return Suggestion.find(
-            approvals,
+            try await store.shapeStats(since: since, minApprovals: config.suggestApprovals),
             policy: policy,
             decided: decided,
             minApprovals: config.suggestApprovals,
@@ -77,7 +79,7 @@ extension ControlPlane {
         try require(user, atLeast: config.topRole, to: "accepting or rejecting policy suggestions")
         let t = now()
         // Proposals are found over the last 90 days of requests (the longest period the page offers).
-        guard let s = try await suggestions(from: store.approvals(since: t - 90 * 86400)).first(where: { $0.id == id })
+        guard let s = try await suggestions(since: t - 90 * 86400).first(where: { $0.id == id })
         else {
             throw APIError.notFound("no open suggestion '\(id)' (decided already, or no longer supported by requests)")
         }

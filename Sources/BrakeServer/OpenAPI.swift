@@ -346,6 +346,131 @@ public enum OpenAPI {
                 '201': {description: how many were recorded}
                 '400': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
+          /v1/reports:
+            get:
+              summary: The oversight report (a person's token) — actions, asks, denies, stops, approval latency, observe mode, rules, per repository/team/agent/person, suggestions, commits
+              parameters:
+                - {name: since, in: query, schema: {type: string, pattern: '^[0-9]{1,4}d$'}, description: 'the period, e.g. 7d or 30d (default 30d)'}
+                - {name: team, in: query, schema: {type: string}}
+                - {name: repository, in: query, schema: {type: string}, description: a repository identity or glob}
+                - {name: format, in: query, schema: {type: string, enum: [json, csv, text]}}
+              responses:
+                '200': {description: the report (JSON keys in the README), or CSV, or text}
+                '400': {$ref: '#/components/responses/Problem'}
+                '401': {$ref: '#/components/responses/Problem'}
+                '403': {$ref: '#/components/responses/Problem'}
+          /v1/reports/digest:
+            post:
+              summary: Sends the digest through the webhooks now (top role)
+              parameters:
+                - {name: since, in: query, schema: {type: string, pattern: '^[0-9]{1,4}d$'}}
+              responses:
+                '200': {description: the digest's text}
+                '400': {$ref: '#/components/responses/Problem'}
+                '401': {$ref: '#/components/responses/Problem'}
+                '403': {$ref: '#/components/responses/Problem'}
+          /v1/suggestions:
+            get:
+              summary: Asks approved repeatedly for one shape, proposed as scoped exceptions (not yet decided)
+              parameters:
+                - {name: since, in: query, schema: {type: string, pattern: '^[0-9]{1,4}d$'}, description: 'requests considered (default 90d)'}
+                - {name: repository, in: query, schema: {type: string}}
+              responses:
+                '200': {description: '{"suggestions": [{id, rule, pattern, repository, approvals, approvers, examples, yaml}]}'}
+                '400': {$ref: '#/components/responses/Problem'}
+                '401': {$ref: '#/components/responses/Problem'}
+                '403': {$ref: '#/components/responses/Problem'}
+          /v1/suggestions/{id}/accept:
+            post:
+              summary: Accept a suggestion (top role) — its exception becomes part of the server's policy, audited
+              parameters:
+                - {name: id, in: path, required: true, schema: {type: string}}
+              responses:
+                '200': {description: 'the decision and the new policy ETag'}
+                '401': {$ref: '#/components/responses/Problem'}
+                '403': {$ref: '#/components/responses/Problem'}
+                '404': {$ref: '#/components/responses/Problem'}
+                '409': {$ref: '#/components/responses/Problem'}
+          /v1/suggestions/{id}/reject:
+            post:
+              summary: Reject a suggestion (top role) — it is not proposed again
+              parameters:
+                - {name: id, in: path, required: true, schema: {type: string}}
+              responses:
+                '200': {description: the decision}
+                '401': {$ref: '#/components/responses/Problem'}
+                '403': {$ref: '#/components/responses/Problem'}
+                '404': {$ref: '#/components/responses/Problem'}
+          /v1/signoffs:
+            get:
+              summary: What gates and sign-offs reported per commit (a person's token)
+              parameters:
+                - {name: repository, in: query, schema: {type: string}}
+                - {name: since, in: query, schema: {type: string, pattern: '^[0-9]{1,4}d$'}}
+              responses:
+                '200': {description: '{"commits": [...]}'}
+                '400': {$ref: '#/components/responses/Problem'}
+                '401': {$ref: '#/components/responses/Problem'}
+                '403': {$ref: '#/components/responses/Problem'}
+            post:
+              summary: Report commits as brake gate or brake signoff judged them, with sign-off envelopes (a person's or CI's token)
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [repository, commits]
+                      properties:
+                        repository: {type: string, minLength: 1, maxLength: 300}
+                        source: {type: string, enum: [gate, signoff, page]}
+                        commits:
+                          type: array
+                          maxItems: 5000
+                          items:
+                            type: object
+                            required: [commit, provenance]
+                            properties:
+                              commit: {type: string, pattern: '^[0-9a-fA-F]{40}$'}
+                              time: {type: integer}
+                              author: {type: string}
+                              provenance: {type: string, enum: [ai-assisted, human, unknown]}
+                              evidence: {type: array, items: {type: string}}
+                              requirements: {type: array, items: {type: string}}
+                              signers: {type: array, items: {type: string}}
+                              missing: {type: array, items: {type: string}}
+                              passed: {type: boolean}
+                              added_lines: {type: integer, minimum: 0}
+                              agent_lines: {type: integer, minimum: 0}
+                        envelopes:
+                          type: array
+                          items:
+                            type: object
+                            required: [commit, envelope]
+                            properties:
+                              commit: {type: string, pattern: '^[0-9a-fA-F]{40}$'}
+                              envelope: {type: string, description: a DSSE envelope as brake signoff writes it}
+              responses:
+                '201': {description: how many commits were recorded}
+                '400': {$ref: '#/components/responses/Problem'}
+                '401': {$ref: '#/components/responses/Problem'}
+                '403': {$ref: '#/components/responses/Problem'}
+          /v1/signoffs/lookup:
+            post:
+              summary: The sign-off envelopes the server holds for these commits (what brake gate reads besides the git notes)
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [commits]
+                      properties:
+                        commits: {type: array, maxItems: 20000, items: {type: string, pattern: '^[0-9a-fA-F]{40}$'}}
+              responses:
+                '200': {description: '{"envelopes": {"COMMIT": ["…"]}}'}
+                '400': {$ref: '#/components/responses/Problem'}
+                '401': {$ref: '#/components/responses/Problem'}
           /v1/provenance/lookup:
             post:
               summary: The agent records of any of these blobs or commits (what brake gate asks)

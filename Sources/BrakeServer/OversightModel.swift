@@ -60,6 +60,52 @@ public struct RuleAsks: Sendable, Equatable {
     }
 }
 
+/// One request: who asked, where, how it ended and when.
+public struct RequestFact: Sendable, Equatable {
+    public var requester: String
+    public var agent: String
+    public var repository: String
+    public var status: Approval.Status
+    public var created: Int
+    public var decided: Int?
+
+    public init(
+        requester: String,
+        agent: String,
+        repository: String,
+        status: Approval.Status,
+        created: Int,
+        decided: Int?
+    ) {
+        self.requester = requester
+        self.agent = agent
+        self.repository = repository
+        self.status = status
+        self.created = created
+        self.decided = decided
+    }
+}
+
+/// One shape of request (rule, command shapes, repositories) approved again and again, never denied.
+public struct ShapeStats: Sendable, Equatable {
+    public var shape: String
+    public var approvals: Int
+    public var approvers: [String]
+    public var first: Int
+    public var last: Int
+    /// The commands of the first approved requests, as people saw them.
+    public var examples: [String]
+
+    public init(shape: String, approvals: Int, approvers: [String], first: Int, last: Int, examples: [String]) {
+        self.shape = shape
+        self.approvals = approvals
+        self.approvers = approvers
+        self.first = first
+        self.last = last
+        self.examples = examples
+    }
+}
+
 /// What `brake gate` or `brake signoff` reported about one commit: its provenance, what it needs, who signed.
 public struct CommitFact: Sendable, Equatable {
     public var repository: String

@@ -87,7 +87,7 @@ public struct OversightReport: Sendable {
         filter: Filter,
         sessions: [SessionFacts],
         ruleAsks: [RuleAsks],
-        approvals: [Approval],
+        requests: [RequestFact],
         stops: [Stop],
         commits: [CommitFact],
         suggestions: [Suggestion],
@@ -114,7 +114,7 @@ public struct OversightReport: Sendable {
         }
         r.rules = ruleTotals.map { ($0.key, $0.value.0, $0.value.1) }
             .sorted { ($0.asks + $0.wouldAsk, $1.rule) > ($1.asks + $1.wouldAsk, $0.rule) }
-        for a in approvals
+        for a in requests
         where a.created >= filter.since && a.created <= filter.until
             && filter.keeps(user: a.requester, repository: a.repository)
         {

@@ -6,25 +6,40 @@ import GRDB
 extension SQLiteStore {
     static func registerOversightMigrations(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v9-oversight") { db in
+            // Decisions summed per day and session (and asks per day and rule): a report over a month reads a few
+            // thousand rows however many decisions there were. Filled from the audit log that exists.
             try db.execute(
                 sql: """
-                    CREATE TABLE decisions (
-                        seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, user TEXT NOT NULL, agent TEXT NOT NULL,
-                        session TEXT NOT NULL, repository TEXT NOT NULL, decision TEXT NOT NULL,
-                        observed TEXT NOT NULL, rule TEXT NOT NULL, stopped INTEGER NOT NULL);
-                    CREATE INDEX decisions_time ON decisions(time, session, user, agent, repository, decision,
-                        observed, stopped);
-                    CREATE INDEX decisions_asks ON decisions(time, rule, user, repository)
-                        WHERE decision = 'ask' OR observed = 'ask';
-                    INSERT INTO decisions
-                        SELECT seq, time, actor,
-                            coalesce(json_extract(event, '$.agent'), ''), session,
-                            coalesce(json_extract(event, '$.repository'), ''),
-                            coalesce(json_extract(event, '$.enforced'), json_extract(event, '$.decision'), ''),
-                            coalesce(json_extract(event, '$.observed'), ''),
-                            coalesce(json_extract(event, '$.rules[0]'), ''),
-                            json_extract(event, '$.stop') IS NOT NULL
+                    CREATE TABLE session_days (
+                        day INTEGER NOT NULL, session TEXT NOT NULL, user TEXT NOT NULL, agent TEXT NOT NULL,
+                        repository TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
+                        actions INTEGER NOT NULL, asks INTEGER NOT NULL, denies INTEGER NOT NULL,
+                        observed INTEGER NOT NULL, stopped INTEGER NOT NULL,
+                        PRIMARY KEY (day, session, user, agent, repository));
+                    CREATE TABLE rule_days (
+                        day INTEGER NOT NULL, rule TEXT NOT NULL, user TEXT NOT NULL, repository TEXT NOT NULL,
+                        asks INTEGER NOT NULL, observed INTEGER NOT NULL,
+                        PRIMARY KEY (day, rule, user, repository));
+                    CREATE TEMP TABLE facts AS
+                        SELECT time / 86400 AS day, time, actor AS user, session,
+                            coalesce(json_extract(event, '$.agent'), '') AS agent,
+                            coalesce(json_extract(event, '$.repository'), '') AS repository,
+                            coalesce(json_extract(event, '$.enforced'), json_extract(event, '$.decision'), '') AS decision,
+                            coalesce(json_extract(event, '$.observed'), '') AS observed,
+                            coalesce(json_extract(event, '$.rules[0]'), '') AS rule,
+                            json_extract(event, '$.stop') IS NOT NULL AS stopped
                         FROM audit WHERE kind = 'decision';
+                    INSERT INTO session_days
+                        SELECT day, session, user, agent, repository, MIN(time), MAX(time), COUNT(*),
+                            SUM(decision = 'ask'), SUM(decision = 'deny'), SUM(observed = 'ask'), SUM(stopped)
+                        FROM facts GROUP BY day, session, user, agent, repository;
+                    INSERT INTO rule_days
+                        SELECT day, rule, user, repository, SUM(decision = 'ask'), SUM(observed = 'ask')
+                        FROM facts WHERE decision = 'ask' OR observed = 'ask' GROUP BY day, rule, user, repository;
+                    DROP TABLE facts;
+                    ALTER TABLE approvals ADD COLUMN shape TEXT NOT NULL DEFAULT '';
+                    CREATE INDEX approvals_created ON approvals(created);
+                    CREATE INDEX approvals_shape ON approvals(shape, created) WHERE shape != '';
                     CREATE TABLE commit_reports (
                         repository TEXT NOT NULL, sha TEXT NOT NULL, time INTEGER NOT NULL, report TEXT NOT NULL,
                         signed_at INTEGER, reported INTEGER NOT NULL, reporter TEXT NOT NULL,
@@ -37,30 +52,52 @@ extension SQLiteStore {
                         id TEXT PRIMARY KEY, rule TEXT NOT NULL, pattern TEXT NOT NULL, repository TEXT NOT NULL,
                         status TEXT NOT NULL, yaml TEXT NOT NULL, decided_by TEXT NOT NULL, time INTEGER NOT NULL);
                     CREATE TABLE server_values (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                    CREATE INDEX approvals_created ON approvals(created);
                     """
             )
+            // The shape of the requests there are, for suggestions.
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM approvals")
+            let update = try db.makeStatement(sql: "UPDATE approvals SET shape = ? WHERE id = ?")
+            for r in rows {
+                let a = SQLiteStore.approval(r)
+                let shape = Suggestion.shapeKey(a)
+                if !shape.isEmpty { try update.execute(arguments: [shape, a.id]) }
+            }
         }
     }
 
-    /// The report's row of a decision, written in the decision's own transaction.
+    /// The report's sums for a decision, written in the decision's own transaction.
     static func writeDecisionFacts(
         _ db: Database,
         _ r: DecisionReport,
         user: String,
         audit: AuditDraft,
-        seq: Int,
         now: Int
     ) throws {
+        let ask = r.decision == "ask" ? 1 : 0
+        let observed = r.observed == "ask" ? 1 : 0
         try db.cachedStatement(
             sql: """
-                INSERT INTO decisions (seq, time, user, agent, session, repository, decision, observed, rule, stopped)
-                VALUES (?,?,?,?,?,?,?,?,?,?)
+                INSERT INTO session_days (day, session, user, agent, repository, first, last, actions, asks, denies,
+                    observed, stopped)
+                VALUES (?,?,?,?,?,?,?,1,?,?,?,?)
+                ON CONFLICT (day, session, user, agent, repository) DO UPDATE SET
+                    first = min(first, excluded.first), last = max(last, excluded.last), actions = actions + 1,
+                    asks = asks + excluded.asks, denies = denies + excluded.denies,
+                    observed = observed + excluded.observed, stopped = stopped + excluded.stopped
                 """
         ).execute(arguments: [
-            seq, now, user, r.agent, r.session, r.repository, r.decision, r.observed, r.rules.first ?? "",
-            audit.fields.contains { $0.0 == "stop" } ? 1 : 0,
+            now / 86400, r.session, user, r.agent, r.repository, now, now, ask, r.decision == "deny" ? 1 : 0,
+            observed, audit.fields.contains { $0.0 == "stop" } ? 1 : 0,
         ])
+        if ask + observed > 0 {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO rule_days (day, rule, user, repository, asks, observed) VALUES (?,?,?,?,?,?)
+                    ON CONFLICT (day, rule, user, repository) DO UPDATE SET
+                        asks = asks + excluded.asks, observed = observed + excluded.observed
+                    """
+            ).execute(arguments: [now / 86400, r.rules.first ?? "", user, r.repository, ask, observed])
+        }
     }
 
     public func sessionFacts(since: Int) async throws -> [SessionFacts] {
@@ -68,12 +105,12 @@ extension SQLiteStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT repository, user, agent, session, MIN(time) AS first, MAX(time) AS last,
-                        COUNT(*) AS actions, SUM(decision = 'ask') AS asks, SUM(decision = 'deny') AS denies,
-                        SUM(observed = 'ask') AS observed, SUM(stopped) AS stopped
-                    FROM decisions WHERE time >= ? GROUP BY session, user, agent, repository
+                    SELECT repository, user, agent, session, MIN(first) AS first, MAX(last) AS last,
+                        SUM(actions) AS actions, SUM(asks) AS asks, SUM(denies) AS denies,
+                        SUM(observed) AS observed, SUM(stopped) AS stopped
+                    FROM session_days WHERE day >= ? GROUP BY session, user, agent, repository
                     """,
-                arguments: [since]
+                arguments: [since / 86400]
             ).map {
                 SessionFacts(
                     repository: $0["repository"],
@@ -97,12 +134,10 @@ extension SQLiteStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT rule, user, repository, SUM(decision = 'ask') AS asks, SUM(observed = 'ask') AS observed
-                    FROM decisions INDEXED BY decisions_asks
-                    WHERE time >= ? AND (decision = 'ask' OR observed = 'ask')
-                    GROUP BY rule, user, repository
+                    SELECT rule, user, repository, SUM(asks) AS asks, SUM(observed) AS observed
+                    FROM rule_days WHERE day >= ? GROUP BY rule, user, repository
                     """,
-                arguments: [since]
+                arguments: [since / 86400]
             ).map {
                 RuleAsks(
                     rule: $0["rule"],
@@ -115,13 +150,75 @@ extension SQLiteStore {
         }
     }
 
-    public func approvals(since: Int) async throws -> [Approval] {
+    public func requestFacts(since: Int) async throws -> [RequestFact] {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM approvals WHERE created >= ? ORDER BY created, id",
+                sql: "SELECT requester, agent, repository, status, created, decided FROM approvals WHERE created >= ?",
                 arguments: [since]
-            ).map(Self.approval)
+            ).map {
+                RequestFact(
+                    requester: $0["requester"],
+                    agent: $0["agent"],
+                    repository: $0["repository"],
+                    status: Approval.Status(rawValue: $0["status"]) ?? .denied,
+                    created: $0["created"],
+                    decided: $0["decided"]
+                )
+            }
+        }
+    }
+
+    public func shapeStats(since: Int, minApprovals: Int) async throws -> [ShapeStats] {
+        try await pool.read { db in
+            // Shapes approved often enough and never denied (neither the request nor any vote on it: votes are this
+            // store's own compact JSON, where a reason's quotes are escaped, so the text test is exact).
+            let candidates = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT shape, SUM(status IN ('approved', 'used')) AS ok,
+                        SUM(status = 'denied' OR instr(votes, '"vote":"deny"') > 0) AS bad,
+                        MIN(created) AS first, MAX(created) AS last
+                    FROM approvals INDEXED BY approvals_shape WHERE shape != '' AND created >= ?
+                    GROUP BY shape HAVING ok >= ? AND bad = 0
+                    """,
+                arguments: [since, minApprovals]
+            )
+            var out: [ShapeStats] = []
+            for c in candidates {
+                let shape: String = c["shape"]
+                let approvers = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT DISTINCT json_extract(v.value, '$.user')
+                        FROM approvals a INDEXED BY approvals_shape, json_each(a.votes) v
+                        WHERE a.shape = ? AND a.shape != '' AND a.created >= ? AND a.status IN ('approved', 'used')
+                            AND json_extract(v.value, '$.vote') = 'approve'
+                        ORDER BY 1
+                        """,
+                    arguments: [shape, since]
+                )
+                let examples = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT * FROM approvals INDEXED BY approvals_shape
+                        WHERE shape = ? AND shape != '' AND created >= ? AND status IN ('approved', 'used')
+                        ORDER BY created LIMIT 3
+                        """,
+                    arguments: [shape, since]
+                ).flatMap { Self.approval($0).detail["commands"]?.strings ?? [] }
+                out.append(
+                    ShapeStats(
+                        shape: shape,
+                        approvals: c["ok"],
+                        approvers: approvers,
+                        first: c["first"],
+                        last: c["last"],
+                        examples: examples
+                    )
+                )
+            }
+            return out
         }
     }
 

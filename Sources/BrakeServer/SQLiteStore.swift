@@ -389,7 +389,7 @@ public final class SQLiteStore: ControlStore {
             ).execute(arguments: [r.session, user, r.agent, r.repository, now, now, refused])
         }
         let seq = try Self.append(db, audit, now: now).seq
-        try writeDecisionFacts(db, r, user: user, audit: audit, seq: seq, now: now)
+        try writeDecisionFacts(db, r, user: user, audit: audit, now: now)
         return seq
     }
 
@@ -484,6 +484,10 @@ public final class SQLiteStore: ControlStore {
                     a.decided, a.used,
                 ]
             )
+            let shape = Suggestion.shapeKey(a)
+            if !shape.isEmpty {
+                try db.execute(sql: "UPDATE approvals SET shape = ? WHERE id = ?", arguments: [shape, a.id])
+            }
         } else {
             try db.execute(
                 sql: "UPDATE approvals SET status = ?, votes = ?, decided = ?, used = ?, expires = ? WHERE id = ?",

@@ -104,12 +104,15 @@ extension ControlStore {
 
 /// What the oversight reports read, and what they record (sign-off reports, decided suggestions, the digest).
 public protocol OversightStore: Sendable {
-    /// Decisions since `since`, summed per session (with its repository, user and agent).
+    /// Decisions since the day of `since` (UTC days), summed per session (with its repository, user and agent).
     func sessionFacts(since: Int) async throws -> [SessionFacts]
-    /// Asks (and observe mode's would-be asks) since `since`, per rule, person and repository.
+    /// Asks (and observe mode's would-be asks) since the day of `since`, per rule, person and repository.
     func ruleAsks(since: Int) async throws -> [RuleAsks]
-    /// Requests opened since `since`.
-    func approvals(since: Int) async throws -> [Approval]
+    /// Requests opened since `since`: who, where, how they ended and when.
+    func requestFacts(since: Int) async throws -> [RequestFact]
+    /// Request shapes (`Suggestion.shapeKey`) approved at least `minApprovals` times since `since` and never
+    /// denied in that time: how often, by whom, when, and the commands of the first approved ones.
+    func shapeStats(since: Int, minApprovals: Int) async throws -> [ShapeStats]
     /// Records what a gate or sign-off run reported about commits (the latest report of a commit wins; the
     /// first sign-off time is kept), with sign-off envelopes (DSSE, as in refs/notes/brake-signoffs), and the
     /// audit event.

@@ -72,54 +72,54 @@ public struct Suggestion: Sendable, Equatable {
         return (rule, shapes, repositories.sorted(), commands)
     }
 
-    /// Suggestions from these requests under this policy, leaving out decided ones.
+    /// The shape of a request as stored beside it (rule, command shapes, repositories), or "" when it has none.
+    public static func shapeKey(_ a: Approval) -> String {
+        guard let s = shape(a) else { return "" }
+        return ([s.rule] + s.commands + ["@"] + s.repositories).joined(separator: "\n")
+    }
+
+    /// The rule, command shapes and repositories of a shape key.
+    static func parse(_ key: String) -> (rule: String, commands: [String], repositories: [String])? {
+        let parts = key.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let at = parts.firstIndex(of: "@"), at >= 2, at < parts.count - 1 else { return nil }
+        return (parts[0], Array(parts[1..<at]), Array(parts[(at + 1)...]))
+    }
+
+    /// Suggestions from the shapes approved again and again, under this policy, leaving out decided ones and
+    /// rules that are not overridable (or no longer ask).
     public static func find(
-        _ approvals: [Approval],
+        _ stats: [ShapeStats],
         policy: Policy,
         decided: Set<String>,
         minApprovals: Int,
         minApprovers: Int
     ) -> [Suggestion] {
-        var groups: [String: Suggestion] = [:]
-        var denied: Set<String> = []
-        for a in approvals {
-            guard let s = shape(a) else { continue }
-            let id = id(rule: s.rule, commands: s.commands, repositories: s.repositories)
-            let approvedBy = a.votes.filter { $0.vote == "approve" }.map(\.user)
-            if a.status == .denied || a.votes.contains(where: { $0.vote == "deny" }) {
-                denied.insert(id)
-                continue
-            }
-            guard a.status == .approved || a.status == .used else { continue }
-            var g =
-                groups[id]
-                ?? Suggestion(
-                    id: id,
-                    rule: s.rule,
-                    commands: s.commands,
-                    repositories: s.repositories,
-                    approvals: 0,
-                    approvers: [],
-                    examples: [],
-                    first: a.created,
-                    last: a.created
-                )
-            g.approvals += 1
-            for u in approvedBy where !g.approvers.contains(u) { g.approvers.append(u) }
-            for e in s.examples where !g.examples.contains(e) && g.examples.count < 3 { g.examples.append(e) }
-            g.first = min(g.first, a.created)
-            g.last = max(g.last, a.created)
-            groups[id] = g
-        }
-        return groups.values.filter { g in
-            guard !denied.contains(g.id), !decided.contains(g.id), g.approvals >= minApprovals,
-                g.approvers.count >= minApprovers,
-                let rule = policy.rules.first(where: { $0.id == g.rule }), rule.overridable, rule.decision == .ask
-            else { return false }
+        stats.compactMap { st -> Suggestion? in
+            guard let (rule, commands, repositories) = parse(st.shape) else { return nil }
+            let s = Suggestion(
+                id: id(rule: rule, commands: commands, repositories: repositories),
+                rule: rule,
+                commands: commands,
+                repositories: repositories,
+                approvals: st.approvals,
+                approvers: st.approvers,
+                examples: Array(uniqued(st.examples).prefix(3)),
+                first: st.first,
+                last: st.last
+            )
+            guard !decided.contains(s.id), s.approvals >= minApprovals, s.approvers.count >= minApprovers,
+                let r = policy.rules.first(where: { $0.id == rule }), r.overridable, r.decision == .ask
+            else { return nil }
             // Only what the policy file would take: a broken or refused document is never proposed.
             var p = policy
-            return (try? p.merge(yaml: g.yaml, source: "suggestion")) != nil
+            return (try? p.merge(yaml: s.yaml, source: "suggestion")) != nil ? s : nil
         }
         .sorted { ($0.approvals, $1.id) > ($1.approvals, $0.id) }
     }
+}
+
+/// The values in their first order, each once.
+func uniqued(_ values: [String]) -> [String] {
+    var seen: Set<String> = []
+    return values.filter { seen.insert($0).inserted }
 }

@@ -301,10 +301,20 @@ enum StoreConformance {
                 )
             ]
         )
-        #expect(try await store.sessionFacts(since: 1601).isEmpty)
+        // Sums are kept per day (UTC): a period starts at a midnight.
+        #expect(try await store.sessionFacts(since: 86400).isEmpty)
+        _ = try await store.recordDecision(
+            try decision("ask", session: "o1", rule: "git.force-push"),
+            user: "bo",
+            audit: draft("decision", session: "o1"),
+            now: 86400 + 5
+        )
+        let nextDay = try await store.sessionFacts(since: 86400)
+        #expect(nextDay.map(\.actions) == [1] && nextDay.first?.first == 86405 && nextDay.first?.asks == 1)
+        #expect(try await store.sessionFacts(since: 0).first { $0.session == "o1" }?.actions == 5)
         #expect(
             try await store.ruleAsks(since: 0).filter { $0.user == "bo" } == [
-                RuleAsks(rule: "git.force-push", user: "bo", repository: "github.com/acme/r", asks: 1, observed: 1)
+                RuleAsks(rule: "git.force-push", user: "bo", repository: "github.com/acme/r", asks: 2, observed: 1)
             ]
         )
         // Commit reports: the latest report of a commit wins, its first sign-off time stays.
@@ -374,7 +384,59 @@ enum StoreConformance {
         try await store.setValue("digest.last", "5")
         try await store.setValue("digest.last", "6")
         #expect(try await store.value("digest.last") == "6")
-        #expect(try await store.approvals(since: 0).allSatisfy { $0.created >= 0 })
+        // Requests: their facts, and shapes approved again and again (never denied).
+        func request(_ id: String, _ branch: String, status: Approval.Status, votes: [Vote], at t: Int) -> Approval {
+            Approval(
+                id: id,
+                digest: "sha256:" + id,
+                summary: "git push --force origin \(branch)",
+                detail: .object([
+                    ("commands", .array([.string("git push --force origin \(branch)")])),
+                    ("reasons", .array([.object([("rule", .string("git.force-push"))])])),
+                ]),
+                requester: "bo",
+                agent: "codex",
+                session: "o1",
+                repository: "github.com/acme/r",
+                environment: "",
+                requiredRole: "senior",
+                requiredCount: 1,
+                status: status,
+                created: t,
+                expires: t + 900,
+                votes: votes,
+                decided: t + 10
+            )
+        }
+        let yes = { (u: String) in [Vote(user: u, role: "senior", vote: "approve", reason: "", time: 0)] }
+        for (i, u) in ["sam", "sue", "sam"].enumerated() {
+            try await store.insertApproval(
+                request("r\(i)", "x", status: .used, votes: yes(u), at: 2000 + i),
+                audit: draft("approval.requested"),
+                now: 2000
+            )
+            try await store.insertApproval(
+                request(
+                    "d\(i)",
+                    "y",
+                    status: i == 2 ? .approved : .used,
+                    votes: yes(u)
+                        + (i == 2 ? [Vote(user: "al", role: "senior", vote: "deny", reason: "", time: 0)] : []),
+                    at: 2000 + i
+                ),
+                audit: draft("approval.requested"),
+                now: 2000
+            )
+        }
+        let facts2 = try await store.requestFacts(since: 2001)
+        #expect(facts2.count == 4 && facts2.allSatisfy { $0.created >= 2001 && $0.decided == $0.created + 10 })
+        let shapes = try await store.shapeStats(since: 0, minApprovals: 3)
+        #expect(shapes.count == 1, "the shape with a deny vote is left out")
+        #expect(shapes.first?.approvals == 3 && shapes.first?.approvers == ["sam", "sue"])
+        #expect(shapes.first?.first == 2000 && shapes.first?.last == 2002)
+        #expect(shapes.first?.examples == Array(repeating: "git push --force origin x", count: 3))
+        #expect(try await store.shapeStats(since: 0, minApprovals: 4).isEmpty)
+        #expect(try await store.shapeStats(since: 2001, minApprovals: 3).isEmpty)
     }
 }
 
