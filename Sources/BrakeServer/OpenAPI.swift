@@ -352,10 +352,10 @@ public enum OpenAPI {
               parameters:
                 - {name: since, in: query, schema: {type: string, pattern: '^[0-9]{1,4}d$'}, description: 'the period, e.g. 7d or 30d (default 30d)'}
                 - {name: team, in: query, schema: {type: string}}
-                - {name: repository, in: query, schema: {type: string}, description: a repository identity or glob}
+                - {name: repository, in: query, schema: {type: string}, description: 'a repository identity or glob'}
                 - {name: format, in: query, schema: {type: string, enum: [json, csv, text]}}
               responses:
-                '200': {description: the report (JSON keys in the README), or CSV, or text}
+                '200': {description: 'the report (JSON keys in the README), or CSV, or text'}
                 '400': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
                 '403': {$ref: '#/components/responses/Problem'}
@@ -449,7 +449,7 @@ public enum OpenAPI {
                             required: [commit, envelope]
                             properties:
                               commit: {type: string, pattern: '^[0-9a-fA-F]{40}$'}
-                              envelope: {type: string, description: a DSSE envelope as brake signoff writes it}
+                              envelope: {type: string, description: 'a DSSE envelope as brake signoff writes it'}
               responses:
                 '201': {description: how many commits were recorded}
                 '400': {$ref: '#/components/responses/Problem'}

@@ -104,10 +104,15 @@ struct ObserveAndExceptionTests {
         }
     }
 
-    @Test("several YAML documents merge in order, as one layer")
+    @Test("several YAML documents merge in order, as one layer; a broken one anywhere is an error")
     func documents() throws {
         let p = try policy("version: 1\n---\n" + Self.exception)
         #expect(p.exceptions.count == 1 && p.layers.last == "org.yaml")
+        for broken in [
+            "rules: [this is not a rule\n", "version: 1\n---\nrules: [x\n", Self.exception + "\n---\n: : :\n  - [",
+        ] {
+            #expect(throws: PolicyError.self, "\(broken)") { _ = try policy(broken) }
+        }
     }
 
     @Test("observe mode: asks are recorded and allowed, denies stay, only a loosening layer switches it on")

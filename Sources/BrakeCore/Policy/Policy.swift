@@ -223,7 +223,11 @@ extension Policy {
         // followed by the suggestions an admin accepted.
         var documents: [Node] = []
         do {
-            for node in try Yams.compose_all(yaml: yaml, .basic) { documents.append(node) }
+            // The sequence keeps a parse error to itself and just ends: it must be asked, or a broken file would
+            // read as an empty one.
+            var sequence = try Yams.compose_all(yaml: yaml, .basic)
+            while let node = sequence.next() { documents.append(node) }
+            if let error = sequence.error { throw error }
         } catch {
             throw PolicyError(source: source, message: "not valid YAML: \(error)")
         }
