@@ -64,9 +64,24 @@ public enum CommandPattern {
         for (p, field) in zip(words, invocation.argv) {
             if field.dynamic {
                 if p != field.text { return false }
-            } else if !Glob.match(p, field.text) {
+            } else if !word(p, field.text) {
                 return false
             }
+        }
+        return true
+    }
+
+    /// One word against its glob, path segment by path segment as a shell matches file names: `*` never crosses
+    /// a `/`, and a segment starting with `.` (`..`, hidden names) matches only a pattern segment that does too —
+    /// so `build-*` is no way to `build-1/../../x`, nor `*` to `..`.
+    static func word(_ pattern: String, _ text: String) -> Bool {
+        if !pattern.contains(where: { $0 == "*" || $0 == "?" || $0 == "[" }) { return pattern == text }
+        let ps = pattern.split(separator: "/", omittingEmptySubsequences: false)
+        let ts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard ps.count == ts.count else { return false }
+        for (p, t) in zip(ps, ts) {
+            if t.hasPrefix(".") && !p.hasPrefix(".") { return false }
+            if !Glob.match(String(p), String(t)) { return false }
         }
         return true
     }
