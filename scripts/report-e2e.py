@@ -137,6 +137,11 @@ r = subprocess.run([BRAKE, "report", "--repository", "example.com/acme/observed"
 cli = json.loads(r.stdout) if r.returncode == 0 else {}
 check(cli.get("observe", {}).get("would_ask") == asks_expected and cli.get("source") == "control plane",
       "`brake report --repository IDENTITY --format json` gives the control plane's figures " + r.stderr[-300:])
+# An agent that names the observed repository as its url while pushing to the enforced one is judged as touching both.
+spoof = repo("spoof", "https://example.com/acme/observed.git")
+subprocess.run(["git", "-C", spoof, "config", "remote.origin.pushurl", "https://example.com/acme/enforced.git"], check=True)
+d, _ = hook("git push --force origin feature/login", "spoof-1", spoof)
+check(d == "deny", f"a url naming the observed repository with a pushurl to the enforced one is enforced: {d}")
 
 # --- 2. suggestions
 def cycle(command, approver_token, vote="approve", session="sug-1", cwd=enforced):

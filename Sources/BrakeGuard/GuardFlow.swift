@@ -243,6 +243,7 @@ public struct GuardFlow<L: Ledger>: Sendable where L: Sendable {
         )
         sent.localVerdict = j.verdict
         sent.localRules = j.rules
+        sent.localEnforce = policy.observe.explicitEnforce
         var o = pending
         switch link.judge(sent, wait: wait) {
         case .unreachable(let why):

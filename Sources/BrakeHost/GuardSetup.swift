@@ -42,7 +42,7 @@ package enum GuardSetup {
                         while !dir.isEmpty, dir != "/", !Loader.isDirectory(dir) { dir = Paths.dirname(dir) }
                         let root = Loader.projectRoot(from: dir)
                         guard roots.insert(root ?? "").inserted else { continue }
-                        if let r = RepositoryName.of(projectRoot: root), !out.contains(r) { out.append(r) }
+                        for r in RepositoryName.all(projectRoot: root) where !out.contains(r) { out.append(r) }
                     }
                     return out
                 }
@@ -151,6 +151,26 @@ package enum RepositoryName {
             }
         }
         return root
+    }
+
+    /// Every name the origin remote goes by: its `url` (the name above) and any `pushurl` — a push goes where the
+    /// pushurl says, so an action is judged as touching each (a rule or observe mode scoped to one repository
+    /// cannot be had by naming another as the url).
+    package static func all(projectRoot: String?) -> [String] {
+        guard let first = of(projectRoot: projectRoot) else { return [] }
+        guard let root = projectRoot, let config = try? Loader.readFile(root + "/.git/config") else { return [first] }
+        var out = [first]
+        var inOrigin = false
+        for raw in config.split(separator: "\n") {
+            let line = raw.trimmingCharacters
+            if line.hasPrefix("[") {
+                inOrigin = line == "[remote \"origin\"]"
+            } else if inOrigin, line.hasPrefix("url") || line.hasPrefix("pushurl"), let eq = line.firstIndex(of: "=") {
+                let name = normalize(String(line[line.index(after: eq)...]).trimmingCharacters)
+                if !out.contains(name) { out.append(name) }
+            }
+        }
+        return out
     }
 
     package static func normalize(_ url: String) -> String {

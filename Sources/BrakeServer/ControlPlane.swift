@@ -507,11 +507,14 @@ public struct ControlPlane: Sendable {
                 ("spooled", .bool(true)), ("reported_time", .number(Double(when))),
             ]
             if !r.observed.isEmpty { fields.append(("observed", .string(r.observed))) }
+            var counted = r
             if let enforced = item["enforced"]?.stringValue, ["allow", "ask", "deny"].contains(enforced) {
                 fields.append(("enforced", .string(enforced)))
+                // The reports count what happened: an ask refused while the server was away is a deny.
+                counted.decision = enforced
             }
             _ = try await store.recordDecision(
-                r,
+                counted,
                 user: user.name,
                 audit: AuditDraft(kind: "decision", actor: user.name, session: r.session, tool: r.tool, fields: fields),
                 now: t

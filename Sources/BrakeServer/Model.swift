@@ -238,17 +238,20 @@ public struct DecisionReport: Sendable, Equatable {
         guard let d = v["decision"]?.stringValue, ["allow", "ask", "deny"].contains(d) else {
             throw APIError.badRequest("'decision' must be one of allow, ask, deny")
         }
-        agent = v["agent"]?.stringValue ?? ""
-        session = v["session"]?.stringValue ?? ""
-        tool = v["tool"]?.stringValue ?? ""
-        action = String((v["action"]?.stringValue ?? "").prefix(4096))
+        // Bounded: these land in the audit log, the reports' sums and the page.
+        func text(_ k: String, _ n: Int) -> String { String((v[k]?.stringValue ?? "").prefix(n)) }
+        func list(_ k: String) -> [String] { (v[k]?.strings ?? []).prefix(50).map { String($0.prefix(200)) } }
+        agent = text("agent", 100)
+        session = text("session", 256)
+        tool = text("tool", 200)
+        action = text("action", 4096)
         decision = d
-        rules = v["rules"]?.strings ?? []
-        labels = v["labels"]?.strings ?? []
-        effects = v["effects"]?.strings ?? []
-        digest = v["digest"]?.stringValue ?? ""
-        repository = v["repository"]?.stringValue ?? ""
-        environment = v["environment"]?.stringValue ?? ""
+        rules = list("rules")
+        labels = list("labels")
+        effects = list("effects")
+        digest = text("digest", 200)
+        repository = text("repository", 300)
+        environment = text("environment", 200)
         if case .number(let ms)? = v["elapsed_ms"], ms >= 0 { elapsedMS = ms }
         if let o = v["observed"]?.stringValue, ["ask", "deny"].contains(o) { observed = o }
     }

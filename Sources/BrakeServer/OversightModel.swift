@@ -15,6 +15,8 @@ public struct SessionFacts: Sendable, Equatable {
     public var observedAsks: Int
     /// Actions refused because a stop was in force.
     public var stopped: Int
+    /// Seconds the session was active: each day from its first to its last decision, plus a minute.
+    public var activeSeconds: Int
 
     public init(
         repository: String,
@@ -27,7 +29,8 @@ public struct SessionFacts: Sendable, Equatable {
         asks: Int,
         denies: Int,
         observedAsks: Int,
-        stopped: Int
+        stopped: Int,
+        activeSeconds: Int? = nil
     ) {
         self.repository = repository
         self.user = user
@@ -40,6 +43,7 @@ public struct SessionFacts: Sendable, Equatable {
         self.denies = denies
         self.observedAsks = observedAsks
         self.stopped = stopped
+        self.activeSeconds = activeSeconds ?? (max(0, last - first) + 60)
     }
 }
 

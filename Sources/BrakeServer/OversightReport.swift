@@ -37,7 +37,7 @@ public struct OversightReport: Sendable {
         public var denies = 0
         public var stopped = 0
         public var wouldAsk = 0
-        /// Seconds of agent sessions (first to last decision, plus a minute each).
+        /// Seconds of agent sessions (each day of a session from its first to its last decision, plus a minute).
         public var agentSeconds = 0
         public var latencies: [Int] = []
 
@@ -47,7 +47,7 @@ public struct OversightReport: Sendable {
             denies += f.denies
             stopped += f.stopped
             wouldAsk += f.observedAsks
-            agentSeconds += max(0, f.last - f.first) + 60
+            agentSeconds += f.activeSeconds
         }
 
         var agentHours: Double { Double(agentSeconds) / 3600 }
@@ -307,8 +307,10 @@ public struct OversightReport: Sendable {
     public var csv: String {
         var out =
             "group,name,actions,asks,denies,stopped,would_ask,agent_hours,asks_per_agent_hour,approval_p50_seconds,approval_p90_seconds\n"
-        func field(_ s: String) -> String {
-            s.contains(",") || s.contains("\"") || s.contains("\n")
+        func field(_ raw: String) -> String {
+            // A spreadsheet would run a cell that starts like a formula: names come from reports, so they are text.
+            let s = raw.first.map { "=+-@\t\r".contains($0) } == true ? "'" + raw : raw
+            return s.contains(",") || s.contains("\"") || s.contains("\n")
                 ? "\"" + s.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\"" : s
         }
         for (group, list) in [

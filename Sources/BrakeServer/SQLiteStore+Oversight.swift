@@ -40,6 +40,7 @@ extension SQLiteStore {
                     ALTER TABLE approvals ADD COLUMN shape TEXT NOT NULL DEFAULT '';
                     CREATE INDEX approvals_created ON approvals(created);
                     CREATE INDEX approvals_shape ON approvals(shape, created) WHERE shape != '';
+                    CREATE INDEX approvals_created_shape ON approvals(created, shape) WHERE shape != '';
                     CREATE TABLE commit_reports (
                         repository TEXT NOT NULL, sha TEXT NOT NULL, time INTEGER NOT NULL, report TEXT NOT NULL,
                         signed_at INTEGER, reported INTEGER NOT NULL, reporter TEXT NOT NULL,
@@ -107,7 +108,7 @@ extension SQLiteStore {
                 sql: """
                     SELECT repository, user, agent, session, MIN(first) AS first, MAX(last) AS last,
                         SUM(actions) AS actions, SUM(asks) AS asks, SUM(denies) AS denies,
-                        SUM(observed) AS observed, SUM(stopped) AS stopped
+                        SUM(observed) AS observed, SUM(stopped) AS stopped, SUM(last - first + 60) AS active
                     FROM session_days WHERE day >= ? GROUP BY session, user, agent, repository
                     """,
                 arguments: [since / 86400]
@@ -123,7 +124,8 @@ extension SQLiteStore {
                     asks: $0["asks"],
                     denies: $0["denies"],
                     observedAsks: $0["observed"],
-                    stopped: $0["stopped"]
+                    stopped: $0["stopped"],
+                    activeSeconds: $0["active"]
                 )
             }
         }
@@ -179,7 +181,7 @@ extension SQLiteStore {
                     SELECT shape, SUM(status IN ('approved', 'used')) AS ok,
                         SUM(status = 'denied' OR instr(votes, '"vote":"deny"') > 0) AS bad,
                         MIN(created) AS first, MAX(created) AS last
-                    FROM approvals INDEXED BY approvals_shape WHERE shape != '' AND created >= ?
+                    FROM approvals INDEXED BY approvals_created_shape WHERE shape != '' AND created >= ?
                     GROUP BY shape HAVING ok >= ? AND bad = 0
                     """,
                 arguments: [since, minApprovals]

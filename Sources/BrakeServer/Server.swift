@@ -165,7 +165,9 @@ public struct BrakeServerMain: Sendable {
         }
         let plane = try Self.plane(store: store, config: config, key: key)
         // The suggestions admins accepted are part of the policy from the start.
-        try await plane.loadAcceptedSuggestions()
+        for problem in try await plane.loadAcceptedSuggestions() {
+            say("brake serve: WARNING: an accepted suggestion no longer fits the policy and is left out: \(problem)")
+        }
         var logger = Logger(label: "brake-serve")
         logger.logLevel = .notice
         let url = "http://\(host):\(port)"

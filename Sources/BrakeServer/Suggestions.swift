@@ -22,7 +22,20 @@ public struct Suggestion: Sendable, Equatable {
 
     /// The policy document an admin accepts: one exception, scoped.
     public var yaml: String {
-        func q(_ s: String) -> String { JSONValue.string(s).serialized }
+        // JSON's quoting, plus the line breaks YAML folds inside double quotes (NEL, LS, PS) written as escapes,
+        // so what is accepted is exactly what was shown.
+        func q(_ s: String) -> String {
+            var out = ""
+            for c in JSONValue.string(s).serialized.unicodeScalars {
+                switch c.value {
+                case 0x85: out += "\\N"
+                case 0x2028: out += "\\L"
+                case 0x2029: out += "\\P"
+                default: out.unicodeScalars.append(c)
+                }
+            }
+            return out
+        }
         func list(_ a: [String]) -> String { "[" + a.map(q).joined(separator: ", ") + "]" }
         let reason =
             "approved \(approvals) times by \(approvers.joined(separator: ", ")), never denied; proposed by Brake (\(id))"
@@ -60,15 +73,23 @@ public struct Suggestion: Sendable, Equatable {
         let rules = Set((a.detail["reasons"]?.arrayValue ?? []).compactMap { $0["rule"]?.stringValue })
         guard rules.count == 1, let rule = rules.first else { return nil }
         guard a.detail["plan"] == nil, a.detail["server"] == nil else { return nil }
+        // One command: in a pipeline or list each part would become a shape of its own (`curl … | sh` must not
+        // turn into an exception for any `sh`).
         let commands = (a.detail["commands"]?.strings ?? [])
-        guard (1...3).contains(commands.count) else { return nil }
+        guard commands.count == 1 else { return nil }
         let shapes = commands.map(CommandPattern.of(display:))
         guard shapes.allSatisfy({ s in CommandPattern.split(s).first.map { !$0.contains("*") } ?? false }) else {
             return nil
         }
         var repositories = a.detail["repositories"]?.strings ?? []
         if repositories.isEmpty && !a.repository.isEmpty { repositories = [a.repository] }
-        guard !repositories.isEmpty, repositories.allSatisfy({ !$0.isEmpty }) else { return nil }
+        // A repository name is what the requester's machine read; one that is empty, a path, or itself a glob
+        // (`*`) never becomes a scope.
+        guard !repositories.isEmpty,
+            repositories.allSatisfy({ r in
+                !r.isEmpty && !r.hasPrefix("/") && r.count <= 300 && !r.contains { "*?[]{}".contains($0) }
+            })
+        else { return nil }
         return (rule, shapes, repositories.sorted(), commands)
     }
 

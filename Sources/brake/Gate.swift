@@ -534,7 +534,16 @@ struct SignoffCommand: ParsableCommand {
             let environment = Loader.environment()
             if let link = try ServerLink.load(env: environment, store: store, forPerson: true) {
                 do {
-                    let (results, _) = try Gate.evaluate(revision, since: nil, roster: r, pusher: nil, env: environment)
+                    // Judged as the gate judges it: with the roster of the range's base, not the working tree's (which
+                    // the agent can edit), so the server's record says what a gate would.
+                    let (base, _) = try RosterFile.protected(explicit: roster, ref: nil, spec: revision, root: root)
+                    let (results, _) = try Gate.evaluate(
+                        revision,
+                        since: nil,
+                        roster: base,
+                        pusher: nil,
+                        env: environment
+                    )
                     if SignoffReports.send(
                         link,
                         repository: SignoffReports.identity(root: root),

@@ -3,7 +3,7 @@ import Testing
 
 @Suite("Observe mode, command shapes and scoped exceptions")
 struct ObserveAndExceptionTests {
-    @Test("a command's shape keeps the program and words, generalises numbers, hashes and secrets")
+    @Test("a command's shape keeps the program and words, generalises numbers inside names and secrets")
     func shapes() {
         #expect(
             CommandPattern.of(display: "git push --force origin feature/login")
@@ -13,13 +13,19 @@ struct ObserveAndExceptionTests {
             CommandPattern.of(display: "git push --force origin release-2026.11")
                 == "git push --force origin release-*.*"
         )
-        #expect(CommandPattern.of(display: "git reset --hard 3f2a9c1d") == "git reset --hard *")
         #expect(
             CommandPattern.of(display: "kubectl delete pod web-7f9c --grace-period=30")
-                == "kubectl delete pod web-*f*c --grace-period=*"
+                == "kubectl delete pod web-*f*c --grace-period=30"
         )
         #expect(CommandPattern.of(display: "curl -H 'Authorization: ***' https://x") == "curl -H * https://x")
         #expect(CommandPattern.of(display: "python3 tool.py") == "python3 tool.py", "the program itself is kept")
+        // A whole word or path segment of digits, or a hash, stays: it is the thing the command acts on.
+        #expect(CommandPattern.of(display: "git reset --hard 3f2a9c1d") == "git reset --hard 3f2a9c1d")
+        #expect(CommandPattern.of(display: "rm -rf ../1") == "rm -rf ../1")
+        #expect(CommandPattern.of(display: "rm -rf out-1/2") == "rm -rf out-*/2")
+        // A word with a space stays one word.
+        #expect(CommandPattern.of(display: "git commit -m 'fix 12'") == "git commit -m 'fix *'")
+        #expect(CommandPattern.split(CommandPattern.of(display: "git commit -m 'fix 12'")).count == 4)
     }
 
     func policy(_ yaml: String) throws -> Policy {
@@ -86,6 +92,29 @@ struct ObserveAndExceptionTests {
             Judge.evaluate(shell("ssh prod git push --force origin feature/x", repos: shop), policy: p).verdict
                 != .allow
         )
+        // Fed from a pipe or with variables set in front, it is another shape.
+        #expect(
+            Judge.evaluate(shell("BRANCH=x git push --force origin feature/login", repos: shop), policy: p).verdict
+                == .ask
+        )
+        #expect(
+            Judge.evaluate(shell("echo y | git push --force origin feature/login", repos: shop), policy: p).verdict
+                == .ask
+        )
+        // `*` stays within a path segment and never matches a leading dot.
+        #expect(Judge.evaluate(shell("git push --force origin feature/a/b", repos: shop), policy: p).verdict == .ask)
+        #expect(Judge.evaluate(shell("git push --force origin feature/..", repos: shop), policy: p).verdict == .ask)
+        let rm = try policy(
+            "exceptions:\n  - rules: [fs.delete-outside-project]\n    repositories: [github.com/acme/shop]\n    commands: ['rm -rf *', 'rm -rf out-*']\n    reason: r\n"
+        )
+        // Without the segment rule these would be excepted (each asks only through that rule); `..` is a deny anyway.
+        #expect(Judge.evaluate(shell("rm -rf ../other", repos: shop), policy: rm).verdict == .ask)
+        #expect(Judge.evaluate(shell("rm -rf out-1/../../other", repos: shop), policy: rm).verdict == .ask)
+        #expect(Judge.evaluate(shell("rm -rf ..", repos: shop), policy: rm).verdict == .deny)
+        let sibling = try policy(
+            "exceptions:\n  - rules: [fs.delete-outside-project]\n    repositories: [github.com/acme/shop]\n    commands: ['rm -rf ../*']\n    reason: r\n"
+        )
+        #expect(Judge.evaluate(shell("rm -rf ../other", repos: shop), policy: sibling).verdict == .allow, "…as written")
     }
 
     @Test("an exception must stay scoped; a tighten-only layer cannot add one; a locked rule refuses it")
@@ -132,6 +161,15 @@ struct ObserveAndExceptionTests {
         }
         let everywhere = try policy("mode: observe")
         #expect(Judge.evaluate(shell("git push --force origin main", repos: []), policy: everywhere).verdict == .allow)
+        // Observing everywhere but some: a repository that cannot be named (no origin, none) is enforced.
+        let most = try policy("mode:\n  default: observe\n  enforce: [github.com/acme/pay*]\n")
+        for repos in [[], ["/home/dev/shop"], ["github.com/acme/payments"]] {
+            #expect(Judge.evaluate(shell("git push --force origin main", repos: repos), policy: most).verdict == .ask)
+        }
+        #expect(
+            Judge.evaluate(shell("git push --force origin main", repos: ["github.com/acme/shop"]), policy: most).verdict
+                == .allow
+        )
         // A layer the agent's account can write may switch it off, never on.
         var repoLayer = Policy.standard
         try repoLayer.merge(yaml: "mode: observe", source: "repo.yaml", mayLoosen: false)
@@ -142,16 +180,29 @@ struct ObserveAndExceptionTests {
         #expect(throws: PolicyError.self) { _ = try policy("mode: watch") }
     }
 
-    @Test("a machine's stricter claim stays enforced in observe mode; a claim from an older policy copy does not")
+    @Test("a machine's stricter ask or `mode: enforce` stays enforced in observe mode; a stale claim does not")
     func localClaims() throws {
         let observing = try policy("mode: observe")
         let shop = ["github.com/acme/shop"]
-        // The machine asked for the same rule (it had not fetched the policy yet): observed like the rest.
+        // The machine asked about the same rule (its copy of this policy only tightens): observed like the rest.
         let same = Judge.evaluate(
             shell("git push --force origin main", repos: shop, local: .ask, rules: ["git.force-push"]),
             policy: observing
         )
         #expect(same.verdict == .allow && same.observed == .ask)
+        // …unless its own policy says `mode: enforce`.
+        var enforcing = shell("git push --force origin main", repos: shop, local: .ask, rules: ["git.force-push"])
+        enforcing.localEnforce = true
+        let kept = Judge.evaluate(
+            try ActionRequest(json: try JSONValue.parse(enforcing.json.serialized)),
+            policy: observing
+        )
+        #expect(kept.verdict == .ask && kept.observed == nil, "and it survives the wire")
+        var repoLayer = Policy.standard
+        try repoLayer.merge(yaml: "mode: enforce", source: "repo.yaml", mayLoosen: false)
+        #expect(repoLayer.observe.explicitEnforce && !Policy.standard.observe.explicitEnforce)
+        let calm = Judge.evaluate(shell("git push --force origin main", repos: shop, local: .allow), policy: observing)
+        #expect(calm.verdict == .allow && calm.observed == .ask)
         // Its own stricter layer asked about something else: enforced.
         let stricter = Judge.evaluate(shell("ls", repos: shop, local: .ask, rules: ["acme.no-ls"]), policy: observing)
         #expect(stricter.verdict == .ask && stricter.observed == nil)

@@ -30,6 +30,8 @@ public struct ActionRequest: Sendable, Equatable {
     public var localVerdict: Verdict?
     /// The rules behind `localVerdict`.
     public var localRules: [String]
+    /// The machine's own policy says `mode: enforce`: observe mode on the server does not apply to it.
+    public var localEnforce = false
 
     /// Creates a request.
     public init(
@@ -142,7 +144,7 @@ public struct ActionRequest: Sendable, Equatable {
                     "local",
                     .object([
                         ("decision", .string(localVerdict.rawValue)),
-                        ("rules", .array(localRules.map { .string($0) })),
+                        ("rules", .array(localRules.map { .string($0) })), ("enforce", .bool(localEnforce)),
                     ])
                 )
             )
@@ -298,6 +300,7 @@ public struct ActionRequest: Sendable, Equatable {
             }
             localVerdict = verdict
             localRules = local["rules"]?.strings ?? []
+            localEnforce = local["enforce"]?.boolValue ?? false
         }
     }
 }

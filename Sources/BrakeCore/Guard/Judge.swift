@@ -117,10 +117,11 @@ public enum Judge {
             }
         }
         // Observe mode records what this policy would have asked and lets it run. A deny stays a deny, and so does
-        // an ask of the machine's own policy for a rule this policy did not ask about (a stricter local layer); a
-        // machine that asked for the same rules (it had not fetched this policy yet) is observed like the rest.
+        // the machine's own ask when its policy says `mode: enforce` or asks about a rule this policy did not (a
+        // stricter local layer); an ask for the same rules adds nothing (a machine's copy of this policy is a layer
+        // that only tightens, so it never observes by itself).
         var observed: Verdict?
-        if verdict == .ask, policy.observe.observes(request.repositories),
+        if verdict == .ask, policy.observe.observes(request.repositories), !request.localEnforce,
             request.localVerdict.map({ $0 < .ask }) ?? true || Set(request.localRules).isSubset(of: ownRules)
         {
             observed = .ask

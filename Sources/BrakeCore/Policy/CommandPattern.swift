@@ -10,7 +10,12 @@ public enum CommandPattern {
     public static func of(display: String) -> String {
         let words = split(display)
         guard let first = words.first else { return "" }
-        return ([first] + words.dropFirst().map(generalise)).joined(separator: " ")
+        return ([first] + words.dropFirst().map(generalise)).map(quote).joined(separator: " ")
+    }
+
+    /// A word as `split` reads it back: in single quotes when it holds a space (a quote in it cannot be written).
+    static func quote(_ word: String) -> String {
+        word.isEmpty || word.contains(" ") || word.contains("\t") ? "'" + word + "'" : word
     }
 
     /// The words of a display line.
@@ -36,29 +41,33 @@ public enum CommandPattern {
         return out
     }
 
-    /// One word with its varying parts as `*`: a redacted value, a hash or id, and runs of digits.
+    /// One word with its varying parts as `*`: a redacted secret, and runs of digits inside a name (`pr-123`,
+    /// `v1.2.3`). A path segment (or the whole word) made only of digits or a hash stays as it is: `rm -rf ../1`
+    /// approved five times is no reason to allow `rm -rf ../anything`.
     static func generalise(_ word: String) -> String {
         if let eq = word.firstIndex(of: "="), word.hasPrefix("-") {
             return String(word[...eq]) + generalise(String(word[word.index(after: eq)...]))
         }
         if word.contains("***") { return "*" }
-        let hex = word.filter(\.isHexDigit)
-        if word.count >= 7, hex.count == word.count, word.contains(where: \.isNumber) { return "*" }
-        if word.count >= 32, word.allSatisfy({ $0.isHexDigit || $0 == "-" }) { return "*" }
-        var out = ""
-        for c in word {
-            if c.isASCII && c.isNumber {
-                if !out.hasSuffix("*") { out.append("*") }
-            } else {
-                out.append(c)
+        return word.split(separator: "/", omittingEmptySubsequences: false).map { segment -> String in
+            var out = ""
+            for c in segment {
+                if c.isASCII && c.isNumber {
+                    if !out.hasSuffix("*") { out.append("*") }
+                } else {
+                    out.append(c)
+                }
             }
-        }
-        return out
+            let hex = segment.count >= 7 && segment.allSatisfy(\.isHexDigit)
+            return out.allSatisfy({ $0 == "*" }) || hex ? String(segment) : out
+        }.joined(separator: "/")
     }
 
     /// Whether an invocation has this shape.
     public static func matches(_ pattern: String, _ invocation: Invocation) -> Bool {
+        // Elsewhere, fed from a pipe or a file, or with variables set in front: not the shape people approved.
         if invocation.site.remote != nil || invocation.site.container { return false }
+        if invocation.stdin != nil || !invocation.assignments.isEmpty { return false }
         let words = split(pattern)
         guard words.count == invocation.argv.count else { return false }
         for (p, field) in zip(words, invocation.argv) {

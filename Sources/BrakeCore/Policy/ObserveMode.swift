@@ -20,17 +20,23 @@ public struct ObserveMode: Sendable, Equatable {
     public var enforced: [String] = []
     /// The layer that set it, for `brake policy show`.
     public var layer = ""
+    /// A layer said `mode: enforce` (or enforces everywhere it names nothing to observe): the machine's own
+    /// policy keeps enforcing whatever the control plane observes.
+    public var explicitEnforce = false
 
     public init() {}
 
     public var isOff: Bool { !everywhere && repositories.isEmpty }
 
     /// Whether an action in these repositories is observed rather than enforced: every repository it touches
-    /// must be observed (an action that reaches an enforced repository is enforced).
+    /// must be observed (an action that reaches an enforced repository is enforced). Where some repositories are
+    /// enforced, one that cannot be named (no origin: a path; none; an overlong name) is enforced too.
     public func observes(_ actionRepositories: [String]) -> Bool {
         if isOff { return false }
         let list = actionRepositories.isEmpty ? [""] : actionRepositories
         return list.allSatisfy { repo in
+            let unnamed = repo.isEmpty || repo.hasPrefix("/") || repo.count > 300
+            if !enforced.isEmpty && unnamed { return false }
             if enforced.contains(where: { Glob.match($0, repo) }) { return false }
             if everywhere { return true }
             return !repo.isEmpty && repositories.contains { Glob.match($0, repo) }
@@ -71,14 +77,15 @@ extension Policy {
             }
         }
         next.layer = layer
-        // Observing more than before loosens: only a layer that may loosen does it.
+        next.explicitEnforce = next.isOff || observe.explicitEnforce
+        // Observing more than before loosens: only a layer that may loosen does it. `mode: enforce` never loosens.
         let loosens =
-            (next.everywhere && !observe.everywhere)
-            || next.repositories.contains { !observe.repositories.contains($0) && !observe.everywhere }
-            || observe.enforced.contains { !next.enforced.contains($0) }
+            !next.isOff
+            && ((next.everywhere && !observe.everywhere)
+                || next.repositories.contains { !observe.repositories.contains($0) && !observe.everywhere }
+                || observe.enforced.contains { !next.enforced.contains($0) })
         if loosens && !mayLoosen {
             ignored.append("\(layer): observe mode (this layer may only tighten; it can say `mode: enforce`)")
-            if next.isOff { observe = ObserveMode() }
             return
         }
         observe = next

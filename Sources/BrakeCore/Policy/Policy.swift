@@ -88,7 +88,8 @@ public struct PolicyException: Sendable, Equatable {
     public var commands: [String] = []
     /// Repositories (globs over their identity): every repository the action touches must be one of them.
     public var repositories: [String] = []
-    /// Commands the exception is meant to let through (checked by `brake policy test` and on acceptance).
+    /// Commands the exception is meant to let through, for the people who read it (suggestions list the
+    /// approved commands here).
     public var examples: [String] = []
 }
 
