@@ -13,21 +13,15 @@ accepts as its own.
 """
 import hashlib, json, os, random, signal, sqlite3, statistics, subprocess, sys, tempfile, time, urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_common import free_port  # noqa: E402
+
 BRAKE = os.path.abspath(sys.argv[1])
 EVENTS = int(sys.argv[sys.argv.index("--events") + 1]) if "--events" in sys.argv else 1_000_000
 CHECK = "--check" in sys.argv
 GOAL_S = 2.0
 work = tempfile.mkdtemp(prefix="brake-bench-report-")
 data = os.path.join(work, "server")
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 PORT = free_port()

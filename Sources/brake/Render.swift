@@ -90,9 +90,23 @@ enum Render {
         if !p.exceptions.isEmpty {
             out += "exceptions:\n"
             for e in p.exceptions {
-                out +=
-                    "  - rules: [\(e.rules.map(q).joined(separator: ", "))]   # from \(e.layer)\n    paths: [\(e.paths.map(q).joined(separator: ", "))]\n    reason: \(q(e.reason))\n"
+                out += "  - rules: [\(e.rules.map(q).joined(separator: ", "))]   # from \(e.layer)\n"
+                if !e.paths.isEmpty { out += "    paths: [\(e.paths.map(q).joined(separator: ", "))]\n" }
+                if !e.commands.isEmpty { out += "    commands: [\(e.commands.map(q).joined(separator: ", "))]\n" }
+                if !e.repositories.isEmpty {
+                    out += "    repositories: [\(e.repositories.map(q).joined(separator: ", "))]\n"
+                }
+                if !e.examples.isEmpty { out += "    examples: [\(e.examples.map(q).joined(separator: ", "))]\n" }
+                out += "    reason: \(q(e.reason))\n"
             }
+        }
+        let o = p.observe
+        if o.isOff {
+            out += "mode: enforce\n"
+        } else {
+            out += "mode:   # from \(o.layer)\n  default: \(o.everywhere ? "observe" : "enforce")\n"
+            if !o.repositories.isEmpty { out += "  observe: [\(o.repositories.map(q).joined(separator: ", "))]\n" }
+            if !o.enforced.isEmpty { out += "  enforce: [\(o.enforced.map(q).joined(separator: ", "))]\n" }
         }
         return out
     }
