@@ -258,7 +258,21 @@ check(g.returncode == 0, "a gate without the git notes passes on the envelope th
 NOSERVER = {k: v for k, v in PERSON.items() if not k.startswith("BRAKE_SERVER") and k != "BRAKE_TOKEN"}
 g = subprocess.run([BRAKE, "gate", "--range", "HEAD~1..HEAD"], cwd=signed_repo, capture_output=True, text=True, env=NOSERVER)
 check(g.returncode == 1, "...while without the server (and without notes) the same gate holds it")
-forged = json.dumps({"payloadType": "application/vnd.in-toto+json", "payload": "e30=", "signatures": [{"keyid": "x", "sig": "AAAA"}]})
+import base64  # noqa: E402
+
+
+def forged_for(commit):
+    """An envelope naming `commit` as a senior's sign-off, signed by nobody the roster knows."""
+    statement = {"_type": "https://in-toto.io/Statement/v1",
+                 "subject": [{"name": "git:commit", "digest": {"gitCommit": commit}}],
+                 "predicateType": "https://brake.dev/attestations/signoff/v1",
+                 "predicate": {"signer": "sam@acme.io", "level": "senior", "time": int(time.time()), "expires": int(time.time()) + 86400}}
+    return json.dumps({"payloadType": "application/vnd.in-toto+json",
+                       "payload": base64.b64encode(json.dumps(statement).encode()).decode(),
+                       "signatures": [{"keyid": "x", "sig": base64.b64encode(b"\0" * 64).decode()}]})
+
+
+forged = forged_for(head)
 try:
     api("POST", "/v1/signoffs", hooks, {"repository": "example.com/acme/signed", "commits": [],
                                         "envelopes": [{"commit": head, "envelope": forged}]})
@@ -270,7 +284,7 @@ subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "next\n\nCo-author
                                          GIT_COMMITTER_NAME="jo", GIT_COMMITTER_EMAIL="jo@acme.io"), check=True)
 nxt = git("rev-parse", "HEAD")
 api("POST", "/v1/signoffs", admin, {"repository": "example.com/acme/signed", "commits": [],
-                                    "envelopes": [{"commit": nxt, "envelope": forged}]})
+                                    "envelopes": [{"envelope": forged_for(nxt)}]})
 g = subprocess.run([BRAKE, "gate", "--range", "HEAD~1..HEAD"], cwd=signed_repo, capture_output=True, text=True, env=PERSON)
 check(g.returncode == 1 and "problem:" in g.stdout,
       "a forged envelope the server holds is read, checked against the roster and refused: " + g.stdout[-300:])

@@ -315,7 +315,7 @@ try:
     shot("15-reports-phone")
     driver.set_window_size(1280, 900)
     driver.get(URL + "/ui/signoffs")
-    check("Record a sign-off" in driver.page_source and not unlabelled(), "the Sign-offs page, every control labelled")
+    check("Record sign-offs for a range" in driver.page_source and not unlabelled(), "the Sign-offs page, every control labelled")
     shot("16-signoffs")
 finally:
     driver.quit()

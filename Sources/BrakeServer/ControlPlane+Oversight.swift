@@ -144,12 +144,13 @@ extension ControlPlane {
         }
         var envelopes: [(commit: String, envelope: String)] = []
         for (i, e) in (body["envelopes"]?.arrayValue ?? []).enumerated() {
-            guard let commit = e["commit"]?.stringValue?.lowercased(), commit.count == 40,
-                commit.allSatisfy(\.isHexDigit), let text = e["envelope"]?.stringValue, text.utf8.count <= 16384,
-                let parsed = try? JSONValue.parse(text), parsed["payloadType"]?.stringValue == Signoff.payloadType
+            // Filed under the commit its statement names ('commit', when given, must be that one).
+            guard let text = e["envelope"]?.stringValue, text.utf8.count <= 16384,
+                let commit = Signoff.claimedCommit(text),
+                e["commit"]?.stringValue.map({ $0.lowercased() == commit }) ?? true
             else {
                 throw APIError.badRequest(
-                    "envelopes[\(i)] needs a 40-hex 'commit' and the sign-off 'envelope' (DSSE JSON, as `brake signoff` writes it)"
+                    "envelopes[\(i)] must be a sign-off 'envelope' (DSSE JSON, as `brake signoff` writes it) whose statement names a commit; 'commit', if given, must be that commit"
                 )
             }
             envelopes.append((commit, text))

@@ -446,9 +446,9 @@ public enum OpenAPI {
                           type: array
                           items:
                             type: object
-                            required: [commit, envelope]
+                            required: [envelope]
                             properties:
-                              commit: {type: string, pattern: '^[0-9a-fA-F]{40}$'}
+                              commit: {type: string, pattern: '^[0-9a-fA-F]{40}$', description: 'optional; must be the commit the statement names'}
                               envelope: {type: string, description: 'a DSSE envelope as brake signoff writes it'}
               responses:
                 '201': {description: how many commits were recorded}

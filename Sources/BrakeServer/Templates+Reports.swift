@@ -59,12 +59,11 @@ extension Templates {
           {{^commits}}<tr><td colspan="7" class="muted">No sign-off reports in this period.</td></tr>{{/commits}}</tbody>
         </table></div>
         <form method="post" action="/ui/signoffs" class="card">
-          <h2>Record a sign-off</h2>
-          <p class="muted">The signer's key still signs: run <code>brake signoff COMMIT</code> (or <code>BASE..HEAD</code>) and paste the envelope it wrote (<code>git notes --ref=brake-signoffs show COMMIT</code>). Gates check it against the roster's keys like any other.</p>
+          <h2>Record sign-offs for a range</h2>
+          <p class="muted">The signer's key still signs: run <code>brake signoff BASE..HEAD</code> and paste what it wrote, one envelope per line (<code>git log --format=%H BASE..HEAD | xargs -n1 git notes --ref=brake-signoffs show</code>). Each is filed under the commit it names; gates check it against the roster's keys like any other.</p>
           <input type="hidden" name="csrf" value="{{csrf}}">
           <label for="e-repo">Repository</label><input id="e-repo" name="repository" type="text" value="{{repository}}">
-          <label for="e-commit">Commit</label><input id="e-commit" name="commit" type="text">
-          <label for="e-env">Envelope</label><textarea id="e-env" name="envelope"></textarea>
+          <label for="e-env">Envelopes (one per line)</label><textarea id="e-env" name="envelopes"></textarea>
           <p><button class="primary" type="submit">Record</button></p>
         </form>
         """#

@@ -104,24 +104,21 @@ extension WebUI {
         router.post("/ui/signoffs") { req, _ in
             await post(req, "/ui/signoffs") { s, f in
                 let repository = (f["repository"] ?? "").trimmingSpacesString
-                let commit = (f["commit"] ?? "").trimmingSpacesString
-                let envelope = (f["envelope"] ?? "").trimmingSpacesString
+                // A range's sign-offs: one envelope per line, each filed under the commit it names.
+                let lines = (f["envelopes"] ?? "").split(whereSeparator: { $0 == "\n" || $0 == "\r" })
+                    .map { String($0).trimmingSpacesString }.filter { !$0.isEmpty }
+                if lines.isEmpty { throw APIError.badRequest("paste at least one sign-off envelope") }
                 try plane.requirePerson(s.user, to: "recording sign-offs")
                 _ = try await plane.recordSignoffs(
                     .object([
                         ("repository", .string(repository)), ("source", .string("page")), ("commits", .array([])),
-                        (
-                            "envelopes",
-                            .array([.object([("commit", .string(commit)), ("envelope", .string(envelope))])])
-                        ),
+                        ("envelopes", .array(lines.map { .object([("envelope", .string($0))]) })),
                     ]),
                     by: s.user
                 )
                 return redirect(
                     "/ui/signoffs?repository=" + escapeQuery(repository) + "&msg="
-                        + escapeQuery(
-                            "Recorded the sign-off envelope for \(commit.prefix(12)); gates read it from now on."
-                        )
+                        + escapeQuery("Recorded \(lines.count) sign-off envelope(s); gates read them from now on.")
                 )
             }
         }

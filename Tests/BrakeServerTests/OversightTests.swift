@@ -1,5 +1,6 @@
 import BrakeCore
 import BrakeServer
+import Crypto
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -243,7 +244,42 @@ struct OversightTests {
             let (v, _) = try await JudgeTests.judge(h, Harness.shell(force))
             #expect(v["decision"]?.stringValue == "allow")
             let signoffs = try await h.client.execute(uri: "/ui/signoffs", method: .get, headers: [.cookie: cookie])
-            #expect(signoffs.status == .ok && String(buffer: signoffs.body).contains("Record a sign-off"))
+            #expect(signoffs.status == .ok && String(buffer: signoffs.body).contains("Record sign-offs for a range"))
+            // A range's envelopes pasted on the page, one per line: each filed under the commit its statement names.
+            let key = Curve25519Key.make()
+            let shas = [String(repeating: "1a", count: 20), String(repeating: "2b", count: 20)]
+            let envelopes = try shas.map { sha in
+                try Signoff.sign(
+                    Signoff.Statement(
+                        commit: sha,
+                        tree: String(repeating: "0", count: 40),
+                        signer: "sam@acme.io",
+                        level: "senior",
+                        repository: "github.com/acme/shop",
+                        range: "a..b",
+                        time: 1,
+                        expires: 2,
+                        comment: ""
+                    ),
+                    privateKey: Array(key.rawRepresentation)
+                )
+            }
+            let (samCookie, samCsrf) = try await ui.signIn(h, as: "sam")
+            let body =
+                "csrf=\(samCsrf)&repository=github.com%2Facme%2Fshop&envelopes="
+                + Percent.encode(envelopes.joined(separator: "\n"))
+            let recorded = try await ui.form(h, "/ui/signoffs", samCookie, body)
+            #expect(recorded.status == .seeOther && recorded.headers[.location]?.contains("Recorded%202") == true)
+            let found = try await h.call(
+                .post,
+                "/v1/signoffs/lookup",
+                as: "dev",
+                .object([("commits", .array(shas.map { .string($0) }))])
+            )
+            #expect(found.json["envelopes"]?[shas[0]]?.strings == [envelopes[0]])
+            #expect(found.json["envelopes"]?[shas[1]]?.strings == [envelopes[1]])
+            let junk = try await ui.form(h, "/ui/signoffs", samCookie, "csrf=\(samCsrf)&repository=x&envelopes=%7B%7D")
+            #expect(junk.headers[.location]?.contains("error=") == true)
         }
     }
 }

@@ -87,6 +87,21 @@ public enum Signoff {
         ]).serialized
     }
 
+    /// The commit an envelope's statement names, read without checking its signature (for filing it; whoever relies
+    /// on it verifies it against a roster with `verify`).
+    public static func claimedCommit(_ envelope: String) -> String? {
+        guard let v = try? JSONValue.parse(envelope), v["payloadType"]?.stringValue == payloadType,
+            let p64 = v["payload"]?.stringValue, let payload = Base64.decode(p64),
+            let statement = try? JSONValue.parse(String(decoding: payload, as: UTF8.self))
+        else { return nil }
+        for sub in statement["subject"]?.arrayValue ?? [] {
+            if let c = sub["digest"]?["gitCommit"]?.stringValue, c.count == 40, c.allSatisfy(\.isHexDigit) {
+                return c.lowercased()
+            }
+        }
+        return nil
+    }
+
     /// DSSE pre-authentication encoding.
     static func pae(_ type: String, _ body: [UInt8]) -> [UInt8] {
         Array("DSSEv1 \(type.utf8.count) \(type) \(body.count) ".utf8) + body
