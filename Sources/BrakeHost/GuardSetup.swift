@@ -137,39 +137,31 @@ package struct SystemClock: GuardClock {
 /// The repository an action happens in, as stop orders name it: the origin remote without scheme, user
 /// and `.git` (github.com/org/repo), or the project's path when it has no remote.
 package enum RepositoryName {
-    package static func of(projectRoot: String?) -> String? {
-        guard let root = projectRoot else { return nil }
-        guard let config = try? Loader.readFile(root + "/.git/config") else { return root }
-        var inOrigin = false
-        for raw in config.split(separator: "\n") {
-            let line = raw.trimmingCharacters
-            if line.hasPrefix("[") {
-                inOrigin = line == "[remote \"origin\"]"
-            } else if inOrigin, line.hasPrefix("url") {
-                guard let eq = line.firstIndex(of: "=") else { continue }
-                return normalize(String(line[line.index(after: eq)...]).trimmingCharacters)
-            }
-        }
-        return root
-    }
+    package static func of(projectRoot: String?) -> String? { all(projectRoot: projectRoot).first }
 
-    /// Every name the origin remote goes by: its `url` (the name above) and any `pushurl` — a push goes where the
-    /// pushurl says, so an action is judged as touching each (a rule or observe mode scoped to one repository
-    /// cannot be had by naming another as the url).
+    /// Every name the origin remote goes by, the first being its `url` (the name above), then any `pushurl` — a
+    /// push goes where the pushurl says, so an action is judged as touching each (a rule or observe mode scoped
+    /// to one repository cannot be had by naming another as the url). One read of the configuration: this is on
+    /// the hook's path.
     package static func all(projectRoot: String?) -> [String] {
-        guard let first = of(projectRoot: projectRoot) else { return [] }
-        guard let root = projectRoot, let config = try? Loader.readFile(root + "/.git/config") else { return [first] }
-        var out = [first]
+        guard let root = projectRoot else { return [] }
+        guard let config = try? Loader.readFile(root + "/.git/config") else { return [root] }
+        var urls: [String] = []
+        var pushurls: [String] = []
         var inOrigin = false
         for raw in config.split(separator: "\n") {
             let line = raw.trimmingCharacters
             if line.hasPrefix("[") {
                 inOrigin = line == "[remote \"origin\"]"
-            } else if inOrigin, line.hasPrefix("url") || line.hasPrefix("pushurl"), let eq = line.firstIndex(of: "=") {
+            } else if inOrigin, let eq = line.firstIndex(of: "=") {
+                let key = line[..<eq].trimmingCharacters
                 let name = normalize(String(line[line.index(after: eq)...]).trimmingCharacters)
-                if !out.contains(name) { out.append(name) }
+                if key == "url", !urls.contains(name) { urls.append(name) }
+                if key == "pushurl", !pushurls.contains(name) { pushurls.append(name) }
             }
         }
+        var out = urls.isEmpty ? [root] : urls
+        for p in pushurls where !out.contains(p) { out.append(p) }
         return out
     }
 
