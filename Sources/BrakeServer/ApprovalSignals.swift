@@ -35,6 +35,18 @@ final class ApprovalSignals: Sendable {
         }
     }
 
+    /// Wakes every wait (changes were missed: each looks at its request again).
+    func signalAll() {
+        let woken = waiting.withLock { w in
+            defer { w.byRequest.removeAll() }
+            return w.byRequest.values.flatMap(\.values)
+        }
+        for waiter in woken {
+            waiter.timer.cancel()
+            waiter.continuation.resume()
+        }
+    }
+
     /// How many waits are registered (for tests).
     var count: Int { waiting.withLock { $0.byRequest.values.reduce(0) { $0 + $1.count } } }
 

@@ -18,6 +18,23 @@ public struct ServerConfig: Sendable {
     /// Connections one client (remote address) may hold before its longest-idle ones are closed.
     public var maxConnectionsPerClient: Int?
     public var checkpointInterval = 60
+    /// `postgres://USER@HOST:PORT/DB`: the replicas' shared database (default: SQLite in the data directory).
+    public var database: String?
+    /// A file holding the database password (never the command line).
+    public var databasePasswordFile: String?
+    /// Connections each replica may open to the database.
+    public var databaseMaxConnections = 20
+    /// The audit signing key (base64 Ed25519), shared by replicas; default: DIR/audit-signing-key, made on first
+    /// start.
+    public var signingKeyFile: String?
+    /// A file holding the first admin's token (`brk_…`), for deployments where nobody reads a replica's disk:
+    /// used once, when the database has no users.
+    public var adminTokenFile: String?
+    /// The server's own certificate chain and key (PEM): it speaks HTTPS.
+    public var tlsCert: String?
+    public var tlsKey: String?
+    /// Plain HTTP on an address other than loopback (behind a TLS-terminating proxy or mesh): off unless said.
+    public var allowPlainHTTP = false
     /// The least role that may lift a person's stop order.
     public var stopLiftRole = "senior"
     /// Effect kinds (globs) and labels that make an action destructive for the circuit breaker.
@@ -112,6 +129,18 @@ public struct ServerConfig: Sendable {
                 if n < 16 { throw fail("'max_connections_per_client' must be at least 16") }
                 maxConnectionsPerClient = n
             case "checkpoint_interval_seconds": checkpointInterval = try int(v, key)
+            case "database": database = try string(v, key)
+            case "database_password_file": databasePasswordFile = try string(v, key)
+            case "database_max_connections": databaseMaxConnections = try int(v, key, min: 2)
+            case "signing_key_file": signingKeyFile = try string(v, key)
+            case "admin_token_file": adminTokenFile = try string(v, key)
+            case "tls_cert": tlsCert = try string(v, key)
+            case "tls_key": tlsKey = try string(v, key)
+            case "allow_plain_http":
+                guard let flag = v.scalar?.string, ["true", "false"].contains(flag) else {
+                    throw fail("'allow_plain_http' must be true or false")
+                }
+                allowPlainHTTP = flag == "true"
             case "stop_lift_role": stopLiftRole = try string(v, key)
             case "destructive":
                 guard let m = v.mapping else { throw fail("'destructive' must be a mapping with effects and labels") }
@@ -213,7 +242,7 @@ public struct ServerConfig: Sendable {
                 }
             default:
                 throw fail(
-                    "unknown key '\(key)'; expected roles, policy, approval_ttl_minutes, max_wait_seconds, idle_timeout_seconds, max_connections, max_connections_per_client, checkpoint_interval_seconds, stop_lift_role, destructive, breakers, webhooks, webhook_retries, public_url, teams, digest_days, suggestions"
+                    "unknown key '\(key)'; expected roles, policy, approval_ttl_minutes, max_wait_seconds, idle_timeout_seconds, max_connections, max_connections_per_client, checkpoint_interval_seconds, stop_lift_role, destructive, breakers, webhooks, webhook_retries, public_url, teams, digest_days, suggestions, database, database_password_file, database_max_connections, signing_key_file, admin_token_file, tls_cert, tls_key, allow_plain_http"
                 )
             }
         }

@@ -246,11 +246,15 @@ extension ControlPlane {
     public func digestIfDue() async throws {
         guard config.digestDays > 0, !config.webhooks.isEmpty else { return }
         let t = now()
-        guard let last = try await store.value("digest.last").flatMap(Int.init) else {
-            try await store.setValue("digest.last", String(t))
+        guard let text = try await store.value("digest.last"), let last = Int(text) else {
+            _ = try await store.claimValue("digest.last", expected: nil, String(t))
             return
         }
-        if t - last >= config.digestDays * 86400 { try await sendDigest(days: config.digestDays) }
+        // Replicas share the schedule: the one that moves the time on sends it.
+        guard t - last >= config.digestDays * 86400,
+            try await store.claimValue("digest.last", expected: text, String(t))
+        else { return }
+        try await sendDigest(days: config.digestDays)
     }
 }
 

@@ -4,14 +4,11 @@ import Prometheus
 import Synchronization
 
 /// Hot-path caches: token → user and the active stops. Every change made through this process clears
-/// them at once; they also expire after a second or two, so a change made elsewhere (another replica, an
-/// operator's SQL) is seen within that time.
+/// them at once, and so does a change another replica announces through the store; they also expire after a
+/// second or two, so a change nobody announced (an operator's SQL, a lost connection) is seen within that time.
 final class Caches: Sendable {
     let users = Mutex<[String: (User, ContinuousClock.Instant)]>([:])
     let stops = Mutex<([Stop], ContinuousClock.Instant)?>(nil)
-    /// Destructive actions per breaker key admitted by this process, including those not yet committed:
-    /// parallel calls cannot all slip under the limit while the database count lags behind.
-    let breaker = Mutex<[String: [Int]]>([:])
     static let userTTL = Duration.seconds(2)
     static let stopsTTL = Duration.seconds(1)
 
@@ -62,6 +59,20 @@ public struct ControlPlane: Sendable {
         self.policyState = PolicyState(base: policy, text: policyText)
         self.key = key
         self.clock = clock
+        // Other replicas' changes: caches drop what changed, long-polls on a request wake, the policy reloads.
+        let (caches, signals, policyState) = (caches, signals, policyState)
+        store.onChange { [store] change in
+            switch change {
+            case .identities: caches.clearUsers()
+            case .stops: caches.clearStops()
+            case .approval(let id): signals.signal(id)
+            case .policy, .all:
+                caches.clearUsers()
+                caches.clearStops()
+                Task { try? policyState.apply(await store.suggestionDecisions().filter { $0.status == "accepted" }) }
+                if change == .all { signals.signalAll() }
+            }
+        }
     }
 
     public var publicKey: Curve25519.Signing.PublicKey { key.publicKey }
@@ -94,8 +105,10 @@ public struct ControlPlane: Sendable {
         return user
     }
 
-    /// The active stops, from the cache when it is fresh.
+    /// The active stops, from the cache when it is fresh (never on a store replicas share: a stop made on another
+    /// replica must block the very next action here).
     public func activeStops() async throws -> [Stop] {
+        if store.isShared { return try await store.stops(includeLifted: false) }
         let now = ContinuousClock.now
         if let (list, until) = caches.stops.withLock({ $0 }), until > now { return list }
         let list = try await store.stops(includeLifted: false)
@@ -135,20 +148,37 @@ public struct ControlPlane: Sendable {
     }
 
     /// On first start: an admin user and its token (returned once), or nil when users exist.
-    public func bootstrap(admin: String = "admin") async throws -> String? {
+    public func bootstrap(admin: String = "admin", token given: String? = nil) async throws -> String? {
         guard try await store.userCount() == 0 else { return nil }
-        let (id, token) = Self.newToken()
+        var (id, token) = Self.newToken()
+        if let given {
+            // brk_ID_SECRET, as `brake serve --new-admin-token` makes it: the secret is what authenticates.
+            let parts = given.split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3, parts[0] == "brk", parts[1].count >= 6, parts[2].count >= 32,
+                given.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), given.allSatisfy(\.isASCII)
+            else {
+                throw APIError.badRequest(
+                    "the admin token file must hold one token brk_ID_SECRET (an ID of 6+ and a secret of 32+ letters or digits); make one with `brake serve --new-admin-token`"
+                )
+            }
+            (id, token) = (String(parts[1]), given)
+        }
         let t = now()
-        _ = try await store.addUser(
-            User(name: admin, role: config.topRole, created: t),
-            token: TokenRecord(id: id, user: admin, label: "bootstrap", hash: Self.hashToken(token), created: t),
-            audit: AuditDraft(
-                kind: "user.created",
-                actor: "brake-serve",
-                fields: [("user", .string(admin)), ("role", .string(config.topRole)), ("token", .string(id))]
-            ),
-            now: t
-        )
+        do {
+            _ = try await store.addUser(
+                User(name: admin, role: config.topRole, created: t),
+                token: TokenRecord(id: id, user: admin, label: "bootstrap", hash: Self.hashToken(token), created: t),
+                audit: AuditDraft(
+                    kind: "user.created",
+                    actor: "brake-serve",
+                    fields: [("user", .string(admin)), ("role", .string(config.topRole)), ("token", .string(id))]
+                ),
+                now: t
+            )
+        } catch let e as APIError where e.status == 409 {
+            // Another replica starting at the same time made the first user.
+            return nil
+        }
         return token
     }
 
@@ -328,15 +358,15 @@ public struct ControlPlane: Sendable {
                     since: t - b.window
                 )
                 let slot = "\(b.name)|\(key)|\(b.perTool ? r.tool : "")"
-                // Count and admit under one lock.
-                let n = caches.breaker.withLock { admitted -> Int in
-                    if admitted.count > 50_000 { admitted = admitted.filter { $0.value.last ?? 0 > t - 3600 } }
-                    var times = (admitted[slot] ?? []).filter { $0 > t - b.window }
-                    let n = max(times.count, committed)
-                    if n < b.limit { times.append(t) }
-                    admitted[slot] = times
-                    return n
-                }
+                // Admissions include actions not yet committed (on any replica): parallel calls cannot all slip
+                // under the limit while the committed count lags behind.
+                let admitted = try await store.admitDestructive(
+                    slot: slot,
+                    since: t - b.window,
+                    limit: committed >= b.limit ? 0 : b.limit,
+                    now: t
+                )
+                let n = max(admitted, committed)
                 if n >= b.limit {
                     let what = b.perTool ? "destructive \(r.tool) calls" : "destructive actions"
                     let reason =
@@ -903,15 +933,21 @@ public struct ControlPlane: Sendable {
 
     // MARK: audit
 
-    /// Signs the current head if it moved since the last checkpoint.
+    /// Signs the current head if it moved since the last checkpoint — and, with `every`, only when the newest
+    /// checkpoint (whichever replica signed it) is at least that many seconds old. Returns the newest checkpoint.
     @discardableResult
-    public func checkpoint() async throws -> AuditChain.Checkpoint? {
-        let head = try await store.auditHead()
-        if head.size == 0 { return nil }
-        if let last = try await store.checkpoints().last, last.treeSize == head.size { return last }
-        let c = AuditChain.sign(treeSize: head.size, headHash: head.hash, time: now(), key: key)
-        try await store.addCheckpoint(c)
-        return c
+    public func checkpoint(every: Int? = nil) async throws -> AuditChain.Checkpoint? {
+        let (key, t) = (key, now())
+        var newest: AuditChain.Checkpoint?
+        let signed = try await store.checkpointing { head, last in
+            if head.size == 0 { return nil }
+            if let last, last.treeSize == head.size { return nil }
+            // A replica's clock a second behind must not sign twice in one interval.
+            if let every, let last, t - last.time < every - 1 { return nil }
+            return AuditChain.sign(treeSize: head.size, headHash: head.hash, time: t, key: key)
+        }
+        if signed == nil { newest = try await store.checkpoints().last }
+        return signed ?? newest
     }
 
     public func verify() async throws -> AuditChain.Report {

@@ -335,6 +335,23 @@ extension SQLiteStore {
         }
     }
 
+    public func claimValue(_ key: String, expected: String?, _ value: String) async throws -> Bool {
+        try await pool.write { db in
+            if let expected {
+                try db.execute(
+                    sql: "UPDATE server_values SET value = ? WHERE key = ? AND value = ?",
+                    arguments: [value, key, expected]
+                )
+            } else {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO server_values (key, value) VALUES (?, ?)",
+                    arguments: [key, value]
+                )
+            }
+            return db.changesCount == 1
+        }
+    }
+
     public func setValue(_ key: String, _ value: String) async throws {
         try await pool.write { db in
             try db.execute(

@@ -1,5 +1,6 @@
 import BrakeCore
 import GRDB
+import Synchronization
 
 /// The embedded default backend: one SQLite file through GRDB, in WAL mode.
 ///
@@ -11,6 +12,7 @@ public final class SQLiteStore: ControlStore {
     let pool: DatabasePool
     public let path: String
     let batcher: DecisionBatcher
+    let admitted = Mutex<[String: [Int]]>([:])
 
     public init(path: String, durability: Durability = .normal) throws {
         var config = Configuration()
@@ -203,6 +205,51 @@ public final class SQLiteStore: ControlStore {
             )
         }
     }
+
+    public func checkpointing(
+        _ body:
+            @escaping @Sendable (_ head: (size: Int, hash: String), _ last: AuditChain.Checkpoint?) throws
+            -> AuditChain.Checkpoint?
+    ) async throws -> AuditChain.Checkpoint? {
+        try await pool.write { db in
+            let last = try Row.fetchOne(db, sql: "SELECT * FROM checkpoints ORDER BY tree_size DESC LIMIT 1").map {
+                AuditChain.Checkpoint(
+                    treeSize: $0["tree_size"],
+                    headHash: $0["head_hash"],
+                    time: $0["time"],
+                    signature: $0["signature"]
+                )
+            }
+            let r = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+            let head = (r.map { $0["seq"] as Int } ?? 0, r.map { $0["hash"] as String } ?? AuditChain.genesis)
+            guard let c = try body(head, last) else { return nil }
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO checkpoints (tree_size, head_hash, time, signature) VALUES (?,?,?,?)",
+                arguments: [c.treeSize, c.headHash, c.time, c.signature]
+            )
+            return c
+        }
+    }
+
+    // MARK: shared state
+
+    /// One process uses a SQLite file (WAL mode shares it between processes on one host only, and `brake serve`
+    /// holds it alone): admissions are counted in this process, under one lock.
+    public func admitDestructive(slot: String, since: Int, limit: Int, now: Int) async throws -> Int {
+        admitted.withLock { admitted -> Int in
+            if admitted.count > 50_000 { admitted = admitted.filter { $0.value.last ?? 0 > now - 3600 } }
+            var times = (admitted[slot] ?? []).filter { $0 > since }
+            let n = times.count
+            if n < limit { times.append(now) }
+            admitted[slot] = times
+            return n
+        }
+    }
+
+    public var isShared: Bool { false }
+
+    /// Every change is made by this process, which clears its own caches: nothing to announce.
+    public func onChange(_ handler: @escaping @Sendable (StoreChange) -> Void) {}
 
     public func checkpoints() async throws -> [AuditChain.Checkpoint] {
         try await pool.read { db in

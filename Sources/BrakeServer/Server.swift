@@ -1,6 +1,8 @@
 import BrakeCore
 import Crypto
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -65,6 +67,12 @@ public struct BrakeServerMain: Sendable {
     public var host: String
     public var port: Int
     public var configFile: String?
+    /// Command-line settings that override the configuration file's.
+    public var database: String?
+    public var databasePasswordFile: String?
+    public var tlsCert: String?
+    public var tlsKey: String?
+    public var allowPlainHTTP = false
 
     public init(dataDir: String, host: String, port: Int, configFile: String?) {
         self.dataDir = dataDir
@@ -153,16 +161,21 @@ public struct BrakeServerMain: Sendable {
             )
         }
         var config = try Self.loadConfig(configFile)
-        if config.publicURL.isEmpty { config.publicURL = "http://\(host):\(port)" }
-        let key = try Self.loadKey(dataDir: dataDir)
-        let store: SQLiteStore
-        do { store = try SQLiteStore(path: dataDir + "/brake.sqlite") } catch {
-            throw APIError(
-                status: 0,
-                message:
-                    "cannot open the database \(dataDir)/brake.sqlite (\(error)); check that the directory and the file are writable by this user and that the disk is not full"
-            )
+        if let database { config.database = database }
+        if let databasePasswordFile { config.databasePasswordFile = databasePasswordFile }
+        if let tlsCert { config.tlsCert = tlsCert }
+        if let tlsKey { config.tlsKey = tlsKey }
+        if allowPlainHTTP { config.allowPlainHTTP = true }
+        let tls = try Self.serverTLS(config, host: host)
+        let scheme = tls == nil ? "http" : "https"
+        if config.publicURL.isEmpty { config.publicURL = "\(scheme)://\(host):\(port)" }
+        let key: Curve25519.Signing.PrivateKey
+        if let file = config.signingKeyFile {
+            key = try Self.readKey(file)
+        } else {
+            key = try Self.loadKey(dataDir: dataDir)
         }
+        let (store, storeName) = try await openStore(config)
         let plane = try Self.plane(store: store, config: config, key: key)
         // The suggestions admins accepted are part of the policy from the start.
         for problem in try await plane.loadAcceptedSuggestions() {
@@ -170,12 +183,23 @@ public struct BrakeServerMain: Sendable {
         }
         var logger = Logger(label: "brake-serve")
         logger.logLevel = .notice
-        let url = "http://\(host):\(port)"
+        let url = "\(scheme)://\(host):\(port)"
         // The first user is created once the port is bound: a server that cannot listen leaves nothing behind.
         let dataDir = self.dataDir
         let topRole = config.topRole
+        let adminTokenFile = config.adminTokenFile
         @Sendable func bootstrap() async {
             do {
+                if let adminTokenFile {
+                    // The operator chose the first admin's token (a replica's disk is nobody's to read).
+                    let token = try FileIO.read(adminTokenFile).trimmingWhitespace()
+                    if try await plane.bootstrap(token: token) != nil {
+                        say(
+                            "brake serve: first start; created user 'admin' (role \(topRole)) with the token in \(adminTokenFile)"
+                        )
+                    }
+                    return
+                }
                 guard let token = try await plane.bootstrap() else { return }
                 try FileIO.write(dataDir + "/admin-token", token + "\n")
                 say(
@@ -197,7 +221,7 @@ public struct BrakeServerMain: Sendable {
         )
         for g in ghosts { say("brake serve: WARNING: \(g)") }
         let banner = """
-            brake serve: listening on \(url), data in \(dataDir)/brake.sqlite
+            brake serve: listening on \(url), data in \(storeName)
               server key (pin it):   \(plane.publicKeyBase64)
               people act with their own token, in their own terminal:
                 export BRAKE_SERVER=\(url) BRAKE_TOKEN="$(cat \(dataDir)/admin-token)"
@@ -212,21 +236,22 @@ public struct BrakeServerMain: Sendable {
         let limit = config.maxConnections ?? ConnectionShedder.processLimit()
         // By default one host may hold half the connections: the rest stay for everyone else.
         let shedder = ConnectionShedder(limit: limit, perClient: config.maxConnectionsPerClient ?? limit / 2)
+        // Idle connections are closed and headers are bounded: connections that never finish a request cannot hold
+        // the server's descriptors (a hook's call must always find a way in).
+        let http1 = HTTPServerBuilder.http1(
+            configuration: .init(
+                additionalChannelHandlers: [ConnectionShedderHandler(shedder)],
+                idleTimeout: .seconds(Int64(config.idleTimeout)),
+                httpDecoderConfiguration: .init(
+                    maxHeaderFieldSize: 16 * 1024,
+                    maxHeaderListSize: 64 * 1024,
+                    maxHeaderFieldCount: 100
+                )
+            )
+        )
         let app = Application(
             router: router,
-            // Idle connections are closed and headers are bounded: connections that never finish a request
-            // cannot hold the server's descriptors (a hook's call must always find a way in).
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: [ConnectionShedderHandler(shedder)],
-                    idleTimeout: .seconds(Int64(config.idleTimeout)),
-                    httpDecoderConfiguration: .init(
-                        maxHeaderFieldSize: 16 * 1024,
-                        maxHeaderListSize: 64 * 1024,
-                        maxHeaderFieldCount: 100
-                    )
-                )
-            ),
+            server: try tls.map { try HTTPServerBuilder.tls(http1, tlsConfiguration: $0) } ?? http1,
             configuration: .init(address: .hostname(host, port: port), serverName: "brake"),
             services: [Housekeeping(plane: plane, interval: config.checkpointInterval, logger: logger)],
             onServerRunning: { _ in
@@ -237,7 +262,7 @@ public struct BrakeServerMain: Sendable {
         )
         do {
             try await app.runService()
-            say("brake serve: stopped; the audit log's last checkpoint is signed (\(dataDir)/brake.sqlite)")
+            say("brake serve: stopped; the audit log's last checkpoint is signed (\(storeName))")
         } catch let e as IOError where e.errnoCode == EADDRINUSE {
             throw APIError(
                 status: 0,
@@ -268,7 +293,7 @@ struct Housekeeping: Service {
                 last = ContinuousClock.now
                 do {
                     _ = try await plane.expireRequests()
-                    try await plane.checkpoint()
+                    try await plane.checkpoint(every: interval)
                     try await plane.digestIfDue()
                 } catch {
                     logger.error("housekeeping failed: \(error)")

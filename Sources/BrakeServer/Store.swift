@@ -67,6 +67,24 @@ public protocol ControlStore: OversightStore {
     func auditHead() async throws -> (size: Int, hash: String)
     func addCheckpoint(_ c: AuditChain.Checkpoint) async throws
     func checkpoints() async throws -> [AuditChain.Checkpoint]
+    /// Runs `body` with the audit head and the newest checkpoint while no other process on this store does the
+    /// same, and stores the checkpoint it returns: replicas sign one checkpoint per interval for the cluster.
+    func checkpointing(
+        _ body:
+            @escaping @Sendable (_ head: (size: Int, hash: String), _ last: AuditChain.Checkpoint?) throws
+            -> AuditChain.Checkpoint?
+    ) async throws -> AuditChain.Checkpoint?
+
+    // Shared state of several processes
+    /// Counts the destructive actions admitted under a breaker `slot` after `since` and admits this one when
+    /// there were fewer than `limit`, atomically for every process using this store; returns the count before.
+    func admitDestructive(slot: String, since: Int, limit: Int, now: Int) async throws -> Int
+    /// Calls `handler` for every change committed by any process on this store that caches must not miss (a
+    /// store only one process uses may call it for nothing: that process clears its caches itself).
+    func onChange(_ handler: @escaping @Sendable (StoreChange) -> Void)
+    /// True when several processes (replicas) may write this store at once: the stops are then read from it on
+    /// every call instead of a cache, so a stop made on one replica blocks the very next action on any other.
+    var isShared: Bool { get }
 
     // What agents produced (provenance), as hooks recorded it
     func addAgentRecords(_ records: [AgentRecord], user: String, now: Int) async throws
@@ -103,6 +121,42 @@ extension ControlStore {
 }
 
 /// What the oversight reports read, and what they record (sign-off reports, decided suggestions, the digest).
+/// A committed change other processes on the same database must act on at once.
+public enum StoreChange: Sendable, Equatable {
+    /// Users, roles or tokens changed: token caches are dropped.
+    case identities
+    /// A stop was created or lifted.
+    case stops
+    /// A request changed: its long-polls wake.
+    case approval(String)
+    /// An accepted suggestion changed the server's policy.
+    case policy
+    /// Unknown changes (the listener reconnected): everything is dropped.
+    case all
+
+    public var payload: String {
+        switch self {
+        case .identities: return "identities"
+        case .stops: return "stops"
+        case .approval(let id): return "approval:" + id
+        case .policy: return "policy"
+        case .all: return "all"
+        }
+    }
+
+    public init?(payload: String) {
+        switch payload {
+        case "identities": self = .identities
+        case "stops": self = .stops
+        case "policy": self = .policy
+        case "all": self = .all
+        default:
+            guard payload.hasPrefix("approval:") else { return nil }
+            self = .approval(String(payload.dropFirst(9)))
+        }
+    }
+}
+
 public protocol OversightStore: Sendable {
     /// Decisions since the day of `since` (UTC days), summed per session (with its repository, user and agent).
     func sessionFacts(since: Int) async throws -> [SessionFacts]
@@ -133,4 +187,7 @@ public protocol OversightStore: Sendable {
     /// A small server setting (the last digest's time).
     func value(_ key: String) async throws -> String?
     func setValue(_ key: String, _ value: String) async throws
+    /// Sets `key` to `value` only when it still holds `expected` (nil: when it is not set); true when this call
+    /// set it. Replicas use it to do a scheduled task once.
+    func claimValue(_ key: String, expected: String?, _ value: String) async throws -> Bool
 }

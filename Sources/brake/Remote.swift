@@ -30,6 +30,32 @@ struct Serve: ParsableCommand {
     @Flag(name: .long, help: "Print the API's OpenAPI document and exit.") var openapi = false
     @Flag(name: .long, help: "Print a systemd unit that runs the server as its own `brake` user, and exit.")
     var unit = false
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "PostgreSQL the replicas share (default: SQLite in the data directory; also `database:` or BRAKE_DATABASE_URL). No password here: see --database-password-file.",
+            valueName: "postgres://USER@HOST:PORT/DB"
+        )
+    )
+    var database: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp("File holding the database password (or BRAKE_DATABASE_PASSWORD).", valueName: "FILE")
+    )
+    var databasePasswordFile: String?
+    @Option(name: .long, help: ArgumentHelp("Serve HTTPS with this certificate chain (PEM).", valueName: "FILE"))
+    var tlsCert: String?
+    @Option(name: .long, help: ArgumentHelp("The certificate's private key (PEM, unencrypted).", valueName: "FILE"))
+    var tlsKey: String?
+    @Flag(
+        name: .long,
+        help: "Allow plain HTTP on an address other than loopback (a TLS proxy or mesh in front encrypts it)."
+    )
+    var allowPlainHttp = false
+    @Flag(name: .long, help: "Print a new audit signing key (base64 Ed25519) for `signing_key_file:`, and exit.")
+    var newSigningKey = false
+    @Flag(name: .long, help: "Print a new token for `admin_token_file:` (the first admin's), and exit.")
+    var newAdminToken = false
 
     static func parseListen(_ s: String) throws -> (String, Int) {
         var host = "127.0.0.1"
@@ -50,6 +76,14 @@ struct Serve: ParsableCommand {
             FileHandleOut.stdout(OpenAPI.document)
             return
         }
+        if newSigningKey {
+            FileHandleOut.stdout(BrakeServerMain.newSigningKey() + "\n")
+            return
+        }
+        if newAdminToken {
+            FileHandleOut.stdout(ControlPlane.newToken().token + "\n")
+            return
+        }
         let (host, port) = try Self.parseListen(listen)
         if unit {
             let command = try Install.stableCommand(explicit: nil, env: Loader.environment())
@@ -66,8 +100,14 @@ struct Serve: ParsableCommand {
             limit.rlim_cur = limit.rlim_max
             _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
         }
-        let server = BrakeServerMain(dataDir: dir, host: host, port: port, configFile: config)
-        let failure = blockingRun { try await server.run() }
+        var server = BrakeServerMain(dataDir: dir, host: host, port: port, configFile: config)
+        server.database = database
+        server.databasePasswordFile = databasePasswordFile
+        server.tlsCert = tlsCert
+        server.tlsKey = tlsKey
+        server.allowPlainHTTP = allowPlainHttp
+        let configured = server
+        let failure = blockingRun { try await configured.run() }
         if let failure {
             let m = (failure as? APIError)?.message ?? "\(failure)"
             FileHandleOut.stderr("brake serve: \(m)\n")

@@ -449,3 +449,14 @@ struct StoreConformanceTests {
         try await StoreConformance.run(store)
     }
 }
+
+@Suite("Store conformance on PostgreSQL")
+struct PostgresConformanceTests {
+    @Test("PostgreSQL backend passes the conformance suite")
+    func postgres() async throws {
+        guard let url = try await PostgresTestServer.shared.newDatabase() else { return }
+        let store = try await PostgresStore(url, password: PostgresTestServer.password)
+        defer { store.close() }
+        try await StoreConformance.run(store)
+    }
+}
