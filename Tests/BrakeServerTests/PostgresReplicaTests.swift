@@ -26,7 +26,7 @@ struct PostgresReplicaTests {
     @Test("appends from three replicas at once form one chain that verifies")
     func oneChain() async throws {
         guard let stores = try await Self.stores(3) else { return }
-        defer { stores.forEach { $0.close() } }
+        defer { for s in stores { s.close() } }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (i, store) in stores.enumerated() {
                 group.addTask {
@@ -63,7 +63,7 @@ struct PostgresReplicaTests {
     @Test("a request approved on one replica is used exactly once across replicas")
     func exactlyOnce() async throws {
         guard let stores = try await Self.stores(3) else { return }
-        defer { stores.forEach { $0.close() } }
+        defer { for s in stores { s.close() } }
         let a = Approval(
             id: "req_once",
             digest: "d",
@@ -107,7 +107,7 @@ struct PostgresReplicaTests {
     @Test("a breaker admits exactly its limit across replicas")
     func breakerAdmission() async throws {
         guard let stores = try await Self.stores(2) else { return }
-        defer { stores.forEach { $0.close() } }
+        defer { for s in stores { s.close() } }
         let admitted = Counter()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<40 {
@@ -128,7 +128,7 @@ struct PostgresReplicaTests {
     @Test("changes reach the other replicas' listeners")
     func notifications() async throws {
         guard let stores = try await Self.stores(2) else { return }
-        defer { stores.forEach { $0.close() } }
+        defer { for s in stores { s.close() } }
         let seen = Mutex<[StoreChange]>([])
         stores[1].onChange { c in seen.withLock { $0.append(c) } }
         // The listener is up once it reported itself (it sends `.all` when it starts).
@@ -185,7 +185,7 @@ struct PostgresReplicaTests {
     @Test("replicas sign one checkpoint per interval for the cluster")
     func oneCheckpoint() async throws {
         guard let stores = try await Self.stores(3) else { return }
-        defer { stores.forEach { $0.close() } }
+        defer { for s in stores { s.close() } }
         let key = Curve25519.Signing.PrivateKey()
         let clock = TestClock()
         let planes = try stores.map {
