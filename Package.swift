@@ -74,7 +74,13 @@ let package = Package(
         // A small blocking HTTP/1.1 client for hooks: no event loop to start on the hot path.
         .target(
             name: "BrakeClient",
-            dependencies: ["BrakeCore"],
+            dependencies: [
+                "BrakeCore",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Brake on the agent's machine: its files, settings, link to the control plane and the hook runner —

@@ -8,6 +8,12 @@ if ! dpkg -s libsqlite3-dev >/dev/null 2>&1; then
     echo "== installing libsqlite3-dev"
     apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libsqlite3-dev >/dev/null
 fi
+# The PostgreSQL store's tests (conformance, replicas) start throw-away servers from Debian's binaries, and the
+# replica test makes its certificates with the openssl command.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v openssl >/dev/null; then
+    echo "== installing postgresql and openssl"
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql openssl >/dev/null
+fi
 # The suite's own Python environment: pinned packages in .venv-test, first on PATH for every script below
 # (never the system Python's site-packages, which a stock Debian Python refuses to change anyway).
 if [ ! -x .venv-test/bin/python ]; then
@@ -52,6 +58,8 @@ echo "== MCP proxy end to end (official MCP Python SDK)"
 python3 scripts/mcp-e2e.py "$(swift build --show-bin-path)/brake"
 echo "== control plane end to end (brake serve, SQLite)"
 python3 scripts/server-e2e.py "$(swift build --show-bin-path)/brake"
+echo "== replicas: three brake serve on one PostgreSQL over HTTPS, one of them killed mid-burst"
+python3 scripts/replica-e2e.py "$(swift build --show-bin-path)/brake"
 echo "== load: 20,000 idle connections and 300 waiting long-polls against brake serve"
 python3 scripts/load-e2e.py "$(swift build --show-bin-path)/brake"
 echo "== hostile agent: an unprivileged OS user tries to get past a system install and the server"

@@ -1,4 +1,5 @@
 import BrakeCore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -30,15 +31,17 @@ public struct HTTPClient: Sendable {
     public var host: String
     public var port: Int
     public var basePath: String
+    /// Set for https:// (the server's certificate is checked against it).
+    public var trust: TLSTrust?
 
-    /// Parses `http://HOST[:PORT][/PATH]`.
-    public init(url: String) throws {
-        guard url.hasPrefix("http://") else {
-            throw ClientError.unreachable(
-                "'\(url)' is not an http:// URL; Brake speaks plain HTTP to the server (put TLS in front with a local proxy for remote servers)"
-            )
+    /// Parses `http://HOST[:PORT][/PATH]` or `https://…`. Plain HTTP is refused to a host other than loopback
+    /// (tokens and answers would cross the network in clear) unless `allowPlain`.
+    public init(url: String, trust: @autoclosure () throws -> TLSTrust? = nil, allowPlain: Bool = false) throws {
+        let secure = url.hasPrefix("https://")
+        guard secure || url.hasPrefix("http://") else {
+            throw ClientError.unreachable("'\(url)' is not an http:// or https:// URL")
         }
-        var rest = Substring(url.dropFirst(7))
+        var rest = Substring(url.dropFirst(secure ? 8 : 7))
         var path = ""
         if let slash = rest.firstIndex(of: "/") {
             path = String(rest[slash...])
@@ -46,7 +49,7 @@ public struct HTTPClient: Sendable {
         }
         while path.hasSuffix("/") { path.removeLast() }
         var h = String(rest)
-        var p = 80
+        var p = secure ? 443 : 80
         if let colon = rest.lastIndex(of: ":"), !rest.hasSuffix("]") {
             guard let n = Int(rest[rest.index(after: colon)...]), n > 0, n < 65536 else {
                 throw ClientError.unreachable("'\(url)' has an invalid port")
@@ -59,6 +62,13 @@ public struct HTTPClient: Sendable {
         host = h
         port = p
         basePath = path
+        let loopback = h == "localhost" || h.hasPrefix("127.") || h == "::1"
+        if !secure && !loopback && !allowPlain {
+            throw ClientError.unreachable(
+                "'\(url)' is plain HTTP to another host: the token and the answers would cross the network in clear. Use https:// (or set allow_plain_http where a TLS proxy on this machine or a mesh encrypts it)"
+            )
+        }
+        self.trust = secure ? (try trust() ?? TLSTrust.system()) : nil
     }
 
     public struct Response: Sendable {
@@ -142,6 +152,8 @@ public struct HTTPClient: Sendable {
         pool: Pool? = nil
     ) throws -> Response {
         let deadline = Self.monotonic() + timeout
+        // TLS sessions live on the thread that made them: they are not kept between calls.
+        let pool = trust == nil ? pool : nil
         if let pool, let fd = pool.take() {
             // A kept connection the server may have closed meanwhile: if it fails before any answer arrives,
             // the call is made again on a fresh connection.
@@ -155,6 +167,13 @@ public struct HTTPClient: Sendable {
         }
         let fd = try early ?? connect(deadline: deadline)
         do {
+            if let trust {
+                defer { close(fd) }
+                let tls = try TLSSession(fd: fd, host: host, port: port, trust: trust, deadline: deadline) {
+                    try wait(fd, events: $0, deadline: deadline)
+                }
+                return try exchange(fd, method, path, headers, body, deadline, pool: nil, tls: tls)
+            }
             return try exchange(fd, method, path, headers, body, deadline, pool: pool)
         } catch is Unanswered {
             throw ClientError.unreachable("the server closed the connection without answering")
@@ -173,10 +192,14 @@ public struct HTTPClient: Sendable {
         _ headers: [(String, String)],
         _ body: String?,
         _ deadline: Double,
-        pool: Pool?
+        pool: Pool?,
+        tls: TLSSession? = nil
     ) throws -> Response {
         var reusable = false
-        defer { if reusable, let pool { pool.give(fd) } else { close(fd) } }
+        defer {
+            // A TLS connection is closed by its caller, after its session.
+            if tls == nil { if reusable, let pool { pool.give(fd) } else { close(fd) } }
+        }
         let connection = pool == nil ? "Connection: close\r\n" : ""
         var req = "\(method) \(basePath)\(path) HTTP/1.1\r\nHost: \(host):\(port)\r\n\(connection)"
         req += "User-Agent: brake\r\nAccept: application/json\r\n"
@@ -188,6 +211,10 @@ public struct HTTPClient: Sendable {
         }
         var bytes = Array(req.utf8)
         var sent = 0
+        if let tls {
+            try tls.send(bytes) { try wait(fd, events: $0, deadline: deadline) }
+            sent = bytes.count
+        }
         while sent < bytes.count {
             try wait(fd, events: Int16(POLLOUT), deadline: deadline)
             let n = bytes.withUnsafeMutableBytes {
@@ -207,8 +234,13 @@ public struct HTTPClient: Sendable {
         var contentLength: Int?
         while true {
             if let end = headerEnd, let len = contentLength, bytes.count >= end + len { break }
-            try wait(fd, events: Int16(POLLIN), deadline: deadline)
-            let n = recv(fd, &buf, buf.count, 0)
+            let n: Int
+            if let tls {
+                n = try tls.recv(into: &buf) { try wait(fd, events: $0, deadline: deadline) }
+            } else {
+                try wait(fd, events: Int16(POLLIN), deadline: deadline)
+                n = recv(fd, &buf, buf.count, 0)
+            }
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
                 if pool != nil && bytes.isEmpty && errno == ECONNRESET { throw Unanswered() }
@@ -343,22 +375,88 @@ extension Substring {
 }
 
 /// The control plane's API as the CLI, hooks, `brake exec` and `brake mcp` use it.
+///
+/// `url` may list several servers (`https://a,https://b`: replicas of one control plane). A call goes to the
+/// one that answered last in this process (first, the first listed) and moves on to the next when it cannot be
+/// reached; an answer — any status — ends the call. When none answers, the call fails (`ClientError.unreachable`)
+/// and callers fail closed.
 public struct ServerClient: Sendable {
+    /// The first server listed.
     public var http: HTTPClient
+    /// Every server listed, in order.
+    public var servers: [HTTPClient]
     public var token: String
     public var url: String
     /// Seconds for ordinary calls (long polls add their own wait).
     public var timeout: Double
 
-    /// Kept connections (a long-running caller's); nil closes each connection after its call.
+    /// Kept connections to the first server (a long-running caller's); nil closes each connection after its call.
     public var pool: HTTPClient.Pool?
 
-    public init(url: String, token: String, timeout: Double = 5, pool: HTTPClient.Pool? = nil) throws {
+    public init(
+        url: String,
+        token: String,
+        timeout: Double = 5,
+        pool: HTTPClient.Pool? = nil,
+        caFile: String? = nil,
+        allowPlain: Bool = false
+    ) throws {
         self.pool = pool
         self.url = url
-        self.http = try HTTPClient(url: url)
+        let urls = url.split(separator: ",").map { String($0.trimmingSpaces) }.filter { !$0.isEmpty }
+        guard !urls.isEmpty else { throw ClientError.unreachable("no server URL given") }
+        var trust: TLSTrust?
+        var list: [HTTPClient] = []
+        for u in urls {
+            list.append(
+                try HTTPClient(
+                    url: u,
+                    trust: try {
+                        if trust == nil, let caFile { trust = try TLSTrust(caFile: caFile) }
+                        return trust
+                    }(),
+                    allowPlain: allowPlain
+                )
+            )
+        }
+        servers = list
+        http = list[0]
         self.token = token
         self.timeout = timeout
+    }
+
+    /// Which listed server answered last, per list (a long-running caller keeps going to a live one).
+    private static let preferred = Mutex<[String: Int]>([:])
+
+    /// One request with fail-over: the server that answered last first, then the others in order.
+    func send(
+        _ method: String,
+        _ path: String,
+        body: String?,
+        timeout: Double,
+        opening: HTTPClient.Opening? = nil
+    ) throws -> HTTPClient.Response {
+        let first = servers.count > 1 ? (Self.preferred.withLock { $0[url] } ?? 0) : 0
+        var failures: [String] = []
+        for k in 0..<servers.count {
+            let i = (first + k) % servers.count
+            do {
+                let r = try servers[i].send(
+                    method: method,
+                    path: path,
+                    headers: [("Authorization", "Bearer \(token)")],
+                    body: body,
+                    timeout: timeout,
+                    opening: i == 0 ? opening : nil,
+                    pool: i == 0 ? pool : nil
+                )
+                if servers.count > 1 && i != first { Self.preferred.withLock { $0[url] = i } }
+                return r
+            } catch ClientError.unreachable(let m) {
+                failures.append(servers.count > 1 ? "\(servers[i].host):\(servers[i].port): \(m)" : m)
+            }
+        }
+        throw ClientError.unreachable(failures.joined(separator: "; "))
     }
 
     /// Calls the API; a 2xx answer's JSON body, or a `ClientError`.
@@ -371,15 +469,7 @@ public struct ServerClient: Sendable {
     )
         throws -> JSONValue
     {
-        let r = try http.send(
-            method: method,
-            path: path,
-            headers: [("Authorization", "Bearer \(token)")],
-            body: body?.serialized,
-            timeout: timeout + extraTimeout,
-            opening: opening,
-            pool: pool
-        )
+        let r = try send(method, path, body: body?.serialized, timeout: timeout + extraTimeout, opening: opening)
         let parsed = try? JSONValue.parse(r.body)
         guard (200..<300).contains(r.status) else {
             throw ClientError.status(r.status, parsed?["error"]?.stringValue ?? r.body)
@@ -390,7 +480,7 @@ public struct ServerClient: Sendable {
 
     /// Raw text (the policy, the OpenAPI document).
     public func text(_ path: String) throws -> HTTPClient.Response {
-        try http.send(method: "GET", path: path, headers: [("Authorization", "Bearer \(token)")], timeout: timeout)
+        try send("GET", path, body: nil, timeout: timeout)
     }
 
     /// Percent-encodes a query or path value.

@@ -21,6 +21,10 @@ package struct ServerLink {
     package let scope: String?
     /// Where the token came from, for saying whom a command acts as.
     package let tokenSource: String
+    /// A CA file the server's certificate must chain to (https://); nil: the system's roots.
+    package var caFile: String? = nil
+    /// Plain http:// to a host other than loopback (a TLS proxy or mesh encrypts it).
+    package var allowPlain = false
 
     package static func credentialsPath(_ store: LocalStore) -> String { store.home + "/server.json" }
 
@@ -31,7 +35,7 @@ package struct ServerLink {
         if let system = try SystemConfig.load(env: env) {
             let envToken = env["BRAKE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
             if forPerson, let envToken {
-                return ServerLink(
+                var link = ServerLink(
                     url: system.server,
                     token: envToken,
                     store: store,
@@ -39,8 +43,10 @@ package struct ServerLink {
                     scope: nil,
                     tokenSource: "BRAKE_TOKEN"
                 )
+                (link.caFile, link.allowPlain) = (system.caFile, system.allowPlain)
+                return link
             }
-            return ServerLink(
+            var link = ServerLink(
                 url: system.server,
                 token: try system.token(),
                 store: store,
@@ -48,12 +54,16 @@ package struct ServerLink {
                 scope: "agent",
                 tokenSource: system.tokenFile
             )
+            (link.caFile, link.allowPlain) = (system.caFile, system.allowPlain)
+            return link
         }
         // A local system install has no server, whatever the agent's home or environment says.
         if SystemConfig.localOnly(env) { return nil }
         let saved = try saved(store)
         let envToken = env["BRAKE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         let pinned = env["BRAKE_SERVER_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? saved?.pinnedKey
+        let caFile = env["BRAKE_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 } ?? saved?.caFile
+        let allowPlain = env["BRAKE_ALLOW_PLAIN_HTTP"].map { $0 == "1" || $0 == "true" } ?? saved?.allowPlain ?? false
         if let url = env["BRAKE_SERVER"], !url.isEmpty {
             guard let token = envToken else {
                 throw Failure(
@@ -61,7 +71,7 @@ package struct ServerLink {
                     message: "BRAKE_SERVER is set but BRAKE_TOKEN is not; set both, or run `brake login`"
                 )
             }
-            return ServerLink(
+            var link = ServerLink(
                 url: url,
                 token: token,
                 store: store,
@@ -69,10 +79,13 @@ package struct ServerLink {
                 scope: nil,
                 tokenSource: "BRAKE_TOKEN"
             )
+            (link.caFile, link.allowPlain) = (caFile, allowPlain)
+            return link
         }
-        guard let saved else { return nil }
+        guard var saved else { return nil }
+        (saved.caFile, saved.allowPlain) = (caFile, allowPlain)
         if let envToken {
-            return ServerLink(
+            var link = ServerLink(
                 url: saved.url,
                 token: envToken,
                 store: store,
@@ -80,6 +93,8 @@ package struct ServerLink {
                 scope: nil,
                 tokenSource: "BRAKE_TOKEN"
             )
+            (link.caFile, link.allowPlain) = (caFile, allowPlain)
+            return link
         }
         return saved
     }
@@ -93,7 +108,7 @@ package struct ServerLink {
         else {
             throw Failure(status: ExitStatus.badInput, message: "\(path) is damaged; run `brake login` again")
         }
-        return ServerLink(
+        var link = ServerLink(
             url: url,
             token: token,
             store: store,
@@ -101,10 +116,15 @@ package struct ServerLink {
             scope: v["scope"]?.stringValue,
             tokenSource: path
         )
+        link.caFile = v["ca_file"]?.stringValue
+        link.allowPlain = v["allow_plain_http"]?.boolValue ?? false
+        return link
     }
 
     package func client(timeout: Double = 5) throws -> ServerClient {
-        do { return try ServerClient(url: url, token: token, timeout: timeout) } catch {
+        do {
+            return try ServerClient(url: url, token: token, timeout: timeout, caFile: caFile, allowPlain: allowPlain)
+        } catch {
             throw Failure(status: ExitStatus.usage, message: "\(error)")
         }
     }
@@ -137,6 +157,9 @@ package struct SystemConfig {
     package let server: String
     package let publicKey: String
     package let tokenFile: String
+    /// The CA the server's certificate must chain to (a root-owned copy), and plain HTTP allowed.
+    package var caFile: String? = nil
+    package var allowPlain = false
 
     package static func root(_ env: [String: String]) -> String {
         var r = env["BRAKE_SYSTEM_ROOT"] ?? ""
@@ -172,7 +195,10 @@ package struct SystemConfig {
                 message: "\(path) is damaged; an administrator must run `brake login --system` again"
             )
         }
-        return SystemConfig(server: server, publicKey: key, tokenFile: tokenFile)
+        var c = SystemConfig(server: server, publicKey: key, tokenFile: tokenFile)
+        c.caFile = v["ca_file"]?.stringValue
+        c.allowPlain = v["allow_plain_http"]?.boolValue ?? false
+        return c
     }
 
     package func token() throws -> String {

@@ -371,7 +371,7 @@ public struct ControlPlane: Sendable {
                     let what = b.perTool ? "destructive \(r.tool) calls" : "destructive actions"
                     let reason =
                         "circuit breaker \(b.name): more than \(b.limit) \(what) by \(b.scope) \(key) in \(b.window / 60) minutes"
-                    let auto = Stop(
+                    let candidate = Stop(
                         id: "stp_" + Self.randomString(10),
                         scope: StopScope(rawValue: b.scope) ?? .session,
                         value: key,
@@ -382,28 +382,33 @@ public struct ControlPlane: Sendable {
                         automatic: true
                     )
                     defer { caches.clearStops() }
-                    try await store.insertStop(
-                        auto,
+                    let auto = try await store.insertAutomaticStop(
+                        candidate,
                         audit: AuditDraft(
                             kind: "stop.created",
                             actor: "circuit-breaker",
                             session: r.session,
-                            fields: [("stop", auto.json), ("breaker", .string(b.name)), ("count", .number(Double(n)))]
+                            fields: [
+                                ("stop", candidate.json), ("breaker", .string(b.name)), ("count", .number(Double(n))),
+                            ]
                         ),
                         now: t
                     )
                     stops.append(auto)
                     stop = auto
-                    metrics.stopCreated(automatic: true)
-                    notifier.emit(
-                        "breaker.tripped",
-                        text:
-                            "Brake circuit breaker: \(reason). \(b.scope.capitalized1) \(key) (\(user.name), \(r.agent)) is stopped; lifting it needs \(b.liftRole): \(link("/ui/stops"))",
-                        fields: [("stop", auto.json), ("user", .string(user.name)), ("agent", .string(r.agent))],
-                        now: t
-                    )
+                    if auto.id == candidate.id {
+                        // Only the trip that made the stop announces it.
+                        metrics.stopCreated(automatic: true)
+                        notifier.emit(
+                            "breaker.tripped",
+                            text:
+                                "Brake circuit breaker: \(reason). \(b.scope.capitalized1) \(key) (\(user.name), \(r.agent)) is stopped; lifting it needs \(b.liftRole): \(link("/ui/stops"))",
+                            fields: [("stop", auto.json), ("user", .string(user.name)), ("agent", .string(r.agent))],
+                            now: t
+                        )
+                    }
                     final = "deny"
-                    message = reason + "; a person with role \(b.liftRole) must lift stop \(auto.id)"
+                    message = auto.reason + "; a person with role \(b.liftRole) must lift stop \(auto.id)"
                     break
                 }
             }

@@ -750,6 +750,36 @@ public final class PostgresStore: ControlStore {
         }
     }
 
+    public func insertAutomaticStop(_ s: Stop, audit: AuditDraft, now: Int) async throws -> Stop {
+        try await transaction { db in
+            // Trips of one key on every replica wait for each other here.
+            try await exec(
+                db,
+                "SELECT pg_advisory_xact_lock(hashtextextended(\("stop|" + s.scope.rawValue + "|" + s.value), 0))"
+            )
+            if let active = try await rows(
+                db,
+                """
+                SELECT * FROM stops WHERE lifted IS NULL AND automatic = 1 AND scope = \(s.scope.rawValue)
+                    AND value = \(s.value) LIMIT 1
+                """
+            ).first.map(Self.stop) {
+                return active
+            }
+            try await exec(
+                db,
+                """
+                INSERT INTO stops (id, scope, value, reason, created_by, created, lift_role, automatic)
+                VALUES (\(s.id), \(s.scope.rawValue), \(s.value), \(s.reason), \(s.createdBy), \(s.created),
+                    \(s.liftRole), \(s.automatic ? 1 : 0))
+                """
+            )
+            try await append(db, audit, now: now)
+            try await notify(db, .stops)
+            return s
+        }
+    }
+
     public func stops(includeLifted: Bool) async throws -> [Stop] {
         try await read { db in
             try await rows(

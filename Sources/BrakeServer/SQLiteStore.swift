@@ -678,6 +678,29 @@ public final class SQLiteStore: ControlStore {
         }
     }
 
+    public func insertAutomaticStop(_ s: Stop, audit: AuditDraft, now: Int) async throws -> Stop {
+        try await pool.write { db in
+            if let active = try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM stops WHERE lifted IS NULL AND automatic = 1 AND scope = ? AND value = ? LIMIT 1",
+                arguments: [s.scope.rawValue, s.value]
+            ).map(Self.stop) {
+                return active
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO stops (id, scope, value, reason, created_by, created, lift_role, automatic)
+                    VALUES (?,?,?,?,?,?,?,?)
+                    """,
+                arguments: [
+                    s.id, s.scope.rawValue, s.value, s.reason, s.createdBy, s.created, s.liftRole, s.automatic ? 1 : 0,
+                ]
+            )
+            _ = try Self.append(db, audit, now: now)
+            return s
+        }
+    }
+
     public func stops(includeLifted: Bool) async throws -> [Stop] {
         try await pool.read { db in
             try Row.fetchAll(

@@ -46,6 +46,9 @@ public protocol ControlStore: OversightStore {
 
     // Stops
     func insertStop(_ s: Stop, audit: AuditDraft, now: Int) async throws
+    /// A circuit breaker's stop: inserted unless an active automatic stop of the same scope and value exists —
+    /// then that one is returned and nothing is written (parallel trips, on any replica, make one stop).
+    func insertAutomaticStop(_ s: Stop, audit: AuditDraft, now: Int) async throws -> Stop
     func stops(includeLifted: Bool) async throws -> [Stop]
     func updateStop(
         id: String,

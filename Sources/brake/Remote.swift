@@ -275,6 +275,19 @@ struct Login: ParsableCommand {
     )
     var serverKey: String?
     @Flag(name: .long, help: "Save a person's token: only for a machine on which no agent runs.") var person = false
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Accept only server certificates this CA issued (PEM); default: the system's roots. With --system a root-owned copy is kept.",
+            valueName: "FILE"
+        )
+    )
+    var caFile: String?
+    @Flag(
+        name: .long,
+        help: "Allow plain http:// to a host other than loopback (a TLS proxy on this machine or a mesh encrypts it)."
+    )
+    var allowPlainHttp = false
     @Flag(
         name: .long,
         help:
@@ -299,7 +312,9 @@ struct Login: ParsableCommand {
             t = t.trimmingCharacters.split(separator: "\n").first.map(String.init) ?? ""
             guard !t.isEmpty else { throw ValidationError("give --token-file FILE, --token TOKEN or set BRAKE_TOKEN") }
             let client: ServerClient
-            do { client = try ServerClient(url: server, token: t) } catch {
+            do {
+                client = try ServerClient(url: server, token: t, caFile: caFile, allowPlain: allowPlainHttp)
+            } catch {
                 throw Failure(status: ExitStatus.usage, message: "\(error)")
             }
             let me = try Remote.call(client, "GET", "/v1/me")
@@ -327,10 +342,17 @@ struct Login: ParsableCommand {
                 try writeSystem(env: env, token: t, key: served, user: name)
                 return
             }
-            let record = JSONValue.object([
+            var fields: [(String, JSONValue)] = [
                 ("server", .string(server)), ("token", .string(t)), ("user", .string(name)),
                 ("scope", .string(scope)), ("public_key", .string(served)),
-            ])
+            ]
+            if let caFile {
+                fields.append(
+                    ("ca_file", .string(caFile.hasPrefix("/") ? caFile : Loader.currentDirectory() + "/" + caFile))
+                )
+            }
+            if allowPlainHttp { fields.append(("allow_plain_http", .bool(true))) }
+            let record = JSONValue.object(fields)
             try store.ensureHome()
             try store.writeAtomically(ServerLink.credentialsPath(store), record.serialized + "\n")
             chmod(ServerLink.credentialsPath(store), 0o600)
@@ -366,10 +388,19 @@ extension Login {
         let tokenFile = dir + "/agent-token"
         try store.writeAtomically(tokenFile, token + "\n")
         chmod(tokenFile, 0o644)
-        let record = JSONValue.object([
+        var fields: [(String, JSONValue)] = [
             ("server", .string(server)), ("public_key", .string(key)), ("token_file", .string(tokenFile)),
             ("user", .string(user)),
-        ])
+        ]
+        if let caFile {
+            // A root-owned copy: the agent's account cannot swap the CA the hooks trust.
+            let copy = dir + "/server-ca.pem"
+            try store.writeAtomically(copy, try Loader.readFile(caFile))
+            chmod(copy, 0o644)
+            fields.append(("ca_file", .string(copy)))
+        }
+        if allowPlainHttp { fields.append(("allow_plain_http", .bool(true))) }
+        let record = JSONValue.object(fields)
         try store.writeAtomically(SystemConfig.path(env), record.serialized + "\n")
         chmod(SystemConfig.path(env), 0o644)
         chmod(dir, 0o755)

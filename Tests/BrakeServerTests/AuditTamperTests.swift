@@ -23,14 +23,16 @@ struct AuditTamperTests {
 
     @Test("an untouched log verifies, with its checkpoint")
     func intact() async throws {
-        let (_, _, plane, _) = try await fixture(5)
+        let (dir, _, plane, _) = try await fixture(5)
+        defer { withExtendedLifetime(dir) {} }  // the database's directory outlives every read
         let r = try await plane.verify()
         #expect(r.ok && r.length == 5 && r.checkpointsVerified == 1)
     }
 
     @Test("editing an event's content is reported")
     func edit() async throws {
-        let (_, _, plane, db) = try await fixture(5)
+        let (dir, _, plane, db) = try await fixture(5)
+        defer { withExtendedLifetime(dir) {} }  // the database's directory outlives every read
         try await db.write {
             try $0.execute(sql: "UPDATE audit SET event = replace(event, '\"dev\"', '\"eve\"') WHERE seq = 3")
         }
@@ -41,7 +43,8 @@ struct AuditTamperTests {
 
     @Test("editing an event and recomputing its hash breaks the next link and the checkpoint")
     func editAndRehash() async throws {
-        let (_, store, plane, db) = try await fixture(5)
+        let (dir, store, plane, db) = try await fixture(5)
+        defer { withExtendedLifetime(dir) {} }  // the database's directory outlives every read
         let e = try await store.auditRange(from: 3, limit: 1)[0]
         let forged = e.event.replacingOccurrences("\"dev\"", "\"eve\"")
         let h = AuditChain.hash(previous: e.prevHash, event: forged)
@@ -55,7 +58,8 @@ struct AuditTamperTests {
 
     @Test("deleting an event is reported")
     func delete() async throws {
-        let (_, _, plane, db) = try await fixture(5)
+        let (dir, _, plane, db) = try await fixture(5)
+        defer { withExtendedLifetime(dir) {} }  // the database's directory outlives every read
         try await db.write { try $0.execute(sql: "DELETE FROM audit WHERE seq = 2") }
         let r = try await plane.verify()
         #expect(r.problems.contains { $0.contains("deleted, inserted or reordered") })
@@ -63,7 +67,8 @@ struct AuditTamperTests {
 
     @Test("swapping two events is reported")
     func swap() async throws {
-        let (_, _, plane, db) = try await fixture(5)
+        let (dir, _, plane, db) = try await fixture(5)
+        defer { withExtendedLifetime(dir) {} }  // the database's directory outlives every read
         try await db.write { db in
             try db.execute(sql: "UPDATE audit SET seq = -1 WHERE seq = 2")
             try db.execute(sql: "UPDATE audit SET seq = 2 WHERE seq = 3")
@@ -76,7 +81,8 @@ struct AuditTamperTests {
 
     @Test("truncating the log before the last checkpoint is reported")
     func truncate() async throws {
-        let (_, _, plane, db) = try await fixture(5)
+        let (dir, _, plane, db) = try await fixture(5)
+        defer { withExtendedLifetime(dir) {} }  // the database's directory outlives every read
         try await db.write { try $0.execute(sql: "DELETE FROM audit WHERE seq > 3") }
         let r = try await plane.verify()
         #expect(r.problems.contains { $0.contains("truncation") })
@@ -84,7 +90,8 @@ struct AuditTamperTests {
 
     @Test("a checkpoint forged without the server's key is reported")
     func forgedCheckpoint() async throws {
-        let (_, _, plane, db) = try await fixture(5)
+        let (dir, _, plane, db) = try await fixture(5)
+        defer { withExtendedLifetime(dir) {} }  // the database's directory outlives every read
         try await db.write { try $0.execute(sql: "UPDATE checkpoints SET head_hash = 'ff' || substr(head_hash, 3)") }
         let r = try await plane.verify()
         #expect(r.problems.contains { $0.contains("signature is not valid") })
@@ -92,7 +99,8 @@ struct AuditTamperTests {
 
     @Test("an export line round-trips and verifies offline")
     func exportRoundTrip() async throws {
-        let (_, store, plane, _) = try await fixture(4)
+        let (dir, store, plane, _) = try await fixture(4)
+        defer { withExtendedLifetime(dir) {} }  // the database's directory outlives every read
         let entries = try await store.auditRange(from: 1, limit: 100)
         let parsed = try entries.map { try AuditChain.Entry(exportLine: $0.exportLine) }
         #expect(parsed == entries)

@@ -219,6 +219,35 @@ enum StoreConformance {
         }
         #expect(try await store.stops(includeLifted: false).isEmpty)
         #expect(try await store.stops(includeLifted: true).first?.liftedBy == "bob")
+        // A breaker's stop: one per scope and value while it is active; a lifted one does not count.
+        var trip = stop
+        trip.id = "stp_2"
+        #expect(try await store.insertAutomaticStop(trip, audit: draft("stop.created"), now: 420).id == "stp_2")
+        trip.id = "stp_3"
+        #expect(try await store.insertAutomaticStop(trip, audit: draft("stop.created"), now: 421).id == "stp_2")
+        trip.value = "s2"
+        #expect(try await store.insertAutomaticStop(trip, audit: draft("stop.created"), now: 422).id == "stp_3")
+        #expect(try await store.stops(includeLifted: false).map(\.id) == ["stp_2", "stp_3"])
+        for id in ["stp_2", "stp_3"] {
+            _ = try await store.updateStop(id: id, now: 430) { s in
+                s.lifted = 430
+                s.liftedBy = "bob"
+                return draft("stop.lifted")
+            }
+        }
+        // Scheduled tasks are claimed once.
+        #expect(try await store.claimValue("task", expected: nil, "1"))
+        #expect(try await !store.claimValue("task", expected: nil, "2"))
+        #expect(try await store.claimValue("task", expected: "1", "3"))
+        #expect(try await !store.claimValue("task", expected: "1", "4"))
+        #expect(try await store.value("task") == "3")
+        // Breaker admissions: the limit, per slot, within the window.
+        #expect(try await store.admitDestructive(slot: "k", since: 0, limit: 2, now: 440) == 0)
+        #expect(try await store.admitDestructive(slot: "k", since: 0, limit: 2, now: 441) == 1)
+        #expect(try await store.admitDestructive(slot: "k", since: 0, limit: 2, now: 442) == 2)
+        #expect(try await store.admitDestructive(slot: "k", since: 0, limit: 2, now: 443) == 2)
+        #expect(try await store.admitDestructive(slot: "other", since: 0, limit: 2, now: 443) == 0)
+        #expect(try await store.admitDestructive(slot: "k", since: 441, limit: 2, now: 444) == 0)
 
         // Web sessions
         try await store.createWebSession(hash: "w1", user: "ada", tokenHash: "hash-t3", csrf: "c1", expires: 1000)
