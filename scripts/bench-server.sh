@@ -11,6 +11,10 @@
 #      against /bin/true reading the same stdin, interleaved rounds. Goal: <= 3 x /bin/true (the best of up to
 #      three attempts a few seconds apart: see ratio_attempts in bench_lib.sh), checked by full runs; --quick (CI,
 #      on a shared host) checks a regression bound of 4 x and reports the goal.
+#   1b. the same hook path over HTTPS (server restarted with a certificate from a private CA; the service pins the
+#      CA): reported, with exactly one audit event per call checked.
+#   5. decision reports on SQLite and on PostgreSQL with one and two replicas (scripts/bench-replicas.py). Goal
+#      (full run): SQLite >= 7,000/s at p99 < 20 ms; PostgreSQL reported with where its time goes.
 #   4. the oversight report over 1,000,000 audit events on SQLite (scripts/bench-report.py: a generated history
 #      the server accepts as its own, GET /v1/reports?since=30d timed five times). Goal: median < 2 s (also in
 #      --quick: the size is the goal's).
@@ -58,6 +62,7 @@ request = function()
   return wrk.format(nil, nil, nil, body)
 end
 LUA
+audit_events_tls() { env -u BRAKE_TOKEN -u BRAKE_SERVER -u BRAKE_SERVER_KEY BRAKE_HOME="$tmp/admin" BRAKE_SERVER="https://127.0.0.1:$port" BRAKE_CA_FILE="$tmp/ca.pem" BRAKE_TOKEN="$(cat "$tmp/server/admin-token")" "$BIN/brake" audit verify | grep -o "[0-9]* events" | grep -o "[0-9]*"; }
 audit_events() { env -u BRAKE_TOKEN -u BRAKE_SERVER -u BRAKE_SERVER_KEY BRAKE_HOME="$tmp/admin" "$BIN/brake" audit verify | grep -o "[0-9]* events" | grep -o "[0-9]*"; }
 echo "== 1. the hook's allow path with the server judging (a server at rest): $ROUNDS interleaved rounds of 100 calls"
 mkdir -p "$tmp/home/project" && git -C "$tmp/home/project" init -q
@@ -88,6 +93,37 @@ else
   goal "hook allow path with the server / /bin/true" "$RATIO" "<=" 3
 fi
 kill $daemon; wait $daemon 2>/dev/null || true; daemon=""
+echo "   the same over HTTPS (the server restarted with --tls-cert/--tls-key; the service verifies the certificate"
+echo "   against a pinned CA, a full TLS handshake per call: TLS sessions are not kept between calls)"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tmp/ca.key" -out "$tmp/ca.pem" \
+  -days 2 -subj "/CN=bench CA" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tmp/tls.key" -out "$tmp/tls.csr" \
+  -subj "/CN=bench" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > "$tmp/tls.ext"
+openssl x509 -req -in "$tmp/tls.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" -CAcreateserial -out "$tmp/tls.crt" \
+  -days 2 -extfile "$tmp/tls.ext" 2>/dev/null
+restart_server() {  # restart_server [TLS ARGS...]: the same data directory and port
+  kill $pid; wait $pid 2>/dev/null || true
+  "$BIN/brake" serve --data-dir "$tmp/server" --listen "127.0.0.1:$port" "$@" >"$tmp/serve.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 200); do curl -sf --cacert "$tmp/ca.pem" "$SCHEME://127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.05; done
+}
+SCHEME=https restart_server --tls-cert "$tmp/tls.crt" --tls-key "$tmp/tls.key"
+export BRAKE_SERVER="https://127.0.0.1:$port" BRAKE_CA_FILE="$tmp/ca.pem"
+rm -f "$BRAKE_HOME/guard.sock"
+"$BIN/brake" daemon 2> "$tmp/daemon.log" &
+daemon=$!
+for _ in $(seq 100); do [ -S "$BRAKE_HOME/guard.sock" ] && break; sleep 0.05; done
+test "$("$BIN/brake-hook" claude-code < "$tmp/payload.json"; echo "rc=$?")" = "rc=0"
+events0=$(audit_events_tls)
+ratio 3 100 "$tmp/payload.json" -- "$BIN/brake-hook" claude-code
+events1=$(audit_events_tls)
+echo "  brake-hook claude-code, judged by the server over HTTPS: ${CMD_US} µs vs /bin/true ${BASE_US} µs: ${RATIO}x (rounds ${RATIO_MIN}–${RATIO_MAX}x)"
+goal "server audit events per hook call over HTTPS (exactly one each)" "$((events1 - events0))" "==" 300
+kill $daemon; wait $daemon 2>/dev/null || true; daemon=""
+unset BRAKE_CA_FILE
+export BRAKE_SERVER="http://127.0.0.1:$port"
+SCHEME=http restart_server
 if [ "$QUICK" = 0 ]; then  # the in-process fallback, for the record (no goal)
   ratio 3 100 "$tmp/payload.json" -- "$BIN/brake" hook claude-code
   echo "  brake hook claude-code in the agent's process (no service), judged by the server: ${CMD_US} µs vs /bin/true ${BASE_US} µs: ${RATIO}x"
@@ -130,6 +166,13 @@ if python3 scripts/bench-report.py "$BIN/brake" --check; then
   echo "  GOAL met:    the oversight report over 1,000,000 audit events in under 2 s"
 else
   echo "  GOAL MISSED: the oversight report over 1,000,000 audit events (above)"
+  GOALS_FAILED=$((GOALS_FAILED + 1))
+fi
+
+echo "== 5. decision reports: SQLite and PostgreSQL (one and two replicas), with where the time goes"
+if python3 scripts/bench-replicas.py "$BIN" $([ "$CHECK" = 1 ] && echo --check) $([ "$QUICK" = 1 ] && echo --quick); then
+  :
+else
   GOALS_FAILED=$((GOALS_FAILED + 1))
 fi
 

@@ -15,12 +15,19 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
     case status(Int, String)
     /// The server's answer was not what the protocol says.
     case malformed(String)
+    /// This machine's settings for the server cannot be used (a URL, plain HTTP to another host, a CA file):
+    /// callers refuse rather than work offline.
+    case misconfigured(String)
+    /// The server's certificate does not verify: callers refuse (an impostor must not put hooks offline).
+    case untrusted(String)
 
     public var description: String {
         switch self {
         case .unreachable(let m): return "the Brake server cannot be reached (\(m))"
         case .status(let code, let m): return "the Brake server refused (\(code)): \(m)"
         case .malformed(let m): return "the Brake server's answer is malformed: \(m)"
+        case .misconfigured(let m): return "the Brake server is not configured usably here: \(m)"
+        case .untrusted(let m): return "the Brake server's certificate is not trusted: \(m)"
         }
     }
 }
@@ -39,7 +46,7 @@ public struct HTTPClient: Sendable {
     public init(url: String, trust: @autoclosure () throws -> TLSTrust? = nil, allowPlain: Bool = false) throws {
         let secure = url.hasPrefix("https://")
         guard secure || url.hasPrefix("http://") else {
-            throw ClientError.unreachable("'\(url)' is not an http:// or https:// URL")
+            throw ClientError.misconfigured("'\(url)' is not an http:// or https:// URL")
         }
         var rest = Substring(url.dropFirst(secure ? 8 : 7))
         var path = ""
@@ -52,19 +59,18 @@ public struct HTTPClient: Sendable {
         var p = secure ? 443 : 80
         if let colon = rest.lastIndex(of: ":"), !rest.hasSuffix("]") {
             guard let n = Int(rest[rest.index(after: colon)...]), n > 0, n < 65536 else {
-                throw ClientError.unreachable("'\(url)' has an invalid port")
+                throw ClientError.misconfigured("'\(url)' has an invalid port")
             }
             p = n
             h = String(rest[..<colon])
         }
         if h.hasPrefix("[") && h.hasSuffix("]") { h = String(h.dropFirst().dropLast()) }
-        guard !h.isEmpty else { throw ClientError.unreachable("'\(url)' has no host") }
+        guard !h.isEmpty else { throw ClientError.misconfigured("'\(url)' has no host") }
         host = h
         port = p
         basePath = path
-        let loopback = h == "localhost" || h.hasPrefix("127.") || h == "::1"
-        if !secure && !loopback && !allowPlain {
-            throw ClientError.unreachable(
+        if !secure && !Loopback.contains(h) && !allowPlain {
+            throw ClientError.misconfigured(
                 "'\(url)' is plain HTTP to another host: the token and the answers would cross the network in clear. Use https:// (or set allow_plain_http where a TLS proxy on this machine or a mesh encrypts it)"
             )
         }
@@ -152,6 +158,39 @@ public struct HTTPClient: Sendable {
         pool: Pool? = nil
     ) throws -> Response {
         let deadline = Self.monotonic() + timeout
+        do {
+            return try sendStaged(method, path, headers, body, deadline: deadline, connectBy: deadline, opening, pool)
+        } catch let e as Staged {
+            throw e.error
+        }
+    }
+
+    /// A failed call, and whether the request had been (even partly) written when it failed: one that had not
+    /// can be sent to another server without being done twice.
+    struct Staged: Error {
+        var error: ClientError
+        var sent: Bool
+    }
+
+    /// `send`, with connecting (and the TLS handshake) bounded by `connectBy` and failures marked by stage.
+    func sendStaged(
+        _ method: String,
+        _ path: String,
+        _ headers: [(String, String)],
+        _ body: String?,
+        deadline: Double,
+        connectBy: Double,
+        _ opening: Opening?,
+        _ pool: Pool?
+    ) throws(Staged) -> Response {
+        func staged(_ error: any Error, sent: Bool) -> Staged {
+            switch error {
+            case let e as ClientError: return Staged(error: e, sent: sent)
+            case is Unanswered:
+                return Staged(error: .unreachable("the server closed the connection without answering"), sent: sent)
+            default: return Staged(error: .unreachable("\(error)"), sent: sent)
+            }
+        }
         // TLS sessions live on the thread that made them: they are not kept between calls.
         let pool = trust == nil ? pool : nil
         if let pool, let fd = pool.take() {
@@ -159,24 +198,34 @@ public struct HTTPClient: Sendable {
             // the call is made again on a fresh connection.
             do {
                 return try exchange(fd, method, path, headers, body, deadline, pool: pool)
-            } catch is Unanswered {}
+            } catch is Unanswered {
+            } catch {
+                throw staged(error, sent: true)
+            }
         }
+        let connectDeadline = min(deadline, connectBy)
         var early: Int32?
         if let fd = opening?.take() {
-            if (try? finishConnect(fd, deadline: deadline)) != nil { early = fd } else { close(fd) }
+            if (try? finishConnect(fd, deadline: connectDeadline)) != nil { early = fd } else { close(fd) }
         }
-        let fd = try early ?? connect(deadline: deadline)
-        do {
-            if let trust {
-                defer { close(fd) }
-                let tls = try TLSSession(fd: fd, host: host, port: port, trust: trust, deadline: deadline) {
-                    try wait(fd, events: $0, deadline: deadline)
-                }
-                return try exchange(fd, method, path, headers, body, deadline, pool: nil, tls: tls)
+        let fd: Int32
+        do { fd = try early ?? connect(deadline: connectDeadline) } catch { throw staged(error, sent: false) }
+        guard let trust else {
+            do { return try exchange(fd, method, path, headers, body, deadline, pool: pool) } catch {
+                throw staged(error, sent: true)
             }
-            return try exchange(fd, method, path, headers, body, deadline, pool: pool)
-        } catch is Unanswered {
-            throw ClientError.unreachable("the server closed the connection without answering")
+        }
+        defer { close(fd) }
+        let session: TLSSession
+        do {
+            session = try TLSSession(fd: fd, host: host, port: port, trust: trust, deadline: connectDeadline) {
+                try wait(fd, events: $0, deadline: connectDeadline)
+            }
+        } catch {
+            throw staged(error, sent: false)
+        }
+        do { return try exchange(fd, method, path, headers, body, deadline, pool: nil, tls: session) } catch {
+            throw staged(error, sent: true)
         }
     }
 
@@ -277,6 +326,10 @@ public struct HTTPClient: Sendable {
             if let c = line.firstIndex(of: ":") {
                 hs.append((String(line[..<c]), String(line[line.index(after: c)...].trimmingSpaces)))
             }
+        }
+        if let len = contentLength, bytes.count < end + len {
+            // Cut short (the connection closed early): never act on part of an answer.
+            throw ClientError.malformed("the answer ended after \(bytes.count - end) of \(len) bytes")
         }
         let bodyEnd = contentLength.map { min(bytes.count, end + $0) } ?? bytes.count
         reusable =
@@ -412,7 +465,7 @@ public struct ServerClient: Sendable {
                 try HTTPClient(
                     url: u,
                     trust: try {
-                        if trust == nil, let caFile { trust = try TLSTrust(caFile: caFile) }
+                        if trust == nil, let caFile { trust = try TLSTrust.cached(caFile: caFile) }
                         return trust
                     }(),
                     allowPlain: allowPlain
@@ -428,7 +481,10 @@ public struct ServerClient: Sendable {
     /// Which listed server answered last, per list (a long-running caller keeps going to a live one).
     private static let preferred = Mutex<[String: Int]>([:])
 
-    /// One request with fail-over: the server that answered last first, then the others in order.
+    /// One request with fail-over: the server that answered last first, then the others in order. The whole call
+    /// keeps to `timeout`; a server is left for the next only when connecting to it (or its TLS handshake) failed —
+    /// once a request has been written, its failure is the call's (it is never done twice). A server whose
+    /// certificate does not verify makes the call fail as untrusted when no other answers.
     func send(
         _ method: String,
         _ path: String,
@@ -436,27 +492,41 @@ public struct ServerClient: Sendable {
         timeout: Double,
         opening: HTTPClient.Opening? = nil
     ) throws -> HTTPClient.Response {
+        let deadline = HTTPClient.monotonic() + timeout
         let first = servers.count > 1 ? (Self.preferred.withLock { $0[url] } ?? 0) : 0
         var failures: [String] = []
+        var untrusted: ClientError?
         for k in 0..<servers.count {
             let i = (first + k) % servers.count
+            let now = HTTPClient.monotonic()
+            if now >= deadline { break }
+            // With another server to try, a silent one may hold at most a third of what is left.
+            let connectBy = k < servers.count - 1 ? now + max(0.5, (deadline - now) / 3) : deadline
             do {
-                let r = try servers[i].send(
-                    method: method,
-                    path: path,
-                    headers: [("Authorization", "Bearer \(token)")],
-                    body: body,
-                    timeout: timeout,
-                    opening: i == 0 ? opening : nil,
-                    pool: i == 0 ? pool : nil
+                let r = try servers[i].sendStaged(
+                    method,
+                    path,
+                    [("Authorization", "Bearer \(token)")],
+                    body,
+                    deadline: deadline,
+                    connectBy: connectBy,
+                    i == 0 ? opening : nil,
+                    i == 0 ? pool : nil
                 )
                 if servers.count > 1 && i != first { Self.preferred.withLock { $0[url] = i } }
                 return r
-            } catch ClientError.unreachable(let m) {
-                failures.append(servers.count > 1 ? "\(servers[i].host):\(servers[i].port): \(m)" : m)
+            } catch {
+                if error.sent { throw error.error }
+                if case .untrusted = error.error { untrusted = error.error }
+                let e = error.error
+                failures.append(servers.count > 1 ? "\(servers[i].host):\(servers[i].port): \(e)" : "\(e)")
             }
         }
-        throw ClientError.unreachable(failures.joined(separator: "; "))
+        if let untrusted { throw untrusted }
+        if failures.count == 1, servers.count == 1 {
+            throw ClientError.unreachable(failures[0].droppingPrefix("the Brake server cannot be reached ("))
+        }
+        throw ClientError.unreachable(failures.isEmpty ? "timed out" : failures.joined(separator: "; "))
     }
 
     /// Calls the API; a 2xx answer's JSON body, or a `ClientError`.
@@ -498,5 +568,13 @@ final class PthreadLock: @unchecked Sendable {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         return try body()
+    }
+}
+
+extension String {
+    /// Without `prefix` (and the matching ")" at the end) when it starts with it.
+    fileprivate func droppingPrefix(_ prefix: String) -> String {
+        guard hasPrefix(prefix), hasSuffix(")") else { return self }
+        return String(dropFirst(prefix.count).dropLast())
     }
 }

@@ -25,7 +25,7 @@ public final class TLSTrust: Sendable {
         do {
             context = try NIOSSLContext(configuration: c)
         } catch {
-            throw ClientError.unreachable(
+            throw ClientError.misconfigured(
                 "cannot use the CA file \(caFile ?? "(system roots)") for TLS: \(error); give a readable PEM file"
             )
         }
@@ -33,14 +33,18 @@ public final class TLSTrust: Sendable {
     }
 
     /// The system's roots, loaded once per process.
-    public static func system() throws -> TLSTrust {
-        if let t = systemTrust.withLock({ $0 }) { return t }
-        let t = try TLSTrust(caFile: nil)
-        systemTrust.withLock { $0 = t }
+    public static func system() throws -> TLSTrust { try cached(caFile: nil) }
+
+    /// One context per CA file for the life of the process (loading roots costs more than a handshake).
+    public static func cached(caFile: String?) throws -> TLSTrust {
+        let key = caFile ?? ""
+        if let t = contexts.withLock({ $0[key] }) { return t }
+        let t = try TLSTrust(caFile: caFile)
+        contexts.withLock { $0[key] = t }
         return t
     }
 
-    private static let systemTrust = Mutex<TLSTrust?>(nil)
+    private static let contexts = Mutex<[String: TLSTrust]>([:])
 }
 
 /// TLS over the client's blocking socket: NIOSSL's client handler on an `EmbeddedChannel`, fed by hand (bytes
@@ -63,10 +67,8 @@ final class TLSSession {
             let handler = try NIOSSLClientHandler(context: trust.context, serverHostname: isAddress ? nil : host)
             try channel.pipeline.syncOperations.addHandler(handler)
             try channel.pipeline.syncOperations.addHandler(watcher)
-            // The peer's address is what an IP-address certificate is checked against.
-            let peer =
-                try isAddress
-                ? SocketAddress(ipAddress: host, port: port) : SocketAddress(ipAddress: "0.0.0.0", port: port)
+            // The socket's real peer: what a certificate's IP entries are checked against.
+            let peer = try Self.peerAddress(fd) ?? SocketAddress(ipAddress: isAddress ? host : "0.0.0.0", port: port)
             channel.remoteAddress = peer
             channel.connect(to: peer, promise: nil)
             while !watcher.done {
@@ -82,15 +84,40 @@ final class TLSSession {
         } catch let e as ClientError {
             throw e
         } catch {
-            throw ClientError.unreachable("TLS with \(host):\(port) failed: \(error)")
+            // Socket errors are ClientErrors (above); what NIOSSL refuses is the certificate or the handshake.
+            throw ClientError.untrusted("TLS with \(host):\(port) failed: \(error)")
+        }
+    }
+
+    static func peerAddress(_ fd: Int32) -> SocketAddress? {
+        var storage = sockaddr_storage()
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let ok = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &len) == 0 }
+        }
+        guard ok else { return nil }
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            let a = withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee }
+            }
+            return SocketAddress(a, host: "")
+        case AF_INET6:
+            let a = withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee }
+            }
+            return SocketAddress(a, host: "")
+        default: return nil
         }
     }
 
     /// Ends the session without waiting for the server's close_notify (the caller closes the socket next):
     /// `finish()` would wait for it forever, no event loop runs here.
     deinit {
+        // NIOSSL holds the close until the server's close_notify or its shutdown timeout: the embedded loop's
+        // clock is moved past that timeout, so the channel closes and its pipeline (and SSL object) is freed.
         channel.close(promise: nil)
-        channel.pipeline.fireChannelInactive()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(60))
         while (try? channel.readOutbound(as: ByteBuffer.self)) != nil {}
         while (try? channel.readInbound(as: ByteBuffer.self)) != nil {}
     }

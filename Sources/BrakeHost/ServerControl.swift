@@ -100,7 +100,9 @@ package final class ServerControl: ControlLink, @unchecked Sendable {
             )
         }
         var client: ServerClient
-        do { client = try link.client(timeout: 3) } catch { return .unreachable("\(error)") }
+        // Settings that cannot be used (a URL, plain HTTP to another host, a CA file) refuse: working offline
+        // would drop the server's stops and rules without anyone noticing.
+        do { client = try link.client(timeout: 3) } catch { return .failed("\(error)") }
         client.pool = pool
         let nonce = SignedAnswer.newNonce()
         guard case .object(var body) = request.json else { return .failed("internal error") }

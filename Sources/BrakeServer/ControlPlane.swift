@@ -7,12 +7,19 @@ import Synchronization
 /// them at once, and so does a change another replica announces through the store; they also expire after a
 /// second or two, so a change nobody announced (an operator's SQL, a lost connection) is seen within that time.
 final class Caches: Sendable {
-    let users = Mutex<[String: (User, ContinuousClock.Instant)]>([:])
+    let users = Mutex<(generation: Int, map: [String: (User, ContinuousClock.Instant)])>((0, [:]))
     let stops = Mutex<([Stop], ContinuousClock.Instant)?>(nil)
     static let userTTL = Duration.seconds(2)
     static let stopsTTL = Duration.seconds(1)
 
-    func clearUsers() { users.withLock { $0.removeAll() } }
+    /// A lookup that began before a clear must not put back what the clear removed (a revoked token): every
+    /// clear starts a new generation, and only a lookup of the current one is kept.
+    func clearUsers() {
+        users.withLock {
+            $0.generation += 1
+            $0.map.removeAll()
+        }
+    }
     func clearStops() { stops.withLock { $0 = nil } }
 }
 
@@ -99,9 +106,10 @@ public struct ControlPlane: Sendable {
         guard let b = bearer, b.hasPrefix("brk_") else { throw APIError.unauthorized }
         let hash = Self.hashToken(b)
         let now = ContinuousClock.now
-        if let (user, until) = caches.users.withLock({ $0[hash] }), until > now { return user }
+        let (cached, generation) = caches.users.withLock { ($0.map[hash], $0.generation) }
+        if let (user, until) = cached, until > now { return user }
         guard let user = try await store.authenticate(tokenHash: hash) else { throw APIError.unauthorized }
-        caches.users.withLock { $0[hash] = (user, now + Caches.userTTL) }
+        caches.users.withLock { if $0.generation == generation { $0.map[hash] = (user, now + Caches.userTTL) } }
         return user
     }
 
@@ -943,16 +951,16 @@ public struct ControlPlane: Sendable {
     @discardableResult
     public func checkpoint(every: Int? = nil) async throws -> AuditChain.Checkpoint? {
         let (key, t) = (key, now())
-        var newest: AuditChain.Checkpoint?
+        let newest = Mutex<AuditChain.Checkpoint?>(nil)
         let signed = try await store.checkpointing { head, last in
+            newest.withLock { $0 = last }
             if head.size == 0 { return nil }
             if let last, last.treeSize == head.size { return nil }
             // A replica's clock a second behind must not sign twice in one interval.
             if let every, let last, t - last.time < every - 1 { return nil }
             return AuditChain.sign(treeSize: head.size, headHash: head.hash, time: t, key: key)
         }
-        if signed == nil { newest = try await store.checkpoints().last }
-        return signed ?? newest
+        return signed ?? newest.withLock { $0 }
     }
 
     public func verify() async throws -> AuditChain.Report {

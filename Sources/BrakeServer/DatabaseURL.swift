@@ -1,3 +1,4 @@
+import BrakeCore
 import NIOSSL
 import PostgresNIO
 
@@ -94,7 +95,7 @@ public struct DatabaseURL: Sendable, Equatable {
         if sslMode.isEmpty { sslMode = isLoopback ? "prefer" : "verify-full" }
     }
 
-    public var isLoopback: Bool { host == "localhost" || host.hasPrefix("127.") || host == "::1" }
+    public var isLoopback: Bool { Loopback.contains(host) }
 
     /// The URL without its password, for messages and logs.
     public var display: String {

@@ -192,8 +192,8 @@ public enum OpenAPI {
           /v1/health:
             get:
               security: []
-              summary: Liveness
-              responses: {'200': {description: ok}}
+              summary: Readiness (the database answers)
+              responses: {'200': {description: ok}, '503': {description: the database does not answer}}
           /v1/openapi.yaml:
             get:
               security: []

@@ -4,45 +4,6 @@ import PostgresNIO
 
 /// The oversight reports on PostgreSQL: the same per-day sums as SQLite, written in each decision's transaction.
 extension PostgresStore {
-    static func writeDecisionFacts(
-        _ db: PostgresConnection,
-        _ r: DecisionReport,
-        user: String,
-        audit: AuditDraft,
-        now: Int,
-        _ logger: Logger
-    ) async throws {
-        let ask = r.decision == "ask" ? 1 : 0
-        let observed = r.observed == "ask" ? 1 : 0
-        let deny = r.decision == "deny" ? 1 : 0
-        let stopped = audit.fields.contains { $0.0 == "stop" } ? 1 : 0
-        try await db.query(
-            """
-            INSERT INTO session_days (day, session, "user", agent, repository, first, last, actions, asks, denies,
-                observed, stopped)
-            VALUES (\(now / 86400), \(r.session), \(user), \(r.agent), \(r.repository), \(now), \(now), 1, \(ask),
-                \(deny), \(observed), \(stopped))
-            ON CONFLICT (day, session, "user", agent, repository) DO UPDATE SET
-                first = least(session_days.first, excluded.first), last = greatest(session_days.last, excluded.last),
-                actions = session_days.actions + 1, asks = session_days.asks + excluded.asks,
-                denies = session_days.denies + excluded.denies, observed = session_days.observed + excluded.observed,
-                stopped = session_days.stopped + excluded.stopped
-            """,
-            logger: logger
-        )
-        if ask + observed > 0 {
-            try await db.query(
-                """
-                INSERT INTO rule_days (day, rule, "user", repository, asks, observed)
-                VALUES (\(now / 86400), \(r.rules.first ?? ""), \(user), \(r.repository), \(ask), \(observed))
-                ON CONFLICT (day, rule, "user", repository) DO UPDATE SET
-                    asks = rule_days.asks + excluded.asks, observed = rule_days.observed + excluded.observed
-                """,
-                logger: logger
-            )
-        }
-    }
-
     public func sessionFacts(since: Int) async throws -> [SessionFacts] {
         try await read { db in
             try await rows(

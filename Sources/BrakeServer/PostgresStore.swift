@@ -482,29 +482,137 @@ public final class PostgresStore: ControlStore {
         try await batcher.submit(.init(report: r, user: user, audit: audit, now: now))
     }
 
-    static func writeDecision(
+    /// Writes a group of decision reports in one transaction with a fixed number of statements, whatever the
+    /// group's size: the audit lock first (so no other lock is held while waiting for it: replicas' groups cannot
+    /// deadlock), the events chained in memory and inserted together, and the sessions' and reports' sums
+    /// added per key. Returns each report's audit sequence number.
+    static func writeDecisions(
         _ db: PostgresConnection,
-        _ r: DecisionReport,
-        user: String,
-        audit: AuditDraft,
-        now: Int,
+        _ items: [PostgresDecisionBatcher.Item],
         _ logger: Logger
-    ) async throws -> Int {
-        if !r.session.isEmpty {
-            let refused = r.decision == "deny" ? 1 : 0
+    )
+        async throws -> [Int]
+    {
+        guard !items.isEmpty else { return [] }
+        try await db.query("SELECT pg_advisory_xact_lock(\(auditLock))", logger: logger)
+        let last = try await rows(db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", logger).first
+        var seq = try last.map { try $0.int("seq") } ?? 0
+        var prev = try last.map { try $0.string("hash") } ?? AuditChain.genesis
+        var a = AuditColumns()
+        var sessions: [String: SessionSum] = [:]
+        var order: [String] = []
+        var days: [DayKey: DaySum] = [:]
+        var rules: [RuleKey: (asks: Int, observed: Int)] = [:]
+        var seqs: [Int] = []
+        for item in items {
+            let r = item.report
+            seq += 1
+            let event = item.audit.canonical(seq: seq, time: item.now)
+            let hash = AuditChain.hash(previous: prev, event: event)
+            a.add(seq: seq, time: item.now, draft: item.audit, event: event, prev: prev, hash: hash)
+            prev = hash
+            seqs.append(seq)
+            let deny = r.decision == "deny" ? 1 : 0
+            if !r.session.isEmpty {
+                if sessions[r.session] == nil {
+                    order.append(r.session)
+                    sessions[r.session] = SessionSum(
+                        user: item.user,
+                        agent: r.agent,
+                        repository: r.repository,
+                        first: item.now,
+                        last: item.now
+                    )
+                }
+                sessions[r.session]!.last = max(sessions[r.session]!.last, item.now)
+                sessions[r.session]!.actions += 1
+                sessions[r.session]!.refused += deny
+            }
+            let ask = r.decision == "ask" ? 1 : 0
+            let observed = r.observed == "ask" ? 1 : 0
+            let key = DayKey(
+                day: item.now / 86400,
+                session: r.session,
+                user: item.user,
+                agent: r.agent,
+                repository: r.repository
+            )
+            var d = days[key] ?? DaySum(first: item.now, last: item.now)
+            d.first = min(d.first, item.now)
+            d.last = max(d.last, item.now)
+            d.actions += 1
+            d.asks += ask
+            d.denies += deny
+            d.observed += observed
+            d.stopped += item.audit.fields.contains { $0.0 == "stop" } ? 1 : 0
+            days[key] = d
+            if ask + observed > 0 {
+                let rk = RuleKey(
+                    day: item.now / 86400,
+                    rule: r.rules.first ?? "",
+                    user: item.user,
+                    repository: r.repository
+                )
+                let sum = rules[rk] ?? (0, 0)
+                rules[rk] = (sum.asks + ask, sum.observed + observed)
+            }
+        }
+        try await db.query(
+            """
+            INSERT INTO audit (seq, time, kind, actor, session, destructive, tool, event, prev_hash, hash)
+            SELECT * FROM unnest(\(a.seq)::bigint[], \(a.time)::bigint[], \(a.kind)::text[], \(a.actor)::text[],
+                \(a.session)::text[], \(a.destructive)::bigint[], \(a.tool)::text[], \(a.event)::text[],
+                \(a.prev)::text[], \(a.hash)::text[])
+            """,
+            logger: logger
+        )
+        if !order.isEmpty {
+            let list = order.map { ($0, sessions[$0]!) }
             try await db.query(
                 """
                 INSERT INTO sessions (id, "user", agent, repository, first, last, actions, refused)
-                VALUES (\(r.session), \(user), \(r.agent), \(r.repository), \(now), \(now), 1, \(refused))
-                ON CONFLICT (id) DO UPDATE SET last = excluded.last, actions = sessions.actions + 1,
-                    refused = sessions.refused + excluded.refused
+                SELECT * FROM unnest(\(list.map(\.0))::text[], \(list.map(\.1.user))::text[],
+                    \(list.map(\.1.agent))::text[], \(list.map(\.1.repository))::text[], \(list.map(\.1.first))::bigint[],
+                    \(list.map(\.1.last))::bigint[], \(list.map(\.1.actions))::bigint[], \(list.map(\.1.refused))::bigint[])
+                ON CONFLICT (id) DO UPDATE SET last = greatest(sessions.last, excluded.last),
+                    actions = sessions.actions + excluded.actions, refused = sessions.refused + excluded.refused
                 """,
                 logger: logger
             )
         }
-        let seq = try await append(db, audit, now: now, logger).seq
-        try await writeDecisionFacts(db, r, user: user, audit: audit, now: now, logger)
-        return seq
+        let d = days.sorted { $0.key < $1.key }
+        try await db.query(
+            """
+            INSERT INTO session_days (day, session, "user", agent, repository, first, last, actions, asks, denies,
+                observed, stopped)
+            SELECT * FROM unnest(\(d.map(\.key.day))::bigint[], \(d.map(\.key.session))::text[],
+                \(d.map(\.key.user))::text[], \(d.map(\.key.agent))::text[], \(d.map(\.key.repository))::text[],
+                \(d.map(\.value.first))::bigint[], \(d.map(\.value.last))::bigint[], \(d.map(\.value.actions))::bigint[],
+                \(d.map(\.value.asks))::bigint[], \(d.map(\.value.denies))::bigint[], \(d.map(\.value.observed))::bigint[],
+                \(d.map(\.value.stopped))::bigint[])
+            ON CONFLICT (day, session, "user", agent, repository) DO UPDATE SET
+                first = least(session_days.first, excluded.first), last = greatest(session_days.last, excluded.last),
+                actions = session_days.actions + excluded.actions, asks = session_days.asks + excluded.asks,
+                denies = session_days.denies + excluded.denies, observed = session_days.observed + excluded.observed,
+                stopped = session_days.stopped + excluded.stopped
+            """,
+            logger: logger
+        )
+        if !rules.isEmpty {
+            let rs = rules.sorted { $0.key < $1.key }
+            try await db.query(
+                """
+                INSERT INTO rule_days (day, rule, "user", repository, asks, observed)
+                SELECT * FROM unnest(\(rs.map(\.key.day))::bigint[], \(rs.map(\.key.rule))::text[],
+                    \(rs.map(\.key.user))::text[], \(rs.map(\.key.repository))::text[], \(rs.map(\.value.asks))::bigint[],
+                    \(rs.map(\.value.observed))::bigint[])
+                ON CONFLICT (day, rule, "user", repository) DO UPDATE SET
+                    asks = rule_days.asks + excluded.asks, observed = rule_days.observed + excluded.observed
+                """,
+                logger: logger
+            )
+        }
+        return seqs
     }
 
     public func destructiveCount(session: String?, user: String?, tool: String?, since: Int) async throws -> Int {
@@ -853,24 +961,21 @@ actor PostgresDecisionBatcher {
             let logger = self.logger
             do {
                 let seqs = try await PostgresStore.transaction(client, logger) { db in
-                    var seqs: [Int] = []
-                    for i in items {
-                        seqs.append(
-                            try await PostgresStore.writeDecision(
-                                db,
-                                i.report,
-                                user: i.user,
-                                audit: i.audit,
-                                now: i.now,
-                                logger
-                            )
-                        )
-                    }
-                    return seqs
+                    try await PostgresStore.writeDecisions(db, items, logger)
                 }
                 for (i, entry) in batch.enumerated() { entry.1.resume(returning: seqs[i]) }
             } catch {
-                for entry in batch { entry.1.resume(throwing: error) }
+                // One report the database refuses must not fail the others written with it: each alone.
+                for entry in batch {
+                    do {
+                        let seq = try await PostgresStore.transaction(client, logger) { db in
+                            try await PostgresStore.writeDecisions(db, [entry.0], logger)
+                        }
+                        entry.1.resume(returning: seq[0])
+                    } catch {
+                        entry.1.resume(throwing: error)
+                    }
+                }
             }
         }
         draining = false
@@ -889,6 +994,13 @@ final class Flag: Sendable {
     private let state = Mutex(false)
     var value: Bool { state.withLock { $0 } }
     func set(_ v: Bool) { state.withLock { $0 = v } }
+    /// Sets the flag; true only for the call that set it first.
+    func claim() -> Bool {
+        state.withLock { was in
+            defer { was = true }
+            return !was
+        }
+    }
 }
 
 /// The handlers a store calls with other processes' changes.
@@ -896,4 +1008,74 @@ final class Handlers: Sendable {
     private let list = Mutex<[@Sendable (StoreChange) -> Void]>([])
     func add(_ h: @escaping @Sendable (StoreChange) -> Void) { list.withLock { $0.append(h) } }
     func deliver(_ change: StoreChange) { for h in list.withLock({ $0 }) { h(change) } }
+}
+
+/// A group's audit events as columns (inserted with one `unnest`).
+struct AuditColumns {
+    var seq: [Int] = []
+    var time: [Int] = []
+    var kind: [String] = []
+    var actor: [String] = []
+    var session: [String] = []
+    var destructive: [Int] = []
+    var tool: [String] = []
+    var event: [String] = []
+    var prev: [String] = []
+    var hash: [String] = []
+
+    mutating func add(seq s: Int, time t: Int, draft d: AuditDraft, event e: String, prev p: String, hash h: String) {
+        seq.append(s)
+        time.append(t)
+        kind.append(d.kind)
+        actor.append(d.actor)
+        session.append(d.session)
+        destructive.append(d.destructive ? 1 : 0)
+        tool.append(d.tool)
+        event.append(e)
+        prev.append(p)
+        hash.append(h)
+    }
+}
+
+struct SessionSum {
+    var user: String
+    var agent: String
+    var repository: String
+    var first: Int
+    var last: Int
+    var actions = 0
+    var refused = 0
+}
+
+struct DayKey: Hashable, Comparable {
+    var day: Int
+    var session: String
+    var user: String
+    var agent: String
+    var repository: String
+
+    static func < (a: DayKey, b: DayKey) -> Bool {
+        (a.day, a.session, a.user, a.agent, a.repository) < (b.day, b.session, b.user, b.agent, b.repository)
+    }
+}
+
+struct DaySum {
+    var first: Int
+    var last: Int
+    var actions = 0
+    var asks = 0
+    var denies = 0
+    var observed = 0
+    var stopped = 0
+}
+
+struct RuleKey: Hashable, Comparable {
+    var day: Int
+    var rule: String
+    var user: String
+    var repository: String
+
+    static func < (a: RuleKey, b: RuleKey) -> Bool {
+        (a.day, a.rule, a.user, a.repository) < (b.day, b.rule, b.user, b.repository)
+    }
 }

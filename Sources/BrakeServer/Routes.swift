@@ -53,8 +53,21 @@ public enum Routes {
         do { buf = try await r.body.collect(upTo: limit) } catch { throw tooLarge }
         let text = String(buffer: buf)
         if text.isEmpty { return .object([]) }
-        do { return try JSONValue.parse(text) } catch {
+        let v: JSONValue
+        do { v = try JSONValue.parse(text) } catch {
             throw APIError.badRequest("the body is not valid JSON: \(error)")
+        }
+        // A NUL character has no place in a name, a session or a command line, and PostgreSQL's text refuses it
+        // (one such report must not fail the others committed with it): it is kept visible as U+FFFD.
+        return text.contains("\\u0000") ? withoutNUL(v) : v
+    }
+
+    static func withoutNUL(_ v: JSONValue) -> JSONValue {
+        switch v {
+        case .string(let s): return .string(s.contains("\u{0}") ? s.replacingAll("\u{0}", "\u{FFFD}") : s)
+        case .array(let a): return .array(a.map(withoutNUL))
+        case .object(let m): return .object(m.map { (k, x) in (k.replacingAll("\u{0}", "\u{FFFD}"), withoutNUL(x)) })
+        default: return v
         }
     }
 
@@ -84,7 +97,33 @@ public enum Routes {
         @Sendable func auth(_ req: Request) async throws -> User { try await plane.authenticate(bearer: bearer(req)) }
 
         router.get("/v1/health") { _, _ in
-            json(.ok, JSONValue.object([("ok", .bool(true)), ("version", .string(version))]).serialized)
+            // Ready means the store answers: a replica whose database is gone leaves the load balancer.
+            if !(await storeAnswers(plane.store, within: .seconds(2))) {
+                return json(
+                    .serviceUnavailable,
+                    JSONValue.object([
+                        ("ok", .bool(false)), ("version", .string(version)),
+                        ("error", .string("the database does not answer")),
+                    ]).serialized
+                )
+            }
+            return json(.ok, JSONValue.object([("ok", .bool(true)), ("version", .string(version))]).serialized)
+        }
+
+        /// Whether the store answers a small read in time (a database that is gone may leave a read waiting for a
+        /// connection much longer than a probe waits).
+        @Sendable func storeAnswers(_ store: any ControlStore, within limit: Duration) async -> Bool {
+            let answered = Flag()
+            return await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+                Task {
+                    let ok = (try? await store.auditHead()) != nil
+                    if answered.claim() { c.resume(returning: ok) }
+                }
+                Task {
+                    try? await Task.sleep(for: limit)
+                    if answered.claim() { c.resume(returning: false) }
+                }
+            }
         }
         router.get("/v1/openapi.yaml") { _, _ in
             Response(

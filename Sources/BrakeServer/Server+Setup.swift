@@ -78,8 +78,7 @@ extension BrakeServerMain {
     static func serverTLS(_ config: ServerConfig, host: String) throws(APIError) -> TLSConfiguration? {
         switch (config.tlsCert, config.tlsKey) {
         case (nil, nil):
-            let loopback = host == "localhost" || host.hasPrefix("127.") || host == "::1"
-            if !loopback && !config.allowPlainHTTP {
+            if !Loopback.contains(host) && !config.allowPlainHTTP {
                 throw APIError(
                     status: 0,
                     message:

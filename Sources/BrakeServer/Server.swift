@@ -224,7 +224,7 @@ public struct BrakeServerMain: Sendable {
             brake serve: listening on \(url), data in \(storeName)
               server key (pin it):   \(plane.publicKeyBase64)
               people act with their own token, in their own terminal:
-                export BRAKE_SERVER=\(url) BRAKE_TOKEN="$(cat \(dataDir)/admin-token)"
+                export BRAKE_SERVER=\(url) BRAKE_TOKEN="$(cat \(adminTokenFile ?? dataDir + "/admin-token"))"
                 brake users add alice --role senior
               the agents' hooks get an agent token (it never decides, lifts or manages):
                 brake tokens create --agent --label hooks --format json    # → {"token": …}
