@@ -59,7 +59,25 @@ public enum Routes {
         }
         // A NUL character has no place in a name, a session or a command line, and PostgreSQL's text refuses it
         // (one such report must not fail the others committed with it): it is kept visible as U+FFFD.
-        return text.contains("\\u0000") ? withoutNUL(v) : v
+        return mentionsNUL(buf) ? withoutNUL(v) : v
+    }
+
+    /// Whether the body has the escape `\u0000` (a byte scan: the body is on every hook's path).
+    static func mentionsNUL(_ buf: ByteBuffer) -> Bool {
+        buf.withUnsafeReadableBytes { raw in
+            let b = raw.bindMemory(to: UInt8.self)
+            guard b.count >= 6 else { return false }
+            var i = 0
+            while i <= b.count - 6 {
+                if b[i] == 0x5C && b[i + 1] == 0x75 && b[i + 2] == 0x30 && b[i + 3] == 0x30 && b[i + 4] == 0x30
+                    && b[i + 5] == 0x30
+                {
+                    return true
+                }
+                i += 1
+            }
+            return false
+        }
     }
 
     static func withoutNUL(_ v: JSONValue) -> JSONValue {
