@@ -843,16 +843,20 @@ public final class PostgresStore: ControlStore {
         )
     }
 
+    func insertStopRow(_ db: PostgresConnection, _ s: Stop) async throws {
+        try await exec(
+            db,
+            """
+            INSERT INTO stops (id, scope, value, reason, created_by, created, lift_role, automatic)
+            VALUES (\(s.id), \(s.scope.rawValue), \(s.value), \(s.reason), \(s.createdBy), \(s.created),
+                \(s.liftRole), \(s.automatic ? 1 : 0))
+            """
+        )
+    }
+
     public func insertStop(_ s: Stop, audit: AuditDraft, now: Int) async throws {
         try await transaction { db in
-            try await exec(
-                db,
-                """
-                INSERT INTO stops (id, scope, value, reason, created_by, created, lift_role, automatic)
-                VALUES (\(s.id), \(s.scope.rawValue), \(s.value), \(s.reason), \(s.createdBy), \(s.created),
-                    \(s.liftRole), \(s.automatic ? 1 : 0))
-                """
-            )
+            try await insertStopRow(db, s)
             try await append(db, audit, now: now)
             try await notify(db, .stops)
         }
@@ -874,14 +878,7 @@ public final class PostgresStore: ControlStore {
             ).first.map(Self.stop) {
                 return active
             }
-            try await exec(
-                db,
-                """
-                INSERT INTO stops (id, scope, value, reason, created_by, created, lift_role, automatic)
-                VALUES (\(s.id), \(s.scope.rawValue), \(s.value), \(s.reason), \(s.createdBy), \(s.created),
-                    \(s.liftRole), \(s.automatic ? 1 : 0))
-                """
-            )
+            try await insertStopRow(db, s)
             try await append(db, audit, now: now)
             try await notify(db, .stops)
             return s
@@ -926,12 +923,7 @@ public final class PostgresStore: ControlStore {
 /// Group commit for decision reports on PostgreSQL: reports that arrive while a group is being written are
 /// written together as the next group, in one transaction (one round of commit for many hooks).
 actor PostgresDecisionBatcher {
-    struct Item: Sendable {
-        var report: DecisionReport
-        var user: String
-        var audit: AuditDraft
-        var now: Int
-    }
+    typealias Item = DecisionWrite
 
     let client: PostgresClient
     let logger: Logger

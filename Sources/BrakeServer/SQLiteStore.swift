@@ -663,17 +663,21 @@ public final class SQLiteStore: ControlStore {
         )
     }
 
+    static func insertStopRow(_ db: Database, _ s: Stop) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO stops (id, scope, value, reason, created_by, created, lift_role, automatic)
+                VALUES (?,?,?,?,?,?,?,?)
+                """,
+            arguments: [
+                s.id, s.scope.rawValue, s.value, s.reason, s.createdBy, s.created, s.liftRole, s.automatic ? 1 : 0,
+            ]
+        )
+    }
+
     public func insertStop(_ s: Stop, audit: AuditDraft, now: Int) async throws {
         try await pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO stops (id, scope, value, reason, created_by, created, lift_role, automatic)
-                    VALUES (?,?,?,?,?,?,?,?)
-                    """,
-                arguments: [
-                    s.id, s.scope.rawValue, s.value, s.reason, s.createdBy, s.created, s.liftRole, s.automatic ? 1 : 0,
-                ]
-            )
+            try Self.insertStopRow(db, s)
             _ = try Self.append(db, audit, now: now)
         }
     }
@@ -687,15 +691,7 @@ public final class SQLiteStore: ControlStore {
             ).map(Self.stop) {
                 return active
             }
-            try db.execute(
-                sql: """
-                    INSERT INTO stops (id, scope, value, reason, created_by, created, lift_role, automatic)
-                    VALUES (?,?,?,?,?,?,?,?)
-                    """,
-                arguments: [
-                    s.id, s.scope.rawValue, s.value, s.reason, s.createdBy, s.created, s.liftRole, s.automatic ? 1 : 0,
-                ]
-            )
+            try Self.insertStopRow(db, s)
             _ = try Self.append(db, audit, now: now)
             return s
         }
@@ -737,12 +733,7 @@ public final class SQLiteStore: ControlStore {
 /// less than the thread hops of an asynchronous write (the hook's latency when agents are few). Reports that
 /// arrive meanwhile are written as groups, asynchronously (the throughput when they are many).
 actor DecisionBatcher {
-    struct Item: Sendable {
-        var report: DecisionReport
-        var user: String
-        var audit: AuditDraft
-        var now: Int
-    }
+    typealias Item = DecisionWrite
 
     let pool: DatabasePool
     var pending: [(Item, CheckedContinuation<Int, any Error>)] = []

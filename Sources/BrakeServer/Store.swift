@@ -124,6 +124,14 @@ extension ControlStore {
 }
 
 /// What the oversight reports read, and what they record (sign-off reports, decided suggestions, the digest).
+/// A decision report waiting for its group commit (either store's batcher).
+struct DecisionWrite: Sendable {
+    var report: DecisionReport
+    var user: String
+    var audit: AuditDraft
+    var now: Int
+}
+
 /// A committed change other processes on the same database must act on at once.
 public enum StoreChange: Sendable, Equatable {
     /// Users, roles or tokens changed: token caches are dropped.
