@@ -160,8 +160,8 @@ public struct HTTPClient: Sendable {
         let deadline = Self.monotonic() + timeout
         do {
             return try sendStaged(method, path, headers, body, deadline: deadline, connectBy: deadline, opening, pool)
-        } catch let e as Staged {
-            throw e.error
+        } catch {
+            throw error.error
         }
     }
 
