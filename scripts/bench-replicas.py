@@ -18,6 +18,8 @@ checked. --quick runs 5 s per setup and checks only correctness.
 import json, os, subprocess, sys, tempfile, time, urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from e2e_common import free_port  # noqa: E402
 BIN = os.path.abspath(sys.argv[1])
 CHECK = "--check" in sys.argv
 QUICK = "--quick" in sys.argv
@@ -30,15 +32,6 @@ work = tempfile.mkdtemp(prefix="brake-bench-replicas-")
 os.chmod(work, 0o755)
 failed = []
 children = []
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def api(url, method, path, token, body=None):

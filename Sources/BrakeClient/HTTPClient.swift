@@ -457,7 +457,7 @@ public struct ServerClient: Sendable {
         self.pool = pool
         self.url = url
         let urls = url.split(separator: ",").map { String($0.trimmingSpaces) }.filter { !$0.isEmpty }
-        guard !urls.isEmpty else { throw ClientError.unreachable("no server URL given") }
+        guard !urls.isEmpty else { throw ClientError.misconfigured("no server URL given") }
         var trust: TLSTrust?
         var list: [HTTPClient] = []
         for u in urls {
