@@ -327,13 +327,22 @@ public struct AuditDraft: Sendable {
 
     /// The canonical event text for position `seq`.
     public func canonical(seq: Int, time: Int) -> String {
+        Self.event(seq: seq, tail: canonicalTail(time: time))
+    }
+
+    /// The canonical event after its sequence number (`"time":…}`). Rendering is most of an event's cost, and only
+    /// the number depends on the chain: a decision report is rendered by its own request, before it waits for the
+    /// one write path, which only puts the number in front.
+    func canonicalTail(time: Int) -> String {
         var m: [(String, JSONValue)] = [
-            ("seq", .number(Double(seq))), ("time", .number(Double(time))), ("kind", .string(kind)),
-            ("actor", .string(actor)),
+            ("time", .number(Double(time))), ("kind", .string(kind)), ("actor", .string(actor)),
         ]
         if !session.isEmpty { m.append(("session", .string(session))) }
-        return JSONValue.object(m + fields).serialized
+        return String(JSONValue.object(m + fields).serialized.dropFirst())
     }
+
+    /// `{"seq":N,` and the tail: the same bytes as rendering the whole object with `seq` first.
+    static func event(seq: Int, tail: String) -> String { "{\"seq\":\(seq)," + tail }
 }
 
 /// An error the API reports as JSON: the status and a message that says what to fix.

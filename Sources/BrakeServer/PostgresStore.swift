@@ -507,7 +507,7 @@ public final class PostgresStore: ControlStore {
         for item in items {
             let r = item.report
             seq += 1
-            let event = item.audit.canonical(seq: seq, time: item.now)
+            let event = AuditDraft.event(seq: seq, tail: item.eventTail)
             let hash = AuditChain.hash(previous: prev, event: event)
             a.add(seq: seq, time: item.now, draft: item.audit, event: event, prev: prev, hash: hash)
             prev = hash

@@ -12,6 +12,7 @@ public final class SQLiteStore: ControlStore {
     let pool: DatabasePool
     public let path: String
     let batcher: DecisionBatcher
+    let checkpointer: WALCheckpointer
     let admitted = Mutex<[String: [Int]]>([:])
 
     public init(path: String, durability: Durability = .normal) throws {
@@ -20,6 +21,9 @@ public final class SQLiteStore: ControlStore {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // Checkpoints are the background checkpointer's; the writer's own is only the bound on the log.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.walBound)")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(WALCheckpointer.sizeLimit)")
         }
         self.path = path
         pool = try DatabasePool(path: path, configuration: config)
@@ -119,7 +123,8 @@ public final class SQLiteStore: ControlStore {
         }
         Self.registerOversightMigrations(&migrator)
         try migrator.migrate(pool)
-        batcher = DecisionBatcher(pool: pool)
+        checkpointer = try WALCheckpointer(path: path, configuration: config)
+        batcher = DecisionBatcher(pool: pool, checkpointer: checkpointer)
     }
 
     // MARK: agent records
@@ -415,29 +420,42 @@ public final class SQLiteStore: ControlStore {
         try await batcher.submit(DecisionBatcher.Item(report: r, user: user, audit: audit, now: now))
     }
 
-    static func writeDecision(
-        _ db: Database,
-        _ r: DecisionReport,
-        user: String,
-        audit: AuditDraft,
-        now: Int
-    ) throws
-        -> Int
-    {
-        if !r.session.isEmpty {
-            let refused = r.decision == "deny" ? 1 : 0
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO sessions (id, user, agent, repository, first, last, actions, refused)
-                    VALUES (?,?,?,?,?,?,1,?)
-                    ON CONFLICT(id) DO UPDATE SET last = excluded.last, actions = actions + 1,
-                        refused = refused + excluded.refused
-                    """
-            ).execute(arguments: [r.session, user, r.agent, r.repository, now, now, refused])
+    /// Writes a group of decision reports in the caller's transaction and returns each one's audit sequence
+    /// number. The chain's head is read once for the group; each event was rendered by its own request.
+    static func writeDecisions(_ db: Database, _ items: [DecisionWrite]) throws -> [Int] {
+        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
+        var seq = last.map { $0["seq"] as Int } ?? 0
+        var prev = last.map { $0["hash"] as String } ?? AuditChain.genesis
+        let insert = try db.cachedStatement(
+            sql:
+                "INSERT INTO audit (seq, time, kind, actor, session, destructive, tool, event, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)"
+        )
+        var seqs: [Int] = []
+        seqs.reserveCapacity(items.count)
+        for item in items {
+            let (r, d, now) = (item.report, item.audit, item.now)
+            if !r.session.isEmpty {
+                let refused = r.decision == "deny" ? 1 : 0
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO sessions (id, user, agent, repository, first, last, actions, refused)
+                        VALUES (?,?,?,?,?,?,1,?)
+                        ON CONFLICT(id) DO UPDATE SET last = excluded.last, actions = actions + 1,
+                            refused = refused + excluded.refused
+                        """
+                ).execute(arguments: [r.session, item.user, r.agent, r.repository, now, now, refused])
+            }
+            seq += 1
+            let event = AuditDraft.event(seq: seq, tail: item.eventTail)
+            let hash = AuditChain.hash(previous: prev, event: event)
+            try insert.execute(arguments: [
+                seq, now, d.kind, d.actor, d.session, d.destructive ? 1 : 0, d.tool, event, prev, hash,
+            ])
+            prev = hash
+            seqs.append(seq)
+            try writeDecisionFacts(db, r, user: item.user, audit: d, now: now)
         }
-        let seq = try Self.append(db, audit, now: now).seq
-        try writeDecisionFacts(db, r, user: user, audit: audit, now: now)
-        return seq
+        return seqs
     }
 
     public func destructiveCount(session: String?, user: String?, tool: String?, since: Int) async throws -> Int {
@@ -736,21 +754,26 @@ actor DecisionBatcher {
     typealias Item = DecisionWrite
 
     let pool: DatabasePool
+    let checkpointer: WALCheckpointer
     var pending: [(Item, CheckedContinuation<Int, any Error>)] = []
     var draining = false
     /// When the last write ended: a report arriving after a quiet moment is written at once.
     var lastWrite = ContinuousClock.now - .seconds(1)
 
-    init(pool: DatabasePool) { self.pool = pool }
+    init(pool: DatabasePool, checkpointer: WALCheckpointer) {
+        self.pool = pool
+        self.checkpointer = checkpointer
+    }
 
     func submit(_ item: Item) async throws -> Int {
         if !draining && ContinuousClock.now - lastWrite > .microseconds(500) {
             // Quiet: written at once, synchronously, in the caller's task (the actor is busy meanwhile, so others
             // queue behind it and are written as the next group).
-            defer { lastWrite = ContinuousClock.now }
-            return try Self.writeNow(pool) { db in
-                try SQLiteStore.writeDecision(db, item.report, user: item.user, audit: item.audit, now: item.now)
+            defer {
+                lastWrite = ContinuousClock.now
+                checkpointer.nudge()
             }
+            return try Self.writeNow(pool) { db in try SQLiteStore.writeDecisions(db, [item])[0] }
         }
         return try await withCheckedThrowingContinuation { c in
             pending.append((item, c))
@@ -772,12 +795,9 @@ actor DecisionBatcher {
             pending = []
             let items = batch.map(\.0)
             do {
-                let seqs = try await pool.write { db in
-                    try items.map {
-                        try SQLiteStore.writeDecision(db, $0.report, user: $0.user, audit: $0.audit, now: $0.now)
-                    }
-                }
+                let seqs = try await pool.write { db in try SQLiteStore.writeDecisions(db, items) }
                 lastWrite = ContinuousClock.now
+                checkpointer.nudge()
                 for (i, entry) in batch.enumerated() { entry.1.resume(returning: seqs[i]) }
             } catch {
                 for entry in batch { entry.1.resume(throwing: error) }

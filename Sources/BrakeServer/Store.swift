@@ -130,6 +130,16 @@ struct DecisionWrite: Sendable {
     var user: String
     var audit: AuditDraft
     var now: Int
+    /// The audit event without its sequence number, rendered by the reporting request (see `canonicalTail`).
+    var eventTail: String
+
+    init(report: DecisionReport, user: String, audit: AuditDraft, now: Int) {
+        self.report = report
+        self.user = user
+        self.audit = audit
+        self.now = now
+        eventTail = audit.canonicalTail(time: now)
+    }
 }
 
 /// A committed change other processes on the same database must act on at once.

@@ -1,7 +1,10 @@
 import BrakeCore
-import BrakeServer
+import Foundation
 import GRDB
+import Synchronization
 import Testing
+
+@testable import BrakeServer
 
 #if canImport(Glibc)
 import Glibc
@@ -51,4 +54,107 @@ struct SQLiteStoreTests {
             }
         }
     }
+
+    @Test("an event rendered in two parts (the tail by its request, the number by the writer) is the whole rendering")
+    func eventInTwoParts() {
+        let drafts = [
+            AuditDraft(kind: "decision", actor: "ada", session: "s1", destructive: true, tool: "Bash"),
+            AuditDraft(
+                kind: "stop.created",
+                actor: "circuit-breaker",
+                fields: [("reason", .string("quote \" back\\slash\nline\u{1}")), ("n", .number(3))]
+            ),
+        ]
+        for d in drafts {
+            for (seq, time) in [(1, 0), (42, 1_700_000_000), (999_999_999_999, 5)] {
+                var members: [(String, JSONValue)] = [
+                    ("seq", .number(Double(seq))), ("time", .number(Double(time))), ("kind", .string(d.kind)),
+                    ("actor", .string(d.actor)),
+                ]
+                if !d.session.isEmpty { members.append(("session", .string(d.session))) }
+                let whole = JSONValue.object(members + d.fields).serialized
+                #expect(d.canonical(seq: seq, time: time) == whole)
+                #expect(AuditDraft.event(seq: seq, tail: d.canonicalTail(time: time)) == whole)
+                #expect(
+                    AuditDraft.event(
+                        seq: seq,
+                        tail: DecisionWrite(
+                            report: try! DecisionReport(json: .object([("decision", .string("allow"))])),
+                            user: "ada",
+                            audit: d,
+                            now: time
+                        ).eventTail
+                    ) == whole
+                )
+            }
+        }
+    }
+
+    @Test("reports written concurrently form one chain, each caller gets its own number, and every event verifies")
+    func concurrentGroups() async throws {
+        let dir = try TempDir()
+        let store = try SQLiteStore(path: dir.path + "/brake.sqlite")
+        let seqs = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<400 {
+                group.addTask {
+                    let report = try DecisionReport(
+                        json: .object([
+                            ("decision", .string(i % 7 == 0 ? "ask" : "allow")), ("agent", .string("claude-code")),
+                            ("session", .string("s\(i % 5)")), ("action", .string("git status \(i)")),
+                        ])
+                    )
+                    return try await store.recordDecision(
+                        report,
+                        user: "ada",
+                        audit: AuditDraft(kind: "decision", actor: "ada", session: "s\(i % 5)", tool: "Bash"),
+                        now: 1_000 + i
+                    )
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(seqs.sorted() == Array(1...400))
+        let entries = try await store.auditRange(from: 1, limit: 1_000)
+        var prev = AuditChain.genesis
+        for e in entries {
+            #expect(e.prevHash == prev)
+            #expect(AuditChain.hash(previous: prev, event: e.event) == e.hash)
+            #expect(e.event.hasPrefix("{\"seq\":\(e.seq),\"time\":"))
+            prev = e.hash
+        }
+        #expect(entries.count == 400)
+        let sessions = try await store.sessions(limit: 10)
+        #expect(sessions.map(\.actions).reduce(0, +) == 400)
+    }
+
+    @Test("the log is copied back by the background checkpointer; the writer's own checkpoint is only the bound")
+    func backgroundCheckpoints() async throws {
+        let dir = try TempDir()
+        let store = try SQLiteStore(path: dir.path + "/brake.sqlite")
+        let before = store.checkpointer.progress.counts.withLock { $0 }
+        for i in 0..<50 { try await Self.decision(store, destructive: false, now: 100 + i) }
+        // Copied back means the database file itself holds the rows: a copy of the file alone (no log) has them.
+        // Nothing here checkpoints; only the background checkpointer can make that true.
+        let copy = dir.path + "/copy.sqlite"
+        var rows = 0
+        let deadline = ContinuousClock.now + .seconds(5)
+        while rows < 50 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            try? FileManager.default.removeItem(atPath: copy)
+            #expect(copyFile(dir.path + "/brake.sqlite", to: copy))
+            let raw = try DatabaseQueue(path: copy)
+            // Before the first copy-back the file alone has no tables at all.
+            rows = (try? await raw.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit") } ?? 0) ?? 0
+        }
+        #expect(rows == 50)
+        #expect(store.checkpointer.progress.counts.withLock { $0.frames } > before.frames)
+        let bound = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
+        #expect(bound == WALCheckpointer.walBound)
+    }
+}
+
+/// Copies a file byte for byte (without its `-wal`/`-shm` companions).
+private func copyFile(_ from: String, to: String) -> Bool {
+    guard let data = FileManager.default.contents(atPath: from) else { return false }
+    return FileManager.default.createFile(atPath: to, contents: data)
 }
