@@ -12,7 +12,6 @@ public final class SQLiteStore: ControlStore {
     let pool: DatabasePool
     public let path: String
     let batcher: DecisionBatcher
-    let checkpointer: WALCheckpointer
     let admitted = Mutex<[String: [Int]]>([:])
 
     public init(path: String, durability: Durability = .normal) throws {
@@ -21,9 +20,6 @@ public final class SQLiteStore: ControlStore {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
-            // Checkpoints are the background checkpointer's; the writer's own is only the bound on the log.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.walBound)")
-            try db.execute(sql: "PRAGMA journal_size_limit = \(WALCheckpointer.sizeLimit)")
         }
         self.path = path
         pool = try DatabasePool(path: path, configuration: config)
@@ -123,8 +119,7 @@ public final class SQLiteStore: ControlStore {
         }
         Self.registerOversightMigrations(&migrator)
         try migrator.migrate(pool)
-        checkpointer = try WALCheckpointer(path: path, configuration: config)
-        batcher = DecisionBatcher(pool: pool, checkpointer: checkpointer)
+        batcher = DecisionBatcher(pool: pool)
     }
 
     // MARK: agent records
@@ -754,25 +749,18 @@ actor DecisionBatcher {
     typealias Item = DecisionWrite
 
     let pool: DatabasePool
-    let checkpointer: WALCheckpointer
     var pending: [(Item, CheckedContinuation<Int, any Error>)] = []
     var draining = false
     /// When the last write ended: a report arriving after a quiet moment is written at once.
     var lastWrite = ContinuousClock.now - .seconds(1)
 
-    init(pool: DatabasePool, checkpointer: WALCheckpointer) {
-        self.pool = pool
-        self.checkpointer = checkpointer
-    }
+    init(pool: DatabasePool) { self.pool = pool }
 
     func submit(_ item: Item) async throws -> Int {
         if !draining && ContinuousClock.now - lastWrite > .microseconds(500) {
             // Quiet: written at once, synchronously, in the caller's task (the actor is busy meanwhile, so others
             // queue behind it and are written as the next group).
-            defer {
-                lastWrite = ContinuousClock.now
-                checkpointer.nudge()
-            }
+            defer { lastWrite = ContinuousClock.now }
             return try Self.writeNow(pool) { db in try SQLiteStore.writeDecisions(db, [item])[0] }
         }
         return try await withCheckedThrowingContinuation { c in
@@ -797,7 +785,6 @@ actor DecisionBatcher {
             do {
                 let seqs = try await pool.write { db in try SQLiteStore.writeDecisions(db, items) }
                 lastWrite = ContinuousClock.now
-                checkpointer.nudge()
                 for (i, entry) in batch.enumerated() { entry.1.resume(returning: seqs[i]) }
             } catch {
                 for entry in batch { entry.1.resume(throwing: error) }

@@ -1,7 +1,5 @@
 import BrakeCore
-import Foundation
 import GRDB
-import Synchronization
 import Testing
 
 @testable import BrakeServer
@@ -126,35 +124,4 @@ struct SQLiteStoreTests {
         let sessions = try await store.sessions(limit: 10)
         #expect(sessions.map(\.actions).reduce(0, +) == 400)
     }
-
-    @Test("the log is copied back by the background checkpointer; the writer's own checkpoint is only the bound")
-    func backgroundCheckpoints() async throws {
-        let dir = try TempDir()
-        let store = try SQLiteStore(path: dir.path + "/brake.sqlite")
-        let before = store.checkpointer.progress.counts.withLock { $0 }
-        for i in 0..<50 { try await Self.decision(store, destructive: false, now: 100 + i) }
-        // Copied back means the database file itself holds the rows: a copy of the file alone (no log) has them.
-        // Nothing here checkpoints; only the background checkpointer can make that true.
-        let copy = dir.path + "/copy.sqlite"
-        var rows = 0
-        let deadline = ContinuousClock.now + .seconds(5)
-        while rows < 50 && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-            try? FileManager.default.removeItem(atPath: copy)
-            #expect(copyFile(dir.path + "/brake.sqlite", to: copy))
-            let raw = try DatabaseQueue(path: copy)
-            // Before the first copy-back the file alone has no tables at all.
-            rows = (try? await raw.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit") } ?? 0) ?? 0
-        }
-        #expect(rows == 50)
-        #expect(store.checkpointer.progress.counts.withLock { $0.frames } > before.frames)
-        let bound = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
-        #expect(bound == WALCheckpointer.walBound)
-    }
-}
-
-/// Copies a file byte for byte (without its `-wal`/`-shm` companions).
-private func copyFile(_ from: String, to: String) -> Bool {
-    guard let data = FileManager.default.contents(atPath: from) else { return false }
-    return FileManager.default.createFile(atPath: to, contents: data)
 }
