@@ -126,12 +126,13 @@ extension ControlStore {
 /// What the oversight reports read, and what they record (sign-off reports, decided suggestions, the digest).
 /// A decision report waiting for its group commit (either store's batcher).
 struct DecisionWrite: Sendable {
-    var report: DecisionReport
-    var user: String
-    var audit: AuditDraft
-    var now: Int
-    /// The audit event without its sequence number, rendered by the reporting request (see `canonicalTail`).
-    var eventTail: String
+    let report: DecisionReport
+    let user: String
+    let audit: AuditDraft
+    let now: Int
+    /// The audit event without its sequence number, rendered by the reporting request (see `canonicalTail`); the
+    /// fields it was rendered from cannot change afterwards.
+    let eventTail: String
 
     init(report: DecisionReport, user: String, audit: AuditDraft, now: Int) {
         self.report = report
