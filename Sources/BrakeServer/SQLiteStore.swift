@@ -160,16 +160,33 @@ public final class SQLiteStore: ControlStore {
     // MARK: audit
 
     static func append(_ db: Database, _ d: AuditDraft, now: Int) throws -> AuditChain.Entry {
+        let (size, prev) = try head(db)
+        let event = d.canonical(seq: size + 1, time: now)
+        let hash = try insertEvent(db, seq: size + 1, now: now, d, event: event, prev: prev)
+        return AuditChain.Entry(seq: size + 1, event: event, prevHash: prev, hash: hash)
+    }
+
+    /// The chain's last sequence number and hash (genesis when empty), as of the transaction's snapshot.
+    static func head(_ db: Database) throws -> (size: Int, hash: String) {
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
-        let seq = (last.map { $0["seq"] as Int } ?? 0) + 1
-        let prev = last.map { $0["hash"] as String } ?? AuditChain.genesis
-        let event = d.canonical(seq: seq, time: now)
+        return (last.map { $0["seq"] as Int } ?? 0, last.map { $0["hash"] as String } ?? AuditChain.genesis)
+    }
+
+    /// Inserts an event rendered for `seq` after `prev`; returns its hash.
+    static func insertEvent(
+        _ db: Database,
+        seq: Int,
+        now: Int,
+        _ d: AuditDraft,
+        event: String,
+        prev: String
+    ) throws -> String {
         let hash = AuditChain.hash(previous: prev, event: event)
         try db.cachedStatement(
             sql:
                 "INSERT INTO audit (seq, time, kind, actor, session, destructive, tool, event, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)"
         ).execute(arguments: [seq, now, d.kind, d.actor, d.session, d.destructive ? 1 : 0, d.tool, event, prev, hash])
-        return AuditChain.Entry(seq: seq, event: event, prevHash: prev, hash: hash)
+        return hash
     }
 
     public func append(_ audit: AuditDraft, now: Int) async throws -> AuditChain.Entry {
@@ -191,10 +208,7 @@ public final class SQLiteStore: ControlStore {
     }
 
     public func auditHead() async throws -> (size: Int, hash: String) {
-        try await pool.read { db in
-            let r = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-            return (r.map { $0["seq"] as Int } ?? 0, r.map { $0["hash"] as String } ?? AuditChain.genesis)
-        }
+        try await pool.read { db in try Self.head(db) }
     }
 
     public func addCheckpoint(_ c: AuditChain.Checkpoint) async throws {
@@ -220,9 +234,7 @@ public final class SQLiteStore: ControlStore {
                     signature: $0["signature"]
                 )
             }
-            let r = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-            let head = (r.map { $0["seq"] as Int } ?? 0, r.map { $0["hash"] as String } ?? AuditChain.genesis)
-            guard let c = try body(head, last) else { return nil }
+            guard let c = try body(try Self.head(db), last) else { return nil }
             try db.execute(
                 sql: "INSERT OR REPLACE INTO checkpoints (tree_size, head_hash, time, signature) VALUES (?,?,?,?)",
                 arguments: [c.treeSize, c.headHash, c.time, c.signature]
@@ -418,13 +430,7 @@ public final class SQLiteStore: ControlStore {
     /// Writes a group of decision reports in the caller's transaction and returns each one's audit sequence
     /// number. The chain's head is read once for the group; each event was rendered by its own request.
     static func writeDecisions(_ db: Database, _ items: [DecisionWrite]) throws -> [Int] {
-        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
-        var seq = last.map { $0["seq"] as Int } ?? 0
-        var prev = last.map { $0["hash"] as String } ?? AuditChain.genesis
-        let insert = try db.cachedStatement(
-            sql:
-                "INSERT INTO audit (seq, time, kind, actor, session, destructive, tool, event, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)"
-        )
+        var (seq, prev) = try head(db)
         var seqs: [Int] = []
         seqs.reserveCapacity(items.count)
         for item in items {
@@ -442,11 +448,7 @@ public final class SQLiteStore: ControlStore {
             }
             seq += 1
             let event = AuditDraft.event(seq: seq, tail: item.eventTail)
-            let hash = AuditChain.hash(previous: prev, event: event)
-            try insert.execute(arguments: [
-                seq, now, d.kind, d.actor, d.session, d.destructive ? 1 : 0, d.tool, event, prev, hash,
-            ])
-            prev = hash
+            prev = try insertEvent(db, seq: seq, now: now, d, event: event, prev: prev)
             seqs.append(seq)
             try writeDecisionFacts(db, r, user: item.user, audit: d, now: now)
         }
