@@ -12,14 +12,22 @@ public final class SQLiteStore: ControlStore {
     let pool: DatabasePool
     public let path: String
     let batcher: DecisionBatcher
+    let checkpointer: WALCheckpointer
     let admitted = Mutex<[String: [Int]]>([:])
 
-    public init(path: String, durability: Durability = .normal) throws {
+    public convenience init(path: String, durability: Durability = .normal) throws {
+        try self.init(path: path, durability: durability, wal: .standard)
+    }
+
+    init(path: String, durability: Durability = .normal, wal: WALCheckpointer.Policy) throws {
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // The log is copied back by the background checkpointer, never inside a commit, and shrunk by it when
+            // writes pause (a size limit applied when the writer restarts the log stalled that commit 20 ms).
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         self.path = path
         pool = try DatabasePool(path: path, configuration: config)
@@ -119,7 +127,13 @@ public final class SQLiteStore: ControlStore {
         }
         Self.registerOversightMigrations(&migrator)
         try migrator.migrate(pool)
-        batcher = DecisionBatcher(pool: pool)
+        checkpointer = try WALCheckpointer(
+            path: path,
+            configuration: config,
+            writer: pool,
+            policy: wal
+        )
+        batcher = DecisionBatcher(pool: pool, checkpointer: checkpointer)
     }
 
     // MARK: agent records
@@ -751,18 +765,25 @@ actor DecisionBatcher {
     typealias Item = DecisionWrite
 
     let pool: DatabasePool
+    let checkpointer: WALCheckpointer
     var pending: [(Item, CheckedContinuation<Int, any Error>)] = []
     var draining = false
     /// When the last write ended: a report arriving after a quiet moment is written at once.
     var lastWrite = ContinuousClock.now - .seconds(1)
 
-    init(pool: DatabasePool) { self.pool = pool }
+    init(pool: DatabasePool, checkpointer: WALCheckpointer) {
+        self.pool = pool
+        self.checkpointer = checkpointer
+    }
 
     func submit(_ item: Item) async throws -> Int {
         if !draining && ContinuousClock.now - lastWrite > .microseconds(500) {
             // Quiet: written at once, synchronously, in the caller's task (the actor is busy meanwhile, so others
             // queue behind it and are written as the next group).
-            defer { lastWrite = ContinuousClock.now }
+            defer {
+                lastWrite = ContinuousClock.now
+                checkpointer.nudge()
+            }
             return try Self.writeNow(pool) { db in try SQLiteStore.writeDecisions(db, [item])[0] }
         }
         return try await withCheckedThrowingContinuation { c in
@@ -787,6 +808,7 @@ actor DecisionBatcher {
             do {
                 let seqs = try await pool.write { db in try SQLiteStore.writeDecisions(db, items) }
                 lastWrite = ContinuousClock.now
+                checkpointer.nudge()
                 for (i, entry) in batch.enumerated() { entry.1.resume(returning: seqs[i]) }
             } catch {
                 for entry in batch { entry.1.resume(throwing: error) }

@@ -38,9 +38,12 @@ final class RawServer: Sendable {
         Thread.detach {
             while true {
                 let c = accept(listener, nil, nil)
+                // A signal (the suite starts processes: SIGCHLD) interrupts accept; only a closed listener ends.
+                if c < 0 && (errno == EINTR || errno == ECONNABORTED) { continue }
                 if c < 0 { return }
                 var buf = [UInt8](repeating: 0, count: 65536)
-                let n = recv(c, &buf, buf.count, 0)
+                var n = recv(c, &buf, buf.count, 0)
+                while n < 0 && errno == EINTR { n = recv(c, &buf, buf.count, 0) }
                 if n > 0 { requests.add(String(decoding: buf[0..<n], as: UTF8.self)) }
                 if let reply = answer() {
                     _ = Array(reply.utf8).withUnsafeBytes { send(c, $0.baseAddress, $0.count, 0) }
