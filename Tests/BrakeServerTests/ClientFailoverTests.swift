@@ -40,7 +40,12 @@ final class RawServer: Sendable {
                 let c = accept(listener, nil, nil)
                 // A signal (the suite starts processes: SIGCHLD) interrupts accept; only a closed listener ends.
                 if c < 0 && (errno == EINTR || errno == ECONNABORTED) { continue }
-                if c < 0 { return }
+                if c < 0 {
+                    // Closed here, not by stop(): a number closed while this thread was about to call accept could
+                    // be reused by the next test's server, and this thread would take that server's connections.
+                    close(listener)
+                    return
+                }
                 var buf = [UInt8](repeating: 0, count: 65536)
                 var n = recv(c, &buf, buf.count, 0)
                 while n < 0 && errno == EINTR { n = recv(c, &buf, buf.count, 0) }
@@ -53,9 +58,9 @@ final class RawServer: Sendable {
         }
     }
 
+    /// Ends the accepting thread (its accept fails), which closes the socket.
     func stop() {
         shutdown(fd, Int32(SHUT_RDWR))
-        close(fd)
     }
 
     static let ok = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}"
