@@ -33,6 +33,8 @@ public enum JSONValue: Sendable, Equatable {
     /// Compact JSON with members in the order given.
     public var serialized: String {
         var out = ""
+        // Most documents written here (events, answers) are a few hundred bytes: one allocation instead of several.
+        out.reserveCapacity(512)
         write(into: &out)
         return out
     }
@@ -63,8 +65,13 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
+    @inline(__always) static func plain(_ b: UInt8) -> Bool {
+        b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\")
+    }
+
     static func quote(_ s: String, into out: inout String) {
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+        // Most strings need no escape: checked over the contiguous bytes when the string has them.
+        if s.utf8.withContiguousStorageIfAvailable({ $0.allSatisfy(plain) }) ?? s.utf8.allSatisfy(plain) {
             out += "\""
             out += s
             out += "\""
