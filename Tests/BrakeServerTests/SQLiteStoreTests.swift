@@ -26,6 +26,24 @@ struct SQLiteStoreTests {
         )
     }
 
+    /// Report number `i` (its action and time), in one of `sessions` sessions; returns its audit sequence number.
+    static func numbered(_ store: SQLiteStore, _ i: Int, sessions: Int, decision: String = "allow") async throws -> Int
+    {
+        let report = try DecisionReport(
+            json: .object([
+                ("decision", .string(decision)), ("agent", .string("claude-code")),
+                ("session", .string("s\(i % sessions)")), ("action", .string("git status \(i)")),
+                ("tool", .string("Bash")),
+            ])
+        )
+        return try await store.recordDecision(
+            report,
+            user: "ada",
+            audit: AuditDraft(kind: "decision", actor: "ada", session: "s\(i % sessions)", tool: "Bash"),
+            now: 1_000 + i
+        )
+    }
+
     @Test("the breaker's counts are answered from indexes that hold only destructive events")
     func partialIndexes() async throws {
         let dir = try TempDir()
@@ -95,18 +113,7 @@ struct SQLiteStoreTests {
         let seqs = try await withThrowingTaskGroup(of: Int.self) { group in
             for i in 0..<400 {
                 group.addTask {
-                    let report = try DecisionReport(
-                        json: .object([
-                            ("decision", .string(i % 7 == 0 ? "ask" : "allow")), ("agent", .string("claude-code")),
-                            ("session", .string("s\(i % 5)")), ("action", .string("git status \(i)")),
-                        ])
-                    )
-                    return try await store.recordDecision(
-                        report,
-                        user: "ada",
-                        audit: AuditDraft(kind: "decision", actor: "ada", session: "s\(i % 5)", tool: "Bash"),
-                        now: 1_000 + i
-                    )
+                    try await Self.numbered(store, i, sessions: 5, decision: i % 7 == 0 ? "ask" : "allow")
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }
