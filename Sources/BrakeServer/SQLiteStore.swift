@@ -25,9 +25,10 @@ public final class SQLiteStore: ControlStore {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
-            // The log is copied back by the background checkpointer, never inside a commit, and shrunk by it when
-            // writes pause (a size limit applied when the writer restarts the log stalled that commit 20 ms).
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            // The log is copied back by the background checkpointer, not inside a commit (the writer's own threshold
+            // is only a backstop), and shrunk by it when writes pause (a size limit applied when the writer restarts
+            // the log stalled that commit 20 ms).
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(wal.backstop)")
         }
         self.path = path
         pool = try DatabasePool(path: path, configuration: config)

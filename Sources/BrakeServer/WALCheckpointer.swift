@@ -18,6 +18,10 @@ import Synchronization
 final class WALCheckpointer: Sendable {
     /// When the log is copied back, restarted and truncated.
     struct Policy: Sendable {
+        /// The writer's own checkpoint threshold, as a backstop only: reached if this checkpointer cannot run or
+        /// cannot keep up (four times the standard cap, about 1 GiB); then SQLite checkpoints in the commit, as it
+        /// does by default.
+        var backstop = 262_144
         /// Frames (pages of about 4 KiB) in the log above which the writer waits for a catch-up: about 256 MiB,
         /// reached after about 5 s of the heaviest load measured; lower caps paused the writer more often (p99
         /// 15–25 ms at 20,000–40,000 frames against 7–9 ms here, measured with 16 connections).
@@ -85,11 +89,14 @@ final class WALCheckpointer: Sendable {
         let logFile = path + "-wal"
         task = Task.detached(priority: .utility) {
             var lastCatchUp = ContinuousClock.now - Self.catchUpSpacing
-            var lastWrite = ContinuousClock.now
+            // Nil until this process writes: one that only reads the file (`brake audit verify --data-dir` beside a
+            // running server) never truncates the writer's log.
+            var lastWrite: ContinuousClock.Instant? = nil
             for await _ in nudges {
                 if written.take() { lastWrite = ContinuousClock.now }
-                // A busy or failed attempt is left to the next nudge.
+                // A busy or failed attempt is left to the next nudge (after the pause: no retry loop).
                 guard let r = try? await queue.writeWithoutTransaction({ db in try db.checkpoint(.passive) }) else {
+                    try? await Task.sleep(for: Self.interval)
                     continue
                 }
                 progress.record(r)
@@ -101,7 +108,7 @@ final class WALCheckpointer: Sendable {
                     }) {
                         progress.record(r, catchUp: true)
                     }
-                } else if ContinuousClock.now - lastWrite >= policy.idle,
+                } else if let lastWrite, ContinuousClock.now - lastWrite >= policy.idle,
                     let size = try? FileManager.default.attributesOfItem(atPath: logFile)[.size] as? Int,
                     size > policy.sizeLimit,
                     (try? await queue.writeWithoutTransaction({ db in try db.checkpoint(.truncate) })) != nil

@@ -12,6 +12,7 @@ final class RawServer: Sendable {
     let port: Int
     private let fd: Int32
     let requests = Requests()
+    private let closed = Latch()
 
     final class Requests: Sendable {
         private let list = Mutex<[String]>([])
@@ -34,7 +35,7 @@ final class RawServer: Sendable {
         }
         self.fd = fd
         port = Int(UInt16(bigEndian: addr.sin_port))
-        let (listener, requests) = (fd, requests)
+        let (listener, requests, closed) = (fd, requests, closed)
         Thread.detach {
             while true {
                 let c = accept(listener, nil, nil)
@@ -43,7 +44,11 @@ final class RawServer: Sendable {
                 if c < 0 {
                     // Closed here, not by stop(): a number closed while this thread was about to call accept could
                     // be reused by the next test's server, and this thread would take that server's connections.
-                    close(listener)
+                    // Under the lock stop() shuts it down with, so neither touches a number the other gave back.
+                    closed.value.withLock { done in
+                        close(listener)
+                        done = true
+                    }
                     return
                 }
                 var buf = [UInt8](repeating: 0, count: 65536)
@@ -60,7 +65,7 @@ final class RawServer: Sendable {
 
     /// Ends the accepting thread (its accept fails), which closes the socket.
     func stop() {
-        shutdown(fd, Int32(SHUT_RDWR))
+        closed.value.withLock { done in if !done { shutdown(fd, Int32(SHUT_RDWR)) } }
     }
 
     static let ok = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}"

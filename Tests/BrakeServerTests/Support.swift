@@ -7,6 +7,11 @@ import Synchronization
 import Glibc
 #endif
 
+/// A flag shared between threads or tasks (set once: stop, done).
+final class Latch: Sendable {
+    let value = Mutex(false)
+}
+
 /// A temporary directory removed when the value goes away.
 final class TempDir: Sendable {
     let path: String
