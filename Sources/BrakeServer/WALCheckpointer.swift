@@ -19,13 +19,14 @@ final class WALCheckpointer: Sendable {
     /// When the log is copied back, restarted and truncated.
     struct Policy: Sendable {
         /// The writer's own checkpoint threshold, as a backstop only: reached if this checkpointer cannot run or
-        /// cannot keep up (four times the standard cap, about 1 GiB); then SQLite checkpoints in the commit, as it
+        /// cannot keep up (four times the standard cap, about 2 GiB); then SQLite checkpoints in the commit, as it
         /// does by default.
-        var backstop = 262_144
-        /// Frames (pages of about 4 KiB) in the log above which the writer waits for a catch-up: about 256 MiB,
-        /// reached after about 5 s of the heaviest load measured; lower caps paused the writer more often (p99
-        /// 15–25 ms at 20,000–40,000 frames against 7–9 ms here, measured with 16 connections).
-        var capFrames = 65_536
+        var backstop = 524_288
+        /// Frames (pages of about 4 KiB) in the log above which the writer waits for a catch-up: about 512 MiB,
+        /// reached after 8–15 s of the heaviest load measured (8,000 reports/s). Each catch-up pauses the writer
+        /// 40–80 ms, so the cap sets how often: with 16 connections, p99 was 15–25 ms at 20,000–40,000 frames,
+        /// 9–22 ms at 65,536, and 6–14 ms here (full 15-s runs).
+        var capFrames = 131_072
         /// A log file larger than this is truncated once writes have paused for `idle`.
         var sizeLimit = 64 << 20
         /// Writes other than decision reports do not nudge; a checkpoint runs at least this often for them.
