@@ -61,8 +61,8 @@ final class WALCheckpointer: Sendable {
     final class Progress: Sendable {
         struct Counts {
             var runs = 0, catchUps = 0, truncations = 0
-            /// Frames in the log after the last run, and the most there were.
-            var log = 0, largestLog = 0
+            /// Frames in the log after the last run.
+            var log = 0
             /// Runs that found fewer frames than the run before: the log had started over.
             var restarts = 0
         }
@@ -73,7 +73,6 @@ final class WALCheckpointer: Sendable {
                 $0.runs += 1
                 if r.walFrameCount < $0.log { $0.restarts += 1 }
                 $0.log = max(r.walFrameCount, 0)
-                $0.largestLog = max($0.largestLog, $0.log)
                 if catchUp { $0.catchUps += 1 }
             }
         }
