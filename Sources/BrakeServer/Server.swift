@@ -280,24 +280,32 @@ public struct BrakeServerMain: Sendable {
 }
 
 /// Signs audit checkpoints at the configured interval (and once more on shutdown) and expires requests.
+///
+/// Every replica asks each second whether the cluster's checkpoint is due (a cheap read under one lock when it is
+/// not), so the cluster signs within about a second of the interval passing whichever replica's turn it is, and
+/// never twice within one interval.
 struct Housekeeping: Service {
     let plane: ControlPlane
     let interval: Int
     let logger: Logger
 
     func run() async throws {
-        var last = ContinuousClock.now
+        var (chores, asked) = (ContinuousClock.now, ContinuousClock.now)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(250))
-            if ContinuousClock.now - last >= .seconds(interval) {
-                last = ContinuousClock.now
-                do {
+            let now = ContinuousClock.now
+            do {
+                if now - chores >= .seconds(interval) {
+                    chores = now
                     _ = try await plane.expireRequests()
-                    try await plane.checkpoint(every: interval)
                     try await plane.digestIfDue()
-                } catch {
-                    logger.error("housekeeping failed: \(error)")
                 }
+                if now - asked >= .seconds(1) {
+                    asked = now
+                    try await plane.checkpoint(every: interval)
+                }
+            } catch {
+                logger.error("housekeeping failed: \(error)")
             }
         }
         // A cancelled start (the address was taken) has nothing new to sign.
