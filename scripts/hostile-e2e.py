@@ -252,11 +252,14 @@ check(os.path.exists(os.path.join(HOME, ".brake", "server.json")), "the agent wr
 d, reason = hook(PUSH, session="s3")
 check(d == "deny" and remote_head() == head0, "the force push is still refused: the hook ignores settings the agent can write")
 check(not fake_hits, "the fake server was never asked")
+agent_sh("printf -- '-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\\n' > ~/my-ca.pem")
 r = as_agent([BRAKE, "hook", "claude-code"], stdin=claude_payload(PUSH, "s3", PROJ),
-             env=dict(ENV, BRAKE_SERVER=f"http://127.0.0.1:{fake_port}", BRAKE_TOKEN=agent_token, BRAKE_SERVER_KEY="AAAA"))
+             env=dict(ENV, BRAKE_SERVER=f"http://127.0.0.1:{fake_port}", BRAKE_TOKEN=agent_token, BRAKE_SERVER_KEY="AAAA",
+                      BRAKE_CA_FILE=os.path.join(HOME, "my-ca.pem"), BRAKE_ALLOW_PLAIN_HTTP="1"))
 decided = json.loads(r.stdout)["hookSpecificOutput"]["permissionDecision"] if r.stdout.strip() else "allow"
 check(decided == "deny" and remote_head() == head0 and not fake_hits,
-      "...even with BRAKE_SERVER, BRAKE_TOKEN and BRAKE_SERVER_KEY pointing elsewhere in the hook's environment")
+      "...even with BRAKE_SERVER, BRAKE_TOKEN, BRAKE_SERVER_KEY, BRAKE_CA_FILE and BRAKE_ALLOW_PLAIN_HTTP pointing "
+      "elsewhere in the hook's environment")
 
 # --- 4. a fake server on the real port: forged and replayed answers
 captured = agent_sh(f"""python3 - <<'PY'
@@ -442,10 +445,11 @@ d, reason = hook(DELETE_NS, session="s11", via=VIA)
 check(d == "deny" and "delete deployment payments" not in kubectl_ran(), "the production deletion is refused")
 agent_sh("printf 'overrides:\n  - rule: \"k8s.*\"\n    decision: allow\n' > ~/loose.yaml && mkdir -p ~/fake")
 loose = dict(ENV, BRAKE_POLICY=os.path.join(HOME, "loose.yaml"), BRAKE_HOME=os.path.join(HOME, "fake"),
-             BRAKE_SERVER="http://127.0.0.1:9", BRAKE_TOKEN=agent_token, BRAKE_SERVER_KEY="AAAA")
+             BRAKE_SERVER="http://127.0.0.1:9", BRAKE_TOKEN=agent_token, BRAKE_SERVER_KEY="AAAA",
+             BRAKE_CA_FILE=os.path.join(HOME, "my-ca.pem"), BRAKE_ALLOW_PLAIN_HTTP="1")
 d, _ = hook(DELETE_NS, session="s11", via=VIA, env=loose)
 check(d == "deny" and "delete deployment payments" not in kubectl_ran(),
-      "Brake settings in the hook's environment (policy, state, server, token, key) change nothing")
+      "Brake settings in the hook's environment (policy, state, server, token, key, CA, plain HTTP) change nothing")
 fake = agent_sh(f"python3 -c \"import socket; s=socket.socket(socket.AF_UNIX); s.bind('{sock}.evil')\"; "
                 f"rm -f {sock}; mv {sock} {sock}.old")
 check(fake.returncode != 0 and os.path.exists(sock) and not os.path.exists(sock + ".evil"),
