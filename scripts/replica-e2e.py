@@ -13,6 +13,8 @@ over HTTPS with a private CA, behave as one control plane.
   the database, the audit chain verifies, and hooks listing both replicas carry on through the survivor.
 - TLS: plain HTTP is refused on the HTTPS port; a hook that does not trust the CA fails closed; a certificate for
   another name is refused; `brake serve` refuses plain HTTP on a non-loopback address unless told.
+- A team's embedded server (SQLite) moved onto PostgreSQL with `brake serve --import-sqlite`: its tokens, stop and
+  waiting request work there, the chain carries on and verifies; an edited file and a second copy are refused.
 """
 import json, os, re, shutil, signal, ssl, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
 
@@ -348,6 +350,113 @@ r = subprocess.run([BRAKE, "serve", "--database", f"postgres://brake:secret@127.
                    capture_output=True, text=True, timeout=30)
 check(r.returncode != 0 and "password" in r.stderr and "--database-password-file" in r.stderr,
       "a password on the command line is refused with where to put it instead")
+
+# --- a team's embedded server moved onto PostgreSQL: brake serve --import-sqlite
+emb = os.path.join(work, "embedded")
+E_PORT = free_port()
+E_URL = f"http://127.0.0.1:{E_PORT}"
+
+
+def ecall(method, path, token, body=None, url=None):
+    req = urllib.request.Request((url or E_URL) + path, method=method,
+                                 data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"Content-Type": "application/json", "Authorization": "Bearer " + token})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def serve_plain(args, url):
+    p = subprocess.Popen([BRAKE, "serve", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(url + "/v1/health", timeout=1)
+            return p
+        except Exception:
+            if p.poll() is not None:
+                raise SystemExit("brake serve did not start: " + p.stdout.read())
+            time.sleep(0.05)
+    raise SystemExit("brake serve did not answer")
+
+
+embedded = serve_plain(["--data-dir", emb, "--listen", f"127.0.0.1:{E_PORT}"], E_URL)
+e_admin = open(os.path.join(emb, "admin-token")).read().strip()
+e_kim = ecall("POST", "/v1/users", e_admin, {"name": "kim", "role": "senior"})["token"]
+e_dev = ecall("POST", "/v1/users", e_admin, {"name": "dev", "role": "mid"})["token"]
+e_agent = ecall("POST", "/v1/tokens", e_dev, {"scope": "agent", "label": "hooks"})["token"]
+e_key = ecall("GET", "/v1/audit/public-key", e_admin)["public_key"]
+E_HOOK = hook_env([E_URL], ca=None, BRAKE_TOKEN=e_agent, BRAKE_SERVER_KEY=e_key)
+for n in range(5):
+    hook(f"make test-{n}", E_HOOK, session="s-emb")
+d, reason, _ = hook("git push --force origin main", E_HOOK, session="s-emb")
+m = re.search(r"request (req_\w+)", reason)
+e_rid = m.group(1) if m else ""
+ecall("POST", "/v1/stops", e_kim, {"scope": "session", "value": "s-frozen", "reason": "frozen for the audit"})
+embedded.terminate()
+embedded.wait(timeout=30)
+sqlite_file = os.path.join(emb, "brake.sqlite")
+check(d == "deny" and e_rid and os.path.exists(sqlite_file),
+      "an embedded server on SQLite holds people, an agent's decisions, a waiting request and a stop")
+for db in ["imported", "tampered"]:
+    subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(PG_PORT), "-U", "brake", "-d", "postgres", "-qc",
+                    f"CREATE DATABASE {db}"], check=True, env=PGENV)
+
+
+def import_into(db, file):
+    return subprocess.run([BRAKE, "serve", "--import-sqlite", file,
+                           "--database", f"postgres://brake@127.0.0.1:{PG_PORT}/{db}?sslmode=disable",
+                           "--database-password-file", os.path.join(secrets, "db-password")],
+                          capture_output=True, text=True, timeout=120)
+
+
+# An edited event in a copy of the file: the copy is refused and writes nothing.
+os.makedirs(os.path.join(work, "tampered"))
+tampered = os.path.join(work, "tampered", "brake.sqlite")
+shutil.copy(sqlite_file, tampered)
+shutil.copy(os.path.join(emb, "audit-signing-key"), os.path.join(work, "tampered"))
+subprocess.run(["sqlite3", tampered, "UPDATE audit SET event = replace(event, 'make test-2', 'make test-9') WHERE seq ="
+                " (SELECT min(seq) FROM audit WHERE event LIKE '%make test-2%')"], check=True)
+r = import_into("tampered", tampered)
+users_there = subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(PG_PORT), "-U", "brake", "-d", "tampered", "-tAc",
+                              "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"],
+                             capture_output=True, text=True, env=PGENV).stdout.strip()
+check(r.returncode == 65 and "does not verify" in r.stderr and users_there == "0",
+      f"an edited audit log is not copied (exit {r.returncode}, {users_there} tables written): " + r.stderr.strip()[-160:])
+r = import_into("imported", sqlite_file)
+check(r.returncode == 0 and "verifies there" in r.stdout,
+      "brake serve --import-sqlite copies it and verifies the chain: " + (r.stdout + r.stderr).strip()[-300:])
+imported_events = int(re.search(r"verifies there: (\d+) events", r.stdout).group(1)) if r.returncode == 0 else 0
+I_PORT = free_port()
+I_URL = f"http://127.0.0.1:{I_PORT}"
+i_config = os.path.join(work, "imported.yaml")
+open(i_config, "w").write(f"""database: postgres://brake@127.0.0.1:{PG_PORT}/imported?sslmode=disable
+database_password_file: {secrets}/db-password
+signing_key_file: {emb}/audit-signing-key
+""")
+moved = serve_plain(["--data-dir", os.path.join(work, "moved"), "--listen", f"127.0.0.1:{I_PORT}", "--config", i_config],
+                    I_URL)
+I_HOOK = hook_env([I_URL], ca=None, BRAKE_TOKEN=e_agent, BRAKE_SERVER_KEY=e_key)
+check(ecall("GET", "/v1/me", e_admin, url=I_URL)["name"] == "admin" and
+      ecall("GET", "/v1/me", e_agent, url=I_URL)["name"] == "dev",
+      "on PostgreSQL the embedded server's admin and agent tokens still work")
+d, reason, _ = hook("ls", I_HOOK, session="s-frozen")
+check(d == "deny" and "frozen for the audit" in reason, "...its stop still blocks the session")
+a = ecall("POST", f"/v1/approvals/{e_rid}/approve", e_kim, {"reason": "ok"}, url=I_URL)
+d, _, _ = hook("git push --force origin main", I_HOOK, session="s-emb")
+check(a.get("status") == "approved" and d == "allow",
+      "...the request the agent was waiting on is approved there and its retry passes")
+moved.terminate()
+moved.wait(timeout=30)
+moved = serve_plain(["--data-dir", os.path.join(work, "moved"), "--listen", f"127.0.0.1:{I_PORT}", "--config", i_config],
+                    I_URL)
+v = ecall("GET", "/v1/audit/verify", e_admin, url=I_URL)
+check(v.get("ok") is True and v.get("length", 0) > imported_events > 0 and v.get("checkpoints_verified", 0) >= 2,
+      f"the chain carries on from the copied head and verifies, with the embedded server's checkpoint and the new "
+      f"one ({imported_events} events copied, {v.get('length')} now, {v.get('checkpoints_verified')} checkpoints)")
+moved.terminate()
+moved.wait(timeout=30)
+r = import_into("imported", sqlite_file)
+check(r.returncode == 65 and "already holds a control plane" in r.stderr,
+      "a second copy into the database in use is refused: " + r.stderr.strip()[-160:])
 
 for p in procs.values():
     p.terminate()

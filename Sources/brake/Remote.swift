@@ -56,6 +56,14 @@ struct Serve: ParsableCommand {
     var newSigningKey = false
     @Flag(name: .long, help: "Print a new token for `admin_token_file:` (the first admin's), and exit.")
     var newAdminToken = false
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Copy an embedded server's database (DIR/brake.sqlite, stopped) into the empty PostgreSQL given by --database — users, tokens, requests, stops, the audit log and its checkpoints, verified on both sides — and exit.",
+            valueName: "FILE"
+        )
+    )
+    var importSqlite: String?
 
     static func parseListen(_ s: String) throws -> (String, Int) {
         var host = "127.0.0.1"
@@ -107,6 +115,15 @@ struct Serve: ParsableCommand {
         server.tlsKey = tlsKey
         server.allowPlainHTTP = allowPlainHttp
         let configured = server
+        if let importSqlite {
+            switch blockingResult({ try await configured.importSQLite(importSqlite) }) {
+            case .success(let said): FileHandleOut.stdout(said + "\n")
+            case .failure(let failure):
+                FileHandleOut.stderr("brake serve: \((failure as? APIError)?.message ?? "\(failure)")\n")
+                Glibc.exit(ExitStatus.badInput)
+            }
+            return
+        }
         let failure = blockingRun { try await configured.run() }
         if let failure {
             let m = (failure as? APIError)?.message ?? "\(failure)"
@@ -158,17 +175,25 @@ extension Serve {
     }
 }
 
+/// Where a task leaves its result for the thread that waits on it (written before the semaphore is signalled).
+private final class ResultBox<T: Sendable>: @unchecked Sendable { var result: Result<T, any Error>? }
+
 /// Runs async work from a synchronous command and waits for it.
 func blockingRun(_ body: @escaping @Sendable () async throws -> Void) -> (any Error)? {
-    final class Box: @unchecked Sendable { var error: (any Error)? }
-    let box = Box()
+    if case .failure(let error) = blockingResult(body) { return error }
+    return nil
+}
+
+/// Runs `body` on the concurrency pool and waits for its value (a command's `run()` is synchronous).
+func blockingResult<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) -> Result<T, any Error> {
+    let box = ResultBox<T>()
     let done = DispatchSemaphore(value: 0)
     Task {
-        do { try await body() } catch { box.error = error }
+        do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
         done.signal()
     }
     done.wait()
-    return box.error
+    return box.result!
 }
 
 // MARK: - people's commands
