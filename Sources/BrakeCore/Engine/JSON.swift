@@ -34,7 +34,11 @@ public enum JSONValue: Sendable, Equatable {
     public var serialized: String {
         var out = ""
         // Most documents written here (events, answers) are a few hundred bytes: one allocation instead of several.
-        out.reserveCapacity(512)
+        // A scalar's text fits in a small string, which allocates nothing (plans turn thousands of values into text).
+        switch self {
+        case .object, .array: out.reserveCapacity(512)
+        default: break
+        }
         write(into: &out)
         return out
     }
