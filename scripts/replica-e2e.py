@@ -391,8 +391,6 @@ d, reason, _ = hook("git push --force origin main", E_HOOK, session="s-emb")
 m = re.search(r"request (req_\w+)", reason)
 e_rid = m.group(1) if m else ""
 ecall("POST", "/v1/stops", e_kim, {"scope": "session", "value": "s-frozen", "reason": "frozen for the audit"})
-embedded.terminate()
-embedded.wait(timeout=30)
 sqlite_file = os.path.join(emb, "brake.sqlite")
 check(d == "deny" and e_rid and os.path.exists(sqlite_file),
       "an embedded server on SQLite holds people, an agent's decisions, a waiting request and a stop")
@@ -408,6 +406,24 @@ def import_into(db, file):
                           capture_output=True, text=True, timeout=120)
 
 
+def public_tables(db):
+    return subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(PG_PORT), "-U", "brake", "-d", db, "-tAc",
+                           "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"],
+                          capture_output=True, text=True, env=PGENV).stdout.strip()
+
+
+# While the embedded server runs, its file is not copied (what it wrote afterwards would be lost), nor is a second
+# server started on it.
+r = import_into("imported", sqlite_file)
+check(r.returncode == 65 and "another brake serve is running" in r.stderr and public_tables("imported") == "0",
+      "the file of a running server is not copied: " + r.stderr.strip()[-140:])
+r = subprocess.run([BRAKE, "serve", "--data-dir", emb, "--listen", f"127.0.0.1:{free_port()}"],
+                   capture_output=True, text=True, timeout=60)
+check(r.returncode != 0 and "another brake serve is running" in r.stderr,
+      "...and a second server on the same SQLite file is refused")
+embedded.terminate()
+embedded.wait(timeout=30)
+
 # An edited event in a copy of the file: the copy is refused and writes nothing.
 os.makedirs(os.path.join(work, "tampered"))
 tampered = os.path.join(work, "tampered", "brake.sqlite")
@@ -416,15 +432,31 @@ shutil.copy(os.path.join(emb, "audit-signing-key"), os.path.join(work, "tampered
 subprocess.run(["sqlite3", tampered, "UPDATE audit SET event = replace(event, 'make test-2', 'make test-9') WHERE seq ="
                 " (SELECT min(seq) FROM audit WHERE event LIKE '%make test-2%')"], check=True)
 r = import_into("tampered", tampered)
-users_there = subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(PG_PORT), "-U", "brake", "-d", "tampered", "-tAc",
-                              "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"],
-                             capture_output=True, text=True, env=PGENV).stdout.strip()
+users_there = public_tables("tampered")
 check(r.returncode == 65 and "does not verify" in r.stderr and users_there == "0",
       f"an edited audit log is not copied (exit {r.returncode}, {users_there} tables written): " + r.stderr.strip()[-160:])
 r = import_into("imported", sqlite_file)
 check(r.returncode == 0 and "verifies there" in r.stdout,
       "brake serve --import-sqlite copies it and verifies the chain: " + (r.stdout + r.stderr).strip()[-300:])
 imported_events = int(re.search(r"verifies there: (\d+) events", r.stdout).group(1)) if r.returncode == 0 else 0
+# Table by table, every row of the file is in PostgreSQL, value for value.
+differ = []
+for table in subprocess.run(["sqlite3", sqlite_file, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT"
+                             " LIKE 'sqlite_%' AND name != 'grdb_migrations'"], capture_output=True, text=True,
+                            check=True).stdout.split():
+    cols = [c.split("|")[1] for c in subprocess.run(["sqlite3", sqlite_file, f"PRAGMA table_info({table})"],
+                                                    capture_output=True, text=True, check=True).stdout.split("\n") if c]
+    select = ", ".join(f'"{c}"' for c in cols)
+    mine = json.loads(subprocess.run(["sqlite3", "-json", sqlite_file, f'SELECT {select} FROM "{table}"'],
+                                     capture_output=True, text=True, check=True).stdout or "[]")
+    theirs = json.loads(subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-p", str(PG_PORT), "-U", "brake", "-d", "imported", "-tAc",
+         f'SELECT COALESCE(json_agg(t), \'[]\') FROM (SELECT {select} FROM "{table}") t'],
+        capture_output=True, text=True, env=PGENV, check=True).stdout)
+    if sorted(json.dumps(x, sort_keys=True) for x in mine) != sorted(json.dumps(x, sort_keys=True) for x in theirs) \
+            or not mine and table in ("users", "tokens", "audit", "approvals", "stops", "checkpoints"):
+        differ.append(table)
+check(not differ, f"every table's rows are in PostgreSQL value for value (differing or empty: {differ})")
 I_PORT = free_port()
 I_URL = f"http://127.0.0.1:{I_PORT}"
 i_config = os.path.join(work, "imported.yaml")

@@ -9,13 +9,15 @@ import Glibc
 /// What `brake serve` opens before it listens: the store (SQLite in the data directory, or the PostgreSQL the
 /// replicas share), the audit signing key and the server's TLS.
 extension BrakeServerMain {
-    /// The store the configuration names, and how to name it in messages (never with a password).
-    func openStore(_ config: ServerConfig) async throws -> (any ControlStore, String) {
+    /// The store the configuration names, and how to name it in messages (never with a password). An SQLite file
+    /// is claimed for this process first (`SQLiteServeLock`, held while the returned claim lives).
+    func openStore(_ config: ServerConfig) async throws -> (any ControlStore, String, SQLiteServeLock?) {
         let env = Self.environment()
         let fromCommandLine = database != nil
         guard let text = config.database ?? env["BRAKE_DATABASE_URL"].flatMap({ $0.isEmpty ? nil : $0 }) else {
             let path = dataDir + "/brake.sqlite"
-            do { return (try SQLiteStore(path: path), path) } catch {
+            let claim = try SQLiteServeLock(database: path)
+            do { return (try SQLiteStore(path: path), path, claim) } catch {
                 throw APIError(
                     status: 0,
                     message:
@@ -43,7 +45,7 @@ extension BrakeServerMain {
                 password: url.password,
                 maxConnections: config.databaseMaxConnections
             )
-            return (store, url.display)
+            return (store, url.display, nil)
         } catch let e as APIError {
             throw e
         } catch {

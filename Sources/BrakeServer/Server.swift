@@ -175,7 +175,8 @@ public struct BrakeServerMain: Sendable {
         } else {
             key = try Self.loadKey(dataDir: dataDir)
         }
-        let (store, storeName) = try await openStore(config)
+        let (store, storeName, claim) = try await openStore(config)
+        defer { withExtendedLifetime(claim) {} }
         let plane = try Self.plane(store: store, config: config, key: key)
         // The suggestions admins accepted are part of the policy from the start.
         for problem in try await plane.loadAcceptedSuggestions() {

@@ -68,8 +68,17 @@ extension PostgresStore {
             let order = sourceTables.sorted { ($0 == "users" ? 0 : 1, $0) < ($1 == "users" ? 0 : 1, $1) }
             var copied: [(name: String, rows: Int)] = []
             for table in order {
-                let n = try await copy(table, from: source, into: db, columns: target[table] ?? [])
-                copied.append((table, n))
+                do {
+                    copied.append((table, try await copy(table, from: source, into: db, columns: target[table] ?? [])))
+                } catch let e as APIError {
+                    throw e
+                } catch {
+                    throw APIError(
+                        status: 0,
+                        message:
+                            "copying the table '\(table)' into \(name) failed, and nothing was written: \(String(reflecting: error).prefix(600))"
+                    )
+                }
             }
             // Serial columns continue after the copied values.
             for (table, columns) in target {
@@ -232,7 +241,13 @@ extension PostgresStore {
             guard !c.integer else {
                 throw APIError(status: 0, message: "\(table).\(c.name) holds bytes where a whole number belongs")
             }
-            binds.append(String(decoding: data, as: UTF8.self))
+            guard let text = String(validating: data, as: UTF8.self) else {
+                throw APIError(
+                    status: 0,
+                    message: "\(table).\(c.name) holds bytes that are not UTF-8 text: the file is damaged"
+                )
+            }
+            binds.append(text)
         }
     }
 
@@ -281,9 +296,14 @@ extension BrakeServerMain {
                     "\(file) does not exist: give the embedded server's database, brake.sqlite in its data directory"
             )
         }
+        // No server writes the file while it is copied (nor starts on it), and it is Brake's before anything opens
+        // it for writing (opening runs this version's migrations, as `brake serve` would).
+        let claim = try SQLiteServeLock(database: file, wait: 0)
+        defer { withExtendedLifetime(claim) {} }
+        try Self.checkEmbeddedDatabase(file)
         // The checkpoints were signed with the embedded server's key; the replicas must keep signing with it.
-        let beside = file.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let keyFile = config.signingKeyFile ?? (beside.isEmpty ? "." : beside) + "/audit-signing-key"
+        let beside = file.lastIndex(of: "/").map { String(file[..<$0]) }
+        let keyFile = config.signingKeyFile ?? (beside ?? ".") + "/audit-signing-key"
         guard FileIO.exists(keyFile) else {
             throw APIError(
                 status: 0,
@@ -308,7 +328,7 @@ extension BrakeServerMain {
                     "the audit log in \(file) does not verify with \(keyFile) (\(expected.problems.prefix(3).joined(separator: "; "))): only an intact chain is copied; if the key is not the one that signed it, give the right one with signing_key_file:"
             )
         }
-        let (store, storeName) = try await openStore(config)
+        let (store, storeName, _) = try await openStore(config)
         guard let target = store as? PostgresStore else {
             throw APIError(status: 0, message: "--import-sqlite copies into PostgreSQL, and \(storeName) is not")
         }
@@ -320,5 +340,34 @@ extension BrakeServerMain {
             brake serve: the audit chain verifies there: \(imported.audit.length) events, head \(imported.audit.head), \(imported.audit.checkpointsVerified) signed checkpoints
             brake serve: start the replicas with signing_key_file: \(keyFile) (copy it to them as a secret), so they keep signing the same chain; stop using the SQLite file
             """
+    }
+
+    /// Refuses, without writing to it, a file that is not a Brake server's database or holds no control plane.
+    static func checkEmbeddedDatabase(_ file: String) throws(APIError) {
+        var config = Configuration()
+        config.readonly = true
+        let found: (tables: Set<String>, users: Int)
+        do {
+            found = try DatabaseQueue(path: file, configuration: config).read { db in
+                let tables = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
+                let users = tables.contains("users") ? try Int.fetchOne(db, sql: "SELECT count(*) FROM users") ?? 0 : 0
+                return (tables, users)
+            }
+        } catch {
+            throw APIError(status: 0, message: "\(file) is not an SQLite database Brake can read (\(error))")
+        }
+        guard found.tables.isSuperset(of: ["grdb_migrations", "users", "audit", "checkpoints"]) else {
+            throw APIError(
+                status: 0,
+                message:
+                    "\(file) is not a Brake server's database (it lacks Brake's tables): give brake.sqlite from the embedded server's data directory"
+            )
+        }
+        guard found.users > 0 else {
+            throw APIError(
+                status: 0,
+                message: "\(file) holds no control plane yet (no users): there is nothing to copy"
+            )
+        }
     }
 }

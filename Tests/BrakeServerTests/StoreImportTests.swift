@@ -9,6 +9,29 @@ import Testing
 struct StoreImportTests {
     static let blob = String(repeating: "ab", count: 20)
 
+    /// A file an agent wrote, as its hook records it.
+    static func file(_ path: String, session: String) -> AgentRecord {
+        AgentRecord(
+            kind: .file,
+            blob: blob,
+            path: path,
+            repository: "/r",
+            agent: "claude-code",
+            session: session,
+            time: 1
+        )
+    }
+
+    /// The file's own chain, verified with the key that signed its checkpoints.
+    static func verified(_ source: SQLiteStore, _ key: Curve25519.Signing.PrivateKey) async throws -> AuditChain.Report
+    {
+        AuditChain.verify(
+            try await source.allAuditEntries(),
+            checkpoints: try await source.checkpoints(),
+            publicKey: key.publicKey
+        )
+    }
+
     /// An embedded server's database with a little of everything: people, tokens, decisions, agent records, a signed
     /// checkpoint with events after it, and a stop.
     static func embedded(
@@ -35,21 +58,7 @@ struct StoreImportTests {
             )
         }
         for n in 0..<5 { try await decide(n) }
-        try await store.addAgentRecords(
-            [
-                AgentRecord(
-                    kind: .file,
-                    blob: blob,
-                    path: "a.py",
-                    repository: "/r",
-                    agent: "claude-code",
-                    session: "s1",
-                    time: 1
-                )
-            ],
-            user: "dev",
-            now: 100
-        )
+        try await store.addAgentRecords([file("a.py", session: "s1")], user: "dev", now: 100)
         _ = try await plane.checkpoint()
         for n in 5..<8 { try await decide(n) }
         _ = try await plane.createStop(scope: .user, value: "dev", reason: "incident", by: admin)
@@ -63,11 +72,7 @@ struct StoreImportTests {
         let dir = try TempDir()
         let key = Curve25519.Signing.PrivateKey()
         let (source, adminToken, devToken) = try await Self.embedded(dir, key: key)
-        let expected = AuditChain.verify(
-            try await source.allAuditEntries(),
-            checkpoints: try await source.checkpoints(),
-            publicKey: key.publicKey
-        )
+        let expected = try await Self.verified(source, key)
         // 2 people, 8 decisions, a stop: at least 11 events, one checkpoint in the middle.
         #expect(expected.ok && expected.length >= 11 && expected.checkpointsVerified == 1)
 
@@ -85,21 +90,7 @@ struct StoreImportTests {
         #expect(try await target.session(id: "s1")?.actions == 8)
 
         // New rows after the copy: serial numbers continue past the copied ones, the chain past the copied head.
-        try await target.addAgentRecords(
-            [
-                AgentRecord(
-                    kind: .file,
-                    blob: Self.blob,
-                    path: "b.py",
-                    repository: "/r",
-                    agent: "claude-code",
-                    session: "s2",
-                    time: 2
-                )
-            ],
-            user: "dev",
-            now: 200
-        )
+        try await target.addAgentRecords([Self.file("b.py", session: "s2")], user: "dev", now: 200)
         let admin = try await plane.authenticate(bearer: adminToken)
         _ = try await plane.createStop(scope: .session, value: "s2", reason: "second", by: admin)
         _ = try await plane.checkpoint()
@@ -122,11 +113,7 @@ struct StoreImportTests {
         let dir = try TempDir()
         let key = Curve25519.Signing.PrivateKey()
         let (source, _, _) = try await Self.embedded(dir, key: key)
-        let good = AuditChain.verify(
-            try await source.allAuditEntries(),
-            checkpoints: try await source.checkpoints(),
-            publicKey: key.publicKey
-        )
+        let good = try await Self.verified(source, key)
         // Another key than the one that signed the checkpoint, and another head than the file's.
         await #expect(throws: APIError.self) {
             try await target.importRows(
